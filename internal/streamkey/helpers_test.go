@@ -1,0 +1,135 @@
+package streamkey
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// testSecret returns a deterministic secret of n bytes for key id.
+func testSecret(id string, n int) []byte {
+	return bytes.Repeat([]byte(id+"-secret-"), n/len(id+"-secret-")+1)[:n]
+}
+
+func testRing(t testing.TB) *Ring {
+	t.Helper()
+	r, err := NewRing(
+		Key{ID: "k2025a", Secret: testSecret("k2025a", 32), Created: time.Unix(1_700_000_000, 0)},
+		Key{ID: "k2025b", Secret: testSecret("k2025b", 64), Created: time.Unix(1_710_000_000, 0)},
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// repoRoot finds the directory holding go.mod.
+func repoRoot(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("cannot find go.mod above the test directory")
+		}
+		dir = parent
+	}
+}
+
+// sharedFile returns a path in ../shared beside the checkout; every
+// developer machine and CI has it. A missing file fails the test.
+func sharedFile(t testing.TB, rel string) string {
+	t.Helper()
+	p := filepath.Join(repoRoot(t), "..", "shared", rel)
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("%s is missing: the project's shared material must sit at ../shared beside the checkout (%v)", p, err)
+	}
+	return p
+}
+
+// runNode runs a JavaScript program with node, feeding it stdin, and
+// returns its stdout. node is required: a missing node fails the test.
+func runNode(t testing.TB, program string, stdin []byte) []byte {
+	t.Helper()
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Fatal("node is not installed; these tests cross-check Go against JavaScript. " +
+			"Install Node.js 20: apt-get install -y nodejs")
+	}
+	cmd := exec.Command(node, "-e", program)
+	cmd.Stdin = bytes.NewReader(stdin)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("node failed: %v\n%s", err, stderr.String())
+	}
+	return out
+}
+
+type seedVector struct {
+	Secret        string `json:"secret"`
+	PlaybackURL   string `json:"playback_url"`
+	ClientIP      string `json:"client_ip"`
+	UserAgent     string `json:"user_agent"`
+	IssuedAt      int64  `json:"issued_at"`
+	TTLSeconds    int64  `json:"ttl_seconds"`
+	SignedMessage string `json:"signed_message"`
+	StreamKey     string `json:"stream_key"`
+	StreamPolicy  string `json:"stream_policy"`
+}
+
+func loadSeedVectors(t testing.TB) []seedVector {
+	t.Helper()
+	b, err := os.ReadFile(sharedFile(t, "vectors/seed-compat.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f struct {
+		Description string       `json:"description"`
+		Vectors     []seedVector `json:"vectors"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil {
+		t.Fatalf("seed-compat.json: %v", err)
+	}
+	if len(f.Vectors) == 0 {
+		t.Fatal("seed-compat.json holds no vectors")
+	}
+	return f.Vectors
+}
+
+// requestPath is the path part of a URL, as CloudFront would put it in
+// event.request.uri for a request to that URL.
+func requestPath(t testing.TB, rawURL string) string {
+	t.Helper()
+	_, p, err := URLHostPath(rawURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func must[T any](t testing.TB) func(T, error) T {
+	return func(v T, err error) T {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+}
+
+var _ = strings.TrimSpace

@@ -1,0 +1,173 @@
+package streamkey
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Path limits.
+const (
+	// MaxPathLen is CloudFront's limit on the URI; longer paths never match.
+	MaxPathLen = 8192
+	// MaxPatternLen bounds one path pattern.
+	MaxPatternLen = 1024
+	// MaxPatterns bounds the patterns in one token.
+	MaxPatterns = 8
+)
+
+// SafePath reports whether a request path is in the canonical form the
+// token format can match without being fooled: it starts with '/', every
+// byte is printable ASCII other than '\', every '%' starts a two-digit hex
+// escape that does not encode '/', '\' or a control character, no segment
+// is empty (no "//") except the last, and no segment is "." or ".." even
+// when spelled "%2e" or followed by ";params". Such paths are refused
+// rather than normalised: an origin that decodes or normalises them could
+// serve a file outside the signed prefix.
+func SafePath(p string) bool {
+	if len(p) == 0 || len(p) > MaxPathLen || p[0] != '/' {
+		return false
+	}
+	segStart := 1
+	for i := 1; i <= len(p); i++ {
+		if i < len(p) {
+			c := p[i]
+			switch {
+			case c < 0x21 || c > 0x7e || c == '\\':
+				return false
+			case c == '%':
+				if i+2 >= len(p) || !isHex(p[i+1]) || !isHex(p[i+2]) {
+					return false
+				}
+				d := unhex(p[i+1])<<4 | unhex(p[i+2])
+				if d < 0x20 || d == 0x7f || d == '/' || d == '\\' {
+					return false
+				}
+				i += 2
+				continue
+			case c != '/':
+				continue
+			}
+		}
+		seg := p[segStart:i]
+		if seg == "" && i < len(p) {
+			return false // "//"
+		}
+		if isDotSegment(seg) {
+			return false
+		}
+		segStart = i + 1
+	}
+	return true
+}
+
+// isDotSegment reports whether seg, up to any ';', is "." or ".." with each
+// dot written as '.' or "%2e".
+func isDotSegment(seg string) bool {
+	if i := strings.IndexByte(seg, ';'); i >= 0 {
+		seg = seg[:i]
+	}
+	dots := 0
+	for i := 0; i < len(seg); {
+		switch {
+		case seg[i] == '.':
+			i++
+		case i+2 < len(seg) && seg[i] == '%' && seg[i+1] == '2' && (seg[i+2] == 'e' || seg[i+2] == 'E'):
+			i += 3
+		default:
+			return false
+		}
+		dots++
+	}
+	return dots == 1 || dots == 2
+}
+
+// CanonicalPattern checks a path pattern and returns it in canonical form
+// (hex escapes upper-cased). A pattern is an exact path, or a prefix
+// followed by a single '*' at the very end; the part before '*' must itself
+// be a safe path ("/vod/movie-42/*", "/*", "/live/ch1/index.m3u8").
+func CanonicalPattern(pat string) (string, error) {
+	if pat == "" {
+		return "", fmt.Errorf("path pattern is empty")
+	}
+	if len(pat) > MaxPatternLen {
+		return "", fmt.Errorf("path pattern is %d bytes long; the limit is %d", len(pat), MaxPatternLen)
+	}
+	body := strings.TrimSuffix(pat, "*")
+	if strings.Contains(body, "*") {
+		return "", fmt.Errorf("path pattern %q may contain '*' only as its last character", pat)
+	}
+	if !SafePath(body) {
+		return "", fmt.Errorf("path pattern %q must start with '/' and contain no \"//\", \".\" or \"..\" segments, "+
+			"encoded slashes or dots, spaces, backslashes or non-ASCII bytes (percent-encode them)", pat)
+	}
+	return upperEscapes(pat), nil
+}
+
+// MatchPath reports whether the request path p is covered by pattern pat
+// (as returned by CanonicalPattern). Hex escapes in p compare
+// case-insensitively; nothing is decoded, so "%41" does not match "A".
+// It does not check that p is safe; callers run SafePath first.
+func MatchPath(pat, p string) bool {
+	if n := len(pat) - 1; n >= 0 && pat[n] == '*' {
+		return len(p) >= n && equalEscapeFold(pat[:n], p[:n])
+	}
+	return len(p) == len(pat) && equalEscapeFold(pat, p)
+}
+
+// equalEscapeFold compares a canonical pattern with a request path of the
+// same length, allowing lower-case hex digits in the path's escapes.
+func equalEscapeFold(pat, p string) bool {
+	esc := 0
+	for i := 0; i < len(p); i++ {
+		a, b := pat[i], p[i]
+		if esc > 0 {
+			esc--
+			if 'a' <= b && b <= 'f' {
+				b -= 'a' - 'A'
+			}
+		} else if b == '%' {
+			esc = 2
+		}
+		if a != b {
+			return false
+		}
+	}
+	return true
+}
+
+func upperEscapes(s string) string {
+	var b []byte
+	for i := 0; i+2 < len(s); i++ {
+		if s[i] != '%' {
+			continue
+		}
+		for j := i + 1; j <= i+2; j++ {
+			if 'a' <= s[j] && s[j] <= 'f' {
+				if b == nil {
+					b = []byte(s)
+				}
+				b[j] -= 'a' - 'A'
+			}
+		}
+		i += 2
+	}
+	if b == nil {
+		return s
+	}
+	return string(b)
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c <= '9':
+		return c - '0'
+	case c <= 'F':
+		return c - 'A' + 10
+	default:
+		return c - 'a' + 10
+	}
+}

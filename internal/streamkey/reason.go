@@ -1,0 +1,81 @@
+package streamkey
+
+// Reason says why a token was accepted or refused. Its String form is the
+// stable, lower-case code that the issuer, the edge function and the
+// shared test vectors use, so operators can grep for it.
+type Reason uint8
+
+// The reasons, in the order the verifier checks them.
+const (
+	// OK: the token is genuine and valid for this request.
+	OK Reason = iota
+	// Missing: the request carried no token (edge function only).
+	Missing
+	// Malformed: the token is not in the format at all (wrong number of
+	// parts, bad base64, bad claims text, values out of range).
+	Malformed
+	// UnknownKey: the key id names no key in the ring (a rotated-out key,
+	// or a token for another deployment).
+	UnknownKey
+	// BadMAC: the signature does not match; the token was altered or forged.
+	BadMAC
+	// Expired: the current time is at or past exp.
+	Expired
+	// NotYetValid: the current time plus leeway is before nbf.
+	NotYetValid
+	// Lifetime: exp lies further in the future than the verifier's maximum
+	// token lifetime allows.
+	Lifetime
+	// Path: the request path is not covered by any of the token's path
+	// patterns, or it is not in canonical form (dot segments, "//",
+	// encoded slashes or dots, control characters).
+	Path
+	// Host: the request Host is not the host the token was minted for.
+	Host
+	// IP: the client address (or its /24 or /64) is not the one bound.
+	IP
+	// UserAgent: the User-Agent is not the one bound.
+	UserAgent
+)
+
+var reasonCodes = [...]string{
+	OK:          "ok",
+	Missing:     "missing",
+	Malformed:   "malformed",
+	UnknownKey:  "unknown_kid",
+	BadMAC:      "bad_mac",
+	Expired:     "expired",
+	NotYetValid: "not_yet_valid",
+	Lifetime:    "lifetime",
+	Path:        "path",
+	Host:        "host",
+	IP:          "ip",
+	UserAgent:   "ua",
+}
+
+// String returns the reason's stable code, e.g. "bad_mac".
+func (r Reason) String() string {
+	if int(r) < len(reasonCodes) {
+		return reasonCodes[r]
+	}
+	return "unknown"
+}
+
+// ParseReason maps a code produced by String back to its Reason.
+func ParseReason(code string) (Reason, bool) {
+	for i, c := range reasonCodes {
+		if c == code {
+			return Reason(i), true
+		}
+	}
+	return 0, false
+}
+
+// Reasons lists every reason, for tests and documentation.
+func Reasons() []Reason {
+	rs := make([]Reason, len(reasonCodes))
+	for i := range rs {
+		rs[i] = Reason(i)
+	}
+	return rs
+}
