@@ -3,13 +3,14 @@ package streamkey
 import (
 	"errors"
 	"fmt"
-	"strconv"
+	"net/netip"
 	"strings"
+	"time"
 )
 
 // Claims is what a token says, as decoded from its payload. Bound values
-// (client IP, user agent) are not in it: only keyed tags of them are, so a
-// token leaks neither.
+// (client IP, user agent) are not in it, only whether they are bound: the
+// MAC covers them, so a token leaks neither.
 type Claims struct {
 	// Expires is exp, in Unix seconds. Always set.
 	Expires int64
@@ -27,8 +28,6 @@ type Claims struct {
 	SessionID string
 	// Data is optional opaque data for the application.
 	Data string
-
-	ipTag, uaTag string // base64url tags, kept to re-encode and inspect
 }
 
 // Claim limits.
@@ -46,52 +45,115 @@ const (
 	maxTime = 999_999_999_999
 )
 
-// tagLen is the length of a binding tag: 16 bytes of HMAC-SHA256, in
-// base64url. 128-bit truncation is the strength NIST SP 800-107 allows for
-// HMAC tags.
-const (
-	tagBytes = 16
-	tagLen   = 22
-)
-
 var errClaims = errors.New("malformed claims")
 
-// appendClaims writes the claims text. Field order is fixed; the verifier
-// does not depend on it, but a fixed order makes tokens reproducible.
-func appendClaims(b []byte, c *Claims) []byte {
+// appendClaims validates the grant and appends its claims text; it also
+// returns the parsed client address. Field order is fixed so that tokens
+// are reproducible; the parser does not depend on it. It allocates only to
+// report an error.
+func (g *Grant) appendClaims(b []byte) (_ []byte, addr netip.Addr, err error) {
+	if g.Expires.IsZero() {
+		return b, addr, errors.New("the token needs an expiry time")
+	}
+	exp := g.Expires.Unix()
+	if exp <= 0 || exp > maxTime {
+		return b, addr, fmt.Errorf("expiry %s is out of range", g.Expires.UTC().Format(time.RFC3339))
+	}
 	b = append(b, "e="...)
-	b = strconv.AppendInt(b, c.Expires, 10)
-	if c.NotBefore != 0 {
+	b = appendDecimal(b, exp)
+	if !g.NotBefore.IsZero() {
+		nbf := g.NotBefore.Unix()
+		if nbf <= 0 || nbf >= exp {
+			return b, addr, fmt.Errorf("not-before %s must be positive and before the expiry %s",
+				g.NotBefore.UTC().Format(time.RFC3339), g.Expires.UTC().Format(time.RFC3339))
+		}
 		b = append(b, "\nn="...)
-		b = strconv.AppendInt(b, c.NotBefore, 10)
+		b = appendDecimal(b, nbf)
 	}
-	for _, p := range c.Paths {
+	if len(g.Paths) == 0 || len(g.Paths) > MaxPatterns {
+		return b, addr, fmt.Errorf("the token needs 1 to %d path patterns, got %d", MaxPatterns, len(g.Paths))
+	}
+	for _, p := range g.Paths {
+		cp, err := CanonicalPattern(p)
+		if err != nil {
+			return b, addr, err
+		}
 		b = append(b, "\np="...)
-		b = append(b, p...)
+		b = append(b, cp...)
 	}
-	if c.Host != "" {
+	if g.Host != "" {
 		b = append(b, "\nh="...)
-		b = append(b, c.Host...)
+		start := len(b)
+		b = appendLowerHost(b, g.Host)
+		if !validHost(b[start:]) {
+			return b, addr, fmt.Errorf("host %q must be a DNS name or IPv4 address (a-z, 0-9, '-', '.'; non-ASCII names in punycode)", g.Host)
+		}
 	}
-	if c.IPBinding != IPOff {
+	switch g.IPBinding {
+	case IPOff:
+	case IPExact, IPSubnet:
+		if addr, err = ParseClientIP(g.ClientIP); err != nil {
+			return b, addr, fmt.Errorf("ip binding %s: %w", g.IPBinding, err)
+		}
+		var tmp [64]byte
+		hint := ipHint(appendIPBinding(tmp[:0], addr, g.IPBinding))
 		b = append(b, "\ni="...)
-		b = append(b, ipModeChar(c.IPBinding))
-		b = append(b, ':')
-		b = append(b, c.ipTag...)
+		b = append(b, ipModeChar(g.IPBinding), hexDigits[hint>>4], hexDigits[hint&15])
+	default:
+		return b, addr, fmt.Errorf("unknown ip binding %d", g.IPBinding)
 	}
-	if c.UserAgentBound {
-		b = append(b, "\nu="...)
-		b = append(b, c.uaTag...)
+	if g.BindUserAgent {
+		b = append(b, "\nu=1"...)
 	}
-	if c.SessionID != "" {
+	if g.SessionID != "" {
+		if !validSessionID(g.SessionID) {
+			return b, addr, fmt.Errorf("session id %q must be 1 to %d of A-Z a-z 0-9 . _ ~ -", g.SessionID, MaxSessionIDLen)
+		}
 		b = append(b, "\ns="...)
-		b = append(b, c.SessionID...)
+		b = append(b, g.SessionID...)
 	}
-	if c.Data != "" {
+	if g.Data != "" {
+		if !validData(g.Data) {
+			return b, addr, fmt.Errorf("data must be 1 to %d printable ASCII characters", MaxDataLen)
+		}
 		b = append(b, "\nd="...)
-		b = append(b, c.Data...)
+		b = append(b, g.Data...)
 	}
-	return b
+	if len(b) > MaxClaimsBytes {
+		return b, addr, fmt.Errorf("the claims take %d bytes; the limit is %d (use fewer or shorter path patterns, or shorter data)", len(b), MaxClaimsBytes)
+	}
+	return b, addr, nil
+}
+
+// appendDecimal appends a non-negative time in decimal.
+func appendDecimal(b []byte, n int64) []byte {
+	var d [20]byte
+	i := len(d)
+	for {
+		i--
+		d[i] = byte('0' + n%10)
+		n /= 10
+		if n == 0 {
+			break
+		}
+	}
+	return append(b, d[i:]...)
+}
+
+const hexDigits = "0123456789abcdef"
+
+// ipHint is an 8-bit, unkeyed digest of the bound address (the low byte
+// of its 32-bit FNV-1a hash). It only serves diagnosis: once T1 has shown
+// the claims genuine, a hint that differs from the request's says the
+// address is why T3 failed. Eight bits leak next to nothing about the
+// address, and the MAC, not the hint, decides access.
+func ipHint(bound []byte) byte {
+	h := uint32(2166136261)
+	for _, c := range bound {
+		h ^= uint32(c)
+		h *= 16777619
+	}
+	return byte(h)
 }
 
 func ipModeChar(b IPBinding) byte {
@@ -104,21 +166,23 @@ func ipModeChar(b IPBinding) byte {
 // rawClaims are claims as sub-slices of the decoded text, so verification
 // parses without allocating.
 type rawClaims struct {
-	exp, nbf     int64
-	paths        [MaxPatterns][]byte
-	npaths       int
-	host         []byte
-	ipMode       IPBinding
-	ipTag, uaTag []byte
-	sid, data    []byte
-	uaBound      bool
+	exp, nbf  int64
+	paths     [MaxPatterns][]byte
+	npaths    int
+	host      []byte
+	ipMode    IPBinding
+	ipHint    byte
+	uaBound   bool
+	sid, data []byte
 }
 
 // parseClaims parses the claims text. Fields are "name=value" lines; names
 // are single letters; every name but "p" may appear once; unknown names
 // are refused so that a later version's restriction is never silently
-// ignored by this one.
-func parseClaims(b []byte, rc *rawClaims) error {
+// ignored by this one. It returns the claims by value so that they, and
+// the slices into b, stay on the caller's stack.
+func parseClaims(b []byte) (rawClaims, error) {
+	var rc rawClaims
 	var seen uint32
 	haveExp := false
 	for len(b) > 0 {
@@ -126,19 +190,19 @@ func parseClaims(b []byte, rc *rawClaims) error {
 		if i := indexByte(b, '\n'); i >= 0 {
 			line, b = b[:i], b[i+1:]
 			if len(b) == 0 {
-				return errClaims // trailing newline
+				return rc, errClaims // trailing newline
 			}
 		} else {
 			b = nil
 		}
 		if len(line) < 2 || line[1] != '=' {
-			return errClaims
+			return rc, errClaims
 		}
 		name, v := line[0], line[2:]
 		if name != 'p' {
 			bit := uint32(1) << (name & 31)
 			if seen&bit != 0 {
-				return errClaims
+				return rc, errClaims
 			}
 			seen |= bit
 		}
@@ -146,59 +210,61 @@ func parseClaims(b []byte, rc *rawClaims) error {
 		case 'e':
 			t, ok := parseTime(v)
 			if !ok {
-				return errClaims
+				return rc, errClaims
 			}
 			rc.exp, haveExp = t, true
 		case 'n':
 			t, ok := parseTime(v)
 			if !ok {
-				return errClaims
+				return rc, errClaims
 			}
 			rc.nbf = t
 		case 'p':
 			if rc.npaths == MaxPatterns || len(v) == 0 || len(v) > MaxPatternLen || v[0] != '/' {
-				return errClaims
+				return rc, errClaims
 			}
 			rc.paths[rc.npaths] = v
 			rc.npaths++
 		case 'h':
 			if !validHost(v) {
-				return errClaims
+				return rc, errClaims
 			}
 			rc.host = v
 		case 'i':
-			if len(v) != 2+tagLen || v[1] != ':' || (v[0] != 'x' && v[0] != 's') {
-				return errClaims
+			if len(v) != 3 || (v[0] != 'x' && v[0] != 's') || !isLowerHex(v[1]) || !isLowerHex(v[2]) {
+				return rc, errClaims
 			}
 			rc.ipMode = IPExact
 			if v[0] == 's' {
 				rc.ipMode = IPSubnet
 			}
-			rc.ipTag = v[2:]
+			rc.ipHint = unhex(v[1])<<4 | unhex(v[2])
 		case 'u':
-			if len(v) != tagLen {
-				return errClaims
+			if len(v) != 1 || v[0] != '1' {
+				return rc, errClaims
 			}
-			rc.uaTag, rc.uaBound = v, true
+			rc.uaBound = true
 		case 's':
 			if !validSessionID(v) {
-				return errClaims
+				return rc, errClaims
 			}
 			rc.sid = v
 		case 'd':
 			if !validData(v) {
-				return errClaims
+				return rc, errClaims
 			}
 			rc.data = v
 		default:
-			return errClaims
+			return rc, errClaims
 		}
 	}
 	if !haveExp || rc.npaths == 0 {
-		return errClaims
+		return rc, errClaims
 	}
-	return nil
+	return rc, nil
 }
+
+func isLowerHex(c byte) bool { return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' }
 
 func indexByte(b []byte, c byte) int {
 	for i, x := range b {
@@ -270,11 +336,23 @@ func validData[T string | []byte](v T) bool {
 // NormalizeHost lower-cases a Host header value and strips a ":port" and
 // a trailing dot, giving the form host bindings compare.
 func NormalizeHost(h string) string {
+	return string(appendLowerHost(nil, h))
+}
+
+// appendLowerHost appends the normalised form of a Host header value.
+func appendLowerHost(b []byte, h string) []byte {
 	if i := strings.LastIndexByte(h, ':'); i >= 0 && !strings.Contains(h[i:], "]") {
 		h = h[:i]
 	}
 	h = strings.TrimSuffix(h, ".")
-	return strings.ToLower(h)
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	return b
 }
 
 // hostMatches compares a request Host header with a bound host without
@@ -310,8 +388,6 @@ func (rc *rawClaims) toClaims() Claims {
 		UserAgentBound: rc.uaBound,
 		SessionID:      string(rc.sid),
 		Data:           string(rc.data),
-		ipTag:          string(rc.ipTag),
-		uaTag:          string(rc.uaTag),
 	}
 	for _, p := range rc.paths[:rc.npaths] {
 		c.Paths = append(c.Paths, string(p))

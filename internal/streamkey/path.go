@@ -28,41 +28,60 @@ func SafePath(p string) bool {
 		return false
 	}
 	segStart := 1
-	for i := 1; i <= len(p); i++ {
-		if i < len(p) {
-			c := p[i]
-			switch {
-			case c < 0x21 || c > 0x7e || c == '\\':
-				return false
-			case c == '%':
-				if i+2 >= len(p) || !isHex(p[i+1]) || !isHex(p[i+2]) {
-					return false
-				}
-				d := unhex(p[i+1])<<4 | unhex(p[i+2])
-				if d < 0x20 || d == 0x7f || d == '/' || d == '\\' {
-					return false
-				}
-				i += 2
-				continue
-			case c != '/':
-				continue
-			}
-		}
-		seg := p[segStart:i]
-		if seg == "" && i < len(p) {
-			return false // "//"
-		}
-		if isDotSegment(seg) {
+	for i := 1; i < len(p); i++ {
+		switch pathClass[p[i]] {
+		case pcPlain:
+		case pcBad:
 			return false
+		case pcPercent:
+			if i+2 >= len(p) || !isHex(p[i+1]) || !isHex(p[i+2]) {
+				return false
+			}
+			d := unhex(p[i+1])<<4 | unhex(p[i+2])
+			if d < 0x20 || d == 0x7f || d == '/' || d == '\\' {
+				return false
+			}
+			i += 2
+		case pcSlash:
+			if i == segStart || isDotSegment(p[segStart:i]) {
+				return false // "//" or a dot segment
+			}
+			segStart = i + 1
 		}
-		segStart = i + 1
 	}
-	return true
+	return !isDotSegment(p[segStart:])
 }
+
+const (
+	pcPlain = iota
+	pcBad
+	pcPercent
+	pcSlash
+)
+
+// pathClass sorts the bytes of a request path: printable ASCII is plain,
+// except '%' and '/', which need a closer look, and '\\', which some
+// origins read as '/'.
+var pathClass = func() (t [256]uint8) {
+	for c := range t {
+		switch {
+		case c < 0x21 || c > 0x7e || c == '\\':
+			t[c] = pcBad
+		case c == '%':
+			t[c] = pcPercent
+		case c == '/':
+			t[c] = pcSlash
+		}
+	}
+	return t
+}()
 
 // isDotSegment reports whether seg, up to any ';', is "." or ".." with each
 // dot written as '.' or "%2e".
 func isDotSegment(seg string) bool {
+	if len(seg) == 0 || (seg[0] != '.' && seg[0] != '%') {
+		return false
+	}
 	if i := strings.IndexByte(seg, ';'); i >= 0 {
 		seg = seg[:i]
 	}
@@ -93,12 +112,15 @@ func CanonicalPattern(pat string) (string, error) {
 		return "", fmt.Errorf("path pattern is %d bytes long; the limit is %d", len(pat), MaxPatternLen)
 	}
 	body := strings.TrimSuffix(pat, "*")
-	if strings.Contains(body, "*") {
+	if strings.IndexByte(body, '*') >= 0 {
 		return "", fmt.Errorf("path pattern %q may contain '*' only as its last character", pat)
 	}
 	if !SafePath(body) {
 		return "", fmt.Errorf("path pattern %q must start with '/' and contain no \"//\", \".\" or \"..\" segments, "+
 			"encoded slashes or dots, spaces, backslashes or non-ASCII bytes (percent-encode them)", pat)
+	}
+	if strings.IndexByte(pat, '%') < 0 {
+		return pat, nil
 	}
 	return upperEscapes(pat), nil
 }

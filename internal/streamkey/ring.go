@@ -1,8 +1,8 @@
 package streamkey
 
 import (
-	"crypto/hmac"
 	"crypto/sha256"
+	"encoding"
 	"errors"
 	"fmt"
 	"hash"
@@ -34,23 +34,38 @@ type Key struct {
 }
 
 // Ring is a set of live keys, looked up by key id. It is safe for
-// concurrent use. Each key keeps a pool of HMAC states with the key's
-// inner and outer pads already absorbed, so verifying a token costs no key
-// setup and no allocation for the MAC.
+// concurrent use. Each key's HMAC pads are absorbed once, when the ring is
+// built, and each key keeps a pool of hash states, so minting and
+// verifying cost no key setup and no allocation for the MAC.
 type Ring struct {
 	keys []*ringKey // ordered by Created, oldest first
 }
 
 type ringKey struct {
 	Key
-	pool sync.Pool // of *macState
+	// innerPad and outerPad are SHA-256 states after absorbing the key
+	// XOR ipad and XOR opad (FIPS 198-1 section 6 allows precomputing
+	// them); they are as secret as the key.
+	innerPad, outerPad []byte
+	pool               sync.Pool // of *macState
 }
 
-// macState is a reusable HMAC with scratch space for building messages.
+// shaState is a SHA-256 whose state can be saved and restored.
+type shaState interface {
+	hash.Hash
+	encoding.BinaryAppender
+	encoding.BinaryUnmarshaler
+}
+
+func newSHA() shaState { return sha256.New().(shaState) }
+
+// macState computes HMAC-SHA256 of a message and of prefixes of it:
+// finish can be called after any prefix and writing then goes on.
 type macState struct {
-	h   hash.Hash
-	buf []byte
-	sum [sha256.Size]byte
+	key        *ringKey
+	in, out    shaState
+	buf        []byte
+	isum, osum [sha256.Size]byte
 }
 
 // NewRing validates keys and builds a ring. Keys are copied; the caller may
@@ -81,9 +96,9 @@ func NewRing(keys ...Key) (*Ring, error) {
 		}
 		rk := &ringKey{Key: k}
 		rk.Secret = append([]byte(nil), k.Secret...)
-		secret := rk.Secret
+		rk.innerPad, rk.outerPad = hmacPads(rk.Secret)
 		rk.pool.New = func() any {
-			return &macState{h: hmac.New(sha256.New, secret), buf: make([]byte, 0, 512)}
+			return &macState{key: rk, in: newSHA(), out: newSHA(), buf: make([]byte, 0, 512)}
 		}
 		r.keys = append(r.keys, rk)
 	}
@@ -152,9 +167,37 @@ func (r *Ring) seedKey() *ringKey {
 	return nil
 }
 
+// hmacPads returns the saved SHA-256 states after absorbing the HMAC
+// key XOR ipad and XOR opad (RFC 2104).
+func hmacPads(secret []byte) (inner, outer []byte) {
+	var block [sha256.BlockSize]byte
+	if len(secret) > sha256.BlockSize {
+		sum := sha256.Sum256(secret)
+		copy(block[:], sum[:])
+	} else {
+		copy(block[:], secret)
+	}
+	h := newSHA()
+	pad := func(x byte) []byte {
+		var p [sha256.BlockSize]byte
+		for i := range p {
+			p[i] = block[i] ^ x
+		}
+		h.Reset()
+		h.Write(p[:])
+		st, err := h.AppendBinary(nil)
+		if err != nil {
+			panic("streamkey: SHA-256 state cannot be saved: " + err.Error())
+		}
+		return st
+	}
+	return pad(0x36), pad(0x5c)
+}
+
+// get takes a hash state from the key's pool, reset to start a MAC.
 func (k *ringKey) get() *macState {
 	m := k.pool.Get().(*macState)
-	m.h.Reset()
+	m.start()
 	m.buf = m.buf[:0]
 	return m
 }
@@ -166,8 +209,25 @@ func (k *ringKey) put(m *macState) {
 	k.pool.Put(m)
 }
 
-// mac computes HMAC-SHA256 of msg into m.sum.
-func (m *macState) mac(msg []byte) []byte {
-	m.h.Write(msg)
-	return m.h.Sum(m.sum[:0])
+// start begins a new MAC: the inner hash holds the key XOR ipad.
+func (m *macState) start() {
+	if err := m.in.UnmarshalBinary(m.key.innerPad); err != nil {
+		panic("streamkey: restoring a saved SHA-256 state failed: " + err.Error())
+	}
+}
+
+func (m *macState) write(b []byte) { m.in.Write(b) }
+
+func (m *macState) writeString(s string) { m.in.Write(bytesOf(s)) }
+
+// finish returns the HMAC of everything written since start, without
+// ending the message: more can be written and finished again. The result
+// lives in m until the next finish.
+func (m *macState) finish() []byte {
+	inner := m.in.Sum(m.isum[:0])
+	if err := m.out.UnmarshalBinary(m.key.outerPad); err != nil {
+		panic("streamkey: restoring a saved SHA-256 state failed: " + err.Error())
+	}
+	m.out.Write(inner)
+	return m.out.Sum(m.osum[:0])
 }

@@ -186,7 +186,8 @@ func (v *Verifier) VerifySeed(streamKey, streamPolicy string, req Request) Resul
 	defer k.put(m)
 	m.buf = SeedMessage(m.buf[:0], ip, path, NormalizeHost(req.Host), exp, req.UserAgent)
 	var want [seedKeyLen]byte
-	base64.StdEncoding.Encode(want[:], m.mac(m.buf))
+	m.write(m.buf)
+	base64.StdEncoding.Encode(want[:], m.finish())
 	if !hmac.Equal(want[:], bytesOf(streamKey)) {
 		res.Reason = BadMAC
 		return res

@@ -5,7 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"strconv"
+	"net/netip"
 	"strings"
 	"time"
 	"unsafe"
@@ -14,9 +14,27 @@ import (
 // Version is the token prefix of this format.
 const Version = "ss1"
 
-// Token size limits.
+// A token is "ss1.<kid>.<payload>.<sig>". payload is the base64url claims
+// text. sig is 42 bytes, base64url (56 characters):
+//
+//	sig = T3 ‖ T1[:10]
+//	T3  = HMAC-SHA256(key, si ‖ "\n" ‖ ip ‖ "\n" ‖ ua)
+//	T1  = HMAC-SHA256(key, si)
+//
+// where si is the transmitted text "ss1.<kid>.<payload>", ip is the bound
+// form of the client address ("" when unbound) and ua the User-Agent (""
+// when unbound). T3 is the MAC that grants access: si, ip and ua contain
+// no newline except inside ua, which comes last, and the claims say which
+// are bound, so no two inputs give the same message. T1 is only consulted
+// once T3 has failed, to tell a forged or altered token (T1 fails) from a
+// genuine one presented from another address or by another user agent;
+// the claims' address hint then says which of the two.
 const (
-	sigLen        = 43 // base64url of 32 bytes, no padding
+	sigBytes = 42
+	sigLen   = 56
+	// diagBytes is how much of T1 the token carries.
+	diagBytes = sigBytes - 32
+
 	maxPayloadLen = (MaxClaimsBytes*8 + 5) / 6
 	// MaxTokenLen is the longest well-formed token.
 	MaxTokenLen = len(Version) + 1 + MaxKeyIDLen + 1 + maxPayloadLen + 1 + sigLen
@@ -52,112 +70,45 @@ func (r *Ring) Mint(kid string, g Grant) (string, error) {
 	if k == nil {
 		return "", fmt.Errorf("streamkey: no key %q in the ring", kid)
 	}
-	c, err := g.claims()
+	m := k.get()
+	defer k.put(m)
+	claims, addr, err := g.appendClaims(m.buf)
 	if err != nil {
 		return "", fmt.Errorf("streamkey: %w", err)
 	}
-	m := k.get()
-	defer k.put(m)
 
-	if g.IPBinding != IPOff {
-		a, _ := ParseClientIP(g.ClientIP) // checked by claims
-		m.buf = appendIPBinding(appendTagPrefix(m.buf[:0], "ip", c.Expires), a, g.IPBinding)
-		c.ipTag = encodeTag(m)
-	}
-	if g.BindUserAgent {
-		m.buf = append(appendTagPrefix(m.buf[:0], "ua", c.Expires), g.UserAgent...)
-		c.uaTag = encodeTag(m)
-	}
-
-	claims := appendClaims(m.buf[:0], &c)
-	if len(claims) > MaxClaimsBytes {
-		return "", fmt.Errorf("streamkey: the claims take %d bytes; the limit is %d (use fewer or shorter path patterns, or shorter data)", len(claims), MaxClaimsBytes)
-	}
 	tok := make([]byte, 0, len(Version)+2+len(kid)+b64.EncodedLen(len(claims))+1+sigLen)
 	tok = append(tok, Version...)
 	tok = append(tok, '.')
 	tok = append(tok, kid...)
 	tok = append(tok, '.')
 	tok = b64.AppendEncode(tok, claims)
-	m.h.Reset()
-	sum := m.mac(tok)
+
+	var sig [sigBytes]byte
+	m.write(tok)
+	copy(sig[32:], m.finish())
+	m.buf = appendBound(m.buf[:0], addr, g.IPBinding)
+	m.write(m.buf)
+	m.writeString("\n")
+	if g.BindUserAgent {
+		m.writeString(g.UserAgent)
+	}
+	copy(sig[:32], m.finish())
+
 	tok = append(tok, '.')
-	tok = b64.AppendEncode(tok, sum)
-	return string(tok), nil
+	tok = b64.AppendEncode(tok, sig[:])
+	// tok is never written again, so the string can share its memory.
+	return unsafe.String(unsafe.SliceData(tok), len(tok)), nil
 }
 
-// claims validates a grant and turns it into claims (without tags).
-func (g *Grant) claims() (Claims, error) {
-	var c Claims
-	if g.Expires.IsZero() {
-		return c, errors.New("the token needs an expiry time")
-	}
-	c.Expires = g.Expires.Unix()
-	if c.Expires <= 0 || c.Expires > maxTime {
-		return c, fmt.Errorf("expiry %s is out of range", g.Expires.UTC().Format(time.RFC3339))
-	}
-	if !g.NotBefore.IsZero() {
-		c.NotBefore = g.NotBefore.Unix()
-		if c.NotBefore <= 0 || c.NotBefore >= c.Expires {
-			return c, fmt.Errorf("not-before %s must be positive and before the expiry %s",
-				g.NotBefore.UTC().Format(time.RFC3339), g.Expires.UTC().Format(time.RFC3339))
-		}
-	}
-	if len(g.Paths) == 0 || len(g.Paths) > MaxPatterns {
-		return c, fmt.Errorf("the token needs 1 to %d path patterns, got %d", MaxPatterns, len(g.Paths))
-	}
-	for _, p := range g.Paths {
-		cp, err := CanonicalPattern(p)
-		if err != nil {
-			return c, err
-		}
-		c.Paths = append(c.Paths, cp)
-	}
-	if g.Host != "" {
-		c.Host = NormalizeHost(g.Host)
-		if !validHost(c.Host) {
-			return c, fmt.Errorf("host %q must be a DNS name or IPv4 address (a-z, 0-9, '-', '.'; non-ASCII names in punycode)", g.Host)
-		}
-	}
-	switch g.IPBinding {
-	case IPOff:
-	case IPExact, IPSubnet:
-		if _, err := ParseClientIP(g.ClientIP); err != nil {
-			return c, fmt.Errorf("ip binding %s: %w", g.IPBinding, err)
-		}
-	default:
-		return c, fmt.Errorf("unknown ip binding %d", g.IPBinding)
-	}
-	c.IPBinding = g.IPBinding
-	c.UserAgentBound = g.BindUserAgent
-	if g.SessionID != "" && !validSessionID(g.SessionID) {
-		return c, fmt.Errorf("session id %q must be 1 to %d of A-Z a-z 0-9 . _ ~ -", g.SessionID, MaxSessionIDLen)
-	}
-	c.SessionID = g.SessionID
-	if g.Data != "" && !validData(g.Data) {
-		return c, fmt.Errorf("data must be 1 to %d printable ASCII characters", MaxDataLen)
-	}
-	c.Data = g.Data
-	return c, nil
-}
-
-// appendTagPrefix starts the message of a binding tag:
-// "ss1/<label>\n<exp>\n". Putting exp in it makes tags differ between
-// tokens, so tokens from one client cannot be linked by their tags.
-func appendTagPrefix(b []byte, label string, exp int64) []byte {
-	b = append(b, Version...)
-	b = append(b, '/')
-	b = append(b, label...)
+// appendBound appends "\n" and the bound form of the address ("" when
+// the address is unbound or invalid).
+func appendBound(b []byte, a netip.Addr, mode IPBinding) []byte {
 	b = append(b, '\n')
-	b = strconv.AppendInt(b, exp, 10)
-	return append(b, '\n')
-}
-
-// encodeTag MACs m.buf and returns the tag text.
-func encodeTag(m *macState) string {
-	m.h.Reset()
-	sum := m.mac(m.buf)
-	return b64.EncodeToString(sum[:tagBytes])
+	if mode == IPOff || !a.IsValid() {
+		return b
+	}
+	return appendIPBinding(b, a, mode)
 }
 
 // Request is what the verifier knows about the HTTP request.
@@ -230,6 +181,10 @@ func (e *VerifyError) Error() string {
 
 // Verify checks token against the request. It never panics, whatever the
 // input, and allocates only to copy a session id or data out of the token.
+//
+// Checks run in this order, and the first failure is the reason:
+// malformed shape, unknown kid, malformed claims, MAC (bad_mac, ip, ua),
+// expired, not_yet_valid, lifetime, path, host.
 func (v *Verifier) Verify(token string, req Request) Result {
 	var res Result
 	kid, payload, sig, ok := splitToken(token)
@@ -243,24 +198,43 @@ func (v *Verifier) Verify(token string, req Request) Result {
 		res.Reason = UnknownKey
 		return res
 	}
-	m := k.get()
-	defer k.put(m)
-
-	// The MAC covers the exact transmitted bytes "ss1.<kid>.<payload>".
-	var want [sigLen + 1]byte
-	b64.Encode(want[:], m.mac(bytesOf(token[:len(token)-sigLen-1])))
-	if !hmac.Equal(want[:sigLen], bytesOf(sig)) {
-		res.Reason = BadMAC
-		return res
-	}
-
 	var buf [MaxClaimsBytes]byte
 	n, err := b64.Decode(buf[:], bytesOf(payload))
-	var rc rawClaims
-	if err != nil || parseClaims(buf[:n], &rc) != nil {
+	if err != nil {
 		res.Reason = Malformed
 		return res
 	}
+	rc, err := parseClaims(buf[:n])
+	if err != nil {
+		res.Reason = Malformed
+		return res
+	}
+	var mac [sigBytes]byte
+	if _, err := b64.Decode(mac[:], bytesOf(sig)); err != nil {
+		res.Reason = Malformed
+		return res
+	}
+
+	m := k.get()
+	defer k.put(m)
+	si := token[:len(token)-sigLen-1]
+	var addr netip.Addr
+	if rc.ipMode != IPOff {
+		addr, _ = ParseClientIP(req.ClientIP) // invalid: bound as "", which never matches
+	}
+	m.writeString(si)
+	m.buf = appendBound(m.buf[:0], addr, rc.ipMode)
+	m.write(m.buf)
+	m.writeString("\n")
+	if rc.uaBound {
+		m.writeString(req.UserAgent)
+	}
+	if !hmac.Equal(m.finish(), mac[:32]) {
+		res.Reason = diagnose(m, si, mac[32:], &rc)
+		return res
+	}
+	// T1 is not checked once T3 holds: it adds nothing to a genuine token.
+
 	res.Expires, res.NotBefore = rc.exp, rc.nbf
 	if rc.sid != nil {
 		res.SessionID = string(rc.sid)
@@ -268,11 +242,34 @@ func (v *Verifier) Verify(token string, req Request) Result {
 	if rc.data != nil {
 		res.Data = string(rc.data)
 	}
-	res.Reason = v.check(&rc, req, m)
+	res.Reason = v.check(&rc, req)
 	return res
 }
 
-func (v *Verifier) check(rc *rawClaims, req Request, m *macState) Reason {
+// diagnose runs after T3 failed. T1 says whether the transmitted text is
+// genuine; if it is, the address hint says whether the address differs,
+// and otherwise the user agent must. m.buf still holds the bound address.
+// A genuine token whose T3 alone was altered reads as a user-agent
+// mismatch when the user agent is bound; it is refused either way.
+func diagnose(m *macState, si string, t1 []byte, rc *rawClaims) Reason {
+	m.start()
+	m.writeString(si)
+	if !hmac.Equal(m.finish()[:diagBytes], t1) {
+		return BadMAC
+	}
+	if rc.ipMode != IPOff && (len(m.buf) == 1 || ipHint(m.buf[1:]) != rc.ipHint) {
+		return IP
+	}
+	if rc.uaBound {
+		return UserAgent
+	}
+	// Nothing else can differ: T3 itself was altered (or, 1 time in 256,
+	// the address differs with an equal hint).
+	return BadMAC
+}
+
+// check applies the claims, already authenticated, to the request.
+func (v *Verifier) check(rc *rawClaims, req Request) Reason {
 	now := req.Now
 	if now.IsZero() {
 		now = time.Now()
@@ -290,29 +287,10 @@ func (v *Verifier) check(rc *rawClaims, req Request, m *macState) Reason {
 		return NotYetValid
 	case rc.exp-t > maxLife+leeway:
 		return Lifetime
-	}
-
-	if !SafePath(req.Path) || !rc.matchAny(req.Path) {
+	case !SafePath(req.Path) || !rc.matchAny(req.Path):
 		return Path
-	}
-	if rc.host != nil && !hostMatches(rc.host, req.Host) {
+	case rc.host != nil && !hostMatches(rc.host, req.Host):
 		return Host
-	}
-	if rc.ipMode != IPOff {
-		a, err := ParseClientIP(req.ClientIP)
-		if err != nil {
-			return IP
-		}
-		m.buf = appendIPBinding(appendTagPrefix(m.buf[:0], "ip", rc.exp), a, rc.ipMode)
-		if !m.tagEqual(rc.ipTag) {
-			return IP
-		}
-	}
-	if rc.uaBound {
-		m.buf = append(appendTagPrefix(m.buf[:0], "ua", rc.exp), req.UserAgent...)
-		if !m.tagEqual(rc.uaTag) {
-			return UserAgent
-		}
 	}
 	return OK
 }
@@ -324,15 +302,6 @@ func (rc *rawClaims) matchAny(p string) bool {
 		}
 	}
 	return false
-}
-
-// tagEqual MACs m.buf and compares its tag text with tag in constant time.
-func (m *macState) tagEqual(tag []byte) bool {
-	m.h.Reset()
-	sum := m.mac(m.buf)
-	var enc [tagLen]byte
-	b64.Encode(enc[:], sum[:tagBytes])
-	return hmac.Equal(enc[:], tag)
 }
 
 // splitToken checks the token's shape — "ss1.<kid>.<payload>.<sig>" with a
@@ -352,7 +321,7 @@ func splitToken(t string) (kid, payload, sig string, ok bool) {
 	}
 	payload, sig = rest[:i], rest[i+1:]
 	if ValidKeyID(kid) != nil || len(sig) != sigLen || !isB64URL(sig) ||
-		len(payload) == 0 || len(payload) > maxPayloadLen || len(payload)%4 == 1 || !isB64URL(payload) {
+		len(payload) == 0 || len(payload) > maxPayloadLen || !isB64URL(payload) {
 		return
 	}
 	return kid, payload, sig, true
@@ -360,8 +329,7 @@ func splitToken(t string) (kid, payload, sig string, ok bool) {
 
 func isB64URL(s string) bool {
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !isKeyIDChar(c) { // the key id alphabet is the base64url alphabet
+		if !isKeyIDChar(s[i]) { // the key id alphabet is the base64url alphabet
 			return false
 		}
 	}
@@ -369,7 +337,8 @@ func isB64URL(s string) bool {
 }
 
 // bytesOf views a string's bytes without copying. The slice must never be
-// written; it is only handed to hashing and comparison, which read.
+// written; it is only handed to hashing, decoding and comparison, which
+// read.
 func bytesOf(s string) []byte {
 	return unsafe.Slice(unsafe.StringData(s), len(s))
 }
@@ -383,10 +352,10 @@ func Inspect(token string) (kid string, c Claims, err error) {
 	}
 	raw, err := b64.DecodeString(payload)
 	if err != nil {
-		return kid, c, fmt.Errorf("streamkey: payload is not base64url: %w", err)
+		return kid, c, fmt.Errorf("streamkey: payload is not canonical base64url: %w", err)
 	}
-	var rc rawClaims
-	if err := parseClaims(raw, &rc); err != nil {
+	rc, err := parseClaims(raw)
+	if err != nil {
 		return kid, c, fmt.Errorf("streamkey: payload is not valid claims text: %q", raw)
 	}
 	return kid, rc.toClaims(), nil

@@ -3,6 +3,7 @@ package streamkey
 import (
 	"crypto/hmac"
 	"crypto/sha256"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -35,14 +36,18 @@ func baseRequest() Request {
 	}
 }
 
-// signRaw signs arbitrary claims text, to test what the verifier does with
-// genuine tokens whose claims are unusual.
+// signRaw signs arbitrary claims text binding neither address nor user
+// agent, with crypto/hmac, as an independent check of the construction.
 func signRaw(r *Ring, kid, claims string) string {
 	k := r.lookup(kid)
-	in := Version + "." + kid + "." + b64.EncodeToString([]byte(claims))
-	m := hmac.New(sha256.New, k.Secret)
-	m.Write([]byte(in))
-	return in + "." + b64.EncodeToString(m.Sum(nil))
+	si := Version + "." + kid + "." + b64.EncodeToString([]byte(claims))
+	mac := func(msg string) []byte {
+		m := hmac.New(sha256.New, k.Secret)
+		m.Write([]byte(msg))
+		return m.Sum(nil)
+	}
+	sig := append(mac(si+"\n\n"), mac(si)[:diagBytes]...)
+	return si + "." + b64.EncodeToString(sig)
 }
 
 func TestMintVerifyRoundTrip(t *testing.T) {
@@ -117,9 +122,17 @@ func TestVerifyReasons(t *testing.T) {
 		{name: "oversized", tok: func(s string) string { return strings.Replace(s, ".", "."+strings.Repeat("A", MaxTokenLen), 2) }, want: Malformed},
 		{name: "unknown kid", tok: func(s string) string { return strings.Replace(s, "k2025a", "k2024z", 1) }, want: UnknownKey},
 		{name: "other ring key's id", tok: func(s string) string { return strings.Replace(s, "k2025a", "k2025b", 1) }, want: BadMAC},
-		{name: "flipped signature byte", tok: func(s string) string { return flip(s, len(s)-5) }, want: BadMAC},
-		{name: "non-canonical signature tail", tok: func(s string) string { return s[:len(s)-1] + nextTail(s[len(s)-1]) }, want: BadMAC},
-		{name: "flipped payload byte", tok: func(s string) string { return flip(s, len("ss1.k2025a.")+3) }, want: BadMAC},
+		{name: "flipped T3 byte, nothing bound", grant: func(g *Grant) { g.IPBinding, g.BindUserAgent = IPOff, false }, tok: func(s string) string { return flip(s, len(s)-sigLen+5) }, want: BadMAC},
+		{name: "flipped T3 byte, ip bound", grant: func(g *Grant) { g.BindUserAgent = false }, tok: func(s string) string { return flip(s, len(s)-sigLen+5) }, want: BadMAC},
+		{name: "flipped T3 byte, ua bound (reads as ua)", tok: func(s string) string { return flip(s, len(s)-sigLen+5) }, want: UserAgent},
+		{name: "flipped T1 byte, other ua", tok: func(s string) string { return flip(s, len(s)-2) }, req: func(q *Request) { q.UserAgent = "x" }, want: BadMAC},
+		{name: "ip hint altered", tok: func(s string) string { return editClaims(s, "\ni=s", "\ni=x") }, want: BadMAC},
+		{name: "flipped T1 byte (diagnostic only)", tok: func(s string) string { return flip(s, len(s)-2) }, want: OK},
+		{name: "flipped T1 and other ip", tok: func(s string) string { return flip(s, len(s)-2) }, req: func(q *Request) { q.ClientIP = "192.0.2.1" }, want: BadMAC},
+		{name: "extended expiry", tok: func(s string) string { return editClaims(s, "e=1767229200", "e=1767232800") }, want: BadMAC},
+		{name: "widened path", tok: func(s string) string { return editClaims(s, "p=/vod/movie-42/*", "p=/vod/*") }, want: BadMAC},
+		{name: "ip binding removed", tok: func(s string) string { return editClaims(s, "\ni=s", "") }, req: func(q *Request) { q.ClientIP = "192.0.2.1" }, want: BadMAC},
+		{name: "ua binding removed", tok: func(s string) string { return editClaims(s, "\nu=1", "") }, req: func(q *Request) { q.UserAgent = "x" }, want: BadMAC},
 		{name: "expired", req: func(q *Request) { q.Now = t0.Add(time.Hour) }, want: Expired},
 		{name: "one second before expiry", req: func(q *Request) { q.Now = t0.Add(time.Hour - time.Second) }, want: OK},
 		{name: "not yet valid", req: func(q *Request) { q.Now = t0.Add(-31 * time.Second) }, want: NotYetValid},
@@ -153,8 +166,9 @@ func TestVerifyReasons(t *testing.T) {
 		{name: "no nbf, within lifetime", grant: func(g *Grant) { g.NotBefore = time.Time{} }, req: func(q *Request) { q.Now = t0.Add(-time.Hour) }, want: OK},
 		{name: "check order: expired before path", req: func(q *Request) { q.Now = t0.Add(2 * time.Hour); q.Path = "/x" }, want: Expired},
 		{name: "check order: path before host", req: func(q *Request) { q.Path = "/x"; q.Host = "x" }, want: Path},
-		{name: "check order: host before ip", req: func(q *Request) { q.Host = "x"; q.ClientIP = "192.0.2.1" }, want: Host},
+		{name: "check order: ip before host", req: func(q *Request) { q.Host = "x"; q.ClientIP = "192.0.2.1" }, want: IP},
 		{name: "check order: ip before ua", req: func(q *Request) { q.ClientIP = "192.0.2.1"; q.UserAgent = "x" }, want: IP},
+		{name: "check order: ua before expiry", req: func(q *Request) { q.UserAgent = "x"; q.Now = t0.Add(2 * time.Hour) }, want: UserAgent},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -182,6 +196,17 @@ func TestVerifyReasons(t *testing.T) {
 	}
 }
 
+// editClaims rewrites the claims of a token and keeps its signature.
+func editClaims(tok, old, new string) string {
+	parts := strings.Split(tok, ".")
+	raw, err := b64.DecodeString(parts[2])
+	if err != nil || !strings.Contains(string(raw), old) {
+		panic("editClaims: " + old + " not in " + string(raw))
+	}
+	parts[2] = b64.EncodeToString([]byte(strings.Replace(string(raw), old, new, 1)))
+	return strings.Join(parts, ".")
+}
+
 func flip(s string, i int) string {
 	c := s[i]
 	r := byte('A')
@@ -189,14 +214,6 @@ func flip(s string, i int) string {
 		r = 'B'
 	}
 	return s[:i] + string(r) + s[i+1:]
-}
-
-// nextTail returns another base64url character that decodes to the same
-// top four bits: a non-canonical spelling of the same signature.
-func nextTail(c byte) string {
-	const alpha = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-	i := strings.IndexByte(alpha, c)
-	return string(alpha[i^1])
 }
 
 // Genuine tokens (right MAC) whose claims break the rules are malformed:
@@ -228,9 +245,12 @@ func TestVerifyMalformedClaims(t *testing.T) {
 		"nine paths":        exp + strings.Repeat("\np=/a/*", 9),
 		"upper-case host":   exp + "\np=/a/*\nh=Media.example.com",
 		"host with port":    exp + "\np=/a/*\nh=media.example.com:443",
-		"bad ip mode":       exp + "\np=/a/*\ni=y:" + strings.Repeat("A", tagLen),
-		"short ip tag":      exp + "\np=/a/*\ni=x:" + strings.Repeat("A", tagLen-1),
-		"short ua tag":      exp + "\np=/a/*\nu=" + strings.Repeat("A", tagLen-1),
+		"bad ip mode":       exp + "\np=/a/*\ni=y00",
+		"ip without hint":   exp + "\np=/a/*\ni=x",
+		"upper-case hint":   exp + "\np=/a/*\ni=xAB",
+		"long ip hint":      exp + "\np=/a/*\ni=x000",
+		"bad ua flag":       exp + "\np=/a/*\nu=0",
+		"empty ua flag":     exp + "\np=/a/*\nu=",
 		"bad session id":    exp + "\np=/a/*\ns=a b",
 		"long session id":   exp + "\np=/a/*\ns=" + strings.Repeat("a", MaxSessionIDLen+1),
 		"data with control": exp + "\np=/a/*\nd=a\tb",
@@ -240,6 +260,10 @@ func TestVerifyMalformedClaims(t *testing.T) {
 		if got := ver.Verify(tok, req).Reason; got != Malformed {
 			t.Errorf("%s: reason %s, want malformed (claims %q)", name, got, claims)
 		}
+	}
+	// Malformed claims are reported before the MAC is checked.
+	if got := ver.Verify(flip(signRaw(r, "k2025a", "e=1"), 20), req).Reason; got != Malformed {
+		t.Errorf("forged malformed claims: %s, want malformed", got)
 	}
 	// Field order is free; only the set of fields matters.
 	tok := signRaw(r, "k2025a", "p=/b/*\ns=x\np=/a/*\ne=1767226000")
@@ -318,7 +342,9 @@ func TestMintRefuses(t *testing.T) {
 		"bad ip binding":      func(g *Grant) { g.IPBinding = 9 },
 		"bad session id":      func(g *Grant) { g.SessionID = "a/b" },
 		"bad data":            func(g *Grant) { g.Data = "line\nbreak" },
-		"claims too large":    func(g *Grant) { g.Paths = []string{"/" + strings.Repeat("a", 1000) + "/*", "/" + strings.Repeat("b", 1000) + "/*", "/c/*"} },
+		"claims too large": func(g *Grant) {
+			g.Paths = []string{"/" + strings.Repeat("a", 1000) + "/*", "/" + strings.Repeat("b", 1000) + "/*", "/c/*"}
+		},
 	} {
 		g := baseGrant()
 		mod(&g)
@@ -404,5 +430,61 @@ func TestParseIPBinding(t *testing.T) {
 	}
 	if _, err := ParseIPBinding("24"); err == nil {
 		t.Error("ParseIPBinding accepted 24")
+	}
+}
+
+// The address hint has 8 bits, so 1 address in 256 outside the binding
+// shares the hint. The MAC still refuses it; only the diagnosis differs.
+func TestIPHintCollision(t *testing.T) {
+	r := testRing(t)
+	ver := &Verifier{Ring: r}
+	g := baseGrant()
+	tok := must[string](t)(r.Mint("k2025a", g))
+	want := ipHint([]byte("203.0.113.0/24"))
+	var other string
+	for i := 0; i < 256*256 && other == ""; i++ {
+		ip := fmt.Sprintf("198.%d.%d.1", i/256, i%256)
+		if ipHint([]byte(ip[:strings.LastIndexByte(ip, '.')]+".0/24")) == want {
+			other = ip
+		}
+	}
+	q := baseRequest()
+	q.ClientIP = other
+	if got := ver.Verify(tok, q).Reason; got != UserAgent {
+		t.Errorf("colliding address with the user agent bound: %s, want ua (documented)", got)
+	}
+	g.BindUserAgent = false
+	tok = must[string](t)(r.Mint("k2025a", g))
+	if got := ver.Verify(tok, q).Reason; got != BadMAC {
+		t.Errorf("colliding address, user agent unbound: %s, want bad_mac (documented)", got)
+	}
+}
+
+// Verify allocates only to copy the session id and the data out.
+func TestVerifyAllocations(t *testing.T) {
+	r := testRing(t)
+	ver := &Verifier{Ring: r}
+	for _, tc := range []struct {
+		name   string
+		mod    func(*Grant)
+		req    func(*Request)
+		allocs float64
+	}{
+		{"session id and data", func(*Grant) {}, nil, 2},
+		{"neither", func(g *Grant) { g.SessionID, g.Data = "", "" }, nil, 0},
+		{"ipv6 subnet", func(g *Grant) { g.ClientIP = "2001:db8:1:2::77"; g.SessionID, g.Data = "", "" }, func(q *Request) { q.ClientIP = "2001:db8:1:2::1" }, 0},
+		{"refused (bad mac)", func(g *Grant) {}, func(q *Request) { q.ClientIP = "192.0.2.1" }, 0},
+	} {
+		g := baseGrant()
+		tc.mod(&g)
+		tok := must[string](t)(r.Mint("k2025a", g))
+		req := baseRequest()
+		if tc.req != nil {
+			tc.req(&req)
+		}
+		ver.Verify(tok, req) // warm the pool
+		if n := testing.AllocsPerRun(200, func() { ver.Verify(tok, req) }); n > tc.allocs {
+			t.Errorf("%s: %v allocations per Verify, want at most %v", tc.name, n, tc.allocs)
+		}
 	}
 }
