@@ -27,7 +27,7 @@ func BenchmarkBaselineHMAC(b *testing.B) {
 	r, tok, _ := benchFixture(b)
 	key := r.lookup("k2025a").Secret
 	g := baseGrant()
-	msg := []byte(tok[:len(tok)-sigLen-1] + "\n203.0.113.0/24\n" + g.UserAgent)
+	msg := []byte(tok[:len(tok)-macLen-1] + "\n203.0.113.0/24\n" + g.UserAgent)
 	b.ReportAllocs()
 	for b.Loop() {
 		m := hmac.New(sha256.New, key)

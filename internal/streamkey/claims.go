@@ -3,7 +3,6 @@ package streamkey
 import (
 	"errors"
 	"fmt"
-	"net/netip"
 	"strings"
 	"time"
 )
@@ -47,36 +46,53 @@ const (
 
 var errClaims = errors.New("malformed claims")
 
-// appendClaims validates the grant and appends its claims text; it also
-// returns the parsed client address. Field order is fixed so that tokens
-// are reproducible; the parser does not depend on it. It allocates only to
-// report an error.
-func (g *Grant) appendClaims(b []byte) (_ []byte, addr netip.Addr, err error) {
+// boundIP validates the grant's address binding and appends the bound form
+// of the address to b ("" when unbound).
+func (g *Grant) boundIP(b []byte) ([]byte, error) {
+	switch g.IPBinding {
+	case IPOff:
+		return b, nil
+	case IPExact, IPSubnet:
+		a, err := ParseClientIP(g.ClientIP)
+		if err != nil {
+			return b, fmt.Errorf("ip binding %s: %w", g.IPBinding, err)
+		}
+		return appendIPBinding(b, a, g.IPBinding), nil
+	default:
+		return b, fmt.Errorf("unknown ip binding %d", g.IPBinding)
+	}
+}
+
+// appendClaims validates the grant and appends its claims text; bound is
+// the bound form of the address from boundIP. Field order is fixed so that
+// tokens are reproducible; the parser does not depend on it. It allocates
+// only to report an error.
+func (g *Grant) appendClaims(b, bound []byte) ([]byte, error) {
 	if g.Expires.IsZero() {
-		return b, addr, errors.New("the token needs an expiry time")
+		return b, errors.New("the token needs an expiry time")
 	}
 	exp := g.Expires.Unix()
 	if exp <= 0 || exp > maxTime {
-		return b, addr, fmt.Errorf("expiry %s is out of range", g.Expires.UTC().Format(time.RFC3339))
+		return b, fmt.Errorf("expiry %s is out of range", g.Expires.UTC().Format(time.RFC3339))
 	}
 	b = append(b, "e="...)
 	b = appendDecimal(b, exp)
 	if !g.NotBefore.IsZero() {
 		nbf := g.NotBefore.Unix()
 		if nbf <= 0 || nbf >= exp {
-			return b, addr, fmt.Errorf("not-before %s must be positive and before the expiry %s",
+			return b, fmt.Errorf("not-before %s must be positive and before the expiry %s",
 				g.NotBefore.UTC().Format(time.RFC3339), g.Expires.UTC().Format(time.RFC3339))
 		}
 		b = append(b, "\nn="...)
 		b = appendDecimal(b, nbf)
 	}
 	if len(g.Paths) == 0 || len(g.Paths) > MaxPatterns {
-		return b, addr, fmt.Errorf("the token needs 1 to %d path patterns, got %d", MaxPatterns, len(g.Paths))
+		return b, fmt.Errorf("the token needs 1 to %d path patterns, got %d", MaxPatterns, len(g.Paths))
 	}
 	for _, p := range g.Paths {
 		cp, err := CanonicalPattern(p)
 		if err != nil {
-			return b, addr, err
+			return b, err
 		}
 		b = append(b, "\np="...)
 		b = append(b, cp...)
@@ -86,43 +102,35 @@ func (g *Grant) appendClaims(b []byte) (_ []byte, addr netip.Addr, err error) {
 		start := len(b)
 		b = appendLowerHost(b, g.Host)
 		if !validHost(b[start:]) {
-			return b, addr, fmt.Errorf("host %q must be a DNS name or IPv4 address (a-z, 0-9, '-', '.'; non-ASCII names in punycode)", g.Host)
+			return b, fmt.Errorf("host %q must be a DNS name or IPv4 address (a-z, 0-9, '-', '.'; non-ASCII names in punycode)", g.Host)
 		}
 	}
-	switch g.IPBinding {
-	case IPOff:
-	case IPExact, IPSubnet:
-		if addr, err = ParseClientIP(g.ClientIP); err != nil {
-			return b, addr, fmt.Errorf("ip binding %s: %w", g.IPBinding, err)
-		}
-		var tmp [64]byte
-		hint := ipHint(appendIPBinding(tmp[:0], addr, g.IPBinding))
+	if g.IPBinding != IPOff {
+		hint := ipHint(bound)
 		b = append(b, "\ni="...)
 		b = append(b, ipModeChar(g.IPBinding), hexDigits[hint>>4], hexDigits[hint&15])
-	default:
-		return b, addr, fmt.Errorf("unknown ip binding %d", g.IPBinding)
 	}
 	if g.BindUserAgent {
 		b = append(b, "\nu=1"...)
 	}
 	if g.SessionID != "" {
 		if !validSessionID(g.SessionID) {
-			return b, addr, fmt.Errorf("session id %q must be 1 to %d of A-Z a-z 0-9 . _ ~ -", g.SessionID, MaxSessionIDLen)
+			return b, fmt.Errorf("session id %q must be 1 to %d of A-Z a-z 0-9 . _ ~ -", g.SessionID, MaxSessionIDLen)
 		}
 		b = append(b, "\ns="...)
 		b = append(b, g.SessionID...)
 	}
 	if g.Data != "" {
 		if !validData(g.Data) {
-			return b, addr, fmt.Errorf("data must be 1 to %d printable ASCII characters", MaxDataLen)
+			return b, fmt.Errorf("data must be 1 to %d printable ASCII characters", MaxDataLen)
 		}
 		b = append(b, "\nd="...)
 		b = append(b, g.Data...)
 	}
 	if len(b) > MaxClaimsBytes {
-		return b, addr, fmt.Errorf("the claims take %d bytes; the limit is %d (use fewer or shorter path patterns, or shorter data)", len(b), MaxClaimsBytes)
+		return b, fmt.Errorf("the claims take %d bytes; the limit is %d (use fewer or shorter path patterns, or shorter data)", len(b), MaxClaimsBytes)
 	}
-	return b, addr, nil
+	return b, nil
 }
 
 // appendDecimal appends a non-negative time in decimal.

@@ -64,7 +64,7 @@ func newSHA() shaState { return sha256.New().(shaState) }
 type macState struct {
 	key        *ringKey
 	in, out    shaState
-	buf        []byte
+	buf, aux   []byte
 	isum, osum [sha256.Size]byte
 }
 
@@ -98,7 +98,7 @@ func NewRing(keys ...Key) (*Ring, error) {
 		rk.Secret = append([]byte(nil), k.Secret...)
 		rk.innerPad, rk.outerPad = hmacPads(rk.Secret)
 		rk.pool.New = func() any {
-			return &macState{key: rk, in: newSHA(), out: newSHA(), buf: make([]byte, 0, 512)}
+			return &macState{key: rk, in: newSHA(), out: newSHA(), buf: make([]byte, 0, 512), aux: make([]byte, 0, 64)}
 		}
 		r.keys = append(r.keys, rk)
 	}

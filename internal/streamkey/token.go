@@ -14,30 +14,32 @@ import (
 // Version is the token prefix of this format.
 const Version = "ss1"
 
-// A token is "ss1.<kid>.<payload>.<sig>". payload is the base64url claims
-// text. sig is 42 bytes, base64url (56 characters):
+// A token is "ss1.<kid>.<payload>.<check>.<mac>", all base64url without
+// padding:
 //
-//	sig = T3 ‖ T1[:10]
-//	T3  = HMAC-SHA256(key, si ‖ "\n" ‖ ip ‖ "\n" ‖ ua)
-//	T1  = HMAC-SHA256(key, si)
+//	payload = the claims text
+//	check   = T1[:9]                                   (12 characters)
+//	mac     = T3                                        (43 characters)
+//	T1      = HMAC-SHA256(key, "ss1.<kid>.<payload>")
+//	T3      = HMAC-SHA256(key, "ss1.<kid>.<payload>.<check>" ‖ "\n" ‖ ip ‖ "\n" ‖ ua)
 //
-// where si is the transmitted text "ss1.<kid>.<payload>", ip is the bound
-// form of the client address ("" when unbound) and ua the User-Agent (""
-// when unbound). T3 is the MAC that grants access: si, ip and ua contain
-// no newline except inside ua, which comes last, and the claims say which
-// are bound, so no two inputs give the same message. T1 is only consulted
-// once T3 has failed, to tell a forged or altered token (T1 fails) from a
-// genuine one presented from another address or by another user agent;
-// the claims' address hint then says which of the two.
+// ip is the bound form of the client address ("" when unbound) and ua the
+// User-Agent ("" when unbound). T3 is the MAC that grants access. It
+// covers every transmitted byte before it, so no part of a token can be
+// changed; the transmitted text contains no newline, ip none either, ua
+// comes last, and the claims say which are bound, so no two inputs give the
+// same message. The check value T1 is consulted only once T3 has failed, to
+// tell a forged or altered token (T1 fails) from a genuine one presented
+// from another address or by another user agent; the claims' address hint
+// then says which of the two.
 const (
-	sigBytes = 42
-	sigLen   = 56
-	// diagBytes is how much of T1 the token carries.
-	diagBytes = sigBytes - 32
+	checkBytes = 9
+	checkLen   = 12
+	macLen     = 43 // 32 bytes; the last character carries 2 spare zero bits
 
 	maxPayloadLen = (MaxClaimsBytes*8 + 5) / 6
 	// MaxTokenLen is the longest well-formed token.
-	MaxTokenLen = len(Version) + 1 + MaxKeyIDLen + 1 + maxPayloadLen + 1 + sigLen
+	MaxTokenLen = len(Version) + 1 + MaxKeyIDLen + 1 + maxPayloadLen + 1 + checkLen + 1 + macLen
 )
 
 var b64 = base64.RawURLEncoding.Strict()
@@ -72,31 +74,35 @@ func (r *Ring) Mint(kid string, g Grant) (string, error) {
 	}
 	m := k.get()
 	defer k.put(m)
-	claims, addr, err := g.appendClaims(m.buf)
+	bound, err := g.boundIP(append(m.aux[:0], '\n'))
+	if err != nil {
+		return "", fmt.Errorf("streamkey: %w", err)
+	}
+	claims, err := g.appendClaims(m.buf, bound[1:])
 	if err != nil {
 		return "", fmt.Errorf("streamkey: %w", err)
 	}
 
-	tok := make([]byte, 0, len(Version)+2+len(kid)+b64.EncodedLen(len(claims))+1+sigLen)
+	tok := make([]byte, 0, len(Version)+2+len(kid)+b64.EncodedLen(len(claims))+1+checkLen+1+macLen)
 	tok = append(tok, Version...)
 	tok = append(tok, '.')
 	tok = append(tok, kid...)
 	tok = append(tok, '.')
 	tok = b64.AppendEncode(tok, claims)
-
-	var sig [sigBytes]byte
 	m.write(tok)
-	copy(sig[32:], m.finish())
-	m.buf = appendBound(m.buf[:0], addr, g.IPBinding)
-	m.write(m.buf)
+	t1 := m.finish()
+	n := len(tok)
+	tok = append(tok, '.')
+	tok = b64.AppendEncode(tok, t1[:checkBytes])
+	m.aux = bound // keep any growth
+	m.write(tok[n:])
+	m.write(bound)
 	m.writeString("\n")
 	if g.BindUserAgent {
 		m.writeString(g.UserAgent)
 	}
-	copy(sig[:32], m.finish())
-
 	tok = append(tok, '.')
-	tok = b64.AppendEncode(tok, sig[:])
+	tok = b64.AppendEncode(tok, m.finish())
 	// tok is never written again, so the string can share its memory.
 	return unsafe.String(unsafe.SliceData(tok), len(tok)), nil
 }
@@ -187,7 +193,7 @@ func (e *VerifyError) Error() string {
 // expired, not_yet_valid, lifetime, path, host.
 func (v *Verifier) Verify(token string, req Request) Result {
 	var res Result
-	kid, payload, sig, ok := splitToken(token)
+	kid, payload, check, mac, ok := splitToken(token)
 	if !ok {
 		res.Reason = Malformed
 		return res
@@ -209,31 +215,29 @@ func (v *Verifier) Verify(token string, req Request) Result {
 		res.Reason = Malformed
 		return res
 	}
-	var mac [sigBytes]byte
-	if _, err := b64.Decode(mac[:], bytesOf(sig)); err != nil {
-		res.Reason = Malformed
+	var t3 [32 + 1]byte
+	if _, err := b64.Decode(t3[:], bytesOf(mac)); err != nil {
+		res.Reason = Malformed // only a non-zero spare bit gets here
 		return res
 	}
 
 	m := k.get()
 	defer k.put(m)
-	si := token[:len(token)-sigLen-1]
 	var addr netip.Addr
 	if rc.ipMode != IPOff {
 		addr, _ = ParseClientIP(req.ClientIP) // invalid: bound as "", which never matches
 	}
-	m.writeString(si)
+	m.writeString(token[:len(token)-macLen-1])
 	m.buf = appendBound(m.buf[:0], addr, rc.ipMode)
 	m.write(m.buf)
 	m.writeString("\n")
 	if rc.uaBound {
 		m.writeString(req.UserAgent)
 	}
-	if !hmac.Equal(m.finish(), mac[:32]) {
-		res.Reason = diagnose(m, si, mac[32:], &rc)
+	if !hmac.Equal(m.finish(), t3[:32]) {
+		res.Reason = diagnose(m, token[:len(token)-macLen-checkLen-2], check, &rc)
 		return res
 	}
-	// T1 is not checked once T3 holds: it adds nothing to a genuine token.
 
 	res.Expires, res.NotBefore = rc.exp, rc.nbf
 	if rc.sid != nil {
@@ -249,12 +253,14 @@ func (v *Verifier) Verify(token string, req Request) Result {
 // diagnose runs after T3 failed. T1 says whether the transmitted text is
 // genuine; if it is, the address hint says whether the address differs,
 // and otherwise the user agent must. m.buf still holds the bound address.
-// A genuine token whose T3 alone was altered reads as a user-agent
+// A genuine token whose mac alone was altered reads as a user-agent
 // mismatch when the user agent is bound; it is refused either way.
-func diagnose(m *macState, si string, t1 []byte, rc *rawClaims) Reason {
+func diagnose(m *macState, si, check string, rc *rawClaims) Reason {
+	var want [checkLen]byte
 	m.start()
 	m.writeString(si)
-	if !hmac.Equal(m.finish()[:diagBytes], t1) {
+	b64.Encode(want[:], m.finish()[:checkBytes])
+	if !hmac.Equal(want[:], bytesOf(check)) {
 		return BadMAC
 	}
 	if rc.ipMode != IPOff && (len(m.buf) == 1 || ipHint(m.buf[1:]) != rc.ipHint) {
@@ -304,27 +310,30 @@ func (rc *rawClaims) matchAny(p string) bool {
 	return false
 }
 
-// splitToken checks the token's shape — "ss1.<kid>.<payload>.<sig>" with a
-// valid key id and base64url payload and signature — without decoding.
-func splitToken(t string) (kid, payload, sig string, ok bool) {
-	if len(t) > MaxTokenLen || !strings.HasPrefix(t, Version+".") {
+// splitToken checks the token's shape — "ss1.<kid>.<payload>.<check>.<mac>"
+// with a valid key id and base64url parts of the right lengths — without
+// decoding.
+func splitToken(t string) (kid, payload, check, mac string, ok bool) {
+	if len(t) > MaxTokenLen || len(t) < len(Version)+1+macLen || !strings.HasPrefix(t, Version+".") {
 		return
 	}
 	rest := t[len(Version)+1:]
-	i := strings.IndexByte(rest, '.')
-	if i < 0 {
+	parts := [4]string{}
+	for i := 0; i < 3; i++ {
+		j := strings.IndexByte(rest, '.')
+		if j < 0 {
+			return
+		}
+		parts[i], rest = rest[:j], rest[j+1:]
+	}
+	parts[3] = rest
+	kid, payload, check, mac = parts[0], parts[1], parts[2], parts[3]
+	if ValidKeyID(kid) != nil || len(check) != checkLen || len(mac) != macLen ||
+		len(payload) == 0 || len(payload) > maxPayloadLen ||
+		!isB64URL(payload) || !isB64URL(check) || !isB64URL(mac) {
 		return
 	}
-	kid, rest = rest[:i], rest[i+1:]
-	if i = strings.IndexByte(rest, '.'); i < 0 {
-		return
-	}
-	payload, sig = rest[:i], rest[i+1:]
-	if ValidKeyID(kid) != nil || len(sig) != sigLen || !isB64URL(sig) ||
-		len(payload) == 0 || len(payload) > maxPayloadLen || !isB64URL(payload) {
-		return
-	}
-	return kid, payload, sig, true
+	return kid, payload, check, mac, true
 }
 
 func isB64URL(s string) bool {
@@ -346,9 +355,9 @@ func bytesOf(s string) []byte {
 // Inspect decodes a token's key id and claims without checking its MAC,
 // for debugging a refusal. Never use its output to grant access.
 func Inspect(token string) (kid string, c Claims, err error) {
-	kid, payload, _, ok := splitToken(token)
+	kid, payload, _, _, ok := splitToken(token)
 	if !ok {
-		return "", c, errors.New("streamkey: not a " + Version + " token (want ss1.<kid>.<payload>.<sig>)")
+		return "", c, errors.New("streamkey: not a " + Version + " token (want ss1.<kid>.<payload>.<check>.<mac>)")
 	}
 	raw, err := b64.DecodeString(payload)
 	if err != nil {

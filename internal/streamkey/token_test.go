@@ -46,8 +46,8 @@ func signRaw(r *Ring, kid, claims string) string {
 		m.Write([]byte(msg))
 		return m.Sum(nil)
 	}
-	sig := append(mac(si+"\n\n"), mac(si)[:diagBytes]...)
-	return si + "." + b64.EncodeToString(sig)
+	si += "." + b64.EncodeToString(mac(si)[:checkBytes])
+	return si + "." + b64.EncodeToString(mac(si+"\n\n"))
 }
 
 func TestMintVerifyRoundTrip(t *testing.T) {
@@ -122,13 +122,14 @@ func TestVerifyReasons(t *testing.T) {
 		{name: "oversized", tok: func(s string) string { return strings.Replace(s, ".", "."+strings.Repeat("A", MaxTokenLen), 2) }, want: Malformed},
 		{name: "unknown kid", tok: func(s string) string { return strings.Replace(s, "k2025a", "k2024z", 1) }, want: UnknownKey},
 		{name: "other ring key's id", tok: func(s string) string { return strings.Replace(s, "k2025a", "k2025b", 1) }, want: BadMAC},
-		{name: "flipped T3 byte, nothing bound", grant: func(g *Grant) { g.IPBinding, g.BindUserAgent = IPOff, false }, tok: func(s string) string { return flip(s, len(s)-sigLen+5) }, want: BadMAC},
-		{name: "flipped T3 byte, ip bound", grant: func(g *Grant) { g.BindUserAgent = false }, tok: func(s string) string { return flip(s, len(s)-sigLen+5) }, want: BadMAC},
-		{name: "flipped T3 byte, ua bound (reads as ua)", tok: func(s string) string { return flip(s, len(s)-sigLen+5) }, want: UserAgent},
-		{name: "flipped T1 byte, other ua", tok: func(s string) string { return flip(s, len(s)-2) }, req: func(q *Request) { q.UserAgent = "x" }, want: BadMAC},
+		{name: "flipped T3 byte, nothing bound", grant: func(g *Grant) { g.IPBinding, g.BindUserAgent = IPOff, false }, tok: func(s string) string { return flip(s, len(s)-macLen+5) }, want: BadMAC},
+		{name: "flipped T3 byte, ip bound", grant: func(g *Grant) { g.BindUserAgent = false }, tok: func(s string) string { return flip(s, len(s)-macLen+5) }, want: BadMAC},
+		{name: "flipped T3 byte, ua bound (reads as ua)", tok: func(s string) string { return flip(s, len(s)-macLen+5) }, want: UserAgent},
+		{name: "flipped check byte, other ua", tok: func(s string) string { return flip(s, len(s)-macLen-3) }, req: func(q *Request) { q.UserAgent = "x" }, want: BadMAC},
 		{name: "ip hint altered", tok: func(s string) string { return editClaims(s, "\ni=s", "\ni=x") }, want: BadMAC},
-		{name: "flipped T1 byte (diagnostic only)", tok: func(s string) string { return flip(s, len(s)-2) }, want: OK},
-		{name: "flipped T1 and other ip", tok: func(s string) string { return flip(s, len(s)-2) }, req: func(q *Request) { q.ClientIP = "192.0.2.1" }, want: BadMAC},
+		{name: "flipped check byte", tok: func(s string) string { return flip(s, len(s)-macLen-3) }, want: BadMAC},
+		{name: "non-canonical mac tail", tok: func(s string) string { return s[:len(s)-1] + nonCanonicalTail(s[len(s)-1]) }, want: Malformed},
+		{name: "flipped check byte and other ip", tok: func(s string) string { return flip(s, len(s)-macLen-3) }, req: func(q *Request) { q.ClientIP = "192.0.2.1" }, want: BadMAC},
 		{name: "extended expiry", tok: func(s string) string { return editClaims(s, "e=1767229200", "e=1767232800") }, want: BadMAC},
 		{name: "widened path", tok: func(s string) string { return editClaims(s, "p=/vod/movie-42/*", "p=/vod/*") }, want: BadMAC},
 		{name: "ip binding removed", tok: func(s string) string { return editClaims(s, "\ni=s", "") }, req: func(q *Request) { q.ClientIP = "192.0.2.1" }, want: BadMAC},
@@ -205,6 +206,13 @@ func editClaims(tok, old, new string) string {
 	}
 	parts[2] = b64.EncodeToString([]byte(strings.Replace(string(raw), old, new, 1)))
 	return strings.Join(parts, ".")
+}
+
+// nonCanonicalTail returns the base64url character that differs from c only
+// in the lowest bit, which a 43-character MAC leaves unused.
+func nonCanonicalTail(c byte) string {
+	const alpha = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	return string(alpha[strings.IndexByte(alpha, c)^1])
 }
 
 func flip(s string, i int) string {

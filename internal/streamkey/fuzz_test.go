@@ -1,0 +1,171 @@
+package streamkey
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+// fuzzFixture mints a fixed set of honest tokens. The fuzz targets check
+// that whatever they are fed, Verify never panics and accepts nothing but
+// one of these: a token that verifies and was not minted here is a forgery.
+type fuzzFixture struct {
+	ver    *Verifier
+	minted map[string]bool
+	seeds  map[[2]string]bool
+	tokens []string
+	req    Request
+}
+
+func newFuzzFixture(t testing.TB) *fuzzFixture {
+	r, err := NewRing(
+		Key{ID: "k1", Secret: testSecret("k1", 32), Created: t0},
+		Key{ID: "k2", Secret: testSecret("k2", 48), Created: t0.Add(time.Hour)},
+		Key{ID: "seed", Secret: []byte("k3y-for-tests-0123456789abcdef0123456789"), Seed: true},
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fx := &fuzzFixture{ver: &Verifier{Ring: r, Leeway: DefaultLeeway}, minted: map[string]bool{}, seeds: map[[2]string]bool{}, req: baseRequest()}
+	grants := []func(*Grant){
+		func(*Grant) {},
+		func(g *Grant) { g.IPBinding = IPExact },
+		func(g *Grant) { g.IPBinding, g.BindUserAgent = IPOff, false },
+		func(g *Grant) { g.Host, g.SessionID, g.Data, g.NotBefore = "", "", "", time.Time{} },
+		func(g *Grant) { g.ClientIP = "2001:db8:1:2::77" },
+		func(g *Grant) { g.Paths = []string{"/*"} },
+		func(g *Grant) { g.UserAgent = "" },
+	}
+	for _, kid := range []string{"k1", "k2"} {
+		for _, mod := range grants {
+			g := baseGrant()
+			mod(&g)
+			tok := must[string](t)(r.Mint(kid, g))
+			fx.minted[tok] = true
+			fx.tokens = append(fx.tokens, tok)
+		}
+	}
+	for _, ip := range []string{"203.0.113.77", "2001:db8::7"} {
+		k := must[SeedKey](t)(r.MintSeed(SeedGrant{PlaybackURL: "https://media.example.com/vod/movie-42/index.m3u8",
+			ClientIP: ip, UserAgent: fx.req.UserAgent, Expires: t0.Add(time.Hour)}))
+		fx.seeds[[2]string{k.StreamKey, k.StreamPolicy}] = true
+	}
+	return fx
+}
+
+func FuzzVerify(f *testing.F) {
+	fx := newFuzzFixture(f)
+	q := fx.req
+	for _, tok := range fx.tokens {
+		f.Add(tok, q.Path, q.Host, q.ClientIP, q.UserAgent, q.Now.Unix())
+		f.Add(tok, "/vod/movie-42/%2e%2e/x", q.Host, "2001:db8:1:2::1", q.UserAgent, q.Now.Unix()+3600)
+		f.Add(flip(tok, len(tok)/2), q.Path, q.Host, q.ClientIP, "", q.Now.Unix())
+	}
+	f.Add("ss1.k1..", "/", "", "", "", int64(0))
+	f.Add("ss1.k1.ZT0x.", "/", "", "::ffff:1.2.3.4", "", int64(-1))
+	f.Fuzz(func(t *testing.T, tok, path, host, ip, ua string, now int64) {
+		req := Request{Now: time.Unix(now, 0), Path: path, Host: host, ClientIP: ip, UserAgent: ua}
+		res := fx.ver.Verify(tok, req)
+		if _, ok := ParseReason(res.Reason.String()); !ok || res.Reason == Missing {
+			t.Fatalf("Verify returned reason %d", res.Reason)
+		}
+		if again := fx.ver.Verify(tok, req); again != res {
+			t.Fatalf("Verify is not deterministic: %+v then %+v", res, again)
+		}
+		if res.Reason == OK && !fx.minted[tok] {
+			t.Fatalf("FORGERY: token %q was never minted but verifies for %+v", tok, req)
+		}
+		if res.Reason != Malformed && res.Reason != UnknownKey && !strings.HasPrefix(tok, Version+"."+res.KeyID+".") {
+			t.Fatalf("key id %q is not the token's", res.KeyID)
+		}
+		Inspect(tok) //nolint:errcheck // must not panic
+	})
+}
+
+func FuzzVerifySeed(f *testing.F) {
+	fx := newFuzzFixture(f)
+	q := fx.req
+	for k := range fx.seeds {
+		f.Add(k[0], k[1], "/vod/movie-42/seg_1.ts", q.Host, "203.0.113.77", q.UserAgent, q.Now.Unix())
+	}
+	f.Add("", "eyJ1cmwiOiIvKiIsImV4cGlyZXMiOjF9", "/", "", "", "", int64(0))
+	f.Fuzz(func(t *testing.T, key, policy, path, host, ip, ua string, now int64) {
+		req := Request{Now: time.Unix(now, 0), Path: path, Host: host, ClientIP: ip, UserAgent: ua}
+		res := fx.ver.VerifySeed(key, policy, req)
+		if res.Reason == OK && !fx.seeds[[2]string{key, policy}] {
+			// A re-encoded policy (other padding, members, spacing) with the
+			// same url and expires is the same grant, not a forgery.
+			url, exp, _ := parseSeedPolicy(policy)
+			found := false
+			for k := range fx.seeds {
+				u, e, _ := parseSeedPolicy(k[1])
+				found = found || (k[0] == key && u == url && e == exp)
+			}
+			if !found {
+				t.Fatalf("FORGERY: seed key %q policy %q was never minted but verifies", key, policy)
+			}
+		}
+	})
+}
+
+// safePathReference states the SafePath rules the slow, obvious way.
+func safePathReference(p string) bool {
+	if p == "" || p[0] != '/' || len(p) > MaxPathLen {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		if c < 0x21 || c > 0x7e || c == '\\' {
+			return false
+		}
+		if c == '%' {
+			if i+2 >= len(p) {
+				return false
+			}
+			d, err := url.PathUnescape(p[i : i+3])
+			if err != nil || d == "/" || d == "\\" || d[0] < 0x20 || d[0] == 0x7f {
+				return false
+			}
+		}
+	}
+	segs := strings.Split(p[1:], "/")
+	for i, s := range segs {
+		if s == "" && i != len(segs)-1 {
+			return false
+		}
+		s, _, _ = strings.Cut(s, ";")
+		s = strings.ReplaceAll(strings.ReplaceAll(s, "%2e", "."), "%2E", ".")
+		if s == "." || s == ".." {
+			return false
+		}
+	}
+	return true
+}
+
+func FuzzSafePath(f *testing.F) {
+	for _, p := range []string{"/", "/a/../b", "/a/%2E%2e/b", "/a//b", "/a;x/..;/b", "/%2f", "/a%zz", "/a/."} {
+		f.Add(p)
+	}
+	f.Fuzz(func(t *testing.T, p string) {
+		if got, want := SafePath(p), safePathReference(p); got != want {
+			t.Fatalf("SafePath(%q) = %v, reference says %v", p, got, want)
+		}
+		if pat, err := CanonicalPattern(p); err == nil && !MatchPath(pat, strings.TrimSuffix(p, "*")) && !strings.HasSuffix(p, "*") {
+			t.Fatalf("pattern %q does not match its own path", p)
+		}
+	})
+}
+
+func FuzzParseClaims(f *testing.F) {
+	f.Add([]byte("e=1767229200\nn=1767225600\np=/vod/*\nh=media.example.com\ni=s3f\nu=1\ns=x\nd=y"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		rc, err := parseClaims(b)
+		if err != nil {
+			return
+		}
+		if rc.exp <= 0 || rc.npaths == 0 || rc.npaths > MaxPatterns {
+			t.Fatalf("accepted claims without exp or paths: %q", b)
+		}
+	})
+}
