@@ -1,0 +1,82 @@
+package provider
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+)
+
+// testAccProtoV6ProviderFactories runs the provider in-process for
+// acceptance tests; configurations need no other provider.
+var testAccProtoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
+	"securestream": providerserver.NewProtocol6WithError(New("test", "none")()),
+}
+
+// requireTerraform makes sure the tests drive a local Terraform binary and
+// fails, naming the fix, when there is none. Nothing is downloaded.
+func requireTerraform(t *testing.T) {
+	t.Helper()
+	if p := os.Getenv("TF_ACC_TERRAFORM_PATH"); p != "" {
+		if _, err := os.Stat(p); err == nil {
+			return
+		}
+		t.Fatalf("TF_ACC_TERRAFORM_PATH=%s does not exist; install Terraform 1.11 or later there", p)
+	}
+	p, err := exec.LookPath("terraform")
+	if err != nil {
+		t.Fatal("terraform is not installed: install Terraform 1.11 or later (https://developer.hashicorp.com/terraform/install) " +
+			"and put it on PATH or set TF_ACC_TERRAFORM_PATH")
+	}
+	t.Setenv("TF_ACC_TERRAFORM_PATH", p)
+	t.Setenv("CHECKPOINT_DISABLE", "1")
+}
+
+func TestProviderSchemaIsValid(t *testing.T) {
+	srv, err := testAccProtoV6ProviderFactories["securestream"]()
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := srv.GetProviderSchema(context.Background(), &tfprotov6.GetProviderSchemaRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range resp.Diagnostics {
+		if d.Severity == tfprotov6.DiagnosticSeverityError {
+			t.Errorf("schema diagnostic: %s: %s", d.Summary, d.Detail)
+		}
+	}
+	if resp.Provider == nil || resp.Provider.Block.Description == "" {
+		t.Error("the provider schema has no description")
+	}
+	meta, err := srv.GetMetadata(context.Background(), &tfprotov6.GetMetadataRequest{})
+	if err != nil || len(meta.Diagnostics) > 0 {
+		t.Fatalf("GetMetadata: %v %v", err, meta.Diagnostics)
+	}
+}
+
+// Terraform can load, configure and apply with the provider.
+func TestAccProviderServes(t *testing.T) {
+	requireTerraform(t)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: `
+provider "securestream" {}
+
+output "served" {
+  value = "yes"
+}
+`,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownOutputValue("served", knownvalue.StringExact("yes")),
+			},
+		}},
+	})
+}
