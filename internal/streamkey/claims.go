@@ -161,7 +161,7 @@ func ipHint(bound []byte) byte {
 		h ^= uint32(c)
 		h *= 16777619
 	}
-	return byte(h)
+	return byte(h) //nolint:gosec // G115: keeping the low byte is the point
 }
 
 func ipModeChar(b IPBinding) byte {

@@ -57,7 +57,13 @@ type shaState interface {
 	encoding.BinaryUnmarshaler
 }
 
-func newSHA() shaState { return sha256.New().(shaState) }
+func newSHA() shaState {
+	h, ok := sha256.New().(shaState)
+	if !ok {
+		panic("streamkey: this Go's SHA-256 cannot save and restore its state")
+	}
+	return h
+}
 
 // macState computes HMAC-SHA256 of a message and of prefixes of it:
 // finish can be called after any prefix and writing then goes on.
@@ -196,7 +202,10 @@ func hmacPads(secret []byte) (inner, outer []byte) {
 
 // get takes a hash state from the key's pool, reset to start a MAC.
 func (k *ringKey) get() *macState {
-	m := k.pool.Get().(*macState)
+	m, ok := k.pool.Get().(*macState)
+	if !ok { // unreachable: the pool only ever holds *macState
+		panic("streamkey: hash state pool holds a foreign value")
+	}
 	m.start()
 	m.buf = m.buf[:0]
 	return m

@@ -204,7 +204,7 @@ func pathEncode(s string) string {
 	var b strings.Builder
 	for _, r := range s {
 		if r < 0x80 {
-			c := byte(r)
+			c := byte(r) //nolint:gosec // G115: r < 0x80 here
 			if c > 0x20 && c < 0x7f && strings.IndexByte("\"#<>?`{}", c) < 0 {
 				b.WriteByte(c)
 				continue

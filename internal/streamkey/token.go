@@ -78,6 +78,7 @@ func (r *Ring) Mint(kid string, g Grant) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("streamkey: %w", err)
 	}
+	m.aux = bound // keep any growth for the next use
 	claims, err := g.appendClaims(m.buf, bound[1:])
 	if err != nil {
 		return "", fmt.Errorf("streamkey: %w", err)
@@ -94,7 +95,6 @@ func (r *Ring) Mint(kid string, g Grant) (string, error) {
 	n := len(tok)
 	tok = append(tok, '.')
 	tok = b64.AppendEncode(tok, t1[:checkBytes])
-	m.aux = bound // keep any growth
 	m.write(tok[n:])
 	m.write(bound)
 	m.writeString("\n")

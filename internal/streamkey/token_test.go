@@ -198,13 +198,13 @@ func TestVerifyReasons(t *testing.T) {
 }
 
 // editClaims rewrites the claims of a token and keeps its signature.
-func editClaims(tok, old, new string) string {
+func editClaims(tok, old, repl string) string {
 	parts := strings.Split(tok, ".")
 	raw, err := b64.DecodeString(parts[2])
 	if err != nil || !strings.Contains(string(raw), old) {
 		panic("editClaims: " + old + " not in " + string(raw))
 	}
-	parts[2] = b64.EncodeToString([]byte(strings.Replace(string(raw), old, new, 1)))
+	parts[2] = b64.EncodeToString([]byte(strings.Replace(string(raw), old, repl, 1)))
 	return strings.Join(parts, ".")
 }
 
