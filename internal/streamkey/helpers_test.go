@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/securestream/terraform-provider-securestream/internal/sharedref"
 )
 
 // testSecret returns a deterministic secret of n bytes for key id.
@@ -47,13 +49,13 @@ func repoRoot(t testing.TB) string {
 	}
 }
 
-// sharedFile returns a path in ../shared beside the checkout; every
-// developer machine and CI has it. A missing file fails the test.
+// sharedFile returns a path in the shared reference material; a missing
+// file fails the test.
 func sharedFile(t testing.TB, rel string) string {
 	t.Helper()
-	p := filepath.Join(repoRoot(t), "..", "shared", rel)
-	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("%s is missing: the project's shared material must sit at ../shared beside the checkout (%v)", p, err)
+	p, err := sharedref.Path(rel)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return p
 }

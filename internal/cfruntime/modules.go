@@ -1,0 +1,252 @@
+package cfruntime
+
+import (
+	"encoding/base64"
+	"encoding/hex"
+	"math"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/dop251/goja"
+)
+
+// byteStrings adds cloudfront-js-1.0's byte-string methods. A byte string
+// is represented as a string of characters U+0000 to U+00FF.
+func (e *env) byteStrings() {
+	vm := e.vm
+	str := e.path("String")
+	proto := e.path("String.prototype")
+	_ = str.Set("bytesFrom", func(c goja.FunctionCall) goja.Value {
+		switch v := c.Argument(0).Export().(type) {
+		case string:
+			var b []byte
+			var err error
+			switch enc := c.Argument(1).String(); enc {
+			case "hex":
+				b, err = hex.DecodeString(v)
+			case "base64":
+				b, err = base64.StdEncoding.DecodeString(padBase64(v))
+			case "base64url":
+				b, err = base64.RawURLEncoding.DecodeString(strings.TrimRight(v, "="))
+			default:
+				panic(vm.NewTypeError("Unknown encoding: " + enc))
+			}
+			if err != nil {
+				return vm.ToValue("")
+			}
+			return vm.ToValue(latin1String(b))
+		case []any:
+			b := make([]byte, len(v))
+			for i, x := range v {
+				b[i] = byte(vm.ToValue(x).ToInteger())
+			}
+			return vm.ToValue(latin1String(b))
+		}
+		panic(vm.NewTypeError("String.bytesFrom takes an array or a string and an encoding"))
+	})
+	slice := func(c goja.FunctionCall) []rune {
+		r := []rune(c.This.String())
+		start, end := 0, len(r)
+		if !goja.IsUndefined(c.Argument(0)) {
+			start = clamp(int(c.Argument(0).ToInteger()), len(r))
+		}
+		if !goja.IsUndefined(c.Argument(1)) {
+			end = clamp(int(c.Argument(1).ToInteger()), len(r))
+		}
+		if start > end {
+			start = end
+		}
+		return r[start:end]
+	}
+	bytesOf := func(r []rune) ([]byte, bool) {
+		b := make([]byte, len(r))
+		for i, x := range r {
+			if x > 0xff {
+				return nil, false
+			}
+			b[i] = byte(x)
+		}
+		return b, true
+	}
+	_ = proto.Set("fromBytes", func(c goja.FunctionCall) goja.Value { return vm.ToValue(string(slice(c))) })
+	_ = proto.Set("toBytes", func(c goja.FunctionCall) goja.Value {
+		if _, ok := bytesOf(slice(c)); !ok {
+			return goja.Null()
+		}
+		return vm.ToValue(string(slice(c)))
+	})
+	_ = proto.Set("fromUTF8", func(c goja.FunctionCall) goja.Value {
+		b, ok := bytesOf(slice(c))
+		if !ok || !utf8.Valid(b) {
+			return goja.Null()
+		}
+		return vm.ToValue(string(b))
+	})
+	_ = proto.Set("toUTF8", func(c goja.FunctionCall) goja.Value {
+		return vm.ToValue(latin1String([]byte(toWellFormed(string(slice(c))))))
+	})
+}
+
+func clamp(i, n int) int {
+	if i < 0 {
+		i += n
+		if i < 0 {
+			return 0
+		}
+	}
+	if i > n {
+		return n
+	}
+	return i
+}
+
+func padBase64(s string) string {
+	s = strings.TrimRight(s, "=")
+	if n := len(s) % 4; n > 0 {
+		s += strings.Repeat("=", 4-n)
+	}
+	return s
+}
+
+// querystringModule is the runtime's querystring: parse (alias decode),
+// stringify (alias encode), escape and unescape, as in Node.
+func (e *env) querystringModule() goja.Value {
+	vm := e.vm
+	m := vm.NewObject()
+	unescape := func(s string) string {
+		if u, err := url.PathUnescape(s); err == nil {
+			return toWellFormed(u)
+		}
+		return decodeUTF8(unescapeLoose(s))
+	}
+	escape := func(s string) string {
+		return strings.NewReplacer("+", "%20", "%7E", "~", "%21", "!", "%27", "'", "%28", "(", "%29", ")", "%2A", "*").
+			Replace(url.QueryEscape(s))
+	}
+	argOr := func(v goja.Value, def string) string {
+		if goja.IsUndefined(v) || goja.IsNull(v) || v.String() == "" {
+			return def
+		}
+		return v.String()
+	}
+	parse := func(c goja.FunctionCall) goja.Value {
+		out := vm.NewObject()
+		sep, eq := argOr(c.Argument(1), "&"), argOr(c.Argument(2), "=")
+		maxKeys := int64(1000)
+		dec := unescape
+		if opts, ok := c.Argument(3).(*goja.Object); ok {
+			if v := opts.Get("maxKeys"); v != nil && !goja.IsUndefined(v) {
+				maxKeys = v.ToInteger()
+			}
+			if f, ok := goja.AssertFunction(opts.Get("decodeURIComponent")); ok {
+				dec = func(s string) string {
+					r, err := f(goja.Undefined(), vm.ToValue(s))
+					if err != nil {
+						panic(err)
+					}
+					return r.String()
+				}
+			}
+		}
+		src := c.Argument(0)
+		if goja.IsUndefined(src) || goja.IsNull(src) || src.String() == "" {
+			return out
+		}
+		pairs := strings.Split(src.String(), sep)
+		if maxKeys > 0 && int64(len(pairs)) > maxKeys {
+			pairs = pairs[:maxKeys]
+		}
+		seen := map[string]bool{}
+		for _, p := range pairs {
+			k, v, _ := strings.Cut(p, eq)
+			k, v = dec(strings.ReplaceAll(k, "+", " ")), dec(strings.ReplaceAll(v, "+", " "))
+			prev := out.Get(k)
+			switch {
+			case !seen[k]:
+				seen[k] = true
+				_ = out.Set(k, v)
+			case isArray(vm, prev):
+				arr := prev.ToObject(vm)
+				_ = arr.Set(itoa(arr.Get("length").ToInteger()), v)
+			default:
+				_ = out.Set(k, vm.NewArray(prev, v))
+			}
+		}
+		return out
+	}
+	stringify := func(c goja.FunctionCall) goja.Value {
+		obj, ok := c.Argument(0).(*goja.Object)
+		if !ok {
+			return vm.ToValue("")
+		}
+		sep, eq := argOr(c.Argument(1), "&"), argOr(c.Argument(2), "=")
+		enc := escape
+		if opts, ok := c.Argument(3).(*goja.Object); ok {
+			if f, ok := goja.AssertFunction(opts.Get("encodeURIComponent")); ok {
+				enc = func(s string) string {
+					r, err := f(goja.Undefined(), vm.ToValue(s))
+					if err != nil {
+						panic(err)
+					}
+					return r.String()
+				}
+			}
+		}
+		var parts []string
+		prim := func(v goja.Value) string {
+			switch x := v.Export().(type) {
+			case string, bool, int64:
+				return v.String()
+			case float64:
+				if !math.IsInf(x, 0) && !math.IsNaN(x) {
+					return v.String()
+				}
+			}
+			return ""
+		}
+		for _, k := range obj.Keys() {
+			v := obj.Get(k)
+			if isArray(vm, v) {
+				arr := v.ToObject(vm)
+				for i := int64(0); i < arr.Get("length").ToInteger(); i++ {
+					parts = append(parts, enc(k)+eq+enc(prim(arr.Get(itoa(i)))))
+				}
+				continue
+			}
+			parts = append(parts, enc(k)+eq+enc(prim(v)))
+		}
+		return vm.ToValue(strings.Join(parts, sep))
+	}
+	_ = m.Set("parse", parse)
+	_ = m.Set("decode", parse)
+	_ = m.Set("stringify", stringify)
+	_ = m.Set("encode", stringify)
+	_ = m.Set("escape", func(c goja.FunctionCall) goja.Value { return vm.ToValue(escape(c.Argument(0).String())) })
+	_ = m.Set("unescape", func(c goja.FunctionCall) goja.Value { return vm.ToValue(unescape(c.Argument(0).String())) })
+	return m
+}
+
+// unescapeLoose decodes valid %XX escapes and keeps everything else.
+func unescapeLoose(s string) []byte {
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && i+2 < len(s) {
+			if v, err := hex.DecodeString(s[i+1 : i+3]); err == nil {
+				b = append(b, v[0])
+				i += 2
+				continue
+			}
+		}
+		b = append(b, s[i])
+	}
+	return b
+}
+
+func isArray(vm *goja.Runtime, v goja.Value) bool {
+	obj, ok := v.(*goja.Object)
+	return ok && obj.ClassName() == "Array"
+}
+
+func itoa(i int64) string { return strconv.FormatInt(i, 10) }

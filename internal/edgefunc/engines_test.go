@@ -1,0 +1,148 @@
+package edgefunc
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/securestream/terraform-provider-securestream/internal/cfruntime"
+)
+
+// engines holds one rendered function in both JavaScript engines.
+type engines struct {
+	cfg   Config
+	code  []byte
+	goja  *cfruntime.Function
+	node  *cfruntime.Node
+	model *model
+}
+
+func newEngines(t testing.TB, cfg Config) *engines {
+	t.Helper()
+	code, err := Render(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fn, err := cfruntime.Compile("securestream", code, cfruntime.JS20)
+	if err != nil {
+		t.Fatalf("the rendered function does not compile: %v\n%s", err, code)
+	}
+	node, err := cfruntime.StartNode(code, cfruntime.JS20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(node.Close)
+	return &engines{cfg: cfg, code: code, goja: fn, node: node, model: newModel(cfg)}
+}
+
+// verdict reduces a result to "allow", a reason code, or a description of
+// anything else (which is always a failure).
+func verdict(r *cfruntime.Result) string {
+	switch {
+	case r.Outcome == cfruntime.Continue:
+		return "allow"
+	case r.Outcome == cfruntime.Respond && r.Status == 403:
+		v, _ := r.Response.Headers.Get("x-stream-key-error")
+		if cc, _ := r.Response.Headers.Get("cache-control"); cc != "no-store" {
+			return "403 without cache-control: no-store"
+		}
+		return v
+	}
+	return r.Outcome.String() + " " + r.Error
+}
+
+func allowOrReason(s string) string {
+	if s == "ok" || s == "pass" {
+		return "allow"
+	}
+	return s
+}
+
+// check runs ev through the model and both engines and reports every
+// disagreement. It returns the model's verdict.
+func (e *engines) check(t testing.TB, name string, ev *cfruntime.Event, now time.Time) string {
+	t.Helper()
+	want, uri := e.model.decide(ev, now)
+	want = allowOrReason(want)
+	g := e.goja.Run(ev, cfruntime.Options{Now: now})
+	n, err := e.node.Run(ev, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for engine, r := range map[string]*cfruntime.Result{"goja": g, "node": n} {
+		if got := verdict(r); got != want {
+			t.Errorf("%s: %s says %q, the Go model %q", name, engine, got, want)
+		}
+		for _, l := range r.Logs {
+			if strings.Contains(l, "securestream error") {
+				t.Errorf("%s: %s: the function caught an error: %s", name, engine, l)
+			}
+		}
+		if r.Outcome == cfruntime.Continue {
+			if r.Request.URI != uri {
+				t.Errorf("%s: %s forwards uri %q, want %q", name, engine, r.Request.URI, uri)
+			}
+			e.checkStripped(t, name+": "+engine, r.Request)
+		}
+	}
+	return want
+}
+
+// checkStripped: no token channel may reach the origin.
+func (e *engines) checkStripped(t testing.TB, name string, q *cfruntime.Request) {
+	t.Helper()
+	ch := e.cfg.Channels
+	for what, present := range map[string]bool{
+		"header " + ch.Header: ch.Header != "" && has(q.Headers, ch.Header),
+		"query " + ch.Query:   ch.Query != "" && has(q.Querystring, ch.Query),
+		"cookie " + ch.Cookie: ch.Cookie != "" && has(q.Cookies, ch.Cookie),
+		"path prefix":         ch.PathPrefix != "" && strings.HasPrefix(q.URI, "/"+ch.PathPrefix+"/ss1."),
+		"seed headers":        e.cfg.SeedKeyID != "" && (has(q.Headers, "stream_key") || has(q.Headers, "stream-policy")),
+	} {
+		if present {
+			t.Errorf("%s: the %s reaches the origin", name, what)
+		}
+	}
+}
+
+func has(f cfruntime.Fields, name string) bool {
+	_, ok := f[name]
+	return ok
+}
+
+func testKeys() []Key {
+	return []Key{
+		{ID: "k2026a", Secret: bytes.Repeat([]byte("a-secret-key-of-32-bytes-long!!!"), 1)},
+		{ID: "k2026b", Secret: bytes.Repeat([]byte{0xff, 0x00, 0x7f, 0x80}, 16)},
+		{ID: "legacy", Secret: []byte("k3y-for-tests-0123456789abcdef0123456789")},
+	}
+}
+
+// newEvent builds a viewer-request event the way CloudFront does.
+func newEvent(method, uri, ip string, headers [][2]string, query [][2]string, cookies [][2]string) *cfruntime.Event {
+	ev := &cfruntime.Event{
+		Version: "1.0",
+		Context: cfruntime.EventContext{EventType: "viewer-request", DistributionDomainName: "d111111abcdef8.cloudfront.net"},
+		Viewer:  cfruntime.Viewer{IP: ip},
+		Request: cfruntime.Request{Method: method, URI: uri, Querystring: cfruntime.Fields{}, Headers: cfruntime.Fields{}, Cookies: cfruntime.Fields{}},
+	}
+	add := func(f cfruntime.Fields, kv [][2]string) {
+		for _, p := range kv {
+			v, ok := f[p[0]]
+			if !ok {
+				f[p[0]] = cfruntime.Field{Value: p[1]}
+				continue
+			}
+			if len(v.MultiValue) == 0 {
+				v.MultiValue = []cfruntime.FieldValue{{Value: v.Value}}
+			}
+			v.MultiValue = append(v.MultiValue, cfruntime.FieldValue{Value: p[1]})
+			f[p[0]] = v
+		}
+	}
+	add(ev.Request.Headers, headers)
+	add(ev.Request.Querystring, query)
+	add(ev.Request.Cookies, cookies)
+	return ev
+}

@@ -1,0 +1,97 @@
+package edgefunc
+
+import (
+	"strings"
+	"time"
+
+	"github.com/securestream/terraform-provider-securestream/internal/cfruntime"
+	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
+)
+
+// model is the edge function written in Go: the template's token
+// extraction, then the reference verifier. The differential tests hold the
+// rendered function, in goja and in node, to it.
+type model struct {
+	cfg Config
+	ver *streamkey.Verifier
+}
+
+func newModel(cfg Config) *model {
+	var keys []streamkey.Key
+	for _, k := range cfg.Keys {
+		keys = append(keys, streamkey.Key{ID: k.ID, Secret: k.Secret, Seed: k.ID == cfg.SeedKeyID})
+	}
+	ring, err := streamkey.NewRing(keys...)
+	if err != nil {
+		panic(err)
+	}
+	return &model{cfg: cfg, ver: &streamkey.Verifier{Ring: ring, MaxLifetime: cfg.MaxLifetime, Leeway: cfg.Leeway}}
+}
+
+// decide returns the verdict ("pass", "ok" or a reason code) and the URI
+// the request goes on with.
+func (m *model) decide(ev *cfruntime.Event, now time.Time) (string, string) {
+	q := ev.Request
+	uri := q.URI
+	if q.Method == "OPTIONS" {
+		return "pass", uri
+	}
+	if len(m.cfg.Exempt) > 0 && streamkey.SafePath(uri) {
+		for _, p := range m.cfg.Exempt {
+			if cp, _ := streamkey.CanonicalPattern(p); streamkey.MatchPath(cp, uri) {
+				return "pass", uri
+			}
+		}
+	}
+	var toks []*string
+	take := func(list *[]*string, f cfruntime.Fields, name string) {
+		if name == "" {
+			return
+		}
+		if v, ok := f[name]; ok {
+			if len(v.MultiValue) > 1 {
+				*list = append(*list, nil)
+			} else {
+				s := v.Value
+				*list = append(*list, &s)
+			}
+		}
+	}
+	if pfx := m.cfg.Channels.PathPrefix; pfx != "" && strings.HasPrefix(uri, "/"+pfx+"/") {
+		rest := uri[len(pfx)+2:]
+		tok := rest
+		uri = "/"
+		if i := strings.IndexByte(rest, '/'); i >= 0 {
+			tok, uri = rest[:i], rest[i:]
+		}
+		toks = append(toks, &tok)
+	}
+	take(&toks, q.Headers, m.cfg.Channels.Header)
+	take(&toks, q.Querystring, m.cfg.Channels.Query)
+	take(&toks, q.Cookies, m.cfg.Channels.Cookie)
+	var keys, pols []*string
+	if m.cfg.SeedKeyID != "" {
+		take(&keys, q.Headers, "stream_key")
+		take(&keys, q.Headers, "stream-key")
+		take(&pols, q.Headers, "stream_policy")
+		take(&pols, q.Headers, "stream-policy")
+	}
+	req := streamkey.Request{Now: now, Path: uri, ClientIP: ev.Viewer.IP}
+	req.Host, _ = q.Headers.Get("host")
+	req.UserAgent, _ = q.Headers.Get("user-agent")
+	switch {
+	case len(toks) > 0 && toks[0] == nil:
+		return "malformed", uri
+	case len(toks) > 0:
+		return m.ver.Verify(*toks[0], req).Reason.String(), uri
+	case len(keys) > 0 && (keys[0] == nil || (len(pols) > 0 && pols[0] == nil)):
+		return "malformed", uri
+	case len(keys) > 0:
+		pol := ""
+		if len(pols) > 0 {
+			pol = *pols[0]
+		}
+		return m.ver.VerifySeed(*keys[0], pol, req).Reason.String(), uri
+	}
+	return "missing", uri
+}

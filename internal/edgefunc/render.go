@@ -1,0 +1,234 @@
+// Package edgefunc renders the CloudFront Function (cloudfront-js-2.0,
+// viewer request) that checks stream keys at the edge, from an embedded
+// template and a key ring.
+package edgefunc
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"text/template"
+	"time"
+
+	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
+)
+
+//go:embed viewer_request.js.tmpl
+var source string
+
+var tmpl = template.Must(template.New("viewer_request.js").Parse(source))
+
+// Runtime is the CloudFront Functions runtime the rendered code needs.
+const Runtime = "cloudfront-js-2.0"
+
+// Size limits.
+const (
+	// MaxSize is CloudFront's hard limit on function code.
+	MaxSize = 10240
+	// MaxKeys bounds the key ring rendered into the function.
+	MaxKeys = 8
+)
+
+// Key is one key of the ring the function checks tokens against.
+type Key struct {
+	ID     string
+	Secret []byte
+}
+
+// Channels say where the function looks for a token, in this order of
+// precedence: path prefix, header, query parameter, cookie. An empty name
+// switches a channel off.
+type Channels struct {
+	// PathPrefix: /<PathPrefix>/<token>/rest/of/path, which native iOS and
+	// Safari HLS players keep on relative segment URLs.
+	PathPrefix string
+	// Header: a request header (lower case).
+	Header string
+	// Query: a query-string parameter.
+	Query string
+	// Cookie: a cookie.
+	Cookie string
+}
+
+// DefaultChannels has every channel on, with the default names.
+func DefaultChannels() Channels {
+	return Channels{PathPrefix: "t", Header: "x-stream-token", Query: "stream_token", Cookie: "stream_token"}
+}
+
+// Config is what the function is rendered from.
+type Config struct {
+	// Keys is the key ring: 1 to 8 keys.
+	Keys []Key
+	// SeedKeyID, when set, also accepts seed-format keys (stream_key and
+	// stream_policy headers, either spelling) signed with that key.
+	SeedKeyID string
+	// Channels say where tokens are looked for.
+	Channels Channels
+	// MaxLifetime and Leeway are the verifier's policy (zero: defaults).
+	MaxLifetime time.Duration
+	Leeway      time.Duration
+	// Exempt are path patterns that need no token (/favicon.ico, /posters/*).
+	Exempt []string
+	// ReportOnly logs refusals and lets every request through.
+	ReportOnly bool
+}
+
+var (
+	headerRE = regexp.MustCompile(`^[a-z0-9-]{1,64}$`)
+	nameRE   = regexp.MustCompile(`^[A-Za-z0-9_.~-]{1,64}$`)
+	prefixRE = regexp.MustCompile(`^[A-Za-z0-9_.~-]{1,32}$`)
+)
+
+// Render returns the function code for cfg. It refuses a configuration
+// that is invalid, and code over CloudFront's 10,240-byte limit.
+func Render(cfg Config) ([]byte, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	keys := map[string]string{}
+	for _, k := range cfg.Keys {
+		keys[k.ID] = base64.StdEncoding.EncodeToString(k.Secret)
+	}
+	exempt := []string{}
+	for _, p := range cfg.Exempt {
+		cp, _ := streamkey.CanonicalPattern(p) // checked by validate
+		exempt = append(exempt, cp)
+	}
+	life, leeway := cfg.MaxLifetime, cfg.Leeway
+	if life == 0 {
+		life = streamkey.DefaultMaxLifetime
+	}
+	data := map[string]string{
+		"Keys":        js(keys),
+		"Seed":        "",
+		"Header":      js(cfg.Channels.Header),
+		"Query":       js(cfg.Channels.Query),
+		"Cookie":      js(cfg.Channels.Cookie),
+		"Prefix":      js(cfg.Channels.PathPrefix),
+		"MaxLifetime": fmt.Sprint(int64(life / time.Second)),
+		"Leeway":      fmt.Sprint(int64(leeway / time.Second)),
+		"ReportOnly":  fmt.Sprint(cfg.ReportOnly),
+		"Exempt":      js(exempt),
+	}
+	if cfg.SeedKeyID != "" {
+		data["Seed"] = js(cfg.SeedKeyID)
+	}
+	var b bytes.Buffer
+	if err := tmpl.Execute(&b, data); err != nil {
+		return nil, fmt.Errorf("edgefunc: rendering the template: %w", err)
+	}
+	code := compact(b.Bytes())
+	if len(code) > MaxSize {
+		return nil, fmt.Errorf("edgefunc: the rendered function is %d bytes; CloudFront's limit is %d "+
+			"(use fewer keys or exempt patterns)", len(code), MaxSize)
+	}
+	return code, nil
+}
+
+func (cfg *Config) validate() error {
+	if len(cfg.Keys) == 0 || len(cfg.Keys) > MaxKeys {
+		return fmt.Errorf("edgefunc: the key ring needs 1 to %d keys, got %d", MaxKeys, len(cfg.Keys))
+	}
+	seen := map[string]bool{}
+	for _, k := range cfg.Keys {
+		if err := streamkey.ValidKeyID(k.ID); err != nil {
+			return fmt.Errorf("edgefunc: %w", err)
+		}
+		if seen[k.ID] {
+			return fmt.Errorf("edgefunc: key id %q appears twice", k.ID)
+		}
+		seen[k.ID] = true
+		if len(k.Secret) < streamkey.MinSecretBytes {
+			return fmt.Errorf("edgefunc: key %q has a %d-byte secret; use at least %d", k.ID, len(k.Secret), streamkey.MinSecretBytes)
+		}
+	}
+	if cfg.SeedKeyID != "" && !seen[cfg.SeedKeyID] {
+		return fmt.Errorf("edgefunc: the seed key %q is not in the key ring", cfg.SeedKeyID)
+	}
+	ch := cfg.Channels
+	if ch == (Channels{}) {
+		return errors.New("edgefunc: every token channel is off; switch on at least one of path prefix, header, query, cookie")
+	}
+	if ch.Header != "" && (!headerRE.MatchString(ch.Header) || strings.Contains(ch.Header, "_")) {
+		return fmt.Errorf("edgefunc: header name %q must be 1 to 64 of a-z, 0-9 and '-' (CloudFront may drop names with '_')", ch.Header)
+	}
+	if ch.Query != "" && !nameRE.MatchString(ch.Query) {
+		return fmt.Errorf("edgefunc: query parameter name %q must be 1 to 64 of A-Z a-z 0-9 _ . ~ -", ch.Query)
+	}
+	if ch.Cookie != "" && !nameRE.MatchString(ch.Cookie) {
+		return fmt.Errorf("edgefunc: cookie name %q must be 1 to 64 of A-Z a-z 0-9 _ . ~ -", ch.Cookie)
+	}
+	if ch.PathPrefix != "" && !prefixRE.MatchString(ch.PathPrefix) {
+		return fmt.Errorf("edgefunc: path prefix %q must be 1 to 32 of A-Z a-z 0-9 _ . ~ -", ch.PathPrefix)
+	}
+	if cfg.MaxLifetime < 0 || cfg.Leeway < 0 || cfg.Leeway > time.Hour {
+		return errors.New("edgefunc: the maximum lifetime must be positive and the leeway between 0 and 1 hour")
+	}
+	for _, p := range cfg.Exempt {
+		if _, err := streamkey.CanonicalPattern(p); err != nil {
+			return fmt.Errorf("edgefunc: exempt path: %w", err)
+		}
+	}
+	return nil
+}
+
+// js renders a value as a JavaScript literal.
+func js(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // strings, maps and slices of strings always marshal
+	}
+	return string(b)
+}
+
+// compact drops comment lines, indentation, blank lines and the spaces
+// that separate nothing (next to punctuation, outside string literals).
+// The template keeps every comment on a line of its own, no string spans
+// lines, and no regular expression literal holds a space or a quote, so
+// this cannot change the program; the differential tests run the result.
+func compact(code []byte) []byte {
+	var out bytes.Buffer
+	for _, line := range strings.Split(string(code), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "//") {
+			continue
+		}
+		var quote byte
+		for i := 0; i < len(line); i++ {
+			c := line[i]
+			switch {
+			case quote != 0:
+				if c == '\\' && i+1 < len(line) {
+					out.WriteByte(c)
+					i++
+					c = line[i]
+				} else if c == quote {
+					quote = 0
+				}
+			case c == '\'' || c == '"':
+				quote = c
+			case c == ' ':
+				prev, next := line[i-1], line[i+1]
+				if (isIdent(prev) && isIdent(next)) || (prev == next && (prev == '+' || prev == '-')) {
+					break
+				}
+				continue
+			}
+			out.WriteByte(c)
+		}
+		// A statement or block that ends the line needs no newline after it.
+		if last := line[len(line)-1]; last != ';' && last != '{' && last != '}' && last != ',' {
+			out.WriteByte('\n')
+		}
+	}
+	return out.Bytes()
+}
+
+func isIdent(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '$'
+}

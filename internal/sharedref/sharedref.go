@@ -1,0 +1,133 @@
+// Package sharedref reads the project's shared reference material, which
+// every developer machine and CI has at ../shared beside the checkout (or
+// where SECURESTREAM_SHARED points): the original blog post, whose code the
+// tests and benchmarks run as the baseline, and the seed-format vectors.
+//
+// The blog post's code is extracted at run time rather than copied into
+// this repository.
+package sharedref
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+)
+
+// Path returns the path of rel inside the shared directory, or an error
+// that says where it was looked for.
+func Path(rel string) (string, error) {
+	dir := os.Getenv("SECURESTREAM_SHARED")
+	if dir == "" {
+		root, err := repoRoot()
+		if err != nil {
+			return "", err
+		}
+		dir = filepath.Join(root, "..", "shared")
+	}
+	p := filepath.Join(dir, rel)
+	if _, err := os.Stat(p); err != nil {
+		return "", fmt.Errorf("%s is missing: the project's shared material must sit at ../shared beside the checkout "+
+			"(or set SECURESTREAM_SHARED): %w", p, err)
+	}
+	return p, nil
+}
+
+func repoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("cannot find go.mod above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// numbered matches a line of a numbered code listing in the post: "12.\t code".
+var numbered = regexp.MustCompile(`^(\d+)\.\t ?(.*)$`)
+
+// listing returns the numbered listing that starts with first and ends at
+// line number last, as numbered lines.
+func listing(post, first string, last int) (map[int]string, error) {
+	lines := map[int]string{}
+	in := false
+	for _, l := range strings.Split(post, "\n") {
+		m := numbered.FindStringSubmatch(strings.TrimRight(l, "\r"))
+		if m == nil {
+			continue
+		}
+		if !in && m[1] == "1" && strings.TrimSpace(m[2]) == first {
+			in = true
+		}
+		if !in {
+			continue
+		}
+		var n int
+		fmt.Sscan(m[1], &n)
+		lines[n] = m[2]
+		if n == last {
+			return lines, nil
+		}
+	}
+	return nil, fmt.Errorf("the blog post has no listing starting %q and ending at line %d", first, last)
+}
+
+// SeedCloudFrontFunction returns the original CloudFront Function of the
+// blog post (cloudfront-js-1.0) with secret filled in. The post as published
+// lost three pieces of the listing; they are restored the only way the code
+// can work: the secret as a string (lines 8-9), the Host header as the host
+// name (line 13) and Date.now() as the current time (line 44).
+func SeedCloudFrontFunction(secret string) (string, error) {
+	post, err := readPost()
+	if err != nil {
+		return "", err
+	}
+	lines, err := listing(post, "function handler(event) {", 65)
+	if err != nil {
+		return "", err
+	}
+	fixes := []struct {
+		line     int
+		old, new string
+	}{
+		{13, "var hostname =;", "var hostname = headers.host.value;"},
+		{44, "Math.round( / 1000)", "Math.round(Date.now() / 1000)"},
+	}
+	for _, f := range fixes {
+		if !strings.Contains(lines[f.line], f.old) {
+			return "", fmt.Errorf("line %d of the blog post's function is not %q any more: %q", f.line, f.old, lines[f.line])
+		}
+		lines[f.line] = strings.Replace(lines[f.line], f.old, f.new, 1)
+	}
+	lines[8] = "    var secret = " + quoteJS(secret) + ";"
+	var b strings.Builder
+	for i := 1; i <= 65; i++ {
+		if l, ok := lines[i]; ok {
+			b.WriteString(l)
+			b.WriteByte('\n')
+		}
+	}
+	return b.String(), nil
+}
+
+func readPost() (string, error) {
+	p, err := Path("reference/seed-blog-post.txt")
+	if err != nil {
+		return "", err
+	}
+	b, err := os.ReadFile(p)
+	return string(b), err
+}
+
+func quoteJS(s string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`, "\n", `\n`).Replace(s) + "'"
+}
