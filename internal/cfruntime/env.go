@@ -2,7 +2,7 @@ package cfruntime
 
 import (
 	"crypto/hmac"
-	"crypto/md5" //nolint:gosec // the runtime offers md5, so the emulator must
+	"crypto/md5"  //nolint:gosec // the runtime offers md5, so the emulator must
 	"crypto/sha1" //nolint:gosec // likewise sha1
 	"crypto/sha256"
 	_ "embed"
