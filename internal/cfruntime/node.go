@@ -87,12 +87,25 @@ func (n *Node) call(req any, reply any) error {
 // Run invokes the handler with ev at time now and checks the output as
 // CloudFront would, like Function.Run.
 func (n *Node) Run(ev *Event, now time.Time) (*Result, error) {
+	b, err := json.Marshal(ev)
+	if err != nil {
+		return nil, err
+	}
+	return n.run(b, ev, now)
+}
+
+// RunJSON is Run for an event given as JSON of any shape.
+func (n *Node) RunJSON(event []byte, now time.Time) (*Result, error) {
+	return n.run(event, lenientEvent(event), now)
+}
+
+func (n *Node) run(event json.RawMessage, ev *Event, now time.Time) (*Result, error) {
 	var reply struct {
 		Output *string  `json:"output"`
 		Logs   []string `json:"logs"`
 		Error  string   `json:"error"`
 	}
-	if err := n.call(map[string]any{"op": "run", "event": ev, "now": now.UnixMilli()}, &reply); err != nil {
+	if err := n.call(map[string]any{"op": "run", "event": event, "now": now.UnixMilli()}, &reply); err != nil {
 		return nil, err
 	}
 	res := &Result{Logs: reply.Logs}

@@ -33,16 +33,6 @@ func newModel(cfg Config) *model {
 func (m *model) decide(ev *cfruntime.Event, now time.Time) (string, string) {
 	q := ev.Request
 	uri := q.URI
-	if q.Method == "OPTIONS" {
-		return "pass", uri
-	}
-	if len(m.cfg.Exempt) > 0 && streamkey.SafePath(uri) {
-		for _, p := range m.cfg.Exempt {
-			if cp, _ := streamkey.CanonicalPattern(p); streamkey.MatchPath(cp, uri) {
-				return "pass", uri
-			}
-		}
-	}
 	var toks []*string
 	take := func(list *[]*string, f cfruntime.Fields, name string) {
 		if name == "" {
@@ -75,6 +65,16 @@ func (m *model) decide(ev *cfruntime.Event, now time.Time) (string, string) {
 		take(&keys, q.Headers, "stream-key")
 		take(&pols, q.Headers, "stream_policy")
 		take(&pols, q.Headers, "stream-policy")
+	}
+	if q.Method == "OPTIONS" {
+		return "pass", uri
+	}
+	if len(m.cfg.Exempt) > 0 && streamkey.SafePath(uri) {
+		for _, p := range m.cfg.Exempt {
+			if cp, _ := streamkey.CanonicalPattern(p); streamkey.MatchPath(cp, uri) {
+				return "pass", uri
+			}
+		}
 	}
 	req := streamkey.Request{Now: now, Path: uri, ClientIP: ev.Viewer.IP}
 	req.Host, _ = q.Headers.Get("host")

@@ -228,7 +228,7 @@ func parseClaims(b []byte) (rawClaims, error) {
 			}
 			rc.nbf = t
 		case 'p':
-			if rc.npaths == MaxPatterns || len(v) == 0 || len(v) > MaxPatternLen || v[0] != '/' {
+			if rc.npaths == MaxPatterns || len(v) == 0 || len(v) > MaxPatternLen || v[0] != '/' || !graphicASCII(v) {
 				return rc, errClaims
 			}
 			rc.paths[rc.npaths] = v
@@ -270,6 +270,17 @@ func parseClaims(b []byte) (rawClaims, error) {
 		return rc, errClaims
 	}
 	return rc, nil
+}
+
+// graphicASCII reports whether every byte is printable ASCII other than
+// space (what a canonical path pattern is made of).
+func graphicASCII(v []byte) bool {
+	for _, c := range v {
+		if c < 0x21 || c > 0x7e {
+			return false
+		}
+	}
+	return true
 }
 
 func isLowerHex(c byte) bool { return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' }

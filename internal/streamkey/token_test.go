@@ -250,6 +250,8 @@ func TestVerifyMalformedClaims(t *testing.T) {
 		"blank line":        exp + "\n\np=/a/*",
 		"crlf":              exp + "\r\np=/a/*",
 		"relative path":     exp + "\np=a/*",
+		"path with a space": exp + "\np=/a b/*",
+		"path with a NUL":   exp + "\np=/a\x00/*",
 		"nine paths":        exp + strings.Repeat("\np=/a/*", 9),
 		"upper-case host":   exp + "\np=/a/*\nh=Media.example.com",
 		"host with port":    exp + "\np=/a/*\nh=media.example.com:443",
