@@ -97,7 +97,7 @@ func (e *env) path(p string) *goja.Object {
 func (e *env) forbidFunctionConstructors() {
 	vm := e.vm
 	thrower := func(what string) goja.Value {
-		return vm.ToValue(func(goja.FunctionCall) goja.Value {
+		return vm.ToValue(func(goja.ConstructorCall) *goja.Object {
 			panic(vm.NewTypeError(what + " constructor is not supported in CloudFront Functions"))
 		})
 	}

@@ -3,6 +3,7 @@ package cfruntime
 import (
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"net"
 	"net/http"
 	"sort"
@@ -59,6 +60,17 @@ type ResponseCookie struct {
 type Body struct {
 	Encoding string `json:"encoding"`
 	Data     string `json:"data"`
+}
+
+// UnmarshalJSON also takes the short form, a string, as text.
+func (b *Body) UnmarshalJSON(data []byte) error {
+	var s string
+	if json.Unmarshal(data, &s) == nil {
+		*b = Body{Encoding: "text", Data: s}
+		return nil
+	}
+	type plain Body
+	return json.Unmarshal(data, (*plain)(b))
 }
 
 // Fields holds headers, cookies or query parameters by name.

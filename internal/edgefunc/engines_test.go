@@ -2,11 +2,14 @@ package edgefunc
 
 import (
 	"bytes"
+	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/securestream/terraform-provider-securestream/internal/cfruntime"
+	"github.com/securestream/terraform-provider-securestream/internal/sharedref"
 )
 
 // engines holds one rendered function in both JavaScript engines.
@@ -145,4 +148,34 @@ func newEvent(method, uri, ip string, headers [][2]string, query [][2]string, co
 	add(ev.Request.Querystring, query)
 	add(ev.Request.Cookies, cookies)
 	return ev
+}
+
+type seedVector struct {
+	Secret       string `json:"secret"`
+	PlaybackURL  string `json:"playback_url"`
+	ClientIP     string `json:"client_ip"`
+	UserAgent    string `json:"user_agent"`
+	IssuedAt     int64  `json:"issued_at"`
+	TTLSeconds   int64  `json:"ttl_seconds"`
+	StreamKey    string `json:"stream_key"`
+	StreamPolicy string `json:"stream_policy"`
+}
+
+func loadSeedVectors(t testing.TB) []seedVector {
+	t.Helper()
+	p, err := sharedref.Path("vectors/seed-compat.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f struct {
+		Vectors []seedVector `json:"vectors"`
+	}
+	if err := json.Unmarshal(b, &f); err != nil {
+		t.Fatal(err)
+	}
+	return f.Vectors
 }
