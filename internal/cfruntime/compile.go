@@ -35,6 +35,11 @@ type Function struct {
 	size    int
 	prog    *goja.Program
 	modules []string // modules imported with import statements, in order
+	// names holds every identifier, property name and string literal in
+	// the code. Setting up an invocation removes an absent built-in or
+	// installs a global only when the code can name it, because touching
+	// goja's lazily built global objects is what costs most per invocation.
+	names map[string]bool
 }
 
 // Name returns the function's name.
@@ -91,6 +96,7 @@ func Compile(name string, code []byte, rt Runtime) (*Function, error) {
 	if !declaresHandler(prog) {
 		return nil, errors.New("InvalidArgument: the code has no top-level function named handler")
 	}
+	f.names = collectNames(prog)
 	f.prog, err = goja.CompileAST(prog, true)
 	if err != nil {
 		return nil, fmt.Errorf("InvalidArgument: %v", err)
@@ -151,6 +157,28 @@ func checkSyntax(prog *ast.Program, rt Runtime) error {
 		return fmt.Errorf("InvalidArgument: %s are not supported by the %s runtime", problem, rt)
 	}
 	return nil
+}
+
+// collectNames gathers the identifiers, property names and string
+// literals of a program.
+func collectNames(prog *ast.Program) map[string]bool {
+	names := map[string]bool{}
+	walk(reflect.ValueOf(prog), func(n any) bool {
+		switch n := n.(type) {
+		case *ast.Identifier:
+			names[n.Name.String()] = true
+		case *ast.DotExpression:
+			names[n.Identifier.Name.String()] = true
+		case *ast.StringLiteral:
+			names[n.Value.String()] = true
+		case *ast.PropertyKeyed:
+			if k, ok := n.Key.(*ast.StringLiteral); ok {
+				names[k.Value.String()] = true
+			}
+		}
+		return true
+	})
+	return names
 }
 
 var nodeType = reflect.TypeOf((*ast.Node)(nil)).Elem()

@@ -49,36 +49,48 @@ var absentMethods = map[string][]string{
 	"Object":           {"fromEntries", "hasOwn", "groupBy"},
 }
 
-func newEnv(rt Runtime, now time.Time, kvs *KVS) *env {
+func newEnv(f *Function, now time.Time, kvs *KVS) *env {
+	rt := f.runtime
 	e := &env{vm: goja.New(), rt: rt, kvs: kvs, modules: map[string]goja.Value{}}
 	vm := e.vm
 	vm.SetTimeSource(func() time.Time { return now }) // Date is frozen at the start
 	global := vm.GlobalObject()
 	for _, name := range absentGlobals {
-		_ = global.Delete(name)
-	}
-	for path, names := range absentMethods {
-		obj := e.path(path)
-		for _, n := range names {
-			_ = obj.Delete(n)
+		if f.names[name] || f.names["globalThis"] {
+			_ = global.Delete(name)
 		}
 	}
-	e.forbidFunctionConstructors()
+	for path, names := range absentMethods {
+		for _, n := range names {
+			if f.names[n] {
+				_ = e.path(path).Delete(n)
+			}
+		}
+	}
+	if f.names["Function"] || f.names["constructor"] {
+		e.forbidFunctionConstructors()
+	}
 
 	console := vm.NewObject()
 	_ = console.Set("log", e.consoleLog)
 	_ = global.Set("console", console)
-	_ = global.Set("require", func(c goja.FunctionCall) goja.Value { return e.module(c.Argument(0).String(), false) })
-	_ = global.Set("__import", func(c goja.FunctionCall) goja.Value { return e.module(c.Argument(0).String(), true) })
-
+	if f.names["require"] {
+		_ = global.Set("require", func(c goja.FunctionCall) goja.Value { return e.module(c.Argument(0).String(), false) })
+	}
+	if len(f.modules) > 0 {
+		_ = global.Set("__import", func(c goja.FunctionCall) goja.Value { return e.module(c.Argument(0).String(), true) })
+	}
 	if rt == JS20 {
-		_ = global.DefineAccessorProperty("Buffer", vm.ToValue(func(goja.FunctionCall) goja.Value { return e.bufferClass() }),
-			nil, goja.FLAG_TRUE, goja.FLAG_FALSE)
-		_ = global.Set("atob", e.atob)
-		_ = global.Set("btoa", e.btoa)
-		_ = global.Set("TextEncoder", e.textEncoder)
-		_ = global.Set("TextDecoder", e.textDecoder)
-	} else {
+		if f.names["Buffer"] {
+			_ = global.DefineAccessorProperty("Buffer", vm.ToValue(func(goja.FunctionCall) goja.Value { return e.bufferClass() }),
+				nil, goja.FLAG_TRUE, goja.FLAG_FALSE)
+		}
+		for name, fn := range map[string]any{"atob": e.atob, "btoa": e.btoa, "TextEncoder": e.textEncoder, "TextDecoder": e.textDecoder} {
+			if f.names[name] {
+				_ = global.Set(name, fn)
+			}
+		}
+	} else if f.names["bytesFrom"] || f.names["fromBytes"] || f.names["fromUTF8"] || f.names["toBytes"] || f.names["toUTF8"] {
 		e.byteStrings()
 	}
 	return e

@@ -1,11 +1,9 @@
 package cfruntime
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/dop251/goja"
@@ -78,13 +76,7 @@ type Result struct {
 
 // Run invokes the function's handler with ev, in a fresh global state.
 func (f *Function) Run(ev *Event, opt Options) *Result {
-	evJSON, err := json.Marshal(ev)
-	if err != nil {
-		res := &Result{}
-		res.fail(ExecutionError, "InternalError: the event cannot be encoded: "+err.Error())
-		return res
-	}
-	return f.run(evJSON, ev, opt)
+	return f.run(nil, ev, opt)
 }
 
 // RunJSON invokes the handler with an event given as JSON, which may be
@@ -127,7 +119,7 @@ func (f *Function) run(evJSON []byte, ev *Event, opt Options) (res *Result) {
 		base = DefaultUtilizationBase
 	}
 	start := time.Now()
-	e := newEnv(f.runtime, now, opt.KVS)
+	e := newEnv(f, now, opt.KVS)
 	res = &Result{}
 	defer func() {
 		if p := recover(); p != nil {
@@ -150,11 +142,16 @@ func (f *Function) run(evJSON []byte, ev *Event, opt Options) (res *Result) {
 		res.fail(ExecutionError, "TypeError: handler is not a function")
 		return res
 	}
-	parse, _ := goja.AssertFunction(e.vm.Get("JSON").ToObject(e.vm).Get("parse"))
-	evVal, err := parse(goja.Undefined(), e.vm.ToValue(string(evJSON)))
-	if err != nil {
-		res.fail(ExecutionError, describe(err))
-		return res
+	var evVal goja.Value
+	var err error
+	if evJSON == nil {
+		evVal = eventValue(e.vm, ev)
+	} else {
+		parse, _ := goja.AssertFunction(e.vm.Get("JSON").ToObject(e.vm).Get("parse"))
+		if evVal, err = parse(goja.Undefined(), e.vm.ToValue(string(evJSON))); err != nil {
+			res.fail(ExecutionError, describe(err))
+			return res
+		}
 	}
 	out, err := handler(goja.Undefined(), evVal)
 	if err != nil {
@@ -173,7 +170,7 @@ func (f *Function) run(evJSON []byte, ev *Event, opt Options) (res *Result) {
 			return res
 		}
 	}
-	res.validate(e, out, ev)
+	res.validate(e.vm, out, ev)
 	return res
 }
 
@@ -199,209 +196,56 @@ func describe(err error) string {
 }
 
 // validate checks the handler's return value as CloudFront does and fills
-// in the output.
-func (r *Result) validate(e *env, out goja.Value, ev *Event) {
-	obj, ok := out.(*goja.Object)
-	if !ok || goja.IsNull(out) || isArray(e.vm, out) {
+// in the result; FunctionOutput is the checked request or response.
+func (r *Result) validate(vm *goja.Runtime, out goja.Value, ev *Event) {
+	defer func() {
+		if p := recover(); p != nil {
+			msg, ok := p.(invalid)
+			if !ok {
+				panic(p)
+			}
+			r.fail(ValidationError, string(msg))
+		}
+	}()
+	obj, ok := asObject(out)
+	if !ok || goja.IsNull(out) {
 		r.fail(ValidationError, "The function must return the request or a response object")
 		return
 	}
-	isResponse := obj.Get("statusCode") != nil
-	key := "request"
-	if isResponse {
-		key = "response"
+	var wrapped any
+	if get(obj, "statusCode") != nil {
+		r.Outcome, r.Response = Respond, readResponse(vm, obj)
+		r.Status = r.Response.StatusCode
+		wrapped = map[string]*Response{"response": r.Response}
+	} else {
+		r.Outcome, r.Request = Continue, readRequest(vm, obj, ev)
+		wrapped = map[string]*Request{"request": r.Request}
 	}
-	wrap := e.vm.NewObject()
-	_ = wrap.Set(key, obj)
-	stringify, _ := goja.AssertFunction(e.vm.Get("JSON").ToObject(e.vm).Get("stringify"))
-	text, err := stringify(goja.Undefined(), wrap)
-	if err != nil || goja.IsUndefined(text) {
-		r.fail(ValidationError, "The returned object cannot be serialised: "+describe(err))
+	b, err := json.Marshal(wrapped)
+	if err != nil {
+		r.fail(ValidationError, "The result cannot be serialised: "+err.Error())
 		return
 	}
-	r.checkOutput(text.String(), ev)
+	r.Output = string(b)
 }
 
 // checkOutput validates FunctionOutput text ({"request": ...} or
-// {"response": ...}) and fills in the result.
+// {"response": ...}) produced by another engine, with the same checks as
+// validate, and fills in the result.
 func (r *Result) checkOutput(output string, ev *Event) {
-	r.Output = output
-	var raw map[string]map[string]any
-	if err := json.Unmarshal([]byte(r.Output), &raw); err != nil || len(raw) != 1 {
+	vm := goja.New()
+	parse, _ := goja.AssertFunction(vm.Get("JSON").ToObject(vm).Get("parse"))
+	v, err := parse(goja.Undefined(), vm.ToValue(output))
+	wrapper, ok := asObject(v)
+	if err != nil || !ok {
 		r.fail(ValidationError, "The returned object is not valid")
 		return
 	}
-	key := "request"
-	if _, isResponse := raw["response"]; isResponse {
-		key = "response"
+	inner := get(wrapper, "request")
+	if inner == nil {
+		inner = get(wrapper, "response")
 	}
-	if key == "response" {
-		if msg := checkResponse(raw[key]); msg != "" {
-			r.fail(ValidationError, msg)
-			return
-		}
-		r.Outcome = Respond
-		r.Response = &Response{}
-		if err := json.Unmarshal(mustJSON(raw[key]), r.Response); err != nil {
-			r.fail(ValidationError, "The response is not valid: "+err.Error())
-			return
-		}
-		r.Status = r.Response.StatusCode
-		if r.Response.Body != nil && r.Response.Body.Encoding == "" {
-			r.Response.Body.Encoding = "text"
-		}
-		return
-	}
-	if msg := checkRequest(raw[key], ev); msg != "" {
-		r.fail(ValidationError, msg)
-		return
-	}
-	r.Outcome = Continue
-	r.Request = &Request{}
-	if err := json.Unmarshal(mustJSON(raw[key]), r.Request); err != nil {
-		r.fail(ValidationError, "The request is not valid: "+err.Error())
-	}
-}
-
-func mustJSON(v any) []byte {
-	b, _ := json.Marshal(v)
-	return b
-}
-
-func checkResponse(resp map[string]any) string {
-	code, ok := resp["statusCode"].(float64)
-	if !ok || code != float64(int(code)) || code < 100 || code > 599 {
-		return fmt.Sprintf("statusCode must be an integer HTTP status code, got %v", resp["statusCode"])
-	}
-	if d, ok := resp["statusDescription"]; ok {
-		if _, ok := d.(string); !ok {
-			return "statusDescription must be a string"
-		}
-	}
-	if msg := checkFields("headers", resp["headers"], true); msg != "" {
-		return msg
-	}
-	if c, ok := resp["cookies"]; ok {
-		cookies, ok := c.(map[string]any)
-		if !ok {
-			return "cookies must be an object"
-		}
-		for name, v := range cookies {
-			cv, ok := v.(map[string]any)
-			if _, isStr := cv["value"].(string); !ok || !isStr {
-				return "cookie " + name + " must be an object with a string value"
-			}
-		}
-	}
-	switch body := resp["body"].(type) {
-	case nil, string:
-	case map[string]any:
-		data, ok := body["data"].(string)
-		if !ok {
-			return "body.data must be a string"
-		}
-		switch body["encoding"] {
-		case "text":
-		case "base64":
-			if _, err := base64.StdEncoding.DecodeString(data); err != nil {
-				return "body.data is not valid base64"
-			}
-		default:
-			return "body.encoding must be text or base64"
-		}
-	default:
-		return "body must be a string or an object with encoding and data"
-	}
-	return ""
-}
-
-func checkRequest(req map[string]any, ev *Event) string {
-	uri, ok := req["uri"].(string)
-	if !ok || !strings.HasPrefix(uri, "/") {
-		return "uri must be a string that starts with /"
-	}
-	if m, _ := req["method"].(string); m != ev.Request.Method {
-		return "The function cannot modify the read-only field method"
-	}
-	for _, name := range []string{"querystring", "cookies"} {
-		if msg := checkFields(name, req[name], false); msg != "" {
-			return msg
-		}
-	}
-	if msg := checkFields("headers", req["headers"], true); msg != "" {
-		return msg
-	}
-	headers, _ := req["headers"].(map[string]any)
-	for _, name := range readOnlyHeaders {
-		before, had := ev.Request.Headers[name]
-		after, has := headers[name]
-		if had != has || (has && !sameField(before, after)) {
-			return "The function cannot modify the read-only header " + name
-		}
-	}
-	return ""
-}
-
-func sameField(f Field, v any) bool {
-	obj, _ := v.(map[string]any)
-	val, _ := obj["value"].(string)
-	if val != f.Value {
-		return false
-	}
-	mv, _ := obj["multiValue"].([]any)
-	if len(mv) == 0 {
-		return len(f.MultiValue) <= 1
-	}
-	if len(mv) != len(f.MultiValue) {
-		return false
-	}
-	for i, x := range mv {
-		if s, _ := x.(map[string]any)["value"].(string); s != f.MultiValue[i].Value {
-			return false
-		}
-	}
-	return true
-}
-
-// checkFields checks the {name: {value, multiValue}} shape.
-func checkFields(what string, v any, headers bool) string {
-	if v == nil {
-		return ""
-	}
-	fields, ok := v.(map[string]any)
-	if !ok {
-		return what + " must be an object"
-	}
-	for name, f := range fields {
-		if headers && name != strings.ToLower(name) {
-			return "header names must be lower case: " + name
-		}
-		if headers && isDisallowedHeader(name) {
-			return "The function cannot add or read the header " + name
-		}
-		obj, ok := f.(map[string]any)
-		if !ok {
-			return what + "." + name + " must be an object with a value"
-		}
-		if _, ok := obj["value"].(string); !ok {
-			if _, hasMV := obj["multiValue"]; !hasMV {
-				return what + "." + name + ".value must be a string"
-			}
-		}
-		if mv, ok := obj["multiValue"]; ok {
-			list, ok := mv.([]any)
-			if !ok {
-				return what + "." + name + ".multiValue must be an array"
-			}
-			for _, x := range list {
-				item, ok := x.(map[string]any)
-				if _, isStr := item["value"].(string); !ok || !isStr {
-					return what + "." + name + ".multiValue items must be objects with a string value"
-				}
-			}
-		}
-	}
-	return ""
+	r.validate(vm, inner, ev)
 }
 
 // TestResult is the TestFunction API's answer (API_TestResult).

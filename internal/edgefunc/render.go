@@ -90,9 +90,9 @@ func Render(cfg Config) ([]byte, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	keys := map[string]string{}
+	keys := map[string]any{}
 	for _, k := range cfg.Keys {
-		keys[k.ID] = base64.StdEncoding.EncodeToString(k.Secret)
+		keys["."+k.ID] = jsSecret(k.Secret)
 	}
 	exempt := []string{}
 	for _, p := range cfg.Exempt {
@@ -175,6 +175,19 @@ func (cfg *Config) validate() error {
 		}
 	}
 	return nil
+}
+
+// jsSecret is how a secret is written into the function: as a string when
+// it is printable ASCII (a JavaScript string of those characters is
+// encoded to exactly those bytes, and the function needs no Buffer, which
+// is costly to set up per request), otherwise as base64 for Buffer.from.
+func jsSecret(secret []byte) any {
+	for _, c := range secret {
+		if c < 0x20 || c > 0x7e {
+			return map[string]string{"b": base64.StdEncoding.EncodeToString(secret)}
+		}
+	}
+	return string(secret)
 }
 
 // js renders a value as a JavaScript literal.

@@ -184,14 +184,19 @@ type rawClaims struct {
 	sid, data []byte
 }
 
-// parseClaims parses the claims text. Fields are "name=value" lines; names
-// are single letters; every name but "p" may appear once; unknown names
-// are refused so that a later version's restriction is never silently
-// ignored by this one. It returns the claims by value so that they, and
-// the slices into b, stay on the caller's stack.
+// claimOrder is the rank of each claim name in the canonical order
+// e, n, p..., h, i, u, s, d; 0 marks an unknown name.
+var claimOrder = [256]uint8{'e': 1, 'n': 2, 'p': 3, 'h': 4, 'i': 5, 'u': 6, 's': 7, 'd': 8}
+
+// parseClaims parses the claims text. Fields are "name=value" lines, names
+// are single letters, and they come in the canonical order e, n, p..., h,
+// i, u, s, d: only "p" repeats, and a claims text has exactly one valid
+// spelling. Unknown names are refused so that a later version's restriction
+// is never silently ignored by this one. It returns the claims by value so
+// that they, and the slices into b, stay on the caller's stack.
 func parseClaims(b []byte) (rawClaims, error) {
 	var rc rawClaims
-	var seen uint32
+	var last uint8
 	haveExp := false
 	for len(b) > 0 {
 		line := b
@@ -207,13 +212,11 @@ func parseClaims(b []byte) (rawClaims, error) {
 			return rc, errClaims
 		}
 		name, v := line[0], line[2:]
-		if name != 'p' {
-			bit := uint32(1) << (name & 31)
-			if seen&bit != 0 {
-				return rc, errClaims
-			}
-			seen |= bit
+		rank := claimOrder[name]
+		if rank == 0 || rank < last || (rank == last && name != 'p') {
+			return rc, errClaims
 		}
+		last = rank
 		switch name {
 		case 'e':
 			t, ok := parseTime(v)

@@ -189,8 +189,9 @@ func (e *VerifyError) Error() string {
 // input, and allocates only to copy a session id or data out of the token.
 //
 // Checks run in this order, and the first failure is the reason:
-// malformed shape, unknown kid, malformed claims, MAC (bad_mac, ip, ua),
-// expired, not_yet_valid, lifetime, path, host.
+// malformed shape (parts, lengths, alphabet, canonical base64url), unknown
+// kid, malformed claims, MAC (bad_mac, ip, ua), expired, not_yet_valid,
+// lifetime, path, host.
 func (v *Verifier) Verify(token string, req Request) Result {
 	var res Result
 	kid, payload, check, mac, ok := splitToken(token)
@@ -217,7 +218,7 @@ func (v *Verifier) Verify(token string, req Request) Result {
 	}
 	var t3 [32 + 1]byte
 	if _, err := b64.Decode(t3[:], bytesOf(mac)); err != nil {
-		res.Reason = Malformed // only a non-zero spare bit gets here
+		res.Reason = Malformed // unreachable: splitToken checked it
 		return res
 	}
 
@@ -330,10 +331,26 @@ func splitToken(t string) (kid, payload, check, mac string, ok bool) {
 	kid, payload, check, mac = parts[0], parts[1], parts[2], parts[3]
 	if ValidKeyID(kid) != nil || len(check) != checkLen || len(mac) != macLen ||
 		len(payload) == 0 || len(payload) > maxPayloadLen ||
-		!isB64URL(payload) || !isB64URL(check) || !isB64URL(mac) {
+		!isB64URL(payload) || !isB64URL(check) || !isB64URL(mac) ||
+		!canonicalTail(payload) || !canonicalTail(mac) {
 		return
 	}
 	return kid, payload, check, mac, true
+}
+
+// canonicalTail reports whether unpadded base64url text has a length it can
+// have and zero spare bits in its last character, so that every byte
+// string has exactly one spelling.
+func canonicalTail(s string) bool {
+	switch len(s) % 4 {
+	case 1:
+		return false
+	case 2:
+		return strings.IndexByte("AQgw", s[len(s)-1]) >= 0
+	case 3:
+		return strings.IndexByte("AEIMQUYcgkosw048", s[len(s)-1]) >= 0
+	}
+	return true
 }
 
 func isB64URL(s string) bool {

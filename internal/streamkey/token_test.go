@@ -129,6 +129,9 @@ func TestVerifyReasons(t *testing.T) {
 		{name: "ip hint altered", tok: func(s string) string { return editClaims(s, "\ni=s", "\ni=x") }, want: BadMAC},
 		{name: "flipped check byte", tok: func(s string) string { return flip(s, len(s)-macLen-3) }, want: BadMAC},
 		{name: "non-canonical mac tail", tok: func(s string) string { return s[:len(s)-1] + nonCanonicalTail(s[len(s)-1]) }, want: Malformed},
+		{name: "non-canonical mac tail, unknown kid", tok: func(s string) string {
+			return strings.Replace(s[:len(s)-1]+nonCanonicalTail(s[len(s)-1]), "k2025a", "k2024z", 1)
+		}, want: Malformed},
 		{name: "flipped check byte and other ip", tok: func(s string) string { return flip(s, len(s)-macLen-3) }, req: func(q *Request) { q.ClientIP = "192.0.2.1" }, want: BadMAC},
 		{name: "extended expiry", tok: func(s string) string { return editClaims(s, "e=1767229200", "e=1767232800") }, want: BadMAC},
 		{name: "widened path", tok: func(s string) string { return editClaims(s, "p=/vod/movie-42/*", "p=/vod/*") }, want: BadMAC},
@@ -275,10 +278,16 @@ func TestVerifyMalformedClaims(t *testing.T) {
 	if got := ver.Verify(flip(signRaw(r, "k2025a", "e=1"), 20), req).Reason; got != Malformed {
 		t.Errorf("forged malformed claims: %s, want malformed", got)
 	}
-	// Field order is free; only the set of fields matters.
-	tok := signRaw(r, "k2025a", "p=/b/*\ns=x\np=/a/*\ne=1767226000")
+	// Claims come in one order; any other is malformed, even when signed.
+	for _, claims := range []string{"p=/a/*\ne=1767226000", "e=1767226000\ns=x\np=/a/*", "e=1767226000\np=/a/*\ns=x\np=/b/*",
+		"e=1767226000\np=/a/*\nd=x\ns=x", "e=1767226000\nn=1767225000\nn=1767225000\np=/a/*"} {
+		if got := ver.Verify(signRaw(r, "k2025a", claims), Request{Now: t0, Path: "/a/x"}).Reason; got != Malformed {
+			t.Errorf("claims %q: %s, want malformed", claims, got)
+		}
+	}
+	tok := signRaw(r, "k2025a", "e=1767226000\np=/b/*\np=/a/*\ns=x")
 	if res := ver.Verify(tok, Request{Now: t0, Path: "/a/x"}); res.Reason != OK || res.SessionID != "x" {
-		t.Errorf("reordered claims: %+v", res)
+		t.Errorf("canonical claims: %+v", res)
 	}
 }
 

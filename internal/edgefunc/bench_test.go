@@ -1,0 +1,97 @@
+package edgefunc
+
+import (
+	"testing"
+	"time"
+
+	"github.com/securestream/terraform-provider-securestream/internal/cfruntime"
+	"github.com/securestream/terraform-provider-securestream/internal/sharedref"
+	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
+)
+
+// The per-request benchmarks run an honest segment request through the
+// original function of the blog post (the baseline: one HMAC over
+// re-serialised JSON, six console.log calls, a RegExp built per request)
+// and through this project's function (token parsing, claims, the MAC over
+// the transmitted bytes with the viewer's /24 and user agent, path
+// canonicality, host), in the same engine and the same run.
+
+type benchCase struct {
+	name string
+	code []byte
+	rt   cfruntime.Runtime
+	ev   *cfruntime.Event
+	now  time.Time
+}
+
+func benchCases(b *testing.B) []benchCase {
+	v := loadSeedVectors(b)[0] // the original issuer's first key
+	host, _, _ := streamkey.URLHostPath(v.PlaybackURL)
+	segment := "/transcoded-out/high/1080p/seg_00042.ts"
+	now := time.Unix(v.IssuedAt+60, 0)
+	seedCode, err := sharedref.SeedCloudFrontFunction(v.Secret)
+	if err != nil {
+		b.Fatal(err)
+	}
+	seedEv := newEvent("GET", segment, v.ClientIP, [][2]string{{"host", host}, {"user-agent", v.UserAgent},
+		{"stream_key", v.StreamKey}, {"stream_policy", v.StreamPolicy}}, nil, nil)
+
+	keys := testKeys()[:2]
+	code, err := Render(Config{Keys: keys, Channels: DefaultChannels()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ring, _ := streamkey.NewRing(streamkey.Key{ID: keys[0].ID, Secret: keys[0].Secret})
+	tok, err := ring.Mint(keys[0].ID, streamkey.Grant{Expires: now.Add(time.Hour), NotBefore: now.Add(-time.Minute),
+		Paths: []string{"/transcoded-out/high/*"}, Host: host, IPBinding: streamkey.IPSubnet, ClientIP: v.ClientIP,
+		BindUserAgent: true, UserAgent: v.UserAgent, SessionID: "sess-42"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ourEv := newEvent("GET", segment, v.ClientIP, [][2]string{{"host", host}, {"user-agent", v.UserAgent}, {"x-stream-token", tok}}, nil, nil)
+	return []benchCase{
+		{"baseline_seed_function", []byte(seedCode), cfruntime.JS10, seedEv, now},
+		{"securestream", code, cfruntime.JS20, ourEv, now},
+	}
+}
+
+// BenchmarkEdgeGoja: time per request in the local runtime (goja).
+func BenchmarkEdgeGoja(b *testing.B) {
+	for _, c := range benchCases(b) {
+		f, err := cfruntime.Compile(c.name, c.code, c.rt)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if r := f.Run(c.ev, cfruntime.Options{Now: c.now}); r.Outcome != cfruntime.Continue {
+					b.Fatalf("%s refused an honest request: %s %s", c.name, verdict(r), r.Error)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkEdgeNode: time per request in node (V8), measured inside node
+// over b.N invocations (the event is parsed and the result serialised each
+// time, as at the edge).
+func BenchmarkEdgeNode(b *testing.B) {
+	for _, c := range benchCases(b) {
+		n, err := cfruntime.StartNode(c.code, c.rt)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if r, err := n.Run(c.ev, c.now); err != nil || r.Outcome != cfruntime.Continue {
+			b.Fatalf("%s refused an honest request in node: %v %v", c.name, err, r)
+		}
+		b.Run(c.name, func(b *testing.B) {
+			perOp, err := n.Bench(c.ev, c.now, b.N)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(float64(perOp.Nanoseconds()), "ns/op")
+		})
+		n.Close()
+	}
+}
