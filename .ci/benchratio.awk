@@ -1,6 +1,8 @@
 # Summarises `go test -bench -count N` output: the median ns/op and
-# allocs/op of each benchmark and its ratio to BenchmarkBaselineHMAC
-# measured in the same run.
+# allocs/op of each benchmark, and its ratio to the baseline measured in
+# the same run. The baseline of a sub-benchmark "A/x" is the sub-benchmark
+# of A whose name starts with "baseline"; for a top-level benchmark it is
+# the top-level benchmark whose name starts with "BenchmarkBaseline".
 /^Benchmark/ {
 	name = $1; sub(/-[0-9]+$/, "", name)
 	for (i = 2; i <= NF; i++) {
@@ -14,11 +16,19 @@ function median(list,   a, k, i, j, t) {
 	for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
 	return (k % 2) ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
 }
-END {
-	base = median(ns["BenchmarkBaselineHMAC"])
-	printf "\n%-26s %12s %10s %12s\n", "benchmark", "median ns/op", "allocs/op", "x baseline"
+function parent(name,   p) { p = name; if (sub(/\/[^\/]*$/, "", p)) return p; return "" }
+function baseline(name,   p, i) {
+	p = parent(name)
 	for (i = 1; i <= n; i++) {
-		m = median(ns[order[i]])
-		printf "%-26s %12.1f %10s %12.2f\n", order[i], m, al[order[i]], (base > 0 ? m / base : 0)
+		if (p != "" && parent(order[i]) == p && substr(order[i], length(p) + 2, 8) == "baseline") return order[i]
+		if (p == "" && parent(order[i]) == "" && order[i] ~ /^BenchmarkBaseline/) return order[i]
+	}
+	return ""
+}
+END {
+	printf "\n%-52s %14s %10s %12s\n", "benchmark", "median ns/op", "allocs/op", "x baseline"
+	for (i = 1; i <= n; i++) {
+		m = median(ns[order[i]]); b = baseline(order[i])
+		printf "%-52s %14.1f %10s %12s\n", order[i], m, al[order[i]], (b != "" ? sprintf("%.2f", m / median(ns[b])) : "-")
 	}
 }

@@ -1,6 +1,7 @@
 package streamkey
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strings"
@@ -288,14 +289,7 @@ func graphicASCII(v []byte) bool {
 
 func isLowerHex(c byte) bool { return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' }
 
-func indexByte(b []byte, c byte) int {
-	for i, x := range b {
-		if x == c {
-			return i
-		}
-	}
-	return -1
-}
+func indexByte(b []byte, c byte) int { return bytes.IndexByte(b, c) }
 
 // parseTime accepts 1 to 12 decimal digits without a leading zero.
 func parseTime(v []byte) (int64, bool) {

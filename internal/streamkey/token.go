@@ -355,12 +355,20 @@ func canonicalTail(s string) bool {
 
 func isB64URL(s string) bool {
 	for i := 0; i < len(s); i++ {
-		if !isKeyIDChar(s[i]) { // the key id alphabet is the base64url alphabet
+		if !b64URLAlphabet[s[i]] {
 			return false
 		}
 	}
 	return true
 }
+
+// b64URLAlphabet marks the base64url characters (also the key id alphabet).
+var b64URLAlphabet = func() (t [256]bool) {
+	for c := range t {
+		t[c] = isKeyIDChar(byte(c))
+	}
+	return t
+}()
 
 // bytesOf views a string's bytes without copying. The slice must never be
 // written; it is only handed to hashing, decoding and comparison, which
