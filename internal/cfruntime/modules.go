@@ -140,15 +140,7 @@ func (e *env) querystringModule() goja.Value {
 			if v := opts.Get("maxKeys"); v != nil && !goja.IsUndefined(v) {
 				maxKeys = v.ToInteger()
 			}
-			if f, ok := goja.AssertFunction(opts.Get("decodeURIComponent")); ok {
-				dec = func(s string) string {
-					r, err := f(goja.Undefined(), vm.ToValue(s))
-					if err != nil {
-						panic(err)
-					}
-					return r.String()
-				}
-			}
+			dec = stringFunc(vm, opts, "decodeURIComponent", dec)
 		}
 		src := c.Argument(0)
 		if goja.IsUndefined(src) || goja.IsNull(src) || src.String() == "" {
@@ -184,15 +176,7 @@ func (e *env) querystringModule() goja.Value {
 		sep, eq := argOr(c.Argument(1), "&"), argOr(c.Argument(2), "=")
 		enc := escape
 		if opts, ok := c.Argument(3).(*goja.Object); ok {
-			if f, ok := goja.AssertFunction(opts.Get("encodeURIComponent")); ok {
-				enc = func(s string) string {
-					r, err := f(goja.Undefined(), vm.ToValue(s))
-					if err != nil {
-						panic(err)
-					}
-					return r.String()
-				}
-			}
+			enc = stringFunc(vm, opts, "encodeURIComponent", enc)
 		}
 		var parts []string
 		prim := func(v goja.Value) string {
@@ -226,6 +210,22 @@ func (e *env) querystringModule() goja.Value {
 	_ = m.Set("escape", func(c goja.FunctionCall) goja.Value { return vm.ToValue(escape(c.Argument(0).String())) })
 	_ = m.Set("unescape", func(c goja.FunctionCall) goja.Value { return vm.ToValue(unescape(c.Argument(0).String())) })
 	return m
+}
+
+// stringFunc returns the string-to-string JavaScript function opts[name]
+// as a Go function, or def when there is none.
+func stringFunc(vm *goja.Runtime, opts *goja.Object, name string, def func(string) string) func(string) string {
+	f, ok := goja.AssertFunction(opts.Get(name))
+	if !ok {
+		return def
+	}
+	return func(s string) string {
+		r, err := f(goja.Undefined(), vm.ToValue(s))
+		if err != nil {
+			panic(err)
+		}
+		return r.String()
+	}
 }
 
 // unescapeLoose decodes valid %XX escapes and keeps everything else.

@@ -2,8 +2,6 @@ package edgefunc
 
 import (
 	"bytes"
-	"encoding/json"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -150,32 +148,11 @@ func newEvent(method, uri, ip string, headers [][2]string, query [][2]string, co
 	return ev
 }
 
-type seedVector struct {
-	Secret       string `json:"secret"`
-	PlaybackURL  string `json:"playback_url"`
-	ClientIP     string `json:"client_ip"`
-	UserAgent    string `json:"user_agent"`
-	IssuedAt     int64  `json:"issued_at"`
-	TTLSeconds   int64  `json:"ttl_seconds"`
-	StreamKey    string `json:"stream_key"`
-	StreamPolicy string `json:"stream_policy"`
-}
-
-func loadSeedVectors(t testing.TB) []seedVector {
+func loadSeedVectors(t testing.TB) []sharedref.SeedVector {
 	t.Helper()
-	p, err := sharedref.Path("vectors/seed-compat.json")
+	vs, err := sharedref.SeedVectors()
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var f struct {
-		Vectors []seedVector `json:"vectors"`
-	}
-	if err := json.Unmarshal(b, &f); err != nil {
-		t.Fatal(err)
-	}
-	return f.Vectors
+	return vs
 }

@@ -8,6 +8,7 @@
 package sharedref
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -130,4 +131,44 @@ func readPost() (string, error) {
 
 func quoteJS(s string) string {
 	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`, "\n", `\n`).Replace(s) + "'"
+}
+
+// SeedVector is a stream key minted by the original issuer of the blog
+// post, with every input (shared/vectors/seed-compat.json).
+type SeedVector struct {
+	Secret        string `json:"secret"`
+	PlaybackURL   string `json:"playback_url"`
+	ClientIP      string `json:"client_ip"`
+	UserAgent     string `json:"user_agent"`
+	IssuedAt      int64  `json:"issued_at"`
+	TTLSeconds    int64  `json:"ttl_seconds"`
+	SignedMessage string `json:"signed_message"`
+	StreamKey     string `json:"stream_key"`
+	StreamPolicy  string `json:"stream_policy"`
+}
+
+// SeedVectors reads the seed-format compatibility vectors. Unknown fields
+// are an error, so that a change to the file is noticed.
+func SeedVectors() ([]SeedVector, error) {
+	p, err := Path("vectors/seed-compat.json")
+	if err != nil {
+		return nil, err
+	}
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return nil, err
+	}
+	var f struct {
+		Description string       `json:"description"`
+		Vectors     []SeedVector `json:"vectors"`
+	}
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("%s: %w", p, err)
+	}
+	if len(f.Vectors) == 0 {
+		return nil, fmt.Errorf("%s holds no vectors", p)
+	}
+	return f.Vectors, nil
 }

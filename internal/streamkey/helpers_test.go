@@ -2,11 +2,9 @@ package streamkey
 
 import (
 	"bytes"
-	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -49,17 +47,6 @@ func repoRoot(t testing.TB) string {
 	}
 }
 
-// sharedFile returns a path in the shared reference material; a missing
-// file fails the test.
-func sharedFile(t testing.TB, rel string) string {
-	t.Helper()
-	p, err := sharedref.Path(rel)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 // runNode runs a JavaScript program with node, feeding it stdin, and
 // returns its stdout. node is required: a missing node fails the test.
 func runNode(t testing.TB, program string, stdin []byte) []byte {
@@ -80,37 +67,15 @@ func runNode(t testing.TB, program string, stdin []byte) []byte {
 	return out
 }
 
-type seedVector struct {
-	Secret        string `json:"secret"`
-	PlaybackURL   string `json:"playback_url"`
-	ClientIP      string `json:"client_ip"`
-	UserAgent     string `json:"user_agent"`
-	IssuedAt      int64  `json:"issued_at"`
-	TTLSeconds    int64  `json:"ttl_seconds"`
-	SignedMessage string `json:"signed_message"`
-	StreamKey     string `json:"stream_key"`
-	StreamPolicy  string `json:"stream_policy"`
-}
+type seedVector = sharedref.SeedVector
 
 func loadSeedVectors(t testing.TB) []seedVector {
 	t.Helper()
-	b, err := os.ReadFile(sharedFile(t, "vectors/seed-compat.json"))
+	vs, err := sharedref.SeedVectors()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var f struct {
-		Description string       `json:"description"`
-		Vectors     []seedVector `json:"vectors"`
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&f); err != nil {
-		t.Fatalf("seed-compat.json: %v", err)
-	}
-	if len(f.Vectors) == 0 {
-		t.Fatal("seed-compat.json holds no vectors")
-	}
-	return f.Vectors
+	return vs
 }
 
 // requestPath is the path part of a URL, as CloudFront would put it in
@@ -133,5 +98,3 @@ func must[T any](t testing.TB) func(T, error) T {
 		return v
 	}
 }
-
-var _ = strings.TrimSpace
