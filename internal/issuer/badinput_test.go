@@ -1,0 +1,163 @@
+package issuer
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/securestream/terraform-provider-securestream/internal/keyring"
+)
+
+var jwtKey = []byte("an-hs256-key-of-at-least-32-bytes!!")
+
+func hs256(header, claims map[string]any, key []byte) string {
+	enc := func(v any) string { b, _ := json.Marshal(v); return base64.RawURLEncoding.EncodeToString(b) }
+	in := enc(header) + "." + enc(claims)
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(in))
+	return in + "." + base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+func testJWTs() map[string]string {
+	good := map[string]any{"iss": "https://idp.example", "aud": "securestream", "exp": t0.Add(time.Hour).Unix(), "sub": "u1", "paths": []string{"/vod/a/"}}
+	with := func(k string, v any) map[string]any {
+		c := map[string]any{}
+		for a, b := range good {
+			c[a] = b
+		}
+		c[k] = v
+		return c
+	}
+	hs := map[string]any{"alg": "HS256", "typ": "JWT"}
+	goodTok := hs256(hs, good, jwtKey)
+	parts := strings.Split(goodTok, ".")
+	tampered, _ := json.Marshal(with("paths", []string{"/"}))
+	return map[string]string{
+		"good":      goodTok,
+		"none":      strings.Split(hs256(map[string]any{"alg": "none"}, good, jwtKey), ".")[0] + "." + parts[1] + ".",
+		"forged":    hs256(hs, good, []byte("not-the-key-but-32-bytes-long-too!!")),
+		"tampered":  parts[0] + "." + base64.RawURLEncoding.EncodeToString(tampered) + "." + parts[2],
+		"expired":   hs256(hs, with("exp", t0.Add(-time.Hour).Unix()), jwtKey),
+		"wrong_aud": hs256(hs, with("aud", "another-service"), jwtKey),
+		"wrong_iss": hs256(hs, with("iss", "https://evil.example"), jwtKey),
+		"future":    hs256(hs, with("nbf", t0.Add(time.Hour).Unix()), jwtKey),
+		"confused":  hs256(map[string]any{"alg": "RS256", "kid": "r1"}, good, jwtKey),
+	}
+}
+
+func jwtEnv(t testing.TB) map[string]string {
+	env := baseEnv(t)
+	env["SECURESTREAM_AUTH"] = "jwt"
+	env["SECURESTREAM_JWT_ISSUER"] = "https://idp.example"
+	env["SECURESTREAM_JWT_AUDIENCE"] = "securestream"
+	env["SECURESTREAM_JWT_HS256_KEY"] = fakeEncrypt(jwtKey, keyring.EncryptionContext("securestream-issuer"))
+	env["SECURESTREAM_JWT_PATHS_CLAIM"] = "paths"
+	return env
+}
+
+// Every hostile or broken request gets the right 4xx, never a 5xx, and
+// nothing panics.
+func TestBadRequests(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("testdata", "bad_requests.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var corpus struct {
+		Cases []struct {
+			Name    string            `json:"name"`
+			Status  int               `json:"status"`
+			Method  string            `json:"method"`
+			Mode    string            `json:"mode"`
+			Body    *string           `json:"body"`
+			Headers map[string]string `json:"headers"`
+			Query   map[string]string `json:"query"`
+			Event   json.RawMessage   `json:"event"`
+		} `json:"cases"`
+	}
+	if err := json.Unmarshal(b, &corpus); err != nil {
+		t.Fatal(err)
+	}
+	if len(corpus.Cases) < 30 {
+		t.Fatalf("the corpus has %d cases; keep at least 30", len(corpus.Cases))
+	}
+	plain, logs := newIssuer(t, baseEnv(t))
+	jwtIssuer, jwtLogs := newIssuer(t, jwtEnv(t))
+	tokens := testJWTs()
+	for _, c := range corpus.Cases {
+		is := plain
+		if c.Mode == "jwt" {
+			is = jwtIssuer
+		}
+		ev := c.Event
+		if ev == nil {
+			var base map[string]any
+			_ = json.Unmarshal(readEvent(t, "rest_v1_post.json"), &base)
+			base["httpMethod"] = c.Method
+			base["multiValueHeaders"] = nil
+			base["body"] = nil
+			if c.Body != nil {
+				base["body"] = *c.Body
+			}
+			h := base["headers"].(map[string]any)
+			for k, v := range c.Headers {
+				for name, tok := range tokens {
+					v = strings.ReplaceAll(v, "$jwt:"+name, tok)
+				}
+				h[k] = v
+			}
+			if c.Query != nil {
+				base["queryStringParameters"] = c.Query
+			}
+			ev, _ = json.Marshal(base)
+		}
+		res, err := is.Handle(context.Background(), ev)
+		switch {
+		case c.Status == -1:
+			if err == nil {
+				t.Errorf("%s: answered %d, want an invocation error", c.Name, res.StatusCode)
+			}
+		case err != nil:
+			t.Errorf("%s: %v", c.Name, err)
+		case res.StatusCode != c.Status:
+			t.Errorf("%s: status %d, want %d (%s)", c.Name, res.StatusCode, c.Status, res.Body)
+		case res.StatusCode >= 400:
+			var body map[string]string
+			if json.Unmarshal([]byte(res.Body), &body) != nil || body["error"] == "" || body["message"] == "" {
+				t.Errorf("%s: the error body is not {error, message}: %s", c.Name, res.Body)
+			}
+			if res.StatusCode == 401 && res.Headers["www-authenticate"] == "" {
+				t.Errorf("%s: a 401 without WWW-Authenticate", c.Name)
+			}
+		}
+	}
+	for _, l := range []string{logs.String(), jwtLogs.String()} {
+		for _, tok := range tokens {
+			if sig := strings.Split(tok, ".")[2]; sig != "" && strings.Contains(l, sig) {
+				t.Error("a bearer token reached the log")
+			}
+		}
+		if strings.Contains(l, `"level":"error"`) {
+			t.Errorf("an error was logged:\n%s", l)
+		}
+	}
+}
+
+func TestJWTRS256(t *testing.T) {
+	env := jwtEnv(t)
+	delete(env, "SECURESTREAM_JWT_HS256_KEY")
+	env["SECURESTREAM_JWT_JWKS"] = `{"keys":[{"kty":"oct","k":"AAAA"}]}`
+	cfg, err := LoadConfig(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := New(context.Background(), cfg, fakeKMS{}); err == nil || !strings.Contains(err.Error(), "SECURESTREAM_JWT_JWKS") {
+		t.Errorf("a JWKS without signing keys: %v", err)
+	}
+}

@@ -1,0 +1,44 @@
+// Command bootstrap is the issuer Lambda function (runtime
+// provided.al2023): it reads its configuration from the environment,
+// decrypts the key ring once, and serves API Gateway and function URL
+// events.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+
+	"github.com/securestream/terraform-provider-securestream/internal/issuer"
+)
+
+func main() {
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Second)
+	is, err := start(ctx)
+	cancel()
+	if err != nil {
+		// A failed cold start: the message names the variable or the call.
+		b, _ := json.Marshal(map[string]string{"level": "fatal", "error": err.Error()})
+		fmt.Fprintf(os.Stdout, "%s\n", b)
+		os.Exit(1)
+	}
+	lambda.Start(is.Handle)
+}
+
+func start(ctx context.Context) (*issuer.Issuer, error) {
+	cfg, err := issuer.LoadConfig(os.Getenv)
+	if err != nil {
+		return nil, fmt.Errorf("configuration: %w", err)
+	}
+	awsCfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("AWS configuration: %w", err)
+	}
+	return issuer.New(ctx, cfg, issuer.KMS{Client: kms.NewFromConfig(awsCfg)})
+}

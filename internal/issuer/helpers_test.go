@@ -1,0 +1,130 @@
+package issuer
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/securestream/terraform-provider-securestream/internal/keyring"
+)
+
+var t0 = time.Unix(1_767_225_600, 0).UTC()
+
+// fakeKMS "encrypts" by wrapping the plaintext with its encryption
+// context, and refuses to decrypt under any other context, as KMS does.
+type fakeKMS struct{ err error }
+
+func fakeEncrypt(pt []byte, encCtx map[string]string) string {
+	c, _ := json.Marshal(encCtx)
+	return base64.StdEncoding.EncodeToString(append([]byte("FAKEKMS|"+string(c)+"|"), pt...))
+}
+
+func (f fakeKMS) Decrypt(_ context.Context, ct []byte, encCtx map[string]string) ([]byte, error) {
+	if f.err != nil {
+		return nil, f.err
+	}
+	c, _ := json.Marshal(encCtx)
+	prefix := []byte("FAKEKMS|" + string(c) + "|")
+	if !bytes.HasPrefix(ct, prefix) {
+		return nil, errors.New("InvalidCiphertextException: wrong ciphertext or encryption context")
+	}
+	return ct[len(prefix):], nil
+}
+
+func testDoc() *keyring.Document {
+	return &keyring.Document{Version: 1, Keys: []keyring.Key{
+		{ID: "k2025", Secret: []byte("an-old-key-of-at-least-32-bytes!!!!"), Created: t0.Add(-30 * 24 * time.Hour)},
+		{ID: "k2026", Secret: []byte("the-newest-key-of-at-least-32-bytes!"), Created: t0.Add(-5 * time.Minute)},
+		{ID: "legacy", Secret: []byte("k3y-for-tests-0123456789abcdef0123456789"), Created: t0.Add(-365 * 24 * time.Hour), Seed: true},
+	}}
+}
+
+func baseEnv(t testing.TB) map[string]string {
+	pt, err := testDoc().Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return map[string]string{
+		"AWS_LAMBDA_FUNCTION_NAME":           "securestream-issuer",
+		"SECURESTREAM_KEYRING":               fakeEncrypt(pt, keyring.EncryptionContext("securestream-issuer")),
+		"SECURESTREAM_AUTH":                  "none",
+		"SECURESTREAM_ALLOWED_HOSTS":         "media.example.com",
+		"SECURESTREAM_ALLOWED_PATH_PREFIXES": "/vod/,/live/",
+		"SECURESTREAM_CORS_ORIGINS":          "https://player.example.com",
+	}
+}
+
+// newIssuer builds an issuer from env with a fixed clock; logs go to the
+// returned buffer.
+func newIssuer(t testing.TB, env map[string]string) (*Issuer, *bytes.Buffer) {
+	t.Helper()
+	cfg, err := LoadConfig(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	is, err := New(context.Background(), cfg, fakeKMS{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	is.Now = func() time.Time { return t0 }
+	is.Log = &logs
+	return is, &logs
+}
+
+func readEvent(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "events", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// withBody returns a REST v1 event like the recorded one, with another
+// method, body and headers.
+func restEvent(t testing.TB, method, body string, headers map[string]string) []byte {
+	var ev map[string]any
+	if err := json.Unmarshal(readEvent(t, "rest_v1_post.json"), &ev); err != nil {
+		t.Fatal(err)
+	}
+	ev["httpMethod"] = method
+	ev["body"] = body
+	ev["multiValueHeaders"] = nil
+	h := ev["headers"].(map[string]any)
+	for k, v := range headers {
+		if v == "" {
+			delete(h, k)
+		} else {
+			h[k] = v
+		}
+	}
+	b, _ := json.Marshal(ev)
+	return b
+}
+
+func call(t testing.TB, is *Issuer, ev []byte) (int, map[string]string, map[string]any) {
+	t.Helper()
+	res, err := is.Handle(context.Background(), ev)
+	if err != nil {
+		t.Fatalf("Handle: %v", err)
+	}
+	var body map[string]any
+	if res.Body != "" {
+		if err := json.Unmarshal([]byte(res.Body), &body); err != nil {
+			t.Fatalf("the body is not JSON: %q", res.Body)
+		}
+	}
+	return res.StatusCode, res.Headers, body
+}
+
+func str(v any) string { s, _ := v.(string); return s }
+
+var _ = strings.TrimSpace

@@ -1,0 +1,263 @@
+// Package jwtverify checks the bearer JWTs the issuer accepts: HS256 with a
+// shared key, or RS256 and ES256 with keys from a JWKS. It refuses "none",
+// algorithm confusion (an HMAC token checked with a public key) and any
+// algorithm the configuration does not name, and it checks exp, nbf, iss
+// and aud.
+package jwtverify
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/hmac"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/big"
+	"strings"
+	"time"
+)
+
+// MaxTokenLen bounds the tokens accepted.
+const MaxTokenLen = 8192
+
+// Verifier checks tokens.
+type Verifier struct {
+	// HS256Key enables HS256 with this key (at least 32 bytes).
+	HS256Key []byte
+	// Keys enables RS256 and ES256 with these public keys, by key id.
+	Keys map[string]crypto.PublicKey
+	// Issuer and Audience, when set, must match iss and aud.
+	Issuer, Audience string
+	// Leeway is the clock skew allowed on exp and nbf.
+	Leeway time.Duration
+}
+
+// Error is why a token was refused. Its message never contains the token.
+type Error struct{ Reason string }
+
+func (e *Error) Error() string { return "bearer token refused: " + e.Reason }
+
+func refuse(format string, a ...any) error { return &Error{Reason: fmt.Sprintf(format, a...)} }
+
+var b64 = base64.RawURLEncoding.Strict()
+
+// Verify checks token at time now and returns its claims.
+func (v *Verifier) Verify(token string, now time.Time) (map[string]any, error) {
+	if len(token) > MaxTokenLen {
+		return nil, refuse("the token is longer than %d bytes", MaxTokenLen)
+	}
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return nil, refuse("not a JWT (want header.payload.signature)")
+	}
+	var header struct {
+		Alg  string `json:"alg"`
+		Kid  string `json:"kid"`
+		Typ  string `json:"typ"`
+		Crit []any  `json:"crit"`
+	}
+	hb, err := b64.DecodeString(parts[0])
+	if err != nil || json.Unmarshal(hb, &header) != nil {
+		return nil, refuse("the header is not base64url JSON")
+	}
+	if header.Crit != nil {
+		return nil, refuse("critical header parameters are not supported")
+	}
+	sig, err := b64.DecodeString(parts[2])
+	if err != nil {
+		return nil, refuse("the signature is not base64url")
+	}
+	signed := []byte(parts[0] + "." + parts[1])
+	digest := sha256.Sum256(signed)
+	switch header.Alg {
+	case "HS256":
+		if len(v.HS256Key) == 0 {
+			return nil, refuse("HS256 tokens are not accepted here")
+		}
+		m := hmac.New(sha256.New, v.HS256Key)
+		m.Write(signed)
+		if !hmac.Equal(m.Sum(nil), sig) {
+			return nil, refuse("bad signature")
+		}
+	case "RS256", "ES256":
+		key, err := v.key(header.Kid)
+		if err != nil {
+			return nil, err
+		}
+		switch k := key.(type) {
+		case *rsa.PublicKey:
+			if header.Alg != "RS256" || rsa.VerifyPKCS1v15(k, crypto.SHA256, digest[:], sig) != nil {
+				return nil, refuse("bad signature")
+			}
+		case *ecdsa.PublicKey:
+			if header.Alg != "ES256" || len(sig) != 64 ||
+				!ecdsa.Verify(k, digest[:], new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])) {
+				return nil, refuse("bad signature")
+			}
+		default:
+			return nil, refuse("unusable key %q", header.Kid)
+		}
+	case "", "none", "None", "NONE":
+		return nil, refuse("unsigned tokens (alg none) are never accepted")
+	default:
+		return nil, refuse("algorithm %q is not accepted", header.Alg)
+	}
+
+	pb, err := b64.DecodeString(parts[1])
+	if err != nil {
+		return nil, refuse("the payload is not base64url")
+	}
+	dec := json.NewDecoder(bytes.NewReader(pb))
+	dec.UseNumber()
+	var claims map[string]any
+	if err := dec.Decode(&claims); err != nil || claims == nil {
+		return nil, refuse("the payload is not a JSON object")
+	}
+	if err := v.checkClaims(claims, now); err != nil {
+		return nil, err
+	}
+	return claims, nil
+}
+
+func (v *Verifier) key(kid string) (crypto.PublicKey, error) {
+	if len(v.Keys) == 0 {
+		return nil, refuse("RS256 and ES256 tokens are not accepted here")
+	}
+	if kid == "" {
+		if len(v.Keys) == 1 {
+			for _, k := range v.Keys {
+				return k, nil
+			}
+		}
+		return nil, refuse("the token has no kid and the JWKS holds several keys")
+	}
+	k, ok := v.Keys[kid]
+	if !ok {
+		return nil, refuse("unknown key id %q", kid)
+	}
+	return k, nil
+}
+
+func (v *Verifier) checkClaims(c map[string]any, now time.Time) error {
+	leeway := v.Leeway
+	exp, ok := numeric(c["exp"])
+	if !ok {
+		return refuse("the token has no numeric exp")
+	}
+	if !now.Before(time.Unix(exp, 0).Add(leeway)) {
+		return refuse("the token has expired")
+	}
+	if nbf, present := c["nbf"]; present {
+		n, ok := numeric(nbf)
+		if !ok || now.Add(leeway).Before(time.Unix(n, 0)) {
+			return refuse("the token is not valid yet")
+		}
+	}
+	if v.Issuer != "" {
+		if iss, _ := c["iss"].(string); iss != v.Issuer {
+			return refuse("wrong issuer")
+		}
+	}
+	if v.Audience != "" {
+		switch aud := c["aud"].(type) {
+		case string:
+			if aud != v.Audience {
+				return refuse("wrong audience")
+			}
+		case []any:
+			found := false
+			for _, a := range aud {
+				found = found || a == v.Audience
+			}
+			if !found {
+				return refuse("wrong audience")
+			}
+		default:
+			return refuse("the token has no audience")
+		}
+	}
+	return nil
+}
+
+func numeric(v any) (int64, bool) {
+	n, ok := v.(json.Number)
+	if !ok {
+		return 0, false
+	}
+	if i, err := n.Int64(); err == nil {
+		return i, true
+	}
+	f, err := n.Float64()
+	if err != nil || f > 1e15 || f < -1e15 {
+		return 0, false
+	}
+	return int64(f), true
+}
+
+// ParseJWKS reads RSA and EC P-256 signing keys from a JWKS document.
+func ParseJWKS(doc []byte) (map[string]crypto.PublicKey, error) {
+	var set struct {
+		Keys []struct {
+			Kty, Kid, Use, Alg, N, E, Crv, X, Y string
+		} `json:"keys"`
+	}
+	if err := json.Unmarshal(doc, &set); err != nil {
+		return nil, fmt.Errorf("jwtverify: the JWKS is not JSON: %w", err)
+	}
+	keys := map[string]crypto.PublicKey{}
+	for i, k := range set.Keys {
+		if k.Use != "" && k.Use != "sig" {
+			continue
+		}
+		dec := func(s string) (*big.Int, error) {
+			b, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(s, "="))
+			if err != nil || len(b) == 0 {
+				return nil, fmt.Errorf("jwtverify: JWKS key %d (%q) has a bad base64url field", i, k.Kid)
+			}
+			return new(big.Int).SetBytes(b), nil
+		}
+		switch k.Kty {
+		case "RSA":
+			n, err := dec(k.N)
+			if err != nil {
+				return nil, err
+			}
+			e, err := dec(k.E)
+			if err != nil {
+				return nil, err
+			}
+			if n.BitLen() < 2048 || !e.IsInt64() || e.Int64() < 3 || e.Int64() > 1<<31 {
+				return nil, fmt.Errorf("jwtverify: JWKS key %q: RSA keys must have at least 2048 bits and a small exponent", k.Kid)
+			}
+			keys[k.Kid] = &rsa.PublicKey{N: n, E: int(e.Int64())}
+		case "EC":
+			if k.Crv != "P-256" {
+				return nil, fmt.Errorf("jwtverify: JWKS key %q: only P-256 EC keys are supported", k.Kid)
+			}
+			x, err := dec(k.X)
+			if err != nil {
+				return nil, err
+			}
+			y, err := dec(k.Y)
+			if err != nil {
+				return nil, err
+			}
+			pub := &ecdsa.PublicKey{Curve: elliptic.P256(), X: x, Y: y}
+			if !pub.Curve.IsOnCurve(x, y) { //nolint:staticcheck // the point check is what is wanted here
+				return nil, fmt.Errorf("jwtverify: JWKS key %q is not a point on P-256", k.Kid)
+			}
+			keys[k.Kid] = pub
+		default:
+			continue
+		}
+	}
+	if len(keys) == 0 {
+		return nil, errors.New("jwtverify: the JWKS holds no RSA or P-256 signing key")
+	}
+	return keys, nil
+}
