@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -77,7 +79,8 @@ func TestIssueRecordedEvents(t *testing.T) {
 	}
 	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
 		var l map[string]any
-		if json.Unmarshal([]byte(line), &l) != nil || l["outcome"] != "issued" || l["request_id"] == "" || l["kid"] != "k2025" {
+		if json.Unmarshal([]byte(line), &l) != nil || l["outcome"] != "issued" || l["reason"] != "issued" || l["request_id"] == "" ||
+			l["kid"] != "k2025" || l["latency_ms"] == nil || l["sid"] == nil {
 			t.Errorf("log line %s", line)
 		}
 	}
@@ -299,6 +302,27 @@ func TestVariablesDocumented(t *testing.T) {
 	for k := range seen {
 		if !read[k] {
 			t.Errorf("%s is documented but not read", k)
+		}
+	}
+}
+
+// The guide's configuration table lists every variable with its default.
+func TestGuideListsVariables(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "templates", "guides", "issuer.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range Variables {
+		row := "| `" + v.Name + "` |"
+		i := strings.Index(string(b), row)
+		if i < 0 {
+			t.Errorf("the guide does not list %s", v.Name)
+			continue
+		}
+		line := string(b[i:])
+		line = line[:strings.IndexByte(line, '\n')]
+		if v.Default != "" && !strings.Contains(line, v.Default) {
+			t.Errorf("the guide gives %s another default than %q: %s", v.Name, v.Default, line)
 		}
 	}
 }

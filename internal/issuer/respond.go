@@ -48,11 +48,21 @@ func (is *Issuer) respond(req *request, o *outcome) *response {
 // log writes one JSON line per request. It never writes a token, a
 // secret, the playback URL's query or the caller's credentials.
 func (is *Issuer) log(start time.Time, req *request, status int, reason, kid, sid string) {
+	outcome := "refused"
+	switch {
+	case status == 200:
+		outcome = "issued"
+	case status == 204:
+		outcome = "preflight"
+	case status >= 500:
+		outcome = "failed"
+	}
 	line := map[string]any{
 		"time":       start.UTC().Format(time.RFC3339Nano),
 		"level":      "info",
 		"status":     status,
-		"outcome":    reason,
+		"outcome":    outcome,
+		"reason":     reason,
 		"latency_ms": float64(is.Now().Sub(start).Microseconds()) / 1000,
 	}
 	if status >= 500 {

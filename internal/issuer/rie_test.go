@@ -34,15 +34,25 @@ func kmsClient(endpoint string) *kms.Client {
 
 // encryptRing makes a KMS key in moto and encrypts the ring under the
 // function's encryption context, as the provider does.
-func encryptRing(t *testing.T, endpoint string, doc *keyring.Document, encCtx map[string]string) string {
+func encryptRing(t testing.TB, endpoint string, doc *keyring.Document, encCtx map[string]string) string {
+	t.Helper()
+	pt, err := doc.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return encryptWith(t, endpoint, pt, encCtx)
+}
+
+// encryptBytes encrypts a plaintext under the function's context.
+func encryptBytes(t testing.TB, endpoint string, pt []byte) string {
+	return encryptWith(t, endpoint, pt, keyring.EncryptionContext(functionName))
+}
+
+func encryptWith(t testing.TB, endpoint string, pt []byte, encCtx map[string]string) string {
 	t.Helper()
 	ctx := context.Background()
 	c := kmsClient(endpoint)
 	key, err := c.CreateKey(ctx, &kms.CreateKeyInput{Description: aws.String("securestream test")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pt, err := doc.Marshal()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +63,7 @@ func encryptRing(t *testing.T, endpoint string, doc *keyring.Document, encCtx ma
 	return keyring.EncodeCiphertext(out.CiphertextBlob)
 }
 
-func buildBootstrap(t *testing.T) string {
+func buildBootstrap(t testing.TB) string {
 	t.Helper()
 	root, _ := filepath.Abs(filepath.Join("..", ".."))
 	bin, err := issuerpkg.BuildBinary(context.Background(), root, runtime.GOARCH)

@@ -120,6 +120,29 @@ func SeedCloudFrontFunction(secret string) (string, error) {
 	return b.String(), nil
 }
 
+// SeedIssuerLambda returns the original issuer Lambda of the blog post
+// (Node.js, aws-sdk v2), complete as published, as a CommonJS module
+// exporting handler.
+func SeedIssuerLambda() (string, error) {
+	post, err := readPost()
+	if err != nil {
+		return "", err
+	}
+	lines, err := listing(post, "JavaScript", 80)
+	if err != nil {
+		return "", err
+	}
+	if !strings.Contains(lines[62], "exports.handler") || !strings.Contains(lines[2], "require('aws-sdk')") {
+		return "", errors.New("the blog post's issuer listing is not the one this extraction knows")
+	}
+	var b strings.Builder
+	for i := 2; i <= 80; i++ {
+		b.WriteString(lines[i]) // missing numbers are blank lines
+		b.WriteByte('\n')
+	}
+	return b.String(), nil
+}
+
 func readPost() (string, error) {
 	p, err := Path("reference/seed-blog-post.txt")
 	if err != nil {

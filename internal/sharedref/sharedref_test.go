@@ -29,3 +29,15 @@ func TestPathReportsWhereItLooked(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestSeedIssuerLambda(t *testing.T) {
+	code, err := SeedIssuerLambda()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"const AWS = require('aws-sdk');", "EncryptionContext: {LambdaFunctionName: functionName}", "exports.handler = async (event) => {"} {
+		if !strings.Contains(code, want) {
+			t.Errorf("the extracted issuer lacks %q", want)
+		}
+	}
+}

@@ -1,0 +1,124 @@
+package issuer_test
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/securestream/terraform-provider-securestream/internal/emulators"
+	"github.com/securestream/terraform-provider-securestream/internal/keyring"
+	"github.com/securestream/terraform-provider-securestream/internal/sharedref"
+)
+
+// BenchmarkColdStart measures the time from starting aws-lambda-rie to
+// the first answered invocation — process start, configuration, KMS
+// decryption against moto, one request — for the original Node.js issuer
+// of the blog post (the baseline, run by a minimal Runtime API client with
+// aws-sdk v2) and for ours. ns/op is that time.
+func BenchmarkColdStart(b *testing.B) {
+	moto := emulators.StartMoto(b)
+	root, _ := filepath.Abs(filepath.Join("..", ".."))
+	modules := filepath.Join(root, ".tools", "node_modules")
+	if _, err := os.Stat(filepath.Join(modules, "aws-sdk")); err != nil {
+		b.Fatal("the original issuer needs aws-sdk v2 from npm: run make tools (npm install --prefix .tools aws-sdk@2)")
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		b.Fatal("node is not installed: apt-get install -y nodejs")
+	}
+	original, err := sharedref.SeedIssuerLambda()
+	if err != nil {
+		b.Fatal(err)
+	}
+	dir := b.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "original.js"), []byte(original), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	runtimeJS, _ := filepath.Abs(filepath.Join("testdata", "node-runtime.js"))
+
+	// The original decrypts a string secret; ours, its key ring; both under
+	// the same KMS key and encryption context.
+	secretCT := encryptBytes(b, moto.Endpoint, []byte("k3y-for-tests-0123456789abcdef0123456789"))
+	ringCT := encryptRing(b, moto.Endpoint, testRing(), keyring.EncryptionContext(functionName))
+
+	ourEvent, _ := os.ReadFile(filepath.Join("testdata", "events", "rest_v1_post.json"))
+	originalEvent, _ := json.Marshal(map[string]any{
+		"body-json": map[string]string{"playback_url": "https://media.example.com/vod/movie-42/index.m3u8"},
+		"params":    map[string]any{"header": map[string]string{"X-Forwarded-For": "198.51.100.23", "User-Agent": "ExoPlayerLib/2.19.1"}},
+	})
+	common := []string{"AWS_LAMBDA_FUNCTION_NAME=" + functionName, "AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=testing", "AWS_SECRET_ACCESS_KEY=testing"}
+	for _, c := range []struct {
+		name    string
+		env     []string
+		command []string
+		event   []byte
+		answer  string
+	}{
+		{"baseline_original_node", append(common, "SECRET="+secretCT, "KMS_ENDPOINT="+moto.Endpoint, "NODE_PATH="+modules),
+			[]string{node, runtimeJS, filepath.Join(dir, "original.js")}, originalEvent, `"stream_key"`},
+		{"securestream_go", env(moto.Endpoint, ringCT), []string{buildBootstrap(b)}, ourEvent, `\"token\"`},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				rie := emulators.StartRIE(b, c.env, c.command...)
+				out := rie.Invoke(b, c.event)
+				rie.Stop()
+				if !strings.Contains(string(out), c.answer) {
+					b.Fatalf("%s answered %s\n%s", c.name, out, rie.Output())
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkWarmInvocation measures one invocation of a warm function under
+// aws-lambda-rie (the emulator's HTTP round trips included), original and
+// ours, on the same events as BenchmarkColdStart.
+func BenchmarkWarmInvocation(b *testing.B) {
+	moto := emulators.StartMoto(b)
+	root, _ := filepath.Abs(filepath.Join("..", ".."))
+	modules := filepath.Join(root, ".tools", "node_modules")
+	if _, err := os.Stat(filepath.Join(modules, "aws-sdk")); err != nil {
+		b.Fatal("the original issuer needs aws-sdk v2 from npm: run make tools (npm install --prefix .tools aws-sdk@2)")
+	}
+	original, err := sharedref.SeedIssuerLambda()
+	if err != nil {
+		b.Fatal(err)
+	}
+	dir := b.TempDir()
+	_ = os.WriteFile(filepath.Join(dir, "original.js"), []byte(original), 0o644)
+	runtimeJS, _ := filepath.Abs(filepath.Join("testdata", "node-runtime.js"))
+	node, err := exec.LookPath("node")
+	if err != nil {
+		b.Fatal("node is not installed: apt-get install -y nodejs")
+	}
+	common := []string{"AWS_LAMBDA_FUNCTION_NAME=" + functionName, "AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=testing", "AWS_SECRET_ACCESS_KEY=testing"}
+	ourEvent, _ := os.ReadFile(filepath.Join("testdata", "events", "rest_v1_post.json"))
+	originalEvent, _ := json.Marshal(map[string]any{
+		"body-json": map[string]string{"playback_url": "https://media.example.com/vod/movie-42/index.m3u8"},
+		"params":    map[string]any{"header": map[string]string{"X-Forwarded-For": "198.51.100.23", "User-Agent": "ExoPlayerLib/2.19.1"}},
+	})
+	for _, c := range []struct {
+		name    string
+		env     []string
+		command []string
+		event   []byte
+	}{
+		{"baseline_original_node", append(common, "SECRET="+encryptBytes(b, moto.Endpoint, []byte("k3y-for-tests-0123456789abcdef0123456789")),
+			"KMS_ENDPOINT="+moto.Endpoint, "NODE_PATH="+modules), []string{node, runtimeJS, filepath.Join(dir, "original.js")}, originalEvent},
+		{"securestream_go", env(moto.Endpoint, encryptRing(b, moto.Endpoint, testRing(), keyring.EncryptionContext(functionName))),
+			[]string{buildBootstrap(b)}, ourEvent},
+	} {
+		rie := emulators.StartRIE(b, c.env, c.command...)
+		rie.Invoke(b, c.event) // cold start outside the measurement
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				rie.Invoke(b, c.event)
+			}
+		})
+		rie.Stop()
+	}
+}
