@@ -83,7 +83,7 @@ type Variable struct {
 // Variables lists the configuration, for the documentation and for
 // checking that the table and the code agree.
 var Variables = []Variable{
-	{"SECURESTREAM_KEYRING", "(required)", "The key ring, KMS-encrypted with the encryption context {\"LambdaFunctionName\": <function name>}, in base64."},
+	{"SECURESTREAM_KEYRING", "(required)", "The key ring, KMS-encrypted with the encryption context {\"LambdaFunctionName\": function name}, in base64."},
 	{"SECURESTREAM_ACTIVATION_DELAY", "10m", "How old a key must be before the issuer signs with it, so that every edge location has it first."},
 	{"SECURESTREAM_AUTH", "(required)", "Who may ask: none, authorizer (API Gateway's authorizer already ran) or jwt."},
 	{"SECURESTREAM_JWT_ISSUER", "", "jwt: the required iss."},
