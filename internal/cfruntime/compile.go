@@ -51,8 +51,8 @@ func (f *Function) Runtime() Runtime { return f.runtime }
 // Size returns the size of the function code in bytes.
 func (f *Function) Size() int { return f.size }
 
-// importRE matches the ES module imports CloudFront accepts, one per line:
-// import crypto from 'crypto'; import cf from 'cloudfront';
+// importRE matches the ES module imports CloudFront accepts, such as
+// `import crypto from 'crypto';` and `import cf from 'cloudfront';`.
 var importRE = regexp.MustCompile(`(?m)^[ \t]*import[ \t]+([A-Za-z_$][\w$]*)[ \t]+from[ \t]*(['"])(crypto|querystring|cloudfront|buffer)(['"])[ \t]*;?`)
 
 // Compile checks and compiles function code for a runtime. It refuses

@@ -157,7 +157,7 @@ func (e *env) module(name string, viaImport bool) goja.Value {
 		_ = obj.Set("Buffer", e.bufferClass())
 		m = obj
 	default:
-		panic(e.vm.NewGoError(fmt.Errorf("Cannot find module '%s'", name)))
+		panic(e.vm.NewGoError(fmt.Errorf("Cannot find module '%s'", name))) //nolint:staticcheck // ST1005: node's wording, which functions may match
 	}
 	e.modules[name] = m
 	return m
@@ -311,7 +311,7 @@ func latin1OrUTF8(s string) []byte {
 		if r > 0xff {
 			return []byte(s)
 		}
-		b = append(b, byte(r))
+		b = append(b, byte(r)) //nolint:gosec // G115: r <= 0xff here
 	}
 	return b
 }
@@ -336,14 +336,14 @@ func (e *env) cryptoModule() goja.Value {
 		done := false
 		_ = obj.Set("update", func(c goja.FunctionCall) goja.Value {
 			if done {
-				panic(vm.NewGoError(errors.New("Digest already called")))
+				panic(vm.NewGoError(errors.New("Digest already called"))) //nolint:staticcheck // ST1005: node's wording
 			}
 			h.Write(e.bytesOf(c.Argument(0), "data"))
 			return obj
 		})
 		_ = obj.Set("digest", func(c goja.FunctionCall) goja.Value {
 			if done {
-				panic(vm.NewGoError(errors.New("Digest already called")))
+				panic(vm.NewGoError(errors.New("Digest already called"))) //nolint:staticcheck // ST1005: node's wording
 			}
 			done = true
 			sum := h.Sum(nil)
@@ -413,7 +413,7 @@ func (e *env) btoa(c goja.FunctionCall) goja.Value {
 		if r > 0xff {
 			panic(e.vm.NewTypeError("InvalidCharacterError: The string to be encoded contains characters outside of the Latin1 range."))
 		}
-		b = append(b, byte(r))
+		b = append(b, byte(r)) //nolint:gosec // G115: r <= 0xff here
 	}
 	return e.vm.ToValue(base64.StdEncoding.EncodeToString(b))
 }

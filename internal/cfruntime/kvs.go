@@ -101,7 +101,7 @@ func (e *env) cloudfrontModule() goja.Value {
 			return settle(func() (goja.Value, error) {
 				v, ok := e.kvs.get(key)
 				if !ok {
-					return nil, fmt.Errorf("Key %s not found", key)
+					return nil, fmt.Errorf("Key %s not found", key) //nolint:staticcheck // ST1005: the runtime's wording
 				}
 				switch format {
 				case "string":

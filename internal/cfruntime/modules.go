@@ -40,7 +40,7 @@ func (e *env) byteStrings() {
 		case []any:
 			b := make([]byte, len(v))
 			for i, x := range v {
-				b[i] = byte(vm.ToValue(x).ToInteger())
+				b[i] = byte(vm.ToValue(x).ToInteger()) //nolint:gosec // G115: bytes wrap, as in njs
 			}
 			return vm.ToValue(latin1String(b))
 		}
@@ -66,7 +66,7 @@ func (e *env) byteStrings() {
 			if x > 0xff {
 				return nil, false
 			}
-			b[i] = byte(x)
+			b[i] = byte(x) //nolint:gosec // G115: x <= 0xff here
 		}
 		return b, true
 	}
@@ -159,7 +159,7 @@ func (e *env) querystringModule() goja.Value {
 			case !seen[k]:
 				seen[k] = true
 				_ = out.Set(k, v)
-			case isArray(vm, prev):
+			case isArray(prev):
 				arr := prev.ToObject(vm)
 				_ = arr.Set(itoa(arr.Get("length").ToInteger()), v)
 			default:
@@ -192,7 +192,7 @@ func (e *env) querystringModule() goja.Value {
 		}
 		for _, k := range obj.Keys() {
 			v := obj.Get(k)
-			if isArray(vm, v) {
+			if isArray(v) {
 				arr := v.ToObject(vm)
 				for i := int64(0); i < arr.Get("length").ToInteger(); i++ {
 					parts = append(parts, enc(k)+eq+enc(prim(arr.Get(itoa(i)))))
@@ -244,7 +244,7 @@ func unescapeLoose(s string) []byte {
 	return b
 }
 
-func isArray(vm *goja.Runtime, v goja.Value) bool {
+func isArray(v goja.Value) bool {
 	obj, ok := v.(*goja.Object)
 	return ok && obj.ClassName() == "Array"
 }

@@ -170,7 +170,7 @@ func (f *Function) run(evJSON []byte, ev *Event, opt Options) (res *Result) {
 			return res
 		}
 	}
-	res.validate(e.vm, out, ev)
+	res.validate(out, ev)
 	return res
 }
 
@@ -197,7 +197,7 @@ func describe(err error) string {
 
 // validate checks the handler's return value as CloudFront does and fills
 // in the result; FunctionOutput is the checked request or response.
-func (r *Result) validate(vm *goja.Runtime, out goja.Value, ev *Event) {
+func (r *Result) validate(out goja.Value, ev *Event) {
 	defer func() {
 		if p := recover(); p != nil {
 			msg, ok := p.(invalid)
@@ -214,11 +214,11 @@ func (r *Result) validate(vm *goja.Runtime, out goja.Value, ev *Event) {
 	}
 	var wrapped any
 	if get(obj, "statusCode") != nil {
-		r.Outcome, r.Response = Respond, readResponse(vm, obj)
+		r.Outcome, r.Response = Respond, readResponse(obj)
 		r.Status = r.Response.StatusCode
 		wrapped = map[string]*Response{"response": r.Response}
 	} else {
-		r.Outcome, r.Request = Continue, readRequest(vm, obj, ev)
+		r.Outcome, r.Request = Continue, readRequest(obj, ev)
 		wrapped = map[string]*Request{"request": r.Request}
 	}
 	b, err := json.Marshal(wrapped)
@@ -245,7 +245,7 @@ func (r *Result) checkOutput(output string, ev *Event) {
 	if inner == nil {
 		inner = get(wrapper, "response")
 	}
-	r.validate(vm, inner, ev)
+	r.validate(inner, ev)
 }
 
 // TestResult is the TestFunction API's answer (API_TestResult).

@@ -83,7 +83,7 @@ func asObject(v goja.Value) (*goja.Object, bool) {
 }
 
 // readFields reads a {name: {value, multiValue}} object.
-func readFields(vm *goja.Runtime, what string, v goja.Value, headers bool) Fields {
+func readFields(what string, v goja.Value, headers bool) Fields {
 	out := Fields{}
 	if v == nil || goja.IsNull(v) {
 		return out
@@ -132,7 +132,7 @@ func readFields(vm *goja.Runtime, what string, v goja.Value, headers bool) Field
 }
 
 // readResponse reads and checks a generated response.
-func readResponse(vm *goja.Runtime, obj *goja.Object) *Response {
+func readResponse(obj *goja.Object) *Response {
 	code, ok := get(obj, "statusCode").Export().(int64)
 	if f, isFloat := get(obj, "statusCode").Export().(float64); isFloat && f == math.Trunc(f) && !math.IsInf(f, 0) {
 		code, ok = int64(f), true
@@ -146,7 +146,7 @@ func readResponse(vm *goja.Runtime, obj *goja.Object) *Response {
 			panic(invalid("statusDescription must be a string"))
 		}
 	}
-	r.Headers = readFields(vm, "headers", get(obj, "headers"), true)
+	r.Headers = readFields("headers", get(obj, "headers"), true)
 	if c := get(obj, "cookies"); c != nil && !goja.IsNull(c) {
 		co, ok := asObject(c)
 		if !ok {
@@ -192,7 +192,7 @@ func readResponse(vm *goja.Runtime, obj *goja.Object) *Response {
 }
 
 // readRequest reads and checks a returned request against the event.
-func readRequest(vm *goja.Runtime, obj *goja.Object, ev *Event) *Request {
+func readRequest(obj *goja.Object, ev *Event) *Request {
 	uri, ok := asString(get(obj, "uri"))
 	if !ok || !strings.HasPrefix(uri, "/") {
 		panic(invalid("uri must be a string that starts with /"))
@@ -203,9 +203,9 @@ func readRequest(vm *goja.Runtime, obj *goja.Object, ev *Event) *Request {
 	q := &Request{
 		Method:      ev.Request.Method,
 		URI:         uri,
-		Querystring: readFields(vm, "querystring", get(obj, "querystring"), false),
-		Headers:     readFields(vm, "headers", get(obj, "headers"), true),
-		Cookies:     readFields(vm, "cookies", get(obj, "cookies"), false),
+		Querystring: readFields("querystring", get(obj, "querystring"), false),
+		Headers:     readFields("headers", get(obj, "headers"), true),
+		Cookies:     readFields("cookies", get(obj, "cookies"), false),
 	}
 	for _, name := range readOnlyHeaders {
 		before, had := ev.Request.Headers[name]

@@ -2,10 +2,14 @@ package issuer
 
 import (
 	"context"
+	"crypto"
 	"crypto/hmac"
+	"crypto/rand"
+	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +17,7 @@ import (
 	"time"
 
 	"github.com/securestream/terraform-provider-securestream/internal/keyring"
+	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
 )
 
 var jwtKey = []byte("an-hs256-key-of-at-least-32-bytes!!")
@@ -159,5 +164,62 @@ func TestJWTRS256(t *testing.T) {
 	}
 	if _, err := New(context.Background(), cfg, fakeKMS{}); err == nil || !strings.Contains(err.Error(), "SECURESTREAM_JWT_JWKS") {
 		t.Errorf("a JWKS without signing keys: %v", err)
+	}
+}
+
+// RS256 through the handler, with the JWKS in configuration, and the
+// bindings switched off.
+func TestJWTRS256AndUnbound(t *testing.T) {
+	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b64 := func(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
+	env := jwtEnv(t)
+	delete(env, "SECURESTREAM_JWT_HS256_KEY")
+	env["SECURESTREAM_JWT_JWKS"] = fmt.Sprintf(`{"keys":[{"kty":"RSA","kid":"r1","n":%q,"e":"AQAB"}]}`, b64(rsaKey.N.Bytes()))
+	env["SECURESTREAM_IP_BINDING"] = "off"
+	env["SECURESTREAM_BIND_USER_AGENT"] = "false"
+	env["SECURESTREAM_BIND_HOST"] = "false"
+	is, _ := newIssuer(t, env)
+	claims, _ := json.Marshal(map[string]any{"iss": "https://idp.example", "aud": "securestream", "exp": t0.Add(time.Hour).Unix(), "paths": "/vod/a/ /live/"})
+	head, _ := json.Marshal(map[string]any{"alg": "RS256", "kid": "r1"})
+	in := b64(head) + "." + b64(claims)
+	digest := sha256.Sum256([]byte(in))
+	sig, _ := rsa.SignPKCS1v15(rand.Reader, rsaKey, crypto.SHA256, digest[:])
+	ev := restEvent(t, "POST", `{"playback_url":"https://media.example.com/vod/a/index.m3u8"}`, map[string]string{"Authorization": "Bearer " + in + "." + b64(sig)})
+	status, _, body := call(t, is, ev)
+	if status != 200 {
+		t.Fatalf("status %d %v", status, body)
+	}
+	_, c, _ := streamkey.Inspect(str(body["token"]))
+	if c.IPBinding != streamkey.IPOff || c.UserAgentBound || c.Host != "" {
+		t.Errorf("bindings switched off but the key has %s", c)
+	}
+	ev = restEvent(t, "POST", `{"playback_url":"https://media.example.com/vod/b/index.m3u8"}`, map[string]string{"Authorization": "Bearer " + in + "." + b64(sig)})
+	if status, _, _ := call(t, is, ev); status != 403 {
+		t.Errorf("a title outside the token's paths: %d", status)
+	}
+}
+
+// An HTTP API with a JWT authorizer leaves its claims in the request
+// context; the paths claim is read from there.
+func TestHTTPAPIAuthorizerClaims(t *testing.T) {
+	env := baseEnv(t)
+	env["SECURESTREAM_AUTH"] = "authorizer"
+	env["SECURESTREAM_AUTHORIZER_PATHS_CLAIM"] = "custom:paths"
+	is, _ := newIssuer(t, env)
+	var ev map[string]any
+	_ = json.Unmarshal(readEvent(t, "http_v2_post.json"), &ev)
+	ev["requestContext"].(map[string]any)["authorizer"] = map[string]any{"jwt": map[string]any{
+		"claims": map[string]any{"sub": "u1", "custom:paths": `["/vod/movie-42/"]`}, "scopes": nil}}
+	b, _ := json.Marshal(ev)
+	if status, _, body := call(t, is, b); status != 200 {
+		t.Errorf("status %d %v", status, body)
+	}
+	ev["requestContext"].(map[string]any)["authorizer"] = map[string]any{"jwt": map[string]any{"claims": map[string]any{"custom:paths": `["/vod/other/"]`}}}
+	b, _ = json.Marshal(ev)
+	if status, _, _ := call(t, is, b); status != 403 {
+		t.Errorf("outside the claim's paths: %d", status)
 	}
 }

@@ -183,11 +183,11 @@ func parseInput(req *request) (*input, *outcome) {
 		return nil, refuse(413, "body_too_large", "the body is %d bytes; the limit is %d", len(req.body), MaxBodyBytes)
 	}
 	in := &input{}
-	var ttl any
+	var ttl *string
 	if req.method == "GET" && req.query["playback_url"] != "" {
 		in.PlaybackURL = req.query["playback_url"]
 		if v, ok := req.query["ttl_seconds"]; ok {
-			ttl = v
+			ttl = &v
 		}
 	} else {
 		if len(strings.TrimSpace(string(req.body))) == 0 {
@@ -206,11 +206,12 @@ func parseInput(req *request) (*input, *outcome) {
 			if raw[0] == '"' || json.Unmarshal(raw, &n) != nil {
 				return nil, refuse(400, "bad_request", "ttl_seconds: must be a number of seconds, not %s", kind(raw))
 			}
-			ttl = string(n)
+			s := string(n)
+			ttl = &s
 		}
 	}
 	if ttl != nil {
-		f, err := strconv.ParseFloat(ttl.(string), 64)
+		f, err := strconv.ParseFloat(*ttl, 64)
 		if err != nil || f != math.Trunc(f) || f <= 0 {
 			return nil, refuse(400, "bad_request", "ttl_seconds: must be a whole number of seconds greater than 0")
 		}

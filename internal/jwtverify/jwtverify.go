@@ -247,8 +247,12 @@ func ParseJWKS(doc []byte) (map[string]crypto.PublicKey, error) {
 			if err != nil {
 				return nil, err
 			}
-			pub := &ecdsa.PublicKey{Curve: elliptic.P256(), X: x, Y: y}
-			if !pub.Curve.IsOnCurve(x, y) { //nolint:staticcheck // the point check is what is wanted here
+			if len(x.Bytes()) > 32 || len(y.Bytes()) > 32 {
+				return nil, fmt.Errorf("jwtverify: JWKS key %q is not a point on P-256", k.Kid)
+			}
+			point := append(append([]byte{4}, x.FillBytes(make([]byte, 32))...), y.FillBytes(make([]byte, 32))...)
+			pub, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), point)
+			if err != nil {
 				return nil, fmt.Errorf("jwtverify: JWKS key %q is not a point on P-256", k.Kid)
 			}
 			keys[k.Kid] = pub

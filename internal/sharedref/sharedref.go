@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -72,8 +73,7 @@ func listing(post, first string, last int) (map[int]string, error) {
 		if !in {
 			continue
 		}
-		var n int
-		fmt.Sscan(m[1], &n)
+		n, _ := strconv.Atoi(m[1]) // digits, by the expression
 		lines[n] = m[2]
 		if n == last {
 			return lines, nil
