@@ -1,0 +1,164 @@
+package awsclients
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+)
+
+// fakeAWS answers sts:GetCallerIdentity and kms:ListKeys and records who
+// was asked what, and with which User-Agent.
+type fakeAWS struct {
+	name string
+	mu   sync.Mutex
+	hits []string
+	ua   string
+}
+
+func (f *fakeAWS) server(t *testing.T) *httptest.Server {
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		f.ua = r.Header.Get("User-Agent")
+		target := r.Header.Get("X-Amz-Target")
+		if target == "" {
+			target = "sts"
+		}
+		f.hits = append(f.hits, target)
+		f.mu.Unlock()
+		if strings.HasPrefix(target, "TrentService.") {
+			w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+			fmt.Fprint(w, `{"Keys":[{"KeyId":"k-`+f.name+`"}]}`)
+			return
+		}
+		w.Header().Set("Content-Type", "text/xml")
+		fmt.Fprintf(w, `<GetCallerIdentityResponse><GetCallerIdentityResult><Account>123456789012</Account><Arn>arn:aws:iam::123456789012:user/%s</Arn><UserId>U</UserId></GetCallerIdentityResult></GetCallerIdentityResponse>`, f.name)
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+func base() Options {
+	return Options{Region: "us-east-1", AccessKey: "testing", SecretKey: "testing", UserAgent: "terraform-provider-securestream/1.2.3"}
+}
+
+func listKeys(t *testing.T, c *Clients) string {
+	t.Helper()
+	out, err := c.KMS.ListKeys(context.Background(), &kms.ListKeysInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return *out.Keys[0].KeyId
+}
+
+func TestEndpointPrecedence(t *testing.T) {
+	all, kmsOnly, env := &fakeAWS{name: "all"}, &fakeAWS{name: "kms"}, &fakeAWS{name: "env"}
+	allURL, kmsURL, envURL := all.server(t).URL, kmsOnly.server(t).URL, env.server(t).URL
+	t.Setenv("AWS_ENDPOINT_URL_KMS", envURL)
+	t.Setenv("AWS_ENDPOINT_URL_STS", envURL)
+
+	// The environment applies when the provider names no endpoint.
+	o := base()
+	c, err := New(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := listKeys(t, c); got != "k-env" || c.AccountID != "123456789012" {
+		t.Errorf("AWS_ENDPOINT_URL_KMS: %s %s", got, c.AccountID)
+	}
+	// endpoint overrides the environment for every service…
+	o.Endpoint = allURL
+	if c, err = New(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	if got := listKeys(t, c); got != "k-all" {
+		t.Errorf("endpoint: KMS went to %s", got)
+	}
+	// …and endpoints.<service> overrides endpoint for that service.
+	o.Endpoints = map[string]string{"kms": kmsURL}
+	if c, err = New(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	if got := listKeys(t, c); got != "k-kms" {
+		t.Errorf("endpoints.kms: KMS went to %s", got)
+	}
+	all.mu.Lock()
+	defer all.mu.Unlock()
+	if len(all.hits) == 0 || all.hits[len(all.hits)-1] != "sts" {
+		t.Errorf("STS did not go to the endpoint argument: %v", all.hits)
+	}
+	if !strings.Contains(all.ua, "app/terraform-provider-securestream-1.2.3") {
+		t.Errorf("User-Agent %q does not name the provider", all.ua)
+	}
+}
+
+// An endpoint that does not answer gives one clear error quickly.
+func TestUnreachableEndpoint(t *testing.T) {
+	o := base()
+	o.Endpoint = "http://127.0.0.1:1"
+	start := time.Now()
+	_, err := New(context.Background(), o)
+	if err == nil || !strings.Contains(err.Error(), "sts:GetCallerIdentity against http://127.0.0.1:1") || !strings.Contains(err.Error(), "skip_credentials_validation") {
+		t.Fatalf("err = %v", err)
+	}
+	if d := time.Since(start); d > ValidationTimeout {
+		t.Errorf("took %s", d)
+	}
+	o.SkipCredentialsValidation, o.SkipRequestingAccountID = true, true
+	if _, err := New(context.Background(), o); err != nil {
+		t.Errorf("with the checks skipped: %v", err)
+	}
+}
+
+func TestOptionErrors(t *testing.T) {
+	o := base()
+	o.SecretKey = ""
+	if _, err := New(context.Background(), o); err == nil || !strings.Contains(err.Error(), "together") {
+		t.Errorf("access key alone: %v", err)
+	}
+	o = base()
+	o.Region = ""
+	t.Setenv("AWS_REGION", "")
+	t.Setenv("AWS_DEFAULT_REGION", "")
+	t.Setenv("AWS_CONFIG_FILE", "/nonexistent")
+	o.SkipCredentialsValidation, o.SkipRequestingAccountID = true, true
+	if _, err := New(context.Background(), o); err == nil || !strings.Contains(err.Error(), "region") {
+		t.Errorf("no region: %v", err)
+	}
+}
+
+// assume_role goes through STS at the configured endpoint.
+func TestAssumeRole(t *testing.T) {
+	var calls []string
+	var mu sync.Mutex
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		mu.Lock()
+		calls = append(calls, r.Form.Get("Action")+" "+r.Form.Get("RoleArn")+" "+r.Form.Get("ExternalId"))
+		mu.Unlock()
+		w.Header().Set("Content-Type", "text/xml")
+		if r.Form.Get("Action") == "AssumeRole" {
+			fmt.Fprintf(w, `<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId>ASIA</AccessKeyId><SecretAccessKey>s</SecretAccessKey><SessionToken>t</SessionToken><Expiration>%s</Expiration></Credentials><AssumedRoleUser><Arn>a</Arn><AssumedRoleId>i</AssumedRoleId></AssumedRoleUser></AssumeRoleResult></AssumeRoleResponse>`,
+				time.Now().Add(time.Hour).UTC().Format(time.RFC3339))
+			return
+		}
+		fmt.Fprint(w, `<GetCallerIdentityResponse><GetCallerIdentityResult><Account>210987654321</Account><Arn>a</Arn><UserId>U</UserId></GetCallerIdentityResult></GetCallerIdentityResponse>`)
+	}))
+	defer s.Close()
+	o := base()
+	o.Endpoints = map[string]string{"sts": s.URL}
+	o.AssumeRole = &AssumeRole{RoleARN: "arn:aws:iam::210987654321:role/deployer", SessionName: "tf", ExternalID: "ext-1"}
+	c, err := New(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.AccountID != "210987654321" || len(calls) != 2 || calls[0] != "AssumeRole arn:aws:iam::210987654321:role/deployer ext-1" {
+		t.Errorf("account %s, calls %q", c.AccountID, calls)
+	}
+}
