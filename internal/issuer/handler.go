@@ -310,15 +310,7 @@ func (is *Issuer) mint(req *request, in *input, entitled []string) *outcome {
 	}
 	ua := req.headers["user-agent"]
 	now := is.Now()
-	var pattern string
-	switch is.cfg.PatternMode {
-	case PatternExact:
-		pattern = path
-	case PatternPrefix:
-		pattern = prefix + "*"
-	default:
-		pattern = path[:strings.LastIndexByte(path, '/')+1] + "*"
-	}
+	pattern := Pattern(is.cfg.PatternMode, path, prefix)
 	g := streamkey.Grant{
 		Expires:       now.Add(ttl),
 		NotBefore:     now,
@@ -344,18 +336,17 @@ func (is *Issuer) mint(req *request, in *input, entitled []string) *outcome {
 		return refuse(400, "bad_request", "%v", err)
 	}
 	exp := g.Expires.Unix()
-	withPrefix := url.URL{Scheme: strings.ToLower(strings.SplitN(in.PlaybackURL, ":", 2)[0]), Host: host,
-		Path: "/" + is.cfg.PathPrefix + "/" + tok + pathUnescaped(path), RawPath: "/" + is.cfg.PathPrefix + "/" + tok + path}
+	forms := MakeForms(tok, strings.SplitN(in.PlaybackURL, ":", 2)[0], host, path, ttl,
+		Names{Header: is.cfg.Header, Query: is.cfg.Query, Cookie: is.cfg.Cookie, PathPrefix: is.cfg.PathPrefix})
 	body := map[string]any{
 		"token":      tok,
 		"key_id":     kid,
 		"expires":    exp,
 		"expires_at": time.Unix(exp, 0).UTC().Format(time.RFC3339),
 		"header":     map[string]string{"name": is.cfg.Header, "value": tok},
-		"query":      is.cfg.Query + "=" + tok,
-		"url":        withPrefix.String(),
-		"cookie": fmt.Sprintf("%s=%s; Path=/; Max-Age=%d; Secure; HttpOnly; SameSite=None",
-			is.cfg.Cookie, tok, int64(ttl/time.Second)),
+		"query":      forms.Query,
+		"url":        forms.URL,
+		"cookie":     forms.Cookie,
 	}
 	if g.SessionID != "" {
 		body["session_id"] = g.SessionID
