@@ -7,7 +7,6 @@ package issuer
 import (
 	"context"
 	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -220,82 +219,17 @@ func parseInput(req *request) (*input, *outcome) {
 	return in, nil
 }
 
-// checkURL applies the configured scheme, host and path rules and returns
-// the URL's host and its path as the edge will see it.
-func (is *Issuer) checkURL(raw string) (host, path string, prefix string, res *outcome) {
-	bad := func(format string, a ...any) (string, string, string, *outcome) {
-		return "", "", "", refuse(400, "bad_url", "playback_url: "+format, a...)
-	}
-	if raw == "" || len(raw) > 4096 {
-		return bad("must be an absolute URL of at most 4,096 bytes")
-	}
-	for _, c := range raw {
-		if c < 0x20 || c == 0x7f {
-			return bad("contains a control character")
-		}
-	}
-	u, err := url.Parse(raw)
-	if err != nil || !u.IsAbs() || u.Opaque != "" || u.Host == "" {
-		return bad("must be an absolute http(s) URL with a host")
-	}
-	scheme := strings.ToLower(u.Scheme)
-	if !contains(is.cfg.AllowedSchemes, scheme) {
-		return bad("the scheme %q is not allowed (allowed: %s)", u.Scheme, strings.Join(is.cfg.AllowedSchemes, ", "))
-	}
-	if u.User != nil {
-		return bad("must not carry a user name or password")
-	}
-	host = strings.ToLower(u.Hostname())
-	if p := u.Port(); p != "" && !(scheme == "https" && p == "443") && !(scheme == "http" && p == "80") {
-		return bad("must not name a port")
-	}
-	if !is.hostAllowed(host) {
-		return "", "", "", refuse(403, "host_not_allowed", "playback_url: the host %q is not one this issuer signs for", host)
-	}
-	path = u.EscapedPath()
-	if path == "" {
-		path = "/"
-	}
-	if strings.Contains(u.RawPath+u.Path, "\\") || !streamkey.SafePath(path) {
-		return bad("the path must not contain dot segments, \"//\", encoded slashes or dots, or backslashes")
-	}
-	for _, p := range is.cfg.AllowedPrefixes {
-		if strings.HasPrefix(path, p) && len(p) > len(prefix) {
-			prefix = p
-		}
-	}
-	if prefix == "" {
-		return "", "", "", refuse(403, "path_not_allowed", "playback_url: the path is not under an allowed prefix")
-	}
-	return host, path, prefix, nil
-}
-
-func (is *Issuer) hostAllowed(host string) bool {
-	for _, h := range is.cfg.AllowedHosts {
-		h = strings.ToLower(h)
-		if h == host || (strings.HasPrefix(h, "*.") && strings.HasSuffix(host, h[1:]) && len(host) > len(h)-1) {
-			return true
-		}
-	}
-	return false
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 func (is *Issuer) mint(req *request, in *input, entitled []string) *outcome {
-	host, path, prefix, res := is.checkURL(in.PlaybackURL)
-	if res != nil {
-		return res
+	hosts := is.cfg.AllowedHosts
+	if hosts == nil {
+		hosts = []string{} // the issuer never signs for any host
 	}
-	if entitled != nil && !underAny(path, entitled) {
-		return refuse(403, "not_entitled", "the caller may not play %s", path)
+	pb, rf := CheckPlaybackURL(in.PlaybackURL, URLRules{Schemes: is.cfg.AllowedSchemes, Hosts: hosts, Prefixes: is.cfg.AllowedPrefixes})
+	if rf != nil {
+		return refuse(rf.Status, rf.Reason, "%s", rf.Message)
+	}
+	if entitled != nil && !underAny(pb.Path, entitled) {
+		return refuse(403, "not_entitled", "the caller may not play %s", pb.Path)
 	}
 	ttl := in.TTL
 	if ttl == 0 {
@@ -308,60 +242,44 @@ func (is *Issuer) mint(req *request, in *input, entitled []string) *outcome {
 	if err != nil && is.cfg.IPBinding != streamkey.IPOff {
 		return refuse(400, "client_ip", "%v", err)
 	}
-	ua := req.headers["user-agent"]
-	now := is.Now()
-	pattern := Pattern(is.cfg.PatternMode, path, prefix)
-	g := streamkey.Grant{
-		Expires:       now.Add(ttl),
-		NotBefore:     now,
-		Paths:         []string{pattern},
-		IPBinding:     is.cfg.IPBinding,
-		ClientIP:      clientIP,
-		BindUserAgent: is.cfg.BindUserAgent,
-		UserAgent:     ua,
+	seedIP := clientIP
+	if seedIP == "" {
+		seedIP = req.sourceIP
 	}
-	if is.cfg.BindHost {
-		g.Host = host
-	}
-	if is.cfg.SessionIDs {
-		var b [12]byte
-		if _, err := io.ReadFull(is.Rand, b[:]); err != nil {
-			return refuse(500, "internal", "no randomness for the session id")
-		}
-		g.SessionID = base64.RawURLEncoding.EncodeToString(b[:])
-	}
-	kid := is.ring.SigningKey(now, is.cfg.ActivationDelay)
-	tok, err := is.ring.Mint(kid, g)
+	k, err := MintKey(is.ring, is.policy(), pb, Subject{
+		ClientIP: clientIP, SeedClientIP: seedIP, UserAgent: req.headers["user-agent"],
+		NotBefore: is.Now(), TTL: ttl,
+	}, is.Rand)
 	if err != nil {
 		return refuse(400, "bad_request", "%v", err)
 	}
-	exp := g.Expires.Unix()
-	forms := MakeForms(tok, strings.SplitN(in.PlaybackURL, ":", 2)[0], host, path, ttl,
-		Names{Header: is.cfg.Header, Query: is.cfg.Query, Cookie: is.cfg.Cookie, PathPrefix: is.cfg.PathPrefix})
 	body := map[string]any{
-		"token":      tok,
-		"key_id":     kid,
-		"expires":    exp,
-		"expires_at": time.Unix(exp, 0).UTC().Format(time.RFC3339),
-		"header":     map[string]string{"name": is.cfg.Header, "value": tok},
-		"query":      forms.Query,
-		"url":        forms.URL,
-		"cookie":     forms.Cookie,
+		"token":      k.Token,
+		"key_id":     k.KeyID,
+		"expires":    k.Expires.Unix(),
+		"expires_at": k.Expires.UTC().Format(time.RFC3339),
+		"header":     map[string]string{"name": is.cfg.Header, "value": k.Token},
+		"query":      k.Forms.Query,
+		"url":        k.Forms.URL,
+		"cookie":     k.Forms.Cookie,
 	}
-	if g.SessionID != "" {
-		body["session_id"] = g.SessionID
+	if k.SessionID != "" {
+		body["session_id"] = k.SessionID
 	}
-	if is.cfg.SeedCompat {
-		seedIP := clientIP
-		if seedIP == "" {
-			seedIP = req.sourceIP
-		}
-		sk, err := is.ring.MintSeed(streamkey.SeedGrant{PlaybackURL: in.PlaybackURL, ClientIP: seedIP, UserAgent: ua, Expires: g.Expires})
-		if err == nil {
-			body["stream_key"], body["stream_policy"] = sk.StreamKey, sk.StreamPolicy
-		}
+	if k.StreamKey != "" {
+		body["stream_key"], body["stream_policy"] = k.StreamKey, k.StreamPolicy
 	}
-	return &outcome{status: 200, reason: "issued", body: body, kid: kid, sid: g.SessionID}
+	return &outcome{status: 200, reason: "issued", body: body, kid: k.KeyID, sid: k.SessionID}
+}
+
+// policy is the part of the configuration that shapes keys.
+func (is *Issuer) policy() Policy {
+	return Policy{
+		PatternMode: is.cfg.PatternMode, IPBinding: is.cfg.IPBinding, BindUserAgent: is.cfg.BindUserAgent,
+		BindHost: is.cfg.BindHost, SessionIDs: is.cfg.SessionIDs, SeedCompat: is.cfg.SeedCompat,
+		ActivationDelay: is.cfg.ActivationDelay,
+		Names:           Names{Header: is.cfg.Header, Query: is.cfg.Query, Cookie: is.cfg.Cookie, PathPrefix: is.cfg.PathPrefix},
+	}
 }
 
 func pathUnescaped(p string) string {
