@@ -48,7 +48,7 @@ type Options struct {
 	SharedConfigFiles         []string
 	SharedCredentialsFiles    []string
 	AssumeRole                *AssumeRole
-	MaxRetries                int // 0: the SDK's default (3 attempts)
+	MaxRetries                int // retries after the first attempt, with the SDK's exponential backoff and jitter
 	Endpoint                  string
 	Endpoints                 map[string]string
 	SkipCredentialsValidation bool
@@ -110,10 +110,7 @@ func New(ctx context.Context, o Options) (*Clients, error) {
 	if o.HTTPClient != nil {
 		loads = append(loads, config.WithHTTPClient(o.HTTPClient))
 	}
-	maxAttempts := retry.DefaultMaxAttempts
-	if o.MaxRetries > 0 {
-		maxAttempts = o.MaxRetries + 1
-	}
+	maxAttempts := max(o.MaxRetries, 0) + 1
 	loads = append(loads, config.WithRetryer(func() aws.Retryer {
 		return retry.NewStandard(func(so *retry.StandardOptions) { so.MaxAttempts = maxAttempts })
 	}))

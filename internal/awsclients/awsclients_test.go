@@ -162,3 +162,35 @@ func TestAssumeRole(t *testing.T) {
 		t.Errorf("account %s, calls %q", c.AccountID, calls)
 	}
 }
+
+// max_retries is the number of retries after the first attempt of a call
+// that fails retryably (here: 503 from KMS).
+func TestRetries(t *testing.T) {
+	for _, retries := range []int{0, 2} {
+		var mu sync.Mutex
+		calls := 0
+		s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			calls++
+			mu.Unlock()
+			w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprint(w, `{"__type":"KMSInternalException","message":"try again"}`)
+		}))
+		o := base()
+		o.Endpoint, o.MaxRetries = s.URL, retries
+		o.SkipCredentialsValidation, o.SkipRequestingAccountID = true, true
+		c, err := New(context.Background(), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.KMS.ListKeys(context.Background(), &kms.ListKeysInput{})
+		s.Close()
+		if err == nil {
+			t.Fatal("ListKeys succeeded against a server that always fails")
+		}
+		if calls != retries+1 {
+			t.Errorf("max_retries %d: %d calls; want %d", retries, calls, retries+1)
+		}
+	}
+}

@@ -5,12 +5,18 @@ package provider
 
 import (
 	"context"
+	"fmt"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/securestream/terraform-provider-securestream/internal/awsclients"
 )
 
 // Address is the provider's source address on the Terraform Registry.
@@ -34,30 +40,173 @@ func New(version, commit string) func() provider.Provider {
 	}
 }
 
+type providerModel struct {
+	Region                    types.String     `tfsdk:"region"`
+	Profile                   types.String     `tfsdk:"profile"`
+	AccessKey                 types.String     `tfsdk:"access_key"`
+	SecretKey                 types.String     `tfsdk:"secret_key"`
+	SharedConfigFiles         types.List       `tfsdk:"shared_config_files"`
+	SharedCredentialsFiles    types.List       `tfsdk:"shared_credentials_files"`
+	MaxRetries                types.Int64      `tfsdk:"max_retries"`
+	Endpoint                  types.String     `tfsdk:"endpoint"`
+	SkipCredentialsValidation types.Bool       `tfsdk:"skip_credentials_validation"`
+	SkipRequestingAccountID   types.Bool       `tfsdk:"skip_requesting_account_id"`
+	AssumeRole                *assumeRoleModel `tfsdk:"assume_role"`
+	Endpoints                 *endpointsModel  `tfsdk:"endpoints"`
+}
+
+type assumeRoleModel struct {
+	RoleARN     types.String `tfsdk:"role_arn"`
+	SessionName types.String `tfsdk:"session_name"`
+	ExternalID  types.String `tfsdk:"external_id"`
+}
+
+type endpointsModel struct {
+	APIGateway types.String `tfsdk:"apigateway"`
+	CloudFront types.String `tfsdk:"cloudfront"`
+	IAM        types.String `tfsdk:"iam"`
+	KMS        types.String `tfsdk:"kms"`
+	Lambda     types.String `tfsdk:"lambda"`
+	STS        types.String `tfsdk:"sts"`
+}
+
 func (p *securestreamProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
 	resp.TypeName = "securestream"
 	resp.Version = p.version
 }
 
 func (p *securestreamProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
+	endpoint := func(svc string) schema.StringAttribute {
+		return schema.StringAttribute{Optional: true, MarkdownDescription: fmt.Sprintf(
+			"Endpoint URL for %s. Overrides `endpoint`, `AWS_ENDPOINT_URL_%s` and `AWS_ENDPOINT_URL`.", svc, envName(svc))}
+	}
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "The securestream provider deploys short-lived, signed stream keys for HLS and DASH " +
-			"video on Amazon CloudFront: a KMS-protected key ring, a Lambda issuer behind API Gateway and a " +
-			"CloudFront Function that checks every manifest and segment request.",
+		MarkdownDescription: "The securestream provider deploys short-lived, signed stream keys for HLS and DASH video on Amazon CloudFront: " +
+			"a KMS-protected key ring, a Lambda issuer behind API Gateway and a CloudFront Function that checks every manifest and " +
+			"segment request.\n\nAWS settings are read as the AWS SDK reads them (environment, shared config and credentials files, " +
+			"instance roles); the arguments below override them. Every service endpoint can be set, so the same configuration runs " +
+			"against AWS, LocalStack or moto.",
+		Attributes: map[string]schema.Attribute{
+			"region": schema.StringAttribute{Optional: true,
+				MarkdownDescription: "AWS region. Defaults to `AWS_REGION`, `AWS_DEFAULT_REGION` or the profile's region."},
+			"profile": schema.StringAttribute{Optional: true,
+				MarkdownDescription: "Profile of the shared config and credentials files. Defaults to `AWS_PROFILE`."},
+			"access_key": schema.StringAttribute{Optional: true, Sensitive: true,
+				MarkdownDescription: "Access key ID; with `secret_key`. Prefer the environment or a profile."},
+			"secret_key": schema.StringAttribute{Optional: true, Sensitive: true,
+				MarkdownDescription: "Secret access key; with `access_key`."},
+			"shared_config_files": schema.ListAttribute{Optional: true, ElementType: types.StringType,
+				MarkdownDescription: "Shared config files to read instead of `~/.aws/config`."},
+			"shared_credentials_files": schema.ListAttribute{Optional: true, ElementType: types.StringType,
+				MarkdownDescription: "Shared credentials files to read instead of `~/.aws/credentials`."},
+			"max_retries": schema.Int64Attribute{Optional: true, Validators: []validator.Int64{int64validator.Between(0, 25)},
+				MarkdownDescription: "How many times a failed AWS call is retried, with exponential backoff. Defaults to 2 (3 attempts)."},
+			"endpoint": schema.StringAttribute{Optional: true,
+				MarkdownDescription: "One endpoint URL for every service, as LocalStack and moto serve them (`http://localhost:4566`). " +
+					"Overrides `AWS_ENDPOINT_URL`; `endpoints` overrides it per service."},
+			"skip_credentials_validation": schema.BoolAttribute{Optional: true,
+				MarkdownDescription: "Skip checking the credentials with `sts:GetCallerIdentity` when the provider starts. For emulators without STS."},
+			"skip_requesting_account_id": schema.BoolAttribute{Optional: true,
+				MarkdownDescription: "Skip asking STS for the account ID. For emulators without STS."},
+		},
+		Blocks: map[string]schema.Block{
+			"assume_role": schema.SingleNestedBlock{
+				MarkdownDescription: "A role to assume with the base credentials.",
+				Attributes: map[string]schema.Attribute{
+					"role_arn":     schema.StringAttribute{Optional: true, MarkdownDescription: "ARN of the role to assume."},
+					"session_name": schema.StringAttribute{Optional: true, MarkdownDescription: "Session name, for CloudTrail."},
+					"external_id":  schema.StringAttribute{Optional: true, MarkdownDescription: "External ID the role's trust policy requires."},
+				},
+			},
+			"endpoints": schema.SingleNestedBlock{
+				MarkdownDescription: "Endpoint URLs per service.",
+				Attributes: map[string]schema.Attribute{
+					"apigateway": endpoint("API Gateway"), "cloudfront": endpoint("CloudFront"), "iam": endpoint("IAM"),
+					"kms": endpoint("KMS"), "lambda": endpoint("Lambda"), "sts": endpoint("STS"),
+				},
+			},
+		},
 	}
 }
 
-func (p *securestreamProvider) Configure(_ context.Context, _ provider.ConfigureRequest, _ *provider.ConfigureResponse) {
+func envName(svc string) string {
+	switch svc {
+	case "API Gateway":
+		return "API_GATEWAY"
+	}
+	return map[string]string{"CloudFront": "CLOUDFRONT", "IAM": "IAM", "KMS": "KMS", "Lambda": "LAMBDA", "STS": "STS"}[svc]
+}
+
+func (p *securestreamProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
+	var m providerModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	o := awsclients.Options{
+		Region:                    m.Region.ValueString(),
+		Profile:                   m.Profile.ValueString(),
+		AccessKey:                 m.AccessKey.ValueString(),
+		SecretKey:                 m.SecretKey.ValueString(),
+		MaxRetries:                int(m.MaxRetries.ValueInt64()),
+		Endpoint:                  m.Endpoint.ValueString(),
+		SkipCredentialsValidation: m.SkipCredentialsValidation.ValueBool(),
+		SkipRequestingAccountID:   m.SkipRequestingAccountID.ValueBool(),
+		UserAgent:                 "terraform-provider-securestream_" + p.version,
+		Endpoints:                 map[string]string{},
+	}
+	if m.MaxRetries.IsNull() {
+		o.MaxRetries = 2
+	}
+	resp.Diagnostics.Append(m.SharedConfigFiles.ElementsAs(ctx, &o.SharedConfigFiles, true)...)
+	resp.Diagnostics.Append(m.SharedCredentialsFiles.ElementsAs(ctx, &o.SharedCredentialsFiles, true)...)
+	if m.AssumeRole != nil && !m.AssumeRole.RoleARN.IsNull() {
+		o.AssumeRole = &awsclients.AssumeRole{RoleARN: m.AssumeRole.RoleARN.ValueString(),
+			SessionName: m.AssumeRole.SessionName.ValueString(), ExternalID: m.AssumeRole.ExternalID.ValueString()}
+	}
+	if e := m.Endpoints; e != nil {
+		for svc, v := range map[string]types.String{"apigateway": e.APIGateway, "cloudfront": e.CloudFront, "iam": e.IAM,
+			"kms": e.KMS, "lambda": e.Lambda, "sts": e.STS} {
+			if v.ValueString() != "" {
+				o.Endpoints[svc] = v.ValueString()
+			}
+		}
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	clients, err := awsclients.New(ctx, o)
+	if err != nil {
+		resp.Diagnostics.AddError("securestream provider: cannot reach AWS",
+			err.Error()+"\n\nThe provider checks its AWS settings when it starts; set region, credentials (environment, profile or "+
+				"access_key/secret_key) and, for an emulator, endpoint.")
+		return
+	}
+	resp.DataSourceData = clients
+	resp.ResourceData = clients
+	resp.EphemeralResourceData = clients
 }
 
 func (p *securestreamProvider) Resources(_ context.Context) []func() resource.Resource {
-	return nil
+	return []func() resource.Resource{NewSecretResource}
 }
 
 func (p *securestreamProvider) DataSources(_ context.Context) []func() datasource.DataSource {
-	return nil
+	return []func() datasource.DataSource{NewStreamKeyDataSource}
 }
 
 func (p *securestreamProvider) EphemeralResources(_ context.Context) []func() ephemeral.EphemeralResource {
-	return nil
+	return []func() ephemeral.EphemeralResource{NewStreamKeyEphemeralResource}
+}
+
+// clientsFrom is the shared Configure step of resources and data sources.
+func clientsFrom(data any, what string) (*awsclients.Clients, string) {
+	if data == nil {
+		return nil, "" // not configured yet (validation); nothing to do
+	}
+	c, ok := data.(*awsclients.Clients)
+	if !ok {
+		return nil, fmt.Sprintf("%s got provider data of type %T; please report this to the provider's developers", what, data)
+	}
+	return c, ""
 }

@@ -2,15 +2,20 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
+	"regexp"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+
+	"github.com/securestream/terraform-provider-securestream/internal/emulators"
 )
 
 // testAccProtoV6ProviderFactories runs the provider in-process for
@@ -63,13 +68,11 @@ func TestProviderSchemaIsValid(t *testing.T) {
 
 // Terraform can load, configure and apply with the provider.
 func TestAccProviderServes(t *testing.T) {
-	requireTerraform(t)
+	e := newAccEnv(t)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
-			Config: `
-provider "securestream" {}
-
+			Config: e.provider() + `
 output "served" {
   value = "yes"
 }
@@ -77,6 +80,73 @@ output "served" {
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownOutputValue("served", knownvalue.StringExact("yes")),
 			},
+		}},
+	})
+}
+
+// An endpoint nobody answers on is one clear diagnostic at configure
+// time, quickly, not a hang.
+func TestAccProviderUnreachableEndpoint(t *testing.T) {
+	requireTerraform(t)
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("acceptance tests run with TF_ACC=1 (make testacc or make test)")
+	}
+	dead := fmt.Sprintf("http://127.0.0.1:%d", emulators.FreePort(t))
+	start := time.Now()
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf(`
+provider "securestream" {
+  region      = "us-east-1"
+  endpoint    = %q
+  access_key  = "testing"
+  secret_key  = "testing"
+  max_retries = 0
+}
+
+resource "securestream_secret" "s" {
+  function_name = "never-created"
+}
+`, dead),
+			ExpectError: regexp.MustCompile(`(?s)cannot reach AWS.*sts:GetCallerIdentity.*` + regexp.QuoteMeta(dead)),
+		}},
+	})
+	if d := time.Since(start); d > 2*time.Minute {
+		t.Errorf("the configure error took %v", d)
+	}
+}
+
+// endpoints.<service> wins over endpoint: with endpoint pointing nowhere
+// and KMS and STS pointed at the emulator, the secret is created.
+func TestAccProviderEndpointPrecedence(t *testing.T) {
+	e := newAccEnv(t)
+	if e.endpoint == "" {
+		t.Fatal("this test needs an emulator endpoint; unset SECURESTREAM_ACC_ENDPOINT=aws")
+	}
+	dead := fmt.Sprintf("http://127.0.0.1:%d", emulators.FreePort(t))
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             e.checkDestroyed,
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf(`
+provider "securestream" {
+  region      = "us-east-1"
+  endpoint    = %q
+  access_key  = "testing"
+  secret_key  = "testing"
+  max_retries = 0
+  endpoints {
+    kms = %q
+    sts = %q
+  }
+}
+
+resource "securestream_secret" "s" {
+  function_name = %q
+}
+`, dead, e.endpoint, e.endpoint, name("issuer")),
+			Check: e.checkRing("securestream_secret.s", 1),
 		}},
 	})
 }

@@ -1,0 +1,29 @@
+# A key ring for the issuer "video-issuer", in a new KMS key.
+resource "securestream_secret" "video" {
+  function_name = "video-issuer"
+
+  # Rotate every 90 days (at the next plan after that), or when the
+  # trigger changes; keep the previous key for keys already handed out,
+  # and let the edge function have a new key for 10 minutes before the
+  # issuer signs with it.
+  rotation_days    = 90
+  rotate_when      = { epoch = "2026-11" }
+  retain           = 1
+  activation_delay = "10m"
+}
+
+# Migrating from the original (blog post) deployment: bring its secret as
+# a write-only argument, never stored in the plan or the state, so keys its
+# issuer minted keep working. Terraform 1.11 or later.
+variable "original_secret" {
+  type      = string
+  sensitive = true
+  ephemeral = true
+}
+
+resource "securestream_secret" "migrated" {
+  function_name     = "video-issuer-v2"
+  kms_key_id        = "alias/video-keys" # a key you manage; it is not deleted with the secret
+  secret_wo         = var.original_secret
+  secret_wo_version = 1 # bump to apply a new value of secret_wo
+}

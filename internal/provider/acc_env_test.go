@@ -1,0 +1,160 @@
+package provider
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/hashicorp/terraform-plugin-testing/helper/acctest"
+
+	"github.com/securestream/terraform-provider-securestream/internal/awsclients"
+	"github.com/securestream/terraform-provider-securestream/internal/emulators"
+	"github.com/securestream/terraform-provider-securestream/internal/keyring"
+	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
+)
+
+// accEnv is where an acceptance test runs: a moto_server the test starts
+// on a free loopback port (and stops), or, with SECURESTREAM_ACC_ENDPOINT,
+// an emulator that is already running (LocalStack: http://localhost:4566)
+// or, with the value "aws", AWS itself with the environment's credentials.
+type accEnv struct {
+	endpoint string // "" for AWS
+	clients  *awsclients.Clients
+	// stateDir holds Terraform's working directories, for the state grep.
+	stateDir string
+}
+
+// newAccEnv prepares an acceptance test. It fails, naming the install
+// command, when Terraform or moto is missing.
+func newAccEnv(t *testing.T) *accEnv {
+	t.Helper()
+	requireTerraform(t)
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("acceptance tests run with TF_ACC=1 (make testacc or make test)")
+	}
+	e := &accEnv{stateDir: t.TempDir()}
+	// Keep the working directories where the state grep can read them.
+	t.Setenv("TF_ACC_TEMP_DIR", e.stateDir)
+	o := awsclients.Options{Region: "us-east-1", MaxRetries: 2, UserAgent: "securestream-acceptance-tests"}
+	switch ep := os.Getenv("SECURESTREAM_ACC_ENDPOINT"); ep {
+	case "aws":
+		o.Region = os.Getenv("AWS_REGION")
+	case "":
+		e.endpoint = emulators.StartMoto(t).Endpoint
+	default:
+		e.endpoint = ep
+	}
+	if e.endpoint != "" {
+		o.Endpoint, o.AccessKey, o.SecretKey = e.endpoint, "testing", "testing"
+	}
+	c, err := awsclients.New(context.Background(), o)
+	if err != nil {
+		t.Fatalf("the acceptance test's own AWS clients: %v", err)
+	}
+	e.clients = c
+	return e
+}
+
+// provider is the provider block for the test's environment.
+func (e *accEnv) provider() string {
+	if e.endpoint == "" {
+		return "provider \"securestream\" {}\n"
+	}
+	return fmt.Sprintf(`provider "securestream" {
+  region     = "us-east-1"
+  endpoint   = %q
+  access_key = "testing"
+  secret_key = "testing"
+}
+`, e.endpoint)
+}
+
+// name is a unique function name, so that tests against a shared
+// emulator or account do not collide.
+func name(prefix string) string {
+	return prefix + "-" + acctest.RandString(8)
+}
+
+// openRing decrypts a ciphertext from the state, as the issuer would.
+func (e *accEnv) openRing(ciphertext, function string) (*keyring.Document, error) {
+	ct, err := keyring.DecodeCiphertext(ciphertext)
+	if err != nil {
+		return nil, err
+	}
+	out, err := e.clients.KMS.Decrypt(context.Background(), &kms.DecryptInput{CiphertextBlob: ct, EncryptionContext: keyring.EncryptionContext(function)})
+	if err != nil {
+		return nil, fmt.Errorf("kms:Decrypt: %w", err)
+	}
+	return keyring.Parse(out.Plaintext)
+}
+
+// verifier builds the edge's verifier from a ciphertext.
+func (e *accEnv) verifier(ciphertext, function string) (*streamkey.Verifier, error) {
+	doc, err := e.openRing(ciphertext, function)
+	if err != nil {
+		return nil, err
+	}
+	r, err := doc.Ring()
+	if err != nil {
+		return nil, err
+	}
+	return &streamkey.Verifier{Ring: r}, nil
+}
+
+// keyState asks KMS for a key's state.
+func (e *accEnv) keyState(id string) (string, error) {
+	out, err := e.clients.KMS.DescribeKey(context.Background(), &kms.DescribeKeyInput{KeyId: aws.String(id)})
+	if err != nil {
+		return "", err
+	}
+	return string(out.KeyMetadata.KeyState), nil
+}
+
+// secretForms are the spellings of a secret that must not appear in a
+// state file.
+func secretForms(secret []byte) map[string]string {
+	return map[string]string{
+		"raw":              string(secret),
+		"hex":              hex.EncodeToString(secret),
+		"HEX":              strings.ToUpper(hex.EncodeToString(secret)),
+		"base64":           base64.StdEncoding.EncodeToString(secret),
+		"base64 unpadded":  base64.RawStdEncoding.EncodeToString(secret),
+		"base64url":        base64.URLEncoding.EncodeToString(secret),
+		"base64url raw":    base64.RawURLEncoding.EncodeToString(secret),
+		"JSON-escaped raw": strings.ReplaceAll(string(secret), "/", `\/`),
+	}
+}
+
+// grepStates searches every state file (and backup) Terraform wrote for
+// each secret in every spelling; it returns what it found and how many
+// state files it searched.
+func (e *accEnv) grepStates(secrets map[string][]byte) (found []string, files int, err error) {
+	err = filepath.WalkDir(e.stateDir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.Contains(d.Name(), ".tfstate") {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		files++
+		for label, s := range secrets {
+			for form, v := range secretForms(s) {
+				if len(v) >= 8 && bytes.Contains(b, []byte(v)) {
+					found = append(found, fmt.Sprintf("%s (%s) in %s", label, form, p))
+				}
+			}
+		}
+		return nil
+	})
+	return found, files, err
+}

@@ -1,0 +1,76 @@
+package provider
+
+import (
+	"context"
+
+	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
+	"github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+)
+
+var (
+	_ ephemeral.EphemeralResource              = (*streamKeyEphemeral)(nil)
+	_ ephemeral.EphemeralResourceWithConfigure = (*streamKeyEphemeral)(nil)
+)
+
+// NewStreamKeyEphemeralResource is ephemeral "securestream_stream_key".
+func NewStreamKeyEphemeralResource() ephemeral.EphemeralResource {
+	return &streamKeyEphemeral{minter: newMinter()}
+}
+
+type streamKeyEphemeral struct{ minter }
+
+var stringType = types.StringType
+
+func (e *streamKeyEphemeral) Metadata(_ context.Context, req ephemeral.MetadataRequest, resp *ephemeral.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_stream_key"
+}
+
+func (e *streamKeyEphemeral) Schema(_ context.Context, _ ephemeral.SchemaRequest, resp *ephemeral.SchemaResponse) {
+	attrs := map[string]schema.Attribute{}
+	for name, a := range streamKeyAttrs() {
+		opt := !a.required && !a.computed
+		switch a.kind {
+		case "string":
+			attrs[name] = schema.StringAttribute{Required: a.required, Optional: opt, Computed: a.computed, Sensitive: a.sensitive,
+				MarkdownDescription: a.desc, Validators: a.str}
+		case "int64":
+			attrs[name] = schema.Int64Attribute{Required: a.required, Optional: opt, Computed: a.computed, Sensitive: a.sensitive,
+				MarkdownDescription: a.desc, Validators: a.i64}
+		case "bool":
+			attrs[name] = schema.BoolAttribute{Required: a.required, Optional: opt, Computed: a.computed, MarkdownDescription: a.desc}
+		case "map":
+			attrs[name] = schema.MapAttribute{Computed: true, Sensitive: a.sensitive, ElementType: stringType, MarkdownDescription: a.desc}
+		}
+	}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Mints a stream key exactly as the issuer would, like the data source `securestream_stream_key`, but " +
+			"ephemeral (Terraform 1.10 and later): the key is never stored in the plan or the state. Use it to test a deployment " +
+			"from a provisioner, or to hand a key to another provider's configuration or write-only argument.",
+		Attributes: attrs,
+	}
+}
+
+func (e *streamKeyEphemeral) Configure(_ context.Context, req ephemeral.ConfigureRequest, resp *ephemeral.ConfigureResponse) {
+	c, msg := clientsFrom(req.ProviderData, "ephemeral.securestream_stream_key")
+	if msg != "" {
+		resp.Diagnostics.AddError("Unexpected provider data", msg)
+		return
+	}
+	if c != nil {
+		e.clients = c
+	}
+}
+
+func (e *streamKeyEphemeral) Open(ctx context.Context, req ephemeral.OpenRequest, resp *ephemeral.OpenResponse) {
+	var m streamKeyModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(e.mint(ctx, "ephemeral.securestream_stream_key", &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(resp.Result.Set(ctx, &m)...)
+}

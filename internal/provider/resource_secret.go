@@ -1,0 +1,570 @@
+package provider
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/boolplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/securestream/terraform-provider-securestream/internal/awsclients"
+	"github.com/securestream/terraform-provider-securestream/internal/keyring"
+	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
+)
+
+var (
+	_ resource.Resource                = (*secretResource)(nil)
+	_ resource.ResourceWithConfigure   = (*secretResource)(nil)
+	_ resource.ResourceWithModifyPlan  = (*secretResource)(nil)
+	_ resource.ResourceWithImportState = (*secretResource)(nil)
+)
+
+// NewSecretResource is securestream_secret.
+func NewSecretResource() resource.Resource { return &secretResource{} }
+
+type secretResource struct {
+	clients *awsclients.Clients
+	now     func() time.Time
+}
+
+type secretModel struct {
+	ID                 types.String `tfsdk:"id"`
+	FunctionName       types.String `tfsdk:"function_name"`
+	KMSKeyID           types.String `tfsdk:"kms_key_id"`
+	KMSKeyARN          types.String `tfsdk:"kms_key_arn"`
+	ManagesKMSKey      types.Bool   `tfsdk:"manages_kms_key"`
+	DeletionWindowDays types.Int64  `tfsdk:"deletion_window_days"`
+	RotateWhen         types.Map    `tfsdk:"rotate_when"`
+	RotationDays       types.Int64  `tfsdk:"rotation_days"`
+	Retain             types.Int64  `tfsdk:"retain"`
+	ActivationDelay    types.String `tfsdk:"activation_delay"`
+	SecretWO           types.String `tfsdk:"secret_wo"`
+	SecretWOVersion    types.Int64  `tfsdk:"secret_wo_version"`
+	Ciphertext         types.String `tfsdk:"ciphertext"`
+	Keys               types.List   `tfsdk:"keys"`
+	NewestKeyID        types.String `tfsdk:"newest_key_id"`
+	RotatedAt          types.String `tfsdk:"rotated_at"`
+}
+
+var keyObjectType = types.ObjectType{AttrTypes: map[string]attr.Type{
+	"kid": types.StringType, "created": types.StringType, "seed": types.BoolType,
+}}
+
+const seedKeyID = "seed"
+
+func (r *secretResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_secret"
+}
+
+func (r *secretResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	keep := []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "The key ring that signs stream keys: a KMS key, and keys of 32 random bytes each, encrypted with KMS " +
+			"under the encryption context `{\"LambdaFunctionName\": function_name}`. **No plaintext secret is stored in the state**: " +
+			"the state holds key ids, times and the KMS ciphertext only; whatever needs the keys decrypts them through KMS when it " +
+			"runs. Rotation adds a key and keeps the previous ones for `retain` rotations, so keys already handed out keep working; " +
+			"the issuer starts signing with a new key only after `activation_delay`, once the edge function has it.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{Computed: true, PlanModifiers: keep,
+				MarkdownDescription: "The KMS key's id (resolved from `kms_key_id` when that is an alias or ARN)."},
+			"function_name": schema.StringAttribute{Required: true,
+				Validators: []validator.String{stringvalidator.LengthBetween(1, 64)},
+				MarkdownDescription: "Name of the issuer's Lambda function. The key ring is encrypted with the encryption context " +
+					"`LambdaFunctionName` = this name, which the issuer uses to decrypt it. Changing it re-encrypts the ring in place."},
+			"kms_key_id": schema.StringAttribute{Optional: true, Computed: true,
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplaceIfConfigured(), stringplanmodifier.UseStateForUnknown()},
+				MarkdownDescription: "A symmetric KMS key to use (id, ARN or alias). When set, the key is yours: it is not deleted with " +
+					"this resource. When unset, the resource creates a key and schedules it for deletion when destroyed."},
+			"kms_key_arn": schema.StringAttribute{Computed: true, PlanModifiers: keep,
+				MarkdownDescription: "ARN of the KMS key (grant the issuer's role `kms:Decrypt` on it)."},
+			"manages_kms_key": schema.BoolAttribute{Computed: true,
+				PlanModifiers:       []planmodifier.Bool{boolplanmodifier.UseStateForUnknown()},
+				MarkdownDescription: "Whether this resource created the KMS key, and so deletes it."},
+			"deletion_window_days": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(30),
+				Validators:          []validator.Int64{int64validator.Between(7, 30)},
+				MarkdownDescription: "Waiting period, in days (7 to 30), before KMS deletes a key this resource created. Default 30."},
+			"rotate_when": schema.MapAttribute{Optional: true, ElementType: types.StringType,
+				MarkdownDescription: "Arbitrary values; changing any of them rotates the ring (like `keepers` elsewhere)."},
+			"rotation_days": schema.Int64Attribute{Optional: true, Validators: []validator.Int64{int64validator.AtLeast(1)},
+				MarkdownDescription: "Rotate when the newest key is at least this many days old, at the next plan."},
+			"retain": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(1),
+				Validators:          []validator.Int64{int64validator.Between(0, 6)},
+				MarkdownDescription: "How many previous keys stay valid after a rotation (0 to 6). Keep keys as long as the longest-lived key they signed. Default 1."},
+			"activation_delay": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString("10m"),
+				Validators:          []validator.String{durationValidator{}},
+				MarkdownDescription: "How old a key must be before the issuer signs with it (a Go duration such as `10m`), so that every edge location has it first. Default `10m`."},
+			"secret_wo": schema.StringAttribute{Optional: true, WriteOnly: true, Sensitive: true,
+				Validators: []validator.String{stringvalidator.LengthAtLeast(streamkey.MinSecretBytes)},
+				MarkdownDescription: "The secret of an original (blog post) deployment, to keep its stream keys working during a migration. " +
+					"Write-only: it is never stored in the plan or the state. It joins the ring as the seed-format key `seed`. " +
+					"Set `secret_wo_version` with it, and change the version to change the secret."},
+			"secret_wo_version": schema.Int64Attribute{Optional: true,
+				MarkdownDescription: "Version of `secret_wo`; changing it applies the current `secret_wo` (or removes the seed key when `secret_wo` is unset)."},
+			"ciphertext": schema.StringAttribute{Computed: true, PlanModifiers: keep,
+				MarkdownDescription: "The key ring, encrypted with KMS, in base64: the issuer's `SECURESTREAM_KEYRING`."},
+			"keys": schema.ListAttribute{Computed: true, ElementType: keyObjectType,
+				PlanModifiers:       []planmodifier.List{listplanmodifier.UseStateForUnknown()},
+				MarkdownDescription: "The keys of the ring, oldest first: `kid`, `created` (RFC 3339) and `seed`. No secret."},
+			"newest_key_id": schema.StringAttribute{Computed: true, PlanModifiers: keep,
+				MarkdownDescription: "Id of the newest key."},
+			"rotated_at": schema.StringAttribute{Computed: true, PlanModifiers: keep,
+				MarkdownDescription: "When the ring was created or last rotated (RFC 3339)."},
+		},
+	}
+}
+
+func (r *secretResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	c, msg := clientsFrom(req.ProviderData, "securestream_secret")
+	if msg != "" {
+		resp.Diagnostics.AddError("Unexpected provider data", msg)
+		return
+	}
+	r.clients = c
+	if r.now == nil {
+		r.now = time.Now
+	}
+}
+
+// durationValidator checks a Go duration.
+type durationValidator struct{}
+
+func (durationValidator) Description(context.Context) string {
+	return "a Go duration such as 10m or 1h30m"
+}
+func (v durationValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+func (durationValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if d, err := time.ParseDuration(req.ConfigValue.ValueString()); err != nil || d < 0 || d > 7*24*time.Hour {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid duration",
+			fmt.Sprintf("%q is not a duration between 0 and 168h, such as 10m or 1h30m.", req.ConfigValue.ValueString()))
+	}
+}
+
+// ModifyPlan marks the ring as changing when it will be rotated, when its
+// seed key or its encryption context changes, or when fewer keys are to be
+// retained.
+func (r *secretResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || req.State.Raw.IsNull() {
+		return
+	}
+	var plan, state secretModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	rotate := r.rotationDue(plan, state)
+	changes := rotate || !plan.SecretWOVersion.Equal(state.SecretWOVersion) || !plan.FunctionName.Equal(state.FunctionName) ||
+		plan.Retain.ValueInt64() < state.Retain.ValueInt64()
+	if !changes {
+		return
+	}
+	resp.Plan.SetAttribute(ctx, path.Root("ciphertext"), types.StringUnknown())
+	resp.Plan.SetAttribute(ctx, path.Root("keys"), types.ListUnknown(keyObjectType))
+	resp.Plan.SetAttribute(ctx, path.Root("newest_key_id"), types.StringUnknown())
+	if rotate {
+		resp.Plan.SetAttribute(ctx, path.Root("rotated_at"), types.StringUnknown())
+	}
+}
+
+// rotationDue reports whether the ring rotates: rotate_when changed, or the
+// newest key is rotation_days old.
+func (r *secretResource) rotationDue(plan, state secretModel) bool {
+	if !plan.RotateWhen.Equal(state.RotateWhen) && !plan.RotateWhen.IsUnknown() {
+		return true
+	}
+	if plan.RotationDays.IsNull() || plan.RotationDays.IsUnknown() {
+		return false
+	}
+	at, err := time.Parse(time.RFC3339, state.RotatedAt.ValueString())
+	return err == nil && !r.now().Before(at.Add(time.Duration(plan.RotationDays.ValueInt64())*24*time.Hour))
+}
+
+func (r *secretResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	if notConfigured(r.clients, &resp.Diagnostics, "securestream_secret") {
+		return
+	}
+	var plan secretModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	var secretWO types.String
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("secret_wo"), &secretWO)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	now := r.now().UTC().Truncate(time.Second)
+
+	keyID := plan.KMSKeyID.ValueString()
+	plan.ManagesKMSKey = types.BoolValue(keyID == "")
+	if keyID == "" {
+		out, err := r.clients.KMS.CreateKey(ctx, &kms.CreateKeyInput{
+			Description: aws.String("securestream key ring of " + plan.FunctionName.ValueString()),
+			KeySpec:     kmstypes.KeySpecSymmetricDefault,
+			KeyUsage:    kmstypes.KeyUsageTypeEncryptDecrypt,
+			Tags:        []kmstypes.Tag{{TagKey: aws.String("securestream:function"), TagValue: plan.FunctionName.ValueStringPointer()}},
+		})
+		if err != nil {
+			resp.Diagnostics.AddError("securestream_secret: kms:CreateKey failed",
+				err.Error()+"\n\nThe provider's credentials need kms:CreateKey, or set kms_key_id to use an existing symmetric key.")
+			return
+		}
+		keyID = aws.ToString(out.KeyMetadata.KeyId)
+		plan.KMSKeyARN = types.StringPointerValue(out.KeyMetadata.Arn)
+	} else {
+		meta, diags := r.describeKey(ctx, keyID)
+		resp.Diagnostics.Append(diags...)
+		if diags.HasError() {
+			return
+		}
+		keyID = aws.ToString(meta.KeyId)
+		plan.KMSKeyARN = types.StringPointerValue(meta.Arn)
+	}
+	// id is the resolved key id; kms_key_id keeps the user's spelling (an
+	// alias or ARN), as Terraform requires of a configured value.
+	plan.ID = types.StringValue(keyID)
+	if plan.KMSKeyID.IsNull() || plan.KMSKeyID.IsUnknown() {
+		plan.KMSKeyID = types.StringValue(keyID)
+	}
+
+	doc := &keyring.Document{Version: keyring.Version}
+	k, err := newRingKey(now)
+	if err != nil {
+		resp.Diagnostics.AddError("securestream_secret: no randomness", err.Error())
+		return
+	}
+	doc.Keys = append(doc.Keys, k)
+	if !secretWO.IsNull() && secretWO.ValueString() != "" {
+		doc.Keys = append(doc.Keys, seedKey(secretWO.ValueString()))
+	}
+	plan.RotatedAt = types.StringValue(now.Format(time.RFC3339))
+	resp.Diagnostics.Append(r.seal(ctx, &plan, doc)...)
+	if resp.Diagnostics.HasError() {
+		// The KMS key exists already: keep it in state so that a retry reuses it.
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// notConfigured reports, as an error, a call before the provider was
+// configured (its configuration depends on values not known yet).
+func notConfigured(c *awsclients.Clients, diags *diag.Diagnostics, who string) bool {
+	if c != nil {
+		return false
+	}
+	diags.AddError(who+": the provider is not configured",
+		"The securestream provider's configuration is not known yet; make its arguments depend only on values known at plan time.")
+	return true
+}
+
+func seedKey(secret string) keyring.Key {
+	return keyring.Key{ID: seedKeyID, Secret: []byte(secret), Created: time.Unix(0, 0).UTC(), Seed: true}
+}
+
+// newRingKey makes a key of 32 random bytes, written as 43 base64url
+// characters (printable, which keeps the edge function fast; 256 bits).
+func newRingKey(now time.Time) (keyring.Key, error) {
+	var b [32]byte
+	var id [2]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return keyring.Key{}, err
+	}
+	if _, err := rand.Read(id[:]); err != nil {
+		return keyring.Key{}, err
+	}
+	return keyring.Key{
+		ID:      "k" + now.Format("20060102T150405") + "-" + hex.EncodeToString(id[:]),
+		Secret:  []byte(base64.RawURLEncoding.EncodeToString(b[:])),
+		Created: now,
+	}, nil
+}
+
+// seal encrypts the document into the model and fills in the key list.
+func (r *secretResource) seal(ctx context.Context, m *secretModel, doc *keyring.Document) diag.Diagnostics {
+	var diags diag.Diagnostics
+	pt, err := doc.Marshal()
+	if err != nil {
+		diags.AddError("securestream_secret: invalid key ring", err.Error())
+		return diags
+	}
+	out, err := r.clients.KMS.Encrypt(ctx, &kms.EncryptInput{
+		KeyId: m.ID.ValueStringPointer(), Plaintext: pt,
+		EncryptionContext: keyring.EncryptionContext(m.FunctionName.ValueString()),
+	})
+	if err != nil {
+		diags.AddError("securestream_secret: kms:Encrypt failed",
+			fmt.Sprintf("%v\n\nThe provider's credentials need kms:Encrypt on %s, and the key must be an enabled symmetric key.", err, m.ID.ValueString()))
+		return diags
+	}
+	m.Ciphertext = types.StringValue(keyring.EncodeCiphertext(out.CiphertextBlob))
+	return append(diags, setKeys(ctx, m, doc)...)
+}
+
+func setKeys(ctx context.Context, m *secretModel, doc *keyring.Document) diag.Diagnostics {
+	keys := append([]keyring.Key(nil), doc.Keys...)
+	sort.SliceStable(keys, func(a, b int) bool { return keys[a].Created.Before(keys[b].Created) })
+	var objs []attr.Value
+	newest := ""
+	for _, k := range keys {
+		o, d := types.ObjectValue(keyObjectType.AttrTypes, map[string]attr.Value{
+			"kid": types.StringValue(k.ID), "created": types.StringValue(k.Created.UTC().Format(time.RFC3339)), "seed": types.BoolValue(k.Seed)})
+		if d.HasError() {
+			return d
+		}
+		objs = append(objs, o)
+		if !k.Seed {
+			newest = k.ID
+		}
+	}
+	list, d := types.ListValue(keyObjectType, objs)
+	m.Keys = list
+	m.NewestKeyID = types.StringValue(newest)
+	_ = ctx
+	return d
+}
+
+// open decrypts the state's key ring.
+func (r *secretResource) open(ctx context.Context, m *secretModel) (*keyring.Document, diag.Diagnostics) {
+	return decryptRing(ctx, r.clients, "securestream_secret", m.Ciphertext.ValueString(), m.FunctionName.ValueString())
+}
+
+// decryptRing is shared with the stream key data source and ephemeral
+// resource: the plaintext is used in memory and never stored.
+func decryptRing(ctx context.Context, c *awsclients.Clients, who, ciphertext, function string) (*keyring.Document, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	ct, err := keyring.DecodeCiphertext(ciphertext)
+	if err != nil {
+		diags.AddError(who+": invalid ciphertext", err.Error()+"\n\nPass the ciphertext attribute of a securestream_secret.")
+		return nil, diags
+	}
+	out, err := c.KMS.Decrypt(ctx, &kms.DecryptInput{CiphertextBlob: ct, EncryptionContext: keyring.EncryptionContext(function)})
+	if err != nil {
+		diags.AddError(who+": kms:Decrypt of the key ring failed", fmt.Sprintf("%v\n\nCheck that function_name is the one the ring "+
+			"was encrypted for (%q here), that the KMS key is enabled, and that the provider's credentials may use it (kms:Decrypt).", err, function))
+		return nil, diags
+	}
+	doc, err := keyring.Parse(out.Plaintext)
+	if err != nil {
+		diags.AddError(who+": the decrypted key ring is invalid", err.Error())
+		return nil, diags
+	}
+	return doc, diags
+}
+
+func (r *secretResource) describeKey(ctx context.Context, keyID string) (*kmstypes.KeyMetadata, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	out, err := r.clients.KMS.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(keyID)})
+	if err != nil {
+		diags.AddError("securestream_secret: kms:DescribeKey failed",
+			fmt.Sprintf("%v\n\nkms_key_id %q must name an existing key the provider's credentials may describe.", err, keyID))
+		return nil, diags
+	}
+	m := out.KeyMetadata
+	// Emulators leave out fields AWS always sends: judge only what is there.
+	if (m.KeyUsage != "" && m.KeyUsage != kmstypes.KeyUsageTypeEncryptDecrypt) || (m.KeySpec != "" && m.KeySpec != kmstypes.KeySpecSymmetricDefault) {
+		diags.AddError("securestream_secret: unusable KMS key", fmt.Sprintf("KMS key %s is %s/%s; use a symmetric ENCRYPT_DECRYPT key.", keyID, m.KeySpec, m.KeyUsage))
+	}
+	return m, diags
+}
+
+func (r *secretResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	if notConfigured(r.clients, &resp.Diagnostics, "securestream_secret") {
+		return
+	}
+	var state secretModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	keyID := state.ID.ValueString()
+	out, err := r.clients.KMS.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(keyID)})
+	var nf *kmstypes.NotFoundException
+	switch {
+	case errors.As(err, &nf) || (err == nil && out.KeyMetadata.KeyState == kmstypes.KeyStatePendingDeletion):
+		resp.Diagnostics.AddWarning("securestream_secret: the KMS key is gone",
+			fmt.Sprintf("KMS key %s was deleted or scheduled for deletion outside Terraform, so the key ring encrypted with it can no longer "+
+				"be decrypted. The next apply creates a new secret with new keys; stream keys signed with the old ones stop working once "+
+				"the edge function has the new ring. To keep the old ring, cancel the deletion (aws kms cancel-key-deletion --key-id %s) "+
+				"and enable the key before applying.", keyID, keyID))
+		resp.State.RemoveResource(ctx)
+		return
+	case err != nil:
+		resp.Diagnostics.AddError("securestream_secret: kms:DescribeKey failed", fmt.Sprintf("%v\n\nThe provider's credentials need kms:DescribeKey on %s.", err, keyID))
+		return
+	case out.KeyMetadata.KeyState == kmstypes.KeyStateDisabled:
+		resp.Diagnostics.AddError("securestream_secret: the KMS key is disabled",
+			fmt.Sprintf("KMS key %s is disabled: the issuer cannot decrypt its key ring and fails to start, and this provider cannot rotate it. "+
+				"Enable it (aws kms enable-key --key-id %s).", keyID, keyID))
+		return
+	}
+	state.KMSKeyARN = types.StringPointerValue(out.KeyMetadata.Arn)
+	if state.Keys.IsNull() || state.Keys.IsUnknown() { // after import: learn the keys from the ring
+		doc, diags := r.open(ctx, &state)
+		resp.Diagnostics.Append(diags...)
+		if diags.HasError() {
+			return
+		}
+		resp.Diagnostics.Append(setKeys(ctx, &state, doc)...)
+		if state.RotatedAt.IsNull() {
+			newest := time.Unix(0, 0)
+			for _, k := range doc.Keys {
+				if !k.Seed && k.Created.After(newest) {
+					newest = k.Created
+				}
+			}
+			state.RotatedAt = types.StringValue(newest.UTC().Format(time.RFC3339))
+		}
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *secretResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	if notConfigured(r.clients, &resp.Diagnostics, "securestream_secret") {
+		return
+	}
+	var plan, state secretModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	var secretWO types.String
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("secret_wo"), &secretWO)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if !plan.Ciphertext.IsUnknown() { // nothing about the ring changes
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		return
+	}
+	doc, diags := r.open(ctx, &state)
+	resp.Diagnostics.Append(diags...)
+	if diags.HasError() {
+		return
+	}
+	now := r.now().UTC().Truncate(time.Second)
+	if plan.RotatedAt.IsUnknown() { // rotation
+		k, err := newRingKey(now)
+		if err != nil {
+			resp.Diagnostics.AddError("securestream_secret: no randomness", err.Error())
+			return
+		}
+		doc.Keys = append(doc.Keys, k)
+		plan.RotatedAt = types.StringValue(now.Format(time.RFC3339))
+	}
+	if !plan.SecretWOVersion.Equal(state.SecretWOVersion) {
+		var kept []keyring.Key
+		for _, k := range doc.Keys {
+			if !k.Seed {
+				kept = append(kept, k)
+			}
+		}
+		doc.Keys = kept
+		if !secretWO.IsNull() && secretWO.ValueString() != "" {
+			doc.Keys = append(doc.Keys, seedKey(secretWO.ValueString()))
+		}
+	}
+	doc.Keys = retainKeys(doc.Keys, int(plan.Retain.ValueInt64()))
+	resp.Diagnostics.Append(r.seal(ctx, &plan, doc)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// retainKeys keeps the seed key and the newest 1+retain other keys.
+func retainKeys(keys []keyring.Key, retain int) []keyring.Key {
+	var regular, out []keyring.Key
+	for _, k := range keys {
+		if k.Seed {
+			out = append(out, k)
+		} else {
+			regular = append(regular, k)
+		}
+	}
+	sort.SliceStable(regular, func(a, b int) bool { return regular[a].Created.Before(regular[b].Created) })
+	if n := len(regular) - (1 + retain); n > 0 {
+		regular = regular[n:]
+	}
+	return append(out, regular...)
+}
+
+func (r *secretResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	if notConfigured(r.clients, &resp.Diagnostics, "securestream_secret") {
+		return
+	}
+	var state secretModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() || !state.ManagesKMSKey.ValueBool() {
+		return
+	}
+	_, err := r.clients.KMS.ScheduleKeyDeletion(ctx, &kms.ScheduleKeyDeletionInput{
+		KeyId: state.ID.ValueStringPointer(), PendingWindowInDays: aws.Int32(int32(min(max(state.DeletionWindowDays.ValueInt64(), 7), 30))), // 7 to 30, as validated
+	})
+	var nf *kmstypes.NotFoundException
+	var invalid *kmstypes.KMSInvalidStateException
+	if err != nil && !errors.As(err, &nf) && !errors.As(err, &invalid) {
+		resp.Diagnostics.AddError("securestream_secret: kms:ScheduleKeyDeletion failed",
+			fmt.Sprintf("%v\n\nThe provider's credentials need kms:ScheduleKeyDeletion on %s.", err, state.ID.ValueString()))
+	}
+}
+
+// ImportState takes "<kms_key_id>,<function_name>,<ciphertext>" or
+// "<kms_key_id>,<function_name>,lambda:<issuer function>", which reads the
+// ciphertext from that function's SECURESTREAM_KEYRING. An imported secret
+// never deletes its KMS key.
+func (r *secretResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	parts := strings.SplitN(req.ID, ",", 3)
+	if len(parts) != 3 || parts[0] == "" || parts[1] == "" || parts[2] == "" {
+		resp.Diagnostics.AddError("securestream_secret: unexpected import id",
+			"Use <kms_key_id>,<function_name>,<ciphertext> or <kms_key_id>,<function_name>,lambda:<issuer function name>.")
+		return
+	}
+	ciphertext := parts[2]
+	if fn, ok := strings.CutPrefix(ciphertext, "lambda:"); ok {
+		if notConfigured(r.clients, &resp.Diagnostics, "securestream_secret") {
+			return
+		}
+		out, err := r.clients.Lambda.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: aws.String(fn)})
+		if err != nil {
+			resp.Diagnostics.AddError("securestream_secret: lambda:GetFunctionConfiguration failed",
+				fmt.Sprintf("%v\n\nThe import reads SECURESTREAM_KEYRING from the function %q.", err, fn))
+			return
+		}
+		if out.Environment == nil || out.Environment.Variables["SECURESTREAM_KEYRING"] == "" {
+			resp.Diagnostics.AddError("securestream_secret: no key ring", fmt.Sprintf("The function %q has no SECURESTREAM_KEYRING variable.", fn))
+			return
+		}
+		ciphertext = out.Environment.Variables["SECURESTREAM_KEYRING"]
+	}
+	for name, v := range map[string]attr.Value{
+		"id": types.StringValue(parts[0]), "kms_key_id": types.StringValue(parts[0]), "function_name": types.StringValue(parts[1]),
+		"ciphertext": types.StringValue(ciphertext), "manages_kms_key": types.BoolValue(false),
+		"deletion_window_days": types.Int64Value(30), "retain": types.Int64Value(1), "activation_delay": types.StringValue("10m"),
+	} {
+		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(name), v)...)
+	}
+}

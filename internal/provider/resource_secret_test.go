@@ -1,0 +1,609 @@
+package provider
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-testing/compare"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/securestream/terraform-provider-securestream/internal/keyring"
+)
+
+var kidRE = regexp.MustCompile(`^k\d{8}T\d{6}-[0-9a-f]{4}$`)
+
+// attrs returns a resource's attributes from the state, failing clearly
+// when it is not there.
+func attrs(s *terraform.State, addr string) (map[string]string, error) {
+	rs, ok := s.RootModule().Resources[addr]
+	if !ok {
+		return nil, fmt.Errorf("%s is not in the state", addr)
+	}
+	return rs.Primary.Attributes, nil
+}
+
+// checkRing decrypts the ring of a secret in the state with its function
+// name and checks it: the key ids the state lists, 32 bytes of secret
+// each, and nothing of it in any state file.
+func (e *accEnv) checkRing(addr string, wantKeys int, extraSecrets ...[]byte) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		a, err := attrs(s, addr)
+		if err != nil {
+			return err
+		}
+		doc, err := e.openRing(a["ciphertext"], a["function_name"])
+		if err != nil {
+			return fmt.Errorf("%s: the ciphertext does not decrypt with LambdaFunctionName=%s: %w", addr, a["function_name"], err)
+		}
+		if len(doc.Keys) != wantKeys || a["keys.#"] != fmt.Sprint(wantKeys) {
+			return fmt.Errorf("%s: %d keys in the ring, %s in the state; want %d", addr, len(doc.Keys), a["keys.#"], wantKeys)
+		}
+		// The state lists the keys oldest first.
+		sort.SliceStable(doc.Keys, func(i, j int) bool { return doc.Keys[i].Created.Before(doc.Keys[j].Created) })
+		secrets := map[string][]byte{}
+		for i, k := range doc.Keys {
+			if got := a[fmt.Sprintf("keys.%d.kid", i)]; got != k.ID {
+				return fmt.Errorf("%s: keys.%d.kid = %q, the ring has %q", addr, i, got, k.ID)
+			}
+			if got := a[fmt.Sprintf("keys.%d.created", i)]; got != k.Created.UTC().Format(time.RFC3339) {
+				return fmt.Errorf("%s: keys.%d.created = %q, the ring has %v", addr, i, got, k.Created)
+			}
+			secrets["key "+k.ID] = k.Secret
+			if k.Seed {
+				continue
+			}
+			raw, err := base64.RawURLEncoding.DecodeString(string(k.Secret))
+			if err != nil || len(raw) < 32 {
+				return fmt.Errorf("%s: key %s is not 32 random bytes in base64url", addr, k.ID)
+			}
+			secrets["random bytes of "+k.ID] = raw
+			if !kidRE.MatchString(k.ID) {
+				return fmt.Errorf("%s: key id %q", addr, k.ID)
+			}
+		}
+		for i, x := range extraSecrets {
+			secrets[fmt.Sprintf("extra secret %d", i)] = x
+		}
+		found, files, err := e.grepStates(secrets)
+		if err != nil {
+			return err
+		}
+		if files == 0 {
+			return errors.New("no state file found to search: the state grep searched nothing")
+		}
+		if len(found) > 0 {
+			return fmt.Errorf("secret material in the state:\n%s", strings.Join(found, "\n"))
+		}
+		return nil
+	}
+}
+
+// checkDestroyed asks KMS that every key a managed secret created is
+// scheduled for deletion and every key the user brought is left alone.
+func (e *accEnv) checkDestroyed(s *terraform.State) error {
+	for addr, rs := range s.RootModule().Resources {
+		if rs.Type != "securestream_secret" {
+			continue
+		}
+		st, err := e.keyState(rs.Primary.ID)
+		if err != nil {
+			return fmt.Errorf("%s: kms:DescribeKey %s: %w", addr, rs.Primary.ID, err)
+		}
+		want := "PendingDeletion"
+		if rs.Primary.Attributes["manages_kms_key"] != "true" {
+			want = "Enabled"
+		}
+		if st != want {
+			return fmt.Errorf("%s: KMS key %s is %s after destroy; want %s", addr, rs.Primary.ID, st, want)
+		}
+	}
+	return nil
+}
+
+func secretConfig(e *accEnv, body string) string {
+	return e.provider() + "\nresource \"securestream_secret\" \"s\" {\n" + body + "\n}\n"
+}
+
+func TestAccSecret_lifecycle(t *testing.T) {
+	e := newAccEnv(t)
+	fn, fn2 := name("issuer"), name("renamed")
+	same := statecheck.CompareValue(compare.ValuesSame())
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             e.checkDestroyed,
+		Steps: []resource.TestStep{
+			{
+				Config: secretConfig(e, fmt.Sprintf("function_name = %q", fn)),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("securestream_secret.s", plancheck.ResourceActionCreate),
+					plancheck.ExpectUnknownValue("securestream_secret.s", tfjsonpath.New("ciphertext")),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("securestream_secret.s", tfjsonpath.New("manages_kms_key"), knownvalue.Bool(true)),
+					statecheck.ExpectKnownValue("securestream_secret.s", tfjsonpath.New("deletion_window_days"), knownvalue.Int64Exact(30)),
+					statecheck.ExpectKnownValue("securestream_secret.s", tfjsonpath.New("retain"), knownvalue.Int64Exact(1)),
+					statecheck.ExpectKnownValue("securestream_secret.s", tfjsonpath.New("activation_delay"), knownvalue.StringExact("10m")),
+					statecheck.ExpectKnownValue("securestream_secret.s", tfjsonpath.New("kms_key_arn"), knownvalue.StringRegexp(regexp.MustCompile(`^arn:aws:kms:`))),
+					statecheck.ExpectKnownValue("securestream_secret.s", tfjsonpath.New("newest_key_id"), knownvalue.StringRegexp(kidRE)),
+					same.AddStateValue("securestream_secret.s", tfjsonpath.New("ciphertext")),
+				},
+				Check: resource.ComposeTestCheckFunc(
+					e.checkRing("securestream_secret.s", 1),
+					resource.TestCheckResourceAttrPair("securestream_secret.s", "id", "securestream_secret.s", "kms_key_id"),
+					resource.TestCheckResourceAttrPair("securestream_secret.s", "newest_key_id", "securestream_secret.s", "keys.0.kid"),
+					resource.TestCheckResourceAttr("securestream_secret.s", "keys.0.seed", "false"),
+					func(s *terraform.State) error {
+						a, _ := attrs(s, "securestream_secret.s")
+						if st, err := e.keyState(a["id"]); err != nil || st != "Enabled" {
+							return fmt.Errorf("KMS key %s: %s %v; want Enabled", a["id"], st, err)
+						}
+						return nil
+					},
+				),
+			},
+			{
+				// Settings that do not touch the ring update in place and
+				// keep the ciphertext.
+				Config: secretConfig(e, fmt.Sprintf("function_name = %q\ndeletion_window_days = 7\nactivation_delay = \"30m\"", fn)),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction("securestream_secret.s", plancheck.ResourceActionUpdate),
+						plancheck.ExpectKnownValue("securestream_secret.s", tfjsonpath.New("ciphertext"), knownvalue.NotNull()),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					same.AddStateValue("securestream_secret.s", tfjsonpath.New("ciphertext")),
+				},
+			},
+			{
+				// A new function name re-encrypts the same keys under the
+				// new encryption context.
+				Config: secretConfig(e, fmt.Sprintf("function_name = %q\ndeletion_window_days = 7", fn2)),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction("securestream_secret.s", plancheck.ResourceActionUpdate),
+						plancheck.ExpectUnknownValue("securestream_secret.s", tfjsonpath.New("ciphertext")),
+						plancheck.ExpectKnownValue("securestream_secret.s", tfjsonpath.New("rotated_at"), knownvalue.NotNull()),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				Check: resource.ComposeTestCheckFunc(
+					e.checkRing("securestream_secret.s", 1),
+					func(s *terraform.State) error {
+						a, _ := attrs(s, "securestream_secret.s")
+						if _, err := e.openRing(a["ciphertext"], fn); err == nil {
+							return errors.New("the ring still decrypts under the old function name")
+						}
+						return nil
+					},
+				),
+			},
+			{
+				ResourceName:      "securestream_secret.s",
+				ImportState:       true,
+				ImportStateVerify: true,
+				ImportStateIdFunc: func(s *terraform.State) (string, error) {
+					a, err := attrs(s, "securestream_secret.s")
+					return a["id"] + "," + a["function_name"] + "," + a["ciphertext"], err
+				},
+				// What the import cannot know: who created the key, and the
+				// settings that live only in the configuration.
+				ImportStateVerifyIgnore: []string{"manages_kms_key", "deletion_window_days"},
+			},
+		},
+	})
+}
+
+// A key the user brings, named by its alias, is used and left alone.
+func TestAccSecret_existingKeyAndLambdaImport(t *testing.T) {
+	e := newAccEnv(t)
+	fn := name("issuer")
+	ctx := context.Background()
+	key, err := e.clients.KMS.CreateKey(ctx, &kms.CreateKeyInput{Description: aws.String("brought by the user")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	alias := "alias/" + name("ss-test")
+	if _, err := e.clients.KMS.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String(alias), TargetKeyId: key.KeyMetadata.KeyId}); err != nil {
+		t.Fatal(err)
+	}
+	keyID := aws.ToString(key.KeyMetadata.KeyId)
+	t.Cleanup(func() {
+		_, _ = e.clients.KMS.DeleteAlias(ctx, &kms.DeleteAliasInput{AliasName: aws.String(alias)})
+		_, _ = e.clients.KMS.ScheduleKeyDeletion(ctx, &kms.ScheduleKeyDeletionInput{KeyId: aws.String(keyID), PendingWindowInDays: aws.Int32(7)})
+	})
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             e.checkDestroyed,
+		Steps: []resource.TestStep{
+			{
+				Config: secretConfig(e, fmt.Sprintf("function_name = %q\nkms_key_id = %q", fn, alias)),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("securestream_secret.s", tfjsonpath.New("id"), knownvalue.StringExact(keyID)),
+					statecheck.ExpectKnownValue("securestream_secret.s", tfjsonpath.New("kms_key_id"), knownvalue.StringExact(alias)),
+					statecheck.ExpectKnownValue("securestream_secret.s", tfjsonpath.New("manages_kms_key"), knownvalue.Bool(false)),
+				},
+				Check: e.checkRing("securestream_secret.s", 1),
+			},
+			{
+				// Import reading the ciphertext from the issuer's Lambda.
+				ResourceName:      "securestream_secret.s",
+				ImportState:       true,
+				ImportStateVerify: true,
+				ImportStateIdFunc: func(s *terraform.State) (string, error) {
+					a, err := attrs(s, "securestream_secret.s")
+					if err != nil {
+						return "", err
+					}
+					if err := e.createIssuerFunction(a["function_name"], a["ciphertext"]); err != nil {
+						return "", err
+					}
+					return a["id"] + "," + a["function_name"] + ",lambda:" + a["function_name"], nil
+				},
+				ImportStateVerifyIgnore: []string{"kms_key_id"},
+			},
+			{
+				Config:        secretConfig(e, fmt.Sprintf("function_name = %q\nkms_key_id = %q", fn, alias)),
+				ResourceName:  "securestream_secret.s",
+				ImportState:   true,
+				ImportStateId: "only-one-part",
+				ExpectError:   regexp.MustCompile(`(?s)unexpected import id.*<kms_key_id>,<function_name>,<ciphertext>`),
+			},
+		},
+	})
+}
+
+// createIssuerFunction stands in for an issuer deployed some other way: a
+// Lambda function with the key ring in SECURESTREAM_KEYRING.
+func (e *accEnv) createIssuerFunction(function, ciphertext string) error {
+	ctx := context.Background()
+	iamc := iam.NewFromConfig(e.clients.Config, func(o *iam.Options) {
+		if e.endpoint != "" {
+			o.BaseEndpoint = aws.String(e.endpoint)
+		}
+	})
+	role, err := iamc.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(function),
+		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)})
+	if err != nil {
+		return fmt.Errorf("iam:CreateRole: %w", err)
+	}
+	var zipped bytes.Buffer
+	zw := zip.NewWriter(&zipped)
+	w, _ := zw.Create("bootstrap")
+	_, _ = w.Write([]byte("#!/bin/sh\n"))
+	_ = zw.Close()
+	_, err = e.clients.Lambda.CreateFunction(ctx, &lambda.CreateFunctionInput{
+		FunctionName: aws.String(function), Role: role.Role.Arn, Runtime: lambdatypes.RuntimeProvidedal2023, Handler: aws.String("bootstrap"),
+		Code:        &lambdatypes.FunctionCode{ZipFile: zipped.Bytes()},
+		Environment: &lambdatypes.Environment{Variables: map[string]string{"SECURESTREAM_KEYRING": ciphertext}},
+	})
+	if err != nil {
+		return fmt.Errorf("lambda:CreateFunction: %w", err)
+	}
+	return nil
+}
+
+// Changing rotate_when rotates: the plan shows the ring changing in place,
+// keys minted before keep verifying while retained, new keys use the new
+// kid only once it is activation_delay old, and the oldest key goes when
+// more than retain keys precede the newest.
+func TestAccSecret_rotation(t *testing.T) {
+	e := newAccEnv(t)
+	fn := name("issuer")
+	cfg := func(epoch int) string {
+		return e.provider() + fmt.Sprintf(`
+resource "securestream_secret" "s" {
+  function_name    = %q
+  retain           = 1
+  activation_delay = "1h"
+  rotate_when      = { epoch = "%d" }
+}
+
+# What the issuer signs with now, with the secret's activation delay.
+data "securestream_stream_key" "now" {
+  ciphertext       = securestream_secret.s.ciphertext
+  function_name    = securestream_secret.s.function_name
+  activation_delay = securestream_secret.s.activation_delay
+  playback_url     = "https://video.example.com/live/a/index.m3u8"
+  client_ip        = "198.51.100.7"
+  user_agent       = "Player/1.0"
+}
+
+# What it signs with once the newest key is an hour old.
+data "securestream_stream_key" "later" {
+  ciphertext       = securestream_secret.s.ciphertext
+  function_name    = securestream_secret.s.function_name
+  activation_delay = securestream_secret.s.activation_delay
+  not_before       = timeadd(securestream_secret.s.rotated_at, "1h")
+  playback_url     = "https://video.example.com/live/a/index.m3u8"
+  client_ip        = "198.51.100.7"
+  user_agent       = "Player/1.0"
+}
+`, fn, epoch)
+	}
+	var first, firstKid string // a key minted before any rotation
+	req := func(now time.Time) streamkeyRequest {
+		return streamkeyRequest{path: "/live/a/seg1.ts", host: "video.example.com", ip: "198.51.100.9", ua: "Player/1.0", now: now}
+	}
+	verifies := func(tok *string, wantErr string) resource.TestCheckFunc {
+		return func(s *terraform.State) error {
+			a, _ := attrs(s, "securestream_secret.s")
+			v, err := e.verifier(a["ciphertext"], fn)
+			if err != nil {
+				return err
+			}
+			return wantVerdict(v, *tok, req(time.Now()), wantErr)
+		}
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             e.checkDestroyed,
+		Steps: []resource.TestStep{
+			{
+				Config: cfg(1),
+				Check: resource.ComposeTestCheckFunc(
+					e.checkRing("securestream_secret.s", 1),
+					resource.TestCheckResourceAttrPair("data.securestream_stream_key.now", "signing_key_id", "securestream_secret.s", "newest_key_id"),
+					func(s *terraform.State) error {
+						a, _ := attrs(s, "data.securestream_stream_key.now")
+						first, firstKid = a["token"], a["signing_key_id"]
+						return nil
+					},
+					verifies(&first, ""),
+				),
+			},
+			{
+				Config: cfg(2),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction("securestream_secret.s", plancheck.ResourceActionUpdate),
+						plancheck.ExpectUnknownValue("securestream_secret.s", tfjsonpath.New("ciphertext")),
+						plancheck.ExpectUnknownValue("securestream_secret.s", tfjsonpath.New("keys")),
+						plancheck.ExpectUnknownValue("securestream_secret.s", tfjsonpath.New("newest_key_id")),
+						plancheck.ExpectUnknownValue("securestream_secret.s", tfjsonpath.New("rotated_at")),
+						plancheck.ExpectKnownValue("securestream_secret.s", tfjsonpath.New("id"), knownvalue.NotNull()),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				Check: resource.ComposeTestCheckFunc(
+					e.checkRing("securestream_secret.s", 2),
+					// The old key is retained: keys minted before still work.
+					verifies(&first, ""),
+					// The new key is not an hour old: the issuer still signs
+					// with the old one...
+					func(s *terraform.State) error {
+						a, _ := attrs(s, "data.securestream_stream_key.now")
+						if a["signing_key_id"] != firstKid {
+							return fmt.Errorf("right after the rotation the issuer signs with %s; want the previous key %s", a["signing_key_id"], firstKid)
+						}
+						return nil
+					},
+					// ...and with the new one an hour later.
+					resource.TestCheckResourceAttrPair("data.securestream_stream_key.later", "signing_key_id", "securestream_secret.s", "newest_key_id"),
+					resource.TestCheckResourceAttrPair("securestream_secret.s", "keys.0.kid", "data.securestream_stream_key.now", "signing_key_id"),
+				),
+			},
+			{
+				// A second rotation with retain = 1 drops the first key.
+				Config: cfg(3),
+				Check: resource.ComposeTestCheckFunc(
+					e.checkRing("securestream_secret.s", 2),
+					verifies(&first, "unknown_kid"),
+				),
+			},
+		},
+	})
+}
+
+// secret_wo brings an original deployment's secret: it is never in the
+// state, seed-format keys signed with it verify, changing it without a
+// new version changes nothing, and a new version without it removes it.
+func TestAccSecret_secretWO(t *testing.T) {
+	e := newAccEnv(t)
+	fn := name("issuer")
+	const seedSecret = "the-original-deployments-secret-0123456789"
+	const otherSecret = "another-original-secret-9876543210-abcdefgh"
+	cfg := func(secret string, version int) string {
+		wo := ""
+		if secret != "" {
+			wo = fmt.Sprintf("secret_wo = %q\n", secret)
+		}
+		return secretConfig(e, fmt.Sprintf("function_name = %q\n%ssecret_wo_version = %d", fn, wo, version))
+	}
+	hasSeed := func(want string) resource.TestCheckFunc {
+		return func(s *terraform.State) error {
+			a, _ := attrs(s, "securestream_secret.s")
+			doc, err := e.openRing(a["ciphertext"], fn)
+			if err != nil {
+				return err
+			}
+			var got []byte
+			for _, k := range doc.Keys {
+				if k.Seed {
+					got = k.Secret
+				}
+			}
+			switch {
+			case want != "" && string(got) != want:
+				return fmt.Errorf("seed key %q; want the secret_wo value %q", got, want)
+			case want == "" && got != nil:
+				return errors.New("the seed key is still in the ring")
+			}
+			return nil
+		}
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             e.checkDestroyed,
+		Steps: []resource.TestStep{
+			{
+				Config: cfg(seedSecret, 1),
+				Check: resource.ComposeTestCheckFunc(
+					e.checkRing("securestream_secret.s", 2, []byte(seedSecret)),
+					hasSeed(seedSecret),
+					resource.TestCheckResourceAttr("securestream_secret.s", "keys.0.kid", "seed"),
+					resource.TestCheckResourceAttr("securestream_secret.s", "keys.0.seed", "true"),
+					resource.TestCheckNoResourceAttr("securestream_secret.s", "secret_wo"),
+				),
+			},
+			{
+				// A different value with the same version: write-only
+				// arguments are not compared, so nothing happens.
+				Config:           cfg(seedSecret+"-changed", 1),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				Check:            hasSeed(seedSecret),
+			},
+			{
+				// A new version without a secret removes the seed key.
+				Config: cfg("", 2),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("securestream_secret.s", plancheck.ResourceActionUpdate),
+					plancheck.ExpectUnknownValue("securestream_secret.s", tfjsonpath.New("ciphertext")),
+					plancheck.ExpectKnownValue("securestream_secret.s", tfjsonpath.New("rotated_at"), knownvalue.NotNull()),
+				}},
+				Check: resource.ComposeTestCheckFunc(hasSeed(""), e.checkRing("securestream_secret.s", 1, []byte(seedSecret))),
+			},
+			{
+				// A new version with another secret replaces the seed key.
+				Config: cfg(otherSecret, 3),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("securestream_secret.s", plancheck.ResourceActionUpdate),
+				}},
+				Check: resource.ComposeTestCheckFunc(hasSeed(otherSecret), e.checkRing("securestream_secret.s", 2, []byte(seedSecret), []byte(otherSecret))),
+			},
+			{
+				Config:      cfg("too-short", 4),
+				ExpectError: regexp.MustCompile(`(?s)secret_wo.*at least 32`),
+			},
+			{Config: cfg(otherSecret, 3)}, // valid again, for the destroy
+		},
+	})
+}
+
+// A KMS key disabled outside Terraform is an error on refresh that says
+// how to fix it; a deleted one is a warning and the secret is planned
+// anew.
+func TestAccSecret_drift(t *testing.T) {
+	e := newAccEnv(t)
+	fn := name("issuer")
+	cfg := secretConfig(e, fmt.Sprintf("function_name = %q", fn))
+	var keyID string
+	ctx := context.Background()
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             e.checkDestroyed,
+		Steps: []resource.TestStep{
+			{
+				Config: cfg,
+				Check: func(s *terraform.State) error {
+					a, err := attrs(s, "securestream_secret.s")
+					keyID = a["id"]
+					return err
+				},
+			},
+			{
+				PreConfig: func() {
+					if _, err := e.clients.KMS.DisableKey(ctx, &kms.DisableKeyInput{KeyId: aws.String(keyID)}); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config:      cfg,
+				ExpectError: regexp.MustCompile(`(?s)the KMS key is disabled.*aws kms enable-key --key-id`),
+			},
+			{
+				PreConfig: func() {
+					if _, err := e.clients.KMS.EnableKey(ctx, &kms.EnableKeyInput{KeyId: aws.String(keyID)}); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config:           cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+			{
+				PreConfig: func() {
+					if _, err := e.clients.KMS.ScheduleKeyDeletion(ctx, &kms.ScheduleKeyDeletionInput{KeyId: aws.String(keyID), PendingWindowInDays: aws.Int32(7)}); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("securestream_secret.s", plancheck.ResourceActionCreate),
+				}},
+				Check: func(s *terraform.State) error {
+					a, _ := attrs(s, "securestream_secret.s")
+					if a["id"] == keyID {
+						return errors.New("the secret still uses the deleted key")
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
+
+// rotationDue is the rotation_days rule, with a clock.
+func TestRotationDue(t *testing.T) {
+	rotated := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	r := &secretResource{}
+	state := secretModel{RotatedAt: types.StringValue(rotated.Format(time.RFC3339)), RotateWhen: types.MapNull(types.StringType)}
+	when := func(v string) types.Map {
+		m, _ := types.MapValue(types.StringType, map[string]attr.Value{"x": types.StringValue(v)})
+		return m
+	}
+	for _, c := range []struct {
+		name string
+		days types.Int64
+		when types.Map
+		now  time.Time
+		want bool
+	}{
+		{"no rule", types.Int64Null(), types.MapNull(types.StringType), rotated.AddDate(1, 0, 0), false},
+		{"not yet", types.Int64Value(30), types.MapNull(types.StringType), rotated.AddDate(0, 0, 29), false},
+		{"due", types.Int64Value(30), types.MapNull(types.StringType), rotated.AddDate(0, 0, 30), true},
+		{"trigger set", types.Int64Null(), when("a"), rotated, true},
+		{"trigger unknown", types.Int64Null(), types.MapUnknown(types.StringType), rotated, false},
+	} {
+		r.now = func() time.Time { return c.now }
+		plan := state
+		plan.RotationDays, plan.RotateWhen = c.days, c.when
+		if got := r.rotationDue(plan, state); got != c.want {
+			t.Errorf("%s: rotationDue = %v; want %v", c.name, got, c.want)
+		}
+	}
+}
+
+func TestRetainKeys(t *testing.T) {
+	at := func(h int) time.Time { return time.Date(2030, 1, 1, h, 0, 0, 0, time.UTC) }
+	keys := []keyring.Key{{ID: "c", Created: at(3)}, {ID: "seed", Seed: true}, {ID: "a", Created: at(1)}, {ID: "b", Created: at(2)}}
+	for retain, want := range map[int]string{0: "seed c", 1: "seed b c", 2: "seed a b c", 6: "seed a b c"} {
+		var got []string
+		for _, k := range retainKeys(keys, retain) {
+			got = append(got, k.ID)
+		}
+		if strings.Join(got, " ") != want {
+			t.Errorf("retain %d: %v; want %s", retain, got, want)
+		}
+	}
+}

@@ -1,0 +1,442 @@
+package provider
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
+)
+
+type streamkeyRequest struct {
+	path, host, ip, ua string
+	now                time.Time
+	// With relative, the clock is the secret's rotated_at plus
+	// sinceRotation (for keys with fixed times).
+	relative      bool
+	sinceRotation time.Duration
+}
+
+// wantVerdict verifies tok as the edge would and compares the reason
+// ("" for accepted).
+func wantVerdict(v *streamkey.Verifier, tok string, r streamkeyRequest, want string) error {
+	res := v.Verify(tok, streamkey.Request{Now: r.now, Path: r.path, Host: r.host, ClientIP: r.ip, UserAgent: r.ua})
+	got := ""
+	if !res.OK() {
+		got = res.Reason.String()
+	}
+	if got != want {
+		return fmt.Errorf("token for %+v: verdict %q; want %q", r, got, want)
+	}
+	return nil
+}
+
+// checkKey verifies the token of a stream key data source against the
+// ring in the state, for requests that must pass and must fail.
+func (e *accEnv) checkKey(secret, key string, cases map[string]streamkeyRequest) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		a, err := attrs(s, secret)
+		if err != nil {
+			return err
+		}
+		k, err := attrs(s, key)
+		if err != nil {
+			return err
+		}
+		v, err := e.verifier(a["ciphertext"], a["function_name"])
+		if err != nil {
+			return err
+		}
+		rotated, err := time.Parse(time.RFC3339, a["rotated_at"])
+		if err != nil {
+			return fmt.Errorf("%s: rotated_at: %w", secret, err)
+		}
+		for want, r := range cases {
+			switch {
+			case r.relative:
+				r.now = rotated.Add(r.sinceRotation)
+			case r.now.IsZero():
+				r.now = time.Now()
+			}
+			if err := wantVerdict(v, k["token"], r, strings.TrimSuffix(strings.SplitN(want, "#", 2)[0], " ")); err != nil {
+				return fmt.Errorf("%s (%s): %w", key, want, err)
+			}
+		}
+		return nil
+	}
+}
+
+const streamKeySecret = `
+resource "securestream_secret" "s" {
+  function_name = %q
+}
+`
+
+func TestAccStreamKey_dataSource(t *testing.T) {
+	e := newAccEnv(t)
+	fn := name("issuer")
+	base := e.provider() + fmt.Sprintf(streamKeySecret, fn)
+	key := base + `
+data "securestream_stream_key" "k" {
+  ciphertext    = securestream_secret.s.ciphertext
+  function_name = securestream_secret.s.function_name
+  playback_url  = "https://Video.Example.com/live/a/index.m3u8"
+  client_ip     = "198.51.100.7"
+  user_agent    = "Player/1.0 (it's quoted)"
+}
+
+output "kid" {
+  value = data.securestream_stream_key.k.signing_key_id
+}
+`
+	ok := streamkeyRequest{path: "/live/a/seg-1.ts", host: "video.example.com", ip: "198.51.100.200", ua: "Player/1.0 (it's quoted)"}
+	with := func(f func(*streamkeyRequest)) streamkeyRequest { r := ok; f(&r); return r }
+	var minted time.Time
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             e.checkDestroyed,
+		Steps: []resource.TestStep{
+			{
+				// The secret does not exist yet: the key is minted at apply.
+				PreConfig: func() { minted = time.Now() },
+				Config:    key,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectUnknownOutputValue("kid"),
+				}},
+				Check: resource.ComposeTestCheckFunc(
+					e.checkKey("securestream_secret.s", "data.securestream_stream_key.k", map[string]streamkeyRequest{
+						"":                             ok,
+						"# the manifest":               with(func(r *streamkeyRequest) { r.path = "/live/a/index.m3u8" }),
+						"path":                         with(func(r *streamkeyRequest) { r.path = "/live/b/seg-1.ts" }),
+						"host":                         with(func(r *streamkeyRequest) { r.host = "other.example.com" }),
+						"ip":                           with(func(r *streamkeyRequest) { r.ip = "198.51.101.7" }),
+						"ua":                           with(func(r *streamkeyRequest) { r.ua = "curl/8.5.0" }),
+						"expired":                      with(func(r *streamkeyRequest) { r.now = time.Now().Add(2 * time.Hour) }),
+						"# just before it expires, ok": with(func(r *streamkeyRequest) { r.now = time.Now().Add(59 * time.Minute) }),
+					}),
+					resource.TestCheckResourceAttrPair("data.securestream_stream_key.k", "signing_key_id", "securestream_secret.s", "newest_key_id"),
+					resource.TestCheckResourceAttr("data.securestream_stream_key.k", "pattern", "/live/a/*"),
+					resource.TestCheckNoResourceAttr("data.securestream_stream_key.k", "stream_key"),
+					resource.TestCheckResourceAttr("data.securestream_stream_key.k", "headers.%", "2"),
+					resource.TestCheckResourceAttr("data.securestream_stream_key.k", "headers.user-agent", "Player/1.0 (it's quoted)"),
+					resource.TestCheckResourceAttrPair("data.securestream_stream_key.k", "headers.x-stream-token", "data.securestream_stream_key.k", "token"),
+					func(s *terraform.State) error {
+						k, _ := attrs(s, "data.securestream_stream_key.k")
+						tok := k["token"]
+						exp, _ := strconv.ParseInt(k["expires"], 10, 64)
+						if d := time.Unix(exp, 0).Sub(minted); d < time.Hour-time.Second || d > time.Hour+2*time.Minute {
+							return fmt.Errorf("expires %d is %v after the apply started; want an hour", exp, d)
+						}
+						want := map[string]string{
+							"query_string": "stream_token=" + tok,
+							"url":          "https://video.example.com/t/" + tok + "/live/a/index.m3u8",
+							"cookie":       "stream_token=" + tok + "; Path=/; Max-Age=3600; Secure; HttpOnly; SameSite=None",
+							"curl": "curl --fail --silent --show-error -H 'x-stream-token: " + tok + "' -A 'Player/1.0 (it'\\''s quoted)' " +
+								"'https://Video.Example.com/live/a/index.m3u8'",
+						}
+						for attr, v := range want {
+							if k[attr] != v {
+								return fmt.Errorf("%s = %q; want %q", attr, k[attr], v)
+							}
+						}
+						return nil
+					},
+				),
+			},
+			{
+				// The secret exists: every argument is known, so the key is
+				// minted during the plan, and nothing changes.
+				Config: key,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectKnownOutputValue("kid", knownvalue.StringRegexp(kidRE)),
+					plancheck.ExpectEmptyPlan(),
+				}},
+			},
+			{
+				// Fixed times make the key the same at every read; the
+				// other bindings and names follow the arguments.
+				Config: base + `
+locals {
+  args = {
+    not_before = timeadd(securestream_secret.s.rotated_at, "1m")
+    expires_at = timeadd(securestream_secret.s.rotated_at, "31m")
+  }
+}
+
+data "securestream_stream_key" "a" {
+  ciphertext        = securestream_secret.s.ciphertext
+  function_name     = securestream_secret.s.function_name
+  playback_url      = "http://video.example.com/vod/x/master.mpd"
+  not_before        = local.args.not_before
+  expires_at        = local.args.expires_at
+  path_pattern      = "exact"
+  ip_binding        = "exact"
+  client_ip         = "2001:db8::1"
+  bind_user_agent   = false
+  bind_host         = false
+  session_id        = "viewer-42"
+  token_header      = "x-key"
+  token_query       = "k"
+  token_cookie      = "c"
+  token_path_prefix = "p"
+}
+
+data "securestream_stream_key" "b" {
+  ciphertext        = securestream_secret.s.ciphertext
+  function_name     = securestream_secret.s.function_name
+  playback_url      = "http://video.example.com/vod/x/master.mpd"
+  not_before        = local.args.not_before
+  expires_at        = local.args.expires_at
+  path_pattern      = "exact"
+  ip_binding        = "exact"
+  client_ip         = "2001:db8::1"
+  bind_user_agent   = false
+  bind_host         = false
+  session_id        = "viewer-42"
+  token_header      = "x-key"
+  token_query       = "k"
+  token_cookie      = "c"
+  token_path_prefix = "p"
+}
+
+data "securestream_stream_key" "prefix" {
+  ciphertext    = securestream_secret.s.ciphertext
+  function_name = securestream_secret.s.function_name
+  playback_url  = "https://video.example.com/vod/x/master.mpd"
+  path_pattern  = "prefix"
+  path_prefix   = "/vod/"
+  ip_binding    = "off"
+}
+`,
+				Check: resource.ComposeTestCheckFunc(
+					resource.TestCheckResourceAttrPair("data.securestream_stream_key.a", "token", "data.securestream_stream_key.b", "token"),
+					resource.TestCheckResourceAttr("data.securestream_stream_key.a", "pattern", "/vod/x/master.mpd"),
+					resource.TestCheckResourceAttr("data.securestream_stream_key.a", "headers.%", "1"),
+					resource.TestCheckResourceAttrPair("data.securestream_stream_key.a", "headers.x-key", "data.securestream_stream_key.a", "token"),
+					resource.TestCheckResourceAttr("data.securestream_stream_key.prefix", "pattern", "/vod/*"),
+					func(s *terraform.State) error {
+						k, _ := attrs(s, "data.securestream_stream_key.a")
+						sec, _ := attrs(s, "securestream_secret.s")
+						rotated, _ := time.Parse(time.RFC3339, sec["rotated_at"])
+						if k["expires"] != fmt.Sprint(rotated.Add(31*time.Minute).Unix()) {
+							return fmt.Errorf("expires = %s; want rotated_at + 31m", k["expires"])
+						}
+						tok := k["token"]
+						for attr, v := range map[string]string{"query_string": "k=" + tok, "url": "http://video.example.com/p/" + tok + "/vod/x/master.mpd"} {
+							if k[attr] != v {
+								return fmt.Errorf("%s = %q; want %q", attr, k[attr], v)
+							}
+						}
+						if !strings.HasPrefix(k["cookie"], "c="+tok+"; Path=/; Max-Age=1800;") {
+							return fmt.Errorf("cookie = %q", k["cookie"])
+						}
+						// The curl command sends no User-Agent for a key that binds none.
+						if strings.Contains(k["curl"], " -A ") {
+							return fmt.Errorf("curl = %q sends a User-Agent", k["curl"])
+						}
+						return nil
+					},
+					e.checkKey("securestream_secret.s", "data.securestream_stream_key.a", map[string]streamkeyRequest{
+						"":              {path: "/vod/x/master.mpd", host: "any.example.net", ip: "2001:db8:0:0::1", ua: "Any/2", relative: true, sinceRotation: 10 * time.Minute},
+						"not_yet_valid": {path: "/vod/x/master.mpd", host: "h", ip: "2001:db8::1", relative: true, sinceRotation: 0 * time.Minute},
+						"ip":            {path: "/vod/x/master.mpd", host: "h", ip: "2001:db8::2", relative: true, sinceRotation: 10 * time.Minute},
+						"path":          {path: "/vod/x/other.mpd", host: "h", ip: "2001:db8::1", relative: true, sinceRotation: 10 * time.Minute},
+						"expired":       {path: "/vod/x/master.mpd", host: "h", ip: "2001:db8::1", relative: true, sinceRotation: 40 * time.Minute},
+					}),
+					e.checkKey("securestream_secret.s", "data.securestream_stream_key.prefix", map[string]streamkeyRequest{
+						"":     {path: "/vod/y/z/seg.m4s", host: "video.example.com", ip: "203.0.113.1"},
+						"path": {path: "/live/y/seg.m4s", host: "video.example.com", ip: "203.0.113.1"},
+					}),
+				),
+			},
+		},
+	})
+}
+
+// Bad arguments are refused during the plan with a diagnostic that names
+// the argument and the fix.
+func TestAccStreamKey_diagnostics(t *testing.T) {
+	e := newAccEnv(t)
+	fn := name("issuer")
+	base := e.provider() + fmt.Sprintf(streamKeySecret, fn)
+	bad := func(args string) string {
+		return base + `
+data "securestream_stream_key" "bad" {
+  ciphertext    = securestream_secret.s.ciphertext
+  function_name = securestream_secret.s.function_name
+` + args + "\n}\n"
+	}
+	steps := []resource.TestStep{{Config: base}}
+	for _, c := range []struct{ args, want string }{
+		{`playback_url = "ftp://video.example.com/a/index.m3u8"
+client_ip = "192.0.2.1"`, `invalid playback URL.*scheme "ftp" is not allowed`},
+		{`playback_url = "/a/index.m3u8"
+client_ip = "192.0.2.1"`, `invalid playback URL.*absolute`},
+		{`playback_url = "https://video.example.com/a/../b/index.m3u8"
+client_ip = "192.0.2.1"`, `invalid playback URL.*dot segments`},
+		{`playback_url = "https://video.example.com:8443/a/index.m3u8"
+client_ip = "192.0.2.1"`, `invalid playback URL.*port`},
+		{`playback_url = "https://video.example.com/a/index.m3u8"`, `client_ip is required.*ip_binding = "off"`},
+		{`playback_url = "https://video.example.com/a/index.m3u8"
+client_ip = "192.0.2.300"`, `invalid client IP`},
+		{`playback_url = "https://video.example.com/a/index.m3u8"
+client_ip = "192.0.2.1"
+not_before = "2030-01-01T01:00:00Z"
+expires_at = "2030-01-01T00:00:00Z"`, `expires_at is not after the start`},
+		{`playback_url = "https://video.example.com/a/index.m3u8"
+client_ip = "192.0.2.1"
+ttl_seconds = 60
+expires_at = "2030-01-01T00:00:00Z"`, `expires_at.*cannot be specified when.*ttl_seconds`},
+		{`playback_url = "https://video.example.com/a/index.m3u8"
+client_ip = "192.0.2.1"
+expires_at = "tomorrow"`, `not an RFC 3339 time`},
+		{`playback_url = "https://video.example.com/a/index.m3u8"
+client_ip = "192.0.2.1"
+format = "seed"`, `the ring has no seed key.*secret_wo`},
+		{`playback_url = "https://video.example.com/a/index.m3u8"
+client_ip = "192.0.2.1"
+key_id = "k-nope"`, `no such key.*has k\d{8}T`},
+		{`playback_url = "https://video.example.com/a/index.m3u8"
+client_ip = "192.0.2.1"
+path_prefix = "/a/"`, `path_prefix needs path_pattern = "prefix"`},
+		{`playback_url = "https://video.example.com/b/index.m3u8"
+client_ip = "192.0.2.1"
+path_pattern = "prefix"
+path_prefix = "/a/"`, `must be under path_prefix "/a/"`},
+		{`playback_url = "https://video.example.com/a/index.m3u8"
+ip_binding = "off"
+session_id = "has space"`, `session_id`},
+	} {
+		steps = append(steps, resource.TestStep{Config: bad(c.args), PlanOnly: true, ExpectError: regexp.MustCompile(`(?s)` + c.want)})
+	}
+	steps = append(steps, resource.TestStep{Config: base}) // so that the destroy plan is valid
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             e.checkDestroyed,
+		Steps:                    steps,
+	})
+}
+
+// Seed-format keys are what the original issuer minted with the same
+// secret, and verify against the ring.
+func TestAccStreamKey_seed(t *testing.T) {
+	e := newAccEnv(t)
+	fn := name("issuer")
+	const secret = "original-deployment-secret-value-0123456789"
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             e.checkDestroyed,
+		Steps: []resource.TestStep{{
+			Config: e.provider() + fmt.Sprintf(`
+resource "securestream_secret" "s" {
+  function_name     = %q
+  secret_wo         = %q
+  secret_wo_version = 1
+}
+
+data "securestream_stream_key" "seed" {
+  ciphertext    = securestream_secret.s.ciphertext
+  function_name = securestream_secret.s.function_name
+  playback_url  = "https://video.example.com/live/a/index.m3u8"
+  client_ip     = "198.51.100.7"
+  user_agent    = "Player/1.0"
+  format        = "seed"
+  ttl_seconds   = 600
+}
+`, fn, secret),
+			Check: resource.ComposeTestCheckFunc(
+				resource.TestCheckResourceAttr("data.securestream_stream_key.seed", "signing_key_id", "seed"),
+				resource.TestCheckNoResourceAttr("data.securestream_stream_key.seed", "token"),
+				resource.TestCheckResourceAttr("data.securestream_stream_key.seed", "url", "https://video.example.com/live/a/index.m3u8"),
+				resource.TestCheckResourceAttr("data.securestream_stream_key.seed", "pattern", "/live/a/*"),
+				resource.TestCheckResourceAttrPair("data.securestream_stream_key.seed", "headers.stream_key", "data.securestream_stream_key.seed", "stream_key"),
+				resource.TestCheckResourceAttrPair("data.securestream_stream_key.seed", "headers.stream_policy", "data.securestream_stream_key.seed", "stream_policy"),
+				func(s *terraform.State) error {
+					k, _ := attrs(s, "data.securestream_stream_key.seed")
+					exp, _ := strconv.ParseInt(k["expires"], 10, 64)
+					want, err := streamkey.MintSeed([]byte(secret), streamkey.SeedGrant{PlaybackURL: "https://video.example.com/live/a/index.m3u8",
+						ClientIP: "198.51.100.7", UserAgent: "Player/1.0", Expires: time.Unix(exp, 0)})
+					if err != nil {
+						return err
+					}
+					if k["stream_key"] != want.StreamKey || k["stream_policy"] != want.StreamPolicy {
+						return fmt.Errorf("seed key %s / %s; the original issuer mints %s / %s", k["stream_key"], k["stream_policy"], want.StreamKey, want.StreamPolicy)
+					}
+					sec, _ := attrs(s, "securestream_secret.s")
+					v, err := e.verifier(sec["ciphertext"], fn)
+					if err != nil {
+						return err
+					}
+					res := v.VerifySeed(k["stream_key"], k["stream_policy"], streamkey.Request{Path: "/live/a/seg.ts", Host: "video.example.com",
+						ClientIP: "198.51.100.7", UserAgent: "Player/1.0"})
+					if !res.OK() {
+						return fmt.Errorf("the edge refuses the seed key: %v", res.Err())
+					}
+					if !strings.Contains(k["curl"], "-H 'stream_key: "+want.StreamKey+"' -H 'stream_policy: "+want.StreamPolicy+"'") {
+						return fmt.Errorf("curl = %q", k["curl"])
+					}
+					return nil
+				},
+			),
+		}},
+	})
+}
+
+// The ephemeral twin mints the same kind of key and keeps it out of the
+// state: a provisioner receives it, the state never has it.
+func TestAccStreamKey_ephemeral(t *testing.T) {
+	e := newAccEnv(t)
+	fn := name("issuer")
+	out := filepath.Join(t.TempDir(), "token")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             e.checkDestroyed,
+		Steps: []resource.TestStep{{
+			Config: e.provider() + fmt.Sprintf(streamKeySecret, fn) + fmt.Sprintf(`
+ephemeral "securestream_stream_key" "k" {
+  ciphertext    = securestream_secret.s.ciphertext
+  function_name = securestream_secret.s.function_name
+  playback_url  = "https://video.example.com/live/a/index.m3u8"
+  client_ip     = "198.51.100.7"
+  user_agent    = "Player/1.0"
+}
+
+resource "terraform_data" "probe" {
+  provisioner "local-exec" {
+    command     = "printf '%%s' \"$TOKEN\" > '%s'"
+    environment = { TOKEN = ephemeral.securestream_stream_key.k.token }
+  }
+}
+`, out),
+			Check: func(s *terraform.State) error {
+				tok, err := os.ReadFile(out)
+				if err != nil {
+					return fmt.Errorf("the provisioner did not receive the key: %w", err)
+				}
+				sec, _ := attrs(s, "securestream_secret.s")
+				v, err := e.verifier(sec["ciphertext"], fn)
+				if err != nil {
+					return err
+				}
+				if err := wantVerdict(v, string(tok), streamkeyRequest{path: "/live/a/1.ts", host: "video.example.com", ip: "198.51.100.7", ua: "Player/1.0", now: time.Now()}, ""); err != nil {
+					return err
+				}
+				found, files, err := e.grepStates(map[string][]byte{"the ephemeral token": tok})
+				if err == nil && (files == 0 || len(found) > 0) {
+					err = fmt.Errorf("searched %d state files, found %v", files, found)
+				}
+				return err
+			},
+		}},
+	})
+}
