@@ -14,6 +14,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
+	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/hashicorp/terraform-plugin-testing/helper/acctest"
 
 	"github.com/securestream/terraform-provider-securestream/internal/awsclients"
@@ -112,11 +113,19 @@ func (e *accEnv) verifier(ciphertext, function string) (*streamkey.Verifier, err
 
 // keyState asks KMS for a key's state.
 func (e *accEnv) keyState(id string) (string, error) {
-	out, err := e.clients.KMS.DescribeKey(context.Background(), &kms.DescribeKeyInput{KeyId: aws.String(id)})
+	m, err := e.describeKey(id)
 	if err != nil {
 		return "", err
 	}
-	return string(out.KeyMetadata.KeyState), nil
+	return string(m.KeyState), nil
+}
+
+func (e *accEnv) describeKey(id string) (*kmstypes.KeyMetadata, error) {
+	out, err := e.clients.KMS.DescribeKey(context.Background(), &kms.DescribeKeyInput{KeyId: aws.String(id)})
+	if err != nil {
+		return nil, err
+	}
+	return out.KeyMetadata, nil
 }
 
 // secretForms are the spellings of a secret that must not appear in a

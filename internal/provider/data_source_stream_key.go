@@ -50,13 +50,13 @@ func (d *streamKeyDataSource) Schema(_ context.Context, _ datasource.SchemaReque
 }
 
 func (d *streamKeyDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	c, msg := clientsFrom(req.ProviderData, "data.securestream_stream_key")
+	pd, msg := fromProvider(req.ProviderData, "data.securestream_stream_key")
 	if msg != "" {
 		resp.Diagnostics.AddError("Unexpected provider data", msg)
 		return
 	}
-	if c != nil {
-		d.clients = c
+	if pd != nil {
+		d.clients, d.now = pd.clients, pd.now
 	}
 }
 

@@ -52,13 +52,13 @@ func (e *streamKeyEphemeral) Schema(_ context.Context, _ ephemeral.SchemaRequest
 }
 
 func (e *streamKeyEphemeral) Configure(_ context.Context, req ephemeral.ConfigureRequest, resp *ephemeral.ConfigureResponse) {
-	c, msg := clientsFrom(req.ProviderData, "ephemeral.securestream_stream_key")
+	pd, msg := fromProvider(req.ProviderData, "ephemeral.securestream_stream_key")
 	if msg != "" {
 		resp.Diagnostics.AddError("Unexpected provider data", msg)
 		return
 	}
-	if c != nil {
-		e.clients = c
+	if pd != nil {
+		e.clients, e.now = pd.clients, pd.now
 	}
 }
 

@@ -75,6 +75,7 @@ func TestAccExamples(t *testing.T) {
 	t.Run("ephemeral-resources/securestream_stream_key", func(t *testing.T) {
 		resource.Test(t, resource.TestCase{
 			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+			CheckDestroy:             e.checkDestroyed,
 			Steps: []resource.TestStep{{
 				Config:             e.provider() + readExample(t, "ephemeral-resources/securestream_stream_key/ephemeral-resource.tf"),
 				PlanOnly:           true,

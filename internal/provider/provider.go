@@ -6,6 +6,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -30,13 +31,15 @@ var (
 type securestreamProvider struct {
 	version string
 	commit  string
+	// now is the clock resources and data sources see; tests move it.
+	now func() time.Time
 }
 
 // New returns a factory for the provider. version is "dev" for local builds,
 // "test" in acceptance tests and the release version in published builds.
 func New(version, commit string) func() provider.Provider {
 	return func() provider.Provider {
-		return &securestreamProvider{version: version, commit: commit}
+		return &securestreamProvider{version: version, commit: commit, now: time.Now}
 	}
 }
 
@@ -182,9 +185,10 @@ func (p *securestreamProvider) Configure(ctx context.Context, req provider.Confi
 				"access_key/secret_key) and, for an emulator, endpoint.")
 		return
 	}
-	resp.DataSourceData = clients
-	resp.ResourceData = clients
-	resp.EphemeralResourceData = clients
+	pd := &providerData{clients: clients, now: p.now}
+	resp.DataSourceData = pd
+	resp.ResourceData = pd
+	resp.EphemeralResourceData = pd
 }
 
 func (p *securestreamProvider) Resources(_ context.Context) []func() resource.Resource {
@@ -199,14 +203,21 @@ func (p *securestreamProvider) EphemeralResources(_ context.Context) []func() ep
 	return []func() ephemeral.EphemeralResource{NewStreamKeyEphemeralResource}
 }
 
-// clientsFrom is the shared Configure step of resources and data sources.
-func clientsFrom(data any, what string) (*awsclients.Clients, string) {
+// providerData is what the provider hands its resources and data sources.
+type providerData struct {
+	clients *awsclients.Clients
+	now     func() time.Time
+}
+
+// fromProvider is the shared Configure step of resources and data
+// sources. It returns nil before the provider is configured (validation).
+func fromProvider(data any, what string) (*providerData, string) {
 	if data == nil {
-		return nil, "" // not configured yet (validation); nothing to do
+		return nil, ""
 	}
-	c, ok := data.(*awsclients.Clients)
+	pd, ok := data.(*providerData)
 	if !ok {
 		return nil, fmt.Sprintf("%s got provider data of type %T; please report this to the provider's developers", what, data)
 	}
-	return c, ""
+	return pd, ""
 }

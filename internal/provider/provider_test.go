@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,6 +23,32 @@ import (
 // acceptance tests; configurations need no other provider.
 var testAccProtoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
 	"securestream": providerserver.NewProtocol6WithError(New("test", "none")()),
+}
+
+// testClock is a clock a test moves forward, to see what the provider
+// does days later.
+type testClock struct {
+	mu     sync.Mutex
+	offset time.Duration
+}
+
+func (c *testClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.offset)
+}
+
+func (c *testClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.offset += d
+}
+
+// factoriesWithClock runs the provider with the test's clock.
+func factoriesWithClock(c *testClock) map[string]func() (tfprotov6.ProviderServer, error) {
+	return map[string]func() (tfprotov6.ProviderServer, error){
+		"securestream": providerserver.NewProtocol6WithError(&securestreamProvider{version: "test", commit: "none", now: c.now}),
+	}
 }
 
 // requireTerraform makes sure the tests drive a local Terraform binary and
@@ -71,6 +98,7 @@ func TestAccProviderServes(t *testing.T) {
 	e := newAccEnv(t)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             e.checkDestroyed,
 		Steps: []resource.TestStep{{
 			Config: e.provider() + `
 output "served" {

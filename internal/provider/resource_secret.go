@@ -138,14 +138,14 @@ func (r *secretResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 }
 
 func (r *secretResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	c, msg := clientsFrom(req.ProviderData, "securestream_secret")
+	pd, msg := fromProvider(req.ProviderData, "securestream_secret")
 	if msg != "" {
 		resp.Diagnostics.AddError("Unexpected provider data", msg)
 		return
 	}
-	r.clients = c
-	if r.now == nil {
-		r.now = time.Now
+	r.now = time.Now
+	if pd != nil {
+		r.clients, r.now = pd.clients, pd.now
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
+	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -100,22 +102,33 @@ func (e *accEnv) checkRing(addr string, wantKeys int, extraSecrets ...[]byte) re
 }
 
 // checkDestroyed asks KMS that every key a managed secret created is
-// scheduled for deletion and every key the user brought is left alone.
+// scheduled for deletion after its deletion window, and that every key the
+// user brought is left alone.
 func (e *accEnv) checkDestroyed(s *terraform.State) error {
 	for addr, rs := range s.RootModule().Resources {
 		if rs.Type != "securestream_secret" {
 			continue
 		}
-		st, err := e.keyState(rs.Primary.ID)
+		m, err := e.describeKey(rs.Primary.ID)
 		if err != nil {
 			return fmt.Errorf("%s: kms:DescribeKey %s: %w", addr, rs.Primary.ID, err)
 		}
-		want := "PendingDeletion"
 		if rs.Primary.Attributes["manages_kms_key"] != "true" {
-			want = "Enabled"
+			if m.KeyState != kmstypes.KeyStateEnabled {
+				return fmt.Errorf("%s: the user's KMS key %s is %s after destroy; it must be left alone", addr, rs.Primary.ID, m.KeyState)
+			}
+			continue
 		}
-		if st != want {
-			return fmt.Errorf("%s: KMS key %s is %s after destroy; want %s", addr, rs.Primary.ID, st, want)
+		if m.KeyState != kmstypes.KeyStatePendingDeletion {
+			return fmt.Errorf("%s: KMS key %s is %s after destroy; want PendingDeletion", addr, rs.Primary.ID, m.KeyState)
+		}
+		days, _ := strconv.Atoi(rs.Primary.Attributes["deletion_window_days"])
+		if m.DeletionDate != nil {
+			if d := time.Until(*m.DeletionDate) - time.Duration(days)*24*time.Hour; d < -time.Hour || d > time.Hour {
+				return fmt.Errorf("%s: KMS key %s is deleted at %v, not %d days from now", addr, rs.Primary.ID, m.DeletionDate, days)
+			}
+		} else if e.endpoint == "" {
+			return fmt.Errorf("%s: KMS key %s has no deletion date", addr, rs.Primary.ID)
 		}
 	}
 	return nil
@@ -558,6 +571,57 @@ func TestAccSecret_drift(t *testing.T) {
 					}
 					return nil
 				},
+			},
+		},
+	})
+}
+
+// rotation_days rotates at the first plan once the newest key is that old.
+func TestAccSecret_rotationDays(t *testing.T) {
+	e := newAccEnv(t)
+	clock := &testClock{}
+	cfg := secretConfig(e, fmt.Sprintf("function_name = %q\nrotation_days = 30", name("issuer")))
+	var rotatedAt string
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: factoriesWithClock(clock),
+		CheckDestroy:             e.checkDestroyed,
+		Steps: []resource.TestStep{
+			{
+				Config: cfg,
+				Check: func(s *terraform.State) error {
+					a, err := attrs(s, "securestream_secret.s")
+					rotatedAt = a["rotated_at"]
+					return err
+				},
+			},
+			{
+				PreConfig:        func() { clock.advance(29 * 24 * time.Hour) },
+				Config:           cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+			{
+				PreConfig: func() { clock.advance(2 * 24 * time.Hour) },
+				Config:    cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction("securestream_secret.s", plancheck.ResourceActionUpdate),
+						plancheck.ExpectUnknownValue("securestream_secret.s", tfjsonpath.New("rotated_at")),
+						plancheck.ExpectUnknownValue("securestream_secret.s", tfjsonpath.New("ciphertext")),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				Check: resource.ComposeTestCheckFunc(
+					e.checkRing("securestream_secret.s", 2),
+					func(s *terraform.State) error {
+						a, _ := attrs(s, "securestream_secret.s")
+						before, _ := time.Parse(time.RFC3339, rotatedAt)
+						after, err := time.Parse(time.RFC3339, a["rotated_at"])
+						if err != nil || after.Sub(before) < 31*24*time.Hour {
+							return fmt.Errorf("rotated_at %s after %s; want 31 days later", a["rotated_at"], rotatedAt)
+						}
+						return nil
+					},
+				),
 			},
 		},
 	})
