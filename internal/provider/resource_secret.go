@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -92,7 +93,8 @@ func (r *secretResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 			"id": schema.StringAttribute{Computed: true, PlanModifiers: keep,
 				MarkdownDescription: "The KMS key's id (resolved from `kms_key_id` when that is an alias or ARN)."},
 			"function_name": schema.StringAttribute{Required: true,
-				Validators: []validator.String{stringvalidator.LengthBetween(1, 64)},
+				Validators: []validator.String{stringvalidator.RegexMatches(regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`),
+					"must be a Lambda function name: 1 to 64 of A-Z a-z 0-9 _ - (the name, not the ARN)")},
 				MarkdownDescription: "Name of the issuer's Lambda function. The key ring is encrypted with the encryption context " +
 					"`LambdaFunctionName` = this name, which the issuer uses to decrypt it. Changing it re-encrypts the ring in place."},
 			"kms_key_id": schema.StringAttribute{Optional: true, Computed: true,

@@ -270,7 +270,7 @@ func TestAccSecret_existingKeyAndLambdaImport(t *testing.T) {
 					if err != nil {
 						return "", err
 					}
-					if err := e.createIssuerFunction(a["function_name"], a["ciphertext"]); err != nil {
+					if err := e.createIssuerFunction(t, a["function_name"], a["ciphertext"]); err != nil {
 						return "", err
 					}
 					return a["id"] + "," + a["function_name"] + ",lambda:" + a["function_name"], nil
@@ -290,7 +290,7 @@ func TestAccSecret_existingKeyAndLambdaImport(t *testing.T) {
 
 // createIssuerFunction stands in for an issuer deployed some other way: a
 // Lambda function with the key ring in SECURESTREAM_KEYRING.
-func (e *accEnv) createIssuerFunction(function, ciphertext string) error {
+func (e *accEnv) createIssuerFunction(t *testing.T, function, ciphertext string) error {
 	ctx := context.Background()
 	iamc := iam.NewFromConfig(e.clients.Config, func(o *iam.Options) {
 		if e.endpoint != "" {
@@ -302,6 +302,7 @@ func (e *accEnv) createIssuerFunction(function, ciphertext string) error {
 	if err != nil {
 		return fmt.Errorf("iam:CreateRole: %w", err)
 	}
+	t.Cleanup(func() { _, _ = iamc.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String(function)}) })
 	var zipped bytes.Buffer
 	zw := zip.NewWriter(&zipped)
 	w, _ := zw.Create("bootstrap")
@@ -315,6 +316,7 @@ func (e *accEnv) createIssuerFunction(function, ciphertext string) error {
 	if err != nil {
 		return fmt.Errorf("lambda:CreateFunction: %w", err)
 	}
+	t.Cleanup(func() { _, _ = e.clients.Lambda.DeleteFunction(ctx, &lambda.DeleteFunctionInput{FunctionName: aws.String(function)}) })
 	return nil
 }
 
@@ -505,6 +507,10 @@ func TestAccSecret_secretWO(t *testing.T) {
 					plancheck.ExpectResourceAction("securestream_secret.s", plancheck.ResourceActionUpdate),
 				}},
 				Check: resource.ComposeTestCheckFunc(hasSeed(otherSecret), e.checkRing("securestream_secret.s", 2, []byte(seedSecret), []byte(otherSecret))),
+			},
+			{
+				Config:      secretConfig(e, `function_name = "arn:aws:lambda:us-east-1:123456789012:function:x"`),
+				ExpectError: regexp.MustCompile(`(?s)function_name.*must be a Lambda function name`),
 			},
 			{
 				Config:      cfg("too-short", 4),

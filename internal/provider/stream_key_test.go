@@ -1,7 +1,10 @@
 package provider
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -15,6 +18,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
+	"github.com/securestream/terraform-provider-securestream/internal/issuer"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
 )
 
@@ -436,6 +440,78 @@ resource "terraform_data" "probe" {
 					err = fmt.Errorf("searched %d state files, found %v", files, found)
 				}
 				return err
+			},
+		}},
+	})
+}
+
+// The data source mints exactly what the deployed issuer hands out: the
+// issuer, built from the same ciphertext and run with the same clock,
+// answers the same request with the same key and forms.
+func TestAccStreamKey_sameAsIssuer(t *testing.T) {
+	e := newAccEnv(t)
+	fn := name("issuer")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             e.checkDestroyed,
+		Steps: []resource.TestStep{{
+			Config: e.provider() + fmt.Sprintf(streamKeySecret, fn) + `
+data "securestream_stream_key" "k" {
+  ciphertext       = securestream_secret.s.ciphertext
+  function_name    = securestream_secret.s.function_name
+  activation_delay = securestream_secret.s.activation_delay
+  playback_url     = "https://video.example.com/live/a/index.m3u8"
+  client_ip        = "2001:db8:1:2::7"
+  user_agent       = "Player/2.0"
+  not_before       = timeadd(securestream_secret.s.rotated_at, "20m")
+  ttl_seconds      = 1800
+}
+`,
+			Check: func(s *terraform.State) error {
+				sec, _ := attrs(s, "securestream_secret.s")
+				k, _ := attrs(s, "data.securestream_stream_key.k")
+				env := map[string]string{
+					"AWS_LAMBDA_FUNCTION_NAME":   fn,
+					"SECURESTREAM_KEYRING":       sec["ciphertext"],
+					"SECURESTREAM_AUTH":          "none",
+					"SECURESTREAM_ALLOWED_HOSTS": "video.example.com",
+					"SECURESTREAM_SESSION_IDS":   "false",
+				}
+				cfg, err := issuer.LoadConfig(func(k string) string { return env[k] })
+				if err != nil {
+					return err
+				}
+				is, err := issuer.New(context.Background(), cfg, issuer.KMS{Client: e.clients.KMS})
+				if err != nil {
+					return err
+				}
+				rotated, _ := time.Parse(time.RFC3339, sec["rotated_at"])
+				is.Now = func() time.Time { return rotated.Add(20 * time.Minute) }
+				is.Log = io.Discard
+				event, _ := json.Marshal(map[string]any{
+					"version": "2.0", "rawPath": "/streamkey", "rawQueryString": "",
+					"headers": map[string]string{"content-type": "application/json", "user-agent": "Player/2.0"},
+					"requestContext": map[string]any{"requestId": "r1",
+						"http": map[string]string{"method": "POST", "path": "/streamkey", "sourceIp": "2001:db8:1:2::7"}},
+					"body": `{"playback_url":"https://video.example.com/live/a/index.m3u8","ttl_seconds":1800}`,
+				})
+				out, err := is.Handle(context.Background(), event)
+				if err != nil {
+					return err
+				}
+				var body map[string]any
+				if err := json.Unmarshal([]byte(out.Body), &body); err != nil || out.StatusCode != 200 {
+					return fmt.Errorf("the issuer answered %d %s", out.StatusCode, out.Body)
+				}
+				for attr, field := range map[string]string{"token": "token", "signing_key_id": "key_id", "query_string": "query", "url": "url", "cookie": "cookie"} {
+					if k[attr] != body[field] {
+						return fmt.Errorf("data source %s = %q; the issuer's %s = %q", attr, k[attr], field, body[field])
+					}
+				}
+				if exp, _ := body["expires"].(float64); k["expires"] != strconv.FormatInt(int64(exp), 10) {
+					return fmt.Errorf("expires %s; the issuer's %v", k["expires"], body["expires"])
+				}
+				return nil
 			},
 		}},
 	})
