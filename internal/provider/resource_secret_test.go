@@ -316,7 +316,9 @@ func (e *accEnv) createIssuerFunction(t *testing.T, function, ciphertext string)
 	if err != nil {
 		return fmt.Errorf("lambda:CreateFunction: %w", err)
 	}
-	t.Cleanup(func() { _, _ = e.clients.Lambda.DeleteFunction(ctx, &lambda.DeleteFunctionInput{FunctionName: aws.String(function)}) })
+	t.Cleanup(func() {
+		_, _ = e.clients.Lambda.DeleteFunction(ctx, &lambda.DeleteFunctionInput{FunctionName: aws.String(function)})
+	})
 	return nil
 }
 
