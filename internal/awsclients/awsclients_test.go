@@ -194,3 +194,22 @@ func TestRetries(t *testing.T) {
 		}
 	}
 }
+
+// AWS_ENDPOINT_URL_<SERVICE> wins over AWS_ENDPOINT_URL, as the SDK reads them.
+func TestEndpointEnvironment(t *testing.T) {
+	global, kmsOnly := &fakeAWS{name: "global"}, &fakeAWS{name: "kms"}
+	t.Setenv("AWS_ENDPOINT_URL", global.server(t).URL)
+	t.Setenv("AWS_ENDPOINT_URL_KMS", kmsOnly.server(t).URL)
+	c, err := New(context.Background(), base())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := listKeys(t, c); got != "k-kms" {
+		t.Errorf("KMS went to %s; want AWS_ENDPOINT_URL_KMS", got)
+	}
+	global.mu.Lock()
+	defer global.mu.Unlock()
+	if len(global.hits) == 0 || global.hits[0] != "sts" {
+		t.Errorf("STS did not go to AWS_ENDPOINT_URL: %v", global.hits)
+	}
+}
