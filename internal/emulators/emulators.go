@@ -27,16 +27,28 @@ const RIEInstall = "make tools   (or: GOBIN=$PWD/.tools/bin go install github.co
 // FreePort returns a free TCP port on the loopback interface.
 func FreePort(t testing.TB) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	return FreePorts(t, 1)[0]
+}
+
+// FreePorts returns n distinct free TCP ports on the loopback interface:
+// each is held until all are chosen, so that two calls cannot hand out
+// the same port.
+func FreePorts(t testing.TB, n int) []int {
+	t.Helper()
+	ports := make([]int, 0, n)
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		addr, ok := l.Addr().(*net.TCPAddr)
+		if !ok {
+			t.Fatalf("listener address %v is not TCP", l.Addr())
+		}
+		ports = append(ports, addr.Port)
 	}
-	defer l.Close()
-	addr, ok := l.Addr().(*net.TCPAddr)
-	if !ok {
-		t.Fatalf("listener address %v is not TCP", l.Addr())
-	}
-	return addr.Port
+	return ports
 }
 
 // process runs a command for the rest of the test and keeps its output
@@ -146,7 +158,8 @@ func FindRIE(t testing.TB) string {
 // the emulator with env added to the environment.
 func StartRIE(t testing.TB, env []string, command ...string) *RIE {
 	t.Helper()
-	port, apiPort := FreePort(t), FreePort(t)
+	ports := FreePorts(t, 2)
+	port, apiPort := ports[0], ports[1]
 	args := append([]string{"--runtime-interface-emulator-address", fmt.Sprintf("127.0.0.1:%d", port),
 		"--runtime-api-address", fmt.Sprintf("127.0.0.1:%d", apiPort), "--log-level", "error"}, command...)
 	cmd := exec.Command(FindRIE(t), args...)
