@@ -380,6 +380,13 @@ func (e *env) cryptoModule() goja.Value {
 }
 
 func latin1String(b []byte) string {
+	ascii := true
+	for _, c := range b {
+		ascii = ascii && c < 0x80
+	}
+	if ascii { // the common case: the bytes are the string
+		return string(b)
+	}
 	r := make([]rune, len(b))
 	for i, c := range b {
 		r[i] = rune(c)
@@ -388,12 +395,15 @@ func latin1String(b []byte) string {
 }
 
 func (e *env) atob(c goja.FunctionCall) goja.Value {
-	s := strings.Map(func(r rune) rune {
-		if r == ' ' || r == '\t' || r == '\n' || r == '\f' || r == '\r' {
-			return -1
-		}
-		return r
-	}, c.Argument(0).String())
+	s := c.Argument(0).String()
+	if strings.ContainsAny(s, " \t\n\f\r") { // ASCII whitespace is skipped
+		s = strings.Map(func(r rune) rune {
+			if r == ' ' || r == '\t' || r == '\n' || r == '\f' || r == '\r' {
+				return -1
+			}
+			return r
+		}, s)
+	}
 	if len(s)%4 == 0 && strings.HasSuffix(s, "==") {
 		s = s[:len(s)-2]
 	} else if len(s)%4 == 0 && strings.HasSuffix(s, "=") {
