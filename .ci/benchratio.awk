@@ -15,7 +15,7 @@
 		if ($i == "allocs/op") al[name] = $(i-1)
 		if ($i == "baseline-ns/op") bns[name] = bns[name] " " $(i-1)
 		if ($i == "baseline-allocs/op") bal[name] = $(i-1)
-		if ($i == "self-allocs/op") al[name] = $(i-1)
+		if ($i == "self-allocs/op") sal[name] = $(i-1)
 		if ($i == "x-baseline") xb[name] = xb[name] " " $(i-1)
 	}
 	if (!(name in seen)) { seen[name] = 1; order[++n] = name }
@@ -39,7 +39,7 @@ END {
 	for (i = 1; i <= n; i++) {
 		if (order[i] in xb) {
 			printf "%-52s %14.1f %10s %12s\n", order[i] " (its baseline)", median(bns[order[i]]), bal[order[i]], "1.00"
-			printf "%-52s %14.1f %10s %12.2f\n", order[i], median(ns[order[i]]), al[order[i]], median(xb[order[i]])
+			printf "%-52s %14.1f %10s %12.2f\n", order[i], median(ns[order[i]]), sal[order[i]], median(xb[order[i]])
 			continue
 		}
 		m = median(ns[order[i]]); b = baseline(order[i])
