@@ -250,9 +250,13 @@ func (mt minter) mint(ctx context.Context, who string, m *streamKeyModel) diag.D
 	binding, _ := streamkey.ParseIPBinding(str(m.IPBinding, "subnet"))
 	clientIP := str(m.ClientIP, "")
 	if clientIP != "" {
-		if _, err := streamkey.CanonicalIP(clientIP); err != nil {
+		// As the issuer does: the address in its canonical spelling, which
+		// the seed format signs as it is and the edge compares with.
+		canonical, err := streamkey.CanonicalIP(clientIP)
+		if err != nil {
 			return attrErr("client_ip", "invalid client IP", fmt.Sprintf("%q is not an IPv4 or IPv6 address: %v.", clientIP, err))
 		}
+		clientIP = canonical
 	}
 	if clientIP == "" && (format == formatSeed || binding != streamkey.IPOff) {
 		return attrErr("client_ip", "client_ip is required",

@@ -357,6 +357,17 @@ data "securestream_stream_key" "seed" {
   format        = "seed"
   ttl_seconds   = 600
 }
+
+# An address in a long spelling is signed in its canonical one, which the
+# edge compares with.
+data "securestream_stream_key" "seed6" {
+  ciphertext    = securestream_secret.s.ciphertext
+  function_name = securestream_secret.s.function_name
+  playback_url  = "https://video.example.com/live/a/index.m3u8"
+  client_ip     = "2001:0db8:0000::0001"
+  user_agent    = "Player/1.0"
+  format        = "seed"
+}
 `, fn, secret),
 			Check: resource.ComposeTestCheckFunc(
 				resource.TestCheckResourceAttr("data.securestream_stream_key.seed", "signing_key_id", "seed"),
@@ -385,6 +396,12 @@ data "securestream_stream_key" "seed" {
 						ClientIP: "198.51.100.7", UserAgent: "Player/1.0"})
 					if !res.OK() {
 						return fmt.Errorf("the edge refuses the seed key: %v", res.Err())
+					}
+					k6, _ := attrs(s, "data.securestream_stream_key.seed6")
+					res = v.VerifySeed(k6["stream_key"], k6["stream_policy"], streamkey.Request{Path: "/live/a/seg.ts", Host: "video.example.com",
+						ClientIP: "2001:db8::1", UserAgent: "Player/1.0"})
+					if !res.OK() {
+						return fmt.Errorf("the edge refuses the seed key for an IPv6 viewer: %v", res.Err())
 					}
 					if !strings.Contains(k["curl"], "-H 'stream_key: "+want.StreamKey+"' -H 'stream_policy: "+want.StreamPolicy+"'") {
 						return fmt.Errorf("curl = %q", k["curl"])
