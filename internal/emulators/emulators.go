@@ -16,6 +16,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/securestream/terraform-provider-securestream/internal/reporoot"
 )
 
 // RIEVersion is the runtime interface emulator the project uses.
@@ -133,7 +135,7 @@ func (r *RIE) Stop() {
 func FindRIE(t testing.TB) string {
 	t.Helper()
 	var candidates []string
-	if root, err := repoRoot(); err == nil {
+	if root, err := reporoot.Find(); err == nil {
 		candidates = append(candidates, filepath.Join(root, ".tools", "bin", "aws-lambda-rie"))
 	}
 	if gobin := os.Getenv("GOBIN"); gobin != "" {
@@ -195,21 +197,4 @@ func (r *RIE) Invoke(t testing.TB, event []byte) []byte {
 	var b bytes.Buffer
 	_, _ = b.ReadFrom(resp.Body)
 	return b.Bytes()
-}
-
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("no go.mod above %s", dir)
-		}
-		dir = parent
-	}
 }

@@ -41,7 +41,9 @@ func (d *streamKeyDataSource) Schema(_ context.Context, _ datasource.SchemaReque
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Mints a stream key exactly as the issuer would, for tests during plan and apply: the token, its expiry and " +
 			"the ready-to-use forms (headers, query string, path-prefixed URL, cookie, a `curl` command line), or a seed-format key.\n\n" +
-			"When every argument is known, the key is minted during the plan.\n\n" +
+			"When every argument is known, the key is minted during the plan. It is minted afresh at every read: with the default " +
+			"`not_before` (now), an output that shows it changes at every plan. For a key that stays the same, set `not_before` and " +
+			"`expires_at` (for example from the secret's `rotated_at` with `timeadd`) and leave `session_id` unset.\n\n" +
 			"~> **The key is stored in the state.** A data source's result is saved in the Terraform state (the token attributes are marked " +
 			"sensitive, which hides them from the plan output only). It is a working bearer credential until it expires: keep lifetimes short, " +
 			"or use the ephemeral resource `securestream_stream_key`, which is never stored.",
@@ -50,25 +52,12 @@ func (d *streamKeyDataSource) Schema(_ context.Context, _ datasource.SchemaReque
 }
 
 func (d *streamKeyDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	pd, msg := fromProvider(req.ProviderData, "data.securestream_stream_key")
-	if msg != "" {
-		resp.Diagnostics.AddError("Unexpected provider data", msg)
-		return
-	}
-	if pd != nil {
-		d.clients, d.now = pd.clients, pd.now
-	}
+	d.configure(req.ProviderData, "data.securestream_stream_key", &resp.Diagnostics)
 }
 
 func (d *streamKeyDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	var m streamKeyModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
-		return
+	m, diags := d.mintFor(ctx, "data.securestream_stream_key", req.Config)
+	if resp.Diagnostics.Append(diags...); !resp.Diagnostics.HasError() {
+		resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
 	}
-	resp.Diagnostics.Append(d.mint(ctx, "data.securestream_stream_key", &m)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }

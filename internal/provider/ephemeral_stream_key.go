@@ -52,25 +52,12 @@ func (e *streamKeyEphemeral) Schema(_ context.Context, _ ephemeral.SchemaRequest
 }
 
 func (e *streamKeyEphemeral) Configure(_ context.Context, req ephemeral.ConfigureRequest, resp *ephemeral.ConfigureResponse) {
-	pd, msg := fromProvider(req.ProviderData, "ephemeral.securestream_stream_key")
-	if msg != "" {
-		resp.Diagnostics.AddError("Unexpected provider data", msg)
-		return
-	}
-	if pd != nil {
-		e.clients, e.now = pd.clients, pd.now
-	}
+	e.configure(req.ProviderData, "ephemeral.securestream_stream_key", &resp.Diagnostics)
 }
 
 func (e *streamKeyEphemeral) Open(ctx context.Context, req ephemeral.OpenRequest, resp *ephemeral.OpenResponse) {
-	var m streamKeyModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
-		return
+	m, diags := e.mintFor(ctx, "ephemeral.securestream_stream_key", req.Config)
+	if resp.Diagnostics.Append(diags...); !resp.Diagnostics.HasError() {
+		resp.Diagnostics.Append(resp.Result.Set(ctx, m)...)
 	}
-	resp.Diagnostics.Append(e.mint(ctx, "ephemeral.securestream_stream_key", &m)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	resp.Diagnostics.Append(resp.Result.Set(ctx, &m)...)
 }

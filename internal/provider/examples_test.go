@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
@@ -60,8 +61,13 @@ func TestAccExamples(t *testing.T) {
 		"data-sources/securestream_stream_key/data-source.tf",
 	} {
 		t.Run(rel, func(t *testing.T) {
+			// A stopped clock: the data source mints its key afresh at
+			// every read, so with a running clock the plan after the apply
+			// shows the example's output changing whenever a second has
+			// passed (as the documentation says).
+			clock := &testClock{frozen: time.Now().Truncate(time.Second)}
 			resource.Test(t, resource.TestCase{
-				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				ProtoV6ProviderFactories: factoriesWithClock(clock),
 				CheckDestroy:             e.checkDestroyed,
 				Steps: []resource.TestStep{{
 					Config:          e.provider() + readExample(t, rel),

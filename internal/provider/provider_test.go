@@ -30,11 +30,16 @@ var testAccProtoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServe
 type testClock struct {
 	mu     sync.Mutex
 	offset time.Duration
+	// frozen, when set, is the time the clock always shows (plus offset).
+	frozen time.Time
 }
 
 func (c *testClock) now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if !c.frozen.IsZero() {
+		return c.frozen.Add(c.offset)
+	}
 	return time.Now().Add(c.offset)
 }
 
@@ -112,6 +117,23 @@ output "served" {
 	})
 }
 
+// deadEndpointProvider is a provider block whose endpoint nobody answers
+// on, with the given endpoints { } block contents, and no retries.
+func deadEndpointProvider(dead, endpoints string) string {
+	return fmt.Sprintf(`
+provider "securestream" {
+  region      = "us-east-1"
+  endpoint    = %q
+  access_key  = "testing"
+  secret_key  = "testing"
+  max_retries = 0
+  endpoints {
+    %s
+  }
+}
+`, dead, endpoints)
+}
+
 // An endpoint nobody answers on is one clear diagnostic at configure
 // time, quickly, not a hang.
 func TestAccProviderUnreachableEndpoint(t *testing.T) {
@@ -124,19 +146,11 @@ func TestAccProviderUnreachableEndpoint(t *testing.T) {
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
-			Config: fmt.Sprintf(`
-provider "securestream" {
-  region      = "us-east-1"
-  endpoint    = %q
-  access_key  = "testing"
-  secret_key  = "testing"
-  max_retries = 0
-}
-
+			Config: deadEndpointProvider(dead, "") + `
 resource "securestream_secret" "s" {
   function_name = "never-created"
 }
-`, dead),
+`,
 			ExpectError: regexp.MustCompile(`(?s)cannot reach AWS.*sts:GetCallerIdentity.*` + regexp.QuoteMeta(dead)),
 		}},
 	})
@@ -157,23 +171,11 @@ func TestAccProviderEndpointPrecedence(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             e.checkDestroyed,
 		Steps: []resource.TestStep{{
-			Config: fmt.Sprintf(`
-provider "securestream" {
-  region      = "us-east-1"
-  endpoint    = %q
-  access_key  = "testing"
-  secret_key  = "testing"
-  max_retries = 0
-  endpoints {
-    kms = %q
-    sts = %q
-  }
-}
-
+			Config: deadEndpointProvider(dead, fmt.Sprintf("kms = %q\n    sts = %q", e.endpoint, e.endpoint)) + fmt.Sprintf(`
 resource "securestream_secret" "s" {
   function_name = %q
 }
-`, dead, e.endpoint, e.endpoint, name("issuer")),
+`, name("issuer")),
 			Check: e.checkRing("securestream_secret.s", 1),
 		}},
 	})

@@ -117,7 +117,7 @@ func (r *secretResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 				Validators:          []validator.Int64{int64validator.Between(0, 6)},
 				MarkdownDescription: "How many previous keys stay valid after a rotation (0 to 6). Keep keys as long as the longest-lived key they signed. Default 1."},
 			"activation_delay": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString("10m"),
-				Validators:          []validator.String{durationValidator{}},
+				Validators:          []validator.String{durationValidator},
 				MarkdownDescription: "How old a key must be before the issuer signs with it (a Go duration such as `10m`), so that every edge location has it first. Default `10m`."},
 			"secret_wo": schema.StringAttribute{Optional: true, WriteOnly: true, Sensitive: true,
 				Validators: []validator.String{stringvalidator.LengthAtLeast(streamkey.MinSecretBytes)},
@@ -148,25 +148,6 @@ func (r *secretResource) Configure(_ context.Context, req resource.ConfigureRequ
 	r.now = time.Now
 	if pd != nil {
 		r.clients, r.now = pd.clients, pd.now
-	}
-}
-
-// durationValidator checks a Go duration.
-type durationValidator struct{}
-
-func (durationValidator) Description(context.Context) string {
-	return "a Go duration such as 10m or 1h30m"
-}
-func (v durationValidator) MarkdownDescription(ctx context.Context) string {
-	return v.Description(ctx)
-}
-func (durationValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	if d, err := time.ParseDuration(req.ConfigValue.ValueString()); err != nil || d < 0 || d > 7*24*time.Hour {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid duration",
-			fmt.Sprintf("%q is not a duration between 0 and 168h, such as 10m or 1h30m.", req.ConfigValue.ValueString()))
 	}
 }
 

@@ -45,6 +45,15 @@ func attrs(s *terraform.State, addr string) (map[string]string, error) {
 	return rs.Primary.Attributes, nil
 }
 
+// capture keeps an attribute's value for later steps.
+func capture(addr, attr string, dst *string) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		a, err := attrs(s, addr)
+		*dst = a[attr]
+		return err
+	}
+}
+
 // checkRing decrypts the ring of a secret in the state with its function
 // name and checks it: the key ids the state lists, 32 bytes of secret
 // each, and nothing of it in any state file.
@@ -536,14 +545,7 @@ func TestAccSecret_drift(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             e.checkDestroyed,
 		Steps: []resource.TestStep{
-			{
-				Config: cfg,
-				Check: func(s *terraform.State) error {
-					a, err := attrs(s, "securestream_secret.s")
-					keyID = a["id"]
-					return err
-				},
-			},
+			{Config: cfg, Check: capture("securestream_secret.s", "id", &keyID)},
 			{
 				PreConfig: func() {
 					if _, err := e.clients.KMS.DisableKey(ctx, &kms.DisableKeyInput{KeyId: aws.String(keyID)}); err != nil {
@@ -594,14 +596,7 @@ func TestAccSecret_rotationDays(t *testing.T) {
 		ProtoV6ProviderFactories: factoriesWithClock(clock),
 		CheckDestroy:             e.checkDestroyed,
 		Steps: []resource.TestStep{
-			{
-				Config: cfg,
-				Check: func(s *terraform.State) error {
-					a, err := attrs(s, "securestream_secret.s")
-					rotatedAt = a["rotated_at"]
-					return err
-				},
-			},
+			{Config: cfg, Check: capture("securestream_secret.s", "rotated_at", &rotatedAt)},
 			{
 				PreConfig:        func() { clock.advance(29 * 24 * time.Hour) },
 				Config:           cfg,

@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/securestream/terraform-provider-securestream/internal/awsclients"
@@ -98,7 +99,7 @@ func streamKeyAttrs() map[string]attrSpec {
 		"function_name": {kind: "string", required: true,
 			desc: "The issuer's function name the ring was encrypted for: `securestream_secret.<name>.function_name`."},
 		"activation_delay": in("How old a key must be before it signs, as the issuer is configured: `securestream_secret.<name>.activation_delay`. Default `10m`.",
-			durationValidator{}),
+			durationValidator),
 		"key_id": in("Sign with this key of the ring instead of the one the issuer would pick (to test a rotation)."),
 		"playback_url": {kind: "string", required: true,
 			desc: "The manifest URL the key is for (`https://` or `http://`, no port, no user name, no dot segments)."},
@@ -108,9 +109,9 @@ func streamKeyAttrs() map[string]attrSpec {
 			"The edge function refuses keys that live longer than its maximum lifetime (24 hours by default).",
 			i64: []validator.Int64{int64validator.Between(1, 7*24*3600), int64validator.ConflictsWith(path.MatchRoot("expires_at"))}},
 		"expires_at": in("Expiry as an RFC 3339 time, instead of `ttl_seconds`. With `not_before`, it makes the token the same at every read.",
-			rfc3339Validator{}),
+			rfc3339Validator),
 		"not_before": in("When the key starts working, RFC 3339. Default: now, when Terraform reads it. `ss1` only.",
-			rfc3339Validator{}),
+			rfc3339Validator),
 		"ip_binding": in("How the key binds `client_ip`: `off`, `exact` or `subnet` (IPv4 /24, IPv6 /64; the issuer's default). Default `subnet`.",
 			stringvalidator.OneOf("off", "exact", "subnet")),
 		"bind_user_agent": {kind: "bool", desc: "Whether the key binds `user_agent` (the issuer's default). Default true."},
@@ -147,25 +148,6 @@ func streamKeyAttrs() map[string]attrSpec {
 	}
 }
 
-// rfc3339Validator checks an RFC 3339 time.
-type rfc3339Validator struct{}
-
-func (rfc3339Validator) Description(context.Context) string {
-	return "an RFC 3339 time such as 2030-01-02T15:04:05Z"
-}
-func (v rfc3339Validator) MarkdownDescription(ctx context.Context) string {
-	return v.Description(ctx)
-}
-func (rfc3339Validator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	if _, err := time.Parse(time.RFC3339, req.ConfigValue.ValueString()); err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid time",
-			fmt.Sprintf("%q is not an RFC 3339 time such as 2030-01-02T15:04:05Z.", req.ConfigValue.ValueString()))
-	}
-}
-
 // minter mints test keys; tests replace the clock and the randomness.
 type minter struct {
 	clients *awsclients.Clients
@@ -174,6 +156,29 @@ type minter struct {
 }
 
 func newMinter() minter { return minter{now: time.Now, rand: rand.Reader} }
+
+// configure is the Configure step of both.
+func (mt *minter) configure(data any, who string, diags *diag.Diagnostics) {
+	pd, msg := fromProvider(data, who)
+	if msg != "" {
+		diags.AddError("Unexpected provider data", msg)
+		return
+	}
+	if pd != nil {
+		mt.clients, mt.now = pd.clients, pd.now
+	}
+}
+
+// mintFor reads the arguments from config and mints the key.
+func (mt minter) mintFor(ctx context.Context, who string, config tfsdk.Config) (*streamKeyModel, diag.Diagnostics) {
+	var m streamKeyModel
+	diags := config.Get(ctx, &m)
+	if diags.HasError() {
+		return nil, diags
+	}
+	diags.Append(mt.mint(ctx, who, &m)...)
+	return &m, diags
+}
 
 func str(v types.String, def string) string {
 	if v.IsNull() || v.IsUnknown() {

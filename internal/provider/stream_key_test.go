@@ -169,48 +169,12 @@ output "kid" {
 			{
 				// Fixed times make the key the same at every read; the
 				// other bindings and names follow the arguments.
-				Config: base + `
+				Config: base + sameArgs("a") + sameArgs("b") + `
 locals {
   args = {
     not_before = timeadd(securestream_secret.s.rotated_at, "1m")
     expires_at = timeadd(securestream_secret.s.rotated_at, "31m")
   }
-}
-
-data "securestream_stream_key" "a" {
-  ciphertext        = securestream_secret.s.ciphertext
-  function_name     = securestream_secret.s.function_name
-  playback_url      = "http://video.example.com/vod/x/master.mpd"
-  not_before        = local.args.not_before
-  expires_at        = local.args.expires_at
-  path_pattern      = "exact"
-  ip_binding        = "exact"
-  client_ip         = "2001:db8::1"
-  bind_user_agent   = false
-  bind_host         = false
-  session_id        = "viewer-42"
-  token_header      = "x-key"
-  token_query       = "k"
-  token_cookie      = "c"
-  token_path_prefix = "p"
-}
-
-data "securestream_stream_key" "b" {
-  ciphertext        = securestream_secret.s.ciphertext
-  function_name     = securestream_secret.s.function_name
-  playback_url      = "http://video.example.com/vod/x/master.mpd"
-  not_before        = local.args.not_before
-  expires_at        = local.args.expires_at
-  path_pattern      = "exact"
-  ip_binding        = "exact"
-  client_ip         = "2001:db8::1"
-  bind_user_agent   = false
-  bind_host         = false
-  session_id        = "viewer-42"
-  token_header      = "x-key"
-  token_query       = "k"
-  token_cookie      = "c"
-  token_path_prefix = "p"
 }
 
 data "securestream_stream_key" "prefix" {
@@ -265,6 +229,30 @@ data "securestream_stream_key" "prefix" {
 			},
 		},
 	})
+}
+
+// sameArgs is a stream key data source named name with fixed times and
+// every binding and name set: two of them must mint the same key.
+func sameArgs(name string) string {
+	return fmt.Sprintf(`
+data "securestream_stream_key" %q {
+  ciphertext        = securestream_secret.s.ciphertext
+  function_name     = securestream_secret.s.function_name
+  playback_url      = "http://video.example.com/vod/x/master.mpd"
+  not_before        = local.args.not_before
+  expires_at        = local.args.expires_at
+  path_pattern      = "exact"
+  ip_binding        = "exact"
+  client_ip         = "2001:db8::1"
+  bind_user_agent   = false
+  bind_host         = false
+  session_id        = "viewer-42"
+  token_header      = "x-key"
+  token_query       = "k"
+  token_cookie      = "c"
+  token_path_prefix = "p"
+}
+`, name)
 }
 
 // Bad arguments are refused during the plan with a diagnostic that names

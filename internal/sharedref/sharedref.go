@@ -16,6 +16,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/securestream/terraform-provider-securestream/internal/reporoot"
 )
 
 // Path returns the path of rel inside the shared directory, or an error
@@ -23,7 +25,7 @@ import (
 func Path(rel string) (string, error) {
 	dir := os.Getenv("SECURESTREAM_SHARED")
 	if dir == "" {
-		root, err := repoRoot()
+		root, err := reporoot.Find()
 		if err != nil {
 			return "", err
 		}
@@ -35,23 +37,6 @@ func Path(rel string) (string, error) {
 			"(or set SECURESTREAM_SHARED): %w", p, err)
 	}
 	return p, nil
-}
-
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("cannot find go.mod above the working directory")
-		}
-		dir = parent
-	}
 }
 
 // numbered matches a line of a numbered code listing in the post: "12.\t code".

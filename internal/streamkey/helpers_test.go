@@ -2,12 +2,11 @@ package streamkey
 
 import (
 	"bytes"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/securestream/terraform-provider-securestream/internal/reporoot"
 	"github.com/securestream/terraform-provider-securestream/internal/sharedref"
 )
 
@@ -31,20 +30,11 @@ func testRing(t testing.TB) *Ring {
 // repoRoot finds the directory holding go.mod.
 func repoRoot(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
+	root, err := reporoot.Find()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("cannot find go.mod above the test directory")
-		}
-		dir = parent
-	}
+	return root
 }
 
 // runNode runs a JavaScript program with node, feeding it stdin, and

@@ -1,0 +1,44 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+)
+
+// textValidator checks that a string parses: check returns why it does
+// not, and want says what was expected.
+type textValidator struct {
+	want  string
+	check func(string) error
+}
+
+var (
+	durationValidator = textValidator{want: "a duration between 0 and 168h, such as 10m or 1h30m", check: func(s string) error {
+		d, err := time.ParseDuration(s)
+		if err == nil && (d < 0 || d > 7*24*time.Hour) {
+			err = fmt.Errorf("%v is out of range", d)
+		}
+		return err
+	}}
+	rfc3339Validator = textValidator{want: "an RFC 3339 time such as 2030-01-02T15:04:05Z", check: func(s string) error {
+		_, err := time.Parse(time.RFC3339, s)
+		return err
+	}}
+)
+
+func (v textValidator) Description(context.Context) string { return v.want }
+
+func (v textValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (v textValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if err := v.check(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid value",
+			fmt.Sprintf("%q is not %s (%v).", req.ConfigValue.ValueString(), v.want, err))
+	}
+}
