@@ -68,7 +68,13 @@ func New(ctx context.Context, cfg *Config, kms Decrypter) (*Issuer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("SECURESTREAM_KEYRING: %w", err)
 	}
-	ring, _ := doc.Ring()
+	ring, err := doc.Ring()
+	if err != nil {
+		return nil, fmt.Errorf("SECURESTREAM_KEYRING: %w", err)
+	}
+	if ring.SigningKey(time.Now(), 0) == "" {
+		return nil, errors.New("SECURESTREAM_KEYRING: the ring holds only the seed key; it needs a key that signs new tokens")
+	}
 	is := &Issuer{cfg: cfg, ring: ring, Now: time.Now, Log: os.Stdout, Rand: rand.Reader}
 	if cfg.SeedCompat && !hasSeed(doc) {
 		return nil, errors.New("SECURESTREAM_SEED_COMPAT=true but the key ring has no seed key")

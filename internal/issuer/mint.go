@@ -182,7 +182,9 @@ func MintKey(ring *streamkey.Ring, pol Policy, pb Playback, s Subject, rnd io.Re
 	}
 	kid := s.KeyID
 	if kid == "" {
-		kid = ring.SigningKey(s.NotBefore, pol.ActivationDelay)
+		if kid = ring.SigningKey(s.NotBefore, pol.ActivationDelay); kid == "" {
+			return nil, errors.New("the key ring has no key that signs new tokens, only the original deployment's seed key")
+		}
 	}
 	tok, err := ring.Mint(kid, g)
 	if err != nil {

@@ -6,6 +6,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -16,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/securestream/terraform-provider-securestream/internal/awsclients"
 )
@@ -141,6 +143,20 @@ func envName(svc string) string {
 }
 
 func (p *securestreamProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
+	// Settings that depend on values known only after apply (another
+	// resource's attribute) must not be taken for unset: that would point
+	// the plan at the wrong region or account.
+	if unknown := unknownSettings(req.Config.Raw); len(unknown) > 0 {
+		if req.ClientCapabilities.DeferralAllowed {
+			resp.Deferred = &provider.Deferred{Reason: provider.DeferredReasonProviderConfigUnknown}
+			return
+		}
+		resp.Diagnostics.AddError("securestream provider: settings not known yet",
+			fmt.Sprintf("The provider's %s depend on values that are known only after apply. Set them from values known when "+
+				"planning (variables, locals, data sources), or apply what they depend on first (terraform apply -target=...).",
+				strings.Join(unknown, ", ")))
+		return
+	}
 	var m providerModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
 	if resp.Diagnostics.HasError() {
@@ -201,6 +217,26 @@ func (p *securestreamProvider) DataSources(_ context.Context) []func() datasourc
 
 func (p *securestreamProvider) EphemeralResources(_ context.Context) []func() ephemeral.EphemeralResource {
 	return []func() ephemeral.EphemeralResource{NewStreamKeyEphemeralResource}
+}
+
+// unknownSettings names the settings of a provider configuration whose
+// values are not known yet.
+func unknownSettings(config tftypes.Value) []string {
+	var names []string
+	_ = tftypes.Walk(config, func(p *tftypes.AttributePath, v tftypes.Value) (bool, error) {
+		if !v.IsKnown() {
+			var parts []string
+			for _, step := range p.Steps() {
+				if n, ok := step.(tftypes.AttributeName); ok {
+					parts = append(parts, string(n))
+				}
+			}
+			names = append(names, strings.Join(parts, "."))
+			return false, nil
+		}
+		return true, nil
+	})
+	return names
 }
 
 // providerData is what the provider hands its resources and data sources.

@@ -159,6 +159,35 @@ resource "securestream_secret" "s" {
 	}
 }
 
+// A provider setting that is known only after apply is an error that says
+// so (Terraform 1.11 does not let providers defer), not an unset setting.
+func TestAccProviderUnknownSettings(t *testing.T) {
+	e := newAccEnv(t)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             e.checkDestroyed,
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf(`
+resource "terraform_data" "region" {
+  input = "us-east-1"
+}
+
+provider "securestream" {
+  region     = terraform_data.region.output
+  endpoint   = %q
+  access_key = "testing"
+  secret_key = "testing"
+}
+
+resource "securestream_secret" "s" {
+  function_name = "never-created"
+}
+`, e.endpoint),
+			ExpectError: regexp.MustCompile(`(?s)settings not known yet.*region.*known only after apply`),
+		}},
+	})
+}
+
 // endpoints.<service> wins over endpoint: with endpoint pointing nowhere
 // and KMS and STS pointed at the emulator, the secret is created.
 func TestAccProviderEndpointPrecedence(t *testing.T) {

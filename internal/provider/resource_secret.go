@@ -98,9 +98,10 @@ func (r *secretResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 				MarkdownDescription: "Name of the issuer's Lambda function. The key ring is encrypted with the encryption context " +
 					"`LambdaFunctionName` = this name, which the issuer uses to decrypt it. Changing it re-encrypts the ring in place."},
 			"kms_key_id": schema.StringAttribute{Optional: true, Computed: true,
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplaceIfConfigured(), stringplanmodifier.UseStateForUnknown()},
+				PlanModifiers: keep, // ModifyPlan replaces the secret when it names another key
 				MarkdownDescription: "A symmetric KMS key to use (id, ARN or alias). When set, the key is yours: it is not deleted with " +
-					"this resource. When unset, the resource creates a key and schedules it for deletion when destroyed."},
+					"this resource. When unset, the resource creates a key and schedules it for deletion when destroyed. Naming another " +
+					"key replaces the secret (new keys); another spelling of the same key changes nothing."},
 			"kms_key_arn": schema.StringAttribute{Computed: true, PlanModifiers: keep,
 				MarkdownDescription: "ARN of the KMS key (grant the issuer's role `kms:Decrypt` on it)."},
 			"manages_kms_key": schema.BoolAttribute{Computed: true,
@@ -110,9 +111,12 @@ func (r *secretResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 				Validators:          []validator.Int64{int64validator.Between(7, 30)},
 				MarkdownDescription: "Waiting period, in days (7 to 30), before KMS deletes a key this resource created. Default 30."},
 			"rotate_when": schema.MapAttribute{Optional: true, ElementType: types.StringType,
-				MarkdownDescription: "Arbitrary values; changing any of them rotates the ring (like `keepers` elsewhere)."},
+				MarkdownDescription: "Arbitrary values; changing any of them rotates the ring (like `keepers` elsewhere). Setting it where " +
+					"it was unset (as after an import), or removing it, does not rotate."},
 			"rotation_days": schema.Int64Attribute{Optional: true, Validators: []validator.Int64{int64validator.AtLeast(1)},
-				MarkdownDescription: "Rotate when the newest key is at least this many days old, at the next plan."},
+				MarkdownDescription: "Rotate when the newest key is at least this many days old, at the first plan after that. The rule " +
+					"is applied when Terraform plans: a plan saved before the day and applied after it fails with \"inconsistent final " +
+					"plan\"; plan again."},
 			"retain": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(1),
 				Validators:          []validator.Int64{int64validator.Between(0, 6)},
 				MarkdownDescription: "How many previous keys stay valid after a rotation (0 to 6). Keep keys as long as the longest-lived key they signed. Default 1."},
@@ -151,9 +155,9 @@ func (r *secretResource) Configure(_ context.Context, req resource.ConfigureRequ
 	}
 }
 
-// ModifyPlan marks the ring as changing when it will be rotated, when its
-// seed key or its encryption context changes, or when fewer keys are to be
-// retained.
+// ModifyPlan marks the ring as changing when it will or may be rotated,
+// when its seed key or its encryption context changes, or when fewer keys
+// are to be retained.
 func (r *secretResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() || req.State.Raw.IsNull() {
 		return
@@ -164,7 +168,9 @@ func (r *secretResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	rotate := r.rotationDue(plan, state)
+	// A rotate_when that is not known yet may rotate the ring.
+	resp.Diagnostics.Append(r.keyChange(ctx, plan, state, resp)...)
+	rotate := r.rotationDue(plan, state) || (plan.RotateWhen.IsUnknown() && !state.RotateWhen.IsNull())
 	changes := rotate || !plan.SecretWOVersion.Equal(state.SecretWOVersion) || !plan.FunctionName.Equal(state.FunctionName) ||
 		plan.Retain.ValueInt64() < state.Retain.ValueInt64()
 	if !changes {
@@ -178,10 +184,32 @@ func (r *secretResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	}
 }
 
-// rotationDue reports whether the ring rotates: rotate_when changed, or the
-// newest key is rotation_days old.
+// keyChange replaces the secret when kms_key_id names another key than the
+// one in use; another spelling of the same key (id, ARN, alias) is not a
+// change. (A plan modifier cannot call KMS: the framework keeps schemas
+// from instances it never configures.)
+func (r *secretResource) keyChange(ctx context.Context, plan, state secretModel, resp *resource.ModifyPlanResponse) diag.Diagnostics {
+	if plan.KMSKeyID.IsUnknown() || plan.KMSKeyID.Equal(state.KMSKeyID) {
+		return nil
+	}
+	if !plan.KMSKeyID.IsNull() && r.clients != nil {
+		meta, diags := r.describeKey(ctx, plan.KMSKeyID.ValueString())
+		if diags.HasError() {
+			return diags
+		}
+		if aws.ToString(meta.KeyId) == state.ID.ValueString() {
+			return nil
+		}
+	}
+	resp.RequiresReplace = append(resp.RequiresReplace, path.Root("kms_key_id"))
+	return nil
+}
+
+// rotationDue reports whether the ring rotates: a value of rotate_when
+// changed (setting it where it was unset, or removing it, does not
+// rotate), or the newest key is rotation_days old.
 func (r *secretResource) rotationDue(plan, state secretModel) bool {
-	if !plan.RotateWhen.Equal(state.RotateWhen) && !plan.RotateWhen.IsUnknown() {
+	if !plan.RotateWhen.IsNull() && !plan.RotateWhen.IsUnknown() && !state.RotateWhen.IsNull() && !plan.RotateWhen.Equal(state.RotateWhen) {
 		return true
 	}
 	if plan.RotationDays.IsNull() || plan.RotationDays.IsUnknown() {
@@ -218,6 +246,10 @@ func (r *secretResource) Create(ctx context.Context, req resource.CreateRequest,
 				err.Error()+"\n\nThe provider's credentials need kms:CreateKey, or set kms_key_id to use an existing symmetric key.")
 			return
 		}
+		if out.KeyMetadata == nil || out.KeyMetadata.KeyId == nil {
+			resp.Diagnostics.AddError("securestream_secret: kms:CreateKey returned no key", "The KMS endpoint answered without key metadata; check the endpoint.")
+			return
+		}
 		keyID = aws.ToString(out.KeyMetadata.KeyId)
 		plan.KMSKeyARN = types.StringPointerValue(out.KeyMetadata.Arn)
 	} else {
@@ -249,7 +281,18 @@ func (r *secretResource) Create(ctx context.Context, req resource.CreateRequest,
 	plan.RotatedAt = types.StringValue(now.Format(time.RFC3339))
 	resp.Diagnostics.Append(r.seal(ctx, &plan, doc)...)
 	if resp.Diagnostics.HasError() {
-		// The KMS key exists already: keep it in state so that a retry reuses it.
+		if plan.ManagesKMSKey.ValueBool() {
+			// Nothing is saved of a failed create: do not leave the new key behind.
+			_, err := r.clients.KMS.ScheduleKeyDeletion(ctx, &kms.ScheduleKeyDeletionInput{KeyId: aws.String(keyID), PendingWindowInDays: aws.Int32(7)})
+			if err == nil {
+				resp.Diagnostics.AddWarning("securestream_secret: the new KMS key is scheduled for deletion",
+					fmt.Sprintf("The KMS key %s this apply created could not be used and is scheduled for deletion in 7 days.", keyID))
+			} else {
+				resp.Diagnostics.AddWarning("securestream_secret: the new KMS key is left behind",
+					fmt.Sprintf("The KMS key %s this apply created could not be used, nor scheduled for deletion (%v): "+
+						"aws kms schedule-key-deletion --key-id %s --pending-window-in-days 7", keyID, err, keyID))
+			}
+		}
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
@@ -369,6 +412,10 @@ func (r *secretResource) describeKey(ctx context.Context, keyID string) (*kmstyp
 		return nil, diags
 	}
 	m := out.KeyMetadata
+	if m == nil {
+		diags.AddError("securestream_secret: kms:DescribeKey returned no key", fmt.Sprintf("The KMS endpoint answered without metadata for %q; check the endpoint.", keyID))
+		return nil, diags
+	}
 	// Emulators leave out fields AWS always sends: judge only what is there.
 	if (m.KeyUsage != "" && m.KeyUsage != kmstypes.KeyUsageTypeEncryptDecrypt) || (m.KeySpec != "" && m.KeySpec != kmstypes.KeySpecSymmetricDefault) {
 		diags.AddError("securestream_secret: unusable KMS key", fmt.Sprintf("KMS key %s is %s/%s; use a symmetric ENCRYPT_DECRYPT key.", keyID, m.KeySpec, m.KeyUsage))
@@ -387,6 +434,9 @@ func (r *secretResource) Read(ctx context.Context, req resource.ReadRequest, res
 	}
 	keyID := state.ID.ValueString()
 	out, err := r.clients.KMS.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(keyID)})
+	if err == nil && out.KeyMetadata == nil {
+		err = errors.New("the answer has no key metadata")
+	}
 	var nf *kmstypes.NotFoundException
 	switch {
 	case errors.As(err, &nf) || (err == nil && out.KeyMetadata.KeyState == kmstypes.KeyStatePendingDeletion):
@@ -401,11 +451,12 @@ func (r *secretResource) Read(ctx context.Context, req resource.ReadRequest, res
 		resp.Diagnostics.AddError("securestream_secret: kms:DescribeKey failed", fmt.Sprintf("%v\n\nThe provider's credentials need kms:DescribeKey on %s.", err, keyID))
 		return
 	case out.KeyMetadata.KeyState == kmstypes.KeyStateDisabled:
-		resp.Diagnostics.AddError("securestream_secret: the KMS key is disabled",
-			fmt.Sprintf("KMS key %s is disabled: the issuer cannot decrypt its key ring and fails to start, and this provider cannot rotate it. "+
-				"Enable it (aws kms enable-key --key-id %s).", keyID, keyID))
-		return
+		// A warning: the state stays, so that plans and destroy still work.
+		resp.Diagnostics.AddWarning("securestream_secret: the KMS key is disabled",
+			fmt.Sprintf("KMS key %s is disabled: the issuer cannot decrypt its key ring and fails to start, test keys cannot be minted, "+
+				"and this provider cannot rotate the ring. Enable it (aws kms enable-key --key-id %s).", keyID, keyID))
 	}
+	state.ID = types.StringPointerValue(out.KeyMetadata.KeyId) // resolved, after an import by alias or ARN
 	state.KMSKeyARN = types.StringPointerValue(out.KeyMetadata.Arn)
 	if state.Keys.IsNull() || state.Keys.IsUnknown() { // after import: learn the keys from the ring
 		doc, diags := r.open(ctx, &state)
@@ -414,6 +465,15 @@ func (r *secretResource) Read(ctx context.Context, req resource.ReadRequest, res
 			return
 		}
 		resp.Diagnostics.Append(setKeys(ctx, &state, doc)...)
+		// retain: as many previous keys as the imported ring holds (1, the
+		// default, to 6), so that none is dropped unasked.
+		regular := 0
+		for _, k := range doc.Keys {
+			if !k.Seed {
+				regular++
+			}
+		}
+		state.Retain = types.Int64Value(int64(min(max(regular-1, 1), 6)))
 		if state.RotatedAt.IsNull() {
 			newest := time.Unix(0, 0)
 			for _, k := range doc.Keys {
@@ -449,6 +509,9 @@ func (r *secretResource) Update(ctx context.Context, req resource.UpdateRequest,
 		return
 	}
 	now := r.now().UTC().Truncate(time.Second)
+	if plan.RotatedAt.IsUnknown() && !r.rotationDue(plan, state) { // a rotate_when that was unknown, unchanged
+		plan.RotatedAt = state.RotatedAt
+	}
 	if plan.RotatedAt.IsUnknown() { // rotation
 		k, err := newRingKey(now)
 		if err != nil {

@@ -7,10 +7,14 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,7 +25,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
+	fwresource "github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -30,6 +37,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/securestream/terraform-provider-securestream/internal/awsclients"
+	"github.com/securestream/terraform-provider-securestream/internal/emulators"
 	"github.com/securestream/terraform-provider-securestream/internal/keyring"
 )
 
@@ -252,7 +261,13 @@ func TestAccSecret_existingKeyAndLambdaImport(t *testing.T) {
 		t.Fatal(err)
 	}
 	keyID := aws.ToString(key.KeyMetadata.KeyId)
+	other, err := e.clients.KMS.CreateKey(ctx, &kms.CreateKeyInput{Description: aws.String("another key of the user's")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherID := aws.ToString(other.KeyMetadata.KeyId)
 	t.Cleanup(func() {
+		_, _ = e.clients.KMS.ScheduleKeyDeletion(ctx, &kms.ScheduleKeyDeletionInput{KeyId: aws.String(otherID), PendingWindowInDays: aws.Int32(7)})
 		_, _ = e.clients.KMS.DeleteAlias(ctx, &kms.DeleteAliasInput{AliasName: aws.String(alias)})
 		_, _ = e.clients.KMS.ScheduleKeyDeletion(ctx, &kms.ScheduleKeyDeletionInput{KeyId: aws.String(keyID), PendingWindowInDays: aws.Int32(7)})
 	})
@@ -287,7 +302,24 @@ func TestAccSecret_existingKeyAndLambdaImport(t *testing.T) {
 				ImportStateVerifyIgnore: []string{"kms_key_id"},
 			},
 			{
-				Config:        secretConfig(e, fmt.Sprintf("function_name = %q\nkms_key_id = %q", fn, alias)),
+				// The same key by its ARN: an update of the spelling, not a
+				// replacement with new keys.
+				Config: secretConfig(e, fmt.Sprintf("function_name = %q\nkms_key_id = %q", fn, aws.ToString(key.KeyMetadata.Arn))),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("securestream_secret.s", plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue("securestream_secret.s", tfjsonpath.New("ciphertext"), knownvalue.NotNull()),
+				}},
+			},
+			{
+				// Another key: a new secret, with new keys, in it.
+				Config: secretConfig(e, fmt.Sprintf("function_name = %q\nkms_key_id = %q", fn, otherID)),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("securestream_secret.s", plancheck.ResourceActionReplace),
+				}},
+				Check: resource.TestCheckResourceAttr("securestream_secret.s", "id", otherID),
+			},
+			{
+				Config:        secretConfig(e, fmt.Sprintf("function_name = %q\nkms_key_id = %q", fn, otherID)),
 				ResourceName:  "securestream_secret.s",
 				ImportState:   true,
 				ImportStateId: "only-one-part",
@@ -443,6 +475,54 @@ data "securestream_stream_key" "later" {
 	})
 }
 
+// A rotate_when whose value is known only at apply may rotate: the plan
+// shows the ring changing, and the apply rotates only if a value changed.
+func TestAccSecret_rotateWhenUnknown(t *testing.T) {
+	e := newAccEnv(t)
+	fn := name("issuer")
+	cfg := func(input, replace string) string {
+		return e.provider() + fmt.Sprintf(`
+resource "terraform_data" "epoch" {
+  input            = %q
+  triggers_replace = [%q]
+}
+
+resource "securestream_secret" "s" {
+  function_name = %q
+  rotate_when   = { epoch = terraform_data.epoch.output }
+}
+`, input, replace, fn)
+	}
+	var rotatedAt string
+	ringChanges := plancheck.ExpectUnknownValue("securestream_secret.s", tfjsonpath.New("ciphertext"))
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             e.checkDestroyed,
+		Steps: []resource.TestStep{
+			{Config: cfg("1", "a"), Check: e.checkRing("securestream_secret.s", 1)},
+			{
+				// A new value: rotated.
+				Config:           cfg("2", "a"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{ringChanges}},
+				Check: resource.ComposeTestCheckFunc(e.checkRing("securestream_secret.s", 2),
+					capture("securestream_secret.s", "rotated_at", &rotatedAt)),
+			},
+			{
+				// Unknown in the plan, the same value at apply: not rotated.
+				Config:           cfg("2", "b"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{ringChanges}},
+				Check: resource.ComposeTestCheckFunc(e.checkRing("securestream_secret.s", 2),
+					resource.TestCheckResourceAttrWith("securestream_secret.s", "rotated_at", func(v string) error {
+						if v != rotatedAt {
+							return fmt.Errorf("rotated_at moved from %s to %s", rotatedAt, v)
+						}
+						return nil
+					})),
+			},
+		},
+	})
+}
+
 // secret_wo brings an original deployment's secret: it is never in the
 // state, seed-format keys signed with it verify, changing it without a
 // new version changes nothing, and a new version without it removes it.
@@ -532,9 +612,9 @@ func TestAccSecret_secretWO(t *testing.T) {
 	})
 }
 
-// A KMS key disabled outside Terraform is an error on refresh that says
-// how to fix it; a deleted one is a warning and the secret is planned
-// anew.
+// A KMS key disabled outside Terraform is a warning on refresh that says
+// how to fix it, and plans go on; a deleted one is a warning and the
+// secret is planned anew.
 func TestAccSecret_drift(t *testing.T) {
 	e := newAccEnv(t)
 	fn := name("issuer")
@@ -552,8 +632,9 @@ func TestAccSecret_drift(t *testing.T) {
 						t.Fatal(err)
 					}
 				},
-				Config:      cfg,
-				ExpectError: regexp.MustCompile(`(?s)the KMS key is disabled.*aws kms enable-key --key-id`),
+				// A warning (see TestReadWarnsOfDisabledKey); the state stays.
+				Config:           cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 			},
 			{
 				PreConfig: func() {
@@ -649,13 +730,19 @@ func TestRotationDue(t *testing.T) {
 		{"no rule", types.Int64Null(), types.MapNull(types.StringType), rotated.AddDate(1, 0, 0), false},
 		{"not yet", types.Int64Value(30), types.MapNull(types.StringType), rotated.AddDate(0, 0, 29), false},
 		{"due", types.Int64Value(30), types.MapNull(types.StringType), rotated.AddDate(0, 0, 30), true},
-		{"trigger set", types.Int64Null(), when("a"), rotated, true},
+		{"trigger first set (or imported)", types.Int64Null(), when("a"), rotated, false},
+		{"trigger changed", types.Int64Null(), when("b"), rotated, true},
+		{"trigger unchanged", types.Int64Null(), when("a"), rotated, false},
+		{"trigger removed", types.Int64Null(), types.MapNull(types.StringType), rotated, false},
 		{"trigger unknown", types.Int64Null(), types.MapUnknown(types.StringType), rotated, false},
 	} {
 		r.now = func() time.Time { return c.now }
-		plan := state
+		plan, prior := state, state
+		if strings.HasPrefix(c.name, "trigger") && !strings.Contains(c.name, "first set") {
+			prior.RotateWhen = when("a")
+		}
 		plan.RotationDays, plan.RotateWhen = c.days, c.when
-		if got := r.rotationDue(plan, state); got != c.want {
+		if got := r.rotationDue(plan, prior); got != c.want {
 			t.Errorf("%s: rotationDue = %v; want %v", c.name, got, c.want)
 		}
 	}
@@ -672,5 +759,116 @@ func TestRetainKeys(t *testing.T) {
 		if strings.Join(got, " ") != want {
 			t.Errorf("retain %d: %v; want %s", retain, got, want)
 		}
+	}
+}
+
+// Read reports a disabled KMS key as a warning that names the fix and
+// keeps the state; a deleted key as a warning that removes it.
+func TestReadWarnsOfDisabledKey(t *testing.T) {
+	ctx := context.Background()
+	moto := emulators.StartMoto(t)
+	c, err := awsclients.New(ctx, awsclients.Options{Region: "us-east-1", Endpoint: moto.Endpoint, AccessKey: "testing", SecretKey: "testing"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &secretResource{clients: c, now: time.Now}
+	var sch fwresource.SchemaResponse
+	r.Schema(ctx, fwresource.SchemaRequest{}, &sch)
+	read := func(keyID string) fwresource.ReadResponse {
+		st := tfsdk.State{Schema: sch.Schema, Raw: tftypes.NewValue(sch.Schema.Type().TerraformType(ctx), nil)}
+		m := secretModel{ID: types.StringValue(keyID), KMSKeyID: types.StringValue(keyID), FunctionName: types.StringValue("fn"),
+			RotateWhen: types.MapNull(types.StringType), Keys: types.ListValueMust(keyObjectType, []attr.Value{})}
+		if d := st.Set(ctx, &m); d.HasError() {
+			t.Fatal(d)
+		}
+		resp := fwresource.ReadResponse{State: st}
+		r.Read(ctx, fwresource.ReadRequest{State: st}, &resp)
+		return resp
+	}
+	key, err := c.KMS.CreateKey(ctx, &kms.CreateKeyInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := aws.ToString(key.KeyMetadata.KeyId)
+	if _, err := c.KMS.DisableKey(ctx, &kms.DisableKeyInput{KeyId: aws.String(id)}); err != nil {
+		t.Fatal(err)
+	}
+	resp := read(id)
+	if resp.Diagnostics.HasError() || resp.Diagnostics.WarningsCount() != 1 || resp.State.Raw.IsNull() {
+		t.Fatalf("disabled key: diagnostics %v, state removed: %v", resp.Diagnostics, resp.State.Raw.IsNull())
+	}
+	if w := resp.Diagnostics.Warnings()[0]; !strings.Contains(w.Summary(), "disabled") || !strings.Contains(w.Detail(), "aws kms enable-key --key-id "+id) {
+		t.Errorf("warning %q: %q", w.Summary(), w.Detail())
+	}
+	if _, err := c.KMS.ScheduleKeyDeletion(ctx, &kms.ScheduleKeyDeletionInput{KeyId: aws.String(id), PendingWindowInDays: aws.Int32(7)}); err != nil {
+		t.Fatal(err)
+	}
+	resp = read(id)
+	if resp.Diagnostics.HasError() || resp.Diagnostics.WarningsCount() != 1 || !resp.State.Raw.IsNull() {
+		t.Fatalf("deleted key: diagnostics %v, state removed: %v", resp.Diagnostics, resp.State.Raw.IsNull())
+	}
+	if w := resp.Diagnostics.Warnings()[0]; !strings.Contains(w.Summary(), "gone") || !strings.Contains(w.Detail(), "cancel-key-deletion --key-id "+id) {
+		t.Errorf("warning %q: %q", w.Summary(), w.Detail())
+	}
+}
+
+// A create whose kms:Encrypt fails leaves no KMS key behind: nothing of a
+// failed create is saved, so the key it made is scheduled for deletion.
+func TestCreateCleansUpAfterFailedEncrypt(t *testing.T) {
+	ctx := context.Background()
+	var mu sync.Mutex
+	var calls []string
+	kmsFake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		op := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), "TrentService.")
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		calls = append(calls, op+" "+string(body))
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		switch op {
+		case "CreateKey":
+			fmt.Fprint(w, `{"KeyMetadata":{"KeyId":"k-123","Arn":"arn:aws:kms:us-east-1:123456789012:key/k-123"}}`)
+		case "Encrypt":
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprint(w, `{"__type":"AccessDeniedException","message":"not allowed to encrypt"}`)
+		default:
+			fmt.Fprint(w, `{}`)
+		}
+	}))
+	defer kmsFake.Close()
+	c, err := awsclients.New(ctx, awsclients.Options{Region: "us-east-1", Endpoint: kmsFake.URL, AccessKey: "a", SecretKey: "b",
+		SkipCredentialsValidation: true, SkipRequestingAccountID: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &secretResource{clients: c, now: time.Now}
+	var sch fwresource.SchemaResponse
+	r.Schema(ctx, fwresource.SchemaRequest{}, &sch)
+	m := secretModel{FunctionName: types.StringValue("fn"), KMSKeyID: types.StringUnknown(), RotateWhen: types.MapNull(types.StringType),
+		DeletionWindowDays: types.Int64Value(30), Retain: types.Int64Value(1), ActivationDelay: types.StringValue("10m"),
+		Keys: types.ListUnknown(keyObjectType)}
+	plan := tfsdk.Plan{Schema: sch.Schema, Raw: tftypes.NewValue(sch.Schema.Type().TerraformType(ctx), nil)}
+	config := tfsdk.Config{Schema: sch.Schema, Raw: tftypes.NewValue(sch.Schema.Type().TerraformType(ctx), nil)}
+	if d := plan.Set(ctx, &m); d.HasError() {
+		t.Fatal(d)
+	}
+	config.Raw = plan.Raw
+	resp := fwresource.CreateResponse{State: tfsdk.State{Schema: sch.Schema, Raw: tftypes.NewValue(sch.Schema.Type().TerraformType(ctx), nil)}}
+	r.Create(ctx, fwresource.CreateRequest{Plan: plan, Config: config}, &resp)
+
+	if !resp.Diagnostics.HasError() || !strings.Contains(resp.Diagnostics.Errors()[0].Summary(), "kms:Encrypt failed") {
+		t.Fatalf("diagnostics: %v", resp.Diagnostics)
+	}
+	if resp.Diagnostics.WarningsCount() != 1 || !strings.Contains(resp.Diagnostics.Warnings()[0].Summary(), "scheduled for deletion") {
+		t.Errorf("warnings: %v", resp.Diagnostics.Warnings())
+	}
+	if !resp.State.Raw.IsNull() {
+		t.Error("a failed create saved state")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	last := calls[len(calls)-1]
+	if !strings.HasPrefix(last, "ScheduleKeyDeletion ") || !strings.Contains(last, `"KeyId":"k-123"`) {
+		t.Errorf("calls: %v", calls)
 	}
 }

@@ -108,8 +108,8 @@ func streamKeyAttrs() map[string]attrSpec {
 		"ttl_seconds": {kind: "int64", desc: "Lifetime in seconds from `not_before` (1 to 604800). Default 3600. Conflicts with `expires_at`. " +
 			"The edge function refuses keys that live longer than its maximum lifetime (24 hours by default).",
 			i64: []validator.Int64{int64validator.Between(1, 7*24*3600), int64validator.ConflictsWith(path.MatchRoot("expires_at"))}},
-		"expires_at": in("Expiry as an RFC 3339 time, instead of `ttl_seconds`. With `not_before`, it makes the token the same at every read.",
-			rfc3339Validator),
+		"expires_at": in("Expiry as an RFC 3339 time, instead of `ttl_seconds`; with `not_before` (required with it), which makes the "+
+			"token the same at every read.", rfc3339Validator, stringvalidator.AlsoRequires(path.MatchRoot("not_before"))),
 		"not_before": in("When the key starts working, RFC 3339. Default: now, when Terraform reads it. `ss1` only.",
 			rfc3339Validator),
 		"ip_binding": in("How the key binds `client_ip`: `off`, `exact` or `subnet` (IPv4 /24, IPv6 /64; the issuer's default). Default `subnet`.",

@@ -291,7 +291,11 @@ ttl_seconds = 60
 expires_at = "2030-01-01T00:00:00Z"`, `expires_at.*cannot be specified when.*ttl_seconds`},
 		{`playback_url = "https://video.example.com/a/index.m3u8"
 client_ip = "192.0.2.1"
+not_before = "2030-01-01T00:00:00Z"
 expires_at = "tomorrow"`, `not an RFC 3339 time`},
+		{`playback_url = "https://video.example.com/a/index.m3u8"
+client_ip = "192.0.2.1"
+expires_at = "2030-01-01T00:00:00Z"`, `(?i)expires_at.*not_before.*must be specified|not_before.*must be specified`},
 		{`playback_url = "https://video.example.com/a/index.m3u8"
 client_ip = "192.0.2.1"
 format = "seed"`, `the ring has no seed key.*secret_wo`},
@@ -346,6 +350,14 @@ data "securestream_stream_key" "seed" {
   ttl_seconds   = 600
 }
 
+# A current-format key from the same ring: the seed key never signs one.
+data "securestream_stream_key" "ss1" {
+  ciphertext    = securestream_secret.s.ciphertext
+  function_name = securestream_secret.s.function_name
+  playback_url  = "https://video.example.com/live/a/index.m3u8"
+  client_ip     = "198.51.100.7"
+}
+
 # An address in a long spelling is signed in its canonical one, which the
 # edge compares with.
 data "securestream_stream_key" "seed6" {
@@ -359,6 +371,7 @@ data "securestream_stream_key" "seed6" {
 `, fn, secret),
 			Check: resource.ComposeTestCheckFunc(
 				resource.TestCheckResourceAttr("data.securestream_stream_key.seed", "signing_key_id", "seed"),
+				resource.TestCheckResourceAttrPair("data.securestream_stream_key.ss1", "signing_key_id", "securestream_secret.s", "newest_key_id"),
 				resource.TestCheckNoResourceAttr("data.securestream_stream_key.seed", "token"),
 				resource.TestCheckResourceAttr("data.securestream_stream_key.seed", "url", "https://video.example.com/live/a/index.m3u8"),
 				resource.TestCheckResourceAttr("data.securestream_stream_key.seed", "pattern", "/live/a/*"),

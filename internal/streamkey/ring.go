@@ -142,14 +142,22 @@ func (r *Ring) Keys() []Key {
 // SigningKey returns the id of the key new tokens should be signed with at
 // time now: the newest key created at least activationDelay ago, so that
 // every edge location already has it. If no key is that old yet (a fresh
-// deployment), the oldest key is used.
+// deployment), the oldest key is used. A seed key (the original
+// deployment's secret, kept only so that its keys still verify) never
+// signs new tokens; a ring of seed keys alone has no signing key ("").
 func (r *Ring) SigningKey(now time.Time, activationDelay time.Duration) string {
+	oldest := ""
 	for i := len(r.keys) - 1; i >= 0; i-- {
-		if !r.keys[i].Created.Add(activationDelay).After(now) {
-			return r.keys[i].ID
+		k := r.keys[i]
+		if k.Seed {
+			continue
 		}
+		if !k.Created.Add(activationDelay).After(now) {
+			return k.ID
+		}
+		oldest = k.ID
 	}
-	return r.keys[0].ID
+	return oldest
 }
 
 // lookup finds a key by id. Rings hold a handful of keys, so a linear scan

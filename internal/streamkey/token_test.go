@@ -408,6 +408,19 @@ func TestRing(t *testing.T) {
 			t.Errorf("SigningKey at +%s = %s, want %s", tc.now, got, tc.want)
 		}
 	}
+	// A seed key, however old, never signs new tokens.
+	rs := must[*Ring](t)(NewRing(
+		Key{ID: "seed", Secret: good, Created: time.Unix(0, 0), Seed: true},
+		Key{ID: "fresh", Secret: good, Created: base},
+	))
+	for _, now := range []time.Duration{0, time.Minute, 2 * time.Hour} {
+		if got := rs.SigningKey(base.Add(now), time.Hour); got != "fresh" {
+			t.Errorf("with a seed key, SigningKey at +%s = %s, want fresh", now, got)
+		}
+	}
+	if got := must[*Ring](t)(NewRing(Key{ID: "seed", Secret: good, Seed: true})).SigningKey(base, 0); got != "" {
+		t.Errorf("a ring of a seed key alone signs with %q", got)
+	}
 	// The ring copies secrets: changing the caller's slice changes nothing.
 	secret := append([]byte(nil), good...)
 	r2 := must[*Ring](t)(NewRing(Key{ID: "a", Secret: secret}))
