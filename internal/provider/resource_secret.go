@@ -16,7 +16,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -30,6 +32,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/securestream/terraform-provider-securestream/internal/awsclients"
@@ -61,8 +64,9 @@ type secretModel struct {
 	DeletionWindowDays types.Int64  `tfsdk:"deletion_window_days"`
 	RotateWhen         types.Map    `tfsdk:"rotate_when"`
 	RotationDays       types.Int64  `tfsdk:"rotation_days"`
-	Retain             types.Int64  `tfsdk:"retain"`
 	ActivationDelay    types.String `tfsdk:"activation_delay"`
+	MaxTokenLifetime   types.String `tfsdk:"max_token_lifetime"`
+	DecryptRoleARNs    types.Set    `tfsdk:"decrypt_role_arns"`
 	SecretWO           types.String `tfsdk:"secret_wo"`
 	SecretWOVersion    types.Int64  `tfsdk:"secret_wo_version"`
 	Ciphertext         types.String `tfsdk:"ciphertext"`
@@ -75,7 +79,13 @@ var keyObjectType = types.ObjectType{AttrTypes: map[string]attr.Type{
 	"kid": types.StringType, "created": types.StringType, "seed": types.BoolType,
 }}
 
-const seedKeyID = "seed"
+const (
+	seedKeyID               = "seed"
+	defaultMaxTokenLifetime = "24h"
+)
+
+// iamPrincipalRE matches the ARN of an IAM role or user, with a path.
+var iamPrincipalRE = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:(role|user)/[\w+=,.@/-]{1,512}$`)
 
 func (r *secretResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_secret"
@@ -87,8 +97,17 @@ func (r *secretResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 		MarkdownDescription: "The key ring that signs stream keys: a KMS key, and keys of 32 random bytes each, encrypted with KMS " +
 			"under the encryption context `{\"LambdaFunctionName\": function_name}`. **No plaintext secret is stored in the state**: " +
 			"the state holds key ids, times and the KMS ciphertext only; whatever needs the keys decrypts them through KMS when it " +
-			"runs. Rotation adds a key and keeps the previous ones for `retain` rotations, so keys already handed out keep working; " +
-			"the issuer starts signing with a new key only after `activation_delay`, once the edge function has it.",
+			"runs. Rotation adds a key; the issuer starts signing with it only after `activation_delay`, once the edge function has it. " +
+			"A previous key leaves the ring only once no token it signed can still be valid: `activation_delay` + `max_token_lifetime` " +
+			"+ 30 s of clock leeway after its successor was created. A rotation that would need more than 8 keys (the edge function's " +
+			"limit, the seed key included) is refused at plan with the time it fits.\n\n" +
+			"**Key policy.** A KMS key this resource creates gets a key policy under which the account administers the key (as in " +
+			"AWS's default policy) but cannot use it: `kms:Encrypt` is allowed only to the identity Terraform runs as, and " +
+			"`kms:Decrypt` only to it and to `decrypt_role_arns`, both only with the encryption context `LambdaFunctionName` = " +
+			"`function_name`. Those principals also need the action in their IAM policy. For a key you bring in `kms_key_id`, " +
+			"grant the same: `kms:Decrypt` to the issuer's role with the condition " +
+			"`kms:EncryptionContext:LambdaFunctionName` = `function_name`, and `kms:Encrypt`, `kms:Decrypt` and `kms:DescribeKey` " +
+			"to Terraform's identity. Every `kms:Decrypt` names the key, so a ring encrypted under another key is refused.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{Computed: true, PlanModifiers: keep,
 				MarkdownDescription: "The KMS key's id (resolved from `kms_key_id` when that is an alias or ARN)."},
@@ -117,9 +136,18 @@ func (r *secretResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 				MarkdownDescription: "Rotate when the newest key is at least this many days old, at the first plan after that. The rule " +
 					"is applied when Terraform plans: a plan saved before the day and applied after it fails with \"inconsistent final " +
 					"plan\"; plan again."},
-			"retain": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(1),
-				Validators:          []validator.Int64{int64validator.Between(0, 6)},
-				MarkdownDescription: "How many previous keys stay valid after a rotation (0 to 6). Keep keys as long as the longest-lived key they signed. Default 1."},
+			"max_token_lifetime": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString(defaultMaxTokenLifetime),
+				Validators: []validator.String{lifetimeValidator},
+				MarkdownDescription: "The longest lifetime the issuer gives a stream key (its `SECURESTREAM_MAX_TTL`), whole seconds from `1m` to `168h`. " +
+					"A previous key stays in the ring until its successor is `activation_delay` + this + 30 s old, so that no key handed out " +
+					"is refused because of a rotation. Default `24h`."},
+			"decrypt_role_arns": schema.SetAttribute{Optional: true, ElementType: types.StringType,
+				Validators: []validator.Set{setvalidator.ValueStringsAre(stringvalidator.RegexMatches(iamPrincipalRE,
+					"must be an IAM role or user ARN, such as arn:aws:iam::123456789012:role/issuer"))},
+				MarkdownDescription: "IAM roles (or users) that may decrypt the key ring, besides the identity Terraform runs as: the issuer's " +
+					"execution role. Used in the key policy of a KMS key this resource creates, where `kms:Decrypt` is allowed only to them " +
+					"and only with the encryption context `LambdaFunctionName` = `function_name`; the account administers the key but " +
+					"cannot decrypt with it. Ignored for a key named in `kms_key_id`: its policy is yours (see **Key policy** above)."},
 			"activation_delay": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString("10m"),
 				Validators:          []validator.String{durationValidator},
 				MarkdownDescription: "How old a key must be before the issuer signs with it (a Go duration such as `10m`), so that every edge location has it first. Default `10m`."},
@@ -130,7 +158,7 @@ func (r *secretResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 					"Set `secret_wo_version` with it, and change the version to change the secret."},
 			"secret_wo_version": schema.Int64Attribute{Optional: true,
 				MarkdownDescription: "Version of `secret_wo`; changing it applies the current `secret_wo` (or removes the seed key when `secret_wo` is unset)."},
-			"ciphertext": schema.StringAttribute{Computed: true, PlanModifiers: keep,
+			"ciphertext": schema.StringAttribute{Computed: true, Sensitive: true, PlanModifiers: keep,
 				MarkdownDescription: "The key ring, encrypted with KMS, in base64: the issuer's `SECURESTREAM_KEYRING`."},
 			"keys": schema.ListAttribute{Computed: true, ElementType: keyObjectType,
 				PlanModifiers:       []planmodifier.List{listplanmodifier.UseStateForUnknown()},
@@ -155,9 +183,9 @@ func (r *secretResource) Configure(_ context.Context, req resource.ConfigureRequ
 	}
 }
 
-// ModifyPlan marks the ring as changing when it will or may be rotated,
-// when its seed key or its encryption context changes, or when fewer keys
-// are to be retained.
+// ModifyPlan marks the ring as changing when it will or may be rotated, or
+// when its seed key or its encryption context changes, and refuses a
+// rotation the edge function could not hold.
 func (r *secretResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() || req.State.Raw.IsNull() {
 		return
@@ -171,10 +199,12 @@ func (r *secretResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	// A rotate_when that is not known yet may rotate the ring.
 	resp.Diagnostics.Append(r.keyChange(ctx, plan, state, resp)...)
 	rotate := r.rotationDue(plan, state) || (plan.RotateWhen.IsUnknown() && !state.RotateWhen.IsNull())
-	changes := rotate || !plan.SecretWOVersion.Equal(state.SecretWOVersion) || !plan.FunctionName.Equal(state.FunctionName) ||
-		plan.Retain.ValueInt64() < state.Retain.ValueInt64()
-	if !changes {
+	seedChange := !plan.SecretWOVersion.Equal(state.SecretWOVersion)
+	if !rotate && !seedChange && plan.FunctionName.Equal(state.FunctionName) {
 		return
+	}
+	if rotate || seedChange {
+		resp.Diagnostics.Append(r.checkCapacity(ctx, req.Config, plan, state, rotate)...)
 	}
 	resp.Plan.SetAttribute(ctx, path.Root("ciphertext"), types.StringUnknown())
 	resp.Plan.SetAttribute(ctx, path.Root("keys"), types.ListUnknown(keyObjectType))
@@ -182,6 +212,65 @@ func (r *secretResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	if rotate {
 		resp.Plan.SetAttribute(ctx, path.Root("rotated_at"), types.StringUnknown())
 	}
+}
+
+// checkCapacity refuses, at plan, a change that would leave more keys in
+// the ring than the edge function holds, with the time it would fit. It
+// judges by the state's key list (ids and times, no secret): keys that
+// retire by then are left out, as the apply will.
+func (r *secretResource) checkCapacity(ctx context.Context, config tfsdk.Config, plan, state secretModel, rotate bool) diag.Diagnostics {
+	var diags diag.Diagnostics
+	l, ok := lifetimes(plan)
+	if !ok || state.Keys.IsNull() || state.Keys.IsUnknown() {
+		return nil // the apply checks it
+	}
+	var listed []struct {
+		ID      string `tfsdk:"kid"`
+		Created string `tfsdk:"created"`
+		Seed    bool   `tfsdk:"seed"`
+	}
+	if diags = state.Keys.ElementsAs(ctx, &listed, false); diags.HasError() {
+		return diags
+	}
+	now := r.now().UTC().Truncate(time.Second)
+	doc := &keyring.Document{}
+	seed := false
+	for _, k := range listed {
+		created, _ := time.Parse(time.RFC3339, k.Created)
+		doc.Keys = append(doc.Keys, keyring.Key{ID: k.ID, Created: created, Seed: k.Seed})
+		seed = seed || k.Seed
+	}
+	at := path.Root("secret_wo_version")
+	if rotate {
+		doc.Keys = append(doc.Keys, keyring.Key{ID: "(new)", Created: now})
+		at = path.Root("rotate_when")
+		if r.rotationDue(plan, state) && !plan.RotationDays.IsNull() {
+			at = path.Root("rotation_days")
+		}
+	}
+	if !plan.SecretWOVersion.Equal(state.SecretWOVersion) {
+		var wo types.String
+		diags.Append(config.GetAttribute(ctx, path.Root("secret_wo"), &wo)...)
+		if !seed && !wo.IsNull() {
+			doc.Keys = append(doc.Keys, keyring.Key{ID: seedKeyID, Seed: true})
+		}
+	}
+	doc.Retire(now, l)
+	if err := doc.CheckCapacity(l); err != nil {
+		diags.AddAttributeError(at, "The key ring cannot take another key yet", err.Error())
+	}
+	return diags
+}
+
+// lifetimes are the model's rules for retiring keys; ok is false while a
+// setting is unknown.
+func lifetimes(m secretModel) (keyring.Lifetimes, bool) {
+	delay, err1 := time.ParseDuration(m.ActivationDelay.ValueString())
+	life, err2 := time.ParseDuration(m.MaxTokenLifetime.ValueString())
+	if m.ActivationDelay.IsUnknown() || m.MaxTokenLifetime.IsUnknown() || err1 != nil || err2 != nil {
+		return keyring.Lifetimes{}, false
+	}
+	return keyring.Lifetimes{ActivationDelay: delay, MaxTokenLifetime: life, Leeway: streamkey.DefaultLeeway}, true
 }
 
 // keyChange replaces the secret when kms_key_id names another key than the
@@ -235,7 +324,13 @@ func (r *secretResource) Create(ctx context.Context, req resource.CreateRequest,
 	keyID := plan.KMSKeyID.ValueString()
 	plan.ManagesKMSKey = types.BoolValue(keyID == "")
 	if keyID == "" {
+		policy, diags := r.keyPolicy(ctx, &plan)
+		resp.Diagnostics.Append(diags...)
+		if diags.HasError() {
+			return
+		}
 		out, err := r.clients.KMS.CreateKey(ctx, &kms.CreateKeyInput{
+			Policy:      policy,
 			Description: aws.String("securestream key ring of " + plan.FunctionName.ValueString()),
 			KeySpec:     kmstypes.KeySpecSymmetricDefault,
 			KeyUsage:    kmstypes.KeyUsageTypeEncryptDecrypt,
@@ -282,8 +377,12 @@ func (r *secretResource) Create(ctx context.Context, req resource.CreateRequest,
 	resp.Diagnostics.Append(r.seal(ctx, &plan, doc)...)
 	if resp.Diagnostics.HasError() {
 		if plan.ManagesKMSKey.ValueBool() {
-			// Nothing is saved of a failed create: do not leave the new key behind.
-			_, err := r.clients.KMS.ScheduleKeyDeletion(ctx, &kms.ScheduleKeyDeletionInput{KeyId: aws.String(keyID), PendingWindowInDays: aws.Int32(7)})
+			// Nothing is saved of a failed create: do not leave the new key
+			// behind, even when the create failed because it was cancelled
+			// (Ctrl-C, a timeout): the cleanup gets a context of its own.
+			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+			defer cancel()
+			_, err := r.clients.KMS.ScheduleKeyDeletion(cctx, &kms.ScheduleKeyDeletionInput{KeyId: aws.String(keyID), PendingWindowInDays: aws.Int32(7)})
 			if err == nil {
 				resp.Diagnostics.AddWarning("securestream_secret: the new KMS key is scheduled for deletion",
 					fmt.Sprintf("The KMS key %s this apply created could not be used and is scheduled for deletion in 7 days.", keyID))
@@ -307,6 +406,54 @@ func notConfigured(c *awsclients.Clients, diags *diag.Diagnostics, who string) b
 	diags.AddError(who+": the provider is not configured",
 		"The securestream provider's configuration is not known yet; make its arguments depend only on values known at plan time.")
 	return true
+}
+
+// cleanupTimeout bounds the calls that undo a failed create.
+const cleanupTimeout = 30 * time.Second
+
+// keyPolicy is the policy for a KMS key the resource manages (see
+// key_policy.go), for function_name and any other function names given
+// (both names while a rename re-encrypts the ring). It is nil, with a
+// warning, when the identity Terraform runs as cannot be learnt.
+func (r *secretResource) keyPolicy(ctx context.Context, m *secretModel, functions ...string) (*string, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	var roles []string
+	if !m.DecryptRoleARNs.IsNull() && !m.DecryptRoleARNs.IsUnknown() {
+		if diags = m.DecryptRoleARNs.ElementsAs(ctx, &roles, false); diags.HasError() {
+			return nil, diags
+		}
+	}
+	id, err := r.clients.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil || id.Arn == nil {
+		diags.AddWarning("The KMS key keeps AWS's default key policy",
+			fmt.Sprintf("sts:GetCallerIdentity failed (%v), so the key policy that limits kms:Decrypt to Terraform's identity and "+
+				"decrypt_role_arns under the encryption context LambdaFunctionName=%s was not written; any principal of the account "+
+				"whose IAM policy allows kms:Decrypt can open the ring. Allow sts:GetCallerIdentity (or an STS endpoint) and apply again.",
+				err, m.FunctionName.ValueString()))
+		return nil, diags
+	}
+	doc, err := keyPolicy(aws.ToString(id.Arn), roles, append([]string{m.FunctionName.ValueString()}, functions...))
+	if err != nil {
+		diags.AddError("Cannot write the KMS key policy", fmt.Sprintf("sts:GetCallerIdentity answered an identity the policy cannot name: %v.", err))
+		return nil, diags
+	}
+	return &doc, diags
+}
+
+// putKeyPolicy writes the key policy of a key the resource manages.
+func (r *secretResource) putKeyPolicy(ctx context.Context, m *secretModel, functions ...string) diag.Diagnostics {
+	if !m.ManagesKMSKey.ValueBool() {
+		return nil
+	}
+	policy, diags := r.keyPolicy(ctx, m, functions...)
+	if policy == nil {
+		return diags
+	}
+	if _, err := r.clients.KMS.PutKeyPolicy(ctx, &kms.PutKeyPolicyInput{KeyId: m.ID.ValueStringPointer(), PolicyName: aws.String("default"), Policy: policy}); err != nil {
+		diags.AddError("kms:PutKeyPolicy failed",
+			fmt.Sprintf("%v\n\nThe provider's credentials need kms:PutKeyPolicy on %s to change decrypt_role_arns or function_name.", err, m.ID.ValueString()))
+	}
+	return diags
 }
 
 func seedKey(secret string) keyring.Key {
@@ -377,22 +524,32 @@ func setKeys(ctx context.Context, m *secretModel, doc *keyring.Document) diag.Di
 
 // open decrypts the state's key ring.
 func (r *secretResource) open(ctx context.Context, m *secretModel) (*keyring.Document, diag.Diagnostics) {
-	return decryptRing(ctx, r.clients, "securestream_secret", m.Ciphertext.ValueString(), m.FunctionName.ValueString())
+	return decryptRing(ctx, r.clients, "securestream_secret", m.Ciphertext.ValueString(), m.FunctionName.ValueString(), m.ID.ValueString())
 }
 
 // decryptRing is shared with the stream key data source and ephemeral
-// resource: the plaintext is used in memory and never stored.
-func decryptRing(ctx context.Context, c *awsclients.Clients, who, ciphertext, function string) (*keyring.Document, diag.Diagnostics) {
+// resource: the plaintext is used in memory and never stored. keyID, when
+// known, is passed to kms:Decrypt, which then refuses a ciphertext made
+// under any other key (symmetric Decrypt would otherwise take any key).
+func decryptRing(ctx context.Context, c *awsclients.Clients, who, ciphertext, function, keyID string) (*keyring.Document, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	ct, err := keyring.DecodeCiphertext(ciphertext)
 	if err != nil {
 		diags.AddError(who+": invalid ciphertext", err.Error()+"\n\nPass the ciphertext attribute of a securestream_secret.")
 		return nil, diags
 	}
-	out, err := c.KMS.Decrypt(ctx, &kms.DecryptInput{CiphertextBlob: ct, EncryptionContext: keyring.EncryptionContext(function)})
+	in := &kms.DecryptInput{CiphertextBlob: ct, EncryptionContext: keyring.EncryptionContext(function)}
+	if keyID != "" {
+		in.KeyId = aws.String(keyID)
+	}
+	out, err := c.KMS.Decrypt(ctx, in)
 	if err != nil {
+		hint := ""
+		if keyID != "" {
+			hint = fmt.Sprintf(", that it was encrypted under the KMS key %s", keyID)
+		}
 		diags.AddError(who+": kms:Decrypt of the key ring failed", fmt.Sprintf("%v\n\nCheck that function_name is the one the ring "+
-			"was encrypted for (%q here), that the KMS key is enabled, and that the provider's credentials may use it (kms:Decrypt).", err, function))
+			"was encrypted for (%q here)%s, that the KMS key is enabled, and that the provider's credentials may use it (kms:Decrypt).", err, function, hint))
 		return nil, diags
 	}
 	doc, err := keyring.Parse(out.Plaintext)
@@ -464,16 +621,9 @@ func (r *secretResource) Read(ctx context.Context, req resource.ReadRequest, res
 		if diags.HasError() {
 			return
 		}
+		// Every key of the imported ring stays: keys leave only by time,
+		// at a later change (see keyring.Document.Retire).
 		resp.Diagnostics.Append(setKeys(ctx, &state, doc)...)
-		// retain: as many previous keys as the imported ring holds (1, the
-		// default, to 6), so that none is dropped unasked.
-		regular := 0
-		for _, k := range doc.Keys {
-			if !k.Seed {
-				regular++
-			}
-		}
-		state.Retain = types.Int64Value(int64(min(max(regular-1, 1), 6)))
 		if state.RotatedAt.IsNull() {
 			newest := time.Unix(0, 0)
 			for _, k := range doc.Keys {
@@ -498,6 +648,17 @@ func (r *secretResource) Update(ctx context.Context, req resource.UpdateRequest,
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("secret_wo"), &secretWO)...)
 	if resp.Diagnostics.HasError() {
 		return
+	}
+	renamed := !plan.FunctionName.Equal(state.FunctionName)
+	if renamed || !plan.DecryptRoleARNs.Equal(state.DecryptRoleARNs) {
+		// While the ring is re-encrypted, the policy allows both names.
+		var old []string
+		if renamed {
+			old = append(old, state.FunctionName.ValueString())
+		}
+		if resp.Diagnostics.Append(r.putKeyPolicy(ctx, &plan, old...)...); resp.Diagnostics.HasError() {
+			return
+		}
 	}
 	if !plan.Ciphertext.IsUnknown() { // nothing about the ring changes
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
@@ -533,29 +694,23 @@ func (r *secretResource) Update(ctx context.Context, req resource.UpdateRequest,
 			doc.Keys = append(doc.Keys, seedKey(secretWO.ValueString()))
 		}
 	}
-	doc.Keys = retainKeys(doc.Keys, int(plan.Retain.ValueInt64()))
+	// Keys leave the ring by time only, when no token they signed can
+	// still be valid; ModifyPlan refused a change that does not fit.
+	if l, ok := lifetimes(plan); ok {
+		doc.Retire(now, l)
+		if err := doc.CheckCapacity(l); err != nil {
+			resp.Diagnostics.AddError("The key ring cannot take another key yet", err.Error())
+			return
+		}
+	}
 	resp.Diagnostics.Append(r.seal(ctx, &plan, doc)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	if renamed { // the old name's encryption context is no longer needed
+		resp.Diagnostics.Append(r.putKeyPolicy(ctx, &plan)...)
+	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-}
-
-// retainKeys keeps the seed key and the newest 1+retain other keys.
-func retainKeys(keys []keyring.Key, retain int) []keyring.Key {
-	var regular, out []keyring.Key
-	for _, k := range keys {
-		if k.Seed {
-			out = append(out, k)
-		} else {
-			regular = append(regular, k)
-		}
-	}
-	sort.SliceStable(regular, func(a, b int) bool { return regular[a].Created.Before(regular[b].Created) })
-	if n := len(regular) - (1 + retain); n > 0 {
-		regular = regular[n:]
-	}
-	return append(out, regular...)
 }
 
 func (r *secretResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -609,7 +764,8 @@ func (r *secretResource) ImportState(ctx context.Context, req resource.ImportSta
 	for name, v := range map[string]attr.Value{
 		"id": types.StringValue(parts[0]), "kms_key_id": types.StringValue(parts[0]), "function_name": types.StringValue(parts[1]),
 		"ciphertext": types.StringValue(ciphertext), "manages_kms_key": types.BoolValue(false),
-		"deletion_window_days": types.Int64Value(30), "retain": types.Int64Value(1), "activation_delay": types.StringValue("10m"),
+		"deletion_window_days": types.Int64Value(30), "activation_delay": types.StringValue("10m"),
+		"max_token_lifetime": types.StringValue(defaultMaxTokenLifetime), "decrypt_role_arns": types.SetNull(types.StringType),
 	} {
 		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(name), v)...)
 	}

@@ -5,12 +5,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -159,6 +161,7 @@ func secretConfig(e *accEnv, body string) string {
 func TestAccSecret_lifecycle(t *testing.T) {
 	e := newAccEnv(t)
 	fn, fn2 := name("issuer"), name("renamed")
+	issuerRole := "arn:aws:iam::123456789012:role/service/" + fn2
 	same := statecheck.CompareValue(compare.ValuesSame())
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -173,7 +176,7 @@ func TestAccSecret_lifecycle(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue("securestream_secret.s", tfjsonpath.New("manages_kms_key"), knownvalue.Bool(true)),
 					statecheck.ExpectKnownValue("securestream_secret.s", tfjsonpath.New("deletion_window_days"), knownvalue.Int64Exact(30)),
-					statecheck.ExpectKnownValue("securestream_secret.s", tfjsonpath.New("retain"), knownvalue.Int64Exact(1)),
+					statecheck.ExpectKnownValue("securestream_secret.s", tfjsonpath.New("max_token_lifetime"), knownvalue.StringExact("24h")),
 					statecheck.ExpectKnownValue("securestream_secret.s", tfjsonpath.New("activation_delay"), knownvalue.StringExact("10m")),
 					statecheck.ExpectKnownValue("securestream_secret.s", tfjsonpath.New("kms_key_arn"), knownvalue.StringRegexp(regexp.MustCompile(`^arn:aws:kms:`))),
 					statecheck.ExpectKnownValue("securestream_secret.s", tfjsonpath.New("newest_key_id"), knownvalue.StringRegexp(kidRE)),
@@ -181,6 +184,7 @@ func TestAccSecret_lifecycle(t *testing.T) {
 				},
 				Check: resource.ComposeTestCheckFunc(
 					e.checkRing("securestream_secret.s", 1),
+					e.checkKeyPolicy("securestream_secret.s", fn),
 					resource.TestCheckResourceAttrPair("securestream_secret.s", "id", "securestream_secret.s", "kms_key_id"),
 					resource.TestCheckResourceAttrPair("securestream_secret.s", "newest_key_id", "securestream_secret.s", "keys.0.kid"),
 					resource.TestCheckResourceAttr("securestream_secret.s", "keys.0.seed", "false"),
@@ -210,8 +214,8 @@ func TestAccSecret_lifecycle(t *testing.T) {
 			},
 			{
 				// A new function name re-encrypts the same keys under the
-				// new encryption context.
-				Config: secretConfig(e, fmt.Sprintf("function_name = %q\ndeletion_window_days = 7", fn2)),
+				// new encryption context; the key policy follows it.
+				Config: secretConfig(e, fmt.Sprintf("function_name = %q\ndeletion_window_days = 7\ndecrypt_role_arns = [%q]", fn2, issuerRole)),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction("securestream_secret.s", plancheck.ResourceActionUpdate),
@@ -222,6 +226,7 @@ func TestAccSecret_lifecycle(t *testing.T) {
 				},
 				Check: resource.ComposeTestCheckFunc(
 					e.checkRing("securestream_secret.s", 1),
+					e.checkKeyPolicy("securestream_secret.s", fn2, issuerRole),
 					func(s *terraform.State) error {
 						a, _ := attrs(s, "securestream_secret.s")
 						if _, err := e.openRing(a["ciphertext"], fn); err == nil {
@@ -241,7 +246,7 @@ func TestAccSecret_lifecycle(t *testing.T) {
 				},
 				// What the import cannot know: who created the key, and the
 				// settings that live only in the configuration.
-				ImportStateVerifyIgnore: []string{"manages_kms_key", "deletion_window_days"},
+				ImportStateVerifyIgnore: []string{"manages_kms_key", "deletion_window_days", "decrypt_role_arns"},
 			},
 		},
 	})
@@ -329,6 +334,103 @@ func TestAccSecret_existingKeyAndLambdaImport(t *testing.T) {
 	})
 }
 
+// Import keeps every key of the ring (on 8ec92d4 the first apply after an
+// import dropped keys down to retain), a later rotation drops none whose
+// tokens may be valid, and an import naming another KMS key than the one
+// the ring is encrypted under fails instead of recording the wrong key.
+func TestAccSecret_importKeepsKeys(t *testing.T) {
+	e := newAccEnv(t)
+	fn := name("issuer")
+	ctx := context.Background()
+	var keyIDs [2]string
+	for i := range keyIDs {
+		key, err := e.clients.KMS.CreateKey(ctx, &kms.CreateKeyInput{Description: aws.String("brought by the user")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		keyIDs[i] = aws.ToString(key.KeyMetadata.KeyId)
+		t.Cleanup(func() {
+			_, _ = e.clients.KMS.ScheduleKeyDeletion(ctx, &kms.ScheduleKeyDeletionInput{KeyId: key.KeyMetadata.KeyId, PendingWindowInDays: aws.Int32(7)})
+		})
+	}
+	// A ring another deployment made: three keys from the last half hour,
+	// each with tokens that may still be valid.
+	now := time.Now().UTC().Truncate(time.Second)
+	doc := &keyring.Document{Version: keyring.Version}
+	for i, age := range []time.Duration{30 * time.Minute, 20 * time.Minute, 10 * time.Minute} {
+		doc.Keys = append(doc.Keys, keyring.Key{ID: fmt.Sprintf("k%s-%04x", now.Add(-age).Format("20060102T150405"), i), Secret: []byte(base64.RawURLEncoding.EncodeToString(bytes.Repeat([]byte{byte(i + 1)}, 32))), Created: now.Add(-age)})
+	}
+	pt, err := doc.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := e.clients.KMS.Encrypt(ctx, &kms.EncryptInput{KeyId: aws.String(keyIDs[0]), Plaintext: pt, EncryptionContext: keyring.EncryptionContext(fn)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ciphertext := keyring.EncodeCiphertext(enc.CiphertextBlob)
+	cfg := func(extra string) string {
+		return secretConfig(e, fmt.Sprintf("function_name = %q\nkms_key_id = %q\n%s", fn, keyIDs[0], extra))
+	}
+	hasImported := func(s *terraform.State) error {
+		a, err := attrs(s, "securestream_secret.s")
+		if err != nil {
+			return err
+		}
+		d, err := e.openRing(a["ciphertext"], fn)
+		if err != nil {
+			return err
+		}
+		in := map[string]bool{}
+		for _, k := range d.Keys {
+			in[k.ID] = true
+		}
+		for _, k := range doc.Keys {
+			if !in[k.ID] {
+				return fmt.Errorf("the imported key %s left the ring: %v", k.ID, in)
+			}
+		}
+		return nil
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				// Another KMS key than the ring's: refused, not recorded.
+				Config:        cfg(""),
+				ResourceName:  "securestream_secret.s",
+				ImportState:   true,
+				ImportStateId: keyIDs[1] + "," + fn + "," + ciphertext,
+				ExpectError:   regexp.MustCompile(`(?s)kms:Decrypt of the key ring failed.*encrypted under the KMS key`),
+			},
+			{
+				Config:             cfg(""),
+				ResourceName:       "securestream_secret.s",
+				ImportState:        true,
+				ImportStatePersist: true,
+				ImportStateId:      keyIDs[0] + "," + fn + "," + ciphertext,
+			},
+			{
+				// The first apply after the import changes nothing.
+				Config: cfg(""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectKnownValue("securestream_secret.s", tfjsonpath.New("ciphertext"), knownvalue.StringExact(ciphertext)),
+				}},
+				Check: resource.ComposeTestCheckFunc(e.checkRing("securestream_secret.s", 3), hasImported),
+			},
+			{
+				Config: cfg(`rotate_when = { epoch = "1" }`),
+				Check:  resource.ComposeTestCheckFunc(e.checkRing("securestream_secret.s", 3), hasImported),
+			},
+			{
+				// A rotation adds a key and drops none of the imported ones.
+				Config: cfg(`rotate_when = { epoch = "2" }`),
+				Check:  resource.ComposeTestCheckFunc(e.checkRing("securestream_secret.s", 4), hasImported),
+			},
+		},
+	})
+}
+
 // createIssuerFunction stands in for an issuer deployed some other way: a
 // Lambda function with the key ring in SECURESTREAM_KEYRING.
 func (e *accEnv) createIssuerFunction(t *testing.T, function, ciphertext string) error {
@@ -364,24 +466,28 @@ func (e *accEnv) createIssuerFunction(t *testing.T, function, ciphertext string)
 }
 
 // Changing rotate_when rotates: the plan shows the ring changing in place,
-// keys minted before keep verifying while retained, new keys use the new
-// kid only once it is activation_delay old, and the oldest key goes when
-// more than retain keys precede the newest.
+// new keys sign only once they are activation_delay old, and a previous key
+// leaves the ring only once no token it signed can be valid: activation
+// delay + max_token_lifetime + leeway after its successor was created.
+// (On 8ec92d4, retain counted rotations: two rotations five minutes apart
+// dropped a key whose tokens were still valid.)
 func TestAccSecret_rotation(t *testing.T) {
 	e := newAccEnv(t)
 	fn := name("issuer")
+	clock := &testClock{}
 	cfg := func(epoch int) string {
 		return e.provider() + fmt.Sprintf(`
 resource "securestream_secret" "s" {
-  function_name    = %q
-  retain           = 1
-  activation_delay = "1h"
-  rotate_when      = { epoch = "%d" }
+  function_name      = %q
+  activation_delay   = "1h"
+  max_token_lifetime = "2h"
+  rotate_when        = { epoch = "%d" }
 }
 
 # What the issuer signs with now, with the secret's activation delay.
 data "securestream_stream_key" "now" {
   ciphertext       = securestream_secret.s.ciphertext
+  kms_key_id       = securestream_secret.s.id
   function_name    = securestream_secret.s.function_name
   activation_delay = securestream_secret.s.activation_delay
   playback_url     = "https://video.example.com/live/a/index.m3u8"
@@ -392,6 +498,7 @@ data "securestream_stream_key" "now" {
 # What it signs with once the newest key is an hour old.
 data "securestream_stream_key" "later" {
   ciphertext       = securestream_secret.s.ciphertext
+  kms_key_id       = securestream_secret.s.id
   function_name    = securestream_secret.s.function_name
   activation_delay = securestream_secret.s.activation_delay
   not_before       = timeadd(securestream_secret.s.rotated_at, "1h")
@@ -401,7 +508,7 @@ data "securestream_stream_key" "later" {
 }
 `, fn, epoch)
 	}
-	var first, firstKid string // a key minted before any rotation
+	var first, firstKid, secondKid string // a key minted before any rotation, the key ids
 	req := func(now time.Time) streamkeyRequest {
 		return streamkeyRequest{path: "/live/a/seg1.ts", host: "video.example.com", ip: "198.51.100.9", ua: "Player/1.0", now: now}
 	}
@@ -415,8 +522,23 @@ data "securestream_stream_key" "later" {
 			return wantVerdict(v, *tok, req(time.Now()), wantErr)
 		}
 	}
+	hasKeys := func(want ...*string) resource.TestCheckFunc {
+		return func(s *terraform.State) error {
+			a, _ := attrs(s, "securestream_secret.s")
+			in := map[string]bool{}
+			for i := 0; a[fmt.Sprintf("keys.%d.kid", i)] != ""; i++ {
+				in[a[fmt.Sprintf("keys.%d.kid", i)]] = true
+			}
+			for _, k := range want {
+				if !in[*k] {
+					return fmt.Errorf("key %s is not in the ring %v", *k, in)
+				}
+			}
+			return nil
+		}
+	}
 	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: factoriesWithClock(clock),
 		CheckDestroy:             e.checkDestroyed,
 		Steps: []resource.TestStep{
 			{
@@ -447,7 +569,7 @@ data "securestream_stream_key" "later" {
 				},
 				Check: resource.ComposeTestCheckFunc(
 					e.checkRing("securestream_secret.s", 2),
-					// The old key is retained: keys minted before still work.
+					// The old key stays: keys minted before still work.
 					verifies(&first, ""),
 					// The new key is not an hour old: the issuer still signs
 					// with the old one...
@@ -461,18 +583,120 @@ data "securestream_stream_key" "later" {
 					// ...and with the new one an hour later.
 					resource.TestCheckResourceAttrPair("data.securestream_stream_key.later", "signing_key_id", "securestream_secret.s", "newest_key_id"),
 					resource.TestCheckResourceAttrPair("securestream_secret.s", "keys.0.kid", "data.securestream_stream_key.now", "signing_key_id"),
+					capture("securestream_secret.s", "newest_key_id", &secondKid),
 				),
 			},
 			{
-				// A second rotation with retain = 1 drops the first key.
-				Config: cfg(3),
+				// Five minutes later, another rotation: the first key still
+				// signs tokens (its successor is not an hour old), so it stays.
+				PreConfig: func() { clock.advance(5 * time.Minute) },
+				Config:    cfg(3),
 				Check: resource.ComposeTestCheckFunc(
-					e.checkRing("securestream_secret.s", 2),
+					e.checkRing("securestream_secret.s", 3),
+					hasKeys(&firstKid, &secondKid),
+					verifies(&first, ""),
+				),
+			},
+			{
+				// 3h02m after the first rotation: the first key's last token
+				// (signed up to 1 h after it, living 2 h) has expired, so the
+				// next rotation retires it. The second key's successor is
+				// younger: it stays.
+				PreConfig: func() { clock.advance(2*time.Hour + 57*time.Minute) },
+				Config:    cfg(4),
+				Check: resource.ComposeTestCheckFunc(
+					e.checkRing("securestream_secret.s", 3),
+					hasKeys(&secondKid),
 					verifies(&first, "unknown_kid"),
 				),
 			},
 		},
 	})
+}
+
+// The edge function holds at most 8 keys: a rotation that would need more,
+// because every previous key still has valid tokens, is refused at plan
+// with the time it fits, and goes through at that time.
+func TestAccSecret_ringFull(t *testing.T) {
+	e := newAccEnv(t)
+	clock := &testClock{}
+	cfg := func(epoch int) string {
+		return secretConfig(e, fmt.Sprintf("function_name = %q\nmax_token_lifetime = \"168h\"\nrotate_when = { epoch = \"%d\" }", name("issuer"), epoch))
+	}
+	steps := []resource.TestStep{{Config: cfg(1)}}
+	for i := 2; i <= keyring.MaxKeys; i++ {
+		steps = append(steps, resource.TestStep{PreConfig: func() { clock.advance(time.Hour) }, Config: cfg(i)})
+	}
+	steps[len(steps)-1].Check = e.checkRing("securestream_secret.s", keyring.MaxKeys)
+	steps = append(steps,
+		resource.TestStep{
+			Config:      cfg(keyring.MaxKeys + 1),
+			ExpectError: regexp.MustCompile(`(?s)The key ring cannot take another key yet.*rotate_when.*at\s+most\s+8.*next\s+rotation\s+fits\s+at`),
+		},
+		resource.TestStep{
+			// Keys were made an hour apart. 10m + 168h + 30s after the
+			// second key was made, the first key's tokens have all expired;
+			// the second key's successor is an hour younger.
+			PreConfig: func() { clock.advance(162*time.Hour + 15*time.Minute) },
+			Config:    cfg(keyring.MaxKeys + 1),
+			Check:     e.checkRing("securestream_secret.s", keyring.MaxKeys),
+		})
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: factoriesWithClock(clock),
+		CheckDestroy:             e.checkDestroyed,
+		Steps:                    steps,
+	})
+}
+
+// checkKeyPolicy checks the policy of a KMS key the secret created: the
+// account administers it without using it; kms:Encrypt and kms:Decrypt are
+// allowed only to the named principals and only under the function's
+// encryption context.
+func (e *accEnv) checkKeyPolicy(addr, function string, roles ...string) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		a, err := attrs(s, addr)
+		if err != nil {
+			return err
+		}
+		out, err := e.clients.KMS.GetKeyPolicy(context.Background(), &kms.GetKeyPolicyInput{KeyId: aws.String(a["id"]), PolicyName: aws.String("default")})
+		if err != nil {
+			return err
+		}
+		var doc struct {
+			Statement []struct {
+				Sid       string
+				Action    any
+				Condition map[string]map[string][]string
+			}
+		}
+		if err := json.Unmarshal([]byte(aws.ToString(out.Policy)), &doc); err != nil {
+			return fmt.Errorf("key policy %q: %w", aws.ToString(out.Policy), err)
+		}
+		uses := 0
+		for _, st := range doc.Statement {
+			actions := fmt.Sprint(st.Action)
+			if !strings.Contains(actions, "kms:Decrypt") && !strings.Contains(actions, "kms:Encrypt") {
+				continue
+			}
+			uses++
+			if got := st.Condition["StringEquals"]["kms:EncryptionContext:LambdaFunctionName"]; len(got) != 1 || got[0] != function {
+				return fmt.Errorf("statement %s allows %s under the contexts %v; want only %s", st.Sid, actions, got, function)
+			}
+			principals := st.Condition["ArnLike"]["aws:PrincipalArn"]
+			if len(principals) == 0 {
+				return fmt.Errorf("statement %s allows %s to every principal of the account", st.Sid, actions)
+			}
+			for _, r := range roles {
+				if strings.Contains(actions, "kms:Decrypt") && !slices.Contains(principals, r) {
+					return fmt.Errorf("statement %s does not let %s decrypt: %v", st.Sid, r, principals)
+				}
+			}
+		}
+		if uses != 2 {
+			return fmt.Errorf("the key policy has %d statements using the key; want one for Encrypt, one for Decrypt: %s", uses, aws.ToString(out.Policy))
+		}
+		return nil
+	}
 }
 
 // A rotate_when whose value is known only at apply may rotate: the plan
@@ -748,20 +972,6 @@ func TestRotationDue(t *testing.T) {
 	}
 }
 
-func TestRetainKeys(t *testing.T) {
-	at := func(h int) time.Time { return time.Date(2030, 1, 1, h, 0, 0, 0, time.UTC) }
-	keys := []keyring.Key{{ID: "c", Created: at(3)}, {ID: "seed", Seed: true}, {ID: "a", Created: at(1)}, {ID: "b", Created: at(2)}}
-	for retain, want := range map[int]string{0: "seed c", 1: "seed b c", 2: "seed a b c", 6: "seed a b c"} {
-		var got []string
-		for _, k := range retainKeys(keys, retain) {
-			got = append(got, k.ID)
-		}
-		if strings.Join(got, " ") != want {
-			t.Errorf("retain %d: %v; want %s", retain, got, want)
-		}
-	}
-}
-
 // Read reports a disabled KMS key as a warning that names the fix and
 // keeps the state; a deleted key as a warning that removes it.
 func TestReadWarnsOfDisabledKey(t *testing.T) {
@@ -813,62 +1023,86 @@ func TestReadWarnsOfDisabledKey(t *testing.T) {
 }
 
 // A create whose kms:Encrypt fails leaves no KMS key behind: nothing of a
-// failed create is saved, so the key it made is scheduled for deletion.
+// failed create is saved, so the key it made is scheduled for deletion;
+// also when the failure is the create's own cancellation (Ctrl-C, a
+// timeout), which on 8ec92d4 cancelled the cleanup too. The key is made
+// with the securestream key policy.
 func TestCreateCleansUpAfterFailedEncrypt(t *testing.T) {
-	ctx := context.Background()
-	var mu sync.Mutex
-	var calls []string
-	kmsFake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		op := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), "TrentService.")
-		body, _ := io.ReadAll(r.Body)
-		mu.Lock()
-		calls = append(calls, op+" "+string(body))
-		mu.Unlock()
-		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-		switch op {
-		case "CreateKey":
-			fmt.Fprint(w, `{"KeyMetadata":{"KeyId":"k-123","Arn":"arn:aws:kms:us-east-1:123456789012:key/k-123"}}`)
-		case "Encrypt":
-			w.WriteHeader(http.StatusBadRequest)
-			fmt.Fprint(w, `{"__type":"AccessDeniedException","message":"not allowed to encrypt"}`)
-		default:
-			fmt.Fprint(w, `{}`)
-		}
-	}))
-	defer kmsFake.Close()
-	c, err := awsclients.New(ctx, awsclients.Options{Region: "us-east-1", Endpoint: kmsFake.URL, AccessKey: "a", SecretKey: "b",
-		SkipCredentialsValidation: true, SkipRequestingAccountID: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &secretResource{clients: c, now: time.Now}
-	var sch fwresource.SchemaResponse
-	r.Schema(ctx, fwresource.SchemaRequest{}, &sch)
-	m := secretModel{FunctionName: types.StringValue("fn"), KMSKeyID: types.StringUnknown(), RotateWhen: types.MapNull(types.StringType),
-		DeletionWindowDays: types.Int64Value(30), Retain: types.Int64Value(1), ActivationDelay: types.StringValue("10m"),
-		Keys: types.ListUnknown(keyObjectType)}
-	plan := tfsdk.Plan{Schema: sch.Schema, Raw: tftypes.NewValue(sch.Schema.Type().TerraformType(ctx), nil)}
-	config := tfsdk.Config{Schema: sch.Schema, Raw: tftypes.NewValue(sch.Schema.Type().TerraformType(ctx), nil)}
-	if d := plan.Set(ctx, &m); d.HasError() {
-		t.Fatal(d)
-	}
-	config.Raw = plan.Raw
-	resp := fwresource.CreateResponse{State: tfsdk.State{Schema: sch.Schema, Raw: tftypes.NewValue(sch.Schema.Type().TerraformType(ctx), nil)}}
-	r.Create(ctx, fwresource.CreateRequest{Plan: plan, Config: config}, &resp)
+	for _, cancelled := range []bool{false, true} {
+		t.Run(fmt.Sprintf("cancelled=%v", cancelled), func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			var mu sync.Mutex
+			var calls []string
+			kmsFake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				op := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), "TrentService.")
+				body, _ := io.ReadAll(r.Body)
+				if op == "" && strings.Contains(string(body), "Action=GetCallerIdentity") {
+					w.Header().Set("Content-Type", "text/xml")
+					fmt.Fprint(w, `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>`+
+						`<Arn>arn:aws:sts::123456789012:assumed-role/deploy/ci</Arn><UserId>AROA:ci</UserId><Account>123456789012</Account>`+
+						`</GetCallerIdentityResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></GetCallerIdentityResponse>`)
+					return
+				}
+				mu.Lock()
+				calls = append(calls, op+" "+string(body))
+				mu.Unlock()
+				w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+				switch op {
+				case "CreateKey":
+					fmt.Fprint(w, `{"KeyMetadata":{"KeyId":"k-123","Arn":"arn:aws:kms:us-east-1:123456789012:key/k-123"}}`)
+				case "Encrypt":
+					if cancelled { // the user presses Ctrl-C while Encrypt runs
+						cancel()
+						<-r.Context().Done()
+						return
+					}
+					w.WriteHeader(http.StatusBadRequest)
+					fmt.Fprint(w, `{"__type":"AccessDeniedException","message":"not allowed to encrypt"}`)
+				default:
+					fmt.Fprint(w, `{}`)
+				}
+			}))
+			defer kmsFake.Close()
+			c, err := awsclients.New(context.Background(), awsclients.Options{Region: "us-east-1", Endpoint: kmsFake.URL, AccessKey: "a", SecretKey: "b",
+				SkipCredentialsValidation: true, SkipRequestingAccountID: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := &secretResource{clients: c, now: time.Now}
+			var sch fwresource.SchemaResponse
+			r.Schema(ctx, fwresource.SchemaRequest{}, &sch)
+			m := secretModel{FunctionName: types.StringValue("fn"), KMSKeyID: types.StringUnknown(), RotateWhen: types.MapNull(types.StringType),
+				DeletionWindowDays: types.Int64Value(30), ActivationDelay: types.StringValue("10m"), MaxTokenLifetime: types.StringValue("24h"),
+				DecryptRoleARNs: types.SetNull(types.StringType), Keys: types.ListUnknown(keyObjectType)}
+			plan := tfsdk.Plan{Schema: sch.Schema, Raw: tftypes.NewValue(sch.Schema.Type().TerraformType(ctx), nil)}
+			config := tfsdk.Config{Schema: sch.Schema, Raw: tftypes.NewValue(sch.Schema.Type().TerraformType(ctx), nil)}
+			if d := plan.Set(ctx, &m); d.HasError() {
+				t.Fatal(d)
+			}
+			config.Raw = plan.Raw
+			resp := fwresource.CreateResponse{State: tfsdk.State{Schema: sch.Schema, Raw: tftypes.NewValue(sch.Schema.Type().TerraformType(ctx), nil)}}
+			r.Create(ctx, fwresource.CreateRequest{Plan: plan, Config: config}, &resp)
 
-	if !resp.Diagnostics.HasError() || !strings.Contains(resp.Diagnostics.Errors()[0].Summary(), "kms:Encrypt failed") {
-		t.Fatalf("diagnostics: %v", resp.Diagnostics)
-	}
-	if resp.Diagnostics.WarningsCount() != 1 || !strings.Contains(resp.Diagnostics.Warnings()[0].Summary(), "scheduled for deletion") {
-		t.Errorf("warnings: %v", resp.Diagnostics.Warnings())
-	}
-	if !resp.State.Raw.IsNull() {
-		t.Error("a failed create saved state")
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	last := calls[len(calls)-1]
-	if !strings.HasPrefix(last, "ScheduleKeyDeletion ") || !strings.Contains(last, `"KeyId":"k-123"`) {
-		t.Errorf("calls: %v", calls)
+			if !resp.Diagnostics.HasError() || !strings.Contains(resp.Diagnostics.Errors()[0].Summary(), "kms:Encrypt failed") {
+				t.Fatalf("diagnostics: %v", resp.Diagnostics)
+			}
+			if resp.Diagnostics.WarningsCount() != 1 || !strings.Contains(resp.Diagnostics.Warnings()[0].Summary(), "scheduled for deletion") {
+				t.Errorf("warnings: %v", resp.Diagnostics.Warnings())
+			}
+			if !resp.State.Raw.IsNull() {
+				t.Error("a failed create saved state")
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if !strings.HasPrefix(calls[0], "CreateKey ") || !strings.Contains(calls[0], `TerraformSealsTheKeyRing`) ||
+				!strings.Contains(calls[0], `arn:aws:iam::123456789012:role/*/deploy`) {
+				t.Errorf("CreateKey without the key policy: %s", calls[0])
+			}
+			last := calls[len(calls)-1]
+			if !strings.HasPrefix(last, "ScheduleKeyDeletion ") || !strings.Contains(last, `"KeyId":"k-123"`) {
+				t.Errorf("calls: %v", calls)
+			}
+		})
 	}
 }

@@ -30,6 +30,7 @@ import (
 
 type streamKeyModel struct {
 	Ciphertext      types.String `tfsdk:"ciphertext"`
+	KMSKeyID        types.String `tfsdk:"kms_key_id"`
 	FunctionName    types.String `tfsdk:"function_name"`
 	ActivationDelay types.String `tfsdk:"activation_delay"`
 	KeyID           types.String `tfsdk:"key_id"`
@@ -94,8 +95,10 @@ func streamKeyAttrs() map[string]attrSpec {
 		return attrSpec{kind: kind, computed: true, sensitive: kind != "int64", desc: desc}
 	}
 	return map[string]attrSpec{
-		"ciphertext": {kind: "string", required: true,
+		"ciphertext": {kind: "string", required: true, sensitive: true,
 			desc: "The key ring: `securestream_secret.<name>.ciphertext`. It is decrypted through KMS (`kms:Decrypt`) for the minting; the plaintext is never stored."},
+		"kms_key_id": in("The KMS key the ring is encrypted under: `securestream_secret.<name>.id`. When set, it is passed to " +
+			"`kms:Decrypt`, which then refuses a ring encrypted under any other key. Recommended."),
 		"function_name": {kind: "string", required: true,
 			desc: "The issuer's function name the ring was encrypted for: `securestream_secret.<name>.function_name`."},
 		"activation_delay": in("How old a key must be before it signs, as the issuer is configured: `securestream_secret.<name>.activation_delay`. Default `10m`.",
@@ -276,7 +279,7 @@ func (mt minter) mint(ctx context.Context, who string, m *streamKeyModel) diag.D
 		Cookie: str(m.TokenCookie, issuer.DefaultNames.Cookie), PathPrefix: str(m.TokenPathPrefix, issuer.DefaultNames.PathPrefix)}
 
 	// The ring, decrypted in memory only.
-	doc, d := decryptRing(ctx, mt.clients, who, m.Ciphertext.ValueString(), m.FunctionName.ValueString())
+	doc, d := decryptRing(ctx, mt.clients, who, m.Ciphertext.ValueString(), m.FunctionName.ValueString(), m.KMSKeyID.ValueString())
 	if diags.Append(d...); diags.HasError() {
 		return diags
 	}

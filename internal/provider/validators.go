@@ -23,6 +23,13 @@ var (
 		}
 		return err
 	}}
+	lifetimeValidator = textValidator{want: "a whole number of seconds between 1m and 168h, such as 24h or 90m", check: func(s string) error {
+		d, err := time.ParseDuration(s)
+		if err == nil && (d < time.Minute || d > 7*24*time.Hour || d%time.Second != 0) {
+			err = fmt.Errorf("%v is out of range", d)
+		}
+		return err
+	}}
 	rfc3339Validator = textValidator{want: "an RFC 3339 time such as 2030-01-02T15:04:05Z", check: func(s string) error {
 		_, err := time.Parse(time.RFC3339, s)
 		return err

@@ -3,13 +3,17 @@ resource "securestream_secret" "video" {
   function_name = "video-issuer"
 
   # Rotate every 90 days (at the next plan after that), or when the
-  # trigger changes; keep the previous key for keys already handed out,
-  # and let the edge function have a new key for 10 minutes before the
-  # issuer signs with it.
-  rotation_days    = 90
-  rotate_when      = { epoch = "2026-11" }
-  retain           = 1
-  activation_delay = "10m"
+  # trigger changes. The edge function has a new key for 10 minutes before
+  # the issuer signs with it, and a previous key stays until every stream
+  # key it signed has expired: issuer keys live at most 24 hours here.
+  rotation_days      = 90
+  rotate_when        = { epoch = "2026-11" }
+  activation_delay   = "10m"
+  max_token_lifetime = "24h"
+
+  # Only Terraform and the issuer's role may decrypt the ring, and only
+  # under the encryption context of "video-issuer".
+  decrypt_role_arns = ["arn:aws:iam::123456789012:role/video-issuer"]
 }
 
 # Migrating from the original (blog post) deployment: bring its secret as
