@@ -16,18 +16,6 @@ type Names struct {
 // DefaultNames are the edge function's defaults.
 var DefaultNames = Names{Header: "x-stream-token", Query: "stream_token", Cookie: "stream_token", PathPrefix: "t"}
 
-// Pattern is the path pattern a key for path covers: the directory and
-// below (the original's rule), the exact path, or an allowed prefix.
-func Pattern(mode, path, prefix string) string {
-	switch mode {
-	case PatternExact:
-		return path
-	case PatternPrefix:
-		return prefix + "*"
-	}
-	return path[:strings.LastIndexByte(path, '/')+1] + "*"
-}
-
 // Forms are the ready-to-use forms of a key.
 type Forms struct {
 	Header map[string]string

@@ -7,6 +7,8 @@ package issuer
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,9 +26,11 @@ import (
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
 )
 
-// Decrypter decrypts KMS ciphertext under an encryption context.
+// Decrypter decrypts KMS ciphertext under an encryption context. keyID,
+// when not empty, is passed as kms:Decrypt's KeyId, so that a ciphertext
+// under any other key is refused.
 type Decrypter interface {
-	Decrypt(ctx context.Context, ciphertext []byte, encryptionContext map[string]string) ([]byte, error)
+	Decrypt(ctx context.Context, ciphertext []byte, encryptionContext map[string]string, keyID string) ([]byte, error)
 }
 
 // Issuer handles requests. Build it once per container with New.
@@ -34,6 +38,9 @@ type Issuer struct {
 	cfg  *Config
 	ring *streamkey.Ring
 	jwt  *jwtverify.Verifier
+	// originSecret is the SHA-256 of the origin header's secret value, if
+	// any: comparing digests in constant time does not leak its length.
+	originSecret *[sha256.Size]byte
 	// Now, Log and Rand are the clock, the log output and the randomness;
 	// tests replace them.
 	Now  func() time.Time
@@ -44,8 +51,8 @@ type Issuer struct {
 // MaxBodyBytes bounds a request body.
 const MaxBodyBytes = 16 << 10
 
-// New decrypts the key ring (and the HS256 key, if any) and builds the
-// issuer. Errors name the variable and the KMS call.
+// New decrypts the key ring (and the HS256 key and the origin secret, if
+// any) and builds the issuer. Errors name the variable and the KMS call.
 func New(ctx context.Context, cfg *Config, kms Decrypter) (*Issuer, error) {
 	encCtx := keyring.EncryptionContext(cfg.FunctionName)
 	decrypt := func(name, value string) ([]byte, error) {
@@ -53,10 +60,14 @@ func New(ctx context.Context, cfg *Config, kms Decrypter) (*Issuer, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
-		pt, err := kms.Decrypt(ctx, ct, encCtx)
+		pt, err := kms.Decrypt(ctx, ct, encCtx, cfg.KMSKeyID)
 		if err != nil {
-			return nil, fmt.Errorf("%s: kms:Decrypt with encryption context LambdaFunctionName=%s failed "+
-				"(is the ciphertext for this function, and may its role use the key?): %w", name, cfg.FunctionName, err)
+			key := ""
+			if cfg.KMSKeyID != "" {
+				key = " and KeyId " + cfg.KMSKeyID + " (SECURESTREAM_KMS_KEY_ID)"
+			}
+			return nil, fmt.Errorf("%s: kms:Decrypt with encryption context LambdaFunctionName=%s%s failed "+
+				"(is the ciphertext for this function and under that key, and may its role use the key?): %w", name, cfg.FunctionName, key, err)
 		}
 		return pt, nil
 	}
@@ -80,7 +91,7 @@ func New(ctx context.Context, cfg *Config, kms Decrypter) (*Issuer, error) {
 		return nil, errors.New("SECURESTREAM_SEED_COMPAT=true but the key ring has no seed key")
 	}
 	if cfg.Auth == AuthJWT {
-		is.jwt = &jwtverify.Verifier{Issuer: cfg.JWTIssuer, Audience: cfg.JWTAudience, Leeway: cfg.JWTLeeway}
+		is.jwt = &jwtverify.Verifier{Issuer: cfg.JWTIssuer, Audience: cfg.JWTAudience, ClientIDs: cfg.JWTClientIDs, Leeway: cfg.JWTLeeway}
 		if cfg.JWTHS256Ciphertext != "" {
 			if is.jwt.HS256Key, err = decrypt("SECURESTREAM_JWT_HS256_KEY", cfg.JWTHS256Ciphertext); err != nil {
 				return nil, err
@@ -94,6 +105,17 @@ func New(ctx context.Context, cfg *Config, kms Decrypter) (*Issuer, error) {
 				return nil, fmt.Errorf("SECURESTREAM_JWT_JWKS: %w", err)
 			}
 		}
+	}
+	if cfg.ClientIPSource == IPFromViewerAddress && cfg.OriginSecretCiphertext != "" {
+		secret, err := decrypt("SECURESTREAM_ORIGIN_SECRET", cfg.OriginSecretCiphertext)
+		if err != nil {
+			return nil, err
+		}
+		if len(secret) < 16 {
+			return nil, errors.New("SECURESTREAM_ORIGIN_SECRET: the secret must be at least 16 bytes")
+		}
+		sum := sha256.Sum256(secret)
+		is.originSecret = &sum
 	}
 	return is, nil
 }
@@ -123,7 +145,7 @@ func (is *Issuer) Handle(ctx context.Context, raw json.RawMessage) (out *respons
 			fmt.Fprintf(is.Log, "{\"level\":\"error\",\"request_id\":%q,\"panic\":%q}\n", req.requestID, fmt.Sprint(p))
 		}
 		out = is.respond(req, res)
-		is.log(start, req, res.status, res.reason, res.kid, res.sid)
+		is.log(start, req, res.status, res.reason, res.kid, res.sid, res.notes...)
 	}()
 	res = is.serve(req)
 	return out, nil
@@ -137,6 +159,9 @@ type outcome struct {
 	body     map[string]any
 	kid, sid string
 	headers  map[string]string
+	// notes are codes for the log: what the issuer did differently from
+	// the plain case (never a secret or a token).
+	notes []string
 }
 
 func refuse(status int, reason, format string, a ...any) *outcome {
@@ -234,8 +259,9 @@ func (is *Issuer) mint(req *request, in *input, entitled []string) *outcome {
 	if rf != nil {
 		return refuse(rf.Status, rf.Reason, "%s", rf.Message)
 	}
-	if entitled != nil && !underAny(pb.Path, entitled) {
-		return refuse(403, "not_entitled", "the caller may not play %s", pb.Path)
+	// Refuse what cannot be covered before looking at the client.
+	if _, rf := Coverage(is.cfg.PatternMode, pb, entitled); rf != nil {
+		return refuse(rf.Status, rf.Reason, "%s", rf.Message)
 	}
 	ttl := in.TTL
 	if ttl == 0 {
@@ -244,7 +270,11 @@ func (is *Issuer) mint(req *request, in *input, entitled []string) *outcome {
 	if ttl > is.cfg.MaxTTL {
 		ttl = is.cfg.MaxTTL
 	}
-	clientIP, err := is.clientIP(req)
+	var notes []string
+	clientIP, proven, err := is.clientIP(req)
+	if !proven {
+		notes = append(notes, "viewer_address_unproven")
+	}
 	if err != nil && is.cfg.IPBinding != streamkey.IPOff {
 		return refuse(400, "client_ip", "%v", err)
 	}
@@ -254,8 +284,11 @@ func (is *Issuer) mint(req *request, in *input, entitled []string) *outcome {
 	}
 	k, err := MintKey(is.ring, is.policy(), pb, Subject{
 		ClientIP: clientIP, SeedClientIP: seedIP, UserAgent: req.headers["user-agent"],
-		NotBefore: is.Now(), TTL: ttl,
+		NotBefore: is.Now(), TTL: ttl, Entitled: entitled,
 	}, is.Rand)
+	if errors.As(err, &rf) {
+		return refuse(rf.Status, rf.Reason, "%s", rf.Message)
+	}
 	if err != nil {
 		return refuse(400, "bad_request", "%v", err)
 	}
@@ -275,7 +308,11 @@ func (is *Issuer) mint(req *request, in *input, entitled []string) *outcome {
 	if k.StreamKey != "" {
 		body["stream_key"], body["stream_policy"] = k.StreamKey, k.StreamPolicy
 	}
-	return &outcome{status: 200, reason: "issued", body: body, kid: k.KeyID, sid: k.SessionID}
+	if k.SeedOmitted != "" {
+		body["seed_omitted"] = k.SeedOmitted
+		notes = append(notes, "seed_omitted")
+	}
+	return &outcome{status: 200, reason: "issued", body: body, kid: k.KeyID, sid: k.SessionID, notes: notes}
 }
 
 // policy is the part of the configuration that shapes keys.
@@ -296,21 +333,19 @@ func pathUnescaped(p string) string {
 	return u
 }
 
-func underAny(path string, prefixes []string) bool {
-	for _, p := range prefixes {
-		if p != "" && strings.HasPrefix(path, p) {
-			return true
-		}
-	}
-	return false
-}
-
 // clientIP finds the client's address as configured, normalised as the
-// token format says.
-func (is *Issuer) clientIP(req *request) (string, error) {
+// token format says. proven is false when CloudFront-Viewer-Address is
+// configured but the request did not prove it came through CloudFront, so
+// that its own source address was used.
+func (is *Issuer) clientIP(req *request) (ip string, proven bool, err error) {
 	var s string
+	proven = true
 	switch is.cfg.ClientIPSource {
 	case IPFromViewerAddress:
+		if !is.viaCloudFront(req) {
+			s, proven = req.sourceIP, false
+			break
+		}
 		v := req.headers["cloudfront-viewer-address"]
 		if i := strings.LastIndexByte(v, ':'); i > 0 {
 			s = v[:i] // "ip:port", IPv6 without brackets
@@ -327,11 +362,27 @@ func (is *Issuer) clientIP(req *request) (string, error) {
 	default:
 		s = req.sourceIP
 	}
-	ip, err := streamkey.CanonicalIP(s)
+	ip, err = streamkey.CanonicalIP(s)
 	if err != nil {
-		return "", fmt.Errorf("the client address (%s) is not known: %v", is.cfg.ClientIPSource, err)
+		return "", proven, fmt.Errorf("the client address (%s) is not known: %v", is.cfg.ClientIPSource, err)
 	}
-	return ip, nil
+	return ip, proven, nil
+}
+
+// viaCloudFront reports whether the request proves it came through
+// CloudFront: every configured proof must hold (the origin header's secret,
+// compared in constant time, and a source address in the CloudFront CIDRs).
+func (is *Issuer) viaCloudFront(req *request) bool {
+	if is.originSecret == nil && len(is.cfg.CloudFrontCIDRs) == 0 {
+		return false // LoadConfig requires a proof; never believe the header without one
+	}
+	if is.originSecret != nil {
+		got := sha256.Sum256([]byte(req.headers[is.cfg.OriginSecretHeader]))
+		if subtle.ConstantTimeCompare(got[:], is.originSecret[:]) != 1 {
+			return false
+		}
+	}
+	return len(is.cfg.CloudFrontCIDRs) == 0 || trusted(req.sourceIP, is.cfg.CloudFrontCIDRs)
 }
 
 func trusted(s string, proxies []netip.Prefix) bool {

@@ -17,25 +17,45 @@ import (
 
 var t0 = time.Unix(1_767_225_600, 0).UTC()
 
-// fakeKMS "encrypts" by wrapping the plaintext with its encryption
-// context, and refuses to decrypt under any other context, as KMS does.
-type fakeKMS struct{ err error }
-
-func fakeEncrypt(pt []byte, encCtx map[string]string) string {
-	c, _ := json.Marshal(encCtx)
-	return base64.StdEncoding.EncodeToString(append([]byte("FAKEKMS|"+string(c)+"|"), pt...))
+// fakeKMS "encrypts" by wrapping the plaintext with its key and
+// encryption context, and, as KMS does, refuses to decrypt under any other
+// context, or under another key than the KeyId asked for. It records the
+// KeyId of every call in calls, when set.
+type fakeKMS struct {
+	err   error
+	calls *[]string
 }
 
-func (f fakeKMS) Decrypt(_ context.Context, ct []byte, encCtx map[string]string) ([]byte, error) {
+// fakeKeyARN is the key fakeEncrypt encrypts under.
+const fakeKeyARN = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+func fakeEncrypt(pt []byte, encCtx map[string]string) string {
+	return fakeEncryptUnder(fakeKeyARN, pt, encCtx)
+}
+
+func fakeEncryptUnder(keyARN string, pt []byte, encCtx map[string]string) string {
+	c, _ := json.Marshal(encCtx)
+	return base64.StdEncoding.EncodeToString(append([]byte("FAKEKMS|"+keyARN+"|"+string(c)+"|"), pt...))
+}
+
+func (f fakeKMS) Decrypt(_ context.Context, ct []byte, encCtx map[string]string, keyID string) ([]byte, error) {
+	if f.calls != nil {
+		*f.calls = append(*f.calls, keyID)
+	}
 	if f.err != nil {
 		return nil, f.err
 	}
-	c, _ := json.Marshal(encCtx)
-	prefix := []byte("FAKEKMS|" + string(c) + "|")
-	if !bytes.HasPrefix(ct, prefix) {
+	parts := bytes.SplitN(ct, []byte("|"), 4)
+	if len(parts) != 4 || string(parts[0]) != "FAKEKMS" {
+		return nil, errors.New("InvalidCiphertextException: not a ciphertext")
+	}
+	if keyID != "" && keyID != string(parts[1]) {
+		return nil, errors.New("IncorrectKeyException: the ciphertext was encrypted under another key")
+	}
+	if c, _ := json.Marshal(encCtx); string(parts[2]) != string(c) {
 		return nil, errors.New("InvalidCiphertextException: wrong ciphertext or encryption context")
 	}
-	return ct[len(prefix):], nil
+	return parts[3], nil
 }
 
 func testDoc() *keyring.Document {

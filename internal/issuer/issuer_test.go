@@ -107,7 +107,9 @@ func TestClientAddress(t *testing.T) {
 	env["SECURESTREAM_IP_BINDING"] = "exact"
 	check(env, "198.51.100.23") // the request context, not the header
 	env["SECURESTREAM_CLIENT_IP_SOURCE"] = "cloudfront-viewer-address"
+	env["SECURESTREAM_CLOUDFRONT_SOURCE_CIDRS"] = "198.51.100.0/24" // the recorded event's sourceIp
 	check(env, "2001:db8::9")
+	delete(env, "SECURESTREAM_CLOUDFRONT_SOURCE_CIDRS")
 	env["SECURESTREAM_CLIENT_IP_SOURCE"] = "x-forwarded-for"
 	env["SECURESTREAM_TRUSTED_PROXIES"] = "198.51.100.0/24, 10.0.0.0/8"
 	check(env, "192.0.2.10")

@@ -11,9 +11,13 @@ import (
 // binary runs against AWS, LocalStack or moto.
 type KMS struct{ Client *kms.Client }
 
-// Decrypt calls kms:Decrypt.
-func (k KMS) Decrypt(ctx context.Context, ciphertext []byte, encCtx map[string]string) ([]byte, error) {
-	out, err := k.Client.Decrypt(ctx, &kms.DecryptInput{CiphertextBlob: ciphertext, EncryptionContext: encCtx})
+// Decrypt calls kms:Decrypt, with KeyId when keyID is set.
+func (k KMS) Decrypt(ctx context.Context, ciphertext []byte, encCtx map[string]string, keyID string) ([]byte, error) {
+	in := &kms.DecryptInput{CiphertextBlob: ciphertext, EncryptionContext: encCtx}
+	if keyID != "" {
+		in.KeyId = &keyID
+	}
+	out, err := k.Client.Decrypt(ctx, in)
 	if err != nil {
 		return nil, err
 	}

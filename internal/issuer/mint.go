@@ -23,7 +23,9 @@ type URLRules struct {
 	// Hosts are the allowed hosts; "*.example.com" matches any subdomain;
 	// nil allows any host.
 	Hosts []string
-	// Prefixes are the allowed path prefixes; the longest match wins.
+	// Prefixes are the allowed path prefixes, each covering a directory
+	// ("/vod/free" covers /vod/free and /vod/free/..., not
+	// /vod/free.m3u8); the longest match wins.
 	Prefixes []string
 }
 
@@ -72,6 +74,10 @@ func CheckPlaybackURL(raw string, rules URLRules) (Playback, *Refusal) {
 		return bad("must not carry a user name or password")
 	}
 	host := strings.ToLower(u.Hostname())
+	if !validHost(host) {
+		return bad("the host %q must be a DNS name or an IPv4 address: letters, digits and '-' in labels separated by single dots, "+
+			"no leading or trailing dot", host)
+	}
 	if p := u.Port(); p != "" && !(scheme == "https" && p == "443") && !(scheme == "http" && p == "80") {
 		return bad("must not name a port")
 	}
@@ -86,8 +92,15 @@ func CheckPlaybackURL(raw string, rules URLRules) (Playback, *Refusal) {
 	if strings.Contains(u.RawPath+u.Path, "\\") || !streamkey.SafePath(pb.Path) {
 		return bad("the path must not contain dot segments, \"//\", encoded slashes or dots, or backslashes")
 	}
+	if strings.Contains(pb.Path, "*") {
+		return bad("the path must not contain '*', which path patterns reserve")
+	}
+	path := scope{base: pb.Path}
+	if c, err := streamkey.CanonicalPattern(pb.Path); err == nil {
+		path.base = c
+	}
 	for _, p := range rules.Prefixes {
-		if strings.HasPrefix(pb.Path, p) && len(p) > len(pb.Prefix) {
+		if l, ok := parseLimit(p); ok && l.covers(path) && len(p) > len(pb.Prefix) {
 			pb.Prefix = p
 		}
 	}
@@ -95,6 +108,25 @@ func CheckPlaybackURL(raw string, rules URLRules) (Playback, *Refusal) {
 		return Playback{}, &Refusal{Status: 403, Reason: "path_not_allowed", Message: "playback_url: the path is not under an allowed prefix"}
 	}
 	return pb, nil
+}
+
+// validHost accepts what the token format can bind: lower-case DNS names
+// and IPv4 literals, 1 to 253 bytes, with no empty label.
+func validHost(h string) bool {
+	if h == "" || len(h) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(h, ".") {
+		if label == "" {
+			return false
+		}
+		for i := 0; i < len(label); i++ {
+			if c := label[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func hostAllowed(hosts []string, host string) bool {
@@ -143,6 +175,9 @@ type Subject struct {
 	// KeyID, when set, signs with that key instead of the one the ring's
 	// activation rule picks.
 	KeyID string
+	// Entitled are the path prefixes the caller may play; nil is no limit
+	// beyond the allowed prefix, an empty list entitles nothing.
+	Entitled []string
 }
 
 // Key is a minted stream key and its ready-to-use forms.
@@ -153,17 +188,24 @@ type Key struct {
 	Forms                   Forms
 	// StreamKey and StreamPolicy are the seed-format key, with SeedCompat.
 	StreamKey, StreamPolicy string
+	// SeedOmitted says why, with SeedCompat, there is no seed-format key.
+	SeedOmitted string
 }
 
-// MintKey mints the key the issuer hands out for pb and s.
+// MintKey mints the key the issuer hands out for pb and s. The path pattern
+// comes from Coverage; a refused one is returned as a *Refusal.
 func MintKey(ring *streamkey.Ring, pol Policy, pb Playback, s Subject, rnd io.Reader) (*Key, error) {
 	if s.TTL <= 0 {
 		return nil, errors.New("the lifetime must be positive")
 	}
+	pattern, rf := Coverage(pol.PatternMode, pb, s.Entitled)
+	if rf != nil {
+		return nil, rf
+	}
 	g := streamkey.Grant{
 		Expires:       s.NotBefore.Add(s.TTL),
 		NotBefore:     s.NotBefore,
-		Paths:         []string{Pattern(pol.PatternMode, pb.Path, pb.Prefix)},
+		Paths:         []string{pattern},
 		IPBinding:     pol.IPBinding,
 		ClientIP:      s.ClientIP,
 		BindUserAgent: pol.BindUserAgent,
@@ -195,8 +237,12 @@ func MintKey(ring *streamkey.Ring, pol Policy, pb Playback, s Subject, rnd io.Re
 	k := &Key{Token: tok, KeyID: kid, SessionID: g.SessionID, Pattern: g.Paths[0], Expires: exp,
 		Forms: MakeForms(tok, pb.Scheme, pb.Host, pb.Path, s.TTL, pol.Names)}
 	if pol.SeedCompat {
+		// The seed format always covers the URL's directory; hand it out
+		// only when that is no more than the ss1 key covers.
 		sk, err := ring.MintSeed(streamkey.SeedGrant{PlaybackURL: pb.Raw, ClientIP: s.SeedClientIP, UserAgent: s.UserAgent, Expires: g.Expires})
-		if err == nil {
+		if err != nil {
+			k.SeedOmitted = fmt.Sprintf("no seed-format key: %v", err)
+		} else if k.SeedOmitted = seedWithin(sk.Path, pattern); k.SeedOmitted == "" {
 			k.StreamKey, k.StreamPolicy = sk.StreamKey, sk.StreamPolicy
 		}
 	}

@@ -47,7 +47,7 @@ func (is *Issuer) respond(req *request, o *outcome) *response {
 
 // log writes one JSON line per request. It never writes a token, a
 // secret, the playback URL's query or the caller's credentials.
-func (is *Issuer) log(start time.Time, req *request, status int, reason, kid, sid string) {
+func (is *Issuer) log(start time.Time, req *request, status int, reason, kid, sid string, notes ...string) {
 	outcome := "refused"
 	switch {
 	case status == 200:
@@ -76,6 +76,9 @@ func (is *Issuer) log(start time.Time, req *request, status int, reason, kid, si
 	}
 	if sid != "" {
 		line["sid"] = sid
+	}
+	if len(notes) > 0 {
+		line["notes"] = notes
 	}
 	b, _ := json.Marshal(line)
 	fmt.Fprintf(is.Log, "%s\n", b)

@@ -49,6 +49,13 @@ func encryptBytes(t testing.TB, endpoint string, pt []byte) string {
 }
 
 func encryptWith(t testing.TB, endpoint string, pt []byte, encCtx map[string]string) string {
+	ct, _ := encryptUnderNewKey(t, endpoint, pt, encCtx)
+	return ct
+}
+
+// encryptUnderNewKey makes a KMS key and encrypts pt under it; it returns
+// the ciphertext and the key's ARN.
+func encryptUnderNewKey(t testing.TB, endpoint string, pt []byte, encCtx map[string]string) (ciphertext, keyARN string) {
 	t.Helper()
 	ctx := context.Background()
 	c := kmsClient(endpoint)
@@ -60,7 +67,7 @@ func encryptWith(t testing.TB, endpoint string, pt []byte, encCtx map[string]str
 	if err != nil {
 		t.Fatal(err)
 	}
-	return keyring.EncodeCiphertext(out.CiphertextBlob)
+	return keyring.EncodeCiphertext(out.CiphertextBlob), aws.ToString(key.KeyMetadata.Arn)
 }
 
 func buildBootstrap(t testing.TB) string {
@@ -103,10 +110,12 @@ func env(moto, ciphertext string) []string {
 // The real bootstrap, under AWS's runtime interface emulator, decrypts its
 // key ring from moto's KMS and answers REST and HTTP API events with keys
 // that the Go verifier and the rendered edge function both accept.
+// SECURESTREAM_KMS_KEY_ID names the ring's key, which moto checks as KMS does.
 func TestBootstrapUnderRIE(t *testing.T) {
 	moto := emulators.StartMoto(t)
-	ct := encryptRing(t, moto.Endpoint, testRing(), keyring.EncryptionContext(functionName))
-	rie := emulators.StartRIE(t, env(moto.Endpoint, ct), buildBootstrap(t))
+	pt, _ := testRing().Marshal()
+	ct, keyARN := encryptUnderNewKey(t, moto.Endpoint, pt, keyring.EncryptionContext(functionName))
+	rie := emulators.StartRIE(t, append(env(moto.Endpoint, ct), "SECURESTREAM_KMS_KEY_ID="+keyARN), buildBootstrap(t))
 
 	code, err := edgefunc.Render(edgefunc.Config{Keys: []edgefunc.Key{{ID: "k1", Secret: testRing().Keys[0].Secret},
 		{ID: "legacy", Secret: testRing().Keys[1].Secret}}, SeedKeyID: "legacy", Channels: edgefunc.DefaultChannels()})
@@ -182,19 +191,36 @@ func TestBootstrapUnderRIE(t *testing.T) {
 	}
 }
 
-// A cold start with a key ring encrypted for another function fails, and
-// says which variable and which call.
+// A cold start with a key ring encrypted for another function, or under
+// another key than SECURESTREAM_KMS_KEY_ID names, fails, and says which
+// variable and which call.
 func TestBootstrapColdStartFailure(t *testing.T) {
 	moto := emulators.StartMoto(t)
-	ct := encryptRing(t, moto.Endpoint, testRing(), keyring.EncryptionContext("another-function"))
-	rie := emulators.StartRIE(t, env(moto.Endpoint, ct), buildBootstrap(t))
-	ev, _ := os.ReadFile(filepath.Join("testdata", "events", "rest_v1_post.json"))
-	out := string(rie.Invoke(t, ev))
-	deadline := time.Now().Add(5 * time.Second)
-	for !strings.Contains(rie.Output(), "SECURESTREAM_KEYRING") && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
-	if !strings.Contains(rie.Output(), "SECURESTREAM_KEYRING: kms:Decrypt") || strings.Contains(out, `"statusCode":200`) {
-		t.Fatalf("answer %s\noutput:\n%s", out, rie.Output())
+	bootstrap := buildBootstrap(t)
+	pt, _ := testRing().Marshal()
+	forOther := encryptRing(t, moto.Endpoint, testRing(), keyring.EncryptionContext("another-function"))
+	ct, _ := encryptUnderNewKey(t, moto.Endpoint, pt, keyring.EncryptionContext(functionName))
+	_, otherKey := encryptUnderNewKey(t, moto.Endpoint, []byte("x"), nil)
+	for _, tc := range []struct {
+		name string
+		env  []string
+		want string
+	}{
+		{"another function", env(moto.Endpoint, forOther), "SECURESTREAM_KEYRING: kms:Decrypt"},
+		{"another key", append(env(moto.Endpoint, ct), "SECURESTREAM_KMS_KEY_ID="+otherKey), "SECURESTREAM_KEYRING: kms:Decrypt with encryption context LambdaFunctionName=" + functionName + " and KeyId " + otherKey},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rie := emulators.StartRIE(t, tc.env, bootstrap)
+			defer rie.Stop()
+			ev, _ := os.ReadFile(filepath.Join("testdata", "events", "rest_v1_post.json"))
+			out := string(rie.Invoke(t, ev))
+			deadline := time.Now().Add(5 * time.Second)
+			for !strings.Contains(rie.Output(), "SECURESTREAM_KEYRING") && time.Now().Before(deadline) {
+				time.Sleep(50 * time.Millisecond)
+			}
+			if !strings.Contains(rie.Output(), tc.want) || strings.Contains(out, `"statusCode":200`) {
+				t.Fatalf("answer %s\noutput:\n%s", out, rie.Output())
+			}
+		})
 	}
 }

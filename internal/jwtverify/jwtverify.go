@@ -1,8 +1,9 @@
 // Package jwtverify checks the bearer JWTs the issuer accepts: HS256 with a
 // shared key, or RS256 and ES256 with keys from a JWKS. It refuses "none",
 // algorithm confusion (an HMAC token checked with a public key) and any
-// algorithm the configuration does not name, and it checks exp, nbf, iss
-// and aud.
+// algorithm the configuration does not name, and it checks exp, nbf, iss,
+// aud and, when configured, the client the token was issued to (azp or
+// client_id).
 package jwtverify
 
 import (
@@ -18,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"slices"
 	"strings"
 	"time"
 )
@@ -33,6 +35,10 @@ type Verifier struct {
 	Keys map[string]crypto.PublicKey
 	// Issuer and Audience, when set, must match iss and aud.
 	Issuer, Audience string
+	// ClientIDs, when set, lists the clients whose tokens are accepted: the
+	// token's azp or, in a token without azp, its client_id (as Cognito
+	// access tokens carry it) must be one of them.
+	ClientIDs []string
 	// Leeway is the clock skew allowed on exp and nbf.
 	Leeway time.Duration
 }
@@ -179,6 +185,19 @@ func (v *Verifier) checkClaims(c map[string]any, now time.Time) error {
 			}
 		default:
 			return refuse("the token has no audience")
+		}
+	}
+	if len(v.ClientIDs) > 0 {
+		claim := "azp"
+		if _, ok := c[claim]; !ok {
+			claim = "client_id"
+		}
+		id, ok := c[claim].(string)
+		if !ok {
+			return refuse("the token names no client (azp or client_id)")
+		}
+		if !slices.Contains(v.ClientIDs, id) {
+			return refuse("the token was issued to a client this issuer does not accept (%s)", claim)
 		}
 	}
 	return nil

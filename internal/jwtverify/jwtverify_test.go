@@ -159,3 +159,45 @@ func TestParseJWKSRefuses(t *testing.T) {
 		}
 	}
 }
+
+// A token the identity provider issued to another client is refused when
+// the accepted client ids are configured: azp first, client_id without it.
+func TestClientIDs(t *testing.T) {
+	key := []byte("an-hs256-key-of-at-least-32-bytes!!")
+	v := &Verifier{HS256Key: key, Audience: "securestream", ClientIDs: []string{"player-web", "player-ios"}}
+	base := map[string]any{"aud": "securestream", "exp": now.Add(time.Hour).Unix(), "sub": "u1"}
+	with := func(kv ...any) map[string]any {
+		c := map[string]any{}
+		for k, val := range base {
+			c[k] = val
+		}
+		for i := 0; i < len(kv); i += 2 {
+			c[kv[i].(string)] = kv[i+1]
+		}
+		return c
+	}
+	for _, tc := range []struct {
+		name   string
+		claims map[string]any
+		ok     bool
+	}{
+		{"azp listed", with("azp", "player-web"), true},
+		{"client_id listed", with("client_id", "player-ios"), true},
+		{"azp of another client", with("azp", "attackers-own-app"), false},
+		{"client_id of another client", with("client_id", "attackers-own-app"), false},
+		{"azp decides over client_id", with("azp", "attackers-own-app", "client_id", "player-web"), false},
+		{"no client", with(), false},
+		{"azp not a string", with("azp", []string{"player-web"}), false},
+		{"empty azp", with("azp", ""), false},
+		{"listed client, another audience", with("azp", "player-web", "aud", "attackers-own-app"), false},
+	} {
+		_, err := v.Verify(sign("HS256", "", key, tc.claims), now)
+		if (err == nil) != tc.ok {
+			t.Errorf("%s: %v", tc.name, err)
+		}
+	}
+	// Without ClientIDs the client is not checked.
+	if _, err := (&Verifier{HS256Key: key, Audience: "securestream"}).Verify(sign("HS256", "", key, with("azp", "anyone")), now); err != nil {
+		t.Errorf("no client ids configured: %v", err)
+	}
+}
