@@ -138,7 +138,7 @@ func (r *secretResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 					"plan\"; plan again."},
 			"max_token_lifetime": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString(defaultMaxTokenLifetime),
 				Validators: []validator.String{lifetimeValidator},
-				MarkdownDescription: "The longest lifetime the issuer gives a stream key (its `SECURESTREAM_MAX_TTL`), whole seconds from `1m` to `168h`. " +
+				MarkdownDescription: "The longest lifetime the issuer gives a stream key (its `SECURESTREAM_MAX_TTL`), whole seconds from `1m` to `24h`. " +
 					"A previous key stays in the ring until its successor is `activation_delay` + this + 30 s old, so that no key handed out " +
 					"is refused because of a rotation. Default `24h`."},
 			"decrypt_role_arns": schema.SetAttribute{Optional: true, ElementType: types.StringType,

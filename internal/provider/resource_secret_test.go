@@ -621,7 +621,7 @@ func TestAccSecret_ringFull(t *testing.T) {
 	e := newAccEnv(t)
 	clock := &testClock{}
 	cfg := func(epoch int) string {
-		return secretConfig(e, fmt.Sprintf("function_name = %q\nmax_token_lifetime = \"168h\"\nrotate_when = { epoch = \"%d\" }", name("issuer"), epoch))
+		return secretConfig(e, fmt.Sprintf("function_name = %q\nmax_token_lifetime = \"24h\"\nrotate_when = { epoch = \"%d\" }", name("issuer"), epoch))
 	}
 	steps := []resource.TestStep{{Config: cfg(1)}}
 	for i := 2; i <= keyring.MaxKeys; i++ {
@@ -634,10 +634,11 @@ func TestAccSecret_ringFull(t *testing.T) {
 			ExpectError: regexp.MustCompile(`(?s)The key ring cannot take another key yet.*rotate_when.*at\s+most\s+8.*next\s+rotation\s+fits\s+at`),
 		},
 		resource.TestStep{
-			// Keys were made an hour apart. 10m + 168h + 30s after the
-			// second key was made, the first key's tokens have all expired;
-			// the second key's successor is an hour younger.
-			PreConfig: func() { clock.advance(162*time.Hour + 15*time.Minute) },
+			// Keys were made an hour apart (the 8th 7 h after the 1st). 10m +
+			// 24h + 30s after the second key was made, the first key's
+			// tokens have all expired; the second key's successor is an hour
+			// younger.
+			PreConfig: func() { clock.advance(18*time.Hour + 15*time.Minute) },
 			Config:    cfg(keyring.MaxKeys + 1),
 			Check:     e.checkRing("securestream_secret.s", keyring.MaxKeys),
 		})
@@ -987,7 +988,7 @@ func TestReadWarnsOfDisabledKey(t *testing.T) {
 	read := func(keyID string) fwresource.ReadResponse {
 		st := tfsdk.State{Schema: sch.Schema, Raw: tftypes.NewValue(sch.Schema.Type().TerraformType(ctx), nil)}
 		m := secretModel{ID: types.StringValue(keyID), KMSKeyID: types.StringValue(keyID), FunctionName: types.StringValue("fn"),
-			RotateWhen: types.MapNull(types.StringType), Keys: types.ListValueMust(keyObjectType, []attr.Value{})}
+			RotateWhen: types.MapNull(types.StringType), DecryptRoleARNs: types.SetNull(types.StringType), Keys: types.ListValueMust(keyObjectType, []attr.Value{})}
 		if d := st.Set(ctx, &m); d.HasError() {
 			t.Fatal(d)
 		}

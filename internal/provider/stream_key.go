@@ -124,7 +124,7 @@ func streamKeyAttrs() map[string]attrSpec {
 		"path_pattern": in("What the key covers, as the issuer's `SECURESTREAM_PATH_PATTERN`: `directory` (the manifest's directory and below; default), "+
 			"`exact` (the URL's path only) or `prefix` (everything under `path_prefix`).", stringvalidator.OneOf(issuer.PatternDirectory, issuer.PatternExact, issuer.PatternPrefix)),
 		"path_prefix": in("With `path_pattern = \"prefix\"`: the prefix the key covers, starting and ending with `/`; the playback URL must be under it.",
-			stringvalidator.RegexMatches(regexp.MustCompile(`^/(.*/)?$`), "must start and end with /")),
+			pathPrefixValidator),
 		"format": in("`ss1` (the current format; default) or `seed` (the original blog post's `stream_key` and `stream_policy` headers, "+
 			"signed with the ring's seed key, which `secret_wo` adds).", stringvalidator.OneOf(formatSS1, formatSeed)),
 		"token_header": in("Header name the edge function reads, for `headers` and `curl`. Default `x-stream-token`.",

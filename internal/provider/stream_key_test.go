@@ -310,6 +310,14 @@ client_ip = "192.0.2.1"
 path_pattern = "prefix"
 path_prefix = "/a/"`, `must be under path_prefix "/a/"`},
 		{`playback_url = "https://video.example.com/a/index.m3u8"
+client_ip = "192.0.2.1"
+path_pattern = "prefix"
+path_prefix = "/a/../"`, `path_prefix.*no dot segments`},
+		{`playback_url = "https://video.example.com/a/index.m3u8"
+client_ip = "192.0.2.1"
+path_pattern = "prefix"
+path_prefix = "/a*/"`, `path_prefix.*'\*'`},
+		{`playback_url = "https://video.example.com/a/index.m3u8"
 ip_binding = "off"
 session_id = "has space"`, `session_id`},
 	} {

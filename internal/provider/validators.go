@@ -2,10 +2,14 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+
+	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
 )
 
 // textValidator checks that a string parses: check returns why it does
@@ -23,12 +27,22 @@ var (
 		}
 		return err
 	}}
-	lifetimeValidator = textValidator{want: "a whole number of seconds between 1m and 168h, such as 24h or 90m", check: func(s string) error {
+	// lifetimeValidator: the issuer's SECURESTREAM_MAX_TTL range; the edge
+	// function refuses longer-lived keys by default.
+	lifetimeValidator = textValidator{want: "a whole number of seconds between 1m and 24h, such as 12h or 90m", check: func(s string) error {
 		d, err := time.ParseDuration(s)
-		if err == nil && (d < time.Minute || d > 7*24*time.Hour || d%time.Second != 0) {
+		if err == nil && (d < time.Minute || d > streamkey.DefaultMaxLifetime || d%time.Second != 0) {
 			err = fmt.Errorf("%v is out of range", d)
 		}
 		return err
+	}}
+	// pathPrefixValidator: a directory the issuer can sign a prefix key
+	// for (an unsafe prefix would match no path at all).
+	pathPrefixValidator = textValidator{want: "a path that starts and ends with / and has no dot segments, \"//\", '*' or encoded slashes", check: func(s string) error {
+		if !strings.HasPrefix(s, "/") || !strings.HasSuffix(s, "/") || strings.Contains(s, "*") || !streamkey.SafePath(s) {
+			return errors.New("not a safe directory path")
+		}
+		return nil
 	}}
 	rfc3339Validator = textValidator{want: "an RFC 3339 time such as 2030-01-02T15:04:05Z", check: func(s string) error {
 		_, err := time.Parse(time.RFC3339, s)

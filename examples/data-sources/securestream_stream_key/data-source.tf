@@ -7,6 +7,7 @@ resource "securestream_secret" "video" {
 # ephemeral resource of the same name.
 data "securestream_stream_key" "test" {
   ciphertext       = securestream_secret.video.ciphertext
+  kms_key_id       = securestream_secret.video.id
   function_name    = securestream_secret.video.function_name
   activation_delay = securestream_secret.video.activation_delay
 

@@ -5,6 +5,7 @@ resource "securestream_secret" "video" {
 # A key that is never stored in the plan or the state (Terraform 1.10+).
 ephemeral "securestream_stream_key" "smoke" {
   ciphertext       = securestream_secret.video.ciphertext
+  kms_key_id       = securestream_secret.video.id
   function_name    = securestream_secret.video.function_name
   activation_delay = securestream_secret.video.activation_delay
 
