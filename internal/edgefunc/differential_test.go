@@ -33,17 +33,30 @@ func TestDifferential(t *testing.T) {
 	keys := testKeys()
 	base := Config{Keys: keys[:2], Channels: DefaultChannels(), Exempt: []string{"/favicon.ico", "/posters/*"},
 		Leeway: 30 * time.Second, MaxLifetime: 6 * time.Hour}
+	// Seed compatibility on, with precise reasons in the header and
+	// preflights that need a token.
 	withSeed := base
 	withSeed.Keys = keys
 	withSeed.SeedKeyID = "legacy"
-	configs := []*engines{newEngines(t, base), newEngines(t, withSeed)}
+	withSeed.DebugReasons, withSeed.PreflightNeedsToken = true, true
+	// The seed key in the ring, seed compatibility off.
+	seedOff := base
+	seedOff.Keys = append(append([]Key(nil), keys[:2]...), Key{ID: "legacy", Secret: keys[2].Secret, Seed: true})
+	configs := []*engines{newEngines(t, base), newEngines(t, withSeed), newEngines(t, seedOff)}
 
+	// The minting ring has the seed secret as an ordinary key "legacy",
+	// so that it can make the ss1 tokens no edge may accept; seed-format
+	// keys come from a ring where it is the seed key.
 	mintRing, err := streamkey.NewRing(
 		streamkey.Key{ID: keys[0].ID, Secret: keys[0].Secret},
 		streamkey.Key{ID: keys[1].ID, Secret: keys[1].Secret},
 		streamkey.Key{ID: "k2025z", Secret: []byte("a-key-that-no-edge-function-has!")},
-		streamkey.Key{ID: "legacy", Secret: keys[2].Secret, Seed: true},
+		streamkey.Key{ID: "legacy", Secret: keys[2].Secret},
 	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seedRing, err := streamkey.NewRing(streamkey.Key{ID: "legacy", Secret: keys[2].Secret, Seed: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +66,7 @@ func TestDifferential(t *testing.T) {
 	kinds := map[string]int{}
 	for i := 0; i < differentialRequests; i++ {
 		e := configs[rng.IntN(len(configs))]
-		g := genRequest(rng, mintRing, t0, e.cfg)
+		g := genRequest(rng, mintRing, seedRing, t0, e.cfg)
 		kinds[g.kind]++
 		verdict := e.check(t, fmt.Sprintf("#%d %s", i, g.kind), g.ev, g.now)
 		counts[verdict]++
@@ -90,7 +103,8 @@ type generated struct {
 }
 
 // genRequest makes one request: an honest one, then usually one mutation.
-func genRequest(rng *rand.Rand, ring *streamkey.Ring, t0 time.Time, cfg Config) generated {
+// ring mints ss1 tokens, seedRing seed-format keys.
+func genRequest(rng *rand.Rand, ring, seedRing *streamkey.Ring, t0 time.Time, cfg Config) generated {
 	pick := func(xs ...string) string { return xs[rng.IntN(len(xs))] }
 	now := t0.Add(time.Duration(rng.IntN(86400)) * time.Second).Add(time.Duration(rng.IntN(1000)) * time.Millisecond)
 	title := fmt.Sprintf("movie-%d", rng.IntN(50))
@@ -121,7 +135,7 @@ func genRequest(rng *rand.Rand, ring *streamkey.Ring, t0 time.Time, cfg Config) 
 	if rng.IntN(3) == 0 {
 		g.SessionID = fmt.Sprintf("s%d", rng.IntN(1e6))
 	}
-	kid := pick("k2026a", "k2026a", "k2026b", "k2026b", "k2026b", "k2025z")
+	kid := pick("k2026a", "k2026a", "k2026b", "k2026b", "k2026b", "k2025z", "legacy") // legacy: the seed secret, never valid for ss1
 	tok, err := ring.Mint(kid, g)
 	if err != nil {
 		panic(err)
@@ -199,7 +213,7 @@ func genRequest(rng *rand.Rand, ring *streamkey.Ring, t0 time.Time, cfg Config) 
 			"ss1."+strings.Repeat("a.", rng.IntN(6)), tok+"."+tok, "ss1.k2026a.\u00e9.x.y", tok+"\n")
 	case 14:
 		kind = "seed"
-		sk, err := ring.MintSeed(streamkey.SeedGrant{PlaybackURL: "https://media.example.com/vod/" + title + "/index.m3u8",
+		sk, err := seedRing.MintSeed(streamkey.SeedGrant{PlaybackURL: "https://media.example.com/vod/" + title + "/index.m3u8",
 			ClientIP: client.String(), UserAgent: ua, Expires: now.Add(time.Duration(rng.IntN(7200)) * time.Second)})
 		if err != nil {
 			panic(err)
@@ -222,7 +236,15 @@ func genRequest(rng *rand.Rand, ring *streamkey.Ring, t0 time.Time, cfg Config) 
 		kind = "exempt or options"
 		switch rng.IntN(4) {
 		case 0:
+			// A CORS preflight has both headers; an OPTIONS request with
+			// one or none of them is no preflight.
 			method = "OPTIONS"
+			switch rng.IntN(4) {
+			case 0, 1:
+				extraHeaders = append(extraHeaders, [2]string{"origin", "https://player.example.com"}, [2]string{"access-control-request-method", "GET"})
+			case 2:
+				extraHeaders = append(extraHeaders, [2]string{pick("origin", "access-control-request-method"), "x"})
+			}
 		case 1:
 			path = "/favicon.ico"
 		case 2:
@@ -239,6 +261,9 @@ func genRequest(rng *rand.Rand, ring *streamkey.Ring, t0 time.Time, cfg Config) 
 		path = pick("/", "", "/x")
 	}
 
+	if kid == "legacy" && kind == "honest" {
+		kind = "honest, seed secret as ss1 key"
+	}
 	uri := path
 	headers := [][2]string{{"user-agent", ua}}
 	if kind == "user agent" && rng.IntN(3) == 0 {

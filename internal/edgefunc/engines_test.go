@@ -2,6 +2,7 @@ package edgefunc
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -37,18 +38,21 @@ func newEngines(t testing.TB, cfg Config) *engines {
 	return &engines{cfg: cfg, code: code, goja: fn, node: node, model: newModel(cfg)}
 }
 
-// verdict reduces a result to "allow", a reason code, or a description of
-// anything else (which is always a failure).
+// verdict reduces a result to "allow", the reason code of its log line
+// (the header has a coarse one unless DebugReasons is on; check tests it),
+// or a description of anything else (which is always a failure).
 func verdict(r *cfruntime.Result) string {
 	switch {
 	case r.Outcome == cfruntime.Continue:
 		return "allow"
 	case r.Outcome == cfruntime.Respond && r.Status == 403:
-		v, _ := r.Response.Headers.Get("x-stream-key-error")
 		if cc, _ := r.Response.Headers.Get("cache-control"); cc != "no-store" {
 			return "403 without cache-control: no-store"
 		}
-		return v
+		if len(r.Logs) != 1 || !strings.HasPrefix(r.Logs[0], "securestream deny ") {
+			return fmt.Sprintf("403 with logs %q", r.Logs)
+		}
+		return strings.TrimPrefix(r.Logs[0], "securestream deny ")
 	}
 	return r.Outcome.String() + " " + r.Error
 }
@@ -74,6 +78,11 @@ func (e *engines) check(t testing.TB, name string, ev *cfruntime.Event, now time
 	for engine, r := range map[string]*cfruntime.Result{"goja": g, "node": n} {
 		if got := verdict(r); got != want {
 			t.Errorf("%s: %s says %q, the Go model %q", name, engine, got, want)
+		}
+		if r.Outcome == cfruntime.Respond && r.Response != nil {
+			if hdr, _ := r.Response.Headers.Get("x-stream-key-error"); hdr != e.model.header(want) {
+				t.Errorf("%s: %s: x-stream-key-error %q for %s, want %q", name, engine, hdr, want, e.model.header(want))
+			}
 		}
 		for _, l := range r.Logs {
 			if strings.Contains(l, "securestream error") {

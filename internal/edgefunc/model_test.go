@@ -19,13 +19,24 @@ type model struct {
 func newModel(cfg Config) *model {
 	var keys []streamkey.Key
 	for _, k := range cfg.Keys {
-		keys = append(keys, streamkey.Key{ID: k.ID, Secret: k.Secret, Seed: k.ID == cfg.SeedKeyID})
+		// The seed key verifies seed-format keys only (with seed
+		// compatibility off, none at all).
+		keys = append(keys, streamkey.Key{ID: k.ID, Secret: k.Secret, Seed: k.Seed || k.ID == cfg.SeedKeyID})
 	}
 	ring, err := streamkey.NewRing(keys...)
 	if err != nil {
 		panic(err)
 	}
 	return &model{cfg: cfg, ver: &streamkey.Verifier{Ring: ring, MaxLifetime: cfg.MaxLifetime, Leeway: cfg.Leeway}}
+}
+
+// header is what the 403's x-stream-key-error header says for a reason:
+// expired or invalid, the reason itself only with DebugReasons.
+func (m *model) header(reason string) string {
+	if m.cfg.DebugReasons || reason == "expired" {
+		return reason
+	}
+	return "invalid"
 }
 
 // decide returns the verdict ("pass", "ok" or a reason code) and the URI
@@ -66,8 +77,8 @@ func (m *model) decide(ev *cfruntime.Event, now time.Time) (string, string) {
 		take(&pols, q.Headers, "stream_policy")
 		take(&pols, q.Headers, "stream-policy")
 	}
-	if q.Method == "OPTIONS" {
-		return "pass", uri
+	if q.Method == "OPTIONS" && !m.cfg.PreflightNeedsToken && has(q.Headers, "origin") && has(q.Headers, "access-control-request-method") {
+		return "pass", uri // a CORS preflight
 	}
 	if len(m.cfg.Exempt) > 0 && streamkey.SafePath(uri) {
 		for _, p := range m.cfg.Exempt {

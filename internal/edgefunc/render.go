@@ -48,6 +48,10 @@ const (
 type Key struct {
 	ID     string
 	Secret []byte
+	// Seed marks the original deployment's secret (streamkey.Key.Seed). A
+	// seed key never verifies ss1 tokens: it is written into the code apart
+	// from the ss1 keys, and only when SeedKeyID names it.
+	Seed bool
 }
 
 // Channels say where the function looks for a token, in this order of
@@ -70,20 +74,37 @@ func DefaultChannels() Channels {
 	return Channels{PathPrefix: "t", Header: "x-stream-token", Query: "stream_token", Cookie: "stream_token"}
 }
 
+// NoLeeway sets Config.Leeway to zero (a zero Leeway is the default).
+const NoLeeway = streamkey.NoLeeway
+
 // Config is what the function is rendered from.
 type Config struct {
 	// Keys is the key ring: 1 to 8 keys.
 	Keys []Key
-	// SeedKeyID, when set, also accepts seed-format keys (stream_key and
-	// stream_policy headers, either spelling) signed with that key.
+	// SeedKeyID, when set, switches seed compatibility on: seed-format keys
+	// (stream_key and stream_policy headers, either spelling) signed with
+	// that key are accepted. That key then verifies seed-format keys only,
+	// never ss1 tokens. Empty: a key marked Seed is left out of the code.
 	SeedKeyID string
 	// Channels say where tokens are looked for.
 	Channels Channels
-	// MaxLifetime and Leeway are the verifier's policy (zero: defaults).
+	// MaxLifetime and Leeway are the verifier's policy, as in
+	// streamkey.Verifier: whole seconds, MaxLifetime 1s to 7 days (zero:
+	// 24 h), Leeway up to 1 h (zero: 30 s; NoLeeway for none).
 	MaxLifetime time.Duration
 	Leeway      time.Duration
 	// Exempt are path patterns that need no token (/favicon.ico, /posters/*).
 	Exempt []string
+	// PreflightNeedsToken makes CORS preflights (OPTIONS with Origin and
+	// Access-Control-Request-Method) need a token like any other request.
+	// By default they go on without one, as browsers send none; any other
+	// OPTIONS request needs a token either way.
+	PreflightNeedsToken bool
+	// DebugReasons puts the precise reason of a refusal (ip, ua, bad_mac,
+	// ...) in the 403's x-stream-key-error header. By default the header
+	// says only "expired" or "invalid", so that it does not tell a token
+	// thief that a token is genuine; the log line has the precise reason.
+	DebugReasons bool
 	// ReportOnly logs refusals and lets every request through.
 	ReportOnly bool
 }
@@ -100,12 +121,26 @@ func Render(cfg Config) ([]byte, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
+	// The ss1 keys go into K; the seed key into a variable of its own that
+	// only the seed-format path reads, and only when seed compatibility is
+	// on, so that it can never verify an ss1 token.
 	keys := map[string]any{}
-	binary := ""
+	binary, seed, seedBinary := "", "", ""
 	for _, k := range cfg.Keys {
-		keys["."+k.ID] = jsSecret(k.Secret)
-		if _, ok := keys["."+k.ID].(string); !ok {
-			binary = "true"
+		secret := jsSecret(k.Secret)
+		_, isText := secret.(string)
+		switch {
+		case k.ID == cfg.SeedKeyID:
+			seed = js(secret)
+			if !isText {
+				seedBinary = "true"
+			}
+		case k.Seed: // seed compatibility is off: the secret stays out
+		default:
+			keys["."+k.ID] = secret
+			if !isText {
+				binary = "true"
+			}
 		}
 	}
 	var exempt []string
@@ -113,34 +148,37 @@ func Render(cfg Config) ([]byte, error) {
 		cp, _ := streamkey.CanonicalPattern(p) // checked by validate
 		exempt = append(exempt, cp)
 	}
-	life, leeway := cfg.MaxLifetime, cfg.Leeway
-	if life == 0 {
-		life = streamkey.DefaultMaxLifetime
-	}
+	leeway, bound, _ := streamkey.TimeLimits(cfg.MaxLifetime, cfg.Leeway) // checked by validate
 	// Settings are written where the code uses them; "" switches a part
 	// of the template off.
 	data := map[string]string{
 		"Keys":       js(keys),
-		"Seed":       "",
+		"Seed":       seed,
+		"SeedBinary": seedBinary,
 		"Binary":     binary,
 		"Header":     jsIf(cfg.Channels.Header),
 		"Query":      jsIf(cfg.Channels.Query),
 		"Cookie":     jsIf(cfg.Channels.Cookie),
 		"Prefix":     jsIf(slashed(cfg.Channels.PathPrefix)),
 		"PrefixLen":  fmt.Sprint(len(slashed(cfg.Channels.PathPrefix))),
-		"Leeway":     fmt.Sprint(int64(leeway / time.Second)),
-		"LifeLeeway": fmt.Sprint(int64((life + leeway) / time.Second)),
+		"Leeway":     fmt.Sprint(leeway),
+		"LifeLeeway": fmt.Sprint(bound),
+		"Preflight":  "",
+		"Debug":      "",
 		"ReportOnly": "",
 		"Exempt":     "",
+	}
+	if !cfg.PreflightNeedsToken {
+		data["Preflight"] = "true"
+	}
+	if cfg.DebugReasons {
+		data["Debug"] = "true"
 	}
 	if cfg.ReportOnly {
 		data["ReportOnly"] = "true"
 	}
 	if len(exempt) > 0 {
 		data["Exempt"] = js(exempt)
-	}
-	if cfg.SeedKeyID != "" {
-		data["Seed"] = js(cfg.SeedKeyID)
 	}
 	var b bytes.Buffer
 	if err := tmpl.Execute(&b, data); err != nil {
@@ -159,7 +197,16 @@ func (cfg *Config) validate() error {
 		return fmt.Errorf("edgefunc: the key ring needs 1 to %d keys, got %d", MaxKeys, len(cfg.Keys))
 	}
 	seen := map[string]bool{}
+	seedID, ss1Keys := "", 0
 	for _, k := range cfg.Keys {
+		if k.Seed {
+			if seedID != "" {
+				return fmt.Errorf("edgefunc: keys %q and %q are both marked Seed; a ring has at most one seed key", seedID, k.ID)
+			}
+			seedID = k.ID
+		} else if k.ID != cfg.SeedKeyID {
+			ss1Keys++
+		}
 		if err := streamkey.ValidKeyID(k.ID); err != nil {
 			return fmt.Errorf("edgefunc: %w", err)
 		}
@@ -173,6 +220,13 @@ func (cfg *Config) validate() error {
 	}
 	if cfg.SeedKeyID != "" && !seen[cfg.SeedKeyID] {
 		return fmt.Errorf("edgefunc: the seed key %q is not in the key ring", cfg.SeedKeyID)
+	}
+	if cfg.SeedKeyID != "" && seedID != "" && seedID != cfg.SeedKeyID {
+		return fmt.Errorf("edgefunc: SeedKeyID is %q but key %q is marked Seed; name the seed key", cfg.SeedKeyID, seedID)
+	}
+	if ss1Keys == 0 && cfg.SeedKeyID == "" {
+		return errors.New("edgefunc: the key ring has only the seed key and seed compatibility is off, so nothing could pass; " +
+			"add an ss1 key or set SeedKeyID")
 	}
 	ch := cfg.Channels
 	if ch == (Channels{}) {
@@ -190,8 +244,8 @@ func (cfg *Config) validate() error {
 	if ch.PathPrefix != "" && !prefixRE.MatchString(ch.PathPrefix) {
 		return fmt.Errorf("edgefunc: path prefix %q must be 1 to 32 of A-Z a-z 0-9 _ . ~ -", ch.PathPrefix)
 	}
-	if cfg.MaxLifetime < 0 || cfg.Leeway < 0 || cfg.Leeway > time.Hour {
-		return errors.New("edgefunc: the maximum lifetime must be positive and the leeway between 0 and 1 hour")
+	if _, _, err := streamkey.TimeLimits(cfg.MaxLifetime, cfg.Leeway); err != nil {
+		return fmt.Errorf("edgefunc: %w", err)
 	}
 	for _, p := range cfg.Exempt {
 		if _, err := streamkey.CanonicalPattern(p); err != nil {

@@ -128,16 +128,19 @@ func TestPreflightExemptAndReportOnly(t *testing.T) {
 	now := time.Unix(1_767_226_000, 0)
 	cfg := Config{Keys: testKeys()[:1], Channels: DefaultChannels(), Exempt: []string{"/favicon.ico", "/posters/*"}}
 	e := newEngines(t, cfg)
+	cors := [][2]string{{"origin", "https://player.example.com"}, {"access-control-request-method", "GET"}}
 	for _, tc := range []struct {
-		name, method, uri, want string
+		name, method, uri string
+		headers           [][2]string
+		want              string
 	}{
-		{"preflight", "OPTIONS", "/vod/m/index.m3u8", "allow"},
-		{"exempt file", "GET", "/favicon.ico", "allow"},
-		{"exempt prefix", "GET", "/posters/m.jpg", "allow"},
-		{"exempt prefix, encoded traversal", "GET", "/posters/%2e%2e/vod/m/index.m3u8", "missing"},
-		{"not exempt", "GET", "/favicon.ico.bak", "missing"},
+		{"preflight", "OPTIONS", "/vod/m/index.m3u8", cors, "allow"},
+		{"exempt file", "GET", "/favicon.ico", nil, "allow"},
+		{"exempt prefix", "GET", "/posters/m.jpg", nil, "allow"},
+		{"exempt prefix, encoded traversal", "GET", "/posters/%2e%2e/vod/m/index.m3u8", nil, "missing"},
+		{"not exempt", "GET", "/favicon.ico.bak", nil, "missing"},
 	} {
-		if got := e.check(t, tc.name, newEvent(tc.method, tc.uri, "192.0.2.1", nil, nil, nil), now); got != tc.want {
+		if got := e.check(t, tc.name, newEvent(tc.method, tc.uri, "192.0.2.1", tc.headers, nil, nil), now); got != tc.want {
 			t.Errorf("%s: %s, want %s", tc.name, got, tc.want)
 		}
 	}

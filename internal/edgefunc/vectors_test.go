@@ -46,7 +46,7 @@ func TestFormatVectors(t *testing.T) {
 		Leeway: time.Duration(vf.LeewaySeconds) * time.Second}
 	for _, k := range vf.Keys {
 		secret, _ := hex.DecodeString(k.SecretHex)
-		cfg.Keys = append(cfg.Keys, Key{ID: k.KeyID, Secret: secret})
+		cfg.Keys = append(cfg.Keys, Key{ID: k.KeyID, Secret: secret, Seed: k.Seed})
 		if k.Seed {
 			cfg.SeedKeyID = k.KeyID
 		}

@@ -103,7 +103,8 @@ func (g *Grant) appendClaims(b, bound []byte) ([]byte, error) {
 		start := len(b)
 		b = appendLowerHost(b, g.Host)
 		if !validHost(b[start:]) {
-			return b, fmt.Errorf("host %q must be a DNS name or IPv4 address (a-z, 0-9, '-', '.'; non-ASCII names in punycode)", g.Host)
+			return b, fmt.Errorf("host %q must be a DNS name or IPv4 address: labels of a-z, 0-9 and '-' joined by single dots, "+
+				"no empty label, at most %d bytes (one final dot is dropped; non-ASCII names in punycode)", g.Host, MaxHostLen)
 		}
 	}
 	if g.IPBinding != IPOff {
@@ -306,14 +307,20 @@ func parseTime(v []byte) (int64, bool) {
 	return n, true
 }
 
-// validHost accepts lower-case DNS names and IPv4 literals: a-z, 0-9, '-'
-// and '.', 1 to 253 bytes.
+// validHost accepts lower-case DNS names and IPv4 literals, 1 to 253
+// bytes: labels of a-z, 0-9 and '-' joined by single dots. No leading or
+// trailing dot and no empty label: the request Host loses one trailing dot
+// before it is compared, so a bound "name." would match "name.." and a
+// host would have two spellings.
 func validHost[T string | []byte](v T) bool {
-	if len(v) == 0 || len(v) > MaxHostLen {
+	if len(v) == 0 || len(v) > MaxHostLen || v[0] == '.' || v[len(v)-1] == '.' {
 		return false
 	}
 	for i := 0; i < len(v); i++ {
 		c := v[i]
+		if c == '.' && v[i-1] == '.' { // i > 0: v[0] is no dot
+			return false
+		}
 		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '.') {
 			return false
 		}

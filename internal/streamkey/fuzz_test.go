@@ -62,6 +62,8 @@ func FuzzVerify(f *testing.F) {
 		f.Add(tok, "/vod/movie-42/%2e%2e/x", q.Host, "2001:db8:1:2::1", q.UserAgent, q.Now.Unix()+3600)
 		f.Add(flip(tok, len(tok)/2), q.Path, q.Host, q.ClientIP, "", q.Now.Unix())
 	}
+	// An ss1 token signed with the seed key must never verify.
+	f.Add(signRaw(fx.ver.Ring, "seed", "e=1767229200\np=/*"), q.Path, q.Host, q.ClientIP, q.UserAgent, q.Now.Unix())
 	f.Add("ss1.k1..", "/", "", "", "", int64(0))
 	f.Add("ss1.k1.ZT0x.", "/", "", "::ffff:1.2.3.4", "", int64(-1))
 	f.Fuzz(func(t *testing.T, tok, path, host, ip, ua string, now int64) {
@@ -78,6 +80,9 @@ func FuzzVerify(f *testing.F) {
 		}
 		if res.Reason != Malformed && res.Reason != UnknownKey && !strings.HasPrefix(tok, Version+"."+res.KeyID+".") {
 			t.Fatalf("key id %q is not the token's", res.KeyID)
+		}
+		if res.KeyID == "seed" && res.Reason != UnknownKey {
+			t.Fatalf("an ss1 token naming the seed key got %s, want unknown_kid", res.Reason)
 		}
 		Inspect(tok) //nolint:errcheck // must not panic
 	})
@@ -159,6 +164,8 @@ func FuzzSafePath(f *testing.F) {
 
 func FuzzParseClaims(f *testing.F) {
 	f.Add([]byte("e=1767229200\nn=1767225600\np=/vod/*\nh=media.example.com\ni=s3f\nu=1\ns=x\nd=y"))
+	f.Add([]byte("e=1767229200\np=/vod/*\nh=media.example.com."))
+	f.Add([]byte("e=1767229200\np=/vod/*\nh=a..b"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		rc, err := parseClaims(b)
 		if err != nil {
@@ -166,6 +173,9 @@ func FuzzParseClaims(f *testing.F) {
 		}
 		if rc.exp <= 0 || rc.npaths == 0 || rc.npaths > MaxPatterns {
 			t.Fatalf("accepted claims without exp or paths: %q", b)
+		}
+		if h := string(rc.host); rc.host != nil && (h == "" || h[0] == '.' || h[len(h)-1] == '.' || strings.Contains(h, "..")) {
+			t.Fatalf("accepted host %q, which has an empty label", h)
 		}
 	})
 }

@@ -29,7 +29,9 @@ type Key struct {
 	// the edge to learn a new key before tokens use it.
 	Created time.Time
 	// Seed marks the key as the secret of an original (blog post)
-	// deployment: it also verifies and mints seed-format stream keys.
+	// deployment: it verifies and mints seed-format stream keys only. For
+	// ss1 tokens it is not in the ring (unknown_kid), and Mint refuses it:
+	// the original issuer's secret may have leaked with its code.
 	Seed bool
 }
 

@@ -199,14 +199,11 @@ func (v *Verifier) VerifySeed(streamKey, streamPolicy string, req Request) Resul
 		t = time.Now()
 	}
 	now := t.Unix()
-	maxLife := int64(v.MaxLifetime / time.Second)
-	if maxLife <= 0 {
-		maxLife = int64(DefaultMaxLifetime / time.Second)
-	}
+	_, bound, err := TimeLimits(v.MaxLifetime, v.Leeway)
 	switch {
 	case now > exp: // the original's rule: valid through the expiry second
 		res.Reason = Expired
-	case exp-now > maxLife+int64(v.Leeway/time.Second):
+	case err != nil || exp-now > bound:
 		res.Reason = Lifetime
 	default:
 		pat, err := CanonicalPattern(path)

@@ -52,7 +52,9 @@ type Grant struct {
 	NotBefore time.Time
 	// Paths are 1 to 8 path patterns: exact paths, or prefixes ending in '*'.
 	Paths []string
-	// Host binds the token to one Host header value; "" for any host.
+	// Host binds the token to one host, a DNS name (labels joined by
+	// single dots) or IPv4 address, lower-cased, without a port or one
+	// final dot; "" for any host.
 	Host string
 	// IPBinding and ClientIP bind the token to the client address.
 	IPBinding IPBinding
@@ -71,6 +73,10 @@ func (r *Ring) Mint(kid string, g Grant) (string, error) {
 	k := r.lookup(kid)
 	if k == nil {
 		return "", fmt.Errorf("streamkey: no key %q in the ring", kid)
+	}
+	if k.Seed {
+		return "", fmt.Errorf("streamkey: key %q is the original deployment's seed key, which signs only seed-format keys "+
+			"(MintSeed); sign ss1 tokens with another key of the ring", kid)
 	}
 	m := k.get()
 	defer k.put(m)
@@ -131,24 +137,74 @@ type Request struct {
 	UserAgent string
 }
 
-// Verifier checks tokens against a ring and a lifetime policy.
+// Verifier checks tokens against a ring and a lifetime policy. The policy
+// is whole seconds in the ranges TimeLimits gives; Validate checks it. A
+// Verifier with an invalid policy refuses every genuine token as Lifetime.
 type Verifier struct {
 	Ring *Ring
 	// MaxLifetime is the longest a token may still be valid for; tokens
 	// whose exp is further away are refused even if genuine, so a leaked
 	// issuer key or a misconfigured issuer cannot hand out long-lived
-	// tokens. Zero means DefaultMaxLifetime.
+	// tokens. Whole seconds, 1s to LongestMaxLifetime; zero means
+	// DefaultMaxLifetime.
 	MaxLifetime time.Duration
 	// Leeway is the clock skew tolerated between issuer and edge, applied
-	// to nbf and to the lifetime check (not to exp).
+	// to nbf and to the lifetime check (not to exp). Whole seconds, up to
+	// LongestLeeway; zero means DefaultLeeway, and NoLeeway asks for none.
 	Leeway time.Duration
 }
 
-// Defaults for Verifier.
+// The verifier's time policy: defaults and limits.
 const (
 	DefaultMaxLifetime = 24 * time.Hour
 	DefaultLeeway      = 30 * time.Second
+	// LongestMaxLifetime and LongestLeeway bound the policy, so that the
+	// edge function's arithmetic stays exact and a typo cannot switch the
+	// lifetime check off.
+	LongestMaxLifetime = 7 * 24 * time.Hour
+	LongestLeeway      = time.Hour
+	// NoLeeway is a leeway of zero. (A zero Leeway means DefaultLeeway,
+	// so that a policy left unset tolerates the usual clock skew.)
+	NoLeeway time.Duration = -1
 )
+
+// TimeLimits resolves a time policy, as the Verifier (ss1 and seed format)
+// and the edge function apply it, to whole seconds: the leeway, and the
+// bound on exp - now, which is maxLifetime + leeway. Zero means the
+// default and NoLeeway a leeway of zero. It refuses a value that is not
+// whole seconds or out of range, saying which range.
+func TimeLimits(maxLifetime, leeway time.Duration) (leewaySec, boundSec int64, err error) {
+	if maxLifetime == 0 {
+		maxLifetime = DefaultMaxLifetime
+	}
+	switch leeway {
+	case 0:
+		leeway = DefaultLeeway
+	case NoLeeway:
+		leeway = 0
+	}
+	if maxLifetime < time.Second || maxLifetime > LongestMaxLifetime || maxLifetime%time.Second != 0 {
+		return 0, 0, fmt.Errorf("the maximum lifetime %s must be whole seconds from 1s to %s (0 means the default, %s)",
+			maxLifetime, LongestMaxLifetime, DefaultMaxLifetime)
+	}
+	if leeway < 0 || leeway > LongestLeeway || leeway%time.Second != 0 {
+		return 0, 0, fmt.Errorf("the leeway %s must be whole seconds up to %s (0 means the default, %s; NoLeeway means none)",
+			leeway, LongestLeeway, DefaultLeeway)
+	}
+	return int64(leeway / time.Second), int64((maxLifetime + leeway) / time.Second), nil
+}
+
+// Validate reports whether the verifier can check tokens: a ring, and a
+// time policy TimeLimits accepts.
+func (v *Verifier) Validate() error {
+	if v.Ring == nil {
+		return errors.New("streamkey: the verifier has no key ring")
+	}
+	if _, _, err := TimeLimits(v.MaxLifetime, v.Leeway); err != nil {
+		return fmt.Errorf("streamkey: %w", err)
+	}
+	return nil
+}
 
 // Result is the verdict on a token.
 type Result struct {
@@ -201,7 +257,7 @@ func (v *Verifier) Verify(token string, req Request) Result {
 	}
 	res.KeyID = kid
 	k := v.Ring.lookup(kid)
-	if k == nil {
+	if k == nil || k.Seed { // a seed key verifies seed-format keys only
 		res.Reason = UnknownKey
 		return res
 	}
@@ -282,17 +338,13 @@ func (v *Verifier) check(rc *rawClaims, req Request) Reason {
 		now = time.Now()
 	}
 	t := now.Unix()
-	leeway := int64(v.Leeway / time.Second)
-	maxLife := int64(v.MaxLifetime / time.Second)
-	if maxLife <= 0 {
-		maxLife = int64(DefaultMaxLifetime / time.Second)
-	}
+	leeway, bound, err := TimeLimits(v.MaxLifetime, v.Leeway)
 	switch {
 	case t >= rc.exp:
 		return Expired
 	case rc.nbf != 0 && t+leeway < rc.nbf:
 		return NotYetValid
-	case rc.exp-t > maxLife+leeway:
+	case err != nil || rc.exp-t > bound:
 		return Lifetime
 	case !SafePath(req.Path) || !rc.matchAny(req.Path):
 		return Path

@@ -199,6 +199,13 @@ func buildVectors(t testing.TB) vectorFile {
 	}
 	add("genuine, fields out of order", vectorCase{Token: signRaw(ring, "k1", "p=/x/*\ns=z\np=/vod/*\ne=1767229200"), Request: base}, Malformed)
 	add("genuine, two path patterns", vectorCase{Token: signRaw(ring, "k1", "e=1767229200\np=/x/*\np=/vod/*\ns=z"), Request: base, SessionID: "z"}, OK)
+	// The seed key verifies seed-format keys only: an ss1 token it signed
+	// names no key of the ss1 ring.
+	add("ss1 token signed with the seed key", vectorCase{Token: signRaw(ring, "legacy", "e=1767229200\np=/*"), Request: base}, UnknownKey)
+	dotted := with(base, func(r *vectorRequest) { r.Host = "media.example.com." })
+	for _, h := range []string{"media.example.com.", ".media.example.com", "media..example.com", "."} {
+		add(fmt.Sprintf("claims host %q", h), vectorCase{Token: signRaw(ring, "k1", "e=1767229200\np=/vod/*\nh="+h), Request: dotted}, Malformed)
+	}
 
 	// Seed format.
 	for i, v := range loadSeedVectors(t) {

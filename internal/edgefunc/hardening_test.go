@@ -1,0 +1,239 @@
+package edgefunc
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/securestream/terraform-provider-securestream/internal/cfruntime"
+	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
+)
+
+// signRaw makes an ss1 token of any claims text, binding neither address
+// nor user agent, as a holder of secret could.
+func signRaw(kid string, secret []byte, claims string) string {
+	mac := func(msg string) []byte {
+		m := hmac.New(sha256.New, secret)
+		m.Write([]byte(msg))
+		return m.Sum(nil)
+	}
+	b64 := base64.RawURLEncoding
+	si := "ss1." + kid + "." + b64.EncodeToString([]byte(claims))
+	si += "." + b64.EncodeToString(mac(si)[:9])
+	return si + "." + b64.EncodeToString(mac(si+"\n\n"))
+}
+
+var now0 = time.Unix(1_767_226_000, 0)
+
+func plainEvent(uri string, headers ...[2]string) *cfruntime.Event {
+	return newEvent("GET", uri, "192.0.2.1", append([][2]string{{"host", "media.example.com"}, {"user-agent", "ua"}}, headers...), nil, nil)
+}
+
+// M4: the original deployment's secret verifies seed-format keys only. An
+// ss1 token made with it (whole site, nothing bound) is unknown_kid with
+// seed compatibility on, and with it off the secret is not in the code.
+func TestSeedSecretIsNoSS1Key(t *testing.T) {
+	keys := testKeys()
+	legacy := keys[2]
+	tok := signRaw(legacy.ID, legacy.Secret, "e=1767229200\np=/*")
+	marked := append(append([]Key(nil), keys[:2]...), Key{ID: legacy.ID, Secret: legacy.Secret, Seed: true})
+	for name, cfg := range map[string]Config{
+		"seed compatibility on":                  {Keys: keys, SeedKeyID: legacy.ID, Channels: DefaultChannels()},
+		"seed compatibility on, key marked Seed": {Keys: marked, SeedKeyID: legacy.ID, Channels: DefaultChannels()},
+		"seed compatibility off":                 {Keys: marked, Channels: DefaultChannels()},
+	} {
+		e := newEngines(t, cfg)
+		if got := e.check(t, name, plainEvent("/vod/m/seg.ts", [2]string{"x-stream-token", tok}), now0); got != "unknown_kid" {
+			t.Errorf("%s: an ss1 token signed with the seed secret: %s, want unknown_kid", name, got)
+		}
+		if bytes.Contains(e.code, []byte(`".`+legacy.ID+`"`)) {
+			t.Errorf("%s: the seed key is in the ss1 key map:\n%s", name, e.code)
+		}
+		inCode := bytes.Contains(e.code, legacy.Secret)
+		if on := cfg.SeedKeyID != ""; inCode != on {
+			t.Errorf("%s: the seed secret is in the code: %v, want %v", name, inCode, on)
+		}
+	}
+	// A binary seed secret is written apart too, and seed-format keys
+	// signed with it still pass.
+	bin := Key{ID: "legacy", Secret: bytes.Repeat([]byte{0xfe, 0x01}, 20), Seed: true}
+	e := newEngines(t, Config{Keys: append(append([]Key(nil), keys[:1]...), bin), SeedKeyID: bin.ID, Channels: DefaultChannels()})
+	sk, err := streamkey.MintSeed(bin.Secret, streamkey.SeedGrant{PlaybackURL: "https://media.example.com/vod/m/index.m3u8",
+		ClientIP: "192.0.2.1", UserAgent: "ua", Expires: now0.Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := e.check(t, "binary seed secret", plainEvent("/vod/m/seg.ts", [2]string{"stream_key", sk.StreamKey}, [2]string{"stream_policy", sk.StreamPolicy}), now0); got != "allow" {
+		t.Errorf("seed-format key signed with a binary seed secret: %s", got)
+	}
+	if got := e.check(t, "binary seed secret, ss1", plainEvent("/vod/m/seg.ts", [2]string{"x-stream-token", signRaw(bin.ID, bin.Secret, "e=1767229200\np=/*")}), now0); got != "unknown_kid" {
+		t.Errorf("ss1 token signed with a binary seed secret: %s", got)
+	}
+	for name, cfg := range map[string]Config{
+		"two seed keys":             {Keys: []Key{{ID: "a", Secret: keys[0].Secret, Seed: true}, {ID: "b", Secret: keys[1].Secret, Seed: true}}, Channels: DefaultChannels()},
+		"SeedKeyID names another":   {Keys: marked, SeedKeyID: keys[0].ID, Channels: DefaultChannels()},
+		"only a seed key, seed off": {Keys: []Key{{ID: "a", Secret: keys[0].Secret, Seed: true}}, Channels: DefaultChannels()},
+	} {
+		if _, err := Render(cfg); err == nil {
+			t.Errorf("%s: rendered", name)
+		}
+	}
+}
+
+// L1: a zero Leeway is the documented 30 s, in the code as in the Go
+// verifier: a key minted now passes at an edge 200 ms behind. NoLeeway is
+// a real zero.
+func TestDefaultLeeway(t *testing.T) {
+	keys := testKeys()[:1]
+	ring, _ := streamkey.NewRing(streamkey.Key{ID: keys[0].ID, Secret: keys[0].Secret})
+	tok, err := ring.Mint(keys[0].ID, streamkey.Grant{NotBefore: now0, Expires: now0.Add(time.Hour), Paths: []string{"/*"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	behind := now0.Add(-200 * time.Millisecond)
+	ev := plainEvent("/vod/m/seg.ts", [2]string{"x-stream-token", tok})
+	if got := newEngines(t, Config{Keys: keys, Channels: DefaultChannels()}).check(t, "default leeway", ev, behind); got != "allow" {
+		t.Errorf("Config{} leeway, edge 200 ms behind: %s, want allow", got)
+	}
+	if got := newEngines(t, Config{Keys: keys, Channels: DefaultChannels(), Leeway: NoLeeway}).check(t, "no leeway", ev, behind); got != "not_yet_valid" {
+		t.Errorf("NoLeeway, edge 200 ms behind: %s, want not_yet_valid", got)
+	}
+}
+
+// L2: lifetime and leeway are whole seconds in a sane range, and the
+// bound the function applies is streamkey.TimeLimits's, to the second.
+func TestLifetimeBound(t *testing.T) {
+	keys := testKeys()[:1]
+	for _, c := range []struct{ life, leeway time.Duration }{
+		{500 * time.Millisecond, 0},
+		{1500 * time.Millisecond, 500 * time.Millisecond},
+		{1 << 62, 0},
+		{8 * 24 * time.Hour, 0},
+		{time.Hour, 2 * time.Hour},
+		{time.Hour, -5 * time.Second},
+	} {
+		_, err := Render(Config{Keys: keys, Channels: DefaultChannels(), MaxLifetime: c.life, Leeway: c.leeway})
+		if err == nil || !strings.Contains(err.Error(), "whole seconds") {
+			t.Errorf("max lifetime %s, leeway %s: %v; want an error giving the range", c.life, c.leeway, err)
+		}
+	}
+	ring, _ := streamkey.NewRing(streamkey.Key{ID: keys[0].ID, Secret: keys[0].Secret})
+	for _, c := range []struct {
+		life, leeway, exp time.Duration
+		want              string
+	}{
+		{time.Minute, NoLeeway, time.Minute, "allow"},
+		{time.Minute, NoLeeway, time.Minute + time.Second, "lifetime"},
+		{time.Second, 2 * time.Second, 3 * time.Second, "allow"},
+		{time.Second, 2 * time.Second, 4 * time.Second, "lifetime"},
+	} {
+		cfg := Config{Keys: keys, Channels: DefaultChannels(), MaxLifetime: c.life, Leeway: c.leeway}
+		tok, err := ring.Mint(keys[0].ID, streamkey.Grant{Expires: now0.Add(c.exp), Paths: []string{"/*"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// 999 ms into the second: the bound is in whole seconds everywhere.
+		if got := newEngines(t, cfg).check(t, "bound", plainEvent("/x", [2]string{"x-stream-token", tok}), now0.Add(999*time.Millisecond)); got != c.want {
+			t.Errorf("max lifetime %s, leeway %s, exp now+%s: %s, want %s", c.life, c.leeway, c.exp, got, c.want)
+		}
+	}
+}
+
+// L3: a bound host has no empty label. A genuine token whose h claim
+// ends in a dot (or starts with one, or holds two in a row) is malformed,
+// even for a request host with a trailing dot; a request host loses one
+// trailing dot, so media.example.com. still matches media.example.com.
+func TestHostClaimLabels(t *testing.T) {
+	k := testKeys()[0]
+	e := newEngines(t, Config{Keys: []Key{k}, Channels: DefaultChannels()})
+	for _, h := range []string{"media.example.com.", ".media.example.com", "media..example.com", "."} {
+		tok := signRaw(k.ID, k.Secret, "e=1767229200\np=/*\nh="+h)
+		ev := newEvent("GET", "/x", "192.0.2.1", [][2]string{{"host", "media.example.com."}, {"x-stream-token", tok}}, nil, nil)
+		if got := e.check(t, "h="+h, ev, now0); got != "malformed" {
+			t.Errorf("h=%s, request host media.example.com.: %s, want malformed", h, got)
+		}
+	}
+	tok := signRaw(k.ID, k.Secret, "e=1767229200\np=/*\nh=media.example.com")
+	for _, host := range []string{"media.example.com.", "MEDIA.example.com.:443"} {
+		ev := newEvent("GET", "/x", "192.0.2.1", [][2]string{{"host", host}, {"x-stream-token", tok}}, nil, nil)
+		if got := e.check(t, "host "+host, ev, now0); got != "allow" {
+			t.Errorf("h=media.example.com, request host %s: %s, want allow", host, got)
+		}
+	}
+}
+
+// L7: only a real CORS preflight (OPTIONS with Origin and
+// Access-Control-Request-Method) goes on without a token, and
+// PreflightNeedsToken turns even that off.
+func TestPreflightOnly(t *testing.T) {
+	keys := testKeys()[:1]
+	ring, _ := streamkey.NewRing(streamkey.Key{ID: keys[0].ID, Secret: keys[0].Secret})
+	tok, _ := ring.Mint(keys[0].ID, streamkey.Grant{Expires: now0.Add(time.Hour), Paths: []string{"/vod/*"}})
+	origin, acrm := [2]string{"origin", "https://player.example.com"}, [2]string{"access-control-request-method", "GET"}
+	def := newEngines(t, Config{Keys: keys, Channels: DefaultChannels()})
+	strict := newEngines(t, Config{Keys: keys, Channels: DefaultChannels(), PreflightNeedsToken: true, Exempt: []string{"/favicon.ico"}})
+	for _, c := range []struct {
+		name    string
+		e       *engines
+		uri     string
+		headers [][2]string
+		want    string
+	}{
+		{"preflight", def, "/vod/m/index.m3u8", [][2]string{origin, acrm}, "allow"},
+		{"preflight, any path", def, "/admin/x", [][2]string{origin, acrm}, "allow"},
+		{"OPTIONS without Origin", def, "/vod/m/index.m3u8", [][2]string{acrm}, "missing"},
+		{"OPTIONS without Access-Control-Request-Method", def, "/vod/m/index.m3u8", [][2]string{origin}, "missing"},
+		{"bare OPTIONS", def, "/admin/x", nil, "missing"},
+		{"bare OPTIONS with a token", def, "/vod/m/index.m3u8", [][2]string{{"x-stream-token", tok}}, "allow"},
+		{"preflight, PreflightNeedsToken", strict, "/vod/m/index.m3u8", [][2]string{origin, acrm}, "missing"},
+		{"preflight with a token, PreflightNeedsToken", strict, "/vod/m/index.m3u8", [][2]string{origin, acrm, {"x-stream-token", tok}}, "allow"},
+		{"preflight to an exempt path, PreflightNeedsToken", strict, "/favicon.ico", [][2]string{origin, acrm}, "allow"},
+	} {
+		ev := newEvent("OPTIONS", c.uri, "192.0.2.1", c.headers, nil, nil)
+		if got := c.e.check(t, c.name, ev, now0); got != c.want {
+			t.Errorf("%s: %s, want %s", c.name, got, c.want)
+		}
+	}
+}
+
+// Hardening: the 403 says only expired or invalid, so that a thief cannot
+// tell a genuine token (refused as ip or ua) from a forged one; the log
+// line has the precise reason, and DebugReasons puts it in the header.
+func TestCoarseReasons(t *testing.T) {
+	keys := testKeys()[:1]
+	ring, _ := streamkey.NewRing(streamkey.Key{ID: keys[0].ID, Secret: keys[0].Secret})
+	tok, _ := ring.Mint(keys[0].ID, streamkey.Grant{Expires: now0.Add(time.Hour), Paths: []string{"/vod/*"},
+		IPBinding: streamkey.IPExact, ClientIP: "198.51.100.7", BindUserAgent: true, UserAgent: "ua"})
+	for _, debug := range []bool{false, true} {
+		e := newEngines(t, Config{Keys: keys, Channels: DefaultChannels(), DebugReasons: debug})
+		for _, c := range []struct {
+			name, reason, coarse string
+			ev                   *cfruntime.Event
+			at                   time.Time
+		}{
+			{"stolen token, other address", "ip", "invalid", plainEvent("/vod/m/seg.ts", [2]string{"x-stream-token", tok}), now0},
+			{"no token", "missing", "invalid", plainEvent("/vod/m/seg.ts"), now0},
+			{"forged", "bad_mac", "invalid", plainEvent("/vod/m/seg.ts", [2]string{"x-stream-token", signRaw(keys[0].ID, []byte("not-the-key-of-k2026a-0123456789"), "e=1767229200\np=/*")}), now0},
+			{"expired", "expired", "expired", newEvent("GET", "/vod/m/seg.ts", "198.51.100.7", [][2]string{{"user-agent", "ua"}, {"x-stream-token", tok}}, nil, nil), now0.Add(2 * time.Hour)},
+		} {
+			want := c.coarse
+			if debug {
+				want = c.reason
+			}
+			for engine, r := range e.runBoth(t, c.ev, c.at) {
+				if r.Response == nil {
+					t.Fatalf("%s: %s: no response: %s %s", c.name, engine, r.Outcome, r.Error)
+				}
+				hdr, _ := r.Response.Headers.Get("x-stream-key-error")
+				if r.Status != 403 || hdr != want || len(r.Logs) != 1 || r.Logs[0] != "securestream deny "+c.reason {
+					t.Errorf("%s (debug %v): %s: %d, header %q, logs %q; want 403, header %q, log reason %s",
+						c.name, debug, engine, r.Status, hdr, r.Logs, want, c.reason)
+				}
+			}
+		}
+	}
+}
