@@ -6,6 +6,19 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
+)
+
+// Defaults of the lifetime rules, shared by the provider's resources and
+// data sources and the issuer's configuration.
+const (
+	// DefaultActivationDelay gives every edge location time to learn a new
+	// key before the issuer signs with it.
+	DefaultActivationDelay = 10 * time.Minute
+	// DefaultMaxTokenLifetime is the longest lifetime the issuer gives a
+	// key by default, the edge function's default maximum.
+	DefaultMaxTokenLifetime = streamkey.DefaultMaxLifetime
 )
 
 // MaxKeys is how many keys (the seed key included) a ring may hold: the

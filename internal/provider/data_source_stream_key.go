@@ -52,11 +52,11 @@ func (d *streamKeyDataSource) Schema(_ context.Context, _ datasource.SchemaReque
 }
 
 func (d *streamKeyDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.configure(req.ProviderData, "data.securestream_stream_key", &resp.Diagnostics)
+	d.configure(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *streamKeyDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	m, diags := d.mintFor(ctx, "data.securestream_stream_key", req.Config)
+	m, diags := d.mintFor(ctx, req.Config)
 	if resp.Diagnostics.Append(diags...); !resp.Diagnostics.HasError() {
 		resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
 	}

@@ -52,11 +52,11 @@ func (e *streamKeyEphemeral) Schema(_ context.Context, _ ephemeral.SchemaRequest
 }
 
 func (e *streamKeyEphemeral) Configure(_ context.Context, req ephemeral.ConfigureRequest, resp *ephemeral.ConfigureResponse) {
-	e.configure(req.ProviderData, "ephemeral.securestream_stream_key", &resp.Diagnostics)
+	e.configure(req.ProviderData, &resp.Diagnostics)
 }
 
 func (e *streamKeyEphemeral) Open(ctx context.Context, req ephemeral.OpenRequest, resp *ephemeral.OpenResponse) {
-	m, diags := e.mintFor(ctx, "ephemeral.securestream_stream_key", req.Config)
+	m, diags := e.mintFor(ctx, req.Config)
 	if resp.Diagnostics.Append(diags...); !resp.Diagnostics.HasError() {
 		resp.Diagnostics.Append(resp.Result.Set(ctx, m)...)
 	}

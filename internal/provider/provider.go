@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
@@ -20,6 +21,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/securestream/terraform-provider-securestream/internal/awsclients"
+	"github.com/securestream/terraform-provider-securestream/internal/diagnostics"
 )
 
 // Address is the provider's source address on the Terraform Registry.
@@ -151,7 +153,7 @@ func (p *securestreamProvider) Configure(ctx context.Context, req provider.Confi
 			resp.Deferred = &provider.Deferred{Reason: provider.DeferredReasonProviderConfigUnknown}
 			return
 		}
-		resp.Diagnostics.AddError("securestream provider: settings not known yet",
+		resp.Diagnostics.AddError("Provider settings not known yet",
 			fmt.Sprintf("The provider's %s depend on values that are known only after apply. Set them from values known when "+
 				"planning (variables, locals, data sources), or apply what they depend on first (terraform apply -target=...).",
 				strings.Join(unknown, ", ")))
@@ -196,7 +198,7 @@ func (p *securestreamProvider) Configure(ctx context.Context, req provider.Confi
 	}
 	clients, err := awsclients.New(ctx, o)
 	if err != nil {
-		resp.Diagnostics.AddError("securestream provider: cannot reach AWS",
+		resp.Diagnostics.AddError("Cannot reach AWS",
 			err.Error()+"\n\nThe provider checks its AWS settings when it starts; set region, credentials (environment, profile or "+
 				"access_key/secret_key) and, for an emulator, endpoint.")
 		return
@@ -247,13 +249,13 @@ type providerData struct {
 
 // fromProvider is the shared Configure step of resources and data
 // sources. It returns nil before the provider is configured (validation).
-func fromProvider(data any, what string) (*providerData, string) {
+func fromProvider(data any) (*providerData, diag.Diagnostic) {
 	if data == nil {
-		return nil, ""
+		return nil, nil
 	}
 	pd, ok := data.(*providerData)
 	if !ok {
-		return nil, fmt.Sprintf("%s got provider data of type %T; please report this to the provider's developers", what, data)
+		return nil, diagnostics.UnexpectedProviderData(data)
 	}
-	return pd, ""
+	return pd, nil
 }

@@ -151,7 +151,7 @@ resource "securestream_secret" "s" {
   function_name = "never-created"
 }
 `,
-			ExpectError: regexp.MustCompile(`(?s)cannot reach AWS.*sts:GetCallerIdentity.*` + regexp.QuoteMeta(dead)),
+			ExpectError: regexp.MustCompile(`(?s)Cannot reach AWS.*sts:GetCallerIdentity.*` + regexp.QuoteMeta(dead)),
 		}},
 	})
 	if d := time.Since(start); d > 2*time.Minute {

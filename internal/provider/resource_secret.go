@@ -36,6 +36,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/securestream/terraform-provider-securestream/internal/awsclients"
+	"github.com/securestream/terraform-provider-securestream/internal/diagnostics"
 	"github.com/securestream/terraform-provider-securestream/internal/keyring"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
 )
@@ -172,9 +173,9 @@ func (r *secretResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 }
 
 func (r *secretResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	pd, msg := fromProvider(req.ProviderData, "securestream_secret")
-	if msg != "" {
-		resp.Diagnostics.AddError("Unexpected provider data", msg)
+	pd, d := fromProvider(req.ProviderData)
+	if d != nil {
+		resp.Diagnostics.Append(d)
 		return
 	}
 	r.now = time.Now
@@ -309,7 +310,7 @@ func (r *secretResource) rotationDue(plan, state secretModel) bool {
 }
 
 func (r *secretResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	if notConfigured(r.clients, &resp.Diagnostics, "securestream_secret") {
+	if notConfigured(r.clients, &resp.Diagnostics) {
 		return
 	}
 	var plan secretModel
@@ -337,12 +338,12 @@ func (r *secretResource) Create(ctx context.Context, req resource.CreateRequest,
 			Tags:        []kmstypes.Tag{{TagKey: aws.String("securestream:function"), TagValue: plan.FunctionName.ValueStringPointer()}},
 		})
 		if err != nil {
-			resp.Diagnostics.AddError("securestream_secret: kms:CreateKey failed",
-				err.Error()+"\n\nThe provider's credentials need kms:CreateKey, or set kms_key_id to use an existing symmetric key.")
+			resp.Diagnostics.Append(diagnostics.AWSCall("kms:CreateKey", err,
+				"The provider's credentials need kms:CreateKey and kms:TagResource, or set kms_key_id to use an existing symmetric key."))
 			return
 		}
 		if out.KeyMetadata == nil || out.KeyMetadata.KeyId == nil {
-			resp.Diagnostics.AddError("securestream_secret: kms:CreateKey returned no key", "The KMS endpoint answered without key metadata; check the endpoint.")
+			resp.Diagnostics.Append(diagnostics.NoAnswer("kms:CreateKey", "key metadata"))
 			return
 		}
 		keyID = aws.ToString(out.KeyMetadata.KeyId)
@@ -366,7 +367,7 @@ func (r *secretResource) Create(ctx context.Context, req resource.CreateRequest,
 	doc := &keyring.Document{Version: keyring.Version}
 	k, err := newRingKey(now)
 	if err != nil {
-		resp.Diagnostics.AddError("securestream_secret: no randomness", err.Error())
+		resp.Diagnostics.Append(diagnostics.NoRandomness(err))
 		return
 	}
 	doc.Keys = append(doc.Keys, k)
@@ -384,10 +385,10 @@ func (r *secretResource) Create(ctx context.Context, req resource.CreateRequest,
 			defer cancel()
 			_, err := r.clients.KMS.ScheduleKeyDeletion(cctx, &kms.ScheduleKeyDeletionInput{KeyId: aws.String(keyID), PendingWindowInDays: aws.Int32(7)})
 			if err == nil {
-				resp.Diagnostics.AddWarning("securestream_secret: the new KMS key is scheduled for deletion",
+				resp.Diagnostics.AddWarning("The new KMS key is scheduled for deletion",
 					fmt.Sprintf("The KMS key %s this apply created could not be used and is scheduled for deletion in 7 days.", keyID))
 			} else {
-				resp.Diagnostics.AddWarning("securestream_secret: the new KMS key is left behind",
+				resp.Diagnostics.AddWarning("The new KMS key is left behind",
 					fmt.Sprintf("The KMS key %s this apply created could not be used, nor scheduled for deletion (%v): "+
 						"aws kms schedule-key-deletion --key-id %s --pending-window-in-days 7", keyID, err, keyID))
 			}
@@ -399,12 +400,11 @@ func (r *secretResource) Create(ctx context.Context, req resource.CreateRequest,
 
 // notConfigured reports, as an error, a call before the provider was
 // configured (its configuration depends on values not known yet).
-func notConfigured(c *awsclients.Clients, diags *diag.Diagnostics, who string) bool {
+func notConfigured(c *awsclients.Clients, diags *diag.Diagnostics) bool {
 	if c != nil {
 		return false
 	}
-	diags.AddError(who+": the provider is not configured",
-		"The securestream provider's configuration is not known yet; make its arguments depend only on values known at plan time.")
+	diags.Append(diagnostics.NotConfigured())
 	return true
 }
 
@@ -450,8 +450,8 @@ func (r *secretResource) putKeyPolicy(ctx context.Context, m *secretModel, funct
 		return diags
 	}
 	if _, err := r.clients.KMS.PutKeyPolicy(ctx, &kms.PutKeyPolicyInput{KeyId: m.ID.ValueStringPointer(), PolicyName: aws.String("default"), Policy: policy}); err != nil {
-		diags.AddError("kms:PutKeyPolicy failed",
-			fmt.Sprintf("%v\n\nThe provider's credentials need kms:PutKeyPolicy on %s to change decrypt_role_arns or function_name.", err, m.ID.ValueString()))
+		diags.Append(diagnostics.AWSCall("kms:PutKeyPolicy", err,
+			fmt.Sprintf("The provider's credentials need kms:PutKeyPolicy on %s to change decrypt_role_arns or function_name.", m.ID.ValueString())))
 	}
 	return diags
 }
@@ -483,7 +483,7 @@ func (r *secretResource) seal(ctx context.Context, m *secretModel, doc *keyring.
 	var diags diag.Diagnostics
 	pt, err := doc.Marshal()
 	if err != nil {
-		diags.AddError("securestream_secret: invalid key ring", err.Error())
+		diags.AddError("Invalid key ring", err.Error())
 		return diags
 	}
 	out, err := r.clients.KMS.Encrypt(ctx, &kms.EncryptInput{
@@ -491,8 +491,8 @@ func (r *secretResource) seal(ctx context.Context, m *secretModel, doc *keyring.
 		EncryptionContext: keyring.EncryptionContext(m.FunctionName.ValueString()),
 	})
 	if err != nil {
-		diags.AddError("securestream_secret: kms:Encrypt failed",
-			fmt.Sprintf("%v\n\nThe provider's credentials need kms:Encrypt on %s, and the key must be an enabled symmetric key.", err, m.ID.ValueString()))
+		diags.Append(diagnostics.AWSCall("kms:Encrypt", err,
+			fmt.Sprintf("The provider's credentials need kms:Encrypt on %s, and the key must be an enabled symmetric key.", m.ID.ValueString())))
 		return diags
 	}
 	m.Ciphertext = types.StringValue(keyring.EncodeCiphertext(out.CiphertextBlob))
@@ -524,18 +524,18 @@ func setKeys(ctx context.Context, m *secretModel, doc *keyring.Document) diag.Di
 
 // open decrypts the state's key ring.
 func (r *secretResource) open(ctx context.Context, m *secretModel) (*keyring.Document, diag.Diagnostics) {
-	return decryptRing(ctx, r.clients, "securestream_secret", m.Ciphertext.ValueString(), m.FunctionName.ValueString(), m.ID.ValueString())
+	return decryptRing(ctx, r.clients, m.Ciphertext.ValueString(), m.FunctionName.ValueString(), m.ID.ValueString())
 }
 
 // decryptRing is shared with the stream key data source and ephemeral
 // resource: the plaintext is used in memory and never stored. keyID, when
 // known, is passed to kms:Decrypt, which then refuses a ciphertext made
 // under any other key (symmetric Decrypt would otherwise take any key).
-func decryptRing(ctx context.Context, c *awsclients.Clients, who, ciphertext, function, keyID string) (*keyring.Document, diag.Diagnostics) {
+func decryptRing(ctx context.Context, c *awsclients.Clients, ciphertext, function, keyID string) (*keyring.Document, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	ct, err := keyring.DecodeCiphertext(ciphertext)
 	if err != nil {
-		diags.AddError(who+": invalid ciphertext", err.Error()+"\n\nPass the ciphertext attribute of a securestream_secret.")
+		diags.AddAttributeError(path.Root("ciphertext"), "Invalid ciphertext", err.Error()+"\n\nPass the ciphertext attribute of a securestream_secret.")
 		return nil, diags
 	}
 	in := &kms.DecryptInput{CiphertextBlob: ct, EncryptionContext: keyring.EncryptionContext(function)}
@@ -548,13 +548,13 @@ func decryptRing(ctx context.Context, c *awsclients.Clients, who, ciphertext, fu
 		if keyID != "" {
 			hint = fmt.Sprintf(", that it was encrypted under the KMS key %s", keyID)
 		}
-		diags.AddError(who+": kms:Decrypt of the key ring failed", fmt.Sprintf("%v\n\nCheck that function_name is the one the ring "+
-			"was encrypted for (%q here)%s, that the KMS key is enabled, and that the provider's credentials may use it (kms:Decrypt).", err, function, hint))
+		diags.Append(diagnostics.AWSCall("kms:Decrypt of the key ring", err, fmt.Sprintf("Check that function_name is the one the ring "+
+			"was encrypted for (%q here)%s, that the KMS key is enabled, and that the provider's credentials may use it (kms:Decrypt).", function, hint)))
 		return nil, diags
 	}
 	doc, err := keyring.Parse(out.Plaintext)
 	if err != nil {
-		diags.AddError(who+": the decrypted key ring is invalid", err.Error())
+		diags.AddError("The decrypted key ring is invalid", err.Error())
 		return nil, diags
 	}
 	return doc, diags
@@ -564,24 +564,24 @@ func (r *secretResource) describeKey(ctx context.Context, keyID string) (*kmstyp
 	var diags diag.Diagnostics
 	out, err := r.clients.KMS.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(keyID)})
 	if err != nil {
-		diags.AddError("securestream_secret: kms:DescribeKey failed",
-			fmt.Sprintf("%v\n\nkms_key_id %q must name an existing key the provider's credentials may describe.", err, keyID))
+		diags.Append(diagnostics.AttributeAWSCall(path.Root("kms_key_id"), "kms:DescribeKey", err,
+			fmt.Sprintf("kms_key_id %q must name an existing key the provider's credentials may describe.", keyID)))
 		return nil, diags
 	}
 	m := out.KeyMetadata
 	if m == nil {
-		diags.AddError("securestream_secret: kms:DescribeKey returned no key", fmt.Sprintf("The KMS endpoint answered without metadata for %q; check the endpoint.", keyID))
+		diags.Append(diagnostics.NoAnswer("kms:DescribeKey", "key metadata for "+keyID))
 		return nil, diags
 	}
 	// Emulators leave out fields AWS always sends: judge only what is there.
 	if (m.KeyUsage != "" && m.KeyUsage != kmstypes.KeyUsageTypeEncryptDecrypt) || (m.KeySpec != "" && m.KeySpec != kmstypes.KeySpecSymmetricDefault) {
-		diags.AddError("securestream_secret: unusable KMS key", fmt.Sprintf("KMS key %s is %s/%s; use a symmetric ENCRYPT_DECRYPT key.", keyID, m.KeySpec, m.KeyUsage))
+		diags.AddAttributeError(path.Root("kms_key_id"), "Unusable KMS key", fmt.Sprintf("KMS key %s is %s/%s; use a symmetric ENCRYPT_DECRYPT key.", keyID, m.KeySpec, m.KeyUsage))
 	}
 	return m, diags
 }
 
 func (r *secretResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	if notConfigured(r.clients, &resp.Diagnostics, "securestream_secret") {
+	if notConfigured(r.clients, &resp.Diagnostics) {
 		return
 	}
 	var state secretModel
@@ -597,7 +597,7 @@ func (r *secretResource) Read(ctx context.Context, req resource.ReadRequest, res
 	var nf *kmstypes.NotFoundException
 	switch {
 	case errors.As(err, &nf) || (err == nil && out.KeyMetadata.KeyState == kmstypes.KeyStatePendingDeletion):
-		resp.Diagnostics.AddWarning("securestream_secret: the KMS key is gone",
+		resp.Diagnostics.AddWarning("The KMS key is gone",
 			fmt.Sprintf("KMS key %s was deleted or scheduled for deletion outside Terraform, so the key ring encrypted with it can no longer "+
 				"be decrypted. The next apply creates a new secret with new keys; stream keys signed with the old ones stop working once "+
 				"the edge function has the new ring. To keep the old ring, cancel the deletion (aws kms cancel-key-deletion --key-id %s) "+
@@ -605,11 +605,11 @@ func (r *secretResource) Read(ctx context.Context, req resource.ReadRequest, res
 		resp.State.RemoveResource(ctx)
 		return
 	case err != nil:
-		resp.Diagnostics.AddError("securestream_secret: kms:DescribeKey failed", fmt.Sprintf("%v\n\nThe provider's credentials need kms:DescribeKey on %s.", err, keyID))
+		resp.Diagnostics.Append(diagnostics.AWSCall("kms:DescribeKey", err, fmt.Sprintf("The provider's credentials need kms:DescribeKey on %s.", keyID)))
 		return
 	case out.KeyMetadata.KeyState == kmstypes.KeyStateDisabled:
 		// A warning: the state stays, so that plans and destroy still work.
-		resp.Diagnostics.AddWarning("securestream_secret: the KMS key is disabled",
+		resp.Diagnostics.AddWarning("The KMS key is disabled",
 			fmt.Sprintf("KMS key %s is disabled: the issuer cannot decrypt its key ring and fails to start, test keys cannot be minted, "+
 				"and this provider cannot rotate the ring. Enable it (aws kms enable-key --key-id %s).", keyID, keyID))
 	}
@@ -638,7 +638,7 @@ func (r *secretResource) Read(ctx context.Context, req resource.ReadRequest, res
 }
 
 func (r *secretResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	if notConfigured(r.clients, &resp.Diagnostics, "securestream_secret") {
+	if notConfigured(r.clients, &resp.Diagnostics) {
 		return
 	}
 	var plan, state secretModel
@@ -676,7 +676,7 @@ func (r *secretResource) Update(ctx context.Context, req resource.UpdateRequest,
 	if plan.RotatedAt.IsUnknown() { // rotation
 		k, err := newRingKey(now)
 		if err != nil {
-			resp.Diagnostics.AddError("securestream_secret: no randomness", err.Error())
+			resp.Diagnostics.Append(diagnostics.NoRandomness(err))
 			return
 		}
 		doc.Keys = append(doc.Keys, k)
@@ -714,7 +714,7 @@ func (r *secretResource) Update(ctx context.Context, req resource.UpdateRequest,
 }
 
 func (r *secretResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	if notConfigured(r.clients, &resp.Diagnostics, "securestream_secret") {
+	if notConfigured(r.clients, &resp.Diagnostics) {
 		return
 	}
 	var state secretModel
@@ -728,8 +728,8 @@ func (r *secretResource) Delete(ctx context.Context, req resource.DeleteRequest,
 	var nf *kmstypes.NotFoundException
 	var invalid *kmstypes.KMSInvalidStateException
 	if err != nil && !errors.As(err, &nf) && !errors.As(err, &invalid) {
-		resp.Diagnostics.AddError("securestream_secret: kms:ScheduleKeyDeletion failed",
-			fmt.Sprintf("%v\n\nThe provider's credentials need kms:ScheduleKeyDeletion on %s.", err, state.ID.ValueString()))
+		resp.Diagnostics.Append(diagnostics.AWSCall("kms:ScheduleKeyDeletion", err,
+			fmt.Sprintf("The provider's credentials need kms:ScheduleKeyDeletion on %s.", state.ID.ValueString())))
 	}
 }
 
@@ -740,23 +740,23 @@ func (r *secretResource) Delete(ctx context.Context, req resource.DeleteRequest,
 func (r *secretResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	parts := strings.SplitN(req.ID, ",", 3)
 	if len(parts) != 3 || parts[0] == "" || parts[1] == "" || parts[2] == "" {
-		resp.Diagnostics.AddError("securestream_secret: unexpected import id",
+		resp.Diagnostics.AddError("Unexpected import id",
 			"Use <kms_key_id>,<function_name>,<ciphertext> or <kms_key_id>,<function_name>,lambda:<issuer function name>.")
 		return
 	}
 	ciphertext := parts[2]
 	if fn, ok := strings.CutPrefix(ciphertext, "lambda:"); ok {
-		if notConfigured(r.clients, &resp.Diagnostics, "securestream_secret") {
+		if notConfigured(r.clients, &resp.Diagnostics) {
 			return
 		}
 		out, err := r.clients.Lambda.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: aws.String(fn)})
 		if err != nil {
-			resp.Diagnostics.AddError("securestream_secret: lambda:GetFunctionConfiguration failed",
-				fmt.Sprintf("%v\n\nThe import reads SECURESTREAM_KEYRING from the function %q.", err, fn))
+			resp.Diagnostics.Append(diagnostics.AWSCall("lambda:GetFunctionConfiguration", err,
+				fmt.Sprintf("The import reads SECURESTREAM_KEYRING from the function %q; the provider's credentials need lambda:GetFunctionConfiguration on it.", fn)))
 			return
 		}
 		if out.Environment == nil || out.Environment.Variables["SECURESTREAM_KEYRING"] == "" {
-			resp.Diagnostics.AddError("securestream_secret: no key ring", fmt.Sprintf("The function %q has no SECURESTREAM_KEYRING variable.", fn))
+			resp.Diagnostics.AddError("No key ring in the function", fmt.Sprintf("The function %q has no SECURESTREAM_KEYRING variable.", fn))
 			return
 		}
 		ciphertext = out.Environment.Variables["SECURESTREAM_KEYRING"]

@@ -161,10 +161,10 @@ type minter struct {
 func newMinter() minter { return minter{now: time.Now, rand: rand.Reader} }
 
 // configure is the Configure step of both.
-func (mt *minter) configure(data any, who string, diags *diag.Diagnostics) {
-	pd, msg := fromProvider(data, who)
-	if msg != "" {
-		diags.AddError("Unexpected provider data", msg)
+func (mt *minter) configure(data any, diags *diag.Diagnostics) {
+	pd, d := fromProvider(data)
+	if d != nil {
+		diags.Append(d)
 		return
 	}
 	if pd != nil {
@@ -173,13 +173,13 @@ func (mt *minter) configure(data any, who string, diags *diag.Diagnostics) {
 }
 
 // mintFor reads the arguments from config and mints the key.
-func (mt minter) mintFor(ctx context.Context, who string, config tfsdk.Config) (*streamKeyModel, diag.Diagnostics) {
+func (mt minter) mintFor(ctx context.Context, config tfsdk.Config) (*streamKeyModel, diag.Diagnostics) {
 	var m streamKeyModel
 	diags := config.Get(ctx, &m)
 	if diags.HasError() {
 		return nil, diags
 	}
-	diags.Append(mt.mint(ctx, who, &m)...)
+	diags.Append(mt.mint(ctx, &m)...)
 	return &m, diags
 }
 
@@ -197,15 +197,14 @@ func boolOr(v types.Bool, def bool) bool {
 	return v.ValueBool()
 }
 
-// mint fills in m's results. who names the data source or ephemeral
-// resource in diagnostics.
-func (mt minter) mint(ctx context.Context, who string, m *streamKeyModel) diag.Diagnostics {
+// mint fills in m's results.
+func (mt minter) mint(ctx context.Context, m *streamKeyModel) diag.Diagnostics {
 	var diags diag.Diagnostics
 	attrErr := func(attr, summary, detail string) diag.Diagnostics {
-		diags.AddAttributeError(path.Root(attr), who+": "+summary, detail)
+		diags.AddAttributeError(path.Root(attr), summary, detail)
 		return diags
 	}
-	if notConfigured(mt.clients, &diags, who) {
+	if notConfigured(mt.clients, &diags) {
 		return diags
 	}
 	format := str(m.Format, formatSS1)
@@ -279,13 +278,13 @@ func (mt minter) mint(ctx context.Context, who string, m *streamKeyModel) diag.D
 		Cookie: str(m.TokenCookie, issuer.DefaultNames.Cookie), PathPrefix: str(m.TokenPathPrefix, issuer.DefaultNames.PathPrefix)}
 
 	// The ring, decrypted in memory only.
-	doc, d := decryptRing(ctx, mt.clients, who, m.Ciphertext.ValueString(), m.FunctionName.ValueString(), m.KMSKeyID.ValueString())
+	doc, d := decryptRing(ctx, mt.clients, m.Ciphertext.ValueString(), m.FunctionName.ValueString(), m.KMSKeyID.ValueString())
 	if diags.Append(d...); diags.HasError() {
 		return diags
 	}
 	ring, err := doc.Ring()
 	if err != nil {
-		diags.AddError(who+": the key ring is invalid", err.Error())
+		diags.AddError("The key ring is invalid", err.Error())
 		return diags
 	}
 	kid := str(m.KeyID, "")
@@ -307,7 +306,7 @@ func (mt minter) mint(ctx context.Context, who string, m *streamKeyModel) diag.D
 	if format == formatSeed {
 		sk, err := ring.MintSeed(streamkey.SeedGrant{PlaybackURL: pb.Raw, ClientIP: clientIP, UserAgent: ua, Expires: nbf.Add(ttl)})
 		if err != nil {
-			diags.AddAttributeError(path.Root("format"), who+": the ring has no seed key",
+			diags.AddAttributeError(path.Root("format"), "The ring has no seed key",
 				"Seed-format keys are signed with the original deployment's secret: set secret_wo and secret_wo_version on the securestream_secret.")
 			return diags
 		}
@@ -328,7 +327,7 @@ func (mt minter) mint(ctx context.Context, who string, m *streamKeyModel) diag.D
 			BindHost: boolOr(m.BindHost, true), ActivationDelay: delay, Names: names}, pb,
 			issuer.Subject{ClientIP: clientIP, UserAgent: ua, NotBefore: nbf, TTL: ttl, SessionID: str(m.SessionID, ""), KeyID: kid}, mt.rand)
 		if err != nil {
-			diags.AddError(who+": cannot mint the key", err.Error()+"\n\nCheck client_ip, user_agent, session_id and the playback URL.")
+			diags.AddError("Cannot mint the key", err.Error()+"\n\nCheck client_ip, user_agent, session_id and the playback URL.")
 			return diags
 		}
 		headers[names.Header] = k.Token
@@ -361,7 +360,7 @@ func (mt minter) mint(ctx context.Context, who string, m *streamKeyModel) diag.D
 		if !m.ExpiresAt.IsNull() {
 			at = "expires_at"
 		}
-		diags.AddAttributeWarning(path.Root(at), who+": the key lives longer than 24 hours",
+		diags.AddAttributeWarning(path.Root(at), "The key lives longer than 24 hours",
 			"The edge function refuses keys whose lifetime exceeds its maximum lifetime, 24 hours unless configured otherwise.")
 	}
 	return diags
