@@ -21,12 +21,16 @@ const Version = 1
 //
 //	{"version":1,"keys":[{"kid":"k20260101a","secret":"<base64>","created":"2026-01-01T00:00:00Z"}]}
 type Document struct {
-	Version int   `json:"version"`
-	Keys    []Key `json:"keys"`
+	Version int
+	Keys    []Key
 }
 
-// Key is one key of the document.
-type Key struct {
+// Key is one key of the ring: the token format's key (one type for the
+// document, the verifier and the edge function).
+type Key = streamkey.Key
+
+// wireKey is a key as the JSON document spells it.
+type wireKey struct {
 	ID      string    `json:"kid"`
 	Secret  []byte    `json:"secret"` // base64 in JSON
 	Created time.Time `json:"created"`
@@ -34,19 +38,28 @@ type Key struct {
 	Seed bool `json:"seed,omitempty"`
 }
 
+type wireDocument struct {
+	Version int       `json:"version"`
+	Keys    []wireKey `json:"keys"`
+}
+
 // Parse reads and checks a document.
 func Parse(b []byte) (*Document, error) {
-	var d Document
-	if err := json.Unmarshal(b, &d); err != nil {
+	var w wireDocument
+	if err := json.Unmarshal(b, &w); err != nil {
 		return nil, fmt.Errorf("keyring: the key ring is not a JSON document: %w", err)
 	}
-	if d.Version != Version {
-		return nil, fmt.Errorf("keyring: key ring version %d is not supported (want %d)", d.Version, Version)
+	if w.Version != Version {
+		return nil, fmt.Errorf("keyring: key ring version %d is not supported (want %d)", w.Version, Version)
+	}
+	d := &Document{Version: w.Version}
+	for _, k := range w.Keys {
+		d.Keys = append(d.Keys, Key{ID: k.ID, Secret: k.Secret, Created: k.Created, Seed: k.Seed})
 	}
 	if _, err := d.Ring(); err != nil {
 		return nil, err
 	}
-	return &d, nil
+	return d, nil
 }
 
 // Marshal encodes the document.
@@ -57,7 +70,11 @@ func (d *Document) Marshal() ([]byte, error) {
 	if _, err := d.Ring(); err != nil {
 		return nil, err
 	}
-	return json.Marshal(d)
+	w := wireDocument{Version: d.Version}
+	for _, k := range d.Keys {
+		w.Keys = append(w.Keys, wireKey{ID: k.ID, Secret: k.Secret, Created: k.Created, Seed: k.Seed})
+	}
+	return json.Marshal(w)
 }
 
 // Ring builds the verification and minting ring.
@@ -65,15 +82,40 @@ func (d *Document) Ring() (*streamkey.Ring, error) {
 	if len(d.Keys) == 0 {
 		return nil, errors.New("keyring: the key ring holds no key")
 	}
-	keys := make([]streamkey.Key, len(d.Keys))
-	for i, k := range d.Keys {
-		keys[i] = streamkey.Key{ID: k.ID, Secret: k.Secret, Created: k.Created, Seed: k.Seed}
-	}
-	r, err := streamkey.NewRing(keys...)
+	r, err := streamkey.NewRing(d.Keys...)
 	if err != nil {
 		return nil, fmt.Errorf("keyring: %w", err)
 	}
 	return r, nil
+}
+
+// SeedKeyID is the id of the original deployment's secret in a ring.
+const SeedKeyID = "seed"
+
+// Seed returns the original (blog post) deployment's key, if the ring has
+// one. It verifies seed-format keys only and never signs ss1 tokens.
+func (d *Document) Seed() (Key, bool) {
+	for _, k := range d.Keys {
+		if k.Seed {
+			return k, true
+		}
+	}
+	return Key{}, false
+}
+
+// SetSeed puts the original deployment's secret into the ring, replacing
+// any seed key it had; an empty secret removes the seed key.
+func (d *Document) SetSeed(secret []byte) {
+	kept := d.Keys[:0:0]
+	for _, k := range d.Keys {
+		if !k.Seed {
+			kept = append(kept, k)
+		}
+	}
+	if len(secret) > 0 {
+		kept = append(kept, Key{ID: SeedKeyID, Secret: append([]byte(nil), secret...), Created: time.Unix(0, 0).UTC(), Seed: true})
+	}
+	d.Keys = kept
 }
 
 // EncodeCiphertext and DecodeCiphertext carry KMS ciphertext in
@@ -84,7 +126,7 @@ func EncodeCiphertext(b []byte) string { return base64.StdEncoding.EncodeToStrin
 func DecodeCiphertext(s string) ([]byte, error) {
 	b, err := base64.StdEncoding.DecodeString(s)
 	if err != nil {
-		return nil, fmt.Errorf("keyring: the ciphertext is not base64: %w", err)
+		return nil, fmt.Errorf("%w: %w", ErrCiphertext, err)
 	}
 	return b, nil
 }

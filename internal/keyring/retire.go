@@ -83,14 +83,14 @@ func (d *Document) Retire(now time.Time, l Lifetimes) (retired []string) {
 	return retired
 }
 
-// Newest returns the id of the newest key that signs ("" when the ring
-// holds only the seed key).
-func (d *Document) Newest() string {
+// Newest returns the newest key that signs; ok is false when the ring
+// holds only the seed key.
+func (d *Document) Newest() (k Key, ok bool) {
 	regular := d.signingKeys()
 	if len(regular) == 0 {
-		return ""
+		return Key{}, false
 	}
-	return regular[len(regular)-1].ID
+	return regular[len(regular)-1], true
 }
 
 // ErrFull is the error CheckCapacity wraps.

@@ -55,8 +55,8 @@ func TestRetireNeverTakesNewestOrSeed(t *testing.T) {
 	if got := d.Retire(t0.AddDate(10, 0, 0), day); len(got) != 0 || ids(d) != "k1 seed" {
 		t.Fatalf("retired %v, kept %s", got, ids(d))
 	}
-	if d.Newest() != "k1" {
-		t.Errorf("newest %q", d.Newest())
+	if k, ok := d.Newest(); !ok || k.ID != "k1" {
+		t.Errorf("newest %q", k.ID)
 	}
 	if _, ok := d.RetiresAt("seed", day); ok {
 		t.Error("the seed key has a retirement time")

@@ -80,10 +80,24 @@ var keyObjectType = types.ObjectType{AttrTypes: map[string]attr.Type{
 	"kid": types.StringType, "created": types.StringType, "seed": types.BoolType,
 }}
 
-const (
-	seedKeyID               = "seed"
-	defaultMaxTokenLifetime = "24h"
+// The defaults of the lifetime settings, as Terraform shows them ("10m",
+// "24h"); their values are the key ring's.
+var (
+	defaultActivationDelay  = shortDuration(keyring.DefaultActivationDelay)
+	defaultMaxTokenLifetime = shortDuration(keyring.DefaultMaxTokenLifetime)
 )
+
+// shortDuration writes d as a user would: "24h", "10m", "1h30m".
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = s[:len(s)-2]
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = s[:len(s)-2]
+	}
+	return s
+}
 
 // iamPrincipalRE matches the ARN of an IAM role or user, with a path.
 var iamPrincipalRE = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:(role|user)/[\w+=,.@/-]{1,512}$`)
@@ -141,7 +155,7 @@ func (r *secretResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 				Validators: []validator.String{lifetimeValidator},
 				MarkdownDescription: "The longest lifetime the issuer gives a stream key (its `SECURESTREAM_MAX_TTL`), whole seconds from `1m` to `24h`. " +
 					"A previous key stays in the ring until its successor is `activation_delay` + this + 30 s old, so that no key handed out " +
-					"is refused because of a rotation. Default `24h`."},
+					"is refused because of a rotation. Default `" + defaultMaxTokenLifetime + "`."},
 			"decrypt_role_arns": schema.SetAttribute{Optional: true, ElementType: types.StringType,
 				Validators: []validator.Set{setvalidator.ValueStringsAre(stringvalidator.RegexMatches(iamPrincipalRE,
 					"must be an IAM role or user ARN, such as arn:aws:iam::123456789012:role/issuer"))},
@@ -149,9 +163,9 @@ func (r *secretResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 					"execution role. Used in the key policy of a KMS key this resource creates, where `kms:Decrypt` is allowed only to them " +
 					"and only with the encryption context `LambdaFunctionName` = `function_name`; the account administers the key but " +
 					"cannot decrypt with it. Ignored for a key named in `kms_key_id`: its policy is yours (see **Key policy** above)."},
-			"activation_delay": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString("10m"),
+			"activation_delay": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString(defaultActivationDelay),
 				Validators:          []validator.String{durationValidator},
-				MarkdownDescription: "How old a key must be before the issuer signs with it (a Go duration such as `10m`), so that every edge location has it first. Default `10m`."},
+				MarkdownDescription: "How old a key must be before the issuer signs with it (a Go duration such as `10m`), so that every edge location has it first. Default `" + defaultActivationDelay + "`."},
 			"secret_wo": schema.StringAttribute{Optional: true, WriteOnly: true, Sensitive: true,
 				Validators: []validator.String{stringvalidator.LengthAtLeast(streamkey.MinSecretBytes)},
 				MarkdownDescription: "The secret of an original (blog post) deployment, to keep its stream keys working during a migration. " +
@@ -235,11 +249,9 @@ func (r *secretResource) checkCapacity(ctx context.Context, config tfsdk.Config,
 	}
 	now := r.now().UTC().Truncate(time.Second)
 	doc := &keyring.Document{}
-	seed := false
 	for _, k := range listed {
 		created, _ := time.Parse(time.RFC3339, k.Created)
 		doc.Keys = append(doc.Keys, keyring.Key{ID: k.ID, Created: created, Seed: k.Seed})
-		seed = seed || k.Seed
 	}
 	at := path.Root("secret_wo_version")
 	if rotate {
@@ -252,9 +264,7 @@ func (r *secretResource) checkCapacity(ctx context.Context, config tfsdk.Config,
 	if !plan.SecretWOVersion.Equal(state.SecretWOVersion) {
 		var wo types.String
 		diags.Append(config.GetAttribute(ctx, path.Root("secret_wo"), &wo)...)
-		if !seed && !wo.IsNull() {
-			doc.Keys = append(doc.Keys, keyring.Key{ID: seedKeyID, Seed: true})
-		}
+		doc.SetSeed([]byte(wo.ValueString())) // a stand-in: only the count matters here
 	}
 	doc.Retire(now, l)
 	if err := doc.CheckCapacity(l); err != nil {
@@ -371,9 +381,7 @@ func (r *secretResource) Create(ctx context.Context, req resource.CreateRequest,
 		return
 	}
 	doc.Keys = append(doc.Keys, k)
-	if !secretWO.IsNull() && secretWO.ValueString() != "" {
-		doc.Keys = append(doc.Keys, seedKey(secretWO.ValueString()))
-	}
+	doc.SetSeed([]byte(secretWO.ValueString()))
 	plan.RotatedAt = types.StringValue(now.Format(time.RFC3339))
 	resp.Diagnostics.Append(r.seal(ctx, &plan, doc)...)
 	if resp.Diagnostics.HasError() {
@@ -456,10 +464,6 @@ func (r *secretResource) putKeyPolicy(ctx context.Context, m *secretModel, funct
 	return diags
 }
 
-func seedKey(secret string) keyring.Key {
-	return keyring.Key{ID: seedKeyID, Secret: []byte(secret), Created: time.Unix(0, 0).UTC(), Seed: true}
-}
-
 // newRingKey makes a key of 32 random bytes, written as 43 base64url
 // characters (printable, which keeps the edge function fast; 256 bits).
 func newRingKey(now time.Time) (keyring.Key, error) {
@@ -481,29 +485,26 @@ func newRingKey(now time.Time) (keyring.Key, error) {
 // seal encrypts the document into the model and fills in the key list.
 func (r *secretResource) seal(ctx context.Context, m *secretModel, doc *keyring.Document) diag.Diagnostics {
 	var diags diag.Diagnostics
-	pt, err := doc.Marshal()
-	if err != nil {
+	ct, err := keyring.Seal(ctx, keyring.KMS{Client: r.clients.KMS}, m.ID.ValueString(), m.FunctionName.ValueString(), doc)
+	var call *keyring.CallError
+	switch {
+	case errors.As(err, &call):
+		diags.Append(diagnostics.AWSCall(call.Call, call.Err,
+			fmt.Sprintf("The provider's credentials need kms:Encrypt on %s, and the key must be an enabled symmetric key.", m.ID.ValueString())))
+		return diags
+	case err != nil:
 		diags.AddError("Invalid key ring", err.Error())
 		return diags
 	}
-	out, err := r.clients.KMS.Encrypt(ctx, &kms.EncryptInput{
-		KeyId: m.ID.ValueStringPointer(), Plaintext: pt,
-		EncryptionContext: keyring.EncryptionContext(m.FunctionName.ValueString()),
-	})
-	if err != nil {
-		diags.Append(diagnostics.AWSCall("kms:Encrypt", err,
-			fmt.Sprintf("The provider's credentials need kms:Encrypt on %s, and the key must be an enabled symmetric key.", m.ID.ValueString())))
-		return diags
-	}
-	m.Ciphertext = types.StringValue(keyring.EncodeCiphertext(out.CiphertextBlob))
-	return append(diags, setKeys(ctx, m, doc)...)
+	m.Ciphertext = types.StringValue(ct)
+	return append(diags, setKeys(m, doc)...)
 }
 
-func setKeys(ctx context.Context, m *secretModel, doc *keyring.Document) diag.Diagnostics {
+// setKeys lists the ring's keys (ids and times, no secret) in the model.
+func setKeys(m *secretModel, doc *keyring.Document) diag.Diagnostics {
 	keys := append([]keyring.Key(nil), doc.Keys...)
 	sort.SliceStable(keys, func(a, b int) bool { return keys[a].Created.Before(keys[b].Created) })
 	var objs []attr.Value
-	newest := ""
 	for _, k := range keys {
 		o, d := types.ObjectValue(keyObjectType.AttrTypes, map[string]attr.Value{
 			"kid": types.StringValue(k.ID), "created": types.StringValue(k.Created.UTC().Format(time.RFC3339)), "seed": types.BoolValue(k.Seed)})
@@ -511,14 +512,11 @@ func setKeys(ctx context.Context, m *secretModel, doc *keyring.Document) diag.Di
 			return d
 		}
 		objs = append(objs, o)
-		if !k.Seed {
-			newest = k.ID
-		}
 	}
 	list, d := types.ListValue(keyObjectType, objs)
 	m.Keys = list
-	m.NewestKeyID = types.StringValue(newest)
-	_ = ctx
+	newest, _ := doc.Newest()
+	m.NewestKeyID = types.StringValue(newest.ID)
 	return d
 }
 
@@ -533,29 +531,20 @@ func (r *secretResource) open(ctx context.Context, m *secretModel) (*keyring.Doc
 // under any other key (symmetric Decrypt would otherwise take any key).
 func decryptRing(ctx context.Context, c *awsclients.Clients, ciphertext, function, keyID string) (*keyring.Document, diag.Diagnostics) {
 	var diags diag.Diagnostics
-	ct, err := keyring.DecodeCiphertext(ciphertext)
-	if err != nil {
+	doc, err := keyring.Open(ctx, keyring.KMS{Client: c.KMS}, keyID, function, ciphertext)
+	var call *keyring.CallError
+	switch {
+	case errors.Is(err, keyring.ErrCiphertext):
 		diags.AddAttributeError(path.Root("ciphertext"), "Invalid ciphertext", err.Error()+"\n\nPass the ciphertext attribute of a securestream_secret.")
-		return nil, diags
-	}
-	in := &kms.DecryptInput{CiphertextBlob: ct, EncryptionContext: keyring.EncryptionContext(function)}
-	if keyID != "" {
-		in.KeyId = aws.String(keyID)
-	}
-	out, err := c.KMS.Decrypt(ctx, in)
-	if err != nil {
+	case errors.As(err, &call):
 		hint := ""
 		if keyID != "" {
 			hint = fmt.Sprintf(", that it was encrypted under the KMS key %s", keyID)
 		}
-		diags.Append(diagnostics.AWSCall("kms:Decrypt of the key ring", err, fmt.Sprintf("Check that function_name is the one the ring "+
+		diags.Append(diagnostics.AWSCall("kms:Decrypt of the key ring", call.Err, fmt.Sprintf("Check that function_name is the one the ring "+
 			"was encrypted for (%q here)%s, that the KMS key is enabled, and that the provider's credentials may use it (kms:Decrypt).", function, hint)))
-		return nil, diags
-	}
-	doc, err := keyring.Parse(out.Plaintext)
-	if err != nil {
+	case err != nil:
 		diags.AddError("The decrypted key ring is invalid", err.Error())
-		return nil, diags
 	}
 	return doc, diags
 }
@@ -623,15 +612,10 @@ func (r *secretResource) Read(ctx context.Context, req resource.ReadRequest, res
 		}
 		// Every key of the imported ring stays: keys leave only by time,
 		// at a later change (see keyring.Document.Retire).
-		resp.Diagnostics.Append(setKeys(ctx, &state, doc)...)
+		resp.Diagnostics.Append(setKeys(&state, doc)...)
 		if state.RotatedAt.IsNull() {
-			newest := time.Unix(0, 0)
-			for _, k := range doc.Keys {
-				if !k.Seed && k.Created.After(newest) {
-					newest = k.Created
-				}
-			}
-			state.RotatedAt = types.StringValue(newest.UTC().Format(time.RFC3339))
+			newest, _ := doc.Newest()
+			state.RotatedAt = types.StringValue(newest.Created.UTC().Format(time.RFC3339))
 		}
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
@@ -683,16 +667,7 @@ func (r *secretResource) Update(ctx context.Context, req resource.UpdateRequest,
 		plan.RotatedAt = types.StringValue(now.Format(time.RFC3339))
 	}
 	if !plan.SecretWOVersion.Equal(state.SecretWOVersion) {
-		var kept []keyring.Key
-		for _, k := range doc.Keys {
-			if !k.Seed {
-				kept = append(kept, k)
-			}
-		}
-		doc.Keys = kept
-		if !secretWO.IsNull() && secretWO.ValueString() != "" {
-			doc.Keys = append(doc.Keys, seedKey(secretWO.ValueString()))
-		}
+		doc.SetSeed([]byte(secretWO.ValueString())) // unset: no seed key
 	}
 	// Keys leave the ring by time only, when no token they signed can
 	// still be valid; ModifyPlan refused a change that does not fit.
@@ -764,7 +739,7 @@ func (r *secretResource) ImportState(ctx context.Context, req resource.ImportSta
 	for name, v := range map[string]attr.Value{
 		"id": types.StringValue(parts[0]), "kms_key_id": types.StringValue(parts[0]), "function_name": types.StringValue(parts[1]),
 		"ciphertext": types.StringValue(ciphertext), "manages_kms_key": types.BoolValue(false),
-		"deletion_window_days": types.Int64Value(30), "activation_delay": types.StringValue("10m"),
+		"deletion_window_days": types.Int64Value(30), "activation_delay": types.StringValue(defaultActivationDelay),
 		"max_token_lifetime": types.StringValue(defaultMaxTokenLifetime), "decrypt_role_arns": types.SetNull(types.StringType),
 	} {
 		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(name), v)...)

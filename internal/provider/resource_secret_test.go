@@ -328,7 +328,7 @@ func TestAccSecret_existingKeyAndLambdaImport(t *testing.T) {
 				ResourceName:  "securestream_secret.s",
 				ImportState:   true,
 				ImportStateId: "only-one-part",
-				ExpectError:   regexp.MustCompile(`(?s)unexpected import id.*<kms_key_id>,<function_name>,<ciphertext>`),
+				ExpectError:   regexp.MustCompile(`(?s)Unexpected import id.*<kms_key_id>,<function_name>,<ciphertext>`),
 			},
 		},
 	})
@@ -969,6 +969,14 @@ func TestRotationDue(t *testing.T) {
 		plan.RotationDays, plan.RotateWhen = c.days, c.when
 		if got := r.rotationDue(plan, prior); got != c.want {
 			t.Errorf("%s: rotationDue = %v; want %v", c.name, got, c.want)
+		}
+	}
+}
+
+func TestShortDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{24 * time.Hour: "24h", 10 * time.Minute: "10m", 90 * time.Minute: "1h30m", 30 * time.Second: "30s", 0: "0s"} {
+		if got := shortDuration(d); got != want {
+			t.Errorf("shortDuration(%v) = %q; want %q", d, got, want)
 		}
 	}
 }
