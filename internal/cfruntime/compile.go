@@ -10,22 +10,12 @@ import (
 	"github.com/dop251/goja"
 	"github.com/dop251/goja/ast"
 	"github.com/dop251/goja/parser"
+
+	"github.com/securestream/terraform-provider-securestream/internal/cflimits"
 )
 
-// Runtime names a CloudFront Functions JavaScript runtime.
-type Runtime string
-
-// The runtimes CloudFront offers.
-const (
-	JS10 Runtime = "cloudfront-js-1.0"
-	JS20 Runtime = "cloudfront-js-2.0"
-)
-
-// MaxCodeSize is CloudFront's limit on function code, in bytes.
-const MaxCodeSize = 10240
-
-// ErrTooLarge is returned for code over MaxCodeSize, as CloudFront's
-// FunctionSizeLimitExceeded.
+// ErrTooLarge is returned for code over cflimits.FunctionCodeSize, as
+// CloudFront's FunctionSizeLimitExceeded.
 var ErrTooLarge = errors.New("FunctionSizeLimitExceeded")
 
 // Function is compiled function code, ready to run many times.
@@ -40,6 +30,9 @@ type Function struct {
 	// installs a global only when the code can name it, because touching
 	// goja's lazily built global objects is what costs most per invocation.
 	names map[string]bool
+	// globals installs the globals of the runtime that the code needs
+	// (see features).
+	globals []func(*env)
 }
 
 // Name returns the function's name.
@@ -53,7 +46,7 @@ func (f *Function) Size() int { return f.size }
 
 // importRE matches the ES module imports CloudFront accepts, such as
 // `import crypto from 'crypto';` and `import cf from 'cloudfront';`.
-var importRE = regexp.MustCompile(`(?m)^[ \t]*import[ \t]+([A-Za-z_$][\w$]*)[ \t]+from[ \t]*(['"])(crypto|querystring|cloudfront|buffer)(['"])[ \t]*;?`)
+var importRE = regexp.MustCompile(`(?m)^[ \t]*import[ \t]+([A-Za-z_$][\w$]*)[ \t]+from[ \t]*(['"])(` + importable() + `)(['"])[ \t]*;?`)
 
 // Compile checks and compiles function code for a runtime. It refuses
 // what CloudFront refuses when the function is created or published: code
@@ -63,8 +56,8 @@ func Compile(name string, code []byte, rt Runtime) (*Function, error) {
 	if rt != JS10 && rt != JS20 {
 		return nil, fmt.Errorf("InvalidArgument: runtime %q is not cloudfront-js-1.0 or cloudfront-js-2.0", rt)
 	}
-	if len(code) > MaxCodeSize {
-		return nil, fmt.Errorf("%w: the function code is %d bytes; the limit is %d", ErrTooLarge, len(code), MaxCodeSize)
+	if len(code) > cflimits.FunctionCodeSize {
+		return nil, fmt.Errorf("%w: the function code is %d bytes; the limit is %d", ErrTooLarge, len(code), cflimits.FunctionCodeSize)
 	}
 	if bytes.HasPrefix(code, []byte("\xef\xbb\xbf")) {
 		return nil, errors.New("InternalError: the function code starts with a UTF-8 byte order mark; remove it")
@@ -76,6 +69,7 @@ func Compile(name string, code []byte, rt Runtime) (*Function, error) {
 	f := &Function{name: name, runtime: rt, size: len(code)}
 
 	// Imports become variables bound to the module, once per invocation.
+	// Import statements are 2.0 syntax; in 1.0 they stay, a syntax error.
 	if rt == JS20 {
 		src = importRE.ReplaceAllStringFunc(src, func(line string) string {
 			m := importRE.FindStringSubmatch(line)
@@ -97,6 +91,7 @@ func Compile(name string, code []byte, rt Runtime) (*Function, error) {
 		return nil, errors.New("InvalidArgument: the code has no top-level function named handler")
 	}
 	f.names = collectNames(prog)
+	f.globals = globalsFor(f)
 	f.prog, err = goja.CompileAST(prog, true)
 	if err != nil {
 		return nil, fmt.Errorf("InvalidArgument: %v", err)

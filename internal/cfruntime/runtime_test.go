@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/securestream/terraform-provider-securestream/internal/cflimits"
 )
 
 func compile(t *testing.T, rt Runtime, code string) *Function {
@@ -162,7 +164,7 @@ func TestCompileRefuses(t *testing.T) {
 		code string
 		want string
 	}{
-		{"over 10 KB", JS20, handler + "//" + strings.Repeat("x", MaxCodeSize), "FunctionSizeLimitExceeded"},
+		{"over 10 KB", JS20, handler + "//" + strings.Repeat("x", cflimits.FunctionCodeSize), "FunctionSizeLimitExceeded"},
 		{"byte order mark", JS20, "\ufeff" + handler, "byte order mark"},
 		{"export", JS20, "export " + handler, "export statements"},
 		{"syntax error", JS20, handler + "var = ;", "syntax error"},
@@ -183,11 +185,11 @@ func TestCompileRefuses(t *testing.T) {
 			}
 		})
 	}
-	_, err := Compile("f", []byte(handler+"//"+strings.Repeat("x", MaxCodeSize)), JS20)
+	_, err := Compile("f", []byte(handler+"//"+strings.Repeat("x", cflimits.FunctionCodeSize)), JS20)
 	if !errors.Is(err, ErrTooLarge) {
 		t.Errorf("oversized code: %v is not ErrTooLarge", err)
 	}
-	exact := handler + "//" + strings.Repeat("x", MaxCodeSize-len(handler)-2)
+	exact := handler + "//" + strings.Repeat("x", cflimits.FunctionCodeSize-len(handler)-2)
 	if _, err := Compile("f", []byte(exact), JS20); err != nil {
 		t.Errorf("code of exactly %d bytes was refused: %v", len(exact), err)
 	}

@@ -32,14 +32,14 @@ type Claims struct {
 
 // Claim limits.
 const (
-	// MaxClaimsBytes bounds the decoded claims text, and so the token.
-	MaxClaimsBytes = 2048
-	// MaxSessionIDLen bounds the session id.
-	MaxSessionIDLen = 64
-	// MaxDataLen bounds the opaque data.
-	MaxDataLen = 256
-	// MaxHostLen is DNS's limit on a host name.
-	MaxHostLen = 253
+	// maxClaimsBytes bounds the decoded claims text, and so the token.
+	maxClaimsBytes = 2048
+	// maxSessionIDLen bounds the session id.
+	maxSessionIDLen = 64
+	// maxDataLen bounds the opaque data.
+	maxDataLen = 256
+	// maxHostLen is DNS's limit on a host name.
+	maxHostLen = 253
 	// maxTime keeps times below 10^12 seconds (year 33658), far inside the
 	// range both Go's int64 and JavaScript's doubles hold exactly.
 	maxTime = 999_999_999_999
@@ -54,7 +54,7 @@ func (g *Grant) boundIP(b []byte) ([]byte, error) {
 	case IPOff:
 		return b, nil
 	case IPExact, IPSubnet:
-		a, err := ParseClientIP(g.ClientIP)
+		a, err := parseClientIP(g.ClientIP)
 		if err != nil {
 			return b, fmt.Errorf("ip binding %s: %w", g.IPBinding, err)
 		}
@@ -87,8 +87,8 @@ func (g *Grant) appendClaims(b, bound []byte) ([]byte, error) {
 		b = append(b, "\nn="...)
 		b = appendDecimal(b, nbf)
 	}
-	if len(g.Paths) == 0 || len(g.Paths) > MaxPatterns {
-		return b, fmt.Errorf("the token needs 1 to %d path patterns, got %d", MaxPatterns, len(g.Paths))
+	if len(g.Paths) == 0 || len(g.Paths) > maxPatterns {
+		return b, fmt.Errorf("the token needs 1 to %d path patterns, got %d", maxPatterns, len(g.Paths))
 	}
 	for _, p := range g.Paths {
 		cp, err := CanonicalPattern(p)
@@ -104,7 +104,7 @@ func (g *Grant) appendClaims(b, bound []byte) ([]byte, error) {
 		b = appendLowerHost(b, g.Host)
 		if !validHost(b[start:]) {
 			return b, fmt.Errorf("host %q must be a DNS name or IPv4 address: labels of a-z, 0-9 and '-' joined by single dots, "+
-				"no empty label, at most %d bytes (one final dot is dropped; non-ASCII names in punycode)", g.Host, MaxHostLen)
+				"no empty label, at most %d bytes (one final dot is dropped; non-ASCII names in punycode)", g.Host, maxHostLen)
 		}
 	}
 	if g.IPBinding != IPOff {
@@ -117,20 +117,20 @@ func (g *Grant) appendClaims(b, bound []byte) ([]byte, error) {
 	}
 	if g.SessionID != "" {
 		if !validSessionID(g.SessionID) {
-			return b, fmt.Errorf("session id %q must be 1 to %d of A-Z a-z 0-9 . _ ~ -", g.SessionID, MaxSessionIDLen)
+			return b, fmt.Errorf("session id %q must be 1 to %d of A-Z a-z 0-9 . _ ~ -", g.SessionID, maxSessionIDLen)
 		}
 		b = append(b, "\ns="...)
 		b = append(b, g.SessionID...)
 	}
 	if g.Data != "" {
 		if !validData(g.Data) {
-			return b, fmt.Errorf("data must be 1 to %d printable ASCII characters", MaxDataLen)
+			return b, fmt.Errorf("data must be 1 to %d printable ASCII characters", maxDataLen)
 		}
 		b = append(b, "\nd="...)
 		b = append(b, g.Data...)
 	}
-	if len(b) > MaxClaimsBytes {
-		return b, fmt.Errorf("the claims take %d bytes; the limit is %d (use fewer or shorter path patterns, or shorter data)", len(b), MaxClaimsBytes)
+	if len(b) > maxClaimsBytes {
+		return b, fmt.Errorf("the claims take %d bytes; the limit is %d (use fewer or shorter path patterns, or shorter data)", len(b), maxClaimsBytes)
 	}
 	return b, nil
 }
@@ -177,7 +177,7 @@ func ipModeChar(b IPBinding) byte {
 // parses without allocating.
 type rawClaims struct {
 	exp, nbf  int64
-	paths     [MaxPatterns][]byte
+	paths     [maxPatterns][]byte
 	npaths    int
 	host      []byte
 	ipMode    IPBinding
@@ -233,7 +233,7 @@ func parseClaims(b []byte) (rawClaims, error) {
 			}
 			rc.nbf = t
 		case 'p':
-			if rc.npaths == MaxPatterns || len(v) == 0 || len(v) > MaxPatternLen || v[0] != '/' || !graphicASCII(v) {
+			if rc.npaths == maxPatterns || len(v) == 0 || len(v) > maxPatternLen || v[0] != '/' || !graphicASCII(v) {
 				return rc, errClaims
 			}
 			rc.paths[rc.npaths] = v
@@ -313,7 +313,7 @@ func parseTime(v []byte) (int64, bool) {
 // before it is compared, so a bound "name." would match "name.." and a
 // host would have two spellings.
 func validHost[T string | []byte](v T) bool {
-	if len(v) == 0 || len(v) > MaxHostLen || v[0] == '.' || v[len(v)-1] == '.' {
+	if len(v) == 0 || len(v) > maxHostLen || v[0] == '.' || v[len(v)-1] == '.' {
 		return false
 	}
 	for i := 0; i < len(v); i++ {
@@ -331,7 +331,7 @@ func validHost[T string | []byte](v T) bool {
 // validSessionID accepts 1 to 64 of A-Z a-z 0-9 . _ ~ - (URL-safe, so it can
 // also go into a revocation list key or a log field unescaped).
 func validSessionID[T string | []byte](v T) bool {
-	if len(v) == 0 || len(v) > MaxSessionIDLen {
+	if len(v) == 0 || len(v) > maxSessionIDLen {
 		return false
 	}
 	for i := 0; i < len(v); i++ {
@@ -345,7 +345,7 @@ func validSessionID[T string | []byte](v T) bool {
 
 // validData accepts 1 to 256 printable ASCII characters (space included).
 func validData[T string | []byte](v T) bool {
-	if len(v) == 0 || len(v) > MaxDataLen {
+	if len(v) == 0 || len(v) > maxDataLen {
 		return false
 	}
 	for i := 0; i < len(v); i++ {
@@ -356,9 +356,9 @@ func validData[T string | []byte](v T) bool {
 	return true
 }
 
-// NormalizeHost lower-cases a Host header value and strips a ":port" and
+// normalizeHost lower-cases a Host header value and strips a ":port" and
 // a trailing dot, giving the form host bindings compare.
-func NormalizeHost(h string) string {
+func normalizeHost(h string) string {
 	return string(appendLowerHost(nil, h))
 }
 

@@ -40,15 +40,15 @@ func ParseIPBinding(s string) (IPBinding, error) {
 
 // Subnet sizes used by IPSubnet.
 const (
-	SubnetBitsV4 = 24
-	SubnetBitsV6 = 64
+	subnetBitsV4 = 24
+	subnetBitsV6 = 64
 )
 
-// ParseClientIP parses a client address the way the token format requires:
+// parseClientIP parses a client address the way the token format requires:
 // IPv4 in strict dotted-decimal, IPv6 in any RFC 4291 spelling, an
 // IPv4-mapped IPv6 address is unmapped to its IPv4 form, and zones are
 // refused (a zone names a local interface, never a remote client).
-func ParseClientIP(s string) (netip.Addr, error) {
+func parseClientIP(s string) (netip.Addr, error) {
 	a, err := netip.ParseAddr(s)
 	if err != nil {
 		return netip.Addr{}, fmt.Errorf("client IP %q is not an IPv4 or IPv6 address", s)
@@ -65,7 +65,7 @@ func ParseClientIP(s string) (netip.Addr, error) {
 // "2001:DB8::1" and "2001:db8::1" all give "2001:db8::1"; "::ffff:192.0.2.1"
 // gives "192.0.2.1".
 func CanonicalIP(s string) (string, error) {
-	a, err := ParseClientIP(s)
+	a, err := parseClientIP(s)
 	if err != nil {
 		return "", err
 	}
@@ -77,9 +77,9 @@ func CanonicalIP(s string) (string, error) {
 // "2001:db8:1:2::/64") for IPSubnet.
 func appendIPBinding(dst []byte, a netip.Addr, b IPBinding) []byte {
 	if b == IPSubnet {
-		bits := SubnetBitsV6
+		bits := subnetBitsV6
 		if a.Is4() {
-			bits = SubnetBitsV4
+			bits = subnetBitsV4
 		}
 		p, _ := a.Prefix(bits) // cannot fail: bits fits both families
 		return p.AppendTo(dst)

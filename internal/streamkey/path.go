@@ -7,12 +7,12 @@ import (
 
 // Path limits.
 const (
-	// MaxPathLen is CloudFront's limit on the URI; longer paths never match.
-	MaxPathLen = 8192
-	// MaxPatternLen bounds one path pattern.
-	MaxPatternLen = 1024
-	// MaxPatterns bounds the patterns in one token.
-	MaxPatterns = 8
+	// maxPathLen is CloudFront's limit on the URI; longer paths never match.
+	maxPathLen = 8192
+	// maxPatternLen bounds one path pattern.
+	maxPatternLen = 1024
+	// maxPatterns bounds the patterns in one token.
+	maxPatterns = 8
 )
 
 // SafePath reports whether a request path is in the canonical form the
@@ -24,7 +24,7 @@ const (
 // rather than normalised: an origin that decodes or normalises them could
 // serve a file outside the signed prefix.
 func SafePath(p string) bool {
-	if len(p) == 0 || len(p) > MaxPathLen || p[0] != '/' {
+	if len(p) == 0 || len(p) > maxPathLen || p[0] != '/' {
 		return false
 	}
 	segStart := 1
@@ -108,8 +108,8 @@ func CanonicalPattern(pat string) (string, error) {
 	if pat == "" {
 		return "", fmt.Errorf("path pattern is empty")
 	}
-	if len(pat) > MaxPatternLen {
-		return "", fmt.Errorf("path pattern is %d bytes long; the limit is %d", len(pat), MaxPatternLen)
+	if len(pat) > maxPatternLen {
+		return "", fmt.Errorf("path pattern is %d bytes long; the limit is %d", len(pat), maxPatternLen)
 	}
 	body := strings.TrimSuffix(pat, "*")
 	if strings.IndexByte(body, '*') >= 0 {

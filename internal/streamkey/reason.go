@@ -5,26 +5,35 @@ package streamkey
 // shared test vectors use, so operators can grep for it.
 type Reason uint8
 
-// The reasons, in the order the verifier checks them.
+// The reasons, in the order of their values (the order Reasons lists
+// them), which is not the order of the checks. Verify checks the token's
+// shape (malformed), its key id (unknown_kid), its claims text
+// (malformed), then its MAC, a failure of which it reports as bad_mac, ip
+// or ua, and then, on a genuine token, expired, not_yet_valid, lifetime,
+// path and host, in that order; the first failure is the reason.
+// VerifySeed checks the key and policy's shape (malformed), the seed key
+// (unknown_kid), the MAC (bad_mac), then expired, lifetime and path.
+// The edge function alone reports missing.
 const (
 	// OK: the token is genuine and valid for this request.
 	OK Reason = iota
 	// Missing: the request carried no token (edge function only).
 	Missing
-	// Malformed: the token is not in the format at all (wrong number of
-	// parts, bad base64, bad claims text, values out of range).
+	// Malformed: the token is not in the format at all (wrong
+	// number of parts, bad base64, bad claims text, values out of range).
 	Malformed
-	// UnknownKey: the key id names no key in the ring (a rotated-out key,
-	// or a token for another deployment).
+	// UnknownKey: the key id names no key in the ring (a
+	// rotated-out key, or a token for another deployment).
 	UnknownKey
-	// BadMAC: the signature does not match; the token was altered or forged.
+	// BadMAC: the signature does not match; the token was altered
+	// or forged.
 	BadMAC
 	// Expired: the current time is at or past exp.
 	Expired
 	// NotYetValid: the current time plus leeway is before nbf.
 	NotYetValid
-	// Lifetime: exp lies further in the future than the verifier's maximum
-	// token lifetime allows.
+	// Lifetime: exp lies further in the future than the verifier's
+	// maximum token lifetime allows.
 	Lifetime
 	// Path: the request path is not covered by any of the token's path
 	// patterns, or it is not in canonical form (dot segments, "//",
@@ -61,8 +70,8 @@ func (r Reason) String() string {
 	return "unknown"
 }
 
-// ParseReason maps a code produced by String back to its Reason.
-func ParseReason(code string) (Reason, bool) {
+// parseReason maps a code produced by String back to its Reason.
+func parseReason(code string) (Reason, bool) {
 	for i, c := range reasonCodes {
 		if c == code {
 			return Reason(i), true

@@ -15,8 +15,8 @@ import (
 // output size; shorter keys weaken the MAC).
 const MinSecretBytes = 32
 
-// MaxKeyIDLen bounds key ids so tokens stay short.
-const MaxKeyIDLen = 32
+// maxKeyIDLen bounds key ids so tokens stay short.
+const maxKeyIDLen = 32
 
 // Key is one signing key of a ring.
 type Key struct {
@@ -116,8 +116,8 @@ func NewRing(keys ...Key) (*Ring, error) {
 
 // ValidKeyID reports whether id can be used as a key id.
 func ValidKeyID(id string) error {
-	if id == "" || len(id) > MaxKeyIDLen {
-		return fmt.Errorf("key id %q must be 1 to %d characters long", id, MaxKeyIDLen)
+	if id == "" || len(id) > maxKeyIDLen {
+		return fmt.Errorf("key id %q must be 1 to %d characters long", id, maxKeyIDLen)
 	}
 	for i := 0; i < len(id); i++ {
 		if !isKeyIDChar(id[i]) {

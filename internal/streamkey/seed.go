@@ -48,11 +48,11 @@ type SeedKey struct {
 	Expires        int64
 }
 
-// SeedPath is the original issuer's path rule: pathname with the first
+// seedPath is the original issuer's path rule: pathname with the first
 // occurrence of its last segment replaced by '*' (JavaScript's
 // String.prototype.replace with a string pattern). For normal URLs this
 // turns ".../index.m3u8" into ".../*"; its quirks are kept on purpose.
-func SeedPath(pathname string) string {
+func seedPath(pathname string) string {
 	last := pathname[strings.LastIndexByte(pathname, '/')+1:]
 	return strings.Replace(pathname, last, "*", 1)
 }
@@ -67,9 +67,9 @@ func MintSeed(secret []byte, g SeedGrant) (SeedKey, error) {
 	if g.Expires.IsZero() || exp <= 0 || exp > maxTime {
 		return SeedKey{}, errors.New("streamkey: seed key: expiry is missing or out of range")
 	}
-	k := SeedKey{Hostname: host, Path: SeedPath(pathname), Expires: exp}
+	k := SeedKey{Hostname: host, Path: seedPath(pathname), Expires: exp}
 	mac := hmac.New(sha256.New, secret)
-	mac.Write(SeedMessage(nil, g.ClientIP, k.Path, host, exp, g.UserAgent))
+	mac.Write(seedMessage(nil, g.ClientIP, k.Path, host, exp, g.UserAgent))
 	k.StreamKey = base64.StdEncoding.EncodeToString(mac.Sum(nil))
 	k.StreamPolicy = base64.StdEncoding.EncodeToString(seedPolicy(k.Path, exp))
 	return k, nil
@@ -84,8 +84,8 @@ func (r *Ring) MintSeed(g SeedGrant) (SeedKey, error) {
 	return MintSeed(k.Secret, g)
 }
 
-// SeedMessage appends the text the seed format signs.
-func SeedMessage(dst []byte, clientIP, path, hostname string, expires int64, userAgent string) []byte {
+// seedMessage appends the text the seed format signs.
+func seedMessage(dst []byte, clientIP, path, hostname string, expires int64, userAgent string) []byte {
 	dst = append(dst, `{"client_ip":`...)
 	dst = appendJSString(dst, clientIP)
 	dst = append(dst, `,"path":`...)
@@ -152,7 +152,7 @@ func appendJSString(dst []byte, s string) []byte {
 // larger than this was not minted by the original issuer.
 const (
 	seedKeyLen       = 44
-	MaxSeedPolicyLen = 2048
+	maxSeedPolicyLen = 2048
 )
 
 // VerifySeed checks a seed-format key and policy against the request with
@@ -161,7 +161,7 @@ const (
 // against itself, so it passed every path), refuses what it cannot parse
 // instead of throwing, and enforces the maximum lifetime. Because the
 // seed format binds client IP, user agent and host only through its MAC, a
-// mismatch of any of them is reported as BadMAC.
+// mismatch of any of them is reported as bad_mac.
 func (v *Verifier) VerifySeed(streamKey, streamPolicy string, req Request) Result {
 	res := Result{Reason: Malformed}
 	if !validSeedKey(streamKey) {
@@ -179,12 +179,12 @@ func (v *Verifier) VerifySeed(streamKey, streamPolicy string, req Request) Resul
 	res.KeyID = k.ID
 
 	ip := req.ClientIP
-	if a, err := ParseClientIP(ip); err == nil {
+	if a, err := parseClientIP(ip); err == nil {
 		ip = a.String()
 	}
 	m := k.get()
 	defer k.put(m)
-	m.buf = SeedMessage(m.buf[:0], ip, path, NormalizeHost(req.Host), exp, req.UserAgent)
+	m.buf = seedMessage(m.buf[:0], ip, path, normalizeHost(req.Host), exp, req.UserAgent)
 	var want [seedKeyLen]byte
 	m.write(m.buf)
 	base64.StdEncoding.Encode(want[:], m.finish())
@@ -246,7 +246,7 @@ func isStdB64(c byte) bool {
 // whose "expires" is a positive integer. Other members are ignored, and a
 // repeated member takes its last value, as in JavaScript.
 func parseSeedPolicy(p string) (url string, exp int64, ok bool) {
-	if len(p) == 0 || len(p) > MaxSeedPolicyLen {
+	if len(p) == 0 || len(p) > maxSeedPolicyLen {
 		return "", 0, false
 	}
 	body := strings.TrimRight(p, "=")
@@ -266,7 +266,7 @@ func parseSeedPolicy(p string) (url string, exp int64, ok bool) {
 	if json.Unmarshal(raw, &obj) != nil || obj == nil {
 		return "", 0, false
 	}
-	if json.Unmarshal(obj["url"], &url) != nil || url == "" || len(url) > MaxPatternLen || !printableASCII(url) {
+	if json.Unmarshal(obj["url"], &url) != nil || url == "" || len(url) > maxPatternLen || !printableASCII(url) {
 		return "", 0, false
 	}
 	var f float64

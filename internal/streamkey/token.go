@@ -11,8 +11,8 @@ import (
 	"unsafe"
 )
 
-// Version is the token prefix of this format.
-const Version = "ss1"
+// version is the token prefix of this format.
+const version = "ss1"
 
 // A token is "ss1.<kid>.<payload>.<check>.<mac>", all base64url without
 // padding:
@@ -37,9 +37,11 @@ const (
 	checkLen   = 12
 	macLen     = 43 // 32 bytes; the last character carries 2 spare zero bits
 
-	maxPayloadLen = (MaxClaimsBytes*8 + 5) / 6
-	// MaxTokenLen is the longest well-formed token.
-	MaxTokenLen = len(Version) + 1 + MaxKeyIDLen + 1 + maxPayloadLen + 1 + checkLen + 1 + macLen
+	// MaxPayloadLen is the longest payload (the encoded claims) of a
+	// well-formed token, and MaxTokenLen the longest token, in bytes: the
+	// edge function's renderer writes both into its code.
+	MaxPayloadLen = (maxClaimsBytes*8 + 5) / 6
+	MaxTokenLen   = len(version) + 1 + maxKeyIDLen + 1 + MaxPayloadLen + 1 + checkLen + 1 + macLen
 )
 
 var b64 = base64.RawURLEncoding.Strict()
@@ -90,8 +92,8 @@ func (r *Ring) Mint(kid string, g Grant) (string, error) {
 		return "", fmt.Errorf("streamkey: %w", err)
 	}
 
-	tok := make([]byte, 0, len(Version)+2+len(kid)+b64.EncodedLen(len(claims))+1+checkLen+1+macLen)
-	tok = append(tok, Version...)
+	tok := make([]byte, 0, len(version)+2+len(kid)+b64.EncodedLen(len(claims))+1+checkLen+1+macLen)
+	tok = append(tok, version...)
 	tok = append(tok, '.')
 	tok = append(tok, kid...)
 	tok = append(tok, '.')
@@ -138,19 +140,19 @@ type Request struct {
 }
 
 // Verifier checks tokens against a ring and a lifetime policy. The policy
-// is whole seconds in the ranges TimeLimits gives; Validate checks it. A
-// Verifier with an invalid policy refuses every genuine token as Lifetime.
+// is whole seconds in the ranges TimeLimits gives. A Verifier with an
+// invalid policy refuses every genuine token as lifetime.
 type Verifier struct {
 	Ring *Ring
 	// MaxLifetime is the longest a token may still be valid for; tokens
 	// whose exp is further away are refused even if genuine, so a leaked
 	// issuer key or a misconfigured issuer cannot hand out long-lived
-	// tokens. Whole seconds, 1s to LongestMaxLifetime; zero means
+	// tokens. Whole seconds, 1s to 7 days; zero means
 	// DefaultMaxLifetime.
 	MaxLifetime time.Duration
 	// Leeway is the clock skew tolerated between issuer and edge, applied
 	// to nbf and to the lifetime check (not to exp). Whole seconds, up to
-	// LongestLeeway; zero means DefaultLeeway, and NoLeeway asks for none.
+	// an hour; zero means DefaultLeeway, and NoLeeway asks for none.
 	Leeway time.Duration
 }
 
@@ -158,11 +160,11 @@ type Verifier struct {
 const (
 	DefaultMaxLifetime = 24 * time.Hour
 	DefaultLeeway      = 30 * time.Second
-	// LongestMaxLifetime and LongestLeeway bound the policy, so that the
+	// longestMaxLifetime and longestLeeway bound the policy, so that the
 	// edge function's arithmetic stays exact and a typo cannot switch the
 	// lifetime check off.
-	LongestMaxLifetime = 7 * 24 * time.Hour
-	LongestLeeway      = time.Hour
+	longestMaxLifetime = 7 * 24 * time.Hour
+	longestLeeway      = time.Hour
 	// NoLeeway is a leeway of zero. (A zero Leeway means DefaultLeeway,
 	// so that a policy left unset tolerates the usual clock skew.)
 	NoLeeway time.Duration = -1
@@ -183,20 +185,20 @@ func TimeLimits(maxLifetime, leeway time.Duration) (leewaySec, boundSec int64, e
 	case NoLeeway:
 		leeway = 0
 	}
-	if maxLifetime < time.Second || maxLifetime > LongestMaxLifetime || maxLifetime%time.Second != 0 {
+	if maxLifetime < time.Second || maxLifetime > longestMaxLifetime || maxLifetime%time.Second != 0 {
 		return 0, 0, fmt.Errorf("the maximum lifetime %s must be whole seconds from 1s to %s (0 means the default, %s)",
-			maxLifetime, LongestMaxLifetime, DefaultMaxLifetime)
+			maxLifetime, longestMaxLifetime, DefaultMaxLifetime)
 	}
-	if leeway < 0 || leeway > LongestLeeway || leeway%time.Second != 0 {
+	if leeway < 0 || leeway > longestLeeway || leeway%time.Second != 0 {
 		return 0, 0, fmt.Errorf("the leeway %s must be whole seconds up to %s (0 means the default, %s; NoLeeway means none)",
-			leeway, LongestLeeway, DefaultLeeway)
+			leeway, longestLeeway, DefaultLeeway)
 	}
 	return int64(leeway / time.Second), int64((maxLifetime + leeway) / time.Second), nil
 }
 
-// Validate reports whether the verifier can check tokens: a ring, and a
+// validate reports whether the verifier can check tokens: a ring, and a
 // time policy TimeLimits accepts.
-func (v *Verifier) Validate() error {
+func (v *Verifier) validate() error {
 	if v.Ring == nil {
 		return errors.New("streamkey: the verifier has no key ring")
 	}
@@ -225,16 +227,16 @@ func (r Result) Err() error {
 	if r.Reason == OK {
 		return nil
 	}
-	return &VerifyError{Reason: r.Reason, KeyID: r.KeyID}
+	return &verifyError{Reason: r.Reason, KeyID: r.KeyID}
 }
 
-// VerifyError is a refused token's reason as an error.
-type VerifyError struct {
+// verifyError is a refused token's reason as an error.
+type verifyError struct {
 	Reason Reason
 	KeyID  string
 }
 
-func (e *VerifyError) Error() string {
+func (e *verifyError) Error() string {
 	if e.KeyID != "" {
 		return "stream key refused: " + e.Reason.String() + " (kid " + e.KeyID + ")"
 	}
@@ -261,7 +263,7 @@ func (v *Verifier) Verify(token string, req Request) Result {
 		res.Reason = UnknownKey
 		return res
 	}
-	var buf [MaxClaimsBytes]byte
+	var buf [maxClaimsBytes]byte
 	n, err := b64.Decode(buf[:], bytesOf(payload))
 	if err != nil {
 		res.Reason = Malformed
@@ -282,7 +284,7 @@ func (v *Verifier) Verify(token string, req Request) Result {
 	defer k.put(m)
 	var addr netip.Addr
 	if rc.ipMode != IPOff {
-		addr, _ = ParseClientIP(req.ClientIP) // invalid: bound as "", which never matches
+		addr, _ = parseClientIP(req.ClientIP) // invalid: bound as "", which never matches
 	}
 	m.writeString(token[:len(token)-macLen-1])
 	m.buf = appendBound(m.buf[:0], addr, rc.ipMode)
@@ -367,10 +369,10 @@ func (rc *rawClaims) matchAny(p string) bool {
 // with a valid key id and base64url parts of the right lengths — without
 // decoding.
 func splitToken(t string) (kid, payload, check, mac string, ok bool) {
-	if len(t) > MaxTokenLen || len(t) < len(Version)+1+macLen || !strings.HasPrefix(t, Version+".") {
+	if len(t) > MaxTokenLen || len(t) < len(version)+1+macLen || !strings.HasPrefix(t, version+".") {
 		return
 	}
-	rest := t[len(Version)+1:]
+	rest := t[len(version)+1:]
 	parts := [4]string{}
 	for i := 0; i < 3; i++ {
 		j := strings.IndexByte(rest, '.')
@@ -382,7 +384,7 @@ func splitToken(t string) (kid, payload, check, mac string, ok bool) {
 	parts[3] = rest
 	kid, payload, check, mac = parts[0], parts[1], parts[2], parts[3]
 	if ValidKeyID(kid) != nil || len(check) != checkLen || len(mac) != macLen ||
-		len(payload) == 0 || len(payload) > maxPayloadLen ||
+		len(payload) == 0 || len(payload) > MaxPayloadLen ||
 		!isB64URL(payload) || !isB64URL(check) || !isB64URL(mac) ||
 		!canonicalTail(payload) || !canonicalTail(mac) {
 		return
@@ -434,7 +436,7 @@ func bytesOf(s string) []byte {
 func Inspect(token string) (kid string, c Claims, err error) {
 	kid, payload, _, _, ok := splitToken(token)
 	if !ok {
-		return "", c, errors.New("streamkey: not a " + Version + " token (want ss1.<kid>.<payload>.<check>.<mac>)")
+		return "", c, errors.New("streamkey: not a " + version + " token (want ss1.<kid>.<payload>.<check>.<mac>)")
 	}
 	raw, err := b64.DecodeString(payload)
 	if err != nil {
