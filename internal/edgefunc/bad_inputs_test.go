@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/securestream/terraform-provider-securestream/internal/cfruntime"
+	"github.com/securestream/terraform-provider-securestream/internal/issuance"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
 )
 
@@ -43,7 +44,7 @@ func TestBadInputs(t *testing.T) {
 		t.Fatalf("the corpus has %d cases; keep at least 40", len(corpus.Cases))
 	}
 	keys := testKeys()
-	plain := Config{Keys: keys[:2], Channels: DefaultChannels(), MaxLifetime: time.Hour, Leeway: 30 * time.Second}
+	plain := Config{Keys: keys[:2], Channels: issuance.DefaultChannels(), MaxLifetime: time.Hour, Leeway: 30 * time.Second}
 	seed := plain
 	seed.Keys, seed.SeedKeyID = keys, "legacy"
 	engs := map[string]*engines{"": newEngines(t, plain), "seed": newEngines(t, seed)}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/securestream/terraform-provider-securestream/internal/cfruntime"
+	"github.com/securestream/terraform-provider-securestream/internal/issuance"
 	"github.com/securestream/terraform-provider-securestream/internal/sharedref"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
 )
@@ -39,7 +40,7 @@ func benchCases(b *testing.B) []benchCase {
 	// Two keys as securestream_secret makes them: 43 base64url characters.
 	keys := []Key{{ID: "k20261101T000000-a1b2", Secret: []byte("Tq0Xc3n9V2mQ7sK1pL5wR8yB4hD6fJ0gZ2aE9uC7iN3")},
 		{ID: "k20261201T000000-c3d4", Secret: []byte("m4Hs8Qe1Wz6Ry3Tk0Vb5Nx9Pc2Lg7Jf4Ud1Ia8Ko6Ep")}}
-	code, err := Render(Config{Keys: keys, Channels: DefaultChannels()})
+	code, err := Render(Config{Keys: keys, Channels: issuance.DefaultChannels()})
 	if err != nil {
 		b.Fatal(err)
 	}

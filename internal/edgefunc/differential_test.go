@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/securestream/terraform-provider-securestream/internal/cfruntime"
+	"github.com/securestream/terraform-provider-securestream/internal/issuance"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
 )
 
@@ -31,7 +32,7 @@ var userAgents = []string{
 // node, which must all give the same verdict and reason.
 func TestDifferential(t *testing.T) {
 	keys := testKeys()
-	base := Config{Keys: keys[:2], Channels: DefaultChannels(), Exempt: []string{"/favicon.ico", "/posters/*"},
+	base := Config{Keys: keys[:2], Channels: issuance.DefaultChannels(), Exempt: []string{"/favicon.ico", "/posters/*"},
 		Leeway: 30 * time.Second, MaxLifetime: 6 * time.Hour}
 	// Seed compatibility on, with precise reasons in the header and
 	// preflights that need a token.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/securestream/terraform-provider-securestream/internal/cfruntime"
+	"github.com/securestream/terraform-provider-securestream/internal/issuance"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
 )
 
@@ -42,9 +43,9 @@ func TestSeedSecretIsNoSS1Key(t *testing.T) {
 	tok := signRaw(legacy.ID, legacy.Secret, "e=1767229200\np=/*")
 	marked := append(append([]Key(nil), keys[:2]...), Key{ID: legacy.ID, Secret: legacy.Secret, Seed: true})
 	for name, cfg := range map[string]Config{
-		"seed compatibility on":                  {Keys: keys, SeedKeyID: legacy.ID, Channels: DefaultChannels()},
-		"seed compatibility on, key marked Seed": {Keys: marked, SeedKeyID: legacy.ID, Channels: DefaultChannels()},
-		"seed compatibility off":                 {Keys: marked, Channels: DefaultChannels()},
+		"seed compatibility on":                  {Keys: keys, SeedKeyID: legacy.ID, Channels: issuance.DefaultChannels()},
+		"seed compatibility on, key marked Seed": {Keys: marked, SeedKeyID: legacy.ID, Channels: issuance.DefaultChannels()},
+		"seed compatibility off":                 {Keys: marked, Channels: issuance.DefaultChannels()},
 	} {
 		e := newEngines(t, cfg)
 		if got := e.check(t, name, plainEvent("/vod/m/seg.ts", [2]string{"x-stream-token", tok}), now0); got != "unknown_kid" {
@@ -61,7 +62,7 @@ func TestSeedSecretIsNoSS1Key(t *testing.T) {
 	// A binary seed secret is written apart too, and seed-format keys
 	// signed with it still pass.
 	bin := Key{ID: "legacy", Secret: bytes.Repeat([]byte{0xfe, 0x01}, 20), Seed: true}
-	e := newEngines(t, Config{Keys: append(append([]Key(nil), keys[:1]...), bin), SeedKeyID: bin.ID, Channels: DefaultChannels()})
+	e := newEngines(t, Config{Keys: append(append([]Key(nil), keys[:1]...), bin), SeedKeyID: bin.ID, Channels: issuance.DefaultChannels()})
 	sk, err := streamkey.MintSeed(bin.Secret, streamkey.SeedGrant{PlaybackURL: "https://media.example.com/vod/m/index.m3u8",
 		ClientIP: "192.0.2.1", UserAgent: "ua", Expires: now0.Add(time.Hour)})
 	if err != nil {
@@ -74,9 +75,9 @@ func TestSeedSecretIsNoSS1Key(t *testing.T) {
 		t.Errorf("ss1 token signed with a binary seed secret: %s", got)
 	}
 	for name, cfg := range map[string]Config{
-		"two seed keys":             {Keys: []Key{{ID: "a", Secret: keys[0].Secret, Seed: true}, {ID: "b", Secret: keys[1].Secret, Seed: true}}, Channels: DefaultChannels()},
-		"SeedKeyID names another":   {Keys: marked, SeedKeyID: keys[0].ID, Channels: DefaultChannels()},
-		"only a seed key, seed off": {Keys: []Key{{ID: "a", Secret: keys[0].Secret, Seed: true}}, Channels: DefaultChannels()},
+		"two seed keys":             {Keys: []Key{{ID: "a", Secret: keys[0].Secret, Seed: true}, {ID: "b", Secret: keys[1].Secret, Seed: true}}, Channels: issuance.DefaultChannels()},
+		"SeedKeyID names another":   {Keys: marked, SeedKeyID: keys[0].ID, Channels: issuance.DefaultChannels()},
+		"only a seed key, seed off": {Keys: []Key{{ID: "a", Secret: keys[0].Secret, Seed: true}}, Channels: issuance.DefaultChannels()},
 	} {
 		if _, err := Render(cfg); err == nil {
 			t.Errorf("%s: rendered", name)
@@ -96,10 +97,10 @@ func TestDefaultLeeway(t *testing.T) {
 	}
 	behind := now0.Add(-200 * time.Millisecond)
 	ev := plainEvent("/vod/m/seg.ts", [2]string{"x-stream-token", tok})
-	if got := newEngines(t, Config{Keys: keys, Channels: DefaultChannels()}).check(t, "default leeway", ev, behind); got != "allow" {
+	if got := newEngines(t, Config{Keys: keys, Channels: issuance.DefaultChannels()}).check(t, "default leeway", ev, behind); got != "allow" {
 		t.Errorf("Config{} leeway, edge 200 ms behind: %s, want allow", got)
 	}
-	if got := newEngines(t, Config{Keys: keys, Channels: DefaultChannels(), Leeway: NoLeeway}).check(t, "no leeway", ev, behind); got != "not_yet_valid" {
+	if got := newEngines(t, Config{Keys: keys, Channels: issuance.DefaultChannels(), Leeway: NoLeeway}).check(t, "no leeway", ev, behind); got != "not_yet_valid" {
 		t.Errorf("NoLeeway, edge 200 ms behind: %s, want not_yet_valid", got)
 	}
 }
@@ -116,7 +117,7 @@ func TestLifetimeBound(t *testing.T) {
 		{time.Hour, 2 * time.Hour},
 		{time.Hour, -5 * time.Second},
 	} {
-		_, err := Render(Config{Keys: keys, Channels: DefaultChannels(), MaxLifetime: c.life, Leeway: c.leeway})
+		_, err := Render(Config{Keys: keys, Channels: issuance.DefaultChannels(), MaxLifetime: c.life, Leeway: c.leeway})
 		if err == nil || !strings.Contains(err.Error(), "whole seconds") {
 			t.Errorf("max lifetime %s, leeway %s: %v; want an error giving the range", c.life, c.leeway, err)
 		}
@@ -131,7 +132,7 @@ func TestLifetimeBound(t *testing.T) {
 		{time.Second, 2 * time.Second, 3 * time.Second, "allow"},
 		{time.Second, 2 * time.Second, 4 * time.Second, "lifetime"},
 	} {
-		cfg := Config{Keys: keys, Channels: DefaultChannels(), MaxLifetime: c.life, Leeway: c.leeway}
+		cfg := Config{Keys: keys, Channels: issuance.DefaultChannels(), MaxLifetime: c.life, Leeway: c.leeway}
 		tok, err := ring.Mint(keys[0].ID, streamkey.Grant{Expires: now0.Add(c.exp), Paths: []string{"/*"}})
 		if err != nil {
 			t.Fatal(err)
@@ -149,7 +150,7 @@ func TestLifetimeBound(t *testing.T) {
 // trailing dot, so media.example.com. still matches media.example.com.
 func TestHostClaimLabels(t *testing.T) {
 	k := testKeys()[0]
-	e := newEngines(t, Config{Keys: []Key{k}, Channels: DefaultChannels()})
+	e := newEngines(t, Config{Keys: []Key{k}, Channels: issuance.DefaultChannels()})
 	for _, h := range []string{"media.example.com.", ".media.example.com", "media..example.com", "."} {
 		tok := signRaw(k.ID, k.Secret, "e=1767229200\np=/*\nh="+h)
 		ev := newEvent("GET", "/x", "192.0.2.1", [][2]string{{"host", "media.example.com."}, {"x-stream-token", tok}}, nil, nil)
@@ -174,8 +175,8 @@ func TestPreflightOnly(t *testing.T) {
 	ring, _ := streamkey.NewRing(streamkey.Key{ID: keys[0].ID, Secret: keys[0].Secret})
 	tok, _ := ring.Mint(keys[0].ID, streamkey.Grant{Expires: now0.Add(time.Hour), Paths: []string{"/vod/*"}})
 	origin, acrm := [2]string{"origin", "https://player.example.com"}, [2]string{"access-control-request-method", "GET"}
-	def := newEngines(t, Config{Keys: keys, Channels: DefaultChannels()})
-	strict := newEngines(t, Config{Keys: keys, Channels: DefaultChannels(), PreflightNeedsToken: true, Exempt: []string{"/favicon.ico"}})
+	def := newEngines(t, Config{Keys: keys, Channels: issuance.DefaultChannels()})
+	strict := newEngines(t, Config{Keys: keys, Channels: issuance.DefaultChannels(), PreflightNeedsToken: true, Exempt: []string{"/favicon.ico"}})
 	for _, c := range []struct {
 		name    string
 		e       *engines
@@ -209,7 +210,7 @@ func TestCoarseReasons(t *testing.T) {
 	tok, _ := ring.Mint(keys[0].ID, streamkey.Grant{Expires: now0.Add(time.Hour), Paths: []string{"/vod/*"},
 		IPBinding: streamkey.IPExact, ClientIP: "198.51.100.7", BindUserAgent: true, UserAgent: "ua"})
 	for _, debug := range []bool{false, true} {
-		e := newEngines(t, Config{Keys: keys, Channels: DefaultChannels(), DebugReasons: debug})
+		e := newEngines(t, Config{Keys: keys, Channels: issuance.DefaultChannels(), DebugReasons: debug})
 		for _, c := range []struct {
 			name, reason, coarse string
 			ev                   *cfruntime.Event

@@ -10,11 +10,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"text/template"
 	"time"
 
+	"github.com/securestream/terraform-provider-securestream/internal/cflimits"
+	"github.com/securestream/terraform-provider-securestream/internal/issuance"
+	"github.com/securestream/terraform-provider-securestream/internal/keyring"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
 )
 
@@ -36,43 +38,18 @@ func takeJS(obj, name, v string) string {
 // Runtime is the CloudFront Functions runtime the rendered code needs.
 const Runtime = "cloudfront-js-2.0"
 
-// Size limits.
+// Size limits: CloudFront's on function code, and the key ring's (the
+// seed key counts), which securestream_secret enforces when it rotates.
 const (
-	// MaxSize is CloudFront's hard limit on function code.
-	MaxSize = 10240
-	// MaxKeys bounds the key ring rendered into the function.
-	MaxKeys = 8
+	MaxSize = cflimits.FunctionCodeSize
+	MaxKeys = keyring.MaxKeys
 )
 
-// Key is one key of the ring the function checks tokens against.
-type Key struct {
-	ID     string
-	Secret []byte
-	// Seed marks the original deployment's secret (streamkey.Key.Seed). A
-	// seed key never verifies ss1 tokens: it is written into the code apart
-	// from the ss1 keys, and only when SeedKeyID names it.
-	Seed bool
-}
-
-// Channels say where the function looks for a token, in this order of
-// precedence: path prefix, header, query parameter, cookie. An empty name
-// switches a channel off.
-type Channels struct {
-	// PathPrefix: /<PathPrefix>/<token>/rest/of/path, which native iOS and
-	// Safari HLS players keep on relative segment URLs.
-	PathPrefix string
-	// Header: a request header (lower case).
-	Header string
-	// Query: a query-string parameter.
-	Query string
-	// Cookie: a cookie.
-	Cookie string
-}
-
-// DefaultChannels has every channel on, with the default names.
-func DefaultChannels() Channels {
-	return Channels{PathPrefix: "t", Header: "x-stream-token", Query: "stream_token", Cookie: "stream_token"}
-}
+// Key is one key of the ring the function checks tokens against: the token
+// format's key. A key marked Seed (the original deployment's secret) never
+// verifies ss1 tokens: it is written into the code apart from the ss1
+// keys, and only when SeedKeyID names it.
+type Key = streamkey.Key
 
 // NoLeeway sets Config.Leeway to zero (a zero Leeway is the default).
 const NoLeeway = streamkey.NoLeeway
@@ -86,8 +63,10 @@ type Config struct {
 	// that key are accepted. That key then verifies seed-format keys only,
 	// never ss1 tokens. Empty: a key marked Seed is left out of the code.
 	SeedKeyID string
-	// Channels say where tokens are looked for.
-	Channels Channels
+	// Channels say where tokens are looked for, in this order of
+	// precedence: path prefix, header, query parameter, cookie. An empty
+	// name switches a channel off.
+	Channels issuance.Channels
 	// MaxLifetime and Leeway are the verifier's policy, as in
 	// streamkey.Verifier: whole seconds, MaxLifetime 1s to 7 days (zero:
 	// 24 h), Leeway up to 1 h (zero: 30 s; NoLeeway for none).
@@ -108,12 +87,6 @@ type Config struct {
 	// ReportOnly logs refusals and lets every request through.
 	ReportOnly bool
 }
-
-var (
-	headerRE = regexp.MustCompile(`^[a-z0-9-]{1,64}$`)
-	nameRE   = regexp.MustCompile(`^[A-Za-z0-9_.~-]{1,64}$`)
-	prefixRE = regexp.MustCompile(`^[A-Za-z0-9_.~-]{1,32}$`)
-)
 
 // Render returns the function code for cfg. It refuses a configuration
 // that is invalid, and code over CloudFront's 10,240-byte limit.
@@ -163,10 +136,14 @@ func Render(cfg Config) ([]byte, error) {
 		"PrefixLen":  fmt.Sprint(len(slashed(cfg.Channels.PathPrefix))),
 		"Leeway":     fmt.Sprint(leeway),
 		"LifeLeeway": fmt.Sprint(bound),
-		"Preflight":  "",
-		"Debug":      "",
-		"ReportOnly": "",
-		"Exempt":     "",
+		// The longest token and payload the format allows: longer ones are
+		// refused before the regular expression runs.
+		"MaxTokenLen":   fmt.Sprint(streamkey.MaxTokenLen),
+		"MaxPayloadLen": fmt.Sprint(streamkey.MaxPayloadLen),
+		"Preflight":     "",
+		"Debug":         "",
+		"ReportOnly":    "",
+		"Exempt":        "",
 	}
 	if !cfg.PreflightNeedsToken {
 		data["Preflight"] = "true"
@@ -196,26 +173,19 @@ func (cfg *Config) validate() error {
 	if len(cfg.Keys) == 0 || len(cfg.Keys) > MaxKeys {
 		return fmt.Errorf("edgefunc: the key ring needs 1 to %d keys, got %d", MaxKeys, len(cfg.Keys))
 	}
+	// The ring's own rules (key ids, secrets, one seed key at most) are
+	// the token format's: the ring checks them.
+	if _, err := streamkey.NewRing(cfg.Keys...); err != nil {
+		return fmt.Errorf("edgefunc: %w", err)
+	}
 	seen := map[string]bool{}
 	seedID, ss1Keys := "", 0
 	for _, k := range cfg.Keys {
+		seen[k.ID] = true
 		if k.Seed {
-			if seedID != "" {
-				return fmt.Errorf("edgefunc: keys %q and %q are both marked Seed; a ring has at most one seed key", seedID, k.ID)
-			}
 			seedID = k.ID
 		} else if k.ID != cfg.SeedKeyID {
 			ss1Keys++
-		}
-		if err := streamkey.ValidKeyID(k.ID); err != nil {
-			return fmt.Errorf("edgefunc: %w", err)
-		}
-		if seen[k.ID] {
-			return fmt.Errorf("edgefunc: key id %q appears twice", k.ID)
-		}
-		seen[k.ID] = true
-		if len(k.Secret) < streamkey.MinSecretBytes {
-			return fmt.Errorf("edgefunc: key %q has a %d-byte secret; use at least %d", k.ID, len(k.Secret), streamkey.MinSecretBytes)
 		}
 	}
 	if cfg.SeedKeyID != "" && !seen[cfg.SeedKeyID] {
@@ -228,22 +198,11 @@ func (cfg *Config) validate() error {
 		return errors.New("edgefunc: the key ring has only the seed key and seed compatibility is off, so nothing could pass; " +
 			"add an ss1 key or set SeedKeyID")
 	}
-	ch := cfg.Channels
-	if ch == (Channels{}) {
-		return errors.New("edgefunc: every token channel is off; switch on at least one of path prefix, header, query, cookie")
+	ch, err := cfg.Channels.Normalize()
+	if err != nil {
+		return fmt.Errorf("edgefunc: %w", err)
 	}
-	if ch.Header != "" && (!headerRE.MatchString(ch.Header) || strings.Contains(ch.Header, "_")) {
-		return fmt.Errorf("edgefunc: header name %q must be 1 to 64 of a-z, 0-9 and '-' (CloudFront may drop names with '_')", ch.Header)
-	}
-	if ch.Query != "" && !nameRE.MatchString(ch.Query) {
-		return fmt.Errorf("edgefunc: query parameter name %q must be 1 to 64 of A-Z a-z 0-9 _ . ~ -", ch.Query)
-	}
-	if ch.Cookie != "" && !nameRE.MatchString(ch.Cookie) {
-		return fmt.Errorf("edgefunc: cookie name %q must be 1 to 64 of A-Z a-z 0-9 _ . ~ -", ch.Cookie)
-	}
-	if ch.PathPrefix != "" && !prefixRE.MatchString(ch.PathPrefix) {
-		return fmt.Errorf("edgefunc: path prefix %q must be 1 to 32 of A-Z a-z 0-9 _ . ~ -", ch.PathPrefix)
-	}
+	cfg.Channels = ch // the header name in lower case, as CloudFront gives it
 	if _, _, err := streamkey.TimeLimits(cfg.MaxLifetime, cfg.Leeway); err != nil {
 		return fmt.Errorf("edgefunc: %w", err)
 	}

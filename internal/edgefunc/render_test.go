@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/securestream/terraform-provider-securestream/internal/cfruntime"
+	"github.com/securestream/terraform-provider-securestream/internal/issuance"
 	"github.com/securestream/terraform-provider-securestream/internal/sharedref"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
 )
@@ -27,9 +28,9 @@ func TestRenderSize(t *testing.T) {
 		cfg  Config
 		max  int
 	}{
-		{"2 keys, all channels", Config{Keys: keysN(2, 8), Channels: DefaultChannels()}, 5120},
-		{"2 keys with 32-character ids, all channels, report-only", Config{Keys: keysN(2, 32), Channels: DefaultChannels(), ReportOnly: true}, 5120},
-		{"8 keys, all channels, seed, exempt paths", Config{Keys: keysN(8, 32), SeedKeyID: fmt.Sprintf("k%031d", 0), Channels: DefaultChannels(),
+		{"2 keys, all channels", Config{Keys: keysN(2, 8), Channels: issuance.DefaultChannels()}, 5120},
+		{"2 keys with 32-character ids, all channels, report-only", Config{Keys: keysN(2, 32), Channels: issuance.DefaultChannels(), ReportOnly: true}, 5120},
+		{"8 keys, all channels, seed, exempt paths", Config{Keys: keysN(8, 32), SeedKeyID: fmt.Sprintf("k%031d", 0), Channels: issuance.DefaultChannels(),
 			Exempt: []string{"/favicon.ico", "/posters/*", "/robots.txt"}}, MaxSize},
 	} {
 		code, err := Render(tc.cfg)
@@ -48,7 +49,7 @@ func TestRenderSize(t *testing.T) {
 		}
 	}
 	// Past the hard limit the renderer refuses, with a clear error.
-	huge := Config{Keys: keysN(8, 32), Channels: DefaultChannels()}
+	huge := Config{Keys: keysN(8, 32), Channels: issuance.DefaultChannels()}
 	for i := 0; i < 10; i++ {
 		huge.Exempt = append(huge.Exempt, "/"+strings.Repeat(fmt.Sprint(i), 1000)+"/*")
 	}
@@ -58,7 +59,7 @@ func TestRenderSize(t *testing.T) {
 }
 
 func TestRenderRefuses(t *testing.T) {
-	ok := Config{Keys: keysN(2, 4), Channels: DefaultChannels()}
+	ok := Config{Keys: keysN(2, 4), Channels: issuance.DefaultChannels()}
 	for name, mod := range map[string]func(*Config){
 		"no keys":            func(c *Config) { c.Keys = nil },
 		"nine keys":          func(c *Config) { c.Keys = keysN(9, 4) },
@@ -66,9 +67,8 @@ func TestRenderRefuses(t *testing.T) {
 		"bad key id":         func(c *Config) { c.Keys[0].ID = "a b" },
 		"duplicate key id":   func(c *Config) { c.Keys[1].ID = c.Keys[0].ID },
 		"unknown seed key":   func(c *Config) { c.SeedKeyID = "nope" },
-		"no channel":         func(c *Config) { c.Channels = Channels{} },
+		"no channel":         func(c *Config) { c.Channels = issuance.Channels{} },
 		"header with _":      func(c *Config) { c.Channels.Header = "stream_token" },
-		"header upper case":  func(c *Config) { c.Channels.Header = "X-Token" },
 		"query with space":   func(c *Config) { c.Channels.Query = "a b" },
 		"cookie with ;":      func(c *Config) { c.Channels.Cookie = "a;b" },
 		"prefix with slash":  func(c *Config) { c.Channels.PathPrefix = "a/b" },
@@ -83,12 +83,19 @@ func TestRenderRefuses(t *testing.T) {
 			t.Errorf("%s: rendered", name)
 		}
 	}
+	// A header name in upper case is lowered, as every channel name rule
+	// (issuance.Channels) says: header names are case-insensitive.
+	c := ok
+	c.Channels.Header = "X-Token"
+	if code, err := Render(c); err != nil || !strings.Contains(string(code), `h["x-token"]`) {
+		t.Errorf("header upper case: %v", err)
+	}
 }
 
 // The token leaves the request whatever channel it came in, and the
 // forwarded request is otherwise untouched.
 func TestChannelsStripToken(t *testing.T) {
-	e := newEngines(t, Config{Keys: testKeys()[:1], Channels: DefaultChannels()})
+	e := newEngines(t, Config{Keys: testKeys()[:1], Channels: issuance.DefaultChannels()})
 	ring, _ := streamkey.NewRing(streamkey.Key{ID: "k2026a", Secret: testKeys()[0].Secret})
 	now := time.Unix(1_767_226_000, 0)
 	tok, _ := ring.Mint("k2026a", streamkey.Grant{Expires: now.Add(time.Hour), Paths: []string{"/vod/m/*"}})
@@ -126,7 +133,7 @@ func (e *engines) runBoth(t *testing.T, ev *cfruntime.Event, now time.Time) map[
 
 func TestPreflightExemptAndReportOnly(t *testing.T) {
 	now := time.Unix(1_767_226_000, 0)
-	cfg := Config{Keys: testKeys()[:1], Channels: DefaultChannels(), Exempt: []string{"/favicon.ico", "/posters/*"}}
+	cfg := Config{Keys: testKeys()[:1], Channels: issuance.DefaultChannels(), Exempt: []string{"/favicon.ico", "/posters/*"}}
 	e := newEngines(t, cfg)
 	cors := [][2]string{{"origin", "https://player.example.com"}, {"access-control-request-method", "GET"}}
 	for _, tc := range []struct {
@@ -164,8 +171,8 @@ func TestPreflightExemptAndReportOnly(t *testing.T) {
 func TestSeedMode(t *testing.T) {
 	vs := loadSeedVectors(t)
 	legacy := testKeys()[2]
-	on := newEngines(t, Config{Keys: testKeys(), SeedKeyID: "legacy", Channels: DefaultChannels()})
-	off := newEngines(t, Config{Keys: testKeys(), Channels: DefaultChannels()})
+	on := newEngines(t, Config{Keys: testKeys(), SeedKeyID: "legacy", Channels: issuance.DefaultChannels()})
+	off := newEngines(t, Config{Keys: testKeys(), Channels: issuance.DefaultChannels()})
 	seedCode, err := sharedref.SeedCloudFrontFunction(string(legacy.Secret))
 	if err != nil {
 		t.Fatal(err)

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/securestream/terraform-provider-securestream/internal/issuance"
 )
 
 // The shared vectors of the token format hold for the rendered function in
@@ -42,7 +44,7 @@ func TestFormatVectors(t *testing.T) {
 	if err := json.Unmarshal(b, &vf); err != nil {
 		t.Fatal(err)
 	}
-	cfg := Config{Channels: Channels{Header: "x-stream-token"}, MaxLifetime: time.Duration(vf.MaxLifetimeSeconds) * time.Second,
+	cfg := Config{Channels: issuance.Channels{Header: "x-stream-token"}, MaxLifetime: time.Duration(vf.MaxLifetimeSeconds) * time.Second,
 		Leeway: time.Duration(vf.LeewaySeconds) * time.Second}
 	for _, k := range vf.Keys {
 		secret, _ := hex.DecodeString(k.SecretHex)

@@ -5,10 +5,13 @@ import (
 	"fmt"
 	"math"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/securestream/terraform-provider-securestream/internal/issuance"
+	"github.com/securestream/terraform-provider-securestream/internal/keyring"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
 )
 
@@ -30,13 +33,6 @@ const (
 	IPFromRequest       = "request"                   // the request context's source IP
 	IPFromViewerAddress = "cloudfront-viewer-address" // CloudFront-Viewer-Address, when CloudFront fronts the API
 	IPFromForwardedFor  = "x-forwarded-for"           // X-Forwarded-For behind trusted proxies
-)
-
-// Path pattern modes.
-const (
-	PatternDirectory = "directory" // the manifest's directory plus '*' (as the original)
-	PatternExact     = "exact"     // the playback URL's path only
-	PatternPrefix    = "prefix"    // the allowed prefix it falls under, plus '*'
 )
 
 // Config is the issuer's configuration, read from environment variables
@@ -79,53 +75,117 @@ type Config struct {
 
 	CORSOrigins []string
 
-	Header, Query, Cookie, PathPrefix string
+	// Channels name the channels of the ready-to-use forms, as the edge
+	// function is configured.
+	Channels issuance.Channels
 
 	SeedCompat bool
 	SessionIDs bool
 }
 
-// Variable documents one environment variable.
+// Variable documents one environment variable, and is where LoadConfig
+// takes its default and range from.
 type Variable struct {
-	Name, Default, Meaning string
+	Name string
+	// Default is the value used when the variable is unset or empty, as it
+	// would be written; "" for none, or a note in parentheses such as
+	// "(required)".
+	Default string
+	Meaning string
+	// Min and Max bound a duration variable.
+	Min, Max time.Duration
+	// OneOf lists the values a variable may take, when they are few.
+	OneOf []string
 }
 
-// Variables lists the configuration, for the documentation and for
-// checking that the table and the code agree.
+// value is the default value of v, "" for none.
+func (v Variable) value() string {
+	if strings.HasPrefix(v.Default, "(") {
+		return ""
+	}
+	return v.Default
+}
+
+// durationVar is a duration variable: "%[1]s" and "%[2]s" in meaning stand
+// for its range.
+func durationVar(name, def string, minimum, maximum time.Duration, meaning string) Variable {
+	return Variable{Name: name, Default: def, Min: minimum, Max: maximum, Meaning: fmt.Sprintf(meaning, durationText(minimum), durationText(maximum))}
+}
+
+// durationText writes a whole number of seconds as the documentation does:
+// 0s, 90s, 10m, 168h.
+func durationText(d time.Duration) string {
+	switch {
+	case d > 0 && d%time.Hour == 0:
+		return fmt.Sprintf("%dh", d/time.Hour)
+	case d > 0 && d%time.Minute == 0:
+		return fmt.Sprintf("%dm", d/time.Minute)
+	}
+	return fmt.Sprintf("%ds", d/time.Second)
+}
+
+// Variables lists the configuration: the documentation's table and what
+// LoadConfig reads, with its defaults and ranges.
 var Variables = []Variable{
-	{"SECURESTREAM_KEYRING", "(required)", "The key ring, KMS-encrypted with the encryption context {\"LambdaFunctionName\": function name}, in base64."},
-	{"SECURESTREAM_KMS_KEY_ID", "", "The ARN of the KMS key the key ring is encrypted under; when set, every kms:Decrypt the issuer makes (key ring, HS256 key, origin secret) passes it as KeyId, so a ciphertext under any other key is refused."},
-	{"SECURESTREAM_ACTIVATION_DELAY", "10m", "How old a key must be before the issuer signs with it, so that every edge location has it first (0s to 168h)."},
-	{"SECURESTREAM_AUTH", "(required)", "Who may ask: none, authorizer (API Gateway's authorizer already ran) or jwt."},
-	{"SECURESTREAM_JWT_ISSUER", "", "jwt: the required iss."},
-	{"SECURESTREAM_JWT_AUDIENCE", "(required with jwt)", "jwt: the required aud, so that tokens the identity provider issued for other applications are refused."},
-	{"SECURESTREAM_JWT_CLIENT_IDS", "", "jwt: client ids accepted, comma-separated; when set, the token's azp (or, without azp, its client_id) must be one of them."},
-	{"SECURESTREAM_JWT_HS256_KEY", "", "jwt: an HS256 key, KMS-encrypted like the key ring, in base64."},
-	{"SECURESTREAM_JWT_JWKS", "", "jwt: a JWKS document with the RS256 or ES256 keys."},
-	{"SECURESTREAM_JWT_LEEWAY", "60s", "jwt: clock skew allowed on exp and nbf (0s to 10m)."},
-	{"SECURESTREAM_JWT_PATHS_CLAIM", "", "jwt: a claim listing the path prefixes the caller may play."},
-	{"SECURESTREAM_AUTHORIZER_PATHS_CLAIM", "", "authorizer: an authorizer context key or claim listing the path prefixes the caller may play."},
-	{"SECURESTREAM_ALLOWED_SCHEMES", "https", "Schemes a playback URL may use, comma-separated."},
-	{"SECURESTREAM_ALLOWED_HOSTS", "(required)", "Hosts a playback URL may name, comma-separated; *.example.com matches any subdomain."},
-	{"SECURESTREAM_ALLOWED_PATH_PREFIXES", "/", "Path prefixes a playback URL must fall under, comma-separated; a prefix covers a directory (/vod/free covers /vod/free and /vod/free/..., not /vod/free.m3u8)."},
-	{"SECURESTREAM_PATH_PATTERN", "directory", "What the key covers: directory (the manifest's directory and below), exact (the URL's path) or prefix (the narrower of the allowed prefix and the caller's entitled prefix); a pattern wider than the allowed prefix or the entitlement is refused."},
-	{"SECURESTREAM_DEFAULT_TTL", "1h", "Lifetime of a key when the caller asks for none (1s to SECURESTREAM_MAX_TTL)."},
-	{"SECURESTREAM_MAX_TTL", "24h", "Longest lifetime a caller may ask for; longer requests are clamped (1s to 24h, the edge function's maximum lifetime)."},
-	{"SECURESTREAM_IP_BINDING", "subnet", "How keys bind the client address: off, exact, or subnet (IPv4 /24, IPv6 /64)."},
-	{"SECURESTREAM_BIND_USER_AGENT", "true", "Whether keys bind the User-Agent."},
-	{"SECURESTREAM_BIND_HOST", "true", "Whether keys bind the playback URL's host."},
-	{"SECURESTREAM_CLIENT_IP_SOURCE", "request", "Where the client address comes from: request (the request context), cloudfront-viewer-address (only for requests that prove they came through CloudFront), or x-forwarded-for."},
-	{"SECURESTREAM_TRUSTED_PROXIES", "", "x-forwarded-for: CIDRs of the proxies in front of the API, comma-separated; the rightmost address outside them is the client."},
-	{"SECURESTREAM_ORIGIN_SECRET_HEADER", "", "cloudfront-viewer-address: the custom origin header CloudFront adds to requests to the API, with SECURESTREAM_ORIGIN_SECRET as its value."},
-	{"SECURESTREAM_ORIGIN_SECRET", "", "cloudfront-viewer-address: the origin header's secret value (at least 16 bytes), KMS-encrypted like the key ring, in base64."},
-	{"SECURESTREAM_CLOUDFRONT_SOURCE_CIDRS", "", "cloudfront-viewer-address: CIDRs the request's source address must be in (CloudFront's origin-facing ranges), comma-separated."},
-	{"SECURESTREAM_CORS_ORIGINS", "", "Browser origins allowed to call the issuer, comma-separated, or *."},
-	{"SECURESTREAM_TOKEN_HEADER", "x-stream-token", "Header name in the ready-to-use forms (as the edge function is configured)."},
-	{"SECURESTREAM_TOKEN_QUERY", "stream_token", "Query parameter name in the ready-to-use forms."},
-	{"SECURESTREAM_TOKEN_COOKIE", "stream_token", "Cookie name in the ready-to-use forms."},
-	{"SECURESTREAM_TOKEN_PATH_PREFIX", "t", "Path prefix in the ready-to-use URL."},
-	{"SECURESTREAM_SEED_COMPAT", "false", "Also return stream_key and stream_policy as the original issuer did (needs a seed key in the ring), unless the seed policy would cover more than the key; then seed_omitted says why."},
-	{"SECURESTREAM_SESSION_IDS", "true", "Give every key a random session id, for logs and revocation."},
+	{Name: "SECURESTREAM_KEYRING", Default: "(required)", Meaning: "The key ring, KMS-encrypted with the encryption context {\"LambdaFunctionName\": function name}, in base64."},
+	{Name: "SECURESTREAM_KMS_KEY_ID", Meaning: "The ARN of the KMS key the key ring is encrypted under; when set, every kms:Decrypt the issuer makes (key ring, HS256 key, origin secret) passes it as KeyId, so a ciphertext under any other key is refused."},
+	durationVar("SECURESTREAM_ACTIVATION_DELAY", durationText(keyring.DefaultActivationDelay), 0, keyring.MaxActivationDelay,
+		"How old a key must be before the issuer signs with it, so that every edge location has it first (%[1]s to %[2]s)."),
+	{Name: "SECURESTREAM_AUTH", Default: "(required)", OneOf: []string{string(AuthNone), string(AuthAuthorizer), string(AuthJWT)},
+		Meaning: "Who may ask: none, authorizer (API Gateway's authorizer already ran) or jwt."},
+	{Name: "SECURESTREAM_JWT_ISSUER", Meaning: "jwt: the required iss."},
+	{Name: "SECURESTREAM_JWT_AUDIENCE", Default: "(required with jwt)", Meaning: "jwt: the required aud, so that tokens the identity provider issued for other applications are refused."},
+	{Name: "SECURESTREAM_JWT_CLIENT_IDS", Meaning: "jwt: client ids accepted, comma-separated; when set, the token's azp (or, without azp, its client_id) must be one of them."},
+	{Name: "SECURESTREAM_JWT_HS256_KEY", Meaning: "jwt: an HS256 key, KMS-encrypted like the key ring, in base64."},
+	{Name: "SECURESTREAM_JWT_JWKS", Meaning: "jwt: a JWKS document with the RS256 or ES256 keys."},
+	durationVar("SECURESTREAM_JWT_LEEWAY", "60s", 0, 10*time.Minute, "jwt: clock skew allowed on exp and nbf (%[1]s to %[2]s)."),
+	{Name: "SECURESTREAM_JWT_PATHS_CLAIM", Meaning: "jwt: a claim listing the path prefixes the caller may play."},
+	{Name: "SECURESTREAM_AUTHORIZER_PATHS_CLAIM", Meaning: "authorizer: an authorizer context key or claim listing the path prefixes the caller may play."},
+	{Name: "SECURESTREAM_ALLOWED_SCHEMES", Default: "https", Meaning: "Schemes a playback URL may use, comma-separated."},
+	{Name: "SECURESTREAM_ALLOWED_HOSTS", Default: "(required)", Meaning: "Hosts a playback URL may name, comma-separated; *.example.com matches any subdomain."},
+	{Name: "SECURESTREAM_ALLOWED_PATH_PREFIXES", Default: "/", Meaning: "Path prefixes a playback URL must fall under, comma-separated; a prefix covers a directory (/vod/free covers /vod/free and /vod/free/..., not /vod/free.m3u8)."},
+	{Name: "SECURESTREAM_PATH_PATTERN", Default: issuance.PatternModes[0], OneOf: issuance.PatternModes,
+		Meaning: "What the key covers: directory (the manifest's directory and below), exact (the URL's path) or prefix (the narrower of the allowed prefix and the caller's entitled prefix); a pattern wider than the allowed prefix or the entitlement is refused."},
+	durationVar("SECURESTREAM_DEFAULT_TTL", "1h", time.Second, streamkey.DefaultMaxLifetime,
+		"Lifetime of a key when the caller asks for none (%[1]s to SECURESTREAM_MAX_TTL)."),
+	durationVar("SECURESTREAM_MAX_TTL", durationText(keyring.DefaultMaxTokenLifetime), time.Second, streamkey.DefaultMaxLifetime,
+		"Longest lifetime a caller may ask for; longer requests are clamped (%[1]s to %[2]s, the edge function's maximum lifetime)."),
+	{Name: "SECURESTREAM_IP_BINDING", Default: "subnet", OneOf: []string{"off", "exact", "subnet"},
+		Meaning: "How keys bind the client address: off, exact, or subnet (IPv4 /24, IPv6 /64)."},
+	{Name: "SECURESTREAM_BIND_USER_AGENT", Default: "true", Meaning: "Whether keys bind the User-Agent."},
+	{Name: "SECURESTREAM_BIND_HOST", Default: "true", Meaning: "Whether keys bind the playback URL's host."},
+	{Name: "SECURESTREAM_CLIENT_IP_SOURCE", Default: IPFromRequest, OneOf: []string{IPFromRequest, IPFromViewerAddress, IPFromForwardedFor},
+		Meaning: "Where the client address comes from: request (the request context), cloudfront-viewer-address (only for requests that prove they came through CloudFront), or x-forwarded-for."},
+	{Name: "SECURESTREAM_TRUSTED_PROXIES", Meaning: "x-forwarded-for: CIDRs of the proxies in front of the API, comma-separated; the rightmost address outside them is the client."},
+	{Name: "SECURESTREAM_ORIGIN_SECRET_HEADER", Meaning: "cloudfront-viewer-address: the custom origin header CloudFront adds to requests to the API, with SECURESTREAM_ORIGIN_SECRET as its value."},
+	{Name: "SECURESTREAM_ORIGIN_SECRET", Meaning: "cloudfront-viewer-address: the origin header's secret value (at least 16 bytes), KMS-encrypted like the key ring, in base64."},
+	{Name: "SECURESTREAM_CLOUDFRONT_SOURCE_CIDRS", Meaning: "cloudfront-viewer-address: CIDRs the request's source address must be in (CloudFront's origin-facing ranges), comma-separated."},
+	{Name: "SECURESTREAM_CORS_ORIGINS", Meaning: "Browser origins allowed to call the issuer, comma-separated, or *."},
+	{Name: "SECURESTREAM_TOKEN_HEADER", Default: issuance.DefaultChannels().Header, Meaning: "Header name in the ready-to-use forms (as the edge function is configured)."},
+	{Name: "SECURESTREAM_TOKEN_QUERY", Default: issuance.DefaultChannels().Query, Meaning: "Query parameter name in the ready-to-use forms."},
+	{Name: "SECURESTREAM_TOKEN_COOKIE", Default: issuance.DefaultChannels().Cookie, Meaning: "Cookie name in the ready-to-use forms."},
+	{Name: "SECURESTREAM_TOKEN_PATH_PREFIX", Default: issuance.DefaultChannels().PathPrefix, Meaning: "Path prefix in the ready-to-use URL."},
+	{Name: "SECURESTREAM_SEED_COMPAT", Default: "false", Meaning: "Also return stream_key and stream_policy as the original issuer did (needs a seed key in the ring), unless the seed policy would cover more than the key; then seed_omitted says why."},
+	{Name: "SECURESTREAM_SESSION_IDS", Default: "true", Meaning: "Give every key a random session id, for logs and revocation."},
+}
+
+// variable returns the entry of Variables for name; reading a variable the
+// table does not list is a bug.
+func variable(name string) Variable {
+	for _, v := range Variables {
+		if v.Name == name {
+			return v
+		}
+	}
+	panic("issuer: " + name + " is not in Variables")
+}
+
+// channelVariables name the variable of each channel.
+var channelVariables = map[issuance.Channel]string{
+	issuance.ChannelHeader:     "SECURESTREAM_TOKEN_HEADER",
+	issuance.ChannelQuery:      "SECURESTREAM_TOKEN_QUERY",
+	issuance.ChannelCookie:     "SECURESTREAM_TOKEN_COOKIE",
+	issuance.ChannelPathPrefix: "SECURESTREAM_TOKEN_PATH_PREFIX",
 }
 
 // LoadConfig reads the configuration. An invalid value is an error that
@@ -136,41 +196,50 @@ func LoadConfig(getenv func(string) string) (*Config, error) {
 		FunctionName:           getenv("AWS_LAMBDA_FUNCTION_NAME"),
 		KeyringCiphertext:      r.required("SECURESTREAM_KEYRING"),
 		KMSKeyID:               r.kmsKeyID("SECURESTREAM_KMS_KEY_ID"),
-		ActivationDelay:        r.duration("SECURESTREAM_ACTIVATION_DELAY", 10*time.Minute, 0, 7*24*time.Hour),
-		Auth:                   AuthMode(r.oneOf("SECURESTREAM_AUTH", "", string(AuthNone), string(AuthAuthorizer), string(AuthJWT))),
-		JWTIssuer:              getenv("SECURESTREAM_JWT_ISSUER"),
-		JWTAudience:            getenv("SECURESTREAM_JWT_AUDIENCE"),
-		JWTHS256Ciphertext:     getenv("SECURESTREAM_JWT_HS256_KEY"),
-		JWTJWKS:                getenv("SECURESTREAM_JWT_JWKS"),
-		JWTLeeway:              r.duration("SECURESTREAM_JWT_LEEWAY", time.Minute, 0, 10*time.Minute),
-		JWTClientIDs:           r.list("SECURESTREAM_JWT_CLIENT_IDS", ""),
-		PathsClaim:             getenv("SECURESTREAM_JWT_PATHS_CLAIM"),
-		AuthorizerPathsClaim:   getenv("SECURESTREAM_AUTHORIZER_PATHS_CLAIM"),
-		AllowedSchemes:         r.list("SECURESTREAM_ALLOWED_SCHEMES", "https"),
-		AllowedHosts:           r.list("SECURESTREAM_ALLOWED_HOSTS", ""),
-		AllowedPrefixes:        r.list("SECURESTREAM_ALLOWED_PATH_PREFIXES", "/"),
-		PatternMode:            r.oneOf("SECURESTREAM_PATH_PATTERN", PatternDirectory, PatternDirectory, PatternExact, PatternPrefix),
-		DefaultTTL:             r.duration("SECURESTREAM_DEFAULT_TTL", time.Hour, time.Second, streamkey.DefaultMaxLifetime),
-		MaxTTL:                 r.duration("SECURESTREAM_MAX_TTL", 24*time.Hour, time.Second, streamkey.DefaultMaxLifetime),
-		BindUserAgent:          r.boolean("SECURESTREAM_BIND_USER_AGENT", true),
-		BindHost:               r.boolean("SECURESTREAM_BIND_HOST", true),
-		ClientIPSource:         r.oneOf("SECURESTREAM_CLIENT_IP_SOURCE", IPFromRequest, IPFromRequest, IPFromViewerAddress, IPFromForwardedFor),
-		OriginSecretHeader:     strings.ToLower(r.headerName("SECURESTREAM_ORIGIN_SECRET_HEADER")),
-		OriginSecretCiphertext: strings.TrimSpace(getenv("SECURESTREAM_ORIGIN_SECRET")),
-		CORSOrigins:            r.list("SECURESTREAM_CORS_ORIGINS", ""),
-		Header:                 r.name("SECURESTREAM_TOKEN_HEADER", "x-stream-token"),
-		Query:                  r.name("SECURESTREAM_TOKEN_QUERY", "stream_token"),
-		Cookie:                 r.name("SECURESTREAM_TOKEN_COOKIE", "stream_token"),
-		PathPrefix:             r.name("SECURESTREAM_TOKEN_PATH_PREFIX", "t"),
-		SeedCompat:             r.boolean("SECURESTREAM_SEED_COMPAT", false),
-		SessionIDs:             r.boolean("SECURESTREAM_SESSION_IDS", true),
+		ActivationDelay:        r.duration("SECURESTREAM_ACTIVATION_DELAY"),
+		Auth:                   AuthMode(r.oneOf("SECURESTREAM_AUTH")),
+		JWTIssuer:              r.text("SECURESTREAM_JWT_ISSUER"),
+		JWTAudience:            r.text("SECURESTREAM_JWT_AUDIENCE"),
+		JWTHS256Ciphertext:     r.text("SECURESTREAM_JWT_HS256_KEY"),
+		JWTJWKS:                r.text("SECURESTREAM_JWT_JWKS"),
+		JWTLeeway:              r.duration("SECURESTREAM_JWT_LEEWAY"),
+		JWTClientIDs:           r.list("SECURESTREAM_JWT_CLIENT_IDS"),
+		PathsClaim:             r.text("SECURESTREAM_JWT_PATHS_CLAIM"),
+		AuthorizerPathsClaim:   r.text("SECURESTREAM_AUTHORIZER_PATHS_CLAIM"),
+		AllowedSchemes:         r.list("SECURESTREAM_ALLOWED_SCHEMES"),
+		AllowedHosts:           r.list("SECURESTREAM_ALLOWED_HOSTS"),
+		AllowedPrefixes:        r.list("SECURESTREAM_ALLOWED_PATH_PREFIXES"),
+		PatternMode:            r.oneOf("SECURESTREAM_PATH_PATTERN"),
+		DefaultTTL:             r.duration("SECURESTREAM_DEFAULT_TTL"),
+		MaxTTL:                 r.duration("SECURESTREAM_MAX_TTL"),
+		BindUserAgent:          r.boolean("SECURESTREAM_BIND_USER_AGENT"),
+		BindHost:               r.boolean("SECURESTREAM_BIND_HOST"),
+		ClientIPSource:         r.oneOf("SECURESTREAM_CLIENT_IP_SOURCE"),
+		OriginSecretHeader:     r.headerName("SECURESTREAM_ORIGIN_SECRET_HEADER"),
+		OriginSecretCiphertext: strings.TrimSpace(r.text("SECURESTREAM_ORIGIN_SECRET")),
+		CORSOrigins:            r.list("SECURESTREAM_CORS_ORIGINS"),
+		Channels: issuance.Channels{
+			Header:     r.name("SECURESTREAM_TOKEN_HEADER"),
+			Query:      r.name("SECURESTREAM_TOKEN_QUERY"),
+			Cookie:     r.name("SECURESTREAM_TOKEN_COOKIE"),
+			PathPrefix: r.name("SECURESTREAM_TOKEN_PATH_PREFIX"),
+		},
+		SeedCompat: r.boolean("SECURESTREAM_SEED_COMPAT"),
+		SessionIDs: r.boolean("SECURESTREAM_SESSION_IDS"),
 	}
-	binding := r.oneOf("SECURESTREAM_IP_BINDING", "subnet", "off", "exact", "subnet")
-	c.IPBinding, _ = streamkey.ParseIPBinding(binding)
+	c.IPBinding, _ = streamkey.ParseIPBinding(r.oneOf("SECURESTREAM_IP_BINDING"))
 	c.TrustedProxies = r.cidrs("SECURESTREAM_TRUSTED_PROXIES")
 	c.CloudFrontCIDRs = r.cidrs("SECURESTREAM_CLOUDFRONT_SOURCE_CIDRS")
 	if r.err != nil {
 		return nil, r.err
+	}
+	var err error
+	if c.Channels, err = c.Channels.Normalize(); err != nil {
+		var ce *issuance.ChannelError
+		if errors.As(err, &ce) {
+			return nil, fmt.Errorf("%s: %w", channelVariables[ce.Channel], err)
+		}
+		return nil, err
 	}
 	return c, c.check()
 }
@@ -202,7 +271,7 @@ func (c *Config) check() error {
 		}
 	}
 	for _, p := range c.AllowedPrefixes {
-		if _, ok := parseLimit(p); !ok {
+		if !issuance.ValidPrefix(p) {
 			return fmt.Errorf("SECURESTREAM_ALLOWED_PATH_PREFIXES: %q must be a path starting with / with no dot segments, \"//\" or '*'", p)
 		}
 	}
@@ -226,22 +295,38 @@ func (r *reader) fail(name, format string, a ...any) {
 	}
 }
 
+// text reads a variable as it is, or its default.
+func (r *reader) text(name string) string {
+	if v := r.getenv(name); v != "" {
+		return v
+	}
+	return variable(name).value()
+}
+
+// value reads a variable without surrounding spaces, or its default.
+func (r *reader) value(name string) string {
+	if v := strings.TrimSpace(r.getenv(name)); v != "" {
+		return v
+	}
+	return variable(name).value()
+}
+
 func (r *reader) required(name string) string {
-	v := strings.TrimSpace(r.getenv(name))
+	v := r.value(name)
 	if v == "" {
 		r.fail(name, "is required")
 	}
 	return v
 }
 
-func (r *reader) duration(name string, def, minimum, maximum time.Duration) time.Duration {
-	v := strings.TrimSpace(r.getenv(name))
-	if v == "" {
-		return def
-	}
+// duration reads a duration in the variable's range.
+func (r *reader) duration(name string) time.Duration {
+	spec := variable(name)
+	minimum, maximum := spec.Min, spec.Max
+	v := r.value(name)
 	outOfRange := func() time.Duration {
 		r.fail(name, "%q is out of range: it must be between %s and %s (bare numbers are seconds)", v, minimum, maximum)
-		return def
+		return 0
 	}
 	d, err := time.ParseDuration(v)
 	if err != nil {
@@ -253,7 +338,7 @@ func (r *reader) duration(name string, def, minimum, maximum time.Duration) time
 				return outOfRange()
 			}
 			r.fail(name, "%q is not a duration (such as 90s, 15m or 24h) in the range %s to %s", v, minimum, maximum)
-			return def
+			return 0
 		}
 		if n < 0 || n > math.MaxInt64/int64(time.Second) {
 			return outOfRange()
@@ -266,29 +351,23 @@ func (r *reader) duration(name string, def, minimum, maximum time.Duration) time
 	return d
 }
 
-func (r *reader) oneOf(name, def string, allowed ...string) string {
-	v := strings.TrimSpace(r.getenv(name))
-	if v == "" {
-		v = def
-	}
-	for _, a := range allowed {
-		if v == a {
-			return v
-		}
+// oneOf reads a variable that takes one of the values its entry lists.
+func (r *reader) oneOf(name string) string {
+	allowed := variable(name).OneOf
+	v := r.value(name)
+	if slices.Contains(allowed, v) {
+		return v
 	}
 	if v == "" {
 		r.fail(name, "is required: one of %s", strings.Join(allowed, ", "))
 	} else {
 		r.fail(name, "%q must be one of %s", v, strings.Join(allowed, ", "))
 	}
-	return def
+	return ""
 }
 
-func (r *reader) boolean(name string, def bool) bool {
-	v := strings.TrimSpace(r.getenv(name))
-	if v == "" {
-		return def
-	}
+func (r *reader) boolean(name string) bool {
+	v := r.value(name)
 	b, err := strconv.ParseBool(v)
 	if err != nil {
 		r.fail(name, "%q must be true or false", v)
@@ -296,13 +375,9 @@ func (r *reader) boolean(name string, def bool) bool {
 	return b
 }
 
-func (r *reader) list(name, def string) []string {
-	v := r.getenv(name)
-	if strings.TrimSpace(v) == "" {
-		v = def
-	}
+func (r *reader) list(name string) []string {
 	var out []string
-	for _, s := range strings.Split(v, ",") {
+	for _, s := range strings.Split(r.value(name), ",") {
 		if s = strings.TrimSpace(s); s != "" {
 			out = append(out, s)
 		}
@@ -312,7 +387,7 @@ func (r *reader) list(name, def string) []string {
 
 func (r *reader) cidrs(name string) []netip.Prefix {
 	var out []netip.Prefix
-	for _, s := range r.list(name, "") {
+	for _, s := range r.list(name) {
 		p, err := netip.ParsePrefix(s)
 		if err != nil {
 			r.fail(name, "%q is not a CIDR prefix such as 10.0.0.0/8", s)
@@ -323,26 +398,24 @@ func (r *reader) cidrs(name string) []netip.Prefix {
 	return out
 }
 
-// headerName reads an optional HTTP header name.
+// headerName reads an optional HTTP header name, in lower case.
 func (r *reader) headerName(name string) string {
-	v := strings.TrimSpace(r.getenv(name))
-	if len(v) > 64 {
-		r.fail(name, "%q is longer than 64 characters", v)
+	v := r.value(name)
+	if v == "" {
+		return ""
 	}
-	for _, c := range v {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
-			r.fail(name, "%q must be a header name: letters, digits and -", v)
-			break
-		}
+	h, err := issuance.ChannelHeader.Normalize(v)
+	if err != nil {
+		r.fail(name, "%v", err)
 	}
-	return v
+	return h
 }
 
 // kmsKeyID reads an optional KMS key id for kms:Decrypt's KeyId: a key
 // ARN (best: it names one key in one account and region), a key id, an
 // alias name or an alias ARN.
 func (r *reader) kmsKeyID(name string) string {
-	v := strings.TrimSpace(r.getenv(name))
+	v := r.value(name)
 	if v == "" {
 		return v
 	}
@@ -356,16 +429,8 @@ func (r *reader) kmsKeyID(name string) string {
 	return v
 }
 
-func (r *reader) name(name, def string) string {
-	v := strings.TrimSpace(r.getenv(name))
-	if v == "" {
-		return def
-	}
-	for _, c := range v {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("-_.~", c)) {
-			r.fail(name, "%q may only contain letters, digits and - _ . ~", v)
-			break
-		}
-	}
-	return v
+// name reads a channel name, checked with the others by
+// issuance.Channels.Normalize.
+func (r *reader) name(name string) string {
+	return r.value(name)
 }

@@ -2,7 +2,6 @@ package issuer
 
 import (
 	"encoding/json"
-	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -122,34 +121,6 @@ func TestPrefixModeKeyStaysInTheEntitlement(t *testing.T) {
 		if r := verifier(t).Verify(str(body["token"]), req); r.OK() != ok {
 			t.Errorf("%s: %s", path, r.Reason)
 		}
-	}
-}
-
-// The provider's test keys go through MintKey, which applies the same
-// rule: it cannot mint a key wider than the prefix it was given.
-func TestMintKeyRefusesWiderPattern(t *testing.T) {
-	ring, err := testDoc().Ring()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := Subject{ClientIP: "198.51.100.23", UserAgent: "x", NotBefore: t0, TTL: time.Hour}
-	pb, rf := CheckPlaybackURL("https://media.example.com/vod/movie-42/index.m3u8", URLRules{Schemes: []string{"https"}, Prefixes: []string{"/vod/movie-42/index.m3u8"}})
-	if rf != nil {
-		t.Fatal(rf)
-	}
-	_, err = MintKey(ring, Policy{PatternMode: PatternDirectory}, pb, s, strings.NewReader(strings.Repeat("r", 64)))
-	var refusal *Refusal
-	if !errors.As(err, &refusal) || refusal.Status != 403 || refusal.Reason != "pattern_too_wide" {
-		t.Errorf("directory mode under a file prefix: %v", err)
-	}
-	s.Entitled = []string{"/vod/movie-42/"}
-	pb.Prefix = "/"
-	k, err := MintKey(ring, Policy{PatternMode: PatternPrefix}, pb, s, strings.NewReader(strings.Repeat("r", 64)))
-	if err != nil || k.Pattern != "/vod/movie-42/*" {
-		t.Errorf("prefix mode with an entitlement: %v %+v", err, k)
-	}
-	if _, rf := CheckPlaybackURL("https://media.example.com/vod/free.m3u8", URLRules{Schemes: []string{"https"}, Prefixes: []string{"/vod/free"}}); rf == nil || rf.Status != 403 {
-		t.Errorf("a string-prefix match on an allowed prefix: %v", rf)
 	}
 }
 

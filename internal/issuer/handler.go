@@ -15,12 +15,12 @@ import (
 	"io"
 	"math"
 	"net/netip"
-	"net/url"
 	"os"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/securestream/terraform-provider-securestream/internal/issuance"
 	"github.com/securestream/terraform-provider-securestream/internal/jwtverify"
 	"github.com/securestream/terraform-provider-securestream/internal/keyring"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
@@ -168,6 +168,11 @@ func refuse(status int, reason, format string, a ...any) *outcome {
 	return &outcome{status: status, reason: reason, message: fmt.Sprintf(format, a...)}
 }
 
+// refused is the outcome of a refusal by the issuance policy.
+func refused(rf *issuance.Refusal) *outcome {
+	return &outcome{status: rf.Status, reason: rf.Reason.String(), message: rf.Message}
+}
+
 func (is *Issuer) serve(req *request) *outcome {
 	switch req.method {
 	case "OPTIONS":
@@ -255,13 +260,13 @@ func (is *Issuer) mint(req *request, in *input, entitled []string) *outcome {
 	if hosts == nil {
 		hosts = []string{} // the issuer never signs for any host
 	}
-	pb, rf := CheckPlaybackURL(in.PlaybackURL, URLRules{Schemes: is.cfg.AllowedSchemes, Hosts: hosts, Prefixes: is.cfg.AllowedPrefixes})
+	pb, rf := issuance.CheckPlaybackURL(in.PlaybackURL, issuance.URLRules{Schemes: is.cfg.AllowedSchemes, Hosts: hosts, Prefixes: is.cfg.AllowedPrefixes})
 	if rf != nil {
-		return refuse(rf.Status, rf.Reason, "%s", rf.Message)
+		return refused(rf)
 	}
 	// Refuse what cannot be covered before looking at the client.
-	if _, rf := Coverage(is.cfg.PatternMode, pb, entitled); rf != nil {
-		return refuse(rf.Status, rf.Reason, "%s", rf.Message)
+	if _, rf := issuance.Coverage(is.cfg.PatternMode, pb, entitled); rf != nil {
+		return refused(rf)
 	}
 	ttl := in.TTL
 	if ttl == 0 {
@@ -282,12 +287,12 @@ func (is *Issuer) mint(req *request, in *input, entitled []string) *outcome {
 	if seedIP == "" {
 		seedIP = req.sourceIP
 	}
-	k, err := MintKey(is.ring, is.policy(), pb, Subject{
+	k, err := issuance.MintKey(is.ring, is.policy(), pb, issuance.Subject{
 		ClientIP: clientIP, SeedClientIP: seedIP, UserAgent: req.headers["user-agent"],
 		NotBefore: is.Now(), TTL: ttl, Entitled: entitled,
 	}, is.Rand)
 	if errors.As(err, &rf) {
-		return refuse(rf.Status, rf.Reason, "%s", rf.Message)
+		return refused(rf)
 	}
 	if err != nil {
 		return refuse(400, "bad_request", "%v", err)
@@ -297,7 +302,7 @@ func (is *Issuer) mint(req *request, in *input, entitled []string) *outcome {
 		"key_id":     k.KeyID,
 		"expires":    k.Expires.Unix(),
 		"expires_at": k.Expires.UTC().Format(time.RFC3339),
-		"header":     map[string]string{"name": is.cfg.Header, "value": k.Token},
+		"header":     map[string]string{"name": is.cfg.Channels.Header, "value": k.Token},
 		"query":      k.Forms.Query,
 		"url":        k.Forms.URL,
 		"cookie":     k.Forms.Cookie,
@@ -316,21 +321,12 @@ func (is *Issuer) mint(req *request, in *input, entitled []string) *outcome {
 }
 
 // policy is the part of the configuration that shapes keys.
-func (is *Issuer) policy() Policy {
-	return Policy{
+func (is *Issuer) policy() issuance.Policy {
+	return issuance.Policy{
 		PatternMode: is.cfg.PatternMode, IPBinding: is.cfg.IPBinding, BindUserAgent: is.cfg.BindUserAgent,
 		BindHost: is.cfg.BindHost, SessionIDs: is.cfg.SessionIDs, SeedCompat: is.cfg.SeedCompat,
-		ActivationDelay: is.cfg.ActivationDelay,
-		Names:           Names{Header: is.cfg.Header, Query: is.cfg.Query, Cookie: is.cfg.Cookie, PathPrefix: is.cfg.PathPrefix},
+		ActivationDelay: is.cfg.ActivationDelay, Channels: is.cfg.Channels,
 	}
-}
-
-func pathUnescaped(p string) string {
-	u, err := url.PathUnescape(p)
-	if err != nil {
-		return p
-	}
-	return u
 }
 
 // clientIP finds the client's address as configured, normalised as the

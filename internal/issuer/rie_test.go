@@ -17,6 +17,7 @@ import (
 	"github.com/securestream/terraform-provider-securestream/internal/cfruntime"
 	"github.com/securestream/terraform-provider-securestream/internal/edgefunc"
 	"github.com/securestream/terraform-provider-securestream/internal/emulators"
+	"github.com/securestream/terraform-provider-securestream/internal/issuance"
 	"github.com/securestream/terraform-provider-securestream/internal/issuerpkg"
 	"github.com/securestream/terraform-provider-securestream/internal/keyring"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
@@ -118,7 +119,7 @@ func TestBootstrapUnderRIE(t *testing.T) {
 	rie := emulators.StartRIE(t, append(env(moto.Endpoint, ct), "SECURESTREAM_KMS_KEY_ID="+keyARN), buildBootstrap(t))
 
 	code, err := edgefunc.Render(edgefunc.Config{Keys: []edgefunc.Key{{ID: "k1", Secret: testRing().Keys[0].Secret},
-		{ID: "legacy", Secret: testRing().Keys[1].Secret}}, SeedKeyID: "legacy", Channels: edgefunc.DefaultChannels()})
+		{ID: "legacy", Secret: testRing().Keys[1].Secret}}, SeedKeyID: "legacy", Channels: issuance.DefaultChannels()})
 	if err != nil {
 		t.Fatal(err)
 	}

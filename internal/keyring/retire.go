@@ -19,6 +19,8 @@ const (
 	// DefaultMaxTokenLifetime is the longest lifetime the issuer gives a
 	// key by default, the edge function's default maximum.
 	DefaultMaxTokenLifetime = streamkey.DefaultMaxLifetime
+	// MaxActivationDelay bounds the activation delay: a week.
+	MaxActivationDelay = 7 * 24 * time.Hour
 )
 
 // MaxKeys is how many keys (the seed key included) a ring may hold: the

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 )
@@ -29,6 +30,8 @@ func (d *streamKeyDataSource) Schema(_ context.Context, _ datasource.SchemaReque
 		case "string":
 			attrs[name] = schema.StringAttribute{Required: a.required, Optional: opt, Computed: a.computed, Sensitive: a.sensitive,
 				MarkdownDescription: a.desc, Validators: a.str}
+		case "time":
+			attrs[name] = schema.StringAttribute{CustomType: timetypes.RFC3339Type{}, Optional: true, MarkdownDescription: a.desc, Validators: a.str}
 		case "int64":
 			attrs[name] = schema.Int64Attribute{Required: a.required, Optional: opt, Computed: a.computed, Sensitive: a.sensitive,
 				MarkdownDescription: a.desc, Validators: a.i64}

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -34,6 +35,8 @@ func (e *streamKeyEphemeral) Schema(_ context.Context, _ ephemeral.SchemaRequest
 		case "string":
 			attrs[name] = schema.StringAttribute{Required: a.required, Optional: opt, Computed: a.computed, Sensitive: a.sensitive,
 				MarkdownDescription: a.desc, Validators: a.str}
+		case "time":
+			attrs[name] = schema.StringAttribute{CustomType: timetypes.RFC3339Type{}, Optional: true, MarkdownDescription: a.desc, Validators: a.str}
 		case "int64":
 			attrs[name] = schema.Int64Attribute{Required: a.required, Optional: opt, Computed: a.computed, Sensitive: a.sensitive,
 				MarkdownDescription: a.desc, Validators: a.i64}

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
 	"regexp"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -20,37 +22,42 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/securestream/terraform-provider-securestream/internal/awsclients"
-	"github.com/securestream/terraform-provider-securestream/internal/issuer"
+	"github.com/securestream/terraform-provider-securestream/internal/issuance"
+	"github.com/securestream/terraform-provider-securestream/internal/keyring"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
 )
 
 // The data source and the ephemeral resource securestream_stream_key share
 // their arguments, their results and the minting, which is the issuer's
-// own (issuer.MintKey): a test key is exactly what the issuer would hand out.
+// own (issuance.MintKey): a test key is exactly what the issuer would hand
+// out. Minting goes in three steps: the arguments are resolved and checked
+// (resolveStreamKey, which needs no AWS call), the key is minted with the
+// ring (mintStreamKey), and the results are written into the model
+// (streamKeyModel.setKey).
 
 type streamKeyModel struct {
-	Ciphertext      types.String `tfsdk:"ciphertext"`
-	KMSKeyID        types.String `tfsdk:"kms_key_id"`
-	FunctionName    types.String `tfsdk:"function_name"`
-	ActivationDelay types.String `tfsdk:"activation_delay"`
-	KeyID           types.String `tfsdk:"key_id"`
-	PlaybackURL     types.String `tfsdk:"playback_url"`
-	ClientIP        types.String `tfsdk:"client_ip"`
-	UserAgent       types.String `tfsdk:"user_agent"`
-	TTLSeconds      types.Int64  `tfsdk:"ttl_seconds"`
-	ExpiresAt       types.String `tfsdk:"expires_at"`
-	NotBefore       types.String `tfsdk:"not_before"`
-	IPBinding       types.String `tfsdk:"ip_binding"`
-	BindUserAgent   types.Bool   `tfsdk:"bind_user_agent"`
-	BindHost        types.Bool   `tfsdk:"bind_host"`
-	SessionID       types.String `tfsdk:"session_id"`
-	PathPattern     types.String `tfsdk:"path_pattern"`
-	PathPrefix      types.String `tfsdk:"path_prefix"`
-	Format          types.String `tfsdk:"format"`
-	TokenHeader     types.String `tfsdk:"token_header"`
-	TokenQuery      types.String `tfsdk:"token_query"`
-	TokenCookie     types.String `tfsdk:"token_cookie"`
-	TokenPathPrefix types.String `tfsdk:"token_path_prefix"`
+	Ciphertext      types.String      `tfsdk:"ciphertext"`
+	KMSKeyID        types.String      `tfsdk:"kms_key_id"`
+	FunctionName    types.String      `tfsdk:"function_name"`
+	ActivationDelay types.String      `tfsdk:"activation_delay"`
+	KeyID           types.String      `tfsdk:"key_id"`
+	PlaybackURL     types.String      `tfsdk:"playback_url"`
+	ClientIP        types.String      `tfsdk:"client_ip"`
+	UserAgent       types.String      `tfsdk:"user_agent"`
+	TTLSeconds      types.Int64       `tfsdk:"ttl_seconds"`
+	ExpiresAt       timetypes.RFC3339 `tfsdk:"expires_at"`
+	NotBefore       timetypes.RFC3339 `tfsdk:"not_before"`
+	IPBinding       types.String      `tfsdk:"ip_binding"`
+	BindUserAgent   types.Bool        `tfsdk:"bind_user_agent"`
+	BindHost        types.Bool        `tfsdk:"bind_host"`
+	SessionID       types.String      `tfsdk:"session_id"`
+	PathPattern     types.String      `tfsdk:"path_pattern"`
+	PathPrefix      types.String      `tfsdk:"path_prefix"`
+	Format          types.String      `tfsdk:"format"`
+	TokenHeader     types.String      `tfsdk:"token_header"`
+	TokenQuery      types.String      `tfsdk:"token_query"`
+	TokenCookie     types.String      `tfsdk:"token_cookie"`
+	TokenPathPrefix types.String      `tfsdk:"token_path_prefix"`
 
 	Token        types.String `tfsdk:"token"`
 	SigningKeyID types.String `tfsdk:"signing_key_id"`
@@ -73,7 +80,7 @@ const (
 
 // attrSpec describes one attribute once for both schema packages.
 type attrSpec struct {
-	kind      string // string, int64, bool, map
+	kind      string // string, time (RFC 3339), int64, bool, map
 	required  bool
 	computed  bool
 	sensitive bool
@@ -82,10 +89,8 @@ type attrSpec struct {
 	i64       []validator.Int64
 }
 
-var (
-	headerNameRE = regexp.MustCompile(`^[a-z0-9-]{1,64}$`)
-	paramNameRE  = regexp.MustCompile(`^[A-Za-z0-9_.~-]{1,64}$`)
-)
+// maxTestKeyLifetime bounds a test key's lifetime.
+const maxTestKeyLifetime = 7 * 24 * time.Hour
 
 func streamKeyAttrs() map[string]attrSpec {
 	in := func(desc string, v ...validator.String) attrSpec {
@@ -101,20 +106,21 @@ func streamKeyAttrs() map[string]attrSpec {
 			"`kms:Decrypt`, which then refuses a ring encrypted under any other key. Recommended."),
 		"function_name": {kind: "string", required: true,
 			desc: "The issuer's function name the ring was encrypted for: `securestream_secret.<name>.function_name`."},
-		"activation_delay": in("How old a key must be before it signs, as the issuer is configured: `securestream_secret.<name>.activation_delay`. Default `10m`.",
+		"activation_delay": in("How old a key must be before it signs, as the issuer is configured: `securestream_secret.<name>.activation_delay`. "+
+			fmt.Sprintf("Default `%s`.", durationText(keyring.DefaultActivationDelay)),
 			durationValidator),
 		"key_id": in("Sign with this key of the ring instead of the one the issuer would pick (to test a rotation)."),
 		"playback_url": {kind: "string", required: true,
 			desc: "The manifest URL the key is for (`https://` or `http://`, no port, no user name, no dot segments)."},
 		"client_ip":  in("The client's address. Required unless `ip_binding` is `off`; `curl` then works from that address only."),
 		"user_agent": in("The client's User-Agent, bound when `bind_user_agent` is true (`curl` sends it with `-A`)."),
-		"ttl_seconds": {kind: "int64", desc: "Lifetime in seconds from `not_before` (1 to 604800). Default 3600. Conflicts with `expires_at`. " +
-			"The edge function refuses keys that live longer than its maximum lifetime (24 hours by default).",
-			i64: []validator.Int64{int64validator.Between(1, 7*24*3600), int64validator.ConflictsWith(path.MatchRoot("expires_at"))}},
-		"expires_at": in("Expiry as an RFC 3339 time, instead of `ttl_seconds`; with `not_before` (required with it), which makes the "+
-			"token the same at every read.", rfc3339Validator, stringvalidator.AlsoRequires(path.MatchRoot("not_before"))),
-		"not_before": in("When the key starts working, RFC 3339. Default: now, when Terraform reads it. `ss1` only.",
-			rfc3339Validator),
+		"ttl_seconds": {kind: "int64", desc: fmt.Sprintf("Lifetime in seconds from `not_before` (1 to %d). Default %d. Conflicts with `expires_at`. "+
+			"The edge function refuses keys that live longer than its maximum lifetime (%s by default).",
+			maxTestKeyLifetime/time.Second, defaultTestKeyLifetime/time.Second, hoursText(keyring.DefaultMaxTokenLifetime)),
+			i64: []validator.Int64{int64validator.Between(1, int64(maxTestKeyLifetime/time.Second)), int64validator.ConflictsWith(path.MatchRoot("expires_at"))}},
+		"expires_at": {kind: "time", desc: "Expiry as an RFC 3339 time, instead of `ttl_seconds`; with `not_before` (required with it), which makes the " +
+			"token the same at every read.", str: []validator.String{stringvalidator.AlsoRequires(path.MatchRoot("not_before"))}},
+		"not_before": {kind: "time", desc: "When the key starts working, RFC 3339. Default: now, when Terraform reads it. `ss1` only."},
 		"ip_binding": in("How the key binds `client_ip`: `off`, `exact` or `subnet` (IPv4 /24, IPv6 /64; the issuer's default). Default `subnet`.",
 			stringvalidator.OneOf("off", "exact", "subnet")),
 		"bind_user_agent": {kind: "bool", desc: "Whether the key binds `user_agent` (the issuer's default). Default true."},
@@ -122,19 +128,19 @@ func streamKeyAttrs() map[string]attrSpec {
 		"session_id": in("A session id to sign into the key (1 to 64 of `A-Z a-z 0-9 . _ ~ -`). The issuer signs a random one; "+
 			"unset, the test key has none, which makes it the same at every read.", stringvalidator.RegexMatches(regexp.MustCompile(`^[A-Za-z0-9._~-]{1,64}$`), "must be 1 to 64 of A-Z a-z 0-9 . _ ~ -")),
 		"path_pattern": in("What the key covers, as the issuer's `SECURESTREAM_PATH_PATTERN`: `directory` (the manifest's directory and below; default), "+
-			"`exact` (the URL's path only) or `prefix` (everything under `path_prefix`).", stringvalidator.OneOf(issuer.PatternDirectory, issuer.PatternExact, issuer.PatternPrefix)),
+			"`exact` (the URL's path only) or `prefix` (everything under `path_prefix`).", stringvalidator.OneOf(issuance.PatternModes...)),
 		"path_prefix": in("With `path_pattern = \"prefix\"`: the prefix the key covers, starting and ending with `/`; the playback URL must be under it.",
 			pathPrefixValidator),
 		"format": in("`ss1` (the current format; default) or `seed` (the original blog post's `stream_key` and `stream_policy` headers, "+
 			"signed with the ring's seed key, which `secret_wo` adds).", stringvalidator.OneOf(formatSS1, formatSeed)),
-		"token_header": in("Header name the edge function reads, for `headers` and `curl`. Default `x-stream-token`.",
-			stringvalidator.RegexMatches(headerNameRE, "must be 1 to 64 of a-z 0-9 -")),
-		"token_query": in("Query parameter name, for `query_string`. Default `stream_token`.",
-			stringvalidator.RegexMatches(paramNameRE, "must be 1 to 64 of A-Z a-z 0-9 _ . ~ -")),
-		"token_cookie": in("Cookie name, for `cookie`. Default `stream_token`.",
-			stringvalidator.RegexMatches(paramNameRE, "must be 1 to 64 of A-Z a-z 0-9 _ . ~ -")),
-		"token_path_prefix": in("Path prefix segment, for `url`. Default `t`.",
-			stringvalidator.RegexMatches(regexp.MustCompile(`^[A-Za-z0-9_.~-]{1,32}$`), "must be 1 to 32 of A-Z a-z 0-9 _ . ~ -")),
+		"token_header": in(fmt.Sprintf("Header name the edge function reads, for `headers` and `curl`. Default `%s`.", issuance.DefaultChannels().Header),
+			channelValidator(issuance.ChannelHeader)),
+		"token_query": in(fmt.Sprintf("Query parameter name, for `query_string`. Default `%s`.", issuance.DefaultChannels().Query),
+			channelValidator(issuance.ChannelQuery)),
+		"token_cookie": in(fmt.Sprintf("Cookie name, for `cookie`. Default `%s`.", issuance.DefaultChannels().Cookie),
+			channelValidator(issuance.ChannelCookie)),
+		"token_path_prefix": in(fmt.Sprintf("Path prefix segment, for `url`. Default `%s`.", issuance.DefaultChannels().PathPrefix),
+			channelValidator(issuance.ChannelPathPrefix)),
 
 		"token":          out("string", "The stream key (`ss1`); null with `format = \"seed\"`."),
 		"signing_key_id": {kind: "string", computed: true, desc: "Id of the ring key that signed it."},
@@ -200,83 +206,13 @@ func boolOr(v types.Bool, def bool) bool {
 // mint fills in m's results.
 func (mt minter) mint(ctx context.Context, m *streamKeyModel) diag.Diagnostics {
 	var diags diag.Diagnostics
-	attrErr := func(attr, summary, detail string) diag.Diagnostics {
-		diags.AddAttributeError(path.Root(attr), summary, detail)
-		return diags
-	}
 	if notConfigured(mt.clients, &diags) {
 		return diags
 	}
-	format := str(m.Format, formatSS1)
-	now := mt.now().UTC().Truncate(time.Second)
-
-	// Times: not_before defaults to now; the lifetime comes from
-	// expires_at or ttl_seconds.
-	nbf := now
-	if v := str(m.NotBefore, ""); v != "" {
-		if format == formatSeed {
-			return attrErr("not_before", "not_before is for ss1 keys", "The seed format has no start time; remove not_before or use format = \"ss1\".")
-		}
-		nbf, _ = time.Parse(time.RFC3339, v) // checked by the validator
+	args, ae := resolveStreamKey(m, mt.now())
+	if ae != nil {
+		return ae.diags()
 	}
-	ttl := time.Hour
-	if !m.TTLSeconds.IsNull() {
-		ttl = time.Duration(m.TTLSeconds.ValueInt64()) * time.Second
-	}
-	if v := str(m.ExpiresAt, ""); v != "" {
-		exp, _ := time.Parse(time.RFC3339, v)
-		if ttl = exp.Sub(nbf); ttl <= 0 {
-			return attrErr("expires_at", "expires_at is not after the start",
-				fmt.Sprintf("expires_at %s must be after not_before (%s).", exp.Format(time.RFC3339), nbf.Format(time.RFC3339)))
-		}
-		if ttl > 7*24*time.Hour {
-			return attrErr("expires_at", "lifetime too long", "A test key may live at most 7 days (604800 s) from not_before.")
-		}
-	}
-	delay := 10 * time.Minute
-	if v := str(m.ActivationDelay, ""); v != "" {
-		delay, _ = time.ParseDuration(v)
-	}
-
-	// The playback URL, checked by the issuer's own rules.
-	mode := str(m.PathPattern, issuer.PatternDirectory)
-	prefix := str(m.PathPrefix, "/")
-	if mode != issuer.PatternPrefix && !m.PathPrefix.IsNull() {
-		return attrErr("path_prefix", "path_prefix needs path_pattern = \"prefix\"", "Set path_pattern = \"prefix\" or remove path_prefix.")
-	}
-	pb, rf := issuer.CheckPlaybackURL(m.PlaybackURL.ValueString(), issuer.URLRules{Schemes: []string{"https", "http"}, Prefixes: []string{prefix}})
-	if rf != nil {
-		detail := rf.Message + "."
-		if rf.Reason == "path_not_allowed" {
-			detail = fmt.Sprintf("The playback URL's path must be under path_prefix %q.", prefix)
-		}
-		return attrErr("playback_url", "invalid playback URL", detail)
-	}
-
-	// The client.
-	binding, _ := streamkey.ParseIPBinding(str(m.IPBinding, "subnet"))
-	clientIP := str(m.ClientIP, "")
-	if clientIP != "" {
-		// As the issuer does: the address in its canonical spelling, which
-		// the seed format signs as it is and the edge compares with.
-		canonical, err := streamkey.CanonicalIP(clientIP)
-		if err != nil {
-			return attrErr("client_ip", "invalid client IP", fmt.Sprintf("%q is not an IPv4 or IPv6 address: %v.", clientIP, err))
-		}
-		clientIP = canonical
-	}
-	if clientIP == "" && (format == formatSeed || binding != streamkey.IPOff) {
-		return attrErr("client_ip", "client_ip is required",
-			"The key binds the client's address: set client_ip to the address the test requests come from, or set ip_binding = \"off\" (ss1 only).")
-	}
-	ua := str(m.UserAgent, "")
-	bindUA := boolOr(m.BindUserAgent, true)
-	if format == formatSeed {
-		bindUA = true // the seed format always signs the User-Agent
-	}
-	names := issuer.Names{Header: str(m.TokenHeader, issuer.DefaultNames.Header), Query: str(m.TokenQuery, issuer.DefaultNames.Query),
-		Cookie: str(m.TokenCookie, issuer.DefaultNames.Cookie), PathPrefix: str(m.TokenPathPrefix, issuer.DefaultNames.PathPrefix)}
-
 	// The ring, decrypted in memory only.
 	doc, d := decryptRing(ctx, mt.clients, m.Ciphertext.ValueString(), m.FunctionName.ValueString(), m.KMSKeyID.ValueString())
 	if diags.Append(d...); diags.HasError() {
@@ -287,8 +223,177 @@ func (mt minter) mint(ctx context.Context, m *streamKeyModel) diag.Diagnostics {
 		diags.AddError("The key ring is invalid", err.Error())
 		return diags
 	}
-	kid := str(m.KeyID, "")
-	if kid != "" {
+	k, ae := mintStreamKey(ring, args, mt.rand)
+	if ae != nil {
+		return ae.diags()
+	}
+	diags.Append(m.setKey(args, k)...)
+	if args.longLived != "" {
+		limit := hoursText(keyring.DefaultMaxTokenLifetime)
+		diags.AddAttributeWarning(path.Root(args.longLived), "The key lives longer than "+limit,
+			"The edge function refuses keys whose lifetime exceeds its maximum lifetime, "+limit+" unless configured otherwise.")
+	}
+	return diags
+}
+
+// defaultTestKeyLifetime is a test key's lifetime without ttl_seconds or
+// expires_at.
+const defaultTestKeyLifetime = time.Hour
+
+// streamKeyArgs is what the arguments of a test key ask for, resolved and
+// checked.
+type streamKeyArgs struct {
+	format   string
+	playback issuance.Playback
+	policy   issuance.Policy
+	subject  issuance.Subject
+	// longLived is the argument that gives the key a lifetime over the
+	// edge function's default maximum, or "".
+	longLived string
+}
+
+// argError is an argument that cannot be used: attr names it ("" for an
+// error of the whole configuration).
+type argError struct{ attr, summary, detail string }
+
+func (e *argError) diags() diag.Diagnostics {
+	var d diag.Diagnostics
+	if e.attr == "" {
+		d.AddError(e.summary, e.detail)
+	} else {
+		d.AddAttributeError(path.Root(e.attr), e.summary, e.detail)
+	}
+	return d
+}
+
+// resolveStreamKey reads the arguments of m, with their defaults, and
+// checks them as far as that can be done without the key ring; now is
+// the default not_before.
+func resolveStreamKey(m *streamKeyModel, now time.Time) (*streamKeyArgs, *argError) {
+	a := &streamKeyArgs{format: str(m.Format, formatSS1)}
+
+	// Times: not_before defaults to now; the lifetime comes from
+	// expires_at or ttl_seconds.
+	nbf := now.UTC().Truncate(time.Second)
+	if known(m.NotBefore) {
+		if a.format == formatSeed {
+			return nil, &argError{"not_before", "not_before is for ss1 keys", "The seed format has no start time; remove not_before or use format = \"ss1\"."}
+		}
+		nbf, _ = m.NotBefore.ValueRFC3339Time() // checked by the type
+	}
+	ttl := defaultTestKeyLifetime
+	if !m.TTLSeconds.IsNull() {
+		ttl = time.Duration(m.TTLSeconds.ValueInt64()) * time.Second
+	}
+	if known(m.ExpiresAt) {
+		exp, _ := m.ExpiresAt.ValueRFC3339Time()
+		if ttl = exp.Sub(nbf); ttl <= 0 {
+			return nil, &argError{"expires_at", "expires_at is not after the start",
+				fmt.Sprintf("expires_at %s must be after not_before (%s).", exp.Format(time.RFC3339), nbf.Format(time.RFC3339))}
+		}
+		if ttl > maxTestKeyLifetime {
+			return nil, &argError{"expires_at", "lifetime too long",
+				fmt.Sprintf("A test key may live at most %d days (%d s) from not_before.", maxTestKeyLifetime/(24*time.Hour), maxTestKeyLifetime/time.Second)}
+		}
+	}
+	if ttl > keyring.DefaultMaxTokenLifetime {
+		a.longLived = "ttl_seconds"
+		if !m.ExpiresAt.IsNull() {
+			a.longLived = "expires_at"
+		}
+	}
+	delay := keyring.DefaultActivationDelay
+	if v := str(m.ActivationDelay, ""); v != "" {
+		delay, _ = time.ParseDuration(v) // checked by the validator
+	}
+
+	// The playback URL, checked by the issuer's own rules.
+	mode := str(m.PathPattern, issuance.PatternDirectory)
+	prefix := str(m.PathPrefix, "/")
+	if mode != issuance.PatternPrefix && !m.PathPrefix.IsNull() {
+		return nil, &argError{"path_prefix", "path_prefix needs path_pattern = \"prefix\"", "Set path_pattern = \"prefix\" or remove path_prefix."}
+	}
+	pb, rf := issuance.CheckPlaybackURL(m.PlaybackURL.ValueString(), issuance.URLRules{Schemes: []string{"https", "http"}, Prefixes: []string{prefix}})
+	if rf != nil {
+		detail := rf.Message + "."
+		if rf.Reason == issuance.ReasonPathNotAllowed {
+			detail = fmt.Sprintf("The playback URL's path must be under path_prefix %q.", prefix)
+		}
+		return nil, &argError{"playback_url", "invalid playback URL", detail}
+	}
+	a.playback = pb
+
+	// The client.
+	binding, _ := streamkey.ParseIPBinding(str(m.IPBinding, "subnet"))
+	clientIP := str(m.ClientIP, "")
+	if clientIP != "" {
+		// As the issuer does: the address in its canonical spelling, which
+		// the seed format signs as it is and the edge compares with.
+		canonical, err := streamkey.CanonicalIP(clientIP)
+		if err != nil {
+			return nil, &argError{"client_ip", "invalid client IP", fmt.Sprintf("%q is not an IPv4 or IPv6 address: %v.", clientIP, err)}
+		}
+		clientIP = canonical
+	}
+	if clientIP == "" && (a.format == formatSeed || binding != streamkey.IPOff) {
+		return nil, &argError{"client_ip", "client_ip is required",
+			"The key binds the client's address: set client_ip to the address the test requests come from, or set ip_binding = \"off\" (ss1 only)."}
+	}
+	ua := str(m.UserAgent, "")
+	bindUA := boolOr(m.BindUserAgent, true)
+	if a.format == formatSeed {
+		bindUA = true // the seed format always signs the User-Agent
+	}
+
+	// The channels of the ready-to-use forms.
+	def := issuance.DefaultChannels()
+	ch, err := issuance.Channels{Header: str(m.TokenHeader, def.Header), Query: str(m.TokenQuery, def.Query),
+		Cookie: str(m.TokenCookie, def.Cookie), PathPrefix: str(m.TokenPathPrefix, def.PathPrefix)}.Normalize()
+	if err != nil {
+		return nil, channelArgError(err)
+	}
+
+	a.policy = issuance.Policy{PatternMode: mode, IPBinding: binding, BindUserAgent: bindUA, BindHost: boolOr(m.BindHost, true),
+		ActivationDelay: delay, Channels: ch}
+	a.subject = issuance.Subject{ClientIP: clientIP, SeedClientIP: clientIP, UserAgent: ua, NotBefore: nbf, TTL: ttl,
+		SessionID: str(m.SessionID, ""), KeyID: str(m.KeyID, "")}
+	return a, nil
+}
+
+// channelAttrs are the arguments that name the channels.
+var channelAttrs = map[issuance.Channel]string{
+	issuance.ChannelHeader:     "token_header",
+	issuance.ChannelQuery:      "token_query",
+	issuance.ChannelCookie:     "token_cookie",
+	issuance.ChannelPathPrefix: "token_path_prefix",
+}
+
+func channelArgError(err error) *argError {
+	var ce *issuance.ChannelError
+	if errors.As(err, &ce) {
+		return &argError{channelAttrs[ce.Channel], "Invalid value", err.Error() + "."}
+	}
+	return &argError{"", "Invalid token channels", err.Error() + "."}
+}
+
+// mintedKey is a minted test key, ready to be written into the model.
+type mintedKey struct {
+	// token, query and cookie are "" for a seed-format key, streamKey and
+	// streamPolicy for an ss1 key.
+	token, query, cookie    string
+	streamKey, streamPolicy string
+	url                     string
+	signingKeyID, pattern   string
+	expires                 int64
+	// headers are the request headers the key needs; curlHeaders those of
+	// them curl sends with -H (the User-Agent goes with -A).
+	headers     map[string]string
+	curlHeaders []string
+}
+
+// mintStreamKey mints the key args ask for with ring.
+func mintStreamKey(ring *streamkey.Ring, args *streamKeyArgs, rnd io.Reader) (*mintedKey, *argError) {
+	if kid := args.subject.KeyID; kid != "" {
 		var ids []string
 		found := false
 		for _, k := range ring.Keys() {
@@ -297,73 +402,95 @@ func (mt minter) mint(ctx context.Context, m *streamKeyModel) diag.Diagnostics {
 		}
 		if !found {
 			sort.Strings(ids)
-			return attrErr("key_id", "no such key", fmt.Sprintf("The ring has no key %q; it has %s.", kid, strings.Join(ids, ", ")))
+			return nil, &argError{"key_id", "no such key", fmt.Sprintf("The ring has no key %q; it has %s.", kid, strings.Join(ids, ", "))}
 		}
 	}
-
-	headers := map[string]string{}
-	var curlHeaders []string
-	if format == formatSeed {
-		sk, err := ring.MintSeed(streamkey.SeedGrant{PlaybackURL: pb.Raw, ClientIP: clientIP, UserAgent: ua, Expires: nbf.Add(ttl)})
+	var k *mintedKey
+	if args.format == formatSeed {
+		sk, err := issuance.MintSeed(ring, args.playback, args.subject)
 		if err != nil {
-			diags.AddAttributeError(path.Root("format"), "The ring has no seed key",
-				"Seed-format keys are signed with the original deployment's secret: set secret_wo and secret_wo_version on the securestream_secret.")
-			return diags
+			return nil, &argError{"format", "The ring has no seed key",
+				"Seed-format keys are signed with the original deployment's secret: set secret_wo and secret_wo_version on the securestream_secret."}
 		}
 		seedID := ""
-		for _, k := range ring.Keys() {
-			if k.Seed {
-				seedID = k.ID
+		for _, rk := range ring.Keys() {
+			if rk.Seed {
+				seedID = rk.ID
 			}
 		}
-		headers["stream_key"], headers["stream_policy"] = sk.StreamKey, sk.StreamPolicy
-		curlHeaders = []string{"stream_key", "stream_policy"}
-		m.Token, m.QueryString, m.Cookie = types.StringNull(), types.StringNull(), types.StringNull()
-		m.URL = types.StringValue(pb.Raw)
-		m.StreamKey, m.StreamPolicy = types.StringValue(sk.StreamKey), types.StringValue(sk.StreamPolicy)
-		m.SigningKeyID, m.Pattern, m.Expires = types.StringValue(seedID), types.StringValue(sk.Path), types.Int64Value(sk.Expires)
+		k = &mintedKey{streamKey: sk.StreamKey, streamPolicy: sk.StreamPolicy, url: args.playback.Raw,
+			signingKeyID: seedID, pattern: sk.Path, expires: sk.Expires,
+			headers:     map[string]string{"stream_key": sk.StreamKey, "stream_policy": sk.StreamPolicy},
+			curlHeaders: []string{"stream_key", "stream_policy"}}
 	} else {
-		k, err := issuer.MintKey(ring, issuer.Policy{PatternMode: mode, IPBinding: binding, BindUserAgent: bindUA,
-			BindHost: boolOr(m.BindHost, true), ActivationDelay: delay, Names: names}, pb,
-			issuer.Subject{ClientIP: clientIP, UserAgent: ua, NotBefore: nbf, TTL: ttl, SessionID: str(m.SessionID, ""), KeyID: kid}, mt.rand)
+		ik, err := issuance.MintKey(ring, args.policy, args.playback, args.subject, rnd)
 		if err != nil {
-			diags.AddError("Cannot mint the key", err.Error()+"\n\nCheck client_ip, user_agent, session_id and the playback URL.")
-			return diags
+			return nil, &argError{"", "Cannot mint the key", err.Error() + "\n\nCheck client_ip, user_agent, session_id and the playback URL."}
 		}
-		headers[names.Header] = k.Token
-		curlHeaders = []string{names.Header}
-		m.Token, m.QueryString, m.Cookie, m.URL = types.StringValue(k.Token), types.StringValue(k.Forms.Query),
-			types.StringValue(k.Forms.Cookie), types.StringValue(k.Forms.URL)
-		m.StreamKey, m.StreamPolicy = types.StringNull(), types.StringNull()
-		m.SigningKeyID, m.Pattern, m.Expires = types.StringValue(k.KeyID), types.StringValue(k.Pattern), types.Int64Value(k.Expires.Unix())
+		header := args.policy.Channels.Header
+		k = &mintedKey{token: ik.Token, query: ik.Forms.Query, cookie: ik.Forms.Cookie, url: ik.Forms.URL,
+			signingKeyID: ik.KeyID, pattern: ik.Pattern, expires: ik.Expires.Unix(),
+			headers: map[string]string{header: ik.Token}, curlHeaders: []string{header}}
 	}
-	if bindUA && ua != "" {
-		headers["user-agent"] = ua
+	if ua := args.subject.UserAgent; args.policy.BindUserAgent && ua != "" {
+		k.headers["user-agent"] = ua
 	}
+	return k, nil
+}
+
+// setKey writes the minted key k into m's results.
+func (m *streamKeyModel) setKey(args *streamKeyArgs, k *mintedKey) diag.Diagnostics {
+	m.Token, m.QueryString, m.Cookie = optional(k.token), optional(k.query), optional(k.cookie)
+	m.StreamKey, m.StreamPolicy = optional(k.streamKey), optional(k.streamPolicy)
+	m.URL = types.StringValue(k.url)
+	m.SigningKeyID, m.Pattern, m.Expires = types.StringValue(k.signingKeyID), types.StringValue(k.pattern), types.Int64Value(k.expires)
 	hv := map[string]attr.Value{}
-	for k, v := range headers {
-		hv[k] = types.StringValue(v)
+	for name, v := range k.headers {
+		hv[name] = types.StringValue(v)
 	}
-	m.Headers, d = types.MapValue(types.StringType, hv)
-	diags.Append(d...)
+	var diags diag.Diagnostics
+	m.Headers, diags = types.MapValue(types.StringType, hv)
 
 	cmd := []string{"curl", "--fail", "--silent", "--show-error"}
-	for _, h := range curlHeaders {
-		cmd = append(cmd, "-H", shellQuote(h+": "+headers[h]))
+	for _, h := range k.curlHeaders {
+		cmd = append(cmd, "-H", shellQuote(h+": "+k.headers[h]))
 	}
-	if ua != "" || bindUA { // -A '' sends no User-Agent, as a key bound to none needs
+	if ua := args.subject.UserAgent; ua != "" || args.policy.BindUserAgent { // -A '' sends no User-Agent, as a key bound to none needs
 		cmd = append(cmd, "-A", shellQuote(ua))
 	}
-	m.Curl = types.StringValue(strings.Join(append(cmd, shellQuote(pb.Raw)), " "))
-	if ttl > 24*time.Hour {
-		at := "ttl_seconds"
-		if !m.ExpiresAt.IsNull() {
-			at = "expires_at"
-		}
-		diags.AddAttributeWarning(path.Root(at), "The key lives longer than 24 hours",
-			"The edge function refuses keys whose lifetime exceeds its maximum lifetime, 24 hours unless configured otherwise.")
-	}
+	m.Curl = types.StringValue(strings.Join(append(cmd, shellQuote(args.playback.Raw)), " "))
 	return diags
+}
+
+// optional is s, or null when it is empty.
+func optional(s string) types.String {
+	if s == "" {
+		return types.StringNull()
+	}
+	return types.StringValue(s)
+}
+
+// known reports whether an optional argument is set.
+func known(v timetypes.RFC3339) bool { return !v.IsNull() && !v.IsUnknown() }
+
+// durationText writes d as configurations do: 10m, 1h30m, 24h.
+func durationText(d time.Duration) string {
+	if d == 0 {
+		return "0s"
+	}
+	s := strings.TrimSuffix(d.String(), "0s")
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+// hoursText writes a whole number of hours in words: "24 hours".
+func hoursText(d time.Duration) string {
+	if h := d / time.Hour; h != 1 {
+		return fmt.Sprintf("%d hours", h)
+	}
+	return "1 hour"
 }
 
 // shellQuote quotes s for a POSIX shell.

@@ -9,6 +9,8 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 
+	"github.com/securestream/terraform-provider-securestream/internal/issuance"
+	"github.com/securestream/terraform-provider-securestream/internal/keyring"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
 )
 
@@ -20,9 +22,9 @@ type textValidator struct {
 }
 
 var (
-	durationValidator = textValidator{want: "a duration between 0 and 168h, such as 10m or 1h30m", check: func(s string) error {
+	durationValidator = textValidator{want: "a duration between 0 and " + shortDuration(keyring.MaxActivationDelay) + ", such as 10m or 1h30m", check: func(s string) error {
 		d, err := time.ParseDuration(s)
-		if err == nil && (d < 0 || d > 7*24*time.Hour) {
+		if err == nil && (d < 0 || d > keyring.MaxActivationDelay) {
 			err = fmt.Errorf("%v is out of range", d)
 		}
 		return err
@@ -44,10 +46,6 @@ var (
 		}
 		return nil
 	}}
-	rfc3339Validator = textValidator{want: "an RFC 3339 time such as 2030-01-02T15:04:05Z", check: func(s string) error {
-		_, err := time.Parse(time.RFC3339, s)
-		return err
-	}}
 )
 
 func (v textValidator) Description(context.Context) string { return v.want }
@@ -61,5 +59,24 @@ func (v textValidator) ValidateString(_ context.Context, req validator.StringReq
 	if err := v.check(req.ConfigValue.ValueString()); err != nil {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid value",
 			fmt.Sprintf("%q is not %s (%v).", req.ConfigValue.ValueString(), v.want, err))
+	}
+}
+
+// channelValidator checks a channel name (token_header, ...) by the rule
+// every channel name follows, issuance.Channel.Normalize.
+type channelValidator issuance.Channel
+
+func (v channelValidator) Description(context.Context) string {
+	return "must be " + issuance.Channel(v).Rule()
+}
+
+func (v channelValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (v channelValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if _, err := issuance.Channel(v).Normalize(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid value", err.Error()+".")
 	}
 }

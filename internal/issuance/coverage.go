@@ -1,4 +1,4 @@
-package issuer
+package issuance
 
 import (
 	"errors"
@@ -7,6 +7,16 @@ import (
 
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
 )
+
+// Path pattern modes: what a key for a playback URL covers.
+const (
+	PatternDirectory = "directory" // the manifest's directory plus '*' (as the original)
+	PatternExact     = "exact"     // the playback URL's path only
+	PatternPrefix    = "prefix"    // the allowed prefix it falls under, plus '*'
+)
+
+// PatternModes are the path pattern modes, the default first.
+var PatternModes = []string{PatternDirectory, PatternExact, PatternPrefix}
 
 // This file decides what a key covers. Every key the issuer signs, and
 // every test key the provider mints, gets its path pattern from Coverage,
@@ -30,6 +40,14 @@ func parseLimit(s string) (limit, bool) {
 		return "", false
 	}
 	return limit(c), true
+}
+
+// ValidPrefix reports whether p can be an allowed prefix (URLRules.Prefixes)
+// or an entitlement: a path starting with '/', with no dot segments, "//"
+// or '*'. Any other prefix matches nothing.
+func ValidPrefix(p string) bool {
+	_, ok := parseLimit(p)
+	return ok
 }
 
 // dir is the limit as a directory, ending in '/'.
@@ -96,11 +114,11 @@ func Coverage(mode string, pb Playback, entitled []string) (string, *Refusal) {
 		err = errors.New("the path must not end in '*'")
 	}
 	if err != nil {
-		return "", &Refusal{Status: 400, Reason: "bad_url", Message: fmt.Sprintf("playback_url: no key can be signed for this path: %v", err)}
+		return "", &Refusal{Status: 400, Reason: ReasonBadURL, Message: fmt.Sprintf("playback_url: no key can be signed for this path: %v", err)}
 	}
 	allowed, ok := parseLimit(pb.Prefix)
 	if !ok || !allowed.covers(path) {
-		return "", &Refusal{Status: 403, Reason: "path_not_allowed", Message: "playback_url: the path is not under an allowed prefix"}
+		return "", pathNotAllowed()
 	}
 	var ents []limit // the entitlements that cover the path
 	for _, e := range entitled {
@@ -109,7 +127,7 @@ func Coverage(mode string, pb Playback, entitled []string) (string, *Refusal) {
 		}
 	}
 	if entitled != nil && len(ents) == 0 {
-		return "", &Refusal{Status: 403, Reason: "not_entitled", Message: fmt.Sprintf("the caller may not play %s", pb.Path)}
+		return "", &Refusal{Status: 403, Reason: ReasonNotEntitled, Message: fmt.Sprintf("the caller may not play %s", pb.Path)}
 	}
 
 	var sc scope
@@ -131,7 +149,7 @@ func Coverage(mode string, pb Playback, entitled []string) (string, *Refusal) {
 			return "", tooWide(mode, sc, fmt.Sprintf("the URL's path %s, which is not below it", pb.Path))
 		}
 	default:
-		return "", &Refusal{Status: 500, Reason: "internal", Message: fmt.Sprintf("unknown path pattern mode %q", mode)}
+		return "", &Refusal{Status: 500, Reason: ReasonInternal, Message: fmt.Sprintf("unknown path pattern mode %q", mode)}
 	}
 	if !allowed.covers(sc) {
 		return "", tooWide(mode, sc, fmt.Sprintf("the allowed prefix %s", pb.Prefix))
@@ -146,6 +164,10 @@ func Coverage(mode string, pb Playback, entitled []string) (string, *Refusal) {
 	return sc.pattern(), nil
 }
 
+func pathNotAllowed() *Refusal {
+	return &Refusal{Status: 403, Reason: ReasonPathNotAllowed, Message: "playback_url: the path is not under an allowed prefix"}
+}
+
 func anyCovers(ls []limit, sc scope) bool {
 	for _, l := range ls {
 		if l.covers(sc) {
@@ -156,7 +178,7 @@ func anyCovers(ls []limit, sc scope) bool {
 }
 
 func tooWide(mode string, sc scope, what string) *Refusal {
-	return &Refusal{Status: 403, Reason: "pattern_too_wide", Message: fmt.Sprintf(
+	return &Refusal{Status: 403, Reason: ReasonPatternTooWide, Message: fmt.Sprintf(
 		"path pattern mode %s would sign %s, which reaches beyond %s; the issuer does not widen a key: "+
 			"ask for a URL inside it, or use exact mode (SECURESTREAM_PATH_PATTERN=exact) to sign the URL's path only",
 		mode, sc.pattern(), what)}
