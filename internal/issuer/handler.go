@@ -26,13 +26,6 @@ import (
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
 )
 
-// Decrypter decrypts KMS ciphertext under an encryption context. keyID,
-// when not empty, is passed as kms:Decrypt's KeyId, so that a ciphertext
-// under any other key is refused.
-type Decrypter interface {
-	Decrypt(ctx context.Context, ciphertext []byte, encryptionContext map[string]string, keyID string) ([]byte, error)
-}
-
 // Issuer handles requests. Build it once per container with New.
 type Issuer struct {
 	cfg  *Config
@@ -53,31 +46,30 @@ const MaxBodyBytes = 16 << 10
 
 // New decrypts the key ring (and the HS256 key and the origin secret, if
 // any) and builds the issuer. Errors name the variable and the KMS call.
-func New(ctx context.Context, cfg *Config, kms Decrypter) (*Issuer, error) {
-	encCtx := keyring.EncryptionContext(cfg.FunctionName)
-	decrypt := func(name, value string) ([]byte, error) {
-		ct, err := keyring.DecodeCiphertext(value)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
+func New(ctx context.Context, cfg *Config, kms keyring.Decrypter) (*Issuer, error) {
+	// explain names the variable, and for a failed kms:Decrypt the likely
+	// causes.
+	explain := func(name string, err error) error {
+		var call *keyring.CallError
+		if !errors.As(err, &call) {
+			return fmt.Errorf("%s: %w", name, err)
 		}
-		pt, err := kms.Decrypt(ctx, ct, encCtx, cfg.KMSKeyID)
+		key := ""
+		if cfg.KMSKeyID != "" {
+			key = " and under the key SECURESTREAM_KMS_KEY_ID names"
+		}
+		return fmt.Errorf("%s: %w (is the ciphertext for this function%s, and may its role use the key?)", name, err, key)
+	}
+	decrypt := func(name, value string) ([]byte, error) {
+		pt, err := keyring.OpenSecret(ctx, kms, cfg.KMSKeyID, cfg.FunctionName, value)
 		if err != nil {
-			key := ""
-			if cfg.KMSKeyID != "" {
-				key = " and KeyId " + cfg.KMSKeyID + " (SECURESTREAM_KMS_KEY_ID)"
-			}
-			return nil, fmt.Errorf("%s: kms:Decrypt with encryption context LambdaFunctionName=%s%s failed "+
-				"(is the ciphertext for this function and under that key, and may its role use the key?): %w", name, cfg.FunctionName, key, err)
+			return nil, explain(name, err)
 		}
 		return pt, nil
 	}
-	pt, err := decrypt("SECURESTREAM_KEYRING", cfg.KeyringCiphertext)
+	doc, err := keyring.Open(ctx, kms, cfg.KMSKeyID, cfg.FunctionName, cfg.KeyringCiphertext)
 	if err != nil {
-		return nil, err
-	}
-	doc, err := keyring.Parse(pt)
-	if err != nil {
-		return nil, fmt.Errorf("SECURESTREAM_KEYRING: %w", err)
+		return nil, explain("SECURESTREAM_KEYRING", err)
 	}
 	ring, err := doc.Ring()
 	if err != nil {
@@ -87,7 +79,7 @@ func New(ctx context.Context, cfg *Config, kms Decrypter) (*Issuer, error) {
 		return nil, errors.New("SECURESTREAM_KEYRING: the ring holds only the seed key; it needs a key that signs new tokens")
 	}
 	is := &Issuer{cfg: cfg, ring: ring, Now: time.Now, Log: os.Stdout, Rand: rand.Reader}
-	if cfg.SeedCompat && !hasSeed(doc) {
+	if _, ok := doc.Seed(); cfg.SeedCompat && !ok {
 		return nil, errors.New("SECURESTREAM_SEED_COMPAT=true but the key ring has no seed key")
 	}
 	if cfg.Auth == AuthJWT {
@@ -118,15 +110,6 @@ func New(ctx context.Context, cfg *Config, kms Decrypter) (*Issuer, error) {
 		is.originSecret = &sum
 	}
 	return is, nil
-}
-
-func hasSeed(d *keyring.Document) bool {
-	for _, k := range d.Keys {
-		if k.Seed {
-			return true
-		}
-	}
-	return false
 }
 
 // Handle answers one API Gateway or function URL event. It returns an

@@ -2,6 +2,8 @@ package keyring
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -42,5 +44,57 @@ func TestParseRefuses(t *testing.T) {
 		if _, err := Parse([]byte(doc)); err == nil || !strings.HasPrefix(err.Error(), "keyring:") {
 			t.Errorf("%s: %v", name, err)
 		}
+	}
+}
+
+// fakeKMS "encrypts" by prefixing the key id and the context, and refuses
+// a Decrypt whose key id or context differs, as KMS does.
+type fakeKMS struct{}
+
+func (fakeKMS) Encrypt(_ context.Context, keyID string, pt []byte, encCtx map[string]string) ([]byte, error) {
+	return append([]byte(keyID+"|"+encCtx["LambdaFunctionName"]+"|"), pt...), nil
+}
+
+func (fakeKMS) Decrypt(_ context.Context, ct []byte, encCtx map[string]string, keyID string) ([]byte, error) {
+	parts := bytes.SplitN(ct, []byte("|"), 3)
+	if len(parts) != 3 || string(parts[1]) != encCtx["LambdaFunctionName"] || (keyID != "" && string(parts[0]) != keyID) {
+		return nil, errors.New("AccessDeniedException")
+	}
+	return parts[2], nil
+}
+
+func TestSealOpen(t *testing.T) {
+	ctx := context.Background()
+	d := &Document{Keys: []Key{{ID: "k1", Secret: bytes.Repeat([]byte{1}, 32), Created: time.Unix(1_767_225_600, 0).UTC()}}}
+	d.SetSeed([]byte("an-original-deployment-secret-of-32+"))
+	ct, err := Seal(ctx, fakeKMS{}, "key-1", "fn", d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := Open(ctx, fakeKMS{}, "key-1", "fn", ct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seed, ok := back.Seed(); !ok || string(seed.Secret) != "an-original-deployment-secret-of-32+" || len(back.Keys) != 2 {
+		t.Fatalf("opened %+v", back)
+	}
+	if _, err := Open(ctx, fakeKMS{}, "", "fn", ct); err != nil {
+		t.Errorf("without a key id: %v", err)
+	}
+	var call *CallError
+	for name, open := range map[string]func() error{
+		"another function": func() error { _, err := Open(ctx, fakeKMS{}, "key-1", "other", ct); return err },
+		"another key":      func() error { _, err := Open(ctx, fakeKMS{}, "key-2", "fn", ct); return err },
+	} {
+		if err := open(); !errors.As(err, &call) || call.Call != "kms:Decrypt" || !strings.Contains(err.Error(), "LambdaFunctionName=") {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if _, err := Open(ctx, fakeKMS{}, "key-1", "fn", "%%%"); !errors.Is(err, ErrCiphertext) {
+		t.Errorf("bad base64: %v", err)
+	}
+	back.SetSeed(nil)
+	if _, ok := back.Seed(); ok || len(back.Keys) != 1 {
+		t.Errorf("SetSeed(nil) left %+v", back.Keys)
 	}
 }

@@ -26,11 +26,17 @@ type CallError struct {
 	Call string
 	// Function is the encryption context's LambdaFunctionName.
 	Function string
-	Err      error
+	// KeyID is the KMS key named in the call, if any.
+	KeyID string
+	Err   error
 }
 
 func (e *CallError) Error() string {
-	return fmt.Sprintf("%s with the encryption context LambdaFunctionName=%s failed: %v", e.Call, e.Function, e.Err)
+	key := ""
+	if e.KeyID != "" {
+		key = " and KeyId " + e.KeyID
+	}
+	return fmt.Sprintf("%s with encryption context LambdaFunctionName=%s%s failed: %v", e.Call, e.Function, key, e.Err)
 }
 
 func (e *CallError) Unwrap() error { return e.Err }
@@ -48,7 +54,7 @@ func Seal(ctx context.Context, e Encrypter, keyID, function string, d *Document)
 	}
 	ct, err := e.Encrypt(ctx, keyID, pt, EncryptionContext(function))
 	if err != nil {
-		return "", &CallError{Call: "kms:Encrypt", Function: function, Err: err}
+		return "", &CallError{Call: "kms:Encrypt", Function: function, KeyID: keyID, Err: err}
 	}
 	return EncodeCiphertext(ct), nil
 }
@@ -72,7 +78,7 @@ func OpenSecret(ctx context.Context, dec Decrypter, keyID, function, ciphertext 
 	}
 	pt, err := dec.Decrypt(ctx, ct, EncryptionContext(function), keyID)
 	if err != nil {
-		return nil, &CallError{Call: "kms:Decrypt", Function: function, Err: err}
+		return nil, &CallError{Call: "kms:Decrypt", Function: function, KeyID: keyID, Err: err}
 	}
 	return pt, nil
 }

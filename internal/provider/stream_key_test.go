@@ -19,6 +19,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/securestream/terraform-provider-securestream/internal/issuer"
+	"github.com/securestream/terraform-provider-securestream/internal/keyring"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
 )
 
@@ -507,7 +508,7 @@ data "securestream_stream_key" "k" {
 				if err != nil {
 					return err
 				}
-				is, err := issuer.New(context.Background(), cfg, issuer.KMS{Client: e.clients.KMS})
+				is, err := issuer.New(context.Background(), cfg, keyring.KMS{Client: e.clients.KMS})
 				if err != nil {
 					return err
 				}

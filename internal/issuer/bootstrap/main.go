@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
 	"github.com/securestream/terraform-provider-securestream/internal/issuer"
+	"github.com/securestream/terraform-provider-securestream/internal/keyring"
 )
 
 func main() {
@@ -40,5 +41,5 @@ func start(ctx context.Context) (*issuer.Issuer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("AWS configuration: %w", err)
 	}
-	return issuer.New(ctx, cfg, issuer.KMS{Client: kms.NewFromConfig(awsCfg)})
+	return issuer.New(ctx, cfg, keyring.KMS{Client: kms.NewFromConfig(awsCfg)})
 }
