@@ -8,6 +8,7 @@ import (
 	"github.com/securestream/terraform-provider-securestream/internal/issuance"
 	"github.com/securestream/terraform-provider-securestream/internal/sharedref"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
+	"github.com/securestream/terraform-provider-securestream/internal/streamkey/seed"
 )
 
 // The per-request benchmarks run an honest segment request through the
@@ -27,7 +28,7 @@ type benchCase struct {
 
 func benchCases(b *testing.B) []benchCase {
 	v := loadSeedVectors(b)[0] // the original issuer's first key
-	host, _, _ := streamkey.URLHostPath(v.PlaybackURL)
+	host, _, _ := seed.URLHostPath(v.PlaybackURL)
 	segment := "/transcoded-out/high/1080p/seg_00042.ts"
 	now := time.Unix(v.IssuedAt+60, 0)
 	seedCode, err := sharedref.SeedCloudFrontFunction(v.Secret)

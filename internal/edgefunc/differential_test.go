@@ -12,6 +12,7 @@ import (
 	"github.com/securestream/terraform-provider-securestream/internal/cfruntime"
 	"github.com/securestream/terraform-provider-securestream/internal/issuance"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
+	"github.com/securestream/terraform-provider-securestream/internal/streamkey/seed"
 )
 
 // differentialRequests is how many generated requests the differential
@@ -214,7 +215,7 @@ func genRequest(rng *rand.Rand, ring, seedRing *streamkey.Ring, t0 time.Time, cf
 			"ss1."+strings.Repeat("a.", rng.IntN(6)), tok+"."+tok, "ss1.k2026a.\u00e9.x.y", tok+"\n")
 	case 14:
 		kind = "seed"
-		sk, err := seedRing.MintSeed(streamkey.SeedGrant{PlaybackURL: "https://media.example.com/vod/" + title + "/index.m3u8",
+		sk, err := seed.Mint(seedRing, seed.Grant{PlaybackURL: "https://media.example.com/vod/" + title + "/index.m3u8",
 			ClientIP: client.String(), UserAgent: ua, Expires: now.Add(time.Duration(rng.IntN(7200)) * time.Second)})
 		if err != nil {
 			panic(err)

@@ -12,6 +12,7 @@ import (
 	"github.com/securestream/terraform-provider-securestream/internal/cfruntime"
 	"github.com/securestream/terraform-provider-securestream/internal/issuance"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
+	"github.com/securestream/terraform-provider-securestream/internal/streamkey/seed"
 )
 
 // signRaw makes an ss1 token of any claims text, binding neither address
@@ -63,7 +64,7 @@ func TestSeedSecretIsNoSS1Key(t *testing.T) {
 	// signed with it still pass.
 	bin := Key{ID: "legacy", Secret: bytes.Repeat([]byte{0xfe, 0x01}, 20), Seed: true}
 	e := newEngines(t, Config{Keys: append(append([]Key(nil), keys[:1]...), bin), SeedKeyID: bin.ID, Channels: issuance.DefaultChannels()})
-	sk, err := streamkey.MintSeed(bin.Secret, streamkey.SeedGrant{PlaybackURL: "https://media.example.com/vod/m/index.m3u8",
+	sk, err := seed.MintWithSecret(bin.Secret, seed.Grant{PlaybackURL: "https://media.example.com/vod/m/index.m3u8",
 		ClientIP: "192.0.2.1", UserAgent: "ua", Expires: now0.Add(time.Hour)})
 	if err != nil {
 		t.Fatal(err)

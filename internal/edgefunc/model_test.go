@@ -6,6 +6,7 @@ import (
 
 	"github.com/securestream/terraform-provider-securestream/internal/cfruntime"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
+	"github.com/securestream/terraform-provider-securestream/internal/streamkey/seed"
 )
 
 // model is the edge function written in Go: the template's token
@@ -102,7 +103,7 @@ func (m *model) decide(ev *cfruntime.Event, now time.Time) (string, string) {
 		if len(pols) > 0 {
 			pol = *pols[0]
 		}
-		return m.ver.VerifySeed(*keys[0], pol, req).Reason.String(), uri
+		return seed.Verify(m.ver, *keys[0], pol, req).Reason.String(), uri
 	}
 	return "missing", uri
 }

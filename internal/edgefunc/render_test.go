@@ -11,6 +11,7 @@ import (
 	"github.com/securestream/terraform-provider-securestream/internal/issuance"
 	"github.com/securestream/terraform-provider-securestream/internal/sharedref"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
+	"github.com/securestream/terraform-provider-securestream/internal/streamkey/seed"
 )
 
 func keysN(n, idLen int) []Key {
@@ -187,7 +188,7 @@ func TestSeedMode(t *testing.T) {
 			continue
 		}
 		n++
-		host, path, _ := streamkey.URLHostPath(v.PlaybackURL)
+		host, path, _ := seed.URLHostPath(v.PlaybackURL)
 		now := time.Unix(v.IssuedAt+60, 0)
 		ev := func(keyHeader, polHeader string) *cfruntime.Event {
 			return newEvent("GET", path, v.ClientIP, [][2]string{{"host", host}, {"user-agent", v.UserAgent}, {keyHeader, v.StreamKey}, {polHeader, v.StreamPolicy}}, nil, nil)

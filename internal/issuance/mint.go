@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
+	"github.com/securestream/terraform-provider-securestream/internal/streamkey/seed"
 )
 
 // Policy is what keys bind and how they are handed out.
@@ -116,6 +117,6 @@ func MintKey(ring *streamkey.Ring, pol Policy, pb Playback, s Subject, rnd io.Re
 // seed key: it covers the URL's directory, binds s.SeedClientIP and
 // s.UserAgent, and expires s.TTL after s.NotBefore (the format has no
 // start time).
-func MintSeed(ring *streamkey.Ring, pb Playback, s Subject) (streamkey.SeedKey, error) {
-	return ring.MintSeed(streamkey.SeedGrant{PlaybackURL: pb.Raw, ClientIP: s.SeedClientIP, UserAgent: s.UserAgent, Expires: s.NotBefore.Add(s.TTL)})
+func MintSeed(ring *streamkey.Ring, pb Playback, s Subject) (seed.Key, error) {
+	return seed.Mint(ring, seed.Grant{PlaybackURL: pb.Raw, ClientIP: s.SeedClientIP, UserAgent: s.UserAgent, Expires: s.NotBefore.Add(s.TTL)})
 }

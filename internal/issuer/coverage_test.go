@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
+	"github.com/securestream/terraform-provider-securestream/internal/streamkey/seed"
 )
 
 // bearer returns an Authorization header with an HS256 JWT for jwtEnv
@@ -158,7 +159,7 @@ func TestSeedCompatNeverWiderThanKey(t *testing.T) {
 					t.Errorf("seed_omitted with a seed key: %v", body["seed_omitted"])
 				}
 				req := streamkey.Request{Now: t0, Host: "media.example.com", ClientIP: "198.51.100.23", UserAgent: "ExoPlayerLib/2.19.1", Path: "/vod/premium-99/seg1.ts"}
-				if r := verifier(t).VerifySeed(str(body["stream_key"]), str(body["stream_policy"]), req); r.OK() {
+				if r := seed.Verify(verifier(t), str(body["stream_key"]), str(body["stream_policy"]), req); r.OK() {
 					t.Error("the seed key opens another title")
 				}
 				return

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
+	"github.com/securestream/terraform-provider-securestream/internal/streamkey/seed"
 )
 
 func verifier(t testing.TB) *streamkey.Verifier {
@@ -185,7 +186,7 @@ func TestSeedCompat(t *testing.T) {
 	env["SECURESTREAM_SEED_COMPAT"] = "true"
 	is, _ := newIssuer(t, env)
 	_, _, body := call(t, is, restEvent(t, "POST", `{"playback_url":"https://media.example.com/vod/a/index.m3u8"}`, nil))
-	want, err := streamkey.MintSeed([]byte("k3y-for-tests-0123456789abcdef0123456789"), streamkey.SeedGrant{
+	want, err := seed.MintWithSecret([]byte("k3y-for-tests-0123456789abcdef0123456789"), seed.Grant{
 		PlaybackURL: "https://media.example.com/vod/a/index.m3u8", ClientIP: "198.51.100.23", UserAgent: "ExoPlayerLib/2.19.1", Expires: t0.Add(time.Hour)})
 	if err != nil {
 		t.Fatal(err)

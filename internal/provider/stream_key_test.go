@@ -21,6 +21,7 @@ import (
 	"github.com/securestream/terraform-provider-securestream/internal/issuer"
 	"github.com/securestream/terraform-provider-securestream/internal/keyring"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
+	"github.com/securestream/terraform-provider-securestream/internal/streamkey/seed"
 )
 
 type streamkeyRequest struct {
@@ -389,7 +390,7 @@ data "securestream_stream_key" "seed6" {
 				func(s *terraform.State) error {
 					k, _ := attrs(s, "data.securestream_stream_key.seed")
 					exp, _ := strconv.ParseInt(k["expires"], 10, 64)
-					want, err := streamkey.MintSeed([]byte(secret), streamkey.SeedGrant{PlaybackURL: "https://video.example.com/live/a/index.m3u8",
+					want, err := seed.MintWithSecret([]byte(secret), seed.Grant{PlaybackURL: "https://video.example.com/live/a/index.m3u8",
 						ClientIP: "198.51.100.7", UserAgent: "Player/1.0", Expires: time.Unix(exp, 0)})
 					if err != nil {
 						return err
@@ -402,13 +403,13 @@ data "securestream_stream_key" "seed6" {
 					if err != nil {
 						return err
 					}
-					res := v.VerifySeed(k["stream_key"], k["stream_policy"], streamkey.Request{Path: "/live/a/seg.ts", Host: "video.example.com",
+					res := seed.Verify(v, k["stream_key"], k["stream_policy"], streamkey.Request{Path: "/live/a/seg.ts", Host: "video.example.com",
 						ClientIP: "198.51.100.7", UserAgent: "Player/1.0"})
 					if !res.OK() {
 						return fmt.Errorf("the edge refuses the seed key: %v", res.Err())
 					}
 					k6, _ := attrs(s, "data.securestream_stream_key.seed6")
-					res = v.VerifySeed(k6["stream_key"], k6["stream_policy"], streamkey.Request{Path: "/live/a/seg.ts", Host: "video.example.com",
+					res = seed.Verify(v, k6["stream_key"], k6["stream_policy"], streamkey.Request{Path: "/live/a/seg.ts", Host: "video.example.com",
 						ClientIP: "2001:db8::1", UserAgent: "Player/1.0"})
 					if !res.OK() {
 						return fmt.Errorf("the edge refuses the seed key for an IPv6 viewer: %v", res.Err())

@@ -72,16 +72,3 @@ func BenchmarkVerifyForged(b *testing.B) {
 		}
 	}
 }
-
-func BenchmarkVerifySeed(b *testing.B) {
-	vs := loadSeedVectors(b)
-	v := vs[0]
-	ver := &Verifier{Ring: seedRing(b, v.Secret)}
-	req := seedRequest(b, v)
-	b.ReportAllocs()
-	for b.Loop() {
-		if res := ver.VerifySeed(v.StreamKey, v.StreamPolicy, req); res.Reason != OK {
-			b.Fatal(res.Reason)
-		}
-	}
-}

@@ -356,9 +356,10 @@ func validData[T string | []byte](v T) bool {
 	return true
 }
 
-// normalizeHost lower-cases a Host header value and strips a ":port" and
-// a trailing dot, giving the form host bindings compare.
-func normalizeHost(h string) string {
+// NormalizeHost lower-cases a Host header value and strips a ":port" and
+// a trailing dot, giving the form host bindings compare. The seed format
+// signs the request host in this form.
+func NormalizeHost(h string) string {
 	return string(appendLowerHost(nil, h))
 }
 

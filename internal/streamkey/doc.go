@@ -39,7 +39,7 @@
 // tokens are signed with during a rotation: the newest key old enough for
 // every edge location to have it. One key may be marked Seed: it is the
 // original deployment's secret, which verifies and mints seed-format keys
-// only and is no key at all for ss1 tokens.
+// (package seed) only and is no key at all for ss1 tokens.
 //
 // # Verification
 //
@@ -55,13 +55,11 @@
 //
 // # The seed format
 //
-// For compatibility with the original blog post's issuer, [MintSeed] and
-// [Ring.MintSeed] mint its stream_key and stream_policy byte for byte
-// (including the WHATWG URL parsing and JSON.stringify serialisation it
-// signed), and [Verifier.VerifySeed] verifies them with the ring's seed key,
-// fixing the original's flaws. New deployments use ss1; the seed format
-// lets keys from a running original issuer keep working during a
-// migration.
+// The stream_key and stream_policy of the original blog post's issuer,
+// which keep working while its users' deployments move to ss1, are
+// implemented by the subpackage seed. It signs and checks them with the
+// ring's seed key through [Ring.SeedMAC], which never hands out the
+// secret.
 //
 // The format is specified, with its rationale, limits and test vectors,
 // in the guide docs/guides/token-format.md.

@@ -80,21 +80,3 @@ func ExampleVerifier_Verify() {
 	// two hours later: expired
 	// altered: bad_mac
 }
-
-// Keys minted by the original issuer of the blog post keep working.
-func ExampleMintSeed() {
-	key, err := streamkey.MintSeed([]byte("k3y-for-tests-0123456789abcdef0123456789"), streamkey.SeedGrant{
-		PlaybackURL: "https://d111111abcdef8.cloudfront.net/transcoded-out/high/index.m3u8",
-		ClientIP:    "203.0.113.9",
-		UserAgent:   "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36",
-		Expires:     time.Unix(1_767_319_777, 0),
-	})
-	if err != nil {
-		panic(err)
-	}
-	fmt.Println("stream_key:   ", key.StreamKey)
-	fmt.Println("stream_policy:", key.StreamPolicy)
-	// Output:
-	// stream_key:    fliMPjYzeHfbDLFwN7lLK1sdHr5kyx9lUnLg+tXRhvs=
-	// stream_policy: eyJ1cmwiOiIvdHJhbnNjb2RlZC1vdXQvaGlnaC8qIiwiZXhwaXJlcyI6MTc2NzMxOTc3N30=
-}

@@ -9,16 +9,12 @@ const (
 	MaxPatternLen      = maxPatternLen
 	MaxPatterns        = maxPatterns
 	MaxSessionIDLen    = maxSessionIDLen
-	MaxSeedPolicyLen   = maxSeedPolicyLen
 	LongestMaxLifetime = longestMaxLifetime
 	LongestLeeway      = longestLeeway
 )
 
 var (
-	NormalizeHost = normalizeHost
-	ParseReason   = parseReason
-	SeedMessage   = seedMessage
-	SeedPath      = seedPath
+	ParseReason = parseReason
 )
 
 func (v *Verifier) Validate() error { return v.validate() }

@@ -2,12 +2,10 @@ package streamkey
 
 import (
 	"bytes"
-	"os/exec"
 	"testing"
 	"time"
 
 	"github.com/securestream/terraform-provider-securestream/internal/reporoot"
-	"github.com/securestream/terraform-provider-securestream/internal/sharedref"
 )
 
 // testSecret returns a deterministic secret of n bytes for key id.
@@ -35,48 +33,6 @@ func repoRoot(t testing.TB) string {
 		t.Fatal(err)
 	}
 	return root
-}
-
-// runNode runs a JavaScript program with node, feeding it stdin, and
-// returns its stdout. node is required: a missing node fails the test.
-func runNode(t testing.TB, program string, stdin []byte) []byte {
-	t.Helper()
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatal("node is not installed; these tests cross-check Go against JavaScript. " +
-			"Install Node.js 20: apt-get install -y nodejs")
-	}
-	cmd := exec.Command(node, "-e", program)
-	cmd.Stdin = bytes.NewReader(stdin)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("node failed: %v\n%s", err, stderr.String())
-	}
-	return out
-}
-
-type seedVector = sharedref.SeedVector
-
-func loadSeedVectors(t testing.TB) []seedVector {
-	t.Helper()
-	vs, err := sharedref.SeedVectors()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return vs
-}
-
-// requestPath is the path part of a URL, as CloudFront would put it in
-// event.request.uri for a request to that URL.
-func requestPath(t testing.TB, rawURL string) string {
-	t.Helper()
-	_, p, err := URLHostPath(rawURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
 }
 
 func must[T any](t testing.TB) func(T, error) T {

@@ -26,12 +26,8 @@ func TestSeedKeyIsNoSS1Key(t *testing.T) {
 	if got := (&Verifier{Ring: plain}).Verify(tok, req); got.Reason != OK {
 		t.Errorf("the same token, key not marked Seed: %s", got.Reason)
 	}
-	// Seed-format keys still verify with it.
-	sk := must[SeedKey](t)(r.MintSeed(SeedGrant{PlaybackURL: "https://media.example.com/vod/movie-42/index.m3u8",
-		ClientIP: req.ClientIP, UserAgent: req.UserAgent, Expires: t0.Add(time.Hour)}))
-	if got := ver.VerifySeed(sk.StreamKey, sk.StreamPolicy, req); got.Reason != OK {
-		t.Errorf("seed-format key: %s", got.Reason)
-	}
+	// That seed-format keys still verify with it is TestSeedKeyVerifiesSeedFormat
+	// of package seed.
 }
 
 func TestTimeLimits(t *testing.T) {
@@ -87,20 +83,16 @@ func TestDefaultLeeway(t *testing.T) {
 }
 
 // An invalid policy refuses every genuine token, ss1 and seed format
-// alike, rather than falling back to some other lifetime.
+// alike (package seed's TestInvalidPolicyRefuses), rather than falling
+// back to some other lifetime.
 func TestInvalidPolicyRefuses(t *testing.T) {
 	seed := []byte("k3y-for-tests-0123456789abcdef0123456789")
 	r := must[*Ring](t)(NewRing(Key{ID: "k1", Secret: testSecret("k1", 32)}, Key{ID: "seed", Secret: seed, Seed: true}))
 	req := baseRequest()
 	tok := must[string](t)(r.Mint("k1", Grant{Expires: req.Now.Add(time.Minute), Paths: []string{"/*"}}))
-	sk := must[SeedKey](t)(r.MintSeed(SeedGrant{PlaybackURL: "https://media.example.com/vod/movie-42/index.m3u8",
-		ClientIP: req.ClientIP, UserAgent: req.UserAgent, Expires: req.Now.Add(time.Minute)}))
 	for _, ver := range []*Verifier{{Ring: r, MaxLifetime: 500 * time.Millisecond}, {Ring: r, MaxLifetime: time.Hour, Leeway: 1500 * time.Millisecond}} {
 		if got := ver.Verify(tok, req).Reason; got != Lifetime {
 			t.Errorf("max lifetime %s, leeway %s: ss1 %s, want lifetime", ver.MaxLifetime, ver.Leeway, got)
-		}
-		if got := ver.VerifySeed(sk.StreamKey, sk.StreamPolicy, req).Reason; got != Lifetime {
-			t.Errorf("max lifetime %s, leeway %s: seed %s, want lifetime", ver.MaxLifetime, ver.Leeway, got)
 		}
 	}
 	// The bound is exact: max lifetime + leeway seconds from now.

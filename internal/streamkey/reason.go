@@ -11,7 +11,7 @@ type Reason uint8
 // (malformed), then its MAC, a failure of which it reports as bad_mac, ip
 // or ua, and then, on a genuine token, expired, not_yet_valid, lifetime,
 // path and host, in that order; the first failure is the reason.
-// VerifySeed checks the key and policy's shape (malformed), the seed key
+// seed.Verify checks the key and policy's shape (malformed), the seed key
 // (unknown_kid), the MAC (bad_mac), then expired, lifetime and path.
 // The edge function alone reports missing.
 const (

@@ -183,6 +183,24 @@ func (r *Ring) seedKey() *ringKey {
 	return nil
 }
 
+// SeedMAC returns the id of the ring's seed key (the key marked Seed) and
+// HMAC-SHA256 of msg under it, computed from the key's saved pads like
+// every MAC of the ring; ok is false when the ring has no seed key. It is
+// how package seed signs and checks seed-format keys: the secret itself
+// never leaves the ring. msg is copied first, so the caller's buffer does
+// not escape through the hash's interface.
+func (r *Ring) SeedMAC(msg []byte) (kid string, mac [sha256.Size]byte, ok bool) {
+	k := r.seedKey()
+	if k == nil {
+		return "", mac, false
+	}
+	m := k.get()
+	defer k.put(m)
+	m.buf = append(m.buf, msg...)
+	m.write(m.buf)
+	return k.ID, [sha256.Size]byte(m.finish()), true
+}
+
 // hmacPads returns the saved SHA-256 states after absorbing the HMAC
 // key XOR ipad and XOR opad (RFC 2104).
 func hmacPads(secret []byte) (inner, outer []byte) {

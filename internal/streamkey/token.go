@@ -78,7 +78,7 @@ func (r *Ring) Mint(kid string, g Grant) (string, error) {
 	}
 	if k.Seed {
 		return "", fmt.Errorf("streamkey: key %q is the original deployment's seed key, which signs only seed-format keys "+
-			"(MintSeed); sign ss1 tokens with another key of the ring", kid)
+			"(seed.Mint); sign ss1 tokens with another key of the ring", kid)
 	}
 	m := k.get()
 	defer k.put(m)

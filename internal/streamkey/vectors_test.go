@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/securestream/terraform-provider-securestream/internal/sharedref"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/vectors.json from the generator")
@@ -20,6 +22,18 @@ var update = flag.Bool("update", false, "rewrite testdata/vectors.json from the 
 // the project's JavaScript runtime and in node). Cases are built from
 // honest tokens and from near misses; every case states the reason the
 // verifier must give.
+
+// The seed-format cases are built and checked with package seed, which
+// imports this package and so cannot be imported by its own tests;
+// vectors_seed_test.go, an external test file of the same test binary,
+// sets these.
+var (
+	// SeedRequest is the request for seed vector v's playback URL a minute
+	// after it was issued, and the path pattern v's key signs.
+	SeedRequest func(t testing.TB, v sharedref.SeedVector) (req Request, pattern string)
+	// VerifySeed is seed.Verify.
+	VerifySeed func(v *Verifier, streamKey, streamPolicy string, req Request) Result
+)
 
 type vectorFile struct {
 	Description        string       `json:"description"`
@@ -208,17 +222,20 @@ func buildVectors(t testing.TB) vectorFile {
 	}
 
 	// Seed format.
-	for i, v := range loadSeedVectors(t) {
+	seedVectors, err := sharedref.SeedVectors()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range seedVectors {
 		if v.Secret != string(vectorKeys()[3].Secret) {
 			continue
 		}
-		r := seedRequest(t, v)
+		r, dir := SeedRequest(t, v)
 		vr := vectorRequest{Now: r.Now.Unix(), Path: r.Path, Host: r.Host, ClientIP: r.ClientIP, UserAgent: r.UserAgent}
 		sc := func(r vectorRequest) vectorCase {
 			return vectorCase{StreamKey: v.StreamKey, StreamPolicy: v.StreamPolicy, Request: r}
 		}
 		add(fmt.Sprintf("seed %d: honest", i), sc(vr), OK)
-		dir := SeedPath(vr.Path)
 		if dir != "/*" {
 			add(fmt.Sprintf("seed %d: other path", i), sc(with(vr, func(r *vectorRequest) { r.Path = "/other/x.ts" })), Path)
 		}
@@ -313,7 +330,7 @@ func TestVectors(t *testing.T) {
 	for _, c := range got.Cases {
 		var res Result
 		if c.StreamKey != "" || c.StreamPolicy != "" {
-			res = ver.VerifySeed(c.StreamKey, c.StreamPolicy, c.Request.request())
+			res = VerifySeed(ver, c.StreamKey, c.StreamPolicy, c.Request.request())
 		} else {
 			res = ver.Verify(c.Token, c.Request.request())
 		}

@@ -1,4 +1,4 @@
-package streamkey
+package seed
 
 import (
 	"encoding/json"

@@ -1,4 +1,4 @@
-package streamkey
+package seed
 
 import (
 	"errors"
@@ -137,10 +137,14 @@ func percentDecode(s string) (string, error) {
 	}
 	b := make([]byte, 0, len(s))
 	for i := 0; i < len(s); i++ {
-		if s[i] == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
-			b = append(b, unhex(s[i+1])<<4|unhex(s[i+2]))
-			i += 2
-			continue
+		if s[i] == '%' && i+2 < len(s) {
+			if hi, ok := hexDigit(s[i+1]); ok {
+				if lo, ok := hexDigit(s[i+2]); ok {
+					b = append(b, hi<<4|lo)
+					i += 2
+					continue
+				}
+			}
 		}
 		b = append(b, s[i])
 	}
@@ -148,6 +152,19 @@ func percentDecode(s string) (string, error) {
 		return "", fmt.Errorf("host %q decodes to invalid UTF-8", s)
 	}
 	return string(b), nil
+}
+
+// hexDigit returns the value of the hex digit c.
+func hexDigit(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
 }
 
 // whatwgPath serialises a special URL's path from its raw text (which is

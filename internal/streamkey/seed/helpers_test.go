@@ -1,0 +1,94 @@
+package seed
+
+import (
+	"bytes"
+	"os/exec"
+	"testing"
+	"time"
+
+	"github.com/securestream/terraform-provider-securestream/internal/sharedref"
+	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
+)
+
+var t0 = time.Unix(1_767_225_600, 0) // 2026-01-01T00:00:00Z
+
+// testSecret returns a deterministic secret of n bytes for key id.
+func testSecret(id string, n int) []byte {
+	return bytes.Repeat([]byte(id+"-secret-"), n/len(id+"-secret-")+1)[:n]
+}
+
+// testRing is a ring of ss1 keys alone: no seed key.
+func testRing(t testing.TB) *streamkey.Ring {
+	t.Helper()
+	r, err := streamkey.NewRing(
+		streamkey.Key{ID: "k2025a", Secret: testSecret("k2025a", 32), Created: time.Unix(1_700_000_000, 0)},
+		streamkey.Key{ID: "k2025b", Secret: testSecret("k2025b", 64), Created: time.Unix(1_710_000_000, 0)},
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// baseRequest is a segment request a minute after t0.
+func baseRequest() streamkey.Request {
+	return streamkey.Request{
+		Now:       t0.Add(time.Minute),
+		Path:      "/vod/movie-42/1080p/seg_00001.ts",
+		Host:      "media.example.com",
+		ClientIP:  "203.0.113.77",
+		UserAgent: "AppleCoreMedia/1.0.0.21A5326a (iPhone; U; CPU OS 17_0 like Mac OS X; en_us)",
+	}
+}
+
+// runNode runs a JavaScript program with node, feeding it stdin, and
+// returns its stdout. node is required: a missing node fails the test.
+func runNode(t testing.TB, program string, stdin []byte) []byte {
+	t.Helper()
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Fatal("node is not installed; these tests cross-check Go against JavaScript. " +
+			"Install Node.js 20: apt-get install -y nodejs")
+	}
+	cmd := exec.Command(node, "-e", program)
+	cmd.Stdin = bytes.NewReader(stdin)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("node failed: %v\n%s", err, stderr.String())
+	}
+	return out
+}
+
+type seedVector = sharedref.SeedVector
+
+func loadSeedVectors(t testing.TB) []seedVector {
+	t.Helper()
+	vs, err := sharedref.SeedVectors()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return vs
+}
+
+// requestPath is the path part of a URL, as CloudFront would put it in
+// event.request.uri for a request to that URL.
+func requestPath(t testing.TB, rawURL string) string {
+	t.Helper()
+	_, p, err := URLHostPath(rawURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// mint mints g with the seed key of r, failing t on an error.
+func mint(t testing.TB, r *streamkey.Ring, g Grant) Key {
+	t.Helper()
+	k, err := Mint(r, g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
