@@ -11,6 +11,7 @@ import (
 	"github.com/securestream/terraform-provider-securestream/internal/emulators"
 	"github.com/securestream/terraform-provider-securestream/internal/keyring"
 	"github.com/securestream/terraform-provider-securestream/internal/sharedref"
+	"github.com/securestream/terraform-provider-securestream/internal/testenv"
 )
 
 // BenchmarkColdStart measures the time from starting aws-lambda-rie to
@@ -19,6 +20,7 @@ import (
 // of the blog post (the baseline, run by a minimal Runtime API client with
 // aws-sdk v2) and for ours. ns/op is that time.
 func BenchmarkColdStart(b *testing.B) {
+	testenv.Shared(b) // the original issuer is the baseline
 	moto := emulators.StartMoto(b)
 	root, _ := filepath.Abs(filepath.Join("..", ".."))
 	modules := filepath.Join(root, ".tools", "node_modules")
@@ -78,6 +80,7 @@ func BenchmarkColdStart(b *testing.B) {
 // aws-lambda-rie (the emulator's HTTP round trips included), original and
 // ours, on the same events as BenchmarkColdStart.
 func BenchmarkWarmInvocation(b *testing.B) {
+	testenv.Shared(b)
 	moto := emulators.StartMoto(b)
 	root, _ := filepath.Abs(filepath.Join("..", ".."))
 	modules := filepath.Join(root, ".tools", "node_modules")

@@ -21,6 +21,7 @@ import (
 	"github.com/securestream/terraform-provider-securestream/internal/issuerpkg"
 	"github.com/securestream/terraform-provider-securestream/internal/keyring"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
+	"github.com/securestream/terraform-provider-securestream/internal/testenv"
 )
 
 const functionName = "securestream-issuer"
@@ -113,6 +114,7 @@ func env(moto, ciphertext string) []string {
 // that the Go verifier and the rendered edge function both accept.
 // SECURESTREAM_KMS_KEY_ID names the ring's key, which moto checks as KMS does.
 func TestBootstrapUnderRIE(t *testing.T) {
+	testenv.Cross(t)
 	moto := emulators.StartMoto(t)
 	pt, _ := testRing().Marshal()
 	ct, keyARN := encryptUnderNewKey(t, moto.Endpoint, pt, keyring.EncryptionContext(functionName))
@@ -196,6 +198,7 @@ func TestBootstrapUnderRIE(t *testing.T) {
 // another key than SECURESTREAM_KMS_KEY_ID names, fails, and says which
 // variable and which call.
 func TestBootstrapColdStartFailure(t *testing.T) {
+	testenv.Cross(t)
 	moto := emulators.StartMoto(t)
 	bootstrap := buildBootstrap(t)
 	pt, _ := testRing().Marshal()

@@ -34,14 +34,12 @@ type accEnv struct {
 	stateDir string
 }
 
-// newAccEnv prepares an acceptance test. It fails, naming the install
-// command, when Terraform or moto is missing.
+// newAccEnv prepares an acceptance test: it skips unless TF_ACC is set,
+// and then fails, naming the install command, when Terraform or moto is
+// missing.
 func newAccEnv(t *testing.T) *accEnv {
 	t.Helper()
 	requireTerraform(t)
-	if os.Getenv("TF_ACC") == "" {
-		t.Skip("acceptance tests run with TF_ACC=1 (make testacc or make test)")
-	}
 	e := &accEnv{stateDir: t.TempDir()}
 	// Keep the working directories where the state grep can read them.
 	t.Setenv("TF_ACC_TEMP_DIR", e.stateDir)

@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 
 	"github.com/securestream/terraform-provider-securestream/internal/emulators"
+	"github.com/securestream/terraform-provider-securestream/internal/testenv"
 )
 
 // testAccProtoV6ProviderFactories runs the provider in-process for
@@ -56,10 +57,12 @@ func factoriesWithClock(c *testClock) map[string]func() (tfprotov6.ProviderServe
 	}
 }
 
-// requireTerraform makes sure the tests drive a local Terraform binary and
-// fails, naming the fix, when there is none. Nothing is downloaded.
+// requireTerraform skips t unless the acceptance tier is on, then makes
+// sure the tests drive a local Terraform binary and fails, naming the fix,
+// when there is none. Nothing is downloaded.
 func requireTerraform(t *testing.T) {
 	t.Helper()
+	testenv.Acceptance(t)
 	if p := os.Getenv("TF_ACC_TERRAFORM_PATH"); p != "" {
 		if _, err := os.Stat(p); err == nil {
 			return
@@ -138,9 +141,6 @@ provider "securestream" {
 // time, quickly, not a hang.
 func TestAccProviderUnreachableEndpoint(t *testing.T) {
 	requireTerraform(t)
-	if os.Getenv("TF_ACC") == "" {
-		t.Skip("acceptance tests run with TF_ACC=1 (make testacc or make test)")
-	}
 	dead := fmt.Sprintf("http://127.0.0.1:%d", emulators.FreePort(t))
 	start := time.Now()
 	resource.Test(t, resource.TestCase{

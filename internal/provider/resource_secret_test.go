@@ -42,6 +42,7 @@ import (
 	"github.com/securestream/terraform-provider-securestream/internal/awsclients"
 	"github.com/securestream/terraform-provider-securestream/internal/emulators"
 	"github.com/securestream/terraform-provider-securestream/internal/keyring"
+	"github.com/securestream/terraform-provider-securestream/internal/testenv"
 )
 
 var kidRE = regexp.MustCompile(`^k\d{8}T\d{6}-[0-9a-f]{4}$`)
@@ -984,6 +985,7 @@ func TestShortDuration(t *testing.T) {
 // Read reports a disabled KMS key as a warning that names the fix and
 // keeps the state; a deleted key as a warning that removes it.
 func TestReadWarnsOfDisabledKey(t *testing.T) {
+	testenv.Acceptance(t) // against moto_server
 	ctx := context.Background()
 	moto := emulators.StartMoto(t)
 	c, err := awsclients.New(ctx, awsclients.Options{Region: "us-east-1", Endpoint: moto.Endpoint, AccessKey: "testing", SecretKey: "testing"})

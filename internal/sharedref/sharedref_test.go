@@ -1,12 +1,16 @@
-package sharedref
+package sharedref_test
 
 import (
 	"strings"
 	"testing"
+
+	"github.com/securestream/terraform-provider-securestream/internal/sharedref"
+	"github.com/securestream/terraform-provider-securestream/internal/testenv"
 )
 
 func TestSeedCloudFrontFunction(t *testing.T) {
-	code, err := SeedCloudFrontFunction(`it's a "secret" \ of 32+ characters`)
+	testenv.Shared(t)
+	code, err := sharedref.SeedCloudFrontFunction(`it's a "secret" \ of 32+ characters`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,13 +29,14 @@ func TestSeedCloudFrontFunction(t *testing.T) {
 
 func TestPathReportsWhereItLooked(t *testing.T) {
 	t.Setenv("SECURESTREAM_SHARED", t.TempDir())
-	if _, err := Path("vectors/seed-compat.json"); err == nil || !strings.Contains(err.Error(), "SECURESTREAM_SHARED") {
+	if _, err := sharedref.Path("vectors/seed-compat.json"); err == nil || !strings.Contains(err.Error(), "SECURESTREAM_SHARED") {
 		t.Fatalf("err = %v", err)
 	}
 }
 
 func TestSeedIssuerLambda(t *testing.T) {
-	code, err := SeedIssuerLambda()
+	testenv.Shared(t)
+	code, err := sharedref.SeedIssuerLambda()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,86 @@
+// Package testenv says which tiers of the project's tests run, and finds
+// the tools a tier needs (as the Go standard library's internal/testenv
+// does for its own tests).
+//
+// The tiers:
+//
+//   - Unit tests always run and need Go alone: AWS is an httptest fake,
+//     JavaScript runs in the project's goja runtime.
+//   - Cross-implementation tests run with SECURESTREAM_CROSS=1: the same
+//     checks against node, AWS's Lambda runtime emulator (aws-lambda-rie),
+//     moto_server, and the original blog post's code in ../shared.
+//   - Acceptance tests run with TF_ACC=1: the provider under Terraform,
+//     against moto_server (or LocalStack or AWS).
+//
+// `make test` switches every tier on. Once a tier is on, a tool it needs
+// that is missing fails the test with the command that installs it; it is
+// never skipped quietly. The one exception is ../shared, which sits beside
+// the checkout on developer machines and in CI but not beside a user's
+// clone: a test that needs it says so plainly and is skipped.
+package testenv
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"testing"
+
+	"github.com/securestream/terraform-provider-securestream/internal/sharedref"
+)
+
+// CrossVar switches the cross-implementation tier on.
+const CrossVar = "SECURESTREAM_CROSS"
+
+// CrossOn reports whether the cross-implementation tier runs.
+func CrossOn() bool { return os.Getenv(CrossVar) != "" && os.Getenv(CrossVar) != "0" }
+
+// Cross skips t unless the cross-implementation tier is on.
+func Cross(t testing.TB) {
+	t.Helper()
+	if !CrossOn() {
+		t.Skipf("cross-implementation test (node, aws-lambda-rie, moto_server, ../shared): set %s=1 to run it; make test does", CrossVar)
+	}
+}
+
+// Acceptance skips t unless the acceptance tier is on (TF_ACC, as
+// terraform-plugin-testing names it).
+func Acceptance(t testing.TB) {
+	t.Helper()
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("acceptance test (Terraform and moto_server): set TF_ACC=1 to run it; make test and make testacc do")
+	}
+}
+
+// Install commands of the tools the tiers use.
+const (
+	NodeInstall = "apt-get install -y nodejs   (Node.js 20 or later)"
+	MotoInstall = "pip install 'moto[server]==5.2.1'   (moto_server 5)"
+)
+
+// Node returns the path of node. It skips t unless the cross tier is on,
+// and fails it, naming the install command, when node is missing.
+func Node(t testing.TB) string {
+	t.Helper()
+	Cross(t)
+	p, err := exec.LookPath("node")
+	if err != nil {
+		t.Fatalf("node is not installed, and this cross-implementation test runs the edge function in it: %s", NodeInstall)
+	}
+	return p
+}
+
+// Shared checks that ../shared (the original blog post, the seed-format
+// vectors) is there, for a test of the cross tier that needs it. Where it
+// is absent, as beside a user's clone, the test is skipped with a message
+// that says so.
+func Shared(t testing.TB) {
+	t.Helper()
+	Cross(t)
+	if _, err := sharedref.Path("reference/seed-blog-post.txt"); err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			t.Skipf("needs the project's shared material, which is not beside this checkout (a user's clone has none): %v", err)
+		}
+		t.Fatal(err)
+	}
+}
