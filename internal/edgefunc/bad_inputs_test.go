@@ -59,14 +59,7 @@ func TestBadInputs(t *testing.T) {
 	for _, c := range corpus.Cases {
 		e := engs[c.Config]
 		if c.Event != nil {
-			for engine, run := range map[string]func() (*cfruntime.Result, error){
-				"goja": func() (*cfruntime.Result, error) { return e.goja.RunJSON(c.Event, cfruntime.Options{Now: now}), nil },
-				"node": func() (*cfruntime.Result, error) { return e.node.RunJSON(c.Event, now) },
-			} {
-				r, err := run()
-				if err != nil {
-					t.Fatal(err)
-				}
+			for engine, r := range e.runJSON(t, c.Event, now) {
 				if r.Outcome != cfruntime.Respond || r.Status < 400 || r.Status > 499 {
 					t.Errorf("%s: %s gives %s %d %s", c.Name, engine, r.Outcome, r.Status, r.Error)
 				}

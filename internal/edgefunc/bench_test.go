@@ -9,6 +9,7 @@ import (
 	"github.com/securestream/terraform-provider-securestream/internal/sharedref"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey/seed"
+	"github.com/securestream/terraform-provider-securestream/internal/testenv"
 )
 
 // The per-request benchmarks run an honest segment request through the
@@ -27,6 +28,7 @@ type benchCase struct {
 }
 
 func benchCases(b *testing.B) []benchCase {
+	testenv.Shared(b)          // the original function is the baseline
 	v := loadSeedVectors(b)[0] // the original issuer's first key
 	host, _, _ := seed.URLHostPath(v.PlaybackURL)
 	segment := "/transcoded-out/high/1080p/seg_00042.ts"
@@ -105,6 +107,7 @@ func BenchmarkEdgeGoja(b *testing.B) {
 // over b.N invocations (the event is parsed and the result serialised each
 // time, as at the edge).
 func BenchmarkEdgeNode(b *testing.B) {
+	testenv.Node(b)
 	for _, c := range benchCases(b) {
 		n, err := cfruntime.StartNode(c.code, c.rt)
 		if err != nil {

@@ -9,14 +9,16 @@ import (
 
 	"github.com/securestream/terraform-provider-securestream/internal/cfruntime"
 	"github.com/securestream/terraform-provider-securestream/internal/sharedref"
+	"github.com/securestream/terraform-provider-securestream/internal/testenv"
 )
 
-// engines holds one rendered function in both JavaScript engines.
+// engines holds one rendered function in the project's runtime (goja)
+// and, in the cross-implementation tier, in node, beside the Go model.
 type engines struct {
 	cfg   Config
 	code  []byte
 	goja  *cfruntime.Function
-	node  *cfruntime.Node
+	node  *cfruntime.Node // nil unless the cross-implementation tier runs
 	model *model
 }
 
@@ -30,12 +32,43 @@ func newEngines(t testing.TB, cfg Config) *engines {
 	if err != nil {
 		t.Fatalf("the rendered function does not compile: %v\n%s", err, code)
 	}
-	node, err := cfruntime.StartNode(code, cfruntime.JS20)
-	if err != nil {
-		t.Fatal(err)
+	e := &engines{cfg: cfg, code: code, goja: fn, model: newModel(cfg)}
+	if testenv.CrossOn() {
+		testenv.Node(t)
+		if e.node, err = cfruntime.StartNode(code, cfruntime.JS20); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(e.node.Close)
 	}
-	t.Cleanup(node.Close)
-	return &engines{cfg: cfg, code: code, goja: fn, node: node, model: newModel(cfg)}
+	return e
+}
+
+// run runs ev in every engine there is.
+func (e *engines) run(t testing.TB, ev *cfruntime.Event, now time.Time) map[string]*cfruntime.Result {
+	t.Helper()
+	out := map[string]*cfruntime.Result{"goja": e.goja.Run(ev, cfruntime.Options{Now: now})}
+	if e.node != nil {
+		n, err := e.node.Run(ev, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out["node"] = n
+	}
+	return out
+}
+
+// runJSON runs a raw event (which may be malformed) in every engine there is.
+func (e *engines) runJSON(t testing.TB, event []byte, now time.Time) map[string]*cfruntime.Result {
+	t.Helper()
+	out := map[string]*cfruntime.Result{"goja": e.goja.RunJSON(event, cfruntime.Options{Now: now})}
+	if e.node != nil {
+		n, err := e.node.RunJSON(event, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out["node"] = n
+	}
+	return out
 }
 
 // verdict reduces a result to "allow", the reason code of its log line
@@ -70,12 +103,7 @@ func (e *engines) check(t testing.TB, name string, ev *cfruntime.Event, now time
 	t.Helper()
 	want, uri := e.model.decide(ev, now)
 	want = allowOrReason(want)
-	g := e.goja.Run(ev, cfruntime.Options{Now: now})
-	n, err := e.node.Run(ev, now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for engine, r := range map[string]*cfruntime.Result{"goja": g, "node": n} {
+	for engine, r := range e.run(t, ev, now) {
 		if got := verdict(r); got != want {
 			t.Errorf("%s: %s says %q, the Go model %q", name, engine, got, want)
 		}

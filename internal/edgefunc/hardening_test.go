@@ -226,7 +226,7 @@ func TestCoarseReasons(t *testing.T) {
 			if debug {
 				want = c.reason
 			}
-			for engine, r := range e.runBoth(t, c.ev, c.at) {
+			for engine, r := range e.run(t, c.ev, c.at) {
 				if r.Response == nil {
 					t.Fatalf("%s: %s: no response: %s %s", c.name, engine, r.Outcome, r.Error)
 				}

@@ -1,13 +1,16 @@
 // Package sharedref reads the project's shared reference material, which
 // every developer machine and CI has at ../shared beside the checkout (or
-// where SECURESTREAM_SHARED points): the original blog post, whose code the
-// tests and benchmarks run as the baseline, and the seed-format vectors.
+// where SECURESTREAM_SHARED points) but a user's clone does not: the
+// original blog post, whose code the cross-implementation tests and the
+// benchmarks run as the baseline, and the seed-format vectors, of which
+// the package embeds a copy.
 //
 // The blog post's code is extracted at run time rather than copied into
 // this repository.
 package sharedref
 
 import (
+	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -155,17 +158,33 @@ type SeedVector struct {
 	StreamPolicy  string `json:"stream_policy"`
 }
 
-// SeedVectors reads the seed-format compatibility vectors. Unknown fields
-// are an error, so that a change to the file is noticed.
+// seedVectors is a copy of shared/vectors/seed-compat.json, so that the
+// seed format's compatibility is tested on a clone with nothing beside it;
+// SharedSeedVectors reads the original, which a test compares it with.
+//
+//go:embed seed-compat.json
+var seedVectors []byte
+
+// SeedVectors reads the seed-format compatibility vectors (the committed
+// copy). Unknown fields are an error, so that a change to the file is
+// noticed.
 func SeedVectors() ([]SeedVector, error) {
+	return parseSeedVectors("seed-compat.json", seedVectors)
+}
+
+// SharedSeedVectors returns shared/vectors/seed-compat.json as it is.
+func SharedSeedVectors() ([]byte, error) {
 	p, err := Path("vectors/seed-compat.json")
 	if err != nil {
 		return nil, err
 	}
-	b, err := os.ReadFile(p)
-	if err != nil {
-		return nil, err
-	}
+	return os.ReadFile(p)
+}
+
+// SeedVectorsCopy is the committed copy of the vectors, byte for byte.
+func SeedVectorsCopy() []byte { return append([]byte(nil), seedVectors...) }
+
+func parseSeedVectors(p string, b []byte) ([]SeedVector, error) {
 	var f struct {
 		Description string       `json:"description"`
 		Vectors     []SeedVector `json:"vectors"`

@@ -1,6 +1,7 @@
 package sharedref_test
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 
@@ -44,5 +45,20 @@ func TestSeedIssuerLambda(t *testing.T) {
 		if !strings.Contains(code, want) {
 			t.Errorf("the extracted issuer lacks %q", want)
 		}
+	}
+}
+
+// The committed copy of the seed-format vectors is the shared original.
+func TestSeedVectorsCopy(t *testing.T) {
+	if vs, err := sharedref.SeedVectors(); err != nil || len(vs) == 0 {
+		t.Fatalf("the committed vectors: %d, %v", len(vs), err)
+	}
+	testenv.Shared(t)
+	orig, err := sharedref.SharedSeedVectors()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(orig, sharedref.SeedVectorsCopy()) {
+		t.Fatal("internal/sharedref/seed-compat.json differs from shared/vectors/seed-compat.json: copy the shared file over it")
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/securestream/terraform-provider-securestream/internal/sharedref"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
+	"github.com/securestream/terraform-provider-securestream/internal/testenv"
 )
 
 var t0 = time.Unix(1_767_225_600, 0) // 2026-01-01T00:00:00Z
@@ -42,15 +43,11 @@ func baseRequest() streamkey.Request {
 }
 
 // runNode runs a JavaScript program with node, feeding it stdin, and
-// returns its stdout. node is required: a missing node fails the test.
+// returns its stdout: a cross-implementation test, which a missing node
+// fails once the tier is on.
 func runNode(t testing.TB, program string, stdin []byte) []byte {
 	t.Helper()
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatal("node is not installed; these tests cross-check Go against JavaScript. " +
-			"Install Node.js 20: apt-get install -y nodejs")
-	}
-	cmd := exec.Command(node, "-e", program)
+	cmd := exec.Command(testenv.Node(t), "-e", program)
 	cmd.Stdin = bytes.NewReader(stdin)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
