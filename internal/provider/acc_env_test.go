@@ -3,6 +3,7 @@ package provider
 import (
 	"bytes"
 	"context"
+	"errors"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
@@ -30,7 +31,8 @@ import (
 type accEnv struct {
 	endpoint string // "" for AWS
 	clients  *awsclients.Clients
-	// stateDir holds Terraform's working directories, for the state grep.
+	// stateDir holds Terraform's working directories, for the state grep
+	// (the package's: tests running beside this one write there too).
 	stateDir string
 }
 
@@ -40,9 +42,7 @@ type accEnv struct {
 func newAccEnv(t *testing.T) *accEnv {
 	t.Helper()
 	requireTerraform(t)
-	e := &accEnv{stateDir: t.TempDir()}
-	// Keep the working directories where the state grep can read them.
-	t.Setenv("TF_ACC_TEMP_DIR", e.stateDir)
+	e := &accEnv{stateDir: stateDir}
 	o := awsclients.Options{Region: "us-east-1", MaxRetries: 2, UserAgent: "securestream-acceptance-tests"}
 	switch ep := os.Getenv("SECURESTREAM_ACC_ENDPOINT"); ep {
 	case "aws":
@@ -146,10 +146,16 @@ func secretForms(secret []byte) map[string]string {
 // state files it searched.
 func (e *accEnv) grepStates(secrets map[string][]byte) (found []string, files int, err error) {
 	err = filepath.WalkDir(e.stateDir, func(p string, d fs.DirEntry, err error) error {
+		if errors.Is(err, fs.ErrNotExist) { // a parallel test's directory, removed as it ended
+			return nil
+		}
 		if err != nil || d.IsDir() || !strings.Contains(d.Name(), ".tfstate") {
 			return err
 		}
 		b, err := os.ReadFile(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
 		if err != nil {
 			return err
 		}

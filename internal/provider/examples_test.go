@@ -66,7 +66,7 @@ func TestAccExamples(t *testing.T) {
 			// shows the example's output changing whenever a second has
 			// passed (as the documentation says).
 			clock := &testClock{frozen: time.Now().Truncate(time.Second)}
-			resource.Test(t, resource.TestCase{
+			resource.ParallelTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: factoriesWithClock(clock),
 				CheckDestroy:             e.checkDestroyed,
 				Steps: []resource.TestStep{{
@@ -79,7 +79,7 @@ func TestAccExamples(t *testing.T) {
 	// The ephemeral example fetches a real URL after apply; its plan must
 	// be valid.
 	t.Run("ephemeral-resources/securestream_stream_key", func(t *testing.T) {
-		resource.Test(t, resource.TestCase{
+		resource.ParallelTest(t, resource.TestCase{
 			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 			CheckDestroy:             e.checkDestroyed,
 			Steps: []resource.TestStep{{

@@ -57,25 +57,45 @@ func factoriesWithClock(c *testClock) map[string]func() (tfprotov6.ProviderServe
 	}
 }
 
+// stateDir holds the working directories of every acceptance test of the
+// package, where the state grep reads them. It is set for the whole run
+// (TestMain) because tests that set environment variables cannot run in
+// parallel.
+var stateDir string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "securestream-acc-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	stateDir = dir
+	os.Setenv("TF_ACC_TEMP_DIR", dir)
+	os.Setenv("CHECKPOINT_DISABLE", "1")
+	if os.Getenv("TF_ACC_TERRAFORM_PATH") == "" {
+		if p, err := exec.LookPath("terraform"); err == nil {
+			os.Setenv("TF_ACC_TERRAFORM_PATH", p)
+		}
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
 // requireTerraform skips t unless the acceptance tier is on, then makes
 // sure the tests drive a local Terraform binary and fails, naming the fix,
 // when there is none. Nothing is downloaded.
 func requireTerraform(t *testing.T) {
 	t.Helper()
 	testenv.Acceptance(t)
-	if p := os.Getenv("TF_ACC_TERRAFORM_PATH"); p != "" {
-		if _, err := os.Stat(p); err == nil {
-			return
-		}
-		t.Fatalf("TF_ACC_TERRAFORM_PATH=%s does not exist; install Terraform 1.11 or later there", p)
-	}
-	p, err := exec.LookPath("terraform")
-	if err != nil {
+	p := os.Getenv("TF_ACC_TERRAFORM_PATH")
+	if p == "" {
 		t.Fatal("terraform is not installed: install Terraform 1.11 or later (https://developer.hashicorp.com/terraform/install) " +
 			"and put it on PATH or set TF_ACC_TERRAFORM_PATH")
 	}
-	t.Setenv("TF_ACC_TERRAFORM_PATH", p)
-	t.Setenv("CHECKPOINT_DISABLE", "1")
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("TF_ACC_TERRAFORM_PATH=%s does not exist; install Terraform 1.11 or later there", p)
+	}
 }
 
 func TestProviderSchemaIsValid(t *testing.T) {
@@ -104,7 +124,7 @@ func TestProviderSchemaIsValid(t *testing.T) {
 // Terraform can load, configure and apply with the provider.
 func TestAccProviderServes(t *testing.T) {
 	e := newAccEnv(t)
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             e.checkDestroyed,
 		Steps: []resource.TestStep{{
@@ -143,7 +163,7 @@ func TestAccProviderUnreachableEndpoint(t *testing.T) {
 	requireTerraform(t)
 	dead := fmt.Sprintf("http://127.0.0.1:%d", emulators.FreePort(t))
 	start := time.Now()
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: deadEndpointProvider(dead, "") + `
@@ -163,7 +183,7 @@ resource "securestream_secret" "s" {
 // so (Terraform 1.11 does not let providers defer), not an unset setting.
 func TestAccProviderUnknownSettings(t *testing.T) {
 	e := newAccEnv(t)
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             e.checkDestroyed,
 		Steps: []resource.TestStep{{
@@ -196,7 +216,7 @@ func TestAccProviderEndpointPrecedence(t *testing.T) {
 		t.Fatal("this test needs an emulator endpoint; unset SECURESTREAM_ACC_ENDPOINT=aws")
 	}
 	dead := fmt.Sprintf("http://127.0.0.1:%d", emulators.FreePort(t))
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             e.checkDestroyed,
 		Steps: []resource.TestStep{{

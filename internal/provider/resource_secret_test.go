@@ -164,7 +164,7 @@ func TestAccSecret_lifecycle(t *testing.T) {
 	fn, fn2 := name("issuer"), name("renamed")
 	issuerRole := "arn:aws:iam::123456789012:role/service/" + fn2
 	same := statecheck.CompareValue(compare.ValuesSame())
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             e.checkDestroyed,
 		Steps: []resource.TestStep{
@@ -277,7 +277,7 @@ func TestAccSecret_existingKeyAndLambdaImport(t *testing.T) {
 		_, _ = e.clients.KMS.DeleteAlias(ctx, &kms.DeleteAliasInput{AliasName: aws.String(alias)})
 		_, _ = e.clients.KMS.ScheduleKeyDeletion(ctx, &kms.ScheduleKeyDeletionInput{KeyId: aws.String(keyID), PendingWindowInDays: aws.Int32(7)})
 	})
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             e.checkDestroyed,
 		Steps: []resource.TestStep{
@@ -393,7 +393,7 @@ func TestAccSecret_importKeepsKeys(t *testing.T) {
 		}
 		return nil
 	}
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
@@ -538,7 +538,7 @@ data "securestream_stream_key" "later" {
 			return nil
 		}
 	}
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: factoriesWithClock(clock),
 		CheckDestroy:             e.checkDestroyed,
 		Steps: []resource.TestStep{
@@ -643,7 +643,7 @@ func TestAccSecret_ringFull(t *testing.T) {
 			Config:    cfg(keyring.MaxKeys + 1),
 			Check:     e.checkRing("securestream_secret.s", keyring.MaxKeys),
 		})
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: factoriesWithClock(clock),
 		CheckDestroy:             e.checkDestroyed,
 		Steps:                    steps,
@@ -721,7 +721,7 @@ resource "securestream_secret" "s" {
 	}
 	var rotatedAt string
 	ringChanges := plancheck.ExpectUnknownValue("securestream_secret.s", tfjsonpath.New("ciphertext"))
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             e.checkDestroyed,
 		Steps: []resource.TestStep{
@@ -786,7 +786,7 @@ func TestAccSecret_secretWO(t *testing.T) {
 			return nil
 		}
 	}
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             e.checkDestroyed,
 		Steps: []resource.TestStep{
@@ -847,7 +847,7 @@ func TestAccSecret_drift(t *testing.T) {
 	cfg := secretConfig(e, fmt.Sprintf("function_name = %q", fn))
 	var keyID string
 	ctx := context.Background()
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             e.checkDestroyed,
 		Steps: []resource.TestStep{
@@ -899,7 +899,7 @@ func TestAccSecret_rotationDays(t *testing.T) {
 	clock := &testClock{}
 	cfg := secretConfig(e, fmt.Sprintf("function_name = %q\nrotation_days = 30", name("issuer")))
 	var rotatedAt string
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: factoriesWithClock(clock),
 		CheckDestroy:             e.checkDestroyed,
 		Steps: []resource.TestStep{

@@ -108,7 +108,7 @@ output "kid" {
 	ok := streamkeyRequest{path: "/live/a/seg-1.ts", host: "video.example.com", ip: "198.51.100.200", ua: "Player/1.0 (it's quoted)"}
 	with := func(f func(*streamkeyRequest)) streamkeyRequest { r := ok; f(&r); return r }
 	var minted time.Time
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             e.checkDestroyed,
 		Steps: []resource.TestStep{
@@ -326,7 +326,7 @@ session_id = "has space"`, `session_id`},
 		steps = append(steps, resource.TestStep{Config: bad(c.args), PlanOnly: true, ExpectError: regexp.MustCompile(`(?s)` + c.want)})
 	}
 	steps = append(steps, resource.TestStep{Config: base}) // so that the destroy plan is valid
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             e.checkDestroyed,
 		Steps:                    steps,
@@ -339,7 +339,7 @@ func TestAccStreamKey_seed(t *testing.T) {
 	e := newAccEnv(t)
 	fn := name("issuer")
 	const secret = "original-deployment-secret-value-0123456789"
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             e.checkDestroyed,
 		Steps: []resource.TestStep{{
@@ -430,7 +430,7 @@ func TestAccStreamKey_ephemeral(t *testing.T) {
 	e := newAccEnv(t)
 	fn := name("issuer")
 	out := filepath.Join(t.TempDir(), "token")
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             e.checkDestroyed,
 		Steps: []resource.TestStep{{
@@ -479,7 +479,7 @@ resource "terraform_data" "probe" {
 func TestAccStreamKey_sameAsIssuer(t *testing.T) {
 	e := newAccEnv(t)
 	fn := name("issuer")
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             e.checkDestroyed,
 		Steps: []resource.TestStep{{
