@@ -3,9 +3,9 @@ package provider
 import (
 	"bytes"
 	"context"
-	"errors"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"

@@ -245,6 +245,9 @@ func unknownSettings(config tftypes.Value) []string {
 type providerData struct {
 	clients *awsclients.Clients
 	now     func() time.Time
+	// defaultTags are the provider's default_tags, which every AWS
+	// object the provider creates carries (a resource's own tags win).
+	defaultTags map[string]string
 }
 
 // fromProvider is the shared Configure step of resources and data
