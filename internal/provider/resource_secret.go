@@ -16,8 +16,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/boolvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -26,13 +28,11 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/boolplanmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
-	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/securestream/terraform-provider-securestream/internal/awsclients"
@@ -42,38 +42,45 @@ import (
 )
 
 var (
-	_ resource.Resource                = (*secretResource)(nil)
-	_ resource.ResourceWithConfigure   = (*secretResource)(nil)
-	_ resource.ResourceWithModifyPlan  = (*secretResource)(nil)
-	_ resource.ResourceWithImportState = (*secretResource)(nil)
+	_ resource.Resource                   = (*secretResource)(nil)
+	_ resource.ResourceWithConfigure      = (*secretResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*secretResource)(nil)
+	_ resource.ResourceWithImportState    = (*secretResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*secretResource)(nil)
 )
 
 // NewSecretResource is securestream_secret.
 func NewSecretResource() resource.Resource { return &secretResource{} }
 
 type secretResource struct {
-	clients *awsclients.Clients
-	now     func() time.Time
+	clients     *awsclients.Clients
+	now         func() time.Time
+	defaultTags map[string]string
 }
 
 type secretModel struct {
-	ID                 types.String `tfsdk:"id"`
-	FunctionName       types.String `tfsdk:"function_name"`
-	KMSKeyID           types.String `tfsdk:"kms_key_id"`
-	KMSKeyARN          types.String `tfsdk:"kms_key_arn"`
-	ManagesKMSKey      types.Bool   `tfsdk:"manages_kms_key"`
-	DeletionWindowDays types.Int64  `tfsdk:"deletion_window_days"`
-	RotateWhen         types.Map    `tfsdk:"rotate_when"`
-	RotationDays       types.Int64  `tfsdk:"rotation_days"`
-	ActivationDelay    types.String `tfsdk:"activation_delay"`
-	MaxTokenLifetime   types.String `tfsdk:"max_token_lifetime"`
-	DecryptRoleARNs    types.Set    `tfsdk:"decrypt_role_arns"`
-	SecretWO           types.String `tfsdk:"secret_wo"`
-	SecretWOVersion    types.Int64  `tfsdk:"secret_wo_version"`
-	Ciphertext         types.String `tfsdk:"ciphertext"`
-	Keys               types.List   `tfsdk:"keys"`
-	NewestKeyID        types.String `tfsdk:"newest_key_id"`
-	RotatedAt          types.String `tfsdk:"rotated_at"`
+	ID                   types.String   `tfsdk:"id"`
+	FunctionName         types.String   `tfsdk:"function_name"`
+	KMSKeyID             types.String   `tfsdk:"kms_key_id"`
+	KMSKeyARN            types.String   `tfsdk:"kms_key_arn"`
+	ManagesKMSKey        types.Bool     `tfsdk:"manages_kms_key"`
+	DeletionWindowInDays types.Int64    `tfsdk:"deletion_window_in_days"`
+	EnableKeyRotation    types.Bool     `tfsdk:"enable_key_rotation"`
+	Alias                types.String   `tfsdk:"alias"`
+	Tags                 types.Map      `tfsdk:"tags"`
+	TagsAll              types.Map      `tfsdk:"tags_all"`
+	DecryptRoleARNs      types.Set      `tfsdk:"decrypt_role_arns"`
+	RotationTriggers     types.Map      `tfsdk:"rotation_triggers"`
+	RotationDays         types.Int64    `tfsdk:"rotation_days"`
+	ActivationDelay      types.String   `tfsdk:"activation_delay"`
+	MaxTokenLifetime     types.String   `tfsdk:"max_token_lifetime"`
+	SecretWO             types.String   `tfsdk:"secret_wo"`
+	SecretWOVersion      types.Int64    `tfsdk:"secret_wo_version"`
+	Ciphertext           types.String   `tfsdk:"ciphertext"`
+	Keys                 types.List     `tfsdk:"keys"`
+	NewestKeyID          types.String   `tfsdk:"newest_key_id"`
+	RotatedAt            types.String   `tfsdk:"rotated_at"`
+	Timeouts             timeouts.Value `tfsdk:"timeouts"`
 }
 
 var keyObjectType = types.ObjectType{AttrTypes: map[string]attr.Type{
@@ -85,6 +92,23 @@ var keyObjectType = types.ObjectType{AttrTypes: map[string]attr.Type{
 var (
 	defaultActivationDelay  = shortDuration(keyring.DefaultActivationDelay)
 	defaultMaxTokenLifetime = shortDuration(keyring.DefaultMaxTokenLifetime)
+)
+
+// Settings of a KMS key the resource creates.
+const (
+	defaultDeletionWindowDays = 30
+	// functionTag names the issuer function on the key, for people who
+	// find the key in the console.
+	functionTag = "securestream:function"
+)
+
+// The default timeouts: each operation makes a handful of KMS calls, each
+// bounded by the provider's call timeouts.
+const (
+	defaultCreateTimeout = 5 * time.Minute
+	defaultReadTimeout   = 2 * time.Minute
+	defaultUpdateTimeout = 5 * time.Minute
+	defaultDeleteTimeout = 5 * time.Minute
 )
 
 // shortDuration writes d as a user would: "24h", "10m", "1h30m".
@@ -99,30 +123,30 @@ func shortDuration(d time.Duration) string {
 	return s
 }
 
-// iamPrincipalRE matches the ARN of an IAM role or user, with a path.
-var iamPrincipalRE = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:(role|user)/[\w+=,.@/-]{1,512}$`)
+var (
+	// iamPrincipalRE matches the ARN of an IAM role or user, with a path.
+	iamPrincipalRE = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:(role|user)/[\w+=,.@/-]{1,512}$`)
+	// aliasRE is a KMS alias name; alias/aws/ is AWS's own.
+	aliasRE = regexp.MustCompile(`^alias/[a-zA-Z0-9/_-]{1,250}$`)
+)
 
 func (r *secretResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_secret"
 }
 
-func (r *secretResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+func (r *secretResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	keep := []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
+	notForYourKey := path.MatchRoot("kms_key_id")
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "The key ring that signs stream keys: a KMS key, and keys of 32 random bytes each, encrypted with KMS " +
-			"under the encryption context `{\"LambdaFunctionName\": function_name}`. **No plaintext secret is stored in the state**: " +
-			"the state holds key ids, times and the KMS ciphertext only; whatever needs the keys decrypts them through KMS when it " +
-			"runs. Rotation adds a key; the issuer starts signing with it only after `activation_delay`, once the edge function has it. " +
-			"A previous key leaves the ring only once no token it signed can still be valid: `activation_delay` + `max_token_lifetime` " +
-			"+ 30 s of clock leeway after its successor was created. A rotation that would need more than 8 keys (the edge function's " +
-			"limit, the seed key included) is refused at plan with the time it fits.\n\n" +
-			"**Key policy.** A KMS key this resource creates gets a key policy under which the account administers the key (as in " +
-			"AWS's default policy) but cannot use it: `kms:Encrypt` is allowed only to the identity Terraform runs as, and " +
-			"`kms:Decrypt` only to it and to `decrypt_role_arns`, both only with the encryption context `LambdaFunctionName` = " +
-			"`function_name`. Those principals also need the action in their IAM policy. For a key you bring in `kms_key_id`, " +
-			"grant the same: `kms:Decrypt` to the issuer's role with the condition " +
-			"`kms:EncryptionContext:LambdaFunctionName` = `function_name`, and `kms:Encrypt`, `kms:Decrypt` and `kms:DescribeKey` " +
-			"to Terraform's identity. Every `kms:Decrypt` names the key, so a ring encrypted under another key is refused.",
+		MarkdownDescription: "The key ring that signs stream keys, and the KMS key that keeps it encrypted. (The name: a " +
+			"securestream *secret* is the signing secret of a deployment, which is a ring of keys so that it can rotate.) The ring " +
+			"holds keys of 32 random bytes each, encrypted with KMS under the encryption context " +
+			"`{\"LambdaFunctionName\": function_name}`. **No plaintext secret is stored in the state**: the state holds key ids, " +
+			"times and the KMS ciphertext only; whatever needs the keys decrypts them through KMS when it runs.\n\n" +
+			"Rotation adds a key; the issuer starts signing with it only after `activation_delay`, once the edge function has it. " +
+			"A previous key leaves the ring only once no token it signed can still be valid: `activation_delay` + " +
+			"`max_token_lifetime` + 30 s of clock leeway after its successor was created. A rotation that would need more than " +
+			"8 keys (the edge function's limit, the seed key included) is refused at plan with the time it fits.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{Computed: true, PlanModifiers: keep,
 				MarkdownDescription: "The KMS key's id (resolved from `kms_key_id` when that is an alias or ARN)."},
@@ -130,58 +154,87 @@ func (r *secretResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 				Validators: []validator.String{stringvalidator.RegexMatches(regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`),
 					"must be a Lambda function name: 1 to 64 of A-Z a-z 0-9 _ - (the name, not the ARN)")},
 				MarkdownDescription: "Name of the issuer's Lambda function. The key ring is encrypted with the encryption context " +
-					"`LambdaFunctionName` = this name, which the issuer uses to decrypt it. Changing it re-encrypts the ring in place."},
+					"`LambdaFunctionName` = this name, which the issuer uses to decrypt it. Changing it re-encrypts the ring in place " +
+					"(and updates a created key's description, tag and policy)."},
 			"kms_key_id": schema.StringAttribute{Optional: true, Computed: true,
 				PlanModifiers: keep, // ModifyPlan replaces the secret when it names another key
-				MarkdownDescription: "A symmetric KMS key to use (id, ARN or alias). When set, the key is yours: it is not deleted with " +
-					"this resource. When unset, the resource creates a key and schedules it for deletion when destroyed. Naming another " +
-					"key replaces the secret (new keys); another spelling of the same key changes nothing."},
+				MarkdownDescription: "A symmetric KMS key to use (id, ARN or alias), in the provider's region. When set, the key is " +
+					"yours: it is not deleted with this resource, and `manages_kms_key` is false. When unset, the resource creates a " +
+					"key and schedules it for deletion when destroyed. Naming another key replaces the secret (new keys: every stream " +
+					"key handed out stops working); another spelling of the same key changes nothing, and naming the key this resource " +
+					"created hands it over to you (it is no longer deleted with the resource)."},
 			"kms_key_arn": schema.StringAttribute{Computed: true, PlanModifiers: keep,
 				MarkdownDescription: "ARN of the KMS key (grant the issuer's role `kms:Decrypt` on it)."},
 			"manages_kms_key": schema.BoolAttribute{Computed: true,
 				PlanModifiers:       []planmodifier.Bool{boolplanmodifier.UseStateForUnknown()},
-				MarkdownDescription: "Whether this resource created the KMS key, and so deletes it."},
-			"deletion_window_days": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(30),
-				Validators:          []validator.Int64{int64validator.Between(7, 30)},
-				MarkdownDescription: "Waiting period, in days (7 to 30), before KMS deletes a key this resource created. Default 30."},
-			"rotate_when": schema.MapAttribute{Optional: true, ElementType: types.StringType,
-				MarkdownDescription: "Arbitrary values; changing any of them rotates the ring (like `keepers` elsewhere). Setting it where " +
-					"it was unset (as after an import), or removing it, does not rotate."},
-			"rotation_days": schema.Int64Attribute{Optional: true, Validators: []validator.Int64{int64validator.AtLeast(1)},
-				MarkdownDescription: "Rotate when the newest key is at least this many days old, at the first plan after that. The rule " +
-					"is applied when Terraform plans: a plan saved before the day and applied after it fails with \"inconsistent final " +
-					"plan\"; plan again."},
-			"max_token_lifetime": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString(defaultMaxTokenLifetime),
-				Validators: []validator.String{lifetimeValidator},
-				MarkdownDescription: "The longest lifetime the issuer gives a stream key (its `SECURESTREAM_MAX_TTL`), whole seconds from `1m` to `24h`. " +
-					"A previous key stays in the ring until its successor is `activation_delay` + this + 30 s old, so that no key handed out " +
-					"is refused because of a rotation. Default `" + defaultMaxTokenLifetime + "`."},
+				MarkdownDescription: "Whether this resource created the KMS key and still owns it, and so deletes it."},
+			"deletion_window_in_days": schema.Int64Attribute{Optional: true,
+				Validators: []validator.Int64{int64validator.Between(7, 30), int64validator.ConflictsWith(notForYourKey)},
+				MarkdownDescription: fmt.Sprintf("Waiting period, in days (7 to 30), before KMS deletes a key this resource created, "+
+					"as `aws_kms_key`'s. Default %d. Not for a key named in `kms_key_id`.", defaultDeletionWindowDays)},
+			"enable_key_rotation": schema.BoolAttribute{Optional: true,
+				Validators: []validator.Bool{boolvalidator.ConflictsWith(notForYourKey)},
+				MarkdownDescription: "Whether KMS rotates the created key's material yearly (security baselines expect it; the ring's " +
+					"ciphertext stays valid). Default true. Not for a key named in `kms_key_id`."},
+			"alias": schema.StringAttribute{Optional: true,
+				Validators: []validator.String{stringvalidator.ConflictsWith(notForYourKey),
+					stringvalidator.RegexMatches(aliasRE, "must be alias/ followed by 1 to 250 of A-Z a-z 0-9 / _ -"),
+					stringvalidator.RegexMatches(regexp.MustCompile(`^alias/(?:[^a]|a[^w]|aw[^s]|aws[^/])`), "must not start with alias/aws/, which AWS reserves")},
+				MarkdownDescription: "An alias for the created key, such as `alias/video-keys`. Not for a key named in `kms_key_id`."},
+			"tags": schema.MapAttribute{Optional: true, ElementType: types.StringType,
+				Validators: []validator.Map{mapvalidator.ConflictsWith(notForYourKey)},
+				MarkdownDescription: "Tags of the created key, merged over the provider's `default_tags`. Not for a key named in `kms_key_id`."},
+			"tags_all": schema.MapAttribute{Computed: true, ElementType: types.StringType,
+				MarkdownDescription: "The created key's tags: the provider's `default_tags` and `tags` (which win). The key also " +
+					"carries `" + functionTag + "` = `function_name`."},
 			"decrypt_role_arns": schema.SetAttribute{Optional: true, ElementType: types.StringType,
 				Validators: []validator.Set{setvalidator.ValueStringsAre(stringvalidator.RegexMatches(iamPrincipalRE,
-					"must be an IAM role or user ARN, such as arn:aws:iam::123456789012:role/issuer"))},
-				MarkdownDescription: "IAM roles (or users) that may decrypt the key ring, besides the identity Terraform runs as: the issuer's " +
-					"execution role. Used in the key policy of a KMS key this resource creates, where `kms:Decrypt` is allowed only to them " +
-					"and only with the encryption context `LambdaFunctionName` = `function_name`; the account administers the key but " +
-					"cannot decrypt with it. Ignored for a key named in `kms_key_id`: its policy is yours (see **Key policy** above)."},
+					"must be an IAM role or user ARN, such as arn:aws:iam::123456789012:role/issuer")), setvalidator.ConflictsWith(notForYourKey)},
+				MarkdownDescription: "IAM roles (or users) that may decrypt the key ring, besides the identity Terraform runs as: the " +
+					"issuer's execution role. Used in the key policy of the created key (see **Key policy** below). Not for a key named " +
+					"in `kms_key_id`: its policy is yours."},
+			"rotation_triggers": schema.MapAttribute{Optional: true, ElementType: types.StringType,
+				Validators: []validator.Map{mapvalidator.ValueStringsAre(stringNotNull{})},
+				MarkdownDescription: "Arbitrary values (as `triggers` and `keepers` elsewhere); changing any of them rotates the ring. " +
+					"Setting them where they were unset (as after an import), or removing them, does not rotate."},
+			"rotation_days": schema.Int64Attribute{Optional: true, Validators: []validator.Int64{int64validator.AtLeast(1)},
+				MarkdownDescription: "Rotate when the newest key is at least this many days old. Whether it is due is decided when " +
+					"Terraform refreshes the state (as `time_rotating` does), so a saved plan applies what it showed."},
 			"activation_delay": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString(defaultActivationDelay),
-				Validators:          []validator.String{durationValidator},
-				MarkdownDescription: "How old a key must be before the issuer signs with it (a Go duration such as `10m`), so that every edge location has it first. Default `" + defaultActivationDelay + "`."},
+				Validators: []validator.String{durationValidator},
+				MarkdownDescription: "How old a key must be before the issuer signs with it, so that every edge location has it " +
+					"first: a duration such as `10m`. Default `" + defaultActivationDelay + "`."},
+			"max_token_lifetime": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString(defaultMaxTokenLifetime),
+				Validators: []validator.String{lifetimeValidator},
+				MarkdownDescription: "The longest lifetime the issuer gives a stream key (its `SECURESTREAM_MAX_TTL`): a duration of " +
+					"whole seconds from `1m` to `24h`. A previous key stays in the ring until its successor is `activation_delay` + " +
+					"this + 30 s old, so that no key handed out is refused because of a rotation. Default `" + defaultMaxTokenLifetime + "`."},
 			"secret_wo": schema.StringAttribute{Optional: true, WriteOnly: true, Sensitive: true,
-				Validators: []validator.String{stringvalidator.LengthAtLeast(streamkey.MinSecretBytes)},
-				MarkdownDescription: "The secret of an original (blog post) deployment, to keep its stream keys working during a migration. " +
-					"Write-only: it is never stored in the plan or the state. It joins the ring as the seed-format key `seed`. " +
-					"Set `secret_wo_version` with it, and change the version to change the secret."},
-			"secret_wo_version": schema.Int64Attribute{Optional: true,
-				MarkdownDescription: "Version of `secret_wo`; changing it applies the current `secret_wo` (or removes the seed key when `secret_wo` is unset)."},
+				Validators: []validator.String{stringvalidator.LengthAtLeast(streamkey.MinSecretBytes),
+					stringvalidator.AlsoRequires(path.MatchRoot("secret_wo_version"))},
+				MarkdownDescription: "The secret of an original (blog post) deployment, to keep its stream keys working during a " +
+					"migration. Write-only: it is never stored in the plan or the state. It joins the ring as the seed-format key " +
+					"`seed`, which verifies seed-format keys only. Needs `secret_wo_version`; change the version to change the secret."},
+			"secret_wo_version": schema.Int64Attribute{Optional: true, Validators: []validator.Int64{int64validator.AtLeast(1)},
+				MarkdownDescription: "Version of `secret_wo` (1 or more); changing it applies the current `secret_wo` (or removes the " +
+					"seed key when `secret_wo` is unset)."},
 			"ciphertext": schema.StringAttribute{Computed: true, Sensitive: true, PlanModifiers: keep,
 				MarkdownDescription: "The key ring, encrypted with KMS, in base64: the issuer's `SECURESTREAM_KEYRING`."},
-			"keys": schema.ListAttribute{Computed: true, ElementType: keyObjectType,
-				PlanModifiers:       []planmodifier.List{listplanmodifier.UseStateForUnknown()},
-				MarkdownDescription: "The keys of the ring, oldest first: `kid`, `created` (RFC 3339) and `seed`. No secret."},
+			"keys": schema.ListNestedAttribute{Computed: true,
+				PlanModifiers: []planmodifier.List{listplanmodifier.UseStateForUnknown()},
+				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+					"kid":     schema.StringAttribute{Computed: true, MarkdownDescription: "The key id, which every token it signs carries."},
+					"created": schema.StringAttribute{Computed: true, MarkdownDescription: "When the key was made (RFC 3339); the seed key's is 1970-01-01T00:00:00Z."},
+					"seed":    schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether this is the original deployment's secret (`secret_wo`)."},
+				}},
+				MarkdownDescription: "The keys of the ring, oldest first. No secret."},
 			"newest_key_id": schema.StringAttribute{Computed: true, PlanModifiers: keep,
-				MarkdownDescription: "Id of the newest key."},
+				MarkdownDescription: "Id of the newest key (which the issuer signs with once it is `activation_delay` old)."},
 			"rotated_at": schema.StringAttribute{Computed: true, PlanModifiers: keep,
 				MarkdownDescription: "When the ring was created or last rotated (RFC 3339)."},
+		},
+		Blocks: map[string]schema.Block{
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
 		},
 	}
 }
@@ -194,129 +247,38 @@ func (r *secretResource) Configure(_ context.Context, req resource.ConfigureRequ
 	}
 	r.now = time.Now
 	if pd != nil {
-		r.clients, r.now = pd.clients, pd.now
+		r.clients, r.now, r.defaultTags = pd.clients, pd.now, pd.defaultTags
 	}
 }
 
-// ModifyPlan marks the ring as changing when it will or may be rotated, or
-// when its seed key or its encryption context changes, and refuses a
-// rotation the edge function could not hold.
-func (r *secretResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() || req.State.Raw.IsNull() {
-		return
-	}
-	var plan, state secretModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	// A rotate_when that is not known yet may rotate the ring.
-	resp.Diagnostics.Append(r.keyChange(ctx, plan, state, resp)...)
-	rotate := r.rotationDue(plan, state) || (plan.RotateWhen.IsUnknown() && !state.RotateWhen.IsNull())
-	seedChange := !plan.SecretWOVersion.Equal(state.SecretWOVersion)
-	if !rotate && !seedChange && plan.FunctionName.Equal(state.FunctionName) {
-		return
-	}
-	if rotate || seedChange {
-		resp.Diagnostics.Append(r.checkCapacity(ctx, req.Config, plan, state, rotate)...)
-	}
-	resp.Plan.SetAttribute(ctx, path.Root("ciphertext"), types.StringUnknown())
-	resp.Plan.SetAttribute(ctx, path.Root("keys"), types.ListUnknown(keyObjectType))
-	resp.Plan.SetAttribute(ctx, path.Root("newest_key_id"), types.StringUnknown())
-	if rotate {
-		resp.Plan.SetAttribute(ctx, path.Root("rotated_at"), types.StringUnknown())
+// ValidateConfig warns of settings that work but hurt.
+func (r *secretResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var delay types.String
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("activation_delay"), &delay)...)
+	if d, err := time.ParseDuration(delay.ValueString()); err == nil && !delay.IsUnknown() && !delay.IsNull() && d == 0 {
+		resp.Diagnostics.AddAttributeWarning(path.Root("activation_delay"), "New keys sign at once",
+			"With activation_delay = \"0s\" the issuer signs with a new key as soon as it has it, before every edge location has "+
+				"the function that knows it: players are refused (403) until the edge catches up. Keep a delay longer than the "+
+				"function's propagation (minutes).")
 	}
 }
 
-// checkCapacity refuses, at plan, a change that would leave more keys in
-// the ring than the edge function holds, with the time it would fit. It
-// judges by the state's key list (ids and times, no secret): keys that
-// retire by then are left out, as the apply will.
-func (r *secretResource) checkCapacity(ctx context.Context, config tfsdk.Config, plan, state secretModel, rotate bool) diag.Diagnostics {
-	var diags diag.Diagnostics
-	l, ok := lifetimes(plan)
-	if !ok || state.Keys.IsNull() || state.Keys.IsUnknown() {
-		return nil // the apply checks it
-	}
-	var listed []struct {
-		ID      string `tfsdk:"kid"`
-		Created string `tfsdk:"created"`
-		Seed    bool   `tfsdk:"seed"`
-	}
-	if diags = state.Keys.ElementsAs(ctx, &listed, false); diags.HasError() {
-		return diags
-	}
-	now := r.now().UTC().Truncate(time.Second)
-	doc := &keyring.Document{}
-	for _, k := range listed {
-		created, _ := time.Parse(time.RFC3339, k.Created)
-		doc.Keys = append(doc.Keys, keyring.Key{ID: k.ID, Created: created, Seed: k.Seed})
-	}
-	at := path.Root("secret_wo_version")
-	if rotate {
-		doc.Keys = append(doc.Keys, keyring.Key{ID: "(new)", Created: now})
-		at = path.Root("rotate_when")
-		if r.rotationDue(plan, state) && !plan.RotationDays.IsNull() {
-			at = path.Root("rotation_days")
-		}
-	}
-	if !plan.SecretWOVersion.Equal(state.SecretWOVersion) {
-		var wo types.String
-		diags.Append(config.GetAttribute(ctx, path.Root("secret_wo"), &wo)...)
-		doc.SetSeed([]byte(wo.ValueString())) // a stand-in: only the count matters here
-	}
-	doc.Retire(now, l)
-	if err := doc.CheckCapacity(l); err != nil {
-		diags.AddAttributeError(at, "The key ring cannot take another key yet", err.Error())
-	}
-	return diags
-}
-
-// lifetimes are the model's rules for retiring keys; ok is false while a
-// setting is unknown.
-func lifetimes(m secretModel) (keyring.Lifetimes, bool) {
-	delay, err1 := time.ParseDuration(m.ActivationDelay.ValueString())
-	life, err2 := time.ParseDuration(m.MaxTokenLifetime.ValueString())
-	if m.ActivationDelay.IsUnknown() || m.MaxTokenLifetime.IsUnknown() || err1 != nil || err2 != nil {
-		return keyring.Lifetimes{}, false
-	}
-	return keyring.Lifetimes{ActivationDelay: delay, MaxTokenLifetime: life, Leeway: streamkey.DefaultLeeway}, true
-}
-
-// keyChange replaces the secret when kms_key_id names another key than the
-// one in use; another spelling of the same key (id, ARN, alias) is not a
-// change. (A plan modifier cannot call KMS: the framework keeps schemas
-// from instances it never configures.)
-func (r *secretResource) keyChange(ctx context.Context, plan, state secretModel, resp *resource.ModifyPlanResponse) diag.Diagnostics {
-	if plan.KMSKeyID.IsUnknown() || plan.KMSKeyID.Equal(state.KMSKeyID) {
-		return nil
-	}
-	if !plan.KMSKeyID.IsNull() && r.clients != nil {
-		meta, diags := r.describeKey(ctx, plan.KMSKeyID.ValueString())
-		if diags.HasError() {
-			return diags
-		}
-		if aws.ToString(meta.KeyId) == state.ID.ValueString() {
-			return nil
-		}
-	}
-	resp.RequiresReplace = append(resp.RequiresReplace, path.Root("kms_key_id"))
-	return nil
-}
-
-// rotationDue reports whether the ring rotates: a value of rotate_when
-// changed (setting it where it was unset, or removing it, does not
-// rotate), or the newest key is rotation_days old.
-func (r *secretResource) rotationDue(plan, state secretModel) bool {
-	if !plan.RotateWhen.IsNull() && !plan.RotateWhen.IsUnknown() && !state.RotateWhen.IsNull() && !plan.RotateWhen.Equal(state.RotateWhen) {
-		return true
-	}
-	if plan.RotationDays.IsNull() || plan.RotationDays.IsUnknown() {
+// notConfigured reports, as an error, a call before the provider was
+// configured (its configuration depends on values not known yet).
+func notConfigured(c *awsclients.Clients, diags *diag.Diagnostics) bool {
+	if c != nil {
 		return false
 	}
-	at, err := time.Parse(time.RFC3339, state.RotatedAt.ValueString())
-	return err == nil && !r.now().Before(at.Add(time.Duration(plan.RotationDays.ValueInt64())*24*time.Hour))
+	diags.Append(diagnostics.NotConfigured())
+	return true
+}
+
+// withTimeout bounds ctx by an operation's timeout (the resource's
+// timeouts block, or the default).
+func withTimeout(ctx context.Context, get func(context.Context, time.Duration) (time.Duration, diag.Diagnostics), def time.Duration, diags *diag.Diagnostics) (context.Context, context.CancelFunc) {
+	d, dd := get(ctx, def)
+	diags.Append(dd...)
+	return context.WithTimeout(ctx, d)
 }
 
 func (r *secretResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -330,54 +292,33 @@ func (r *secretResource) Create(ctx context.Context, req resource.CreateRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx, cancel := withTimeout(ctx, plan.Timeouts.Create, defaultCreateTimeout, &resp.Diagnostics)
+	defer cancel()
 	now := r.now().UTC().Truncate(time.Second)
 
-	keyID := plan.KMSKeyID.ValueString()
-	plan.ManagesKMSKey = types.BoolValue(keyID == "")
-	if keyID == "" {
-		policy, diags := r.keyPolicy(ctx, &plan)
-		resp.Diagnostics.Append(diags...)
-		if diags.HasError() {
-			return
-		}
-		out, err := r.clients.KMS.CreateKey(ctx, &kms.CreateKeyInput{
-			Policy:      policy,
-			Description: aws.String("securestream key ring of " + plan.FunctionName.ValueString()),
-			KeySpec:     kmstypes.KeySpecSymmetricDefault,
-			KeyUsage:    kmstypes.KeyUsageTypeEncryptDecrypt,
-			Tags:        []kmstypes.Tag{{TagKey: aws.String("securestream:function"), TagValue: plan.FunctionName.ValueStringPointer()}},
-		})
-		if err != nil {
-			resp.Diagnostics.Append(diagnostics.AWSCall("kms:CreateKey", err,
-				"The provider's credentials need kms:CreateKey and kms:TagResource, or set kms_key_id to use an existing symmetric key."))
-			return
-		}
-		if out.KeyMetadata == nil || out.KeyMetadata.KeyId == nil {
-			resp.Diagnostics.Append(diagnostics.NoAnswer("kms:CreateKey", "key metadata"))
-			return
-		}
-		keyID = aws.ToString(out.KeyMetadata.KeyId)
-		plan.KMSKeyARN = types.StringPointerValue(out.KeyMetadata.Arn)
-	} else {
-		meta, diags := r.describeKey(ctx, keyID)
-		resp.Diagnostics.Append(diags...)
-		if diags.HasError() {
-			return
-		}
-		keyID = aws.ToString(meta.KeyId)
-		plan.KMSKeyARN = types.StringPointerValue(meta.Arn)
-	}
-	// id is the resolved key id; kms_key_id keeps the user's spelling (an
-	// alias or ARN), as Terraform requires of a configured value.
-	plan.ID = types.StringValue(keyID)
 	if plan.KMSKeyID.IsNull() || plan.KMSKeyID.IsUnknown() {
-		plan.KMSKeyID = types.StringValue(keyID)
+		resp.Diagnostics.Append(r.createKey(ctx, &plan)...)
+	} else {
+		meta, diags := r.checkUserKey(ctx, plan.KMSKeyID.ValueString())
+		resp.Diagnostics.Append(diags...)
+		if meta != nil {
+			// id is the resolved key id; kms_key_id keeps the user's
+			// spelling (an alias or ARN), as Terraform requires of a
+			// configured value.
+			plan.ID, plan.KMSKeyARN = types.StringPointerValue(meta.KeyId), types.StringPointerValue(meta.Arn)
+		}
+		plan.ManagesKMSKey = types.BoolValue(false)
+	}
+	if resp.Diagnostics.HasError() {
+		r.cleanUpFailedCreate(ctx, &plan, &resp.Diagnostics)
+		return
 	}
 
 	doc := &keyring.Document{Version: keyring.Version}
 	k, err := newRingKey(now)
 	if err != nil {
 		resp.Diagnostics.Append(diagnostics.NoRandomness(err))
+		r.cleanUpFailedCreate(ctx, &plan, &resp.Diagnostics)
 		return
 	}
 	doc.Keys = append(doc.Keys, k)
@@ -385,83 +326,11 @@ func (r *secretResource) Create(ctx context.Context, req resource.CreateRequest,
 	plan.RotatedAt = types.StringValue(now.Format(time.RFC3339))
 	resp.Diagnostics.Append(r.seal(ctx, &plan, doc)...)
 	if resp.Diagnostics.HasError() {
-		if plan.ManagesKMSKey.ValueBool() {
-			// Nothing is saved of a failed create: do not leave the new key
-			// behind, even when the create failed because it was cancelled
-			// (Ctrl-C, a timeout): the cleanup gets a context of its own.
-			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
-			defer cancel()
-			_, err := r.clients.KMS.ScheduleKeyDeletion(cctx, &kms.ScheduleKeyDeletionInput{KeyId: aws.String(keyID), PendingWindowInDays: aws.Int32(7)})
-			if err == nil {
-				resp.Diagnostics.AddWarning("The new KMS key is scheduled for deletion",
-					fmt.Sprintf("The KMS key %s this apply created could not be used and is scheduled for deletion in 7 days.", keyID))
-			} else {
-				resp.Diagnostics.AddWarning("The new KMS key is left behind",
-					fmt.Sprintf("The KMS key %s this apply created could not be used, nor scheduled for deletion (%v): "+
-						"aws kms schedule-key-deletion --key-id %s --pending-window-in-days 7", keyID, err, keyID))
-			}
-		}
+		r.cleanUpFailedCreate(ctx, &plan, &resp.Diagnostics)
 		return
 	}
+	setCheckedAt(ctx, resp.Private, now)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-}
-
-// notConfigured reports, as an error, a call before the provider was
-// configured (its configuration depends on values not known yet).
-func notConfigured(c *awsclients.Clients, diags *diag.Diagnostics) bool {
-	if c != nil {
-		return false
-	}
-	diags.Append(diagnostics.NotConfigured())
-	return true
-}
-
-// cleanupTimeout bounds the calls that undo a failed create.
-const cleanupTimeout = 30 * time.Second
-
-// keyPolicy is the policy for a KMS key the resource manages (see
-// key_policy.go), for function_name and any other function names given
-// (both names while a rename re-encrypts the ring). It is nil, with a
-// warning, when the identity Terraform runs as cannot be learnt.
-func (r *secretResource) keyPolicy(ctx context.Context, m *secretModel, functions ...string) (*string, diag.Diagnostics) {
-	var diags diag.Diagnostics
-	var roles []string
-	if !m.DecryptRoleARNs.IsNull() && !m.DecryptRoleARNs.IsUnknown() {
-		if diags = m.DecryptRoleARNs.ElementsAs(ctx, &roles, false); diags.HasError() {
-			return nil, diags
-		}
-	}
-	id, err := r.clients.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
-	if err != nil || id.Arn == nil {
-		diags.AddWarning("The KMS key keeps AWS's default key policy",
-			fmt.Sprintf("sts:GetCallerIdentity failed (%v), so the key policy that limits kms:Decrypt to Terraform's identity and "+
-				"decrypt_role_arns under the encryption context LambdaFunctionName=%s was not written; any principal of the account "+
-				"whose IAM policy allows kms:Decrypt can open the ring. Allow sts:GetCallerIdentity (or an STS endpoint) and apply again.",
-				err, m.FunctionName.ValueString()))
-		return nil, diags
-	}
-	doc, err := keyPolicy(aws.ToString(id.Arn), roles, append([]string{m.FunctionName.ValueString()}, functions...))
-	if err != nil {
-		diags.AddError("Cannot write the KMS key policy", fmt.Sprintf("sts:GetCallerIdentity answered an identity the policy cannot name: %v.", err))
-		return nil, diags
-	}
-	return &doc, diags
-}
-
-// putKeyPolicy writes the key policy of a key the resource manages.
-func (r *secretResource) putKeyPolicy(ctx context.Context, m *secretModel, functions ...string) diag.Diagnostics {
-	if !m.ManagesKMSKey.ValueBool() {
-		return nil
-	}
-	policy, diags := r.keyPolicy(ctx, m, functions...)
-	if policy == nil {
-		return diags
-	}
-	if _, err := r.clients.KMS.PutKeyPolicy(ctx, &kms.PutKeyPolicyInput{KeyId: m.ID.ValueStringPointer(), PolicyName: aws.String("default"), Policy: policy}); err != nil {
-		diags.Append(diagnostics.AWSCall("kms:PutKeyPolicy", err,
-			fmt.Sprintf("The provider's credentials need kms:PutKeyPolicy on %s to change decrypt_role_arns or function_name.", m.ID.ValueString())))
-	}
-	return diags
 }
 
 // newRingKey makes a key of 32 random bytes, written as 43 base64url
@@ -500,20 +369,29 @@ func (r *secretResource) seal(ctx context.Context, m *secretModel, doc *keyring.
 	return append(diags, setKeys(m, doc)...)
 }
 
-// setKeys lists the ring's keys (ids and times, no secret) in the model.
-func setKeys(m *secretModel, doc *keyring.Document) diag.Diagnostics {
-	keys := append([]keyring.Key(nil), doc.Keys...)
+// keyList is the ring's key list (ids and times, no secret), oldest first;
+// unknown, when set, is a key not made yet, listed last.
+func keyList(keys []keyring.Key, unknown bool) (types.List, diag.Diagnostics) {
+	keys = append([]keyring.Key(nil), keys...)
 	sort.SliceStable(keys, func(a, b int) bool { return keys[a].Created.Before(keys[b].Created) })
 	var objs []attr.Value
 	for _, k := range keys {
 		o, d := types.ObjectValue(keyObjectType.AttrTypes, map[string]attr.Value{
 			"kid": types.StringValue(k.ID), "created": types.StringValue(k.Created.UTC().Format(time.RFC3339)), "seed": types.BoolValue(k.Seed)})
 		if d.HasError() {
-			return d
+			return types.ListNull(keyObjectType), d
 		}
 		objs = append(objs, o)
 	}
-	list, d := types.ListValue(keyObjectType, objs)
+	if unknown {
+		objs = append(objs, types.ObjectUnknown(keyObjectType.AttrTypes))
+	}
+	return types.ListValue(keyObjectType, objs)
+}
+
+// setKeys lists the ring's keys in the model.
+func setKeys(m *secretModel, doc *keyring.Document) diag.Diagnostics {
+	list, d := keyList(doc.Keys, false)
 	m.Keys = list
 	newest, _ := doc.Newest()
 	m.NewestKeyID = types.StringValue(newest.ID)
@@ -549,26 +427,6 @@ func decryptRing(ctx context.Context, c *awsclients.Clients, ciphertext, functio
 	return doc, diags
 }
 
-func (r *secretResource) describeKey(ctx context.Context, keyID string) (*kmstypes.KeyMetadata, diag.Diagnostics) {
-	var diags diag.Diagnostics
-	out, err := r.clients.KMS.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(keyID)})
-	if err != nil {
-		diags.Append(diagnostics.AttributeAWSCall(path.Root("kms_key_id"), "kms:DescribeKey", err,
-			fmt.Sprintf("kms_key_id %q must name an existing key the provider's credentials may describe.", keyID)))
-		return nil, diags
-	}
-	m := out.KeyMetadata
-	if m == nil {
-		diags.Append(diagnostics.NoAnswer("kms:DescribeKey", "key metadata for "+keyID))
-		return nil, diags
-	}
-	// Emulators leave out fields AWS always sends: judge only what is there.
-	if (m.KeyUsage != "" && m.KeyUsage != kmstypes.KeyUsageTypeEncryptDecrypt) || (m.KeySpec != "" && m.KeySpec != kmstypes.KeySpecSymmetricDefault) {
-		diags.AddAttributeError(path.Root("kms_key_id"), "Unusable KMS key", fmt.Sprintf("KMS key %s is %s/%s; use a symmetric ENCRYPT_DECRYPT key.", keyID, m.KeySpec, m.KeyUsage))
-	}
-	return m, diags
-}
-
 func (r *secretResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	if notConfigured(r.clients, &resp.Diagnostics) {
 		return
@@ -578,6 +436,8 @@ func (r *secretResource) Read(ctx context.Context, req resource.ReadRequest, res
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx, cancel := withTimeout(ctx, state.Timeouts.Read, defaultReadTimeout, &resp.Diagnostics)
+	defer cancel()
 	keyID := state.ID.ValueString()
 	out, err := r.clients.KMS.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(keyID)})
 	if err == nil && out.KeyMetadata == nil {
@@ -618,6 +478,10 @@ func (r *secretResource) Read(ctx context.Context, req resource.ReadRequest, res
 			state.RotatedAt = types.StringValue(newest.Created.UTC().Format(time.RFC3339))
 		}
 	}
+	// The time of this refresh is the time the next plan judges
+	// rotation_days and retirement by, so that a saved plan applies
+	// exactly what it showed.
+	setCheckedAt(ctx, resp.Private, r.now())
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
@@ -633,59 +497,96 @@ func (r *secretResource) Update(ctx context.Context, req resource.UpdateRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx, cancel := withTimeout(ctx, plan.Timeouts.Update, defaultUpdateTimeout, &resp.Diagnostics)
+	defer cancel()
 	renamed := !plan.FunctionName.Equal(state.FunctionName)
-	if renamed || !plan.DecryptRoleARNs.Equal(state.DecryptRoleARNs) {
-		// While the ring is re-encrypted, the policy allows both names.
-		var old []string
-		if renamed {
-			old = append(old, state.FunctionName.ValueString())
-		}
-		if resp.Diagnostics.Append(r.putKeyPolicy(ctx, &plan, old...)...); resp.Diagnostics.HasError() {
-			return
-		}
-	}
-	if !plan.Ciphertext.IsUnknown() { // nothing about the ring changes
-		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-		return
-	}
-	doc, diags := r.open(ctx, &state)
-	resp.Diagnostics.Append(diags...)
-	if diags.HasError() {
+	// The key's settings first: while the ring is re-encrypted for a new
+	// function name, the key policy allows both names.
+	if resp.Diagnostics.Append(r.updateKey(ctx, &plan, &state)...); resp.Diagnostics.HasError() {
 		return
 	}
 	now := r.now().UTC().Truncate(time.Second)
-	if plan.RotatedAt.IsUnknown() && !r.rotationDue(plan, state) { // a rotate_when that was unknown, unchanged
-		plan.RotatedAt = state.RotatedAt
+	if plan.Ciphertext.IsUnknown() {
+		doc, diags := r.open(ctx, &state)
+		if resp.Diagnostics.Append(diags...); diags.HasError() {
+			return
+		}
+		if resp.Diagnostics.Append(r.changeRing(ctx, doc, &plan, &state, secretWO, now)...); resp.Diagnostics.HasError() {
+			return
+		}
+		if resp.Diagnostics.Append(r.seal(ctx, &plan, doc)...); resp.Diagnostics.HasError() {
+			return
+		}
 	}
-	if plan.RotatedAt.IsUnknown() { // rotation
+	if renamed && plan.ManagesKMSKey.ValueBool() { // the old name's encryption context is no longer needed
+		resp.Diagnostics.Append(r.putKeyPolicy(ctx, &plan)...)
+	}
+	setCheckedAt(ctx, resp.Private, now)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// changeRing makes the planned change to the ring: the keys the plan
+// lists stay (retirement was decided at plan), a key the plan lists as
+// unknown is made, and the seed key follows secret_wo.
+func (r *secretResource) changeRing(ctx context.Context, doc *keyring.Document, plan, state *secretModel, secretWO types.String, now time.Time) diag.Diagnostics {
+	var diags diag.Diagnostics
+	if !plan.SecretWOVersion.Equal(state.SecretWOVersion) {
+		doc.SetSeed([]byte(secretWO.ValueString())) // unset: no seed key
+	}
+	rotate := plan.RotatedAt.IsUnknown()
+	if plan.Keys.IsUnknown() {
+		// rotation_triggers was unknown at plan: rotate if it changed,
+		// and retire by the clock.
+		rotate = rotate && triggersChanged(*plan, *state)
+		if l, ok := lifetimes(*plan); ok {
+			doc.Retire(now, l)
+		}
+	} else {
+		// The planned list: the keys that stay, and an unknown element
+		// for the key to make.
+		keepIDs := map[string]bool{}
+		for _, e := range plan.Keys.Elements() {
+			o, ok := e.(types.Object)
+			if !ok || o.IsUnknown() {
+				continue
+			}
+			if id, ok := o.Attributes()["kid"].(types.String); ok && !id.IsUnknown() {
+				keepIDs[id.ValueString()] = true
+			}
+		}
+		kept := doc.Keys[:0:0]
+		for _, k := range doc.Keys {
+			if keepIDs[k.ID] {
+				kept = append(kept, k)
+			}
+		}
+		doc.Keys = kept
+	}
+	if !rotate {
+		plan.RotatedAt = state.RotatedAt
+	} else {
 		k, err := newRingKey(now)
 		if err != nil {
-			resp.Diagnostics.Append(diagnostics.NoRandomness(err))
-			return
+			diags.Append(diagnostics.NoRandomness(err))
+			return diags
 		}
 		doc.Keys = append(doc.Keys, k)
 		plan.RotatedAt = types.StringValue(now.Format(time.RFC3339))
 	}
-	if !plan.SecretWOVersion.Equal(state.SecretWOVersion) {
-		doc.SetSeed([]byte(secretWO.ValueString())) // unset: no seed key
-	}
-	// Keys leave the ring by time only, when no token they signed can
-	// still be valid; ModifyPlan refused a change that does not fit.
-	if l, ok := lifetimes(plan); ok {
-		doc.Retire(now, l)
+	if l, ok := lifetimes(*plan); ok {
 		if err := doc.CheckCapacity(l); err != nil {
-			resp.Diagnostics.AddError("The key ring cannot take another key yet", err.Error())
-			return
+			diags.AddError("The key ring cannot take another key yet", err.Error())
 		}
 	}
-	resp.Diagnostics.Append(r.seal(ctx, &plan, doc)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	if renamed { // the old name's encryption context is no longer needed
-		resp.Diagnostics.Append(r.putKeyPolicy(ctx, &plan)...)
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	return diags
+}
+
+// plannedKey is an element of the planned key list, whose values may be
+// unknown (a key not made yet).
+type plannedKey struct {
+	ID      types.String `tfsdk:"kid"`
+	Created types.String `tfsdk:"created"`
+	Seed    types.Bool   `tfsdk:"seed"`
 }
 
 func (r *secretResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -697,15 +598,9 @@ func (r *secretResource) Delete(ctx context.Context, req resource.DeleteRequest,
 	if resp.Diagnostics.HasError() || !state.ManagesKMSKey.ValueBool() {
 		return
 	}
-	_, err := r.clients.KMS.ScheduleKeyDeletion(ctx, &kms.ScheduleKeyDeletionInput{
-		KeyId: state.ID.ValueStringPointer(), PendingWindowInDays: aws.Int32(int32(min(max(state.DeletionWindowDays.ValueInt64(), 7), 30))), // 7 to 30, as validated
-	})
-	var nf *kmstypes.NotFoundException
-	var invalid *kmstypes.KMSInvalidStateException
-	if err != nil && !errors.As(err, &nf) && !errors.As(err, &invalid) {
-		resp.Diagnostics.Append(diagnostics.AWSCall("kms:ScheduleKeyDeletion", err,
-			fmt.Sprintf("The provider's credentials need kms:ScheduleKeyDeletion on %s.", state.ID.ValueString())))
-	}
+	ctx, cancel := withTimeout(ctx, state.Timeouts.Delete, defaultDeleteTimeout, &resp.Diagnostics)
+	defer cancel()
+	resp.Diagnostics.Append(r.deleteKey(ctx, &state)...)
 }
 
 // ImportState takes "<kms_key_id>,<function_name>,<ciphertext>" or
@@ -739,8 +634,8 @@ func (r *secretResource) ImportState(ctx context.Context, req resource.ImportSta
 	for name, v := range map[string]attr.Value{
 		"id": types.StringValue(parts[0]), "kms_key_id": types.StringValue(parts[0]), "function_name": types.StringValue(parts[1]),
 		"ciphertext": types.StringValue(ciphertext), "manages_kms_key": types.BoolValue(false),
-		"deletion_window_days": types.Int64Value(30), "activation_delay": types.StringValue(defaultActivationDelay),
-		"max_token_lifetime": types.StringValue(defaultMaxTokenLifetime), "decrypt_role_arns": types.SetNull(types.StringType),
+		"activation_delay": types.StringValue(defaultActivationDelay), "max_token_lifetime": types.StringValue(defaultMaxTokenLifetime),
+		"tags_all": types.MapNull(types.StringType),
 	} {
 		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(name), v)...)
 	}

@@ -26,6 +26,7 @@ import (
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	fwresource "github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
@@ -143,7 +144,10 @@ func (e *accEnv) checkDestroyed(s *terraform.State) error {
 		if m.KeyState != kmstypes.KeyStatePendingDeletion {
 			return fmt.Errorf("%s: KMS key %s is %s after destroy; want PendingDeletion", addr, rs.Primary.ID, m.KeyState)
 		}
-		days, _ := strconv.Atoi(rs.Primary.Attributes["deletion_window_days"])
+		days, err := strconv.Atoi(rs.Primary.Attributes["deletion_window_in_days"])
+		if err != nil {
+			days = defaultDeletionWindowDays
+		}
 		if m.DeletionDate != nil {
 			if d := time.Until(*m.DeletionDate) - time.Duration(days)*24*time.Hour; d < -time.Hour || d > time.Hour {
 				return fmt.Errorf("%s: KMS key %s is deleted at %v, not %d days from now", addr, rs.Primary.ID, m.DeletionDate, days)
@@ -173,10 +177,12 @@ func TestAccSecret_lifecycle(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction("securestream_secret.s", plancheck.ResourceActionCreate),
 					plancheck.ExpectUnknownValue("securestream_secret.s", tfjsonpath.New("ciphertext")),
+					// Known from the configuration: no kms_key_id, so the key is the resource's.
+					plancheck.ExpectKnownValue("securestream_secret.s", tfjsonpath.New("manages_kms_key"), knownvalue.Bool(true)),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue("securestream_secret.s", tfjsonpath.New("manages_kms_key"), knownvalue.Bool(true)),
-					statecheck.ExpectKnownValue("securestream_secret.s", tfjsonpath.New("deletion_window_days"), knownvalue.Int64Exact(30)),
+					statecheck.ExpectKnownValue("securestream_secret.s", tfjsonpath.New("deletion_window_in_days"), knownvalue.Null()),
 					statecheck.ExpectKnownValue("securestream_secret.s", tfjsonpath.New("max_token_lifetime"), knownvalue.StringExact("24h")),
 					statecheck.ExpectKnownValue("securestream_secret.s", tfjsonpath.New("activation_delay"), knownvalue.StringExact("10m")),
 					statecheck.ExpectKnownValue("securestream_secret.s", tfjsonpath.New("kms_key_arn"), knownvalue.StringRegexp(regexp.MustCompile(`^arn:aws:kms:`))),
@@ -201,7 +207,7 @@ func TestAccSecret_lifecycle(t *testing.T) {
 			{
 				// Settings that do not touch the ring update in place and
 				// keep the ciphertext.
-				Config: secretConfig(e, fmt.Sprintf("function_name = %q\ndeletion_window_days = 7\nactivation_delay = \"30m\"", fn)),
+				Config: secretConfig(e, fmt.Sprintf("function_name = %q\ndeletion_window_in_days = 7\nactivation_delay = \"30m\"", fn)),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction("securestream_secret.s", plancheck.ResourceActionUpdate),
@@ -216,12 +222,15 @@ func TestAccSecret_lifecycle(t *testing.T) {
 			{
 				// A new function name re-encrypts the same keys under the
 				// new encryption context; the key policy follows it.
-				Config: secretConfig(e, fmt.Sprintf("function_name = %q\ndeletion_window_days = 7\ndecrypt_role_arns = [%q]", fn2, issuerRole)),
+				Config: secretConfig(e, fmt.Sprintf("function_name = %q\ndeletion_window_in_days = 7\ndecrypt_role_arns = [%q]", fn2, issuerRole)),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction("securestream_secret.s", plancheck.ResourceActionUpdate),
 						plancheck.ExpectUnknownValue("securestream_secret.s", tfjsonpath.New("ciphertext")),
 						plancheck.ExpectKnownValue("securestream_secret.s", tfjsonpath.New("rotated_at"), knownvalue.NotNull()),
+						// The keys stay: nothing downstream of them changes.
+						plancheck.ExpectKnownValue("securestream_secret.s", tfjsonpath.New("newest_key_id"), knownvalue.StringRegexp(kidRE)),
+						plancheck.ExpectKnownValue("securestream_secret.s", tfjsonpath.New("keys"), knownvalue.ListSizeExact(1)),
 					},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
@@ -247,7 +256,7 @@ func TestAccSecret_lifecycle(t *testing.T) {
 				},
 				// What the import cannot know: who created the key, and the
 				// settings that live only in the configuration.
-				ImportStateVerifyIgnore: []string{"manages_kms_key", "deletion_window_days", "decrypt_role_arns"},
+				ImportStateVerifyIgnore: []string{"manages_kms_key", "deletion_window_in_days", "decrypt_role_arns"},
 			},
 		},
 	})
@@ -420,12 +429,12 @@ func TestAccSecret_importKeepsKeys(t *testing.T) {
 				Check: resource.ComposeTestCheckFunc(e.checkRing("securestream_secret.s", 3), hasImported),
 			},
 			{
-				Config: cfg(`rotate_when = { epoch = "1" }`),
+				Config: cfg(`rotation_triggers = { epoch = "1" }`),
 				Check:  resource.ComposeTestCheckFunc(e.checkRing("securestream_secret.s", 3), hasImported),
 			},
 			{
 				// A rotation adds a key and drops none of the imported ones.
-				Config: cfg(`rotate_when = { epoch = "2" }`),
+				Config: cfg(`rotation_triggers = { epoch = "2" }`),
 				Check:  resource.ComposeTestCheckFunc(e.checkRing("securestream_secret.s", 4), hasImported),
 			},
 		},
@@ -466,7 +475,7 @@ func (e *accEnv) createIssuerFunction(t *testing.T, function, ciphertext string)
 	return nil
 }
 
-// Changing rotate_when rotates: the plan shows the ring changing in place,
+// Changing rotation_triggers rotates: the plan shows the ring changing in place,
 // new keys sign only once they are activation_delay old, and a previous key
 // leaves the ring only once no token it signed can be valid: activation
 // delay + max_token_lifetime + leeway after its successor was created.
@@ -482,7 +491,7 @@ resource "securestream_secret" "s" {
   function_name      = %q
   activation_delay   = "1h"
   max_token_lifetime = "2h"
-  rotate_when        = { epoch = "%d" }
+  rotation_triggers        = { epoch = "%d" }
 }
 
 # What the issuer signs with now, with the secret's activation delay.
@@ -561,7 +570,9 @@ data "securestream_stream_key" "later" {
 					PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction("securestream_secret.s", plancheck.ResourceActionUpdate),
 						plancheck.ExpectUnknownValue("securestream_secret.s", tfjsonpath.New("ciphertext")),
-						plancheck.ExpectUnknownValue("securestream_secret.s", tfjsonpath.New("keys")),
+						// The key that stays is known; the new one is not.
+						plancheck.ExpectKnownValue("securestream_secret.s", tfjsonpath.New("keys").AtSliceIndex(0).AtMapKey("kid"), knownvalue.StringRegexp(kidRE)),
+						plancheck.ExpectUnknownValue("securestream_secret.s", tfjsonpath.New("keys").AtSliceIndex(1)),
 						plancheck.ExpectUnknownValue("securestream_secret.s", tfjsonpath.New("newest_key_id")),
 						plancheck.ExpectUnknownValue("securestream_secret.s", tfjsonpath.New("rotated_at")),
 						plancheck.ExpectKnownValue("securestream_secret.s", tfjsonpath.New("id"), knownvalue.NotNull()),
@@ -622,7 +633,7 @@ func TestAccSecret_ringFull(t *testing.T) {
 	e := newAccEnv(t)
 	clock := &testClock{}
 	cfg := func(epoch int) string {
-		return secretConfig(e, fmt.Sprintf("function_name = %q\nmax_token_lifetime = \"24h\"\nrotate_when = { epoch = \"%d\" }", name("issuer"), epoch))
+		return secretConfig(e, fmt.Sprintf("function_name = %q\nmax_token_lifetime = \"24h\"\nrotation_triggers = { epoch = \"%d\" }", name("issuer"), epoch))
 	}
 	steps := []resource.TestStep{{Config: cfg(1)}}
 	for i := 2; i <= keyring.MaxKeys; i++ {
@@ -632,7 +643,7 @@ func TestAccSecret_ringFull(t *testing.T) {
 	steps = append(steps,
 		resource.TestStep{
 			Config:      cfg(keyring.MaxKeys + 1),
-			ExpectError: regexp.MustCompile(`(?s)The key ring cannot take another key yet.*rotate_when.*at\s+most\s+8.*next\s+rotation\s+fits\s+at`),
+			ExpectError: regexp.MustCompile(`(?s)The key ring cannot take another key yet.*rotation_triggers.*at\s+most\s+8.*next\s+rotation\s+fits\s+at`),
 		},
 		resource.TestStep{
 			// Keys were made an hour apart (the 8th 7 h after the 1st). 10m +
@@ -701,7 +712,7 @@ func (e *accEnv) checkKeyPolicy(addr, function string, roles ...string) resource
 	}
 }
 
-// A rotate_when whose value is known only at apply may rotate: the plan
+// A rotation_triggers whose value is known only at apply may rotate: the plan
 // shows the ring changing, and the apply rotates only if a value changed.
 func TestAccSecret_rotateWhenUnknown(t *testing.T) {
 	e := newAccEnv(t)
@@ -715,7 +726,7 @@ resource "terraform_data" "epoch" {
 
 resource "securestream_secret" "s" {
   function_name = %q
-  rotate_when   = { epoch = terraform_data.epoch.output }
+  rotation_triggers   = { epoch = terraform_data.epoch.output }
 }
 `, input, replace, fn)
 	}
@@ -937,11 +948,12 @@ func TestAccSecret_rotationDays(t *testing.T) {
 	})
 }
 
-// rotationDue is the rotation_days rule, with a clock.
-func TestRotationDue(t *testing.T) {
+// The rotation rules: rotation_days judged at the time of the last
+// refresh, and changed rotation_triggers.
+func TestRotationRules(t *testing.T) {
 	rotated := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
-	r := &secretResource{}
-	state := secretModel{RotatedAt: types.StringValue(rotated.Format(time.RFC3339)), RotateWhen: types.MapNull(types.StringType)}
+	state := nullSecretModel()
+	state.RotatedAt = types.StringValue(rotated.Format(time.RFC3339))
 	when := func(v string) types.Map {
 		m, _ := types.MapValue(types.StringType, map[string]attr.Value{"x": types.StringValue(v)})
 		return m
@@ -950,7 +962,7 @@ func TestRotationDue(t *testing.T) {
 		name string
 		days types.Int64
 		when types.Map
-		now  time.Time
+		at   time.Time
 		want bool
 	}{
 		{"no rule", types.Int64Null(), types.MapNull(types.StringType), rotated.AddDate(1, 0, 0), false},
@@ -962,15 +974,25 @@ func TestRotationDue(t *testing.T) {
 		{"trigger removed", types.Int64Null(), types.MapNull(types.StringType), rotated, false},
 		{"trigger unknown", types.Int64Null(), types.MapUnknown(types.StringType), rotated, false},
 	} {
-		r.now = func() time.Time { return c.now }
 		plan, prior := state, state
 		if strings.HasPrefix(c.name, "trigger") && !strings.Contains(c.name, "first set") {
-			prior.RotateWhen = when("a")
+			prior.RotationTriggers = when("a")
 		}
-		plan.RotationDays, plan.RotateWhen = c.days, c.when
-		if got := r.rotationDue(plan, prior); got != c.want {
-			t.Errorf("%s: rotationDue = %v; want %v", c.name, got, c.want)
+		plan.RotationDays, plan.RotationTriggers = c.days, c.when
+		due, _ := dueByDays(plan, prior, c.at)
+		if got := due || triggersChanged(plan, prior); got != c.want {
+			t.Errorf("%s: rotates = %v; want %v", c.name, got, c.want)
 		}
+	}
+}
+
+// nullSecretModel is a model whose every value is null, of its type.
+func nullSecretModel() secretModel {
+	return secretModel{
+		Tags: types.MapNull(types.StringType), TagsAll: types.MapNull(types.StringType), RotationTriggers: types.MapNull(types.StringType),
+		DecryptRoleARNs: types.SetNull(types.StringType), Keys: types.ListNull(keyObjectType),
+		Timeouts: timeouts.Value{Object: types.ObjectNull(map[string]attr.Type{
+			"create": types.StringType, "read": types.StringType, "update": types.StringType, "delete": types.StringType})},
 	}
 }
 
@@ -997,8 +1019,9 @@ func TestReadWarnsOfDisabledKey(t *testing.T) {
 	r.Schema(ctx, fwresource.SchemaRequest{}, &sch)
 	read := func(keyID string) fwresource.ReadResponse {
 		st := tfsdk.State{Schema: sch.Schema, Raw: tftypes.NewValue(sch.Schema.Type().TerraformType(ctx), nil)}
-		m := secretModel{ID: types.StringValue(keyID), KMSKeyID: types.StringValue(keyID), FunctionName: types.StringValue("fn"),
-			RotateWhen: types.MapNull(types.StringType), DecryptRoleARNs: types.SetNull(types.StringType), Keys: types.ListValueMust(keyObjectType, []attr.Value{})}
+		m := nullSecretModel()
+		m.ID, m.KMSKeyID, m.FunctionName = types.StringValue(keyID), types.StringValue(keyID), types.StringValue("fn")
+		m.Keys = types.ListValueMust(keyObjectType, []attr.Value{})
 		if d := st.Set(ctx, &m); d.HasError() {
 			t.Fatal(d)
 		}
@@ -1083,9 +1106,10 @@ func TestCreateCleansUpAfterFailedEncrypt(t *testing.T) {
 			r := &secretResource{clients: c, now: time.Now}
 			var sch fwresource.SchemaResponse
 			r.Schema(ctx, fwresource.SchemaRequest{}, &sch)
-			m := secretModel{FunctionName: types.StringValue("fn"), KMSKeyID: types.StringUnknown(), RotateWhen: types.MapNull(types.StringType),
-				DeletionWindowDays: types.Int64Value(30), ActivationDelay: types.StringValue("10m"), MaxTokenLifetime: types.StringValue("24h"),
-				DecryptRoleARNs: types.SetNull(types.StringType), Keys: types.ListUnknown(keyObjectType)}
+			m := nullSecretModel()
+			m.FunctionName, m.KMSKeyID = types.StringValue("fn"), types.StringUnknown()
+			m.ActivationDelay, m.MaxTokenLifetime, m.Keys = types.StringValue("10m"), types.StringValue("24h"), types.ListUnknown(keyObjectType)
+			m.TagsAll = types.MapValueMust(types.StringType, map[string]attr.Value{})
 			plan := tfsdk.Plan{Schema: sch.Schema, Raw: tftypes.NewValue(sch.Schema.Type().TerraformType(ctx), nil)}
 			config := tfsdk.Config{Schema: sch.Schema, Raw: tftypes.NewValue(sch.Schema.Type().TerraformType(ctx), nil)}
 			if d := plan.Set(ctx, &m); d.HasError() {

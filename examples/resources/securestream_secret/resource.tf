@@ -7,7 +7,7 @@ resource "securestream_secret" "video" {
   # the issuer signs with it, and a previous key stays until every stream
   # key it signed has expired: issuer keys live at most 24 hours here.
   rotation_days      = 90
-  rotate_when        = { epoch = "2026-11" }
+  rotation_triggers        = { epoch = "2026-11" }
   activation_delay   = "10m"
   max_token_lifetime = "24h"
 
