@@ -2,12 +2,12 @@
 resource "securestream_secret" "video" {
   function_name = "video-issuer"
 
-  # Rotate every 90 days (at the next plan after that), or when the
+  # Rotate every 90 days (found due at the refresh before a plan), or when the
   # trigger changes. The edge function has a new key for 10 minutes before
   # the issuer signs with it, and a previous key stays until every stream
   # key it signed has expired: issuer keys live at most 24 hours here.
   rotation_days      = 90
-  rotation_triggers        = { epoch = "2026-11" }
+  rotation_triggers  = { epoch = "2026-11" }
   activation_delay   = "10m"
   max_token_lifetime = "24h"
 
