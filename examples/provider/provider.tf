@@ -16,6 +16,13 @@ provider "securestream" {
     role_arn     = "arn:aws:iam::123456789012:role/video-deployer"
     session_name = "terraform-securestream"
   }
+
+  # Optional: tags for every AWS object the provider creates.
+  default_tags {
+    tags = {
+      team = "video"
+    }
+  }
 }
 
 # Against LocalStack (or moto), one endpoint serves every service.

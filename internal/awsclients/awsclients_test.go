@@ -98,41 +98,6 @@ func TestEndpointPrecedence(t *testing.T) {
 	}
 }
 
-// An endpoint that does not answer gives one clear error quickly.
-func TestUnreachableEndpoint(t *testing.T) {
-	o := base()
-	o.Endpoint = "http://127.0.0.1:1"
-	start := time.Now()
-	_, err := New(context.Background(), o)
-	if err == nil || !strings.Contains(err.Error(), "sts:GetCallerIdentity against http://127.0.0.1:1") || !strings.Contains(err.Error(), "skip_credentials_validation") {
-		t.Fatalf("err = %v", err)
-	}
-	if d := time.Since(start); d > ValidationTimeout {
-		t.Errorf("took %s", d)
-	}
-	o.SkipCredentialsValidation, o.SkipRequestingAccountID = true, true
-	if _, err := New(context.Background(), o); err != nil {
-		t.Errorf("with the checks skipped: %v", err)
-	}
-}
-
-func TestOptionErrors(t *testing.T) {
-	o := base()
-	o.SecretKey = ""
-	if _, err := New(context.Background(), o); err == nil || !strings.Contains(err.Error(), "together") {
-		t.Errorf("access key alone: %v", err)
-	}
-	o = base()
-	o.Region = ""
-	t.Setenv("AWS_REGION", "")
-	t.Setenv("AWS_DEFAULT_REGION", "")
-	t.Setenv("AWS_CONFIG_FILE", "/nonexistent")
-	o.SkipCredentialsValidation, o.SkipRequestingAccountID = true, true
-	if _, err := New(context.Background(), o); err == nil || !strings.Contains(err.Error(), "region") {
-		t.Errorf("no region: %v", err)
-	}
-}
-
 // assume_role goes through STS at the configured endpoint.
 func TestAssumeRole(t *testing.T) {
 	var calls []string

@@ -5,10 +5,13 @@
 package diagnostics
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+
+	"github.com/securestream/terraform-provider-securestream/internal/awsclients"
 )
 
 // AWSCall is an AWS call that failed: the summary names the call (such as
@@ -47,7 +50,22 @@ func NoRandomness(err error) diag.Diagnostic {
 	return diag.NewErrorDiagnostic("No randomness for a new key", detail(err, "The system's random source failed; apply again."))
 }
 
+// Setting is a provider argument's problem, shown on the argument p when
+// there is one (p is empty when no single argument is at fault).
+func Setting(p path.Path, summary, detail string) diag.Diagnostic {
+	if len(p.Steps()) == 0 {
+		return diag.NewErrorDiagnostic(summary, detail)
+	}
+	return diag.NewAttributeErrorDiagnostic(p, summary, detail)
+}
+
 func detail(err error, fix string) string {
+	// An endpoint that cannot be reached: the call's own fix (permissions,
+	// the argument's value) is beside the point, the error says what to do.
+	var ue *awsclients.UnreachableError
+	if errors.As(err, &ue) {
+		return ue.Error()
+	}
 	if fix == "" {
 		return err.Error()
 	}

@@ -198,3 +198,32 @@ func (r *RIE) Invoke(t testing.TB, event []byte) []byte {
 	_, _ = b.ReadFrom(resp.Body)
 	return b.Bytes()
 }
+
+// Silent starts, for the length of the test, an endpoint that accepts
+// connections and never answers: the hang a wrong or broken endpoint
+// causes. It returns its URL.
+func Silent(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conns := make(chan net.Conn, 64)
+	go func() {
+		defer close(conns)
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			conns <- c
+		}
+	}()
+	t.Cleanup(func() {
+		l.Close()
+		for c := range conns {
+			c.Close()
+		}
+	})
+	return "http://" + l.Addr().String()
+}

@@ -30,6 +30,7 @@ const Address = "registry.terraform.io/securestream/securestream"
 var (
 	_ provider.Provider                       = (*securestreamProvider)(nil)
 	_ provider.ProviderWithEphemeralResources = (*securestreamProvider)(nil)
+	_ provider.ProviderWithValidateConfig     = (*securestreamProvider)(nil)
 )
 
 type securestreamProvider struct {
@@ -48,18 +49,23 @@ func New(version, commit string) func() provider.Provider {
 }
 
 type providerModel struct {
-	Region                    types.String     `tfsdk:"region"`
-	Profile                   types.String     `tfsdk:"profile"`
-	AccessKey                 types.String     `tfsdk:"access_key"`
-	SecretKey                 types.String     `tfsdk:"secret_key"`
-	SharedConfigFiles         types.List       `tfsdk:"shared_config_files"`
-	SharedCredentialsFiles    types.List       `tfsdk:"shared_credentials_files"`
-	MaxRetries                types.Int64      `tfsdk:"max_retries"`
-	Endpoint                  types.String     `tfsdk:"endpoint"`
-	SkipCredentialsValidation types.Bool       `tfsdk:"skip_credentials_validation"`
-	SkipRequestingAccountID   types.Bool       `tfsdk:"skip_requesting_account_id"`
-	AssumeRole                *assumeRoleModel `tfsdk:"assume_role"`
-	Endpoints                 *endpointsModel  `tfsdk:"endpoints"`
+	Region                    types.String      `tfsdk:"region"`
+	Profile                   types.String      `tfsdk:"profile"`
+	AccessKey                 types.String      `tfsdk:"access_key"`
+	SecretKey                 types.String      `tfsdk:"secret_key"`
+	SharedConfigFiles         types.List        `tfsdk:"shared_config_files"`
+	SharedCredentialsFiles    types.List        `tfsdk:"shared_credentials_files"`
+	MaxRetries                types.Int64       `tfsdk:"max_retries"`
+	Endpoint                  types.String      `tfsdk:"endpoint"`
+	SkipCredentialsValidation types.Bool        `tfsdk:"skip_credentials_validation"`
+	SkipRequestingAccountID   types.Bool        `tfsdk:"skip_requesting_account_id"`
+	AssumeRole                *assumeRoleModel  `tfsdk:"assume_role"`
+	Endpoints                 *endpointsModel   `tfsdk:"endpoints"`
+	DefaultTags               *defaultTagsModel `tfsdk:"default_tags"`
+}
+
+type defaultTagsModel struct {
+	Tags types.Map `tfsdk:"tags"`
 }
 
 type assumeRoleModel struct {
@@ -83,19 +89,24 @@ func (p *securestreamProvider) Metadata(_ context.Context, _ provider.MetadataRe
 }
 
 func (p *securestreamProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
-	endpoint := func(svc string) schema.StringAttribute {
+	endpoint := func(svc, usedBy string) schema.StringAttribute {
 		return schema.StringAttribute{Optional: true, MarkdownDescription: fmt.Sprintf(
-			"Endpoint URL for %s. Overrides `endpoint`, `AWS_ENDPOINT_URL_%s` and `AWS_ENDPOINT_URL`.", svc, envName(svc))}
+			"Endpoint URL for %s (%s). Overrides `endpoint`, `AWS_ENDPOINT_URL_%s` and `AWS_ENDPOINT_URL`.", svc, usedBy, envName(svc))}
+	}
+	reserved := func(svc string) schema.StringAttribute {
+		return endpoint(svc, "reserved: no resource calls it yet; `securestream_issuer` and `securestream_function` will")
 	}
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "The securestream provider deploys short-lived, signed stream keys for HLS and DASH video on Amazon CloudFront: " +
-			"a KMS-protected key ring, a Lambda issuer behind API Gateway and a CloudFront Function that checks every manifest and " +
-			"segment request.\n\nAWS settings are read as the AWS SDK reads them (environment, shared config and credentials files, " +
-			"instance roles); the arguments below override them. Every service endpoint can be set, so the same configuration runs " +
-			"against AWS, LocalStack or moto.",
+		MarkdownDescription: "The securestream provider protects HLS and DASH video on Amazon CloudFront with short-lived, signed stream keys. " +
+			"Today it manages the key ring, a set of signing keys that KMS keeps encrypted (`securestream_secret`), and mints stream keys " +
+			"from it for tests (the `securestream_stream_key` data source and ephemeral resource). The resources that deploy the issuer " +
+			"(a Lambda function behind API Gateway, `securestream_issuer`) and the CloudFront Function that checks every manifest and " +
+			"segment request (`securestream_function`) are not released yet.\n\nAWS settings are read as the AWS SDK reads them " +
+			"(environment, shared config and credentials files, instance roles); the arguments below override them. Every service " +
+			"endpoint can be set, so the same configuration runs against AWS, LocalStack or moto.",
 		Attributes: map[string]schema.Attribute{
 			"region": schema.StringAttribute{Optional: true,
-				MarkdownDescription: "AWS region. Defaults to `AWS_REGION`, `AWS_DEFAULT_REGION` or the profile's region."},
+				MarkdownDescription: "AWS region, such as `eu-west-1`. Defaults to `AWS_REGION`, `AWS_DEFAULT_REGION` or the profile's region."},
 			"profile": schema.StringAttribute{Optional: true,
 				MarkdownDescription: "Profile of the shared config and credentials files. Defaults to `AWS_PROFILE`."},
 			"access_key": schema.StringAttribute{Optional: true, Sensitive: true,
@@ -109,27 +120,44 @@ func (p *securestreamProvider) Schema(_ context.Context, _ provider.SchemaReques
 			"max_retries": schema.Int64Attribute{Optional: true, Validators: []validator.Int64{int64validator.Between(0, 25)},
 				MarkdownDescription: "How many times a failed AWS call is retried, with exponential backoff. Defaults to 2 (3 attempts)."},
 			"endpoint": schema.StringAttribute{Optional: true,
-				MarkdownDescription: "One endpoint URL for every service, as LocalStack and moto serve them (`http://localhost:4566`). " +
-					"Overrides `AWS_ENDPOINT_URL`; `endpoints` overrides it per service."},
+				MarkdownDescription: "One endpoint URL for every service, as LocalStack and moto serve them (`http://localhost:4566`): " +
+					"an absolute `http://` or `https://` URL. Overrides `AWS_ENDPOINT_URL`; `endpoints` overrides it per service."},
 			"skip_credentials_validation": schema.BoolAttribute{Optional: true,
-				MarkdownDescription: "Skip checking the credentials with `sts:GetCallerIdentity` when the provider starts. For emulators without STS."},
+				MarkdownDescription: "Skip the `sts:GetCallerIdentity` call with which the provider checks its credentials and its STS " +
+					"endpoint when it starts. The provider then calls AWS only when a resource, data source or ephemeral resource needs " +
+					"to, and bad credentials fail that first call instead. `securestream_secret` still calls `sts:GetCallerIdentity` " +
+					"itself when it writes the policy of a KMS key it manages (when it creates the key, or `decrypt_role_arns` or " +
+					"`function_name` change); if STS does not answer, the key keeps AWS's default key policy, with a warning. " +
+					"For emulators without STS."},
 			"skip_requesting_account_id": schema.BoolAttribute{Optional: true,
-				MarkdownDescription: "Skip asking STS for the account ID. For emulators without STS."},
+				MarkdownDescription: "Accepted so that settings written for the AWS provider work, and changes nothing: the provider " +
+					"asks for no account ID apart from the credentials check, which `skip_credentials_validation` skips."},
 		},
 		Blocks: map[string]schema.Block{
 			"assume_role": schema.SingleNestedBlock{
 				MarkdownDescription: "A role to assume with the base credentials.",
 				Attributes: map[string]schema.Attribute{
-					"role_arn":     schema.StringAttribute{Optional: true, MarkdownDescription: "ARN of the role to assume."},
+					"role_arn": schema.StringAttribute{Optional: true,
+						MarkdownDescription: "ARN of the role to assume, such as `arn:aws:iam::123456789012:role/deployer`. Required in the block."},
 					"session_name": schema.StringAttribute{Optional: true, MarkdownDescription: "Session name, for CloudTrail."},
 					"external_id":  schema.StringAttribute{Optional: true, MarkdownDescription: "External ID the role's trust policy requires."},
 				},
 			},
 			"endpoints": schema.SingleNestedBlock{
-				MarkdownDescription: "Endpoint URLs per service.",
+				MarkdownDescription: "Endpoint URLs per service, each an absolute `http://` or `https://` URL.",
 				Attributes: map[string]schema.Attribute{
-					"apigateway": endpoint("API Gateway"), "cloudfront": endpoint("CloudFront"), "iam": endpoint("IAM"),
-					"kms": endpoint("KMS"), "lambda": endpoint("Lambda"), "sts": endpoint("STS"),
+					"apigateway": reserved("API Gateway"), "cloudfront": reserved("CloudFront"), "iam": reserved("IAM"),
+					"kms":    endpoint("KMS", "`securestream_secret`, `securestream_stream_key`"),
+					"lambda": endpoint("Lambda", "importing `securestream_secret`"),
+					"sts":    endpoint("STS", "the credentials check, `assume_role`, the key policy of `securestream_secret`"),
+				},
+			},
+			"default_tags": schema.SingleNestedBlock{
+				MarkdownDescription: "Tags for every AWS object the provider creates, as the AWS provider's `default_tags`; " +
+					"a resource's own tags of the same key win.",
+				Attributes: map[string]schema.Attribute{
+					"tags": schema.MapAttribute{Optional: true, ElementType: types.StringType,
+						MarkdownDescription: "Tag keys and values: keys of 1 to 128 characters that do not start with `aws:`, values of up to 256."},
 				},
 			},
 		},
@@ -186,24 +214,25 @@ func (p *securestreamProvider) Configure(ctx context.Context, req provider.Confi
 			SessionName: m.AssumeRole.SessionName.ValueString(), ExternalID: m.AssumeRole.ExternalID.ValueString()}
 	}
 	if e := m.Endpoints; e != nil {
-		for svc, v := range map[string]types.String{"apigateway": e.APIGateway, "cloudfront": e.CloudFront, "iam": e.IAM,
-			"kms": e.KMS, "lambda": e.Lambda, "sts": e.STS} {
+		for svc, v := range e.byService() {
 			if v.ValueString() != "" {
 				o.Endpoints[svc] = v.ValueString()
 			}
 		}
+	}
+	var tags map[string]string
+	if m.DefaultTags != nil && !m.DefaultTags.Tags.IsNull() {
+		resp.Diagnostics.Append(m.DefaultTags.Tags.ElementsAs(ctx, &tags, false)...)
 	}
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	clients, err := awsclients.New(ctx, o)
 	if err != nil {
-		resp.Diagnostics.AddError("Cannot reach AWS",
-			err.Error()+"\n\nThe provider checks its AWS settings when it starts; set region, credentials (environment, profile or "+
-				"access_key/secret_key) and, for an emulator, endpoint.")
+		resp.Diagnostics.Append(setupDiagnostic(err))
 		return
 	}
-	pd := &providerData{clients: clients, now: p.now}
+	pd := &providerData{clients: clients, now: p.now, defaultTags: tags}
 	resp.DataSourceData = pd
 	resp.ResourceData = pd
 	resp.EphemeralResourceData = pd

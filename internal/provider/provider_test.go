@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -140,21 +141,17 @@ output "served" {
 	})
 }
 
+// testProvider is a provider block for region us-east-1 with the
+// emulators' test keys, the given endpoint and more settings, one a line.
+func testProvider(endpoint string, settings ...string) string {
+	return fmt.Sprintf("\nprovider \"securestream\" {\n  region     = \"us-east-1\"\n  endpoint   = %q\n  access_key = \"testing\"\n"+
+		"  secret_key = \"testing\"\n  %s\n}\n", endpoint, strings.Join(settings, "\n  "))
+}
+
 // deadEndpointProvider is a provider block whose endpoint nobody answers
 // on, with the given endpoints { } block contents, and no retries.
 func deadEndpointProvider(dead, endpoints string) string {
-	return fmt.Sprintf(`
-provider "securestream" {
-  region      = "us-east-1"
-  endpoint    = %q
-  access_key  = "testing"
-  secret_key  = "testing"
-  max_retries = 0
-  endpoints {
-    %s
-  }
-}
-`, dead, endpoints)
+	return testProvider(dead, "max_retries = 0", "endpoints {\n    "+endpoints+"\n  }")
 }
 
 // An endpoint nobody answers on is one clear diagnostic at configure
@@ -211,6 +208,14 @@ resource "securestream_secret" "s" {
 // endpoints.<service> wins over endpoint: with endpoint pointing nowhere
 // and KMS and STS pointed at the emulator, the secret is created.
 func TestAccProviderEndpointPrecedence(t *testing.T) {
+	testAccSecretBeside(t, func(emulator, dead string) string {
+		return deadEndpointProvider(dead, fmt.Sprintf("kms = %q\n    sts = %q", emulator, emulator))
+	})
+}
+
+// testAccSecretBeside creates a secret with the provider block that
+// provider makes of the emulator's endpoint and one nobody answers on.
+func testAccSecretBeside(t *testing.T, provider func(emulator, dead string) string) {
 	e := newAccEnv(t)
 	if e.endpoint == "" {
 		t.Fatal("this test needs an emulator endpoint; unset SECURESTREAM_ACC_ENDPOINT=aws")
@@ -220,7 +225,7 @@ func TestAccProviderEndpointPrecedence(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             e.checkDestroyed,
 		Steps: []resource.TestStep{{
-			Config: deadEndpointProvider(dead, fmt.Sprintf("kms = %q\n    sts = %q", e.endpoint, e.endpoint)) + fmt.Sprintf(`
+			Config: provider(e.endpoint, dead) + fmt.Sprintf(`
 resource "securestream_secret" "s" {
   function_name = %q
 }
