@@ -28,6 +28,9 @@ type Playback struct {
 	Raw string
 	// Scheme and Host are lower case; Path is escaped, as the edge sees it.
 	Scheme, Host, Path string
+	// Query is the query without its '?', escaped as a request sends it;
+	// "" when there is none. The fragment, never sent, is dropped.
+	Query string
 	// Prefix is the longest allowed prefix the path falls under.
 	Prefix string
 }
@@ -68,7 +71,7 @@ func CheckPlaybackURL(raw string, rules URLRules) (Playback, *Refusal) {
 		return Playback{}, &Refusal{Status: 403, Reason: ReasonHostNotAllowed,
 			Message: fmt.Sprintf("playback_url: the host %q is not one this issuer signs for", host)}
 	}
-	pb := Playback{Raw: raw, Scheme: scheme, Host: host, Path: u.EscapedPath()}
+	pb := Playback{Raw: raw, Scheme: scheme, Host: host, Path: u.EscapedPath(), Query: escapeQuery(u.RawQuery)}
 	if pb.Path == "" {
 		pb.Path = "/"
 	}
@@ -92,6 +95,42 @@ func CheckPlaybackURL(raw string, rules URLRules) (Playback, *Refusal) {
 	}
 	return pb, nil
 }
+
+// URL is the playback URL as a request for it is sent: scheme and host
+// in lower case, no default port, the path and query escaped, no
+// fragment. With a non-empty pathPrefix ("/t/<token>"), that is inserted
+// before the path, as the path-prefix channel carries a token.
+func (pb Playback) URL(pathPrefix string) string {
+	u := pb.Scheme + "://" + pb.Host + pathPrefix + pb.Path
+	if pb.Query != "" {
+		u += "?" + pb.Query
+	}
+	return u
+}
+
+// escapeQuery percent-encodes the bytes a query may not hold as they are
+// (spaces, non-ASCII, '"', '<', '[', ...) and a '%' that starts no escape,
+// keeping everything else, so that parameters keep their order and their
+// existing escapes.
+func escapeQuery(q string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(q); i++ {
+		c := q[i]
+		switch {
+		case c == '%' && i+2 < len(q) && isHex(q[i+1]) && isHex(q[i+2]),
+			c < 0x80 && (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("-._~!$&'()*+,;=:@/?", c) >= 0):
+			b.WriteByte(c)
+		default:
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+		}
+	}
+	return b.String()
+}
+
+func isHex(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' }
 
 // validHost accepts what the token format can bind: lower-case DNS names
 // and IPv4 literals, 1 to 253 bytes, with no empty label.

@@ -3,9 +3,11 @@ package provider
 import (
 	"context"
 
+	ephtimeouts "github.com/hashicorp/terraform-plugin-framework-timeouts/ephemeral/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
@@ -21,13 +23,19 @@ func NewStreamKeyEphemeralResource() ephemeral.EphemeralResource {
 
 type streamKeyEphemeral struct{ minter }
 
+// streamKeyModelEphemeral is the shared model with this one's timeouts.
+type streamKeyModelEphemeral struct {
+	streamKeyModel
+	Timeouts ephtimeouts.Value `tfsdk:"timeouts"`
+}
+
 var stringType = types.StringType
 
 func (e *streamKeyEphemeral) Metadata(_ context.Context, req ephemeral.MetadataRequest, resp *ephemeral.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_stream_key"
 }
 
-func (e *streamKeyEphemeral) Schema(_ context.Context, _ ephemeral.SchemaRequest, resp *ephemeral.SchemaResponse) {
+func (e *streamKeyEphemeral) Schema(ctx context.Context, _ ephemeral.SchemaRequest, resp *ephemeral.SchemaResponse) {
 	attrs := map[string]schema.Attribute{}
 	for name, a := range streamKeyAttrs() {
 		opt := !a.required && !a.computed
@@ -46,6 +54,7 @@ func (e *streamKeyEphemeral) Schema(_ context.Context, _ ephemeral.SchemaRequest
 			attrs[name] = schema.MapAttribute{Computed: true, Sensitive: a.sensitive, ElementType: stringType, MarkdownDescription: a.desc}
 		}
 	}
+	attrs["timeouts"] = ephtimeouts.AttributesWithOpts(ctx, ephtimeouts.Opts{OpenDescription: streamKeyTimeoutDesc})
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Mints a stream key exactly as the issuer would, like the data source `securestream_stream_key`, but " +
 			"ephemeral (Terraform 1.10 and later): the key is never stored in the plan or the state. Use it to test a deployment " +
@@ -59,8 +68,9 @@ func (e *streamKeyEphemeral) Configure(_ context.Context, req ephemeral.Configur
 }
 
 func (e *streamKeyEphemeral) Open(ctx context.Context, req ephemeral.OpenRequest, resp *ephemeral.OpenResponse) {
-	m, diags := e.mintFor(ctx, req.Config)
-	if resp.Diagnostics.Append(diags...); !resp.Diagnostics.HasError() {
-		resp.Diagnostics.Append(resp.Result.Set(ctx, m)...)
-	}
+	var m streamKeyModelEphemeral
+	resp.Diagnostics.Append(e.mintFor(ctx, req.Config, &m, &m.streamKeyModel, func() streamKeyTimeout {
+		t, diags := m.Timeouts.Open(ctx, defaultStreamKeyTimeout)
+		return streamKeyTimeout{t, diags, path.Root("timeouts").AtName("open")}
+	}, resp.Result.Set)...)
 }

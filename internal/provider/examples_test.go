@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/hashicorp/terraform-plugin-testing/config"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 )
 
 // examplesDir is the repository's examples/, which the documentation
@@ -61,17 +62,22 @@ func TestAccExamples(t *testing.T) {
 		"data-sources/securestream_stream_key/data-source.tf",
 	} {
 		t.Run(rel, func(t *testing.T) {
-			// A stopped clock: the data source mints its key afresh at
-			// every read, so with a running clock the plan after the apply
-			// shows the example's output changing whenever a second has
-			// passed (as the documentation says).
-			clock := &testClock{frozen: time.Now().Truncate(time.Second)}
+			// A running clock: the data source example must settle, its
+			// plan empty after the apply and still half an hour later.
+			clock := &testClock{}
 			resource.ParallelTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: factoriesWithClock(clock),
 				CheckDestroy:             e.checkDestroyed,
 				Steps: []resource.TestStep{{
 					Config:          e.provider() + readExample(t, rel),
 					ConfigVariables: variablesOf(readExample(t, rel)),
+				}, {
+					PreConfig:       func() { clock.advance(30 * time.Minute) },
+					Config:          e.provider() + readExample(t, rel),
+					ConfigVariables: variablesOf(readExample(t, rel)),
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectEmptyPlan(),
+					}},
 				}},
 			})
 		})

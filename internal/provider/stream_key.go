@@ -6,13 +6,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
+
+	"golang.org/x/net/idna"
 
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
-	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -44,7 +48,7 @@ type streamKeyModel struct {
 	PlaybackURL     types.String      `tfsdk:"playback_url"`
 	ClientIP        types.String      `tfsdk:"client_ip"`
 	UserAgent       types.String      `tfsdk:"user_agent"`
-	TTLSeconds      types.Int64       `tfsdk:"ttl_seconds"`
+	TTL             types.String      `tfsdk:"ttl"`
 	ExpiresAt       timetypes.RFC3339 `tfsdk:"expires_at"`
 	NotBefore       timetypes.RFC3339 `tfsdk:"not_before"`
 	IPBinding       types.String      `tfsdk:"ip_binding"`
@@ -107,20 +111,23 @@ func streamKeyAttrs() map[string]attrSpec {
 		"function_name": {kind: "string", required: true,
 			desc: "The issuer's function name the ring was encrypted for: `securestream_secret.<name>.function_name`."},
 		"activation_delay": in("How old a key must be before it signs, as the issuer is configured: `securestream_secret.<name>.activation_delay`. "+
-			fmt.Sprintf("Default `%s`.", durationText(keyring.DefaultActivationDelay)),
+			fmt.Sprintf("Default `%s`.", shortDuration(keyring.DefaultActivationDelay)),
 			durationValidator),
 		"key_id": in("Sign with this key of the ring instead of the one the issuer would pick (to test a rotation)."),
 		"playback_url": {kind: "string", required: true,
-			desc: "The manifest URL the key is for (`https://` or `http://`, no port, no user name, no dot segments)."},
-		"client_ip":  in("The client's address. Required unless `ip_binding` is `off`; `curl` then works from that address only."),
-		"user_agent": in("The client's User-Agent, bound when `bind_user_agent` is true (`curl` sends it with `-A`)."),
-		"ttl_seconds": {kind: "int64", desc: fmt.Sprintf("Lifetime in seconds from `not_before` (1 to %d). Default %d. Conflicts with `expires_at`. "+
-			"The edge function refuses keys that live longer than its maximum lifetime (%s by default).",
-			maxTestKeyLifetime/time.Second, defaultTestKeyLifetime/time.Second, hoursText(keyring.DefaultMaxTokenLifetime)),
-			i64: []validator.Int64{int64validator.Between(1, int64(maxTestKeyLifetime/time.Second)), int64validator.ConflictsWith(path.MatchRoot("expires_at"))}},
-		"expires_at": {kind: "time", desc: "Expiry as an RFC 3339 time, instead of `ttl_seconds`; with `not_before` (required with it), which makes the " +
-			"token the same at every read.", str: []validator.String{stringvalidator.AlsoRequires(path.MatchRoot("not_before"))}},
-		"not_before": {kind: "time", desc: "When the key starts working, RFC 3339. Default: now, when Terraform reads it. `ss1` only."},
+			desc: "The manifest URL the key is for (`https://` or `http://`, no port, no user name, no dot segments; a non-ASCII host in " +
+				"punycode). A query is kept; a fragment, which is never sent, is dropped."},
+		"client_ip": in("The client's address. Required unless `ip_binding` is `off`; `curl` then works from that address only."),
+		"user_agent": in("The client's User-Agent, bound when `bind_user_agent` is true (`curl` sends it with `-A`). No control characters.",
+			userAgentValidator{}),
+		"ttl": in(fmt.Sprintf("Lifetime from `not_before`, a Go duration in whole seconds from `1s` to `%s` (7 days), such as `15m`. Default `%s`. "+
+			"Conflicts with `expires_at`. The edge function refuses keys that live longer than its maximum lifetime (%s by default).",
+			shortDuration(maxTestKeyLifetime), shortDuration(defaultTestKeyLifetime), hoursText(keyring.DefaultMaxTokenLifetime)),
+			ttlValidator, stringvalidator.ConflictsWith(path.MatchRoot("expires_at"))),
+		"expires_at": {kind: "time", desc: "Expiry as an RFC 3339 time, instead of `ttl`; with `not_before` (required with it), which makes the " +
+			"token the same at every read. A time already past mints an expired key, with a warning.",
+			str: []validator.String{stringvalidator.AlsoRequires(path.MatchRoot("not_before"))}},
+		"not_before": {kind: "time", desc: "When the key starts working, RFC 3339, after 1970. Default: now, when Terraform reads it. `ss1` only."},
 		"ip_binding": in("How the key binds `client_ip`: `off`, `exact` or `subnet` (IPv4 /24, IPv6 /64; the issuer's default). Default `subnet`.",
 			stringvalidator.OneOf("off", "exact", "subnet")),
 		"bind_user_agent": {kind: "bool", desc: "Whether the key binds `user_agent` (the issuer's default). Default true."},
@@ -148,12 +155,15 @@ func streamKeyAttrs() map[string]attrSpec {
 		"expires":        {kind: "int64", computed: true, desc: "Expiry, in Unix seconds."},
 		"headers": out("map", "The request headers the key needs: the token header (or, for `seed`, `stream_key` and `stream_policy`) and, "+
 			"when the key binds it, `user-agent`."),
-		"query_string":  out("string", "`<token_query>=<token>`, to append to a URL (`ss1`)."),
-		"url":           out("string", "The playback URL with the token as a path prefix: `https://host/<token_path_prefix>/<token>/path` (`ss1`); for `seed`, the playback URL."),
+		"query_string": out("string", "`<token_query>=<token>`, to append to a URL (`ss1`)."),
+		"url": out("string", "The playback URL with the token as a path prefix: `https://host/<token_path_prefix>/<token>/path?query` (`ss1`); "+
+			"for `seed`, the playback URL. Either way as a request sends it: scheme and host in lower case, path and query escaped, "+
+			"no fragment; `curl` fetches the same URL, without the token prefix."),
 		"cookie":        out("string", "A `Set-Cookie` value carrying the key (`ss1`)."),
 		"stream_key":    out("string", "The seed-format `stream_key` header (`format = \"seed\"`)."),
 		"stream_policy": out("string", "The seed-format `stream_policy` header (`format = \"seed\"`)."),
-		"curl":          out("string", "A `curl` command line that fetches the playback URL with the key (and the bound User-Agent)."),
+		"curl": out("string", "A `curl` command line (POSIX shell quoting) that fetches the playback URL, as `url` writes it, with the key "+
+			"in a header (and the bound User-Agent)."),
 	}
 }
 
@@ -178,15 +188,20 @@ func (mt *minter) configure(data any, diags *diag.Diagnostics) {
 	}
 }
 
-// mintFor reads the arguments from config and mints the key.
-func (mt minter) mintFor(ctx context.Context, config tfsdk.Config) (*streamKeyModel, diag.Diagnostics) {
-	var m streamKeyModel
-	diags := config.Get(ctx, &m)
-	if diags.HasError() {
-		return nil, diags
-	}
-	diags.Append(mt.mint(ctx, &m)...)
-	return &m, diags
+// defaultStreamKeyTimeout bounds the kms:Decrypt of a read (data source)
+// or an open (ephemeral resource) unless timeouts says otherwise.
+const defaultStreamKeyTimeout = 2 * time.Minute
+
+// streamKeyTimeoutDesc describes the one timeout of each.
+var streamKeyTimeoutDesc = fmt.Sprintf("How long the `kms:Decrypt` of the key ring may take, retries included: a Go duration such as `30s` or `5m`. Default `%s`.",
+	shortDuration(defaultStreamKeyTimeout))
+
+// streamKeyTimeout is the timeouts argument of one of the two: timeout as
+// parsed (or its diagnostics), at its path for the error that names it.
+type streamKeyTimeout struct {
+	timeout time.Duration
+	diags   diag.Diagnostics
+	at      path.Path
 }
 
 func str(v types.String, def string) string {
@@ -203,10 +218,26 @@ func boolOr(v types.Bool, def bool) bool {
 	return v.ValueBool()
 }
 
-// mint fills in m's results.
-func (mt minter) mint(ctx context.Context, m *streamKeyModel) diag.Diagnostics {
-	var diags diag.Diagnostics
-	if notConfigured(mt.clients, &diags) {
+// mintFor is the Read of the data source and the Open of the ephemeral
+// resource: it reads config into m, their model, which embeds base; mints
+// the key into base within the timeout that timeout reads from m; and
+// writes m with set.
+func (mt minter) mintFor(ctx context.Context, config tfsdk.Config, m any, base *streamKeyModel,
+	timeout func() streamKeyTimeout, set func(context.Context, any) diag.Diagnostics) diag.Diagnostics {
+	diags := config.Get(ctx, m)
+	if diags.HasError() {
+		return diags
+	}
+	if diags.Append(mt.mint(ctx, base, timeout())...); !diags.HasError() {
+		diags.Append(set(ctx, m)...)
+	}
+	return diags
+}
+
+// mint fills in m's results; t bounds the KMS call.
+func (mt minter) mint(ctx context.Context, m *streamKeyModel, t streamKeyTimeout) diag.Diagnostics {
+	diags := t.diags
+	if diags.HasError() || notConfigured(mt.clients, &diags) {
 		return diags
 	}
 	args, ae := resolveStreamKey(m, mt.now())
@@ -214,13 +245,20 @@ func (mt minter) mint(ctx context.Context, m *streamKeyModel) diag.Diagnostics {
 		return ae.diags()
 	}
 	// The ring, decrypted in memory only.
-	doc, d := decryptRing(ctx, mt.clients, m.Ciphertext.ValueString(), m.FunctionName.ValueString(), m.KMSKeyID.ValueString())
+	kctx, cancel := context.WithTimeout(ctx, t.timeout)
+	defer cancel()
+	doc, d := decryptRing(kctx, mt.clients, m.Ciphertext.ValueString(), m.FunctionName.ValueString(), m.KMSKeyID.ValueString())
+	if d.HasError() && errors.Is(kctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
+		diags.AddAttributeError(t.at, "kms:Decrypt timed out", fmt.Sprintf("kms:Decrypt of the key ring did not answer within %s (%s). "+
+			"Check that the provider reaches KMS (its endpoint, network and retries), or raise %s.", t.timeout, t.at, t.at))
+		return diags
+	}
 	if diags.Append(d...); diags.HasError() {
 		return diags
 	}
 	ring, err := doc.Ring()
 	if err != nil {
-		diags.AddError("The key ring is invalid", err.Error())
+		diags.AddAttributeError(path.Root("ciphertext"), "The key ring is invalid", err.Error()+"\n\nPass the ciphertext of a securestream_secret.")
 		return diags
 	}
 	k, ae := mintStreamKey(ring, args, mt.rand)
@@ -228,15 +266,13 @@ func (mt minter) mint(ctx context.Context, m *streamKeyModel) diag.Diagnostics {
 		return ae.diags()
 	}
 	diags.Append(m.setKey(args, k)...)
-	if args.longLived != "" {
-		limit := hoursText(keyring.DefaultMaxTokenLifetime)
-		diags.AddAttributeWarning(path.Root(args.longLived), "The key lives longer than "+limit,
-			"The edge function refuses keys whose lifetime exceeds its maximum lifetime, "+limit+" unless configured otherwise.")
+	for _, w := range args.warnings {
+		diags.AddAttributeWarning(path.Root(w.attr), w.summary, w.detail)
 	}
 	return diags
 }
 
-// defaultTestKeyLifetime is a test key's lifetime without ttl_seconds or
+// defaultTestKeyLifetime is a test key's lifetime without ttl or
 // expires_at.
 const defaultTestKeyLifetime = time.Hour
 
@@ -247,13 +283,13 @@ type streamKeyArgs struct {
 	playback issuance.Playback
 	policy   issuance.Policy
 	subject  issuance.Subject
-	// longLived is the argument that gives the key a lifetime over the
-	// edge function's default maximum, or "".
-	longLived string
+	// warnings are about arguments that mint a key the edge refuses: one
+	// that lives longer than its default maximum, or has expired.
+	warnings []argError
 }
 
-// argError is an argument that cannot be used: attr names it ("" for an
-// error of the whole configuration).
+// argError is an argument that cannot be used, or a warning about one:
+// attr names it ("" for an error of the whole configuration).
 type argError struct{ attr, summary, detail string }
 
 func (e *argError) diags() diag.Diagnostics {
@@ -273,19 +309,25 @@ func resolveStreamKey(m *streamKeyModel, now time.Time) (*streamKeyArgs, *argErr
 	a := &streamKeyArgs{format: str(m.Format, formatSS1)}
 
 	// Times: not_before defaults to now; the lifetime comes from
-	// expires_at or ttl_seconds.
+	// expires_at or ttl.
 	nbf := now.UTC().Truncate(time.Second)
 	if known(m.NotBefore) {
 		if a.format == formatSeed {
 			return nil, &argError{"not_before", "not_before is for ss1 keys", "The seed format has no start time; remove not_before or use format = \"ss1\"."}
 		}
 		nbf, _ = m.NotBefore.ValueRFC3339Time() // checked by the type
+		if nbf.Unix() <= 0 {
+			return nil, &argError{"not_before", "not_before is before 1970",
+				fmt.Sprintf("The token format counts time from 1970-01-01T00:00:00Z; not_before %s is not after it.", nbf.Format(time.RFC3339))}
+		}
 	}
 	ttl := defaultTestKeyLifetime
-	if !m.TTLSeconds.IsNull() {
-		ttl = time.Duration(m.TTLSeconds.ValueInt64()) * time.Second
+	if v := str(m.TTL, ""); v != "" {
+		ttl, _ = time.ParseDuration(v) // checked by the validator
 	}
+	lifetimeAttr := "ttl"
 	if known(m.ExpiresAt) {
+		lifetimeAttr = "expires_at"
 		exp, _ := m.ExpiresAt.ValueRFC3339Time()
 		if ttl = exp.Sub(nbf); ttl <= 0 {
 			return nil, &argError{"expires_at", "expires_at is not after the start",
@@ -293,14 +335,25 @@ func resolveStreamKey(m *streamKeyModel, now time.Time) (*streamKeyArgs, *argErr
 		}
 		if ttl > maxTestKeyLifetime {
 			return nil, &argError{"expires_at", "lifetime too long",
-				fmt.Sprintf("A test key may live at most %d days (%d s) from not_before.", maxTestKeyLifetime/(24*time.Hour), maxTestKeyLifetime/time.Second)}
+				fmt.Sprintf("A test key may live at most 7 days (%s) from not_before; expires_at is %s after it.", shortDuration(maxTestKeyLifetime), shortDuration(ttl))}
 		}
 	}
 	if ttl > keyring.DefaultMaxTokenLifetime {
-		a.longLived = "ttl_seconds"
-		if !m.ExpiresAt.IsNull() {
-			a.longLived = "expires_at"
+		limit := hoursText(keyring.DefaultMaxTokenLifetime)
+		a.warnings = append(a.warnings, argError{lifetimeAttr, "The key lives longer than " + limit,
+			"The edge function refuses keys whose lifetime exceeds its maximum lifetime, " + limit + " unless configured otherwise."})
+	}
+	// The signed expiry is in whole seconds.
+	if exp := nbf.Add(ttl).Truncate(time.Second); !exp.After(now) {
+		attr := "expires_at"
+		if !known(m.ExpiresAt) {
+			attr = "not_before" // with ttl, a past not_before
 		}
+		a.warnings = append(a.warnings, argError{attr, "The key has expired",
+			fmt.Sprintf("The key expires at %s, by the time of this read (%s): the edge function refuses it. For a key that stays the same "+
+				"and works, derive not_before and expires_at from the secret's rotated_at (timeadd) with a lifetime that covers your tests; "+
+				"for a fresh key at every run, use the ephemeral resource securestream_stream_key.",
+				exp.UTC().Format(time.RFC3339), now.UTC().Truncate(time.Second).Format(time.RFC3339))})
 	}
 	delay := keyring.DefaultActivationDelay
 	if v := str(m.ActivationDelay, ""); v != "" {
@@ -319,7 +372,7 @@ func resolveStreamKey(m *streamKeyModel, now time.Time) (*streamKeyArgs, *argErr
 		if rf.Reason == issuance.ReasonPathNotAllowed {
 			detail = fmt.Sprintf("The playback URL's path must be under path_prefix %q.", prefix)
 		}
-		return nil, &argError{"playback_url", "invalid playback URL", detail}
+		return nil, &argError{"playback_url", "invalid playback URL", detail + punycodeHint(m.PlaybackURL.ValueString())}
 	}
 	a.playback = pb
 
@@ -331,7 +384,9 @@ func resolveStreamKey(m *streamKeyModel, now time.Time) (*streamKeyArgs, *argErr
 		// the seed format signs as it is and the edge compares with.
 		canonical, err := streamkey.CanonicalIP(clientIP)
 		if err != nil {
-			return nil, &argError{"client_ip", "invalid client IP", fmt.Sprintf("%q is not an IPv4 or IPv6 address: %v.", clientIP, err)}
+			// err names the address and what is wrong with it.
+			return nil, &argError{"client_ip", "invalid client IP",
+				fmt.Sprintf("%v. Set client_ip to the address the test requests come from, such as 198.51.100.7 or 2001:db8::7.", err)}
 		}
 		clientIP = canonical
 	}
@@ -382,53 +437,66 @@ type mintedKey struct {
 	// streamPolicy for an ss1 key.
 	token, query, cookie    string
 	streamKey, streamPolicy string
-	url                     string
-	signingKeyID, pattern   string
-	expires                 int64
+	// pathPrefix carries the token in url ("/t/<token>"; "" for seed).
+	pathPrefix            string
+	signingKeyID, pattern string
+	expires               int64
 	// headers are the request headers the key needs; curlHeaders those of
 	// them curl sends with -H (the User-Agent goes with -A).
 	headers     map[string]string
 	curlHeaders []string
 }
 
-// mintStreamKey mints the key args ask for with ring.
+// mintStreamKey mints the key args ask for with ring. Every argument but
+// the playback URL was checked before (resolveStreamKey) or is checked
+// here against the ring, so a refusal of the minting itself is the URL's
+// (its host, or a path the token format cannot carry).
 func mintStreamKey(ring *streamkey.Ring, args *streamKeyArgs, rnd io.Reader) (*mintedKey, *argError) {
-	if kid := args.subject.KeyID; kid != "" {
-		var ids []string
-		found := false
-		for _, k := range ring.Keys() {
-			ids = append(ids, k.ID)
-			found = found || k.ID == kid
+	var ids []string
+	seedID, signers := "", 0
+	for _, k := range ring.Keys() {
+		ids = append(ids, k.ID)
+		if k.Seed {
+			seedID = k.ID
+		} else {
+			signers++
 		}
-		if !found {
-			sort.Strings(ids)
+	}
+	sort.Strings(ids)
+	if kid := args.subject.KeyID; kid != "" {
+		switch {
+		case !slices.Contains(ids, kid):
 			return nil, &argError{"key_id", "no such key", fmt.Sprintf("The ring has no key %q; it has %s.", kid, strings.Join(ids, ", "))}
+		case kid == seedID && args.format != formatSeed:
+			return nil, &argError{"key_id", "The seed key signs seed-format keys only",
+				fmt.Sprintf("Key %q is the original deployment's secret: set format = \"seed\", or sign with another key of the ring (%s).", kid, strings.Join(ids, ", "))}
 		}
 	}
 	var k *mintedKey
 	if args.format == formatSeed {
-		sk, err := issuance.MintSeed(ring, args.playback, args.subject)
-		if err != nil {
+		if seedID == "" {
 			return nil, &argError{"format", "The ring has no seed key",
 				"Seed-format keys are signed with the original deployment's secret: set secret_wo and secret_wo_version on the securestream_secret."}
 		}
-		seedID := ""
-		for _, rk := range ring.Keys() {
-			if rk.Seed {
-				seedID = rk.ID
-			}
+		sk, err := issuance.MintSeed(ring, args.playback, args.subject)
+		if err != nil {
+			return nil, &argError{"playback_url", "No seed-format key for this URL", err.Error() + "."}
 		}
-		k = &mintedKey{streamKey: sk.StreamKey, streamPolicy: sk.StreamPolicy, url: args.playback.Raw,
+		k = &mintedKey{streamKey: sk.StreamKey, streamPolicy: sk.StreamPolicy,
 			signingKeyID: seedID, pattern: sk.Path, expires: sk.Expires,
 			headers:     map[string]string{"stream_key": sk.StreamKey, "stream_policy": sk.StreamPolicy},
 			curlHeaders: []string{"stream_key", "stream_policy"}}
 	} else {
+		if signers == 0 {
+			return nil, &argError{"ciphertext", "The ring has no ss1 signing key",
+				"The ring holds only the original deployment's seed key: set format = \"seed\", or pass the ciphertext of a securestream_secret that has a current key."}
+		}
 		ik, err := issuance.MintKey(ring, args.policy, args.playback, args.subject, rnd)
 		if err != nil {
-			return nil, &argError{"", "Cannot mint the key", err.Error() + "\n\nCheck client_ip, user_agent, session_id and the playback URL."}
+			return nil, &argError{"playback_url", "No key can be signed for this URL", err.Error() + "."}
 		}
 		header := args.policy.Channels.Header
-		k = &mintedKey{token: ik.Token, query: ik.Forms.Query, cookie: ik.Forms.Cookie, url: ik.Forms.URL,
+		k = &mintedKey{token: ik.Token, query: ik.Forms.Query, cookie: ik.Forms.Cookie, pathPrefix: "/" + args.policy.Channels.PathPrefix + "/" + ik.Token,
 			signingKeyID: ik.KeyID, pattern: ik.Pattern, expires: ik.Expires.Unix(),
 			headers: map[string]string{header: ik.Token}, curlHeaders: []string{header}}
 	}
@@ -442,7 +510,8 @@ func mintStreamKey(ring *streamkey.Ring, args *streamKeyArgs, rnd io.Reader) (*m
 func (m *streamKeyModel) setKey(args *streamKeyArgs, k *mintedKey) diag.Diagnostics {
 	m.Token, m.QueryString, m.Cookie = optional(k.token), optional(k.query), optional(k.cookie)
 	m.StreamKey, m.StreamPolicy = optional(k.streamKey), optional(k.streamPolicy)
-	m.URL = types.StringValue(k.url)
+	// url and curl name the same URL, built once from the checked one.
+	m.URL = types.StringValue(args.playback.URL(k.pathPrefix))
 	m.SigningKeyID, m.Pattern, m.Expires = types.StringValue(k.signingKeyID), types.StringValue(k.pattern), types.Int64Value(k.expires)
 	hv := map[string]attr.Value{}
 	for name, v := range k.headers {
@@ -451,14 +520,15 @@ func (m *streamKeyModel) setKey(args *streamKeyArgs, k *mintedKey) diag.Diagnost
 	var diags diag.Diagnostics
 	m.Headers, diags = types.MapValue(types.StringType, hv)
 
-	cmd := []string{"curl", "--fail", "--silent", "--show-error"}
+	// --globoff: the path may hold '[' and ']', which curl would expand.
+	cmd := []string{"curl", "--fail", "--silent", "--show-error", "--globoff"}
 	for _, h := range k.curlHeaders {
 		cmd = append(cmd, "-H", shellQuote(h+": "+k.headers[h]))
 	}
 	if ua := args.subject.UserAgent; ua != "" || args.policy.BindUserAgent { // -A '' sends no User-Agent, as a key bound to none needs
 		cmd = append(cmd, "-A", shellQuote(ua))
 	}
-	m.Curl = types.StringValue(strings.Join(append(cmd, shellQuote(args.playback.Raw)), " "))
+	m.Curl = types.StringValue(strings.Join(append(cmd, shellQuote(args.playback.URL(""))), " "))
 	return diags
 }
 
@@ -470,20 +540,23 @@ func optional(s string) types.String {
 	return types.StringValue(s)
 }
 
+// punycodeHint tells how to write the non-ASCII host of raw, if it has
+// one: the token format binds hosts in ASCII.
+func punycodeHint(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	host := u.Hostname()
+	ascii, err := idna.Lookup.ToASCII(host)
+	if err != nil || ascii == host || !strings.ContainsFunc(host, func(r rune) bool { return r >= utf8.RuneSelf }) {
+		return ""
+	}
+	return fmt.Sprintf(" Write the host in punycode: %s.", ascii)
+}
+
 // known reports whether an optional argument is set.
 func known(v timetypes.RFC3339) bool { return !v.IsNull() && !v.IsUnknown() }
-
-// durationText writes d as configurations do: 10m, 1h30m, 24h.
-func durationText(d time.Duration) string {
-	if d == 0 {
-		return "0s"
-	}
-	s := strings.TrimSuffix(d.String(), "0s")
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
-}
 
 // hoursText writes a whole number of hours in words: "24 hours".
 func hoursText(d time.Duration) string {

@@ -1,11 +1,15 @@
 package provider
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/securestream/terraform-provider-securestream/internal/issuance"
@@ -35,7 +39,7 @@ func TestResolveStreamKey(t *testing.T) {
 				a.policy.ActivationDelay == keyring.DefaultActivationDelay && a.policy.PatternMode == issuance.PatternDirectory &&
 				a.policy.IPBinding == streamkey.IPSubnet && a.policy.BindUserAgent && a.policy.BindHost &&
 				a.policy.Channels == issuance.DefaultChannels() && a.playback.Host == "video.example.com" && a.playback.Prefix == "/" &&
-				a.subject.ClientIP == "192.0.2.1" && a.subject.SeedClientIP == "192.0.2.1" && a.longLived == ""
+				a.subject.ClientIP == "192.0.2.1" && a.subject.SeedClientIP == "192.0.2.1" && len(a.warnings) == 0
 		}},
 		{name: "fixed times", set: func(m *streamKeyModel) {
 			m.NotBefore = timetypes.NewRFC3339ValueMust("2030-01-01T01:00:00Z")
@@ -43,12 +47,31 @@ func TestResolveStreamKey(t *testing.T) {
 		}, check: func(a *streamKeyArgs) bool {
 			return a.subject.NotBefore.Equal(now.Add(time.Hour).Truncate(time.Second)) && a.subject.TTL == 30*time.Minute
 		}},
-		{name: "a lifetime over the edge's maximum", set: func(m *streamKeyModel) { m.TTLSeconds = types.Int64Value(25 * 3600) },
-			check: func(a *streamKeyArgs) bool { return a.subject.TTL == 25*time.Hour && a.longLived == "ttl_seconds" }},
+		{name: "ttl", set: func(m *streamKeyModel) { m.TTL = types.StringValue("15m") },
+			check: func(a *streamKeyArgs) bool { return a.subject.TTL == 15*time.Minute && len(a.warnings) == 0 }},
+		{name: "a lifetime over the edge's maximum", set: func(m *streamKeyModel) { m.TTL = types.StringValue("25h") },
+			check: func(a *streamKeyArgs) bool {
+				return a.subject.TTL == 25*time.Hour && warned(a, "ttl", "longer than 24 hours")
+			}},
 		{name: "expires_at over the edge's maximum", set: func(m *streamKeyModel) {
 			m.NotBefore = timetypes.NewRFC3339ValueMust("2030-01-01T00:00:00Z")
 			m.ExpiresAt = timetypes.NewRFC3339ValueMust("2030-01-02T01:00:00Z")
-		}, check: func(a *streamKeyArgs) bool { return a.longLived == "expires_at" }},
+		}, check: func(a *streamKeyArgs) bool { return warned(a, "expires_at", "longer than 24 hours") }},
+		// A key expired at the read still mints (a plan may be applied
+		// later, and tests of refusals need one), with a warning.
+		{name: "an expired pair", set: func(m *streamKeyModel) {
+			m.NotBefore = timetypes.NewRFC3339ValueMust("2029-12-31T22:00:00Z")
+			m.ExpiresAt = timetypes.NewRFC3339ValueMust("2030-01-01T00:00:00Z")
+		}, check: func(a *streamKeyArgs) bool {
+			return warned(a, "expires_at", "2030-01-01T00:00:00Z, by the time of this read (2030-01-01T00:00:00Z)") && len(a.warnings) == 1
+		}},
+		{name: "a past not_before with ttl", set: func(m *streamKeyModel) {
+			m.NotBefore, m.TTL = timetypes.NewRFC3339ValueMust("2029-12-31T22:00:00Z"), types.StringValue("1h")
+		}, check: func(a *streamKeyArgs) bool { return warned(a, "not_before", "expires at 2029-12-31T23:00:00Z") }},
+		{name: "a pair that has not expired", set: func(m *streamKeyModel) {
+			m.NotBefore = timetypes.NewRFC3339ValueMust("2029-12-31T22:00:00Z")
+			m.ExpiresAt = timetypes.NewRFC3339ValueMust("2030-01-01T00:00:01Z")
+		}, check: func(a *streamKeyArgs) bool { return len(a.warnings) == 0 }},
 		{name: "channel names, the header lowered", set: func(m *streamKeyModel) {
 			m.TokenHeader, m.TokenQuery = types.StringValue("X-Key"), types.StringValue("K")
 			m.TokenCookie, m.TokenPathPrefix = types.StringValue("c"), types.StringValue("p")
@@ -88,7 +111,10 @@ func TestResolveStreamKey(t *testing.T) {
 		{name: "a lifetime over 7 days", set: func(m *streamKeyModel) {
 			m.NotBefore = timetypes.NewRFC3339ValueMust("2030-01-01T00:00:00Z")
 			m.ExpiresAt = timetypes.NewRFC3339ValueMust("2030-01-08T00:00:01Z")
-		}, badAttr: "expires_at", detail: "7 days (604800 s)"},
+		}, badAttr: "expires_at", detail: "7 days (168h) from not_before; expires_at is 168h0m1s after it"},
+		{name: "not_before before 1970", set: func(m *streamKeyModel) {
+			m.NotBefore = timetypes.NewRFC3339ValueMust("1969-12-31T23:00:00Z")
+		}, badAttr: "not_before", detail: "counts time from 1970"},
 		{name: "path_prefix without prefix mode", set: func(m *streamKeyModel) { m.PathPrefix = types.StringValue("/a/") },
 			badAttr: "path_prefix", detail: "path_pattern"},
 		{name: "a URL outside path_prefix", set: func(m *streamKeyModel) {
@@ -99,7 +125,11 @@ func TestResolveStreamKey(t *testing.T) {
 		},
 			badAttr: "playback_url", detail: "port"},
 		{name: "a bad client address", set: func(m *streamKeyModel) { m.ClientIP = types.StringValue("192.0.2.300") },
-			badAttr: "client_ip", detail: "not an IPv4 or IPv6 address"},
+			badAttr: "client_ip", detail: `client IP "192.0.2.300" is not an IPv4 or IPv6 address. Set client_ip to the address`},
+		{name: "a client address with a zone", set: func(m *streamKeyModel) { m.ClientIP = types.StringValue("fe80::1%eth0") },
+			badAttr: "client_ip", detail: "has a zone"},
+		{name: "a non-ASCII host", set: func(m *streamKeyModel) { m.PlaybackURL = types.StringValue("https://bücher.example/a/index.m3u8") },
+			badAttr: "playback_url", detail: "Write the host in punycode: xn--bcher-kva.example."},
 		{name: "no client address", set: func(m *streamKeyModel) { m.ClientIP = types.StringNull() },
 			badAttr: "client_ip", detail: "ip_binding"},
 		{name: "no client address for seed", set: func(m *streamKeyModel) {
@@ -121,7 +151,154 @@ func TestResolveStreamKey(t *testing.T) {
 				t.Errorf("resolved to %+v", a)
 			case tc.badAttr != "" && (ae == nil || ae.attr != tc.badAttr || !strings.Contains(ae.detail, tc.detail)):
 				t.Errorf("%+v, want %s refused for %q", ae, tc.badAttr, tc.detail)
+			case ae != nil && strings.Count(ae.detail, "IPv4 or IPv6") > 1:
+				t.Errorf("the detail repeats itself: %q", ae.detail)
 			}
 		})
+	}
+}
+
+// warned reports whether a warns about attr with words.
+func warned(a *streamKeyArgs, attr, words string) bool {
+	for _, w := range a.warnings {
+		if w.attr == attr && strings.Contains(w.summary+" "+w.detail, words) {
+			return true
+		}
+	}
+	return false
+}
+
+// testRing is a ring of one ss1 key, k1, and optionally the seed key.
+func testRing(t *testing.T, withSeed bool) *streamkey.Ring {
+	t.Helper()
+	keys := []streamkey.Key{{ID: "k1", Secret: []byte(strings.Repeat("s", streamkey.MinSecretBytes)), Created: time.Date(2029, 1, 1, 0, 0, 0, 0, time.UTC)}}
+	if withSeed {
+		keys = append(keys, streamkey.Key{ID: "seed", Secret: []byte(strings.Repeat("o", streamkey.MinSecretBytes)), Seed: true})
+	}
+	r, err := streamkey.NewRing(keys...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// The url and curl results name one URL, as a request sends it, whatever
+// the playback URL holds; for a URL without a query url is the issuer's.
+func TestStreamKeyURLAndCurl(t *testing.T) {
+	now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct{ name, playback, format, want string }{
+		{"plain", "https://video.example.com/a/index.m3u8", formatSS1, "https://video.example.com/a/index.m3u8"},
+		{"upper-case scheme and host, default port", "HTTPS://Video.Example.COM:443/a/index.m3u8", formatSS1, "https://video.example.com/a/index.m3u8"},
+		{"query", "https://video.example.com/a/index.m3u8?b=1&a=x%20y", formatSS1, "https://video.example.com/a/index.m3u8?b=1&a=x%20y"},
+		{"query to escape", "https://video.example.com/a/index.m3u8?q=a b&u=ü&p=100%&r[0]={x}", formatSS1,
+			"https://video.example.com/a/index.m3u8?q=a%20b&u=%C3%BC&p=100%25&r%5B0%5D=%7Bx%7D"},
+		{"fragment", "https://video.example.com/a/index.m3u8#t=10", formatSS1, "https://video.example.com/a/index.m3u8"},
+		{"query and fragment", "https://video.example.com/a/index.m3u8?x=1#frag", formatSS1, "https://video.example.com/a/index.m3u8?x=1"},
+		{"spaces", "https://video.example.com/my show/index.m3u8", formatSS1, "https://video.example.com/my%20show/index.m3u8"},
+		{"non-ASCII path", "https://video.example.com/émission/index.m3u8", formatSS1, "https://video.example.com/%C3%A9mission/index.m3u8"},
+		{"escaped non-ASCII path", "https://video.example.com/%C3%A9mission/index.m3u8", formatSS1, "https://video.example.com/%C3%A9mission/index.m3u8"},
+		{"brackets and a quote", "https://video.example.com/it's/[1]/index.m3u8", formatSS1, "https://video.example.com/it's/[1]/index.m3u8"},
+		{"seed, query and fragment", "https://video.example.com/a b/index.m3u8?x=1#f", formatSeed, "https://video.example.com/a%20b/index.m3u8?x=1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := &streamKeyModel{PlaybackURL: types.StringValue(tc.playback), ClientIP: types.StringValue("192.0.2.1"),
+				UserAgent: types.StringValue("ua"), Format: types.StringValue(tc.format)}
+			args, ae := resolveStreamKey(m, now)
+			if ae != nil {
+				t.Fatalf("refused: %+v", ae)
+			}
+			k, ae := mintStreamKey(testRing(t, true), args, strings.NewReader(""))
+			if ae != nil {
+				t.Fatalf("not minted: %+v", ae)
+			}
+			if d := m.setKey(args, k); d.HasError() {
+				t.Fatal(d)
+			}
+			wantURL := tc.want
+			if tc.format == formatSS1 {
+				tok := m.Token.ValueString()
+				wantURL = strings.Replace(tc.want, ".com/", ".com/t/"+tok+"/", 1)
+				if !strings.Contains(tc.playback, "?") {
+					// What the issuer hands out for the same URL.
+					if f := issuance.MakeForms(tok, args.playback.Scheme, args.playback.Host, args.playback.Path, time.Hour, issuance.DefaultChannels()); f.URL != m.URL.ValueString() {
+						t.Errorf("url = %q; the issuer's is %q", m.URL.ValueString(), f.URL)
+					}
+				}
+			}
+			if got := m.URL.ValueString(); got != wantURL {
+				t.Errorf("url = %q; want %q", got, wantURL)
+			}
+			if got, want := m.Curl.ValueString(), " --globoff "; !strings.Contains(got, want) || !strings.HasSuffix(got, " "+shellQuote(tc.want)) {
+				t.Errorf("curl = %q; want it to fetch %s, with %q", got, shellQuote(tc.want), want)
+			}
+		})
+	}
+}
+
+// Every refusal of the minting names the argument at fault.
+func TestMintStreamKeyRefusals(t *testing.T) {
+	now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name     string
+		set      func(*streamKeyModel)
+		withSeed bool
+		badAttr  string
+		detail   string
+	}{
+		{name: "no such key", set: func(m *streamKeyModel) { m.KeyID = types.StringValue("k9") }, withSeed: true,
+			badAttr: "key_id", detail: `no key "k9"; it has k1, seed`},
+		{name: "the seed key for ss1", set: func(m *streamKeyModel) { m.KeyID = types.StringValue("seed") }, withSeed: true,
+			badAttr: "key_id", detail: `set format = "seed"`},
+		{name: "seed without a seed key", set: func(m *streamKeyModel) { m.Format = types.StringValue(formatSeed) },
+			badAttr: "format", detail: "secret_wo"},
+		{name: "a punycode host the seed format cannot parse", set: func(m *streamKeyModel) {
+			m.Format, m.PlaybackURL = types.StringValue(formatSeed), types.StringValue("https://xn--a.example/a/index.m3u8")
+		}, withSeed: true, badAttr: "playback_url", detail: "xn--a.example"},
+		{name: "a path too long for the token", set: func(m *streamKeyModel) {
+			m.PlaybackURL = types.StringValue("https://video.example.com/" + strings.Repeat("a/", 1100) + "index.m3u8")
+		}, badAttr: "playback_url", detail: "no key can be signed for this path"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := &streamKeyModel{PlaybackURL: types.StringValue("https://video.example.com/a/index.m3u8"), ClientIP: types.StringValue("192.0.2.1")}
+			tc.set(m)
+			args, ae := resolveStreamKey(m, now)
+			if ae == nil {
+				_, ae = mintStreamKey(testRing(t, tc.withSeed), args, strings.NewReader(""))
+			}
+			if ae == nil || ae.attr != tc.badAttr || !strings.Contains(ae.detail, tc.detail) {
+				t.Errorf("%+v, want %s refused for %q", ae, tc.badAttr, tc.detail)
+			}
+		})
+	}
+}
+
+// user_agent and ttl are refused at validation, on the attribute.
+func TestStreamKeyValidators(t *testing.T) {
+	for _, tc := range []struct {
+		v      validator.String
+		value  string
+		detail string // "" for valid
+	}{
+		{userAgentValidator{}, "Player/1.0 (Linux; ü)", ""},
+		{userAgentValidator{}, "Player/1.0\r\nX-Evil: 1", "U+000D at byte 10"},
+		{userAgentValidator{}, "a\x1b[2Jb", "U+001B at byte 1"},
+		{userAgentValidator{}, "a\u009bb", "U+009B at byte 1"},
+		{userAgentValidator{}, "a\x7f", "U+007F"},
+		{ttlValidator, "15m", ""},
+		{ttlValidator, "168h", ""},
+		{ttlValidator, "900", "missing unit"},
+		{ttlValidator, "1.5s", "out of range"},
+		{ttlValidator, "0s", "out of range"},
+		{ttlValidator, "169h", "out of range"},
+	} {
+		resp := &validator.StringResponse{}
+		tc.v.ValidateString(context.Background(), validator.StringRequest{Path: path.Root("x"), ConfigValue: types.StringValue(tc.value)}, resp)
+		switch {
+		case tc.detail == "" && resp.Diagnostics.HasError():
+			t.Errorf("%q refused: %v", tc.value, resp.Diagnostics)
+		case tc.detail != "" && (len(resp.Diagnostics) != 1 || !strings.Contains(resp.Diagnostics[0].Detail(), tc.detail) ||
+			resp.Diagnostics[0].(diag.DiagnosticWithPath).Path().String() != "x"):
+			t.Errorf("%q: %v; want an error on x with %q", tc.value, resp.Diagnostics, tc.detail)
+		}
 	}
 }

@@ -96,9 +96,10 @@ func TestAccStreamKey_dataSource(t *testing.T) {
 data "securestream_stream_key" "k" {
   ciphertext    = securestream_secret.s.ciphertext
   function_name = securestream_secret.s.function_name
-  playback_url  = "https://Video.Example.com/live/a/index.m3u8"
+  playback_url  = "https://Video.Example.com/live/a/index.m3u8?lang=en#t=10"
   client_ip     = "198.51.100.7"
   user_agent    = "Player/1.0 (it's quoted)"
+  timeouts      = { read = "30s" }
 }
 
 output "kid" {
@@ -145,10 +146,11 @@ output "kid" {
 						}
 						want := map[string]string{
 							"query_string": "stream_token=" + tok,
-							"url":          "https://video.example.com/t/" + tok + "/live/a/index.m3u8",
+							"url":          "https://video.example.com/t/" + tok + "/live/a/index.m3u8?lang=en",
 							"cookie":       "stream_token=" + tok + "; Path=/; Max-Age=3600; Secure; HttpOnly; SameSite=None",
-							"curl": "curl --fail --silent --show-error -H 'x-stream-token: " + tok + "' -A 'Player/1.0 (it'\\''s quoted)' " +
-								"'https://Video.Example.com/live/a/index.m3u8'",
+							// The same URL as url, without the token.
+							"curl": "curl --fail --silent --show-error --globoff -H 'x-stream-token: " + tok + "' -A 'Player/1.0 (it'\\''s quoted)' " +
+								"'https://video.example.com/live/a/index.m3u8?lang=en'",
 						}
 						for attr, v := range want {
 							if k[attr] != v {
@@ -282,15 +284,29 @@ client_ip = "192.0.2.1"`, `invalid playback URL.*dot segments`},
 client_ip = "192.0.2.1"`, `invalid playback URL.*port`},
 		{`playback_url = "https://video.example.com/a/index.m3u8"`, `client_ip is required.*ip_binding = "off"`},
 		{`playback_url = "https://video.example.com/a/index.m3u8"
-client_ip = "192.0.2.300"`, `invalid client IP`},
+client_ip = "192.0.2.300"`, `invalid client IP.*\d+: client_ip = .*client\s+IP\s+"192.0.2.300"\s+is\s+not\s+an\s+IPv4\s+or\s+IPv6\s+address\.\s+Set\s+client_ip`},
 		{`playback_url = "https://video.example.com/a/index.m3u8"
 client_ip = "192.0.2.1"
 not_before = "2030-01-01T01:00:00Z"
 expires_at = "2030-01-01T00:00:00Z"`, `expires_at is not after the start`},
 		{`playback_url = "https://video.example.com/a/index.m3u8"
 client_ip = "192.0.2.1"
-ttl_seconds = 60
-expires_at = "2030-01-01T00:00:00Z"`, `expires_at.*cannot be specified when.*ttl_seconds`},
+ttl = "1m"
+expires_at = "2030-01-01T00:00:00Z"`, `expires_at.*cannot be specified when.*"ttl"`},
+		{`playback_url = "https://video.example.com/a/index.m3u8"
+client_ip = "192.0.2.1"
+ttl = "900"`, `\d+: ttl = "900".*"900" is not a whole\s+number\s+of\s+seconds\s+from\s+1s\s+to\s+168h`},
+		{`playback_url = "https://video.example.com/a/index.m3u8"
+client_ip = "192.0.2.1"
+user_agent = "Player/1.0\r\nX-Injected: 1"`, `Control character in the User-Agent.*\d+: user_agent = .*U\+000D\s+at\s+byte\s+10`},
+		{`playback_url = "https://bücher.example/a/index.m3u8"
+client_ip = "192.0.2.1"`, `invalid playback URL.*\d+: playback_url = .*punycode:\s+xn--bcher-kva\.example`},
+		{`playback_url = "https://video.example.com/a/index.m3u8"
+client_ip = "192.0.2.1"
+not_before = "1969-01-01T00:00:00Z"`, `not_before is before 1970.*\d+: not_before = `},
+		{`playback_url = "https://video.example.com/a/index.m3u8"
+client_ip = "192.0.2.1"
+timeouts = { read = "1ns" }`, `kms:Decrypt timed out.*within\s+1ns\s+\(timeouts.read\).*raise\s+timeouts.read`},
 		{`playback_url = "https://video.example.com/a/index.m3u8"
 client_ip = "192.0.2.1"
 not_before = "2030-01-01T00:00:00Z"
@@ -357,7 +373,7 @@ data "securestream_stream_key" "seed" {
   client_ip     = "198.51.100.7"
   user_agent    = "Player/1.0"
   format        = "seed"
-  ttl_seconds   = 600
+  ttl           = "10m"
 }
 
 # A current-format key from the same ring: the seed key never signs one.
@@ -430,26 +446,32 @@ func TestAccStreamKey_ephemeral(t *testing.T) {
 	e := newAccEnv(t)
 	fn := name("issuer")
 	out := filepath.Join(t.TempDir(), "token")
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		CheckDestroy:             e.checkDestroyed,
-		Steps: []resource.TestStep{{
-			Config: e.provider() + fmt.Sprintf(streamKeySecret, fn) + fmt.Sprintf(`
+	base := e.provider() + fmt.Sprintf(streamKeySecret, fn)
+	// probe hands the key with args to a provisioner that runs command.
+	probe := func(args, command string) string {
+		return base + `
 ephemeral "securestream_stream_key" "k" {
   ciphertext    = securestream_secret.s.ciphertext
   function_name = securestream_secret.s.function_name
   playback_url  = "https://video.example.com/live/a/index.m3u8"
-  client_ip     = "198.51.100.7"
-  user_agent    = "Player/1.0"
+` + args + `
 }
 
 resource "terraform_data" "probe" {
   provisioner "local-exec" {
-    command     = "printf '%%s' \"$TOKEN\" > '%s'"
+    command     = ` + command + `
     environment = { TOKEN = ephemeral.securestream_stream_key.k.token }
   }
 }
-`, out),
+`
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             e.checkDestroyed,
+		Steps: []resource.TestStep{{
+			Config: probe(`client_ip = "198.51.100.7"
+user_agent = "Player/1.0"
+timeouts = { open = "1m" }`, fmt.Sprintf(`"printf '%%s' \"$TOKEN\" > '%s'"`, out)),
 			Check: func(s *terraform.State) error {
 				tok, err := os.ReadFile(out)
 				if err != nil {
@@ -469,6 +491,14 @@ resource "terraform_data" "probe" {
 				}
 				return err
 			},
+		}, {
+			// The open timeout bounds kms:Decrypt, and the error names it.
+			Config: probe(`ip_binding = "off"
+timeouts = { open = "1ns" }`, `"true"`),
+			PlanOnly:    true,
+			ExpectError: regexp.MustCompile(`(?s)kms:Decrypt timed out.*within\s+1ns\s+\(timeouts.open\)`),
+		}, {
+			Config: base, // so that the destroy plan is valid
 		}},
 	})
 }
@@ -492,7 +522,7 @@ data "securestream_stream_key" "k" {
   client_ip        = "2001:db8:1:2::7"
   user_agent       = "Player/2.0"
   not_before       = timeadd(securestream_secret.s.rotated_at, "20m")
-  ttl_seconds      = 1800
+  ttl              = "30m"
 }
 `,
 			Check: func(s *terraform.State) error {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 
@@ -38,6 +40,15 @@ var (
 		}
 		return err
 	}}
+	// ttlValidator: a test key's lifetime, in the token format's whole
+	// seconds.
+	ttlValidator = textValidator{want: "a whole number of seconds from 1s to " + shortDuration(maxTestKeyLifetime) + " (7 days), such as 15m or 24h", check: func(s string) error {
+		d, err := time.ParseDuration(s)
+		if err == nil && (d < time.Second || d > maxTestKeyLifetime || d%time.Second != 0) {
+			err = fmt.Errorf("%v is out of range", d)
+		}
+		return err
+	}}
 	// pathPrefixValidator: a directory the issuer can sign a prefix key
 	// for (an unsafe prefix would match no path at all).
 	pathPrefixValidator = textValidator{want: "a path that starts and ends with / and has no dot segments, \"//\", '*' or encoded slashes", check: func(s string) error {
@@ -62,6 +73,31 @@ func (v textValidator) ValidateString(_ context.Context, req validator.StringReq
 	}
 }
 
+// userAgentValidator refuses control characters in a User-Agent: a header
+// cannot carry them, and the curl command line would print them as they
+// are (a terminal runs escape sequences).
+type userAgentValidator struct{}
+
+func (userAgentValidator) Description(context.Context) string {
+	return "must have no control characters (U+0000 to U+001F, U+007F to U+009F)"
+}
+
+func (v userAgentValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (userAgentValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if i := strings.IndexFunc(req.ConfigValue.ValueString(), unicode.IsControl); i >= 0 {
+		r, _ := utf8.DecodeRuneInString(req.ConfigValue.ValueString()[i:])
+		resp.Diagnostics.AddAttributeError(req.Path, "Control character in the User-Agent",
+			fmt.Sprintf("The User-Agent has the control character %U at byte %d. A request header cannot carry it, and curl's command line "+
+				"would print it as it is: remove it (for example with replace(), or use a plain product/version such as smoke-test/1.0).", r, i))
+	}
+}
+
 // channelValidator checks a channel name (token_header, ...) by the rule
 // every channel name follows, issuance.Channel.Normalize.
 type channelValidator issuance.Channel
@@ -78,5 +114,19 @@ func (v channelValidator) ValidateString(_ context.Context, req validator.String
 	}
 	if _, err := issuance.Channel(v).Normalize(req.ConfigValue.ValueString()); err != nil {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid value", err.Error()+".")
+	}
+}
+
+// stringNotNull refuses a null value where one is not allowed (a map's
+// element: rotation_triggers = { a = null } would rotate on nothing).
+type stringNotNull struct{}
+
+func (stringNotNull) Description(context.Context) string { return "must not be null" }
+
+func (v stringNotNull) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (stringNotNull) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() {
+		resp.Diagnostics.AddAttributeError(req.Path, "Null value", "Each value must be a string (null compares as nothing): give it a value or remove the key.")
 	}
 }

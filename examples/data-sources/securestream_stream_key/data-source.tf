@@ -3,8 +3,13 @@ resource "securestream_secret" "video" {
 }
 
 # A key for a test player at 203.0.113.10, exactly as the issuer would mint
-# it. The key is stored in the state: keep it short-lived, or use the
-# ephemeral resource of the same name.
+# it. Its times are fixed, from the ring's last rotation, and it has no
+# random session id: the key stays the same at every plan until the ring
+# rotates, so plans show no change. It works for an hour after the rotation
+# (later plans warn that it has expired).
+#
+# The key is stored in the state. For a fresh key at every run, never
+# stored, use the ephemeral resource securestream_stream_key instead.
 data "securestream_stream_key" "test" {
   ciphertext       = securestream_secret.video.ciphertext
   kms_key_id       = securestream_secret.video.id
@@ -14,7 +19,8 @@ data "securestream_stream_key" "test" {
   playback_url = "https://video.example.com/live/channel-1/index.m3u8"
   client_ip    = "203.0.113.10"
   user_agent   = "smoke-test/1.0"
-  ttl_seconds  = 900
+  not_before   = securestream_secret.video.rotated_at
+  expires_at   = timeadd(securestream_secret.video.rotated_at, "1h")
 }
 
 output "smoke_test" {

@@ -2,7 +2,8 @@ resource "securestream_secret" "video" {
   function_name = "video-issuer"
 }
 
-# A key that is never stored in the plan or the state (Terraform 1.10+).
+# A fresh key at every run, never stored in the plan or the state
+# (Terraform 1.10+).
 ephemeral "securestream_stream_key" "smoke" {
   ciphertext       = securestream_secret.video.ciphertext
   kms_key_id       = securestream_secret.video.id
@@ -12,7 +13,7 @@ ephemeral "securestream_stream_key" "smoke" {
   playback_url = "https://video.example.com/live/channel-1/index.m3u8"
   ip_binding   = "off" # the test runs wherever Terraform runs
   user_agent   = "smoke-test/1.0"
-  ttl_seconds  = 300
+  ttl          = "5m"
 }
 
 # After every rotation, check that the edge accepts a fresh key.
