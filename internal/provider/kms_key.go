@@ -97,7 +97,9 @@ const cleanupTimeout = 30 * time.Second
 func keyDescription(function string) string { return "securestream key ring of " + function }
 
 // rotationOn: enable_key_rotation, true unless set false.
-func rotationOn(m secretModel) bool { return m.EnableKeyRotation.IsNull() || m.EnableKeyRotation.ValueBool() }
+func rotationOn(m secretModel) bool {
+	return m.EnableKeyRotation.IsNull() || m.EnableKeyRotation.ValueBool()
+}
 
 // deletionWindow is deletion_window_in_days or its default.
 func deletionWindow(m secretModel) int32 {

@@ -53,9 +53,9 @@ var (
 func NewSecretResource() resource.Resource { return &secretResource{} }
 
 type secretResource struct {
-	clients     *awsclients.Clients
-	now         func() time.Time
-	defaultTags map[string]string
+	clients  *awsclients.Clients
+	now      func() time.Time
+	provider providerData // its default tags
 }
 
 type secretModel struct {
@@ -182,7 +182,7 @@ func (r *secretResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 					stringvalidator.RegexMatches(regexp.MustCompile(`^alias/(?:[^a]|a[^w]|aw[^s]|aws[^/])`), "must not start with alias/aws/, which AWS reserves")},
 				MarkdownDescription: "An alias for the created key, such as `alias/video-keys`. Not for a key named in `kms_key_id`."},
 			"tags": schema.MapAttribute{Optional: true, ElementType: types.StringType,
-				Validators: []validator.Map{mapvalidator.ConflictsWith(notForYourKey)},
+				Validators:          []validator.Map{mapvalidator.ConflictsWith(notForYourKey)},
 				MarkdownDescription: "Tags of the created key, merged over the provider's `default_tags`. Not for a key named in `kms_key_id`."},
 			"tags_all": schema.MapAttribute{Computed: true, ElementType: types.StringType,
 				MarkdownDescription: "The created key's tags: the provider's `default_tags` and `tags` (which win). The key also " +
@@ -247,7 +247,7 @@ func (r *secretResource) Configure(_ context.Context, req resource.ConfigureRequ
 	}
 	r.now = time.Now
 	if pd != nil {
-		r.clients, r.now, r.defaultTags = pd.clients, pd.now, pd.defaultTags
+		r.clients, r.now, r.provider = pd.clients, pd.now, *pd
 	}
 }
 

@@ -90,6 +90,11 @@ func TestAccSecret_keySettings(t *testing.T) {
 	e := newAccEnv(t)
 	fn, fn2 := name("issuer"), name("renamed")
 	alias, alias2 := "alias/"+name("ss-keys"), "alias/"+name("ss-keys")
+	// The provider block with default_tags; the resource's team wins.
+	p := strings.TrimSuffix(strings.TrimSpace(e.provider()), "}") + "\n  default_tags {\n    tags = { owner = \"media\", team = \"platform\" }\n  }\n}\n"
+	secretConfig := func(_ *accEnv, body string) string {
+		return p + "\nresource \"securestream_secret\" \"s\" {\n" + body + "\n}\n"
+	}
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             e.checkDestroyed,
@@ -98,19 +103,19 @@ func TestAccSecret_keySettings(t *testing.T) {
 				Config: secretConfig(e, fmt.Sprintf("function_name = %q\nalias = %q\ntags = { team = \"video\" }", fn, alias)),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectKnownValue("securestream_secret.s", tfjsonpath.New("tags_all"), knownvalue.MapExact(map[string]knownvalue.Check{
-						"team": knownvalue.StringExact("video")})),
+						"team": knownvalue.StringExact("video"), "owner": knownvalue.StringExact("media")})),
 				}},
-				Check: e.checkKMSKey(fn, map[string]string{"team": "video"}, true, alias),
+				Check: e.checkKMSKey(fn, map[string]string{"team": "video", "owner": "media"}, true, alias),
 			},
 			{
 				Config: secretConfig(e, fmt.Sprintf("function_name = %q\nalias = %q\ntags = { team = \"ott\", cost = \"media\" }\n"+
 					"enable_key_rotation = false\ndeletion_window_in_days = 7", fn2, alias2)),
-				Check: resource.ComposeTestCheckFunc(e.checkKMSKey(fn2, map[string]string{"team": "ott", "cost": "media"}, false, alias2),
+				Check: resource.ComposeTestCheckFunc(e.checkKMSKey(fn2, map[string]string{"team": "ott", "cost": "media", "owner": "media"}, false, alias2),
 					e.checkKeyPolicy("securestream_secret.s", fn2)),
 			},
 			{
 				Config: secretConfig(e, fmt.Sprintf("function_name = %q", fn2)),
-				Check:  e.checkKMSKey(fn2, nil, true, ""),
+				Check:  e.checkKMSKey(fn2, map[string]string{"owner": "media", "team": "platform"}, true, ""),
 			},
 		},
 	})

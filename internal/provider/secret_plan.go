@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -156,16 +155,7 @@ func (r *secretResource) tagsAll(config secretModel, manages bool) types.Map {
 	if config.Tags.IsUnknown() {
 		return types.MapUnknown(types.StringType)
 	}
-	all := maps.Clone(r.defaultTags)
-	if all == nil {
-		all = map[string]string{}
-	}
-	for k, v := range config.Tags.Elements() {
-		if s, ok := v.(types.String); ok {
-			all[k] = s.ValueString()
-		}
-	}
-	m, _ := types.MapValueFrom(context.Background(), types.StringType, all)
+	m, _ := types.MapValueFrom(context.Background(), types.StringType, r.provider.tagsWith(tagMap(config.Tags)))
 	return m
 }
 
