@@ -14,7 +14,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
-	"github.com/securestream/terraform-provider-securestream/internal/emulators"
+	"github.com/securestream/terraform-provider-securestream/internal/local/emulators"
 )
 
 // An endpoint nobody listens on is one clear error, quickly.

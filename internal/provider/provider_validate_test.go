@@ -19,7 +19,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 
 	"github.com/securestream/terraform-provider-securestream/internal/awsclients"
-	"github.com/securestream/terraform-provider-securestream/internal/emulators"
+	"github.com/securestream/terraform-provider-securestream/internal/local/emulators"
 )
 
 // providerConfig is a provider configuration with the given values (by
