@@ -23,9 +23,9 @@ type Problem string
 
 const (
 	ProblemUnreachable    Problem = "Cannot reach AWS"
-	ProblemCredentials    Problem = "Invalid AWS credentials"
+	ProblemCredentials    Problem = "Invalid AWS credentials" //nolint:gosec // a diagnostic's title, not a credential
 	ProblemIncompleteKeys Problem = "Incomplete AWS credentials"
-	ProblemNoCredentials  Problem = "No AWS credentials"
+	ProblemNoCredentials  Problem = "No AWS credentials" //nolint:gosec // a diagnostic's title, not a credential
 	ProblemAssumeRole     Problem = "Cannot assume the IAM role"
 	ProblemProfile        Problem = "Unknown AWS profile"
 	ProblemRegion         Problem = "No AWS region"

@@ -511,7 +511,7 @@ func (r *secretResource) Update(ctx context.Context, req resource.UpdateRequest,
 		if resp.Diagnostics.Append(diags...); diags.HasError() {
 			return
 		}
-		if resp.Diagnostics.Append(r.changeRing(ctx, doc, &plan, &state, secretWO, now)...); resp.Diagnostics.HasError() {
+		if resp.Diagnostics.Append(r.changeRing(doc, &plan, &state, secretWO, now)...); resp.Diagnostics.HasError() {
 			return
 		}
 		if resp.Diagnostics.Append(r.seal(ctx, &plan, doc)...); resp.Diagnostics.HasError() {
@@ -528,7 +528,7 @@ func (r *secretResource) Update(ctx context.Context, req resource.UpdateRequest,
 // changeRing makes the planned change to the ring: the keys the plan
 // lists stay (retirement was decided at plan), a key the plan lists as
 // unknown is made, and the seed key follows secret_wo.
-func (r *secretResource) changeRing(ctx context.Context, doc *keyring.Document, plan, state *secretModel, secretWO types.String, now time.Time) diag.Diagnostics {
+func (r *secretResource) changeRing(doc *keyring.Document, plan, state *secretModel, secretWO types.String, now time.Time) diag.Diagnostics {
 	var diags diag.Diagnostics
 	if !plan.SecretWOVersion.Equal(state.SecretWOVersion) {
 		doc.SetSeed([]byte(secretWO.ValueString())) // unset: no seed key
