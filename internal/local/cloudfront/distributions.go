@@ -1,0 +1,401 @@
+package cloudfront
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"net/url"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
+)
+
+// maxDistributionsPerFunction is CloudFront's quota.
+const maxDistributionsPerFunction = 100
+
+// distribution is a distribution: its configuration as sent, and that
+// configuration decoded for the checks and the edge.
+type distribution struct {
+	ID       string    `json:"id"`
+	ARN      string    `json:"arn"`
+	Domain   string    `json:"domain"`
+	ETag     string    `json:"etag"`
+	Modified time.Time `json:"modified"`
+	// DeployedAt is when the last change finishes deploying.
+	DeployedAt time.Time `json:"deployedAt"`
+	Raw        *node     `json:"config"`
+	// Port is the distribution's own edge listener's port.
+	Port int `json:"port,omitempty"`
+
+	cfg *types.DistributionConfig
+}
+
+func (d *distribution) status() string {
+	if time.Now().Before(d.DeployedAt) {
+		return "InProgress"
+	}
+	return "Deployed"
+}
+
+// behaviors returns the cache behaviors in the order CloudFront matches
+// them: the listed ones, then the default (PathPattern "*").
+func (d *distribution) behaviors() []types.CacheBehavior {
+	var bs []types.CacheBehavior
+	if d.cfg.CacheBehaviors != nil {
+		bs = append(bs, d.cfg.CacheBehaviors.Items...)
+	}
+	def := d.cfg.DefaultCacheBehavior
+	star := "*"
+	return append(bs, types.CacheBehavior{PathPattern: &star, TargetOriginId: def.TargetOriginId,
+		ViewerProtocolPolicy: def.ViewerProtocolPolicy, AllowedMethods: def.AllowedMethods,
+		FunctionAssociations: def.FunctionAssociations, LambdaFunctionAssociations: def.LambdaFunctionAssociations})
+}
+
+// functionARNs returns the ARNs of the functions d's behaviors use.
+func (d *distribution) functionARNs() []string {
+	var arns []string
+	for _, b := range d.behaviors() {
+		if b.FunctionAssociations != nil {
+			for _, a := range b.FunctionAssociations.Items {
+				arns = append(arns, deref(a.FunctionARN))
+			}
+		}
+	}
+	return arns
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
+
+// decodeConfig decodes a stored or sent DistributionConfig.
+func decodeConfig(n *node) (*types.DistributionConfig, error) {
+	cfg := &types.DistributionConfig{}
+	if err := n.decode(reflect.ValueOf(cfg).Elem(), "DistributionConfig"); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// readConfig reads and checks the DistributionConfig in the request body.
+// s.mu must be held.
+func (s *Server) readConfig(c *call, self string) (*node, *types.DistributionConfig, error) {
+	n, err := parseXML(c.r.Body, "DistributionConfig")
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg, err := decodeConfig(n)
+	if err != nil {
+		return nil, nil, err
+	}
+	return n, cfg, s.checkConfig(cfg, self)
+}
+
+func required(what string) error {
+	return malformed("1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", what)
+}
+
+// checkConfig checks what CloudFront checks of a configuration: required
+// members, origins, and the function association rules. self is the
+// distribution being updated ("" at create). s.mu must be held.
+func (s *Server) checkConfig(cfg *types.DistributionConfig, self string) error {
+	switch {
+	case cfg.CallerReference == nil:
+		return required("DistributionConfig.CallerReference")
+	case cfg.Comment == nil:
+		return required("DistributionConfig.Comment")
+	case cfg.Enabled == nil:
+		return required("DistributionConfig.Enabled")
+	case cfg.Origins == nil || len(cfg.Origins.Items) == 0:
+		return required("DistributionConfig.Origins")
+	case cfg.DefaultCacheBehavior == nil:
+		return required("DistributionConfig.DefaultCacheBehavior")
+	}
+	origins := map[string]bool{}
+	for _, o := range cfg.Origins.Items {
+		if o.Id == nil || o.DomainName == nil {
+			return required("Origin.Id and Origin.DomainName")
+		}
+		if origins[*o.Id] {
+			return invalidArgument("two origins have the Id %q; origin ids must be unique", *o.Id)
+		}
+		origins[*o.Id] = true
+	}
+	if cfg.OriginGroups != nil {
+		for _, g := range cfg.OriginGroups.Items {
+			origins[deref(g.Id)] = true
+		}
+	}
+	d := &distribution{cfg: cfg}
+	for _, b := range d.behaviors() {
+		pattern := deref(b.PathPattern)
+		switch {
+		case b.PathPattern == nil:
+			return required("CacheBehavior.PathPattern")
+		case b.TargetOriginId == nil:
+			return required(fmt.Sprintf("CacheBehavior(%s).TargetOriginId", pattern))
+		case b.ViewerProtocolPolicy == "":
+			return required(fmt.Sprintf("CacheBehavior(%s).ViewerProtocolPolicy", pattern))
+		case !origins[*b.TargetOriginId]:
+			return &apiError{Code: "NoSuchOrigin", Message: fmt.Sprintf(
+				"The cache behavior %s targets origin %q, which the distribution does not have.", pattern, *b.TargetOriginId)}
+		}
+		if err := s.checkAssociations(b, pattern, self); err != nil {
+			return err
+		}
+	}
+	dcb := cfg.DefaultCacheBehavior
+	if dcb.CachePolicyId == nil && dcb.ForwardedValues == nil {
+		return invalidArgument("the default cache behavior must include either CachePolicyId or ForwardedValues")
+	}
+	return nil
+}
+
+// checkAssociations enforces CloudFront's rules on one behavior's function
+// associations: viewer events only, one function per event type, LIVE
+// functions only, no CloudFront Function beside a Lambda@Edge function
+// on the same viewer event.
+func (s *Server) checkAssociations(b types.CacheBehavior, pattern, self string) error {
+	if b.FunctionAssociations == nil {
+		return nil
+	}
+	seen := map[types.EventType]bool{}
+	for _, a := range b.FunctionAssociations.Items {
+		if a.EventType != types.EventTypeViewerRequest && a.EventType != types.EventTypeViewerResponse {
+			return malformed("1 validation error detected: Value '%s' at 'distributionConfig.cacheBehavior(%s).functionAssociations.eventType' "+
+				"failed to satisfy constraint: Member must satisfy value set: [viewer-request, viewer-response]", a.EventType, pattern)
+		}
+		if seen[a.EventType] {
+			return &apiError{Code: "InvalidFunctionAssociation", Message: fmt.Sprintf(
+				"The cache behavior %s has more than one function for %s; associate one function per event type.", pattern, a.EventType)}
+		}
+		seen[a.EventType] = true
+		arn := deref(a.FunctionARN)
+		name, _ := strings.CutPrefix(arn, "arn:aws:cloudfront::"+s.cfg.AccountID+":function/")
+		f := s.functions[name]
+		if f == nil || f.ARN != arn {
+			return &apiError{Code: "NoSuchFunctionExists", Message: fmt.Sprintf("The function %s does not exist in account %s.", arn, s.cfg.AccountID)}
+		}
+		if f.Live == nil {
+			return &apiError{Code: "InvalidFunctionAssociation", Message: fmt.Sprintf(
+				"The function %s is not published: only LIVE functions can be associated with a distribution. Publish it first.", f.Name)}
+		}
+		if users := s.usersOf(arn); len(users) >= maxDistributionsPerFunction && !slices.Contains(users, self) {
+			return &apiError{Code: "TooManyDistributionsWithFunctionAssociations", Message: fmt.Sprintf(
+				"The function %s is already associated with %d distributions, the limit.", f.Name, len(users))}
+		}
+	}
+	if b.LambdaFunctionAssociations != nil {
+		for _, l := range b.LambdaFunctionAssociations.Items {
+			if seen[l.EventType] {
+				return &apiError{Code: "InvalidFunctionAssociation", Message: fmt.Sprintf(
+					"The cache behavior %s has a CloudFront Function and a Lambda@Edge function for %s; use one.", pattern, l.EventType)}
+			}
+		}
+	}
+	return nil
+}
+
+func (s *Server) createDistribution(c *call) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	raw, cfg, err := s.readConfig(c, "")
+	if err != nil {
+		return err
+	}
+	for _, d := range s.dists {
+		if deref(d.cfg.CallerReference) == *cfg.CallerReference {
+			return &apiError{Code: "DistributionAlreadyExists", Message: fmt.Sprintf(
+				"The caller reference %s is already used by distribution %s.", *cfg.CallerReference, d.ID)}
+		}
+	}
+	d := &distribution{ID: newID(), Raw: raw, cfg: cfg}
+	d.ARN = "arn:aws:cloudfront::" + s.cfg.AccountID + ":distribution/" + d.ID
+	d.Domain = "d" + strings.ToLower(newID()[1:]) + ".cloudfront.net"
+	s.redeploy(d)
+	s.dists[d.ID] = d
+	s.openEdgePort(d)
+	s.saveLocked()
+	c.w.Header().Set("Location", s.Endpoint+"/"+APIVersion+"/distribution/"+d.ID)
+	return c.replyRaw(http.StatusCreated, d.ETag, s.distributionXML(d))
+}
+
+// redeploy records a change of d: a new ETag, InProgress for the
+// configured delay. s.mu must be held.
+func (s *Server) redeploy(d *distribution) {
+	d.ETag = newID()
+	d.Modified = time.Now().UTC()
+	d.DeployedAt = d.Modified.Add(s.cfg.DeployDelay)
+}
+
+// dist returns the distribution named in the path. s.mu must be held.
+func (s *Server) dist(c *call) (*distribution, error) {
+	id, _ := url.PathUnescape(c.arg)
+	d := s.dists[id]
+	if d == nil {
+		return nil, &apiError{Code: "NoSuchDistribution", Message: fmt.Sprintf("The specified distribution %s does not exist.", id)}
+	}
+	return d, nil
+}
+
+// matchDist returns the distribution named in the path if etag is its
+// ETag. s.mu must be held.
+func (s *Server) matchDist(c *call, etag string) (*distribution, error) {
+	d, err := s.dist(c)
+	if err == nil {
+		err = checkETag(etag, d.ETag)
+	}
+	return d, err
+}
+
+func (s *Server) getDistribution(c *call) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	d, err := s.dist(c)
+	if err != nil {
+		return err
+	}
+	return c.replyRaw(http.StatusOK, d.ETag, s.distributionXML(d))
+}
+
+func (s *Server) getDistributionConfig(c *call) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	d, err := s.dist(c)
+	if err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	b.WriteString(xmlHeader)
+	d.Raw.write(&b, true)
+	return c.replyRaw(http.StatusOK, d.ETag, b.Bytes())
+}
+
+func (s *Server) updateDistribution(c *call) error {
+	etag, err := c.ifMatch()
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d, err := s.matchDist(c, etag)
+	if err != nil {
+		return err
+	}
+	raw, cfg, err := s.readConfig(c, d.ID)
+	if err != nil {
+		return err
+	}
+	if *cfg.CallerReference != deref(d.cfg.CallerReference) {
+		return &apiError{Code: "IllegalUpdate", Message: "CallerReference cannot be changed: send the one GetDistributionConfig returns."}
+	}
+	d.Raw, d.cfg = raw, cfg
+	s.redeploy(d)
+	s.saveLocked()
+	return c.replyRaw(http.StatusOK, d.ETag, s.distributionXML(d))
+}
+
+func (s *Server) deleteDistribution(c *call) error {
+	etag, err := c.ifMatch()
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d, err := s.matchDist(c, etag)
+	if err != nil {
+		return err
+	}
+	if deref(d.cfg.Enabled) || d.status() != "Deployed" {
+		return &apiError{Code: "DistributionNotDisabled", Message: fmt.Sprintf(
+			"The distribution %s you are trying to delete has not been disabled: set Enabled to false, wait until it is Deployed, then delete it.", d.ID)}
+	}
+	delete(s.dists, d.ID)
+	s.closeEdgePort(d.ID)
+	s.saveLocked()
+	c.w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) listDistributions(c *call) error {
+	q := c.r.URL.Query()
+	maxItems, err := parseMaxItems(q.Get("MaxItems"))
+	if err != nil {
+		return err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	page, next := paginate(sortedKeys(s.dists), q.Get("Marker"), maxItems, func(id string) string { return id })
+	var b bytes.Buffer
+	b.WriteString(xmlHeader + `<DistributionList xmlns="` + Namespace + `">`)
+	leaf(&b, "Marker", q.Get("Marker"))
+	if next != "" {
+		leaf(&b, "NextMarker", next)
+	}
+	leaf(&b, "MaxItems", fmt.Sprint(maxItems))
+	leaf(&b, "IsTruncated", fmt.Sprint(next != ""))
+	leaf(&b, "Quantity", fmt.Sprint(len(page)))
+	if len(page) > 0 {
+		b.WriteString("<Items>")
+		for _, id := range page {
+			d := s.dists[id]
+			b.WriteString("<DistributionSummary>")
+			d.header(&b)
+			for _, name := range summaryMembers {
+				if k := d.Raw.child(name); k != nil {
+					k.write(&b, false)
+				}
+			}
+			if d.Raw.child("Staging") == nil {
+				leaf(&b, "Staging", "false")
+			}
+			b.WriteString("</DistributionSummary>")
+		}
+		b.WriteString("</Items>")
+	}
+	b.WriteString("</DistributionList>")
+	return c.replyRaw(http.StatusOK, "", b.Bytes())
+}
+
+// summaryMembers are the DistributionConfig members a DistributionSummary
+// repeats, in its order.
+var summaryMembers = []string{"Aliases", "Origins", "OriginGroups", "DefaultCacheBehavior", "CacheBehaviors",
+	"CustomErrorResponses", "Comment", "PriceClass", "Enabled", "ViewerCertificate", "Restrictions", "WebACLId",
+	"HttpVersion", "IsIPV6Enabled", "Staging"}
+
+const xmlHeader = `<?xml version="1.0" encoding="UTF-8"?>` + "\n"
+
+func leaf(b *bytes.Buffer, name, text string) {
+	(&node{Name: name, Text: text}).write(b, false)
+}
+
+// header writes the members a Distribution and a DistributionSummary
+// start with.
+func (d *distribution) header(b *bytes.Buffer) {
+	leaf(b, "Id", d.ID)
+	leaf(b, "ARN", d.ARN)
+	leaf(b, "Status", d.status())
+	leaf(b, "LastModifiedTime", timestamp(d.Modified))
+	leaf(b, "DomainName", d.Domain)
+}
+
+// distributionXML is the Distribution document, with the configuration
+// as it was sent. s.mu must be held.
+func (s *Server) distributionXML(d *distribution) []byte {
+	var b bytes.Buffer
+	b.WriteString(xmlHeader + `<Distribution xmlns="` + Namespace + `">`)
+	d.header(&b)
+	leaf(&b, "InProgressInvalidationBatches", "0")
+	b.WriteString("<ActiveTrustedSigners><Enabled>false</Enabled><Quantity>0</Quantity></ActiveTrustedSigners>")
+	b.WriteString("<ActiveTrustedKeyGroups><Enabled>false</Enabled><Quantity>0</Quantity></ActiveTrustedKeyGroups>")
+	d.Raw.write(&b, false)
+	b.WriteString("</Distribution>")
+	return b.Bytes()
+}

@@ -1,0 +1,329 @@
+package cloudfront
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/securestream/terraform-provider-securestream/internal/cfruntime"
+)
+
+// APIVersion is the CloudFront API version served.
+const APIVersion = "2020-05-31"
+
+// Defaults for Config.
+const (
+	DefaultAccountID    = "123456789012"
+	DefaultMaxFunctions = 100
+	// maxBody bounds a request body: the largest legal one, a function of
+	// 40,960 bytes in base64, is far smaller.
+	maxBody = 1 << 20
+	// maxHeaderBytes is CloudFront's bound on a request's line and headers.
+	maxHeaderBytes = 20480
+)
+
+// Config sets up a local CloudFront. The zero value is usable.
+type Config struct {
+	// AccountID goes into ARNs; empty means DefaultAccountID.
+	AccountID string
+	// DeployDelay is how long a distribution stays InProgress after a
+	// change; zero: Deployed at once. The edge uses a change at once.
+	DeployDelay time.Duration
+	// Budget interrupts a function that runs longer (edge 503,
+	// TestFunction error); zero means cfruntime.DefaultBudget.
+	Budget time.Duration
+	// UtilizationBase is the run time reported as ComputeUtilization 100;
+	// zero means cfruntime.DefaultUtilizationBase.
+	UtilizationBase time.Duration
+	// MaxFunctions is the account's function quota; zero means 100.
+	MaxFunctions int
+	// StrictPublish refuses, with PreconditionFailed, a publish when the
+	// DEVELOPMENT stage has not changed since the last one, as AWS was
+	// seen to do (terraform-provider-aws #49572).
+	StrictPublish bool
+	// StateFile, when set, is loaded at start and rewritten after every
+	// change, so that a local stack survives a restart.
+	StateFile string
+	// ViewerIPHeader, when set, names a request header (X-Forwarded-For
+	// style: the first address counts) the edge takes viewer.ip from;
+	// otherwise viewer.ip is the peer's address, as at CloudFront.
+	ViewerIPHeader string
+	// Host is the address listeners bind to; empty means 127.0.0.1.
+	Host string
+	// Logf, when set, is told where each distribution's edge listens.
+	Logf func(format string, args ...any)
+}
+
+// Server is a local CloudFront: the control plane (Handler, Endpoint)
+// and the edge (EdgeHandler, EdgeEndpoint, EdgeURL).
+type Server struct {
+	cfg Config
+
+	mu        sync.RWMutex
+	functions map[string]*function
+	dists     map[string]*distribution
+	faults    faults
+	listeners []*http.Server
+	edgePorts map[string]*http.Server // distribution id → its own edge listener
+
+	// Endpoint is the control plane's URL (BaseEndpoint for the SDK), set
+	// by Listen.
+	Endpoint string
+	// EdgeEndpoint is the shared edge listener's URL; it picks the
+	// distribution by Host (<id>.cloudfront.local or its DomainName).
+	EdgeEndpoint string
+
+	edge *edge
+}
+
+// New returns a local CloudFront with cfg, its state loaded from
+// cfg.StateFile when that exists. It listens on nothing until Listen.
+func New(cfg Config) (*Server, error) {
+	if cfg.AccountID == "" {
+		cfg.AccountID = DefaultAccountID
+	}
+	if cfg.MaxFunctions == 0 {
+		cfg.MaxFunctions = DefaultMaxFunctions
+	}
+	if cfg.Host == "" {
+		cfg.Host = "127.0.0.1"
+	}
+	s := &Server{cfg: cfg, functions: map[string]*function{}, dists: map[string]*distribution{}, edgePorts: map[string]*http.Server{}}
+	s.edge = newEdge(s)
+	if err := s.load(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Listen serves the control plane on controlAddr and the shared edge on
+// edgeAddr ("127.0.0.1:0" picks free ports), and gives every distribution
+// an edge listener of its own (EdgeURL).
+func (s *Server) Listen(controlAddr, edgeAddr string) error {
+	api := newHTTPServer(s)
+	api.ReadTimeout = time.Minute // a request body is small: a slow one is an attack
+	control, err := s.serve(controlAddr, api)
+	if err != nil {
+		return fmt.Errorf("local cloudfront: control plane: %w", err)
+	}
+	s.Endpoint = "http://" + control
+	edgeAt, err := s.serve(edgeAddr, newHTTPServer(s.edge.handler("")))
+	if err != nil {
+		return fmt.Errorf("local cloudfront: edge: %w", err)
+	}
+	s.EdgeEndpoint = "http://" + edgeAt
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, d := range s.dists {
+		s.openEdgePort(d)
+	}
+	return nil
+}
+
+// serve starts srv on addr and returns the address it listens on.
+func (s *Server) serve(addr string, srv *http.Server) (string, error) {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", err
+	}
+	go func() { _ = srv.Serve(l) }()
+	s.mu.Lock()
+	s.listeners = append(s.listeners, srv)
+	s.mu.Unlock()
+	return l.Addr().String(), nil
+}
+
+// newHTTPServer bounds what a client can make a listener wait for or
+// hold: slow or huge headers get an error, not a stuck goroutine.
+func newHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: maxHeaderBytes}
+}
+
+// openEdgePort gives d an edge listener of its own, on the port it had
+// before a restart when that is free. s.mu must be held.
+func (s *Server) openEdgePort(d *distribution) {
+	if s.Endpoint == "" || s.edgePorts[d.ID] != nil {
+		return
+	}
+	l, err := net.Listen("tcp", net.JoinHostPort(s.cfg.Host, fmt.Sprint(d.Port)))
+	if err != nil && d.Port != 0 {
+		l, err = net.Listen("tcp", net.JoinHostPort(s.cfg.Host, "0"))
+	}
+	if err != nil {
+		return // the shared edge listener still serves d by Host
+	}
+	d.Port = l.Addr().(*net.TCPAddr).Port
+	srv := newHTTPServer(s.edge.handler(d.ID))
+	s.edgePorts[d.ID] = srv
+	go func() { _ = srv.Serve(l) }()
+	if s.cfg.Logf != nil {
+		s.cfg.Logf("distribution %s (%s) is served at http://%s", d.ID, d.Domain, l.Addr())
+	}
+}
+
+func (s *Server) closeEdgePort(id string) {
+	if srv := s.edgePorts[id]; srv != nil {
+		_ = srv.Close()
+		delete(s.edgePorts, id)
+	}
+}
+
+// EdgeURL returns the URL of the edge listener of distribution id (empty
+// if the distribution does not exist or the server is not listening).
+func (s *Server) EdgeURL(id string) string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	d := s.dists[id]
+	if d == nil || s.edgePorts[id] == nil {
+		return ""
+	}
+	return fmt.Sprintf("http://%s", net.JoinHostPort(s.cfg.Host, fmt.Sprint(d.Port)))
+}
+
+// Close stops every listener.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var errs []error
+	for _, srv := range s.listeners {
+		errs = append(errs, srv.Close())
+	}
+	for id := range s.edgePorts {
+		s.closeEdgePort(id)
+	}
+	s.listeners = nil
+	return errors.Join(errs...)
+}
+
+func (s *Server) runOptions() cfruntime.Options {
+	return cfruntime.Options{Budget: s.cfg.Budget, UtilizationBase: s.cfg.UtilizationBase}
+}
+
+// call is one control-plane request.
+type call struct {
+	w         http.ResponseWriter
+	r         *http.Request
+	op        string
+	arg       string // the function name or distribution id in the path
+	requestID string
+}
+
+type handlerFunc func(s *Server, c *call) error
+
+// route maps a method and path to an operation.
+func route(method, path string) (op string, arg string, h handlerFunc) {
+	rest, ok := strings.CutPrefix(path, "/"+APIVersion+"/")
+	if !ok {
+		return "", "", nil
+	}
+	parts := strings.Split(rest, "/")
+	key := method + " " + parts[0]
+	switch len(parts) {
+	case 1:
+		switch key {
+		case "POST function":
+			return "CreateFunction", "", (*Server).createFunction
+		case "GET function":
+			return "ListFunctions", "", (*Server).listFunctions
+		case "POST distribution":
+			return "CreateDistribution", "", (*Server).createDistribution
+		case "GET distribution":
+			return "ListDistributions", "", (*Server).listDistributions
+		}
+	case 2:
+		arg = parts[1]
+		switch key {
+		case "GET function":
+			return "GetFunction", arg, (*Server).getFunction
+		case "PUT function":
+			return "UpdateFunction", arg, (*Server).updateFunction
+		case "DELETE function":
+			return "DeleteFunction", arg, (*Server).deleteFunction
+		case "GET distribution":
+			return "GetDistribution", arg, (*Server).getDistribution
+		case "DELETE distribution":
+			return "DeleteDistribution", arg, (*Server).deleteDistribution
+		}
+	case 3:
+		arg = parts[1]
+		switch key + "/" + parts[2] {
+		case "GET function/describe":
+			return "DescribeFunction", arg, (*Server).describeFunction
+		case "POST function/publish":
+			return "PublishFunction", arg, (*Server).publishFunction
+		case "POST function/test":
+			return "TestFunction", arg, (*Server).testFunction
+		case "GET distribution/config":
+			return "GetDistributionConfig", arg, (*Server).getDistributionConfig
+		case "PUT distribution/config":
+			return "UpdateDistribution", arg, (*Server).updateDistribution
+		}
+	}
+	return "", "", nil
+}
+
+// ServeHTTP serves the control plane.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	requestID := newRequestID()
+	w.Header()["x-amzn-RequestId"] = []string{requestID}
+	if strings.HasPrefix(r.URL.Path, adminPrefix) {
+		s.serveAdmin(w, r)
+		return
+	}
+	op, arg, h := route(r.Method, r.URL.EscapedPath())
+	if h == nil {
+		writeError(w, &apiError{Code: "UnsupportedOperation", Message: fmt.Sprintf(
+			"%s %s is not an operation of CloudFront API %s that this local CloudFront serves", r.Method, r.URL.Path, APIVersion)}, requestID)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	c := &call{w: w, r: r, op: op, arg: arg, requestID: requestID}
+	if err := s.faults.apply(r.Context(), op); err != nil {
+		writeError(w, err, requestID)
+		return
+	}
+	if err := h(s, c); err != nil {
+		var ae *apiError
+		var mbe *http.MaxBytesError
+		switch {
+		case errors.As(err, &ae):
+		case errors.As(err, &mbe):
+			ae = &apiError{Code: "MalformedXML", Message: fmt.Sprintf("the request body is over %d bytes", maxBody)}
+			if op == "CreateFunction" || op == "UpdateFunction" {
+				ae.Code = "FunctionSizeLimitExceeded"
+			}
+		default:
+			ae = &apiError{Code: "InternalError", Message: err.Error()}
+		}
+		writeError(w, ae, requestID)
+	}
+}
+
+var etagRE = regexp.MustCompile(`^[A-Z0-9]{1,64}$`)
+
+// ifMatch returns the If-Match header, which must be there.
+func (c *call) ifMatch() (string, error) {
+	v := strings.TrimSpace(c.r.Header.Get("If-Match"))
+	if !etagRE.MatchString(v) {
+		return "", &apiError{Code: "InvalidIfMatchVersion", Message: "The If-Match version is missing or not valid for the resource."}
+	}
+	return v, nil
+}
+
+func checkETag(got, want string) error {
+	if got != want {
+		return &apiError{Code: "PreconditionFailed", Message: preconditionMessage}
+	}
+	return nil
+}
+
+// timestamp renders t as CloudFront does: UTC with a literal Z, which is
+// all the SDK's parser takes.
+func timestamp(t time.Time) string {
+	return t.UTC().Format("2006-01-02T15:04:05.000Z")
+}

@@ -1,0 +1,69 @@
+package cloudfront
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log"
+	"os"
+	"path/filepath"
+)
+
+// state is what Config.StateFile holds.
+type state struct {
+	Functions     map[string]*function     `json:"functions"`
+	Distributions map[string]*distribution `json:"distributions"`
+}
+
+// load reads Config.StateFile, if set and present.
+func (s *Server) load() error {
+	if s.cfg.StateFile == "" {
+		return nil
+	}
+	b, err := os.ReadFile(s.cfg.StateFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("local cloudfront: reading the state file: %w", err)
+	}
+	var st state
+	if err := json.Unmarshal(b, &st); err != nil {
+		return fmt.Errorf("local cloudfront: the state file %s is not valid (%v); move it away to start empty", s.cfg.StateFile, err)
+	}
+	for id, d := range st.Distributions {
+		if d.Raw == nil {
+			return fmt.Errorf("local cloudfront: the state file %s has distribution %s without its configuration; move the file away to start empty", s.cfg.StateFile, id)
+		}
+		if d.cfg, err = decodeConfig(d.Raw); err != nil {
+			return fmt.Errorf("local cloudfront: the state file %s: distribution %s: %v", s.cfg.StateFile, id, err)
+		}
+	}
+	if st.Functions != nil {
+		s.functions = st.Functions
+	}
+	if st.Distributions != nil {
+		s.dists = st.Distributions
+	}
+	return nil
+}
+
+// saveLocked rewrites Config.StateFile, atomically (a crash leaves the
+// old file). A failure is logged: the change stands in memory. s.mu must
+// be held.
+func (s *Server) saveLocked() {
+	if s.cfg.StateFile == "" {
+		return
+	}
+	b, err := json.MarshalIndent(state{Functions: s.functions, Distributions: s.dists}, "", " ")
+	if err == nil {
+		tmp := s.cfg.StateFile + ".tmp"
+		if err = os.WriteFile(tmp, b, 0o600); err == nil {
+			err = os.Rename(tmp, filepath.Clean(s.cfg.StateFile))
+		}
+	}
+	if err != nil {
+		log.Printf("local cloudfront: saving the state to %s: %v (the change is kept in memory only)", s.cfg.StateFile, err)
+	}
+}

@@ -1,0 +1,131 @@
+// Command local runs a local AWS for trying a player without AWS:
+// moto_server (KMS, IAM, STS, Lambda, API Gateway) and the local
+// CloudFront (control plane and edge), in the foreground, until Ctrl-C.
+// It prints the endpoints and a provider block to paste. `make local`
+// runs it.
+package main
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/securestream/terraform-provider-securestream/internal/local/cloudfront"
+)
+
+func main() {
+	motoAddr := flag.String("moto", "127.0.0.1:5000", "address moto_server listens on; empty: do not start moto_server")
+	control := flag.String("cloudfront", "127.0.0.1:4580", "address of the local CloudFront's control plane")
+	edge := flag.String("edge", "127.0.0.1:4581", "address of the shared edge (distributions by Host: <id>.cloudfront.local); each distribution also gets a port of its own")
+	state := flag.String("state", ".local/cloudfront.json", "file that keeps the local CloudFront's state across restarts; empty: memory only")
+	deployDelay := flag.Duration("deploy-delay", 0, "how long a changed distribution stays InProgress")
+	viewerIP := flag.String("viewer-ip-header", "", "request header the edge takes viewer.ip from (X-Forwarded-For style); default: the peer's address")
+	flag.Parse()
+	if err := run(*motoAddr, *control, *edge, *state, *deployDelay, *viewerIP); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func run(motoAddr, control, edge, state string, deployDelay time.Duration, viewerIP string) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	motoURL := ""
+	if motoAddr != "" {
+		moto, err := startMoto(motoAddr)
+		if err != nil {
+			return err
+		}
+		defer func() {
+			_ = moto.Process.Signal(os.Interrupt)
+			_ = moto.Wait()
+		}()
+		motoURL = "http://" + motoAddr
+	}
+	if state != "" {
+		if err := os.MkdirAll(filepath.Dir(state), 0o755); err != nil {
+			return fmt.Errorf("creating the state directory: %w", err)
+		}
+	}
+	cfg := cloudfront.Config{StateFile: state, DeployDelay: deployDelay, ViewerIPHeader: viewerIP, Logf: log.Printf}
+	s, err := cloudfront.New(cfg)
+	if err != nil {
+		return err
+	}
+	if err := s.Listen(control, edge); err != nil {
+		return fmt.Errorf("%w (is another `make local` running? pick other addresses with -cloudfront and -edge)", err)
+	}
+	defer s.Close()
+
+	fmt.Printf(`
+local AWS is running (Ctrl-C stops it)
+
+  moto_server           %[1]s
+  CloudFront API        %[2]s
+  CloudFront edge       %[3]s   (Host: <distribution id>.cloudfront.local, or each distribution's own port, logged below)
+  state                 %[4]s
+
+Paste into your Terraform configuration:
+
+  provider "securestream" {
+    region                      = "us-east-1"
+    access_key                  = "test"
+    secret_key                  = "test"
+    endpoint                    = %[5]q
+    skip_credentials_validation = true
+    endpoints {
+      cloudfront = %[2]q
+    }
+  }
+
+`, orNone(motoURL), s.Endpoint, s.EdgeEndpoint, orNone(state), cmp.Or(motoURL, "<moto's or LocalStack's URL>"))
+	<-ctx.Done()
+	log.Print("stopping")
+	return nil
+}
+
+// startMoto starts moto_server on addr and waits until it answers.
+func startMoto(addr string) (*exec.Cmd, error) {
+	bin, err := exec.LookPath("moto_server")
+	if err != nil {
+		return nil, errors.New("moto_server is not installed: pip install 'moto[server]==5.2.1', or run with -moto '' to start the local CloudFront alone")
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("-moto %q: %w", addr, err)
+	}
+	cmd := exec.Command(bin, "-H", host, "-p", port)
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("starting moto_server: %w", err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if resp, err := http.Get("http://" + addr + "/moto-api/"); err == nil {
+			resp.Body.Close()
+			return cmd, nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	_ = cmd.Process.Kill()
+	_ = cmd.Wait()
+	return nil, fmt.Errorf("moto_server did not answer at %s within 30 s (is the port taken? pick another with -moto)", addr)
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
