@@ -33,6 +33,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -80,9 +81,11 @@ type Clients struct {
 	// AccountID is the caller's account, when the credentials were checked.
 	AccountID string
 	KMS       *kms.Client
-	Lambda    *lambda.Client
-	STS       *sts.Client
-	opts      Options
+	// CloudFront is the global CloudFront API (functions, distributions).
+	CloudFront *cloudfront.Client
+	Lambda     *lambda.Client
+	STS        *sts.Client
+	opts       Options
 }
 
 // EndpointFor returns the endpoint configured for service by the provider
@@ -176,6 +179,7 @@ func New(ctx context.Context, o Options) (*Clients, error) {
 	}
 	c.Config = cfg
 	c.KMS = kms.NewFromConfig(cfg, func(ko *kms.Options) { c.applyEndpoint("kms", &ko.BaseEndpoint) })
+	c.CloudFront = cloudfront.NewFromConfig(cfg, func(co *cloudfront.Options) { c.applyEndpoint("cloudfront", &co.BaseEndpoint) })
 	c.Lambda = lambda.NewFromConfig(cfg, func(lo *lambda.Options) { c.applyEndpoint("lambda", &lo.BaseEndpoint) })
 	c.STS = sts.NewFromConfig(cfg, c.endpoint("sts"))
 

@@ -5,9 +5,11 @@ import (
 
 	dstimeouts "github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
+	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 )
 
 var (
@@ -31,24 +33,7 @@ func (d *streamKeyDataSource) Metadata(_ context.Context, req datasource.Metadat
 }
 
 func (d *streamKeyDataSource) Schema(ctx context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
-	attrs := map[string]schema.Attribute{}
-	for name, a := range streamKeyAttrs() {
-		opt := !a.required && !a.computed
-		switch a.kind {
-		case "string":
-			attrs[name] = schema.StringAttribute{Required: a.required, Optional: opt, Computed: a.computed, Sensitive: a.sensitive,
-				MarkdownDescription: a.desc, Validators: a.str}
-		case "time":
-			attrs[name] = schema.StringAttribute{CustomType: timetypes.RFC3339Type{}, Optional: true, MarkdownDescription: a.desc, Validators: a.str}
-		case "int64":
-			attrs[name] = schema.Int64Attribute{Required: a.required, Optional: opt, Computed: a.computed, Sensitive: a.sensitive,
-				MarkdownDescription: a.desc, Validators: a.i64}
-		case "bool":
-			attrs[name] = schema.BoolAttribute{Required: a.required, Optional: opt, Computed: a.computed, MarkdownDescription: a.desc}
-		case "map":
-			attrs[name] = schema.MapAttribute{Computed: true, Sensitive: a.sensitive, ElementType: stringType, MarkdownDescription: a.desc}
-		}
-	}
+	attrs := dataSourceAttributes(streamKeyAttrs())
 	attrs["timeouts"] = dstimeouts.AttributesWithOpts(ctx, dstimeouts.Opts{ReadDescription: streamKeyTimeoutDesc})
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Mints a stream key exactly as the issuer would, for tests during plan and apply: the token, its expiry and " +
@@ -74,4 +59,30 @@ func (d *streamKeyDataSource) Read(ctx context.Context, req datasource.ReadReque
 		t, diags := m.Timeouts.Read(ctx, defaultStreamKeyTimeout)
 		return streamKeyTimeout{t, diags, path.Root("timeouts").AtName("read")}
 	}, resp.State.Set)...)
+}
+
+// dataSourceAttributes builds a data source's attributes from their specs.
+func dataSourceAttributes(specs map[string]attrSpec) map[string]schema.Attribute {
+	attrs := map[string]schema.Attribute{}
+	for name, a := range specs {
+		opt := !a.required && !a.computed
+		switch a.kind {
+		case "string":
+			attrs[name] = schema.StringAttribute{Required: a.required, Optional: opt, Computed: a.computed, Sensitive: a.sensitive,
+				MarkdownDescription: a.desc, Validators: a.str}
+		case "time":
+			attrs[name] = schema.StringAttribute{CustomType: timetypes.RFC3339Type{}, Optional: true, MarkdownDescription: a.desc, Validators: a.str}
+		case "int64":
+			attrs[name] = schema.Int64Attribute{Required: a.required, Optional: opt, Computed: a.computed, Sensitive: a.sensitive,
+				MarkdownDescription: a.desc, Validators: a.i64}
+		case "bool":
+			attrs[name] = schema.BoolAttribute{Required: a.required, Optional: opt, Computed: a.computed, MarkdownDescription: a.desc}
+		case "map":
+			attrs[name] = schema.MapAttribute{Computed: true, Sensitive: a.sensitive, ElementType: stringType, MarkdownDescription: a.desc}
+		case "list":
+			attrs[name] = schema.ListAttribute{Required: a.required, Optional: opt, Computed: a.computed, ElementType: stringType,
+				MarkdownDescription: a.desc, Validators: []validator.List{listvalidator.ValueStringsAre(a.strList...)}}
+		}
+	}
+	return attrs
 }

@@ -94,7 +94,7 @@ func (p *securestreamProvider) Schema(_ context.Context, _ provider.SchemaReques
 			"Endpoint URL for %s (%s). Overrides `endpoint`, `AWS_ENDPOINT_URL_%s` and `AWS_ENDPOINT_URL`.", svc, usedBy, envName(svc))}
 	}
 	reserved := func(svc string) schema.StringAttribute {
-		return endpoint(svc, "reserved: no resource calls it yet; `securestream_issuer` and `securestream_function` will")
+		return endpoint(svc, "reserved: no resource calls it yet; `securestream_issuer` will")
 	}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "The securestream provider protects HLS and DASH video on Amazon CloudFront with short-lived, signed stream keys. " +
@@ -146,10 +146,11 @@ func (p *securestreamProvider) Schema(_ context.Context, _ provider.SchemaReques
 			"endpoints": schema.SingleNestedBlock{
 				MarkdownDescription: "Endpoint URLs per service, each an absolute `http://` or `https://` URL.",
 				Attributes: map[string]schema.Attribute{
-					"apigateway": reserved("API Gateway"), "cloudfront": reserved("CloudFront"), "iam": reserved("IAM"),
-					"kms":    endpoint("KMS", "`securestream_secret`, `securestream_stream_key`"),
-					"lambda": endpoint("Lambda", "importing `securestream_secret`"),
-					"sts":    endpoint("STS", "the credentials check, `assume_role`, the key policy of `securestream_secret`"),
+					"apigateway": reserved("API Gateway"), "iam": reserved("IAM"),
+					"cloudfront": endpoint("CloudFront", "`securestream_function`"),
+					"kms":        endpoint("KMS", "`securestream_secret`, `securestream_stream_key`, `securestream_function`"),
+					"lambda":     endpoint("Lambda", "importing `securestream_secret`"),
+					"sts":        endpoint("STS", "the credentials check, `assume_role`, the key policy of `securestream_secret`"),
 				},
 			},
 			"default_tags": schema.SingleNestedBlock{
@@ -239,11 +240,11 @@ func (p *securestreamProvider) Configure(ctx context.Context, req provider.Confi
 }
 
 func (p *securestreamProvider) Resources(_ context.Context) []func() resource.Resource {
-	return []func() resource.Resource{NewSecretResource}
+	return []func() resource.Resource{NewSecretResource, NewFunctionResource}
 }
 
 func (p *securestreamProvider) DataSources(_ context.Context) []func() datasource.DataSource {
-	return []func() datasource.DataSource{NewStreamKeyDataSource}
+	return []func() datasource.DataSource{NewStreamKeyDataSource, NewFunctionCodeDataSource}
 }
 
 func (p *securestreamProvider) EphemeralResources(_ context.Context) []func() ephemeral.EphemeralResource {

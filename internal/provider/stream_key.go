@@ -82,15 +82,16 @@ const (
 	formatSeed = "seed"
 )
 
-// attrSpec describes one attribute once for both schema packages.
+// attrSpec describes one attribute once for the schema packages.
 type attrSpec struct {
-	kind      string // string, time (RFC 3339), int64, bool, map
+	kind      string // string, time (RFC 3339), int64, bool, map, list (of strings)
 	required  bool
 	computed  bool
 	sensitive bool
 	desc      string
 	str       []validator.String
 	i64       []validator.Int64
+	strList   []validator.String // of each element of a list
 }
 
 // maxTestKeyLifetime bounds a test key's lifetime.

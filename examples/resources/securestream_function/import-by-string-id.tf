@@ -1,0 +1,4 @@
+import {
+  to = securestream_function.edge
+  id = "video-edge"
+}

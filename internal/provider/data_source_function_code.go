@@ -1,0 +1,85 @@
+package provider
+
+import (
+	"context"
+
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/securestream/terraform-provider-securestream/internal/awsclients"
+	"github.com/securestream/terraform-provider-securestream/internal/edgefunc"
+)
+
+var (
+	_ datasource.DataSource              = (*functionCodeDataSource)(nil)
+	_ datasource.DataSourceWithConfigure = (*functionCodeDataSource)(nil)
+)
+
+// NewFunctionCodeDataSource is data "securestream_function_code".
+func NewFunctionCodeDataSource() datasource.DataSource { return &functionCodeDataSource{} }
+
+type functionCodeDataSource struct{ clients *awsclients.Clients }
+
+type functionCodeDataModel struct {
+	functionCodeModel
+	Code       types.String `tfsdk:"code"`
+	CodeSHA256 types.String `tfsdk:"code_sha256"`
+	CodeSize   types.Int64  `tfsdk:"code_size"`
+	KeyIDs     types.List   `tfsdk:"key_ids"`
+	Runtime    types.String `tfsdk:"runtime"`
+}
+
+func (d *functionCodeDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_function_code"
+}
+
+func (d *functionCodeDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	attrs := dataSourceAttributes(functionCodeAttrs())
+	attrs["code"] = schema.StringAttribute{Computed: true, Sensitive: true,
+		MarkdownDescription: "The function's code, with the ring's keys in it: the `code` of an `aws_cloudfront_function`."}
+	attrs["code_sha256"] = schema.StringAttribute{Computed: true, MarkdownDescription: "SHA-256 of the code, in hex."}
+	attrs["code_size"] = schema.Int64Attribute{Computed: true, MarkdownDescription: "Size of the code in bytes (CloudFront's limit: 10,240)."}
+	attrs["key_ids"] = schema.ListAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: "Ids of the keys the code holds."}
+	attrs["runtime"] = schema.StringAttribute{Computed: true, MarkdownDescription: "The runtime the code needs: `" + edgefunc.Runtime + "`."}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "The edge function's code, rendered from the key ring, for those who manage the CloudFront Function with " +
+			"the AWS provider's `aws_cloudfront_function`.\n\n" +
+			"~> **The code holds the ring's keys, and this data source puts it in the state** (and in the state of the " +
+			"`aws_cloudfront_function` that uses it): anyone who can read the state can sign stream keys. Prefer the " +
+			"`securestream_function` resource, which deploys the same code and stores only its hash; use this data source only where " +
+			"the state is protected like a secret.",
+		Attributes: attrs,
+	}
+}
+
+func (d *functionCodeDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	pd, diag := fromProvider(req.ProviderData)
+	if diag != nil {
+		resp.Diagnostics.Append(diag)
+		return
+	}
+	if pd != nil {
+		d.clients = pd.clients
+	}
+}
+
+func (d *functionCodeDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	if notConfigured(d.clients, &resp.Diagnostics) {
+		return
+	}
+	var m functionCodeDataModel
+	if resp.Diagnostics.Append(req.Config.Get(ctx, &m)...); resp.Diagnostics.HasError() {
+		return
+	}
+	rc, diags := m.render(ctx, d.clients)
+	if resp.Diagnostics.Append(diags...); diags.HasError() {
+		return
+	}
+	m.Code, m.CodeSHA256, m.CodeSize = types.StringValue(string(rc.code)), types.StringValue(rc.sha256), types.Int64Value(int64(len(rc.code)))
+	m.Runtime = types.StringValue(edgefunc.Runtime)
+	ids, d2 := types.ListValueFrom(ctx, types.StringType, rc.keyIDs)
+	resp.Diagnostics.Append(d2...)
+	m.KeyIDs = ids
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}

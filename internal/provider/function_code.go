@@ -1,0 +1,193 @@
+package provider
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/securestream/terraform-provider-securestream/internal/awsclients"
+	"github.com/securestream/terraform-provider-securestream/internal/edgefunc"
+	"github.com/securestream/terraform-provider-securestream/internal/issuance"
+	"github.com/securestream/terraform-provider-securestream/internal/keyring"
+	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
+)
+
+// The edge function's code, rendered from the key ring and the settings,
+// shared by the securestream_function resource and the
+// securestream_function_code data source. The code holds the ring's
+// secrets: the resource never stores it, only its hash.
+
+// functionCodeModel are the arguments the code is rendered from.
+type functionCodeModel struct {
+	Ciphertext          types.String `tfsdk:"ciphertext"`
+	KMSKeyID            types.String `tfsdk:"kms_key_id"`
+	FunctionName        types.String `tfsdk:"function_name"`
+	TokenHeader         types.String `tfsdk:"token_header"`
+	TokenQuery          types.String `tfsdk:"token_query"`
+	TokenCookie         types.String `tfsdk:"token_cookie"`
+	TokenPathPrefix     types.String `tfsdk:"token_path_prefix"`
+	SeedCompat          types.Bool   `tfsdk:"seed_compat"`
+	MaxLifetime         types.String `tfsdk:"max_lifetime"`
+	Leeway              types.String `tfsdk:"leeway"`
+	ExemptPaths         types.List   `tfsdk:"exempt_paths"`
+	ReportOnly          types.Bool   `tfsdk:"report_only"`
+	PreflightNeedsToken types.Bool   `tfsdk:"preflight_needs_token"`
+	DebugReasons        types.Bool   `tfsdk:"debug_reasons"`
+}
+
+// functionCodeAttrs describe the arguments once for both schema packages.
+func functionCodeAttrs() map[string]attrSpec {
+	channel := func(ch issuance.Channel, def, what string) attrSpec {
+		return attrSpec{kind: "string", desc: fmt.Sprintf("%s Default `%s`; `\"\"` switches the channel off.", what, def),
+			str: []validator.String{stringvalidator.Any(stringvalidator.OneOf(""), channelValidator(ch))}}
+	}
+	def := issuance.DefaultChannels()
+	return map[string]attrSpec{
+		"ciphertext": {kind: "string", required: true, sensitive: true,
+			desc: "The key ring: `securestream_secret.<name>.ciphertext`. Decrypted through KMS (`kms:Decrypt`) at plan and apply to render the code."},
+		"kms_key_id": {kind: "string", required: true,
+			desc: "The KMS key the ring is encrypted under: `securestream_secret.<name>.id`, passed to `kms:Decrypt`, which then refuses a ring encrypted under another key."},
+		"function_name": {kind: "string", required: true,
+			desc: "The issuer's function name the ring was encrypted for (its encryption context): `securestream_secret.<name>.function_name`."},
+		"token_header":      channel(issuance.ChannelHeader, def.Header, "Request header that carries a token (lower case)."),
+		"token_query":       channel(issuance.ChannelQuery, def.Query, "Query parameter that carries a token."),
+		"token_cookie":      channel(issuance.ChannelCookie, def.Cookie, "Cookie that carries a token."),
+		"token_path_prefix": channel(issuance.ChannelPathPrefix, def.PathPrefix, "Path prefix segment: `/<prefix>/<token>/path`, which native HLS players keep on relative URLs."),
+		"seed_compat": {kind: "bool",
+			desc: "Also accept the original (blog post) deployment's seed-format keys, signed with the ring's seed key (`secret_wo`). Default false."},
+		"max_lifetime": {kind: "string", str: []validator.String{lifetimeValidator},
+			desc: "Refuse keys that live longer than this from now, as the issuer's `max_token_lifetime`: whole seconds from `1m` to `24h`. Default `24h`."},
+		"leeway": {kind: "string", str: []validator.String{leewayValidator},
+			desc: "Clock skew tolerated on a key's start and expiry: whole seconds, `0s` to `1h`. Default `30s`."},
+		"exempt_paths": {kind: "list", strList: []validator.String{patternValidator{}},
+			desc: "Path patterns that need no key, such as `/favicon.ico` or `/posters/*` (an exact path, or a prefix ending in `*`)."},
+		"report_only": {kind: "bool",
+			desc: "Log refusals and let every request through, to roll the function out without refusing anyone. Default false."},
+		"preflight_needs_token": {kind: "bool",
+			desc: "Make CORS preflights (OPTIONS with Origin and Access-Control-Request-Method) need a key too; by default they pass. Default false."},
+		"debug_reasons": {kind: "bool",
+			desc: "Put the precise refusal reason (ip, ua, bad_mac, ...) in the 403's `x-stream-key-error` header; by default it says only `expired` or `invalid`, which tells a token thief nothing. Default false."},
+	}
+}
+
+// renderedCode is the rendered function and what may be stored of it.
+type renderedCode struct {
+	code   []byte
+	sha256 string
+	keyIDs []string
+}
+
+// known reports whether every argument the code depends on is known.
+func (m functionCodeModel) known() bool {
+	for _, v := range []interface{ IsUnknown() bool }{m.Ciphertext, m.KMSKeyID, m.FunctionName, m.TokenHeader, m.TokenQuery,
+		m.TokenCookie, m.TokenPathPrefix, m.SeedCompat, m.MaxLifetime, m.Leeway, m.ExemptPaths, m.ReportOnly, m.PreflightNeedsToken, m.DebugReasons} {
+		if v.IsUnknown() {
+			return false
+		}
+	}
+	return true
+}
+
+// render decrypts the ring and renders the code. Its diagnostics name the
+// argument at fault.
+func (m functionCodeModel) render(ctx context.Context, c *awsclients.Clients) (*renderedCode, diag.Diagnostics) {
+	doc, diags := decryptRing(ctx, c, m.Ciphertext.ValueString(), m.FunctionName.ValueString(), m.KMSKeyID.ValueString())
+	if diags.HasError() {
+		return nil, diags
+	}
+	cfg, d := m.edgeConfig(ctx, doc)
+	if diags.Append(d...); diags.HasError() {
+		return nil, diags
+	}
+	code, err := edgefunc.Render(cfg)
+	if err != nil {
+		at := path.Root("ciphertext")
+		if len(cfg.Exempt) > 0 && strings.Contains(err.Error(), "bytes") {
+			at = path.Root("exempt_paths")
+		}
+		diags.AddAttributeError(at, "Cannot render the edge function", err.Error())
+		return nil, diags
+	}
+	sum := sha256.Sum256(code)
+	rc := &renderedCode{code: code, sha256: hex.EncodeToString(sum[:])}
+	for _, k := range cfg.Keys {
+		if !k.Seed || cfg.SeedKeyID != "" {
+			rc.keyIDs = append(rc.keyIDs, k.ID)
+		}
+	}
+	return rc, diags
+}
+
+// edgeConfig is the renderer's configuration for the ring doc.
+func (m functionCodeModel) edgeConfig(ctx context.Context, doc *keyring.Document) (edgefunc.Config, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	def := issuance.DefaultChannels()
+	cfg := edgefunc.Config{
+		Keys: doc.Keys,
+		Channels: issuance.Channels{Header: str(m.TokenHeader, def.Header), Query: str(m.TokenQuery, def.Query),
+			Cookie: str(m.TokenCookie, def.Cookie), PathPrefix: str(m.TokenPathPrefix, def.PathPrefix)},
+		ReportOnly: m.ReportOnly.ValueBool(), PreflightNeedsToken: m.PreflightNeedsToken.ValueBool(), DebugReasons: m.DebugReasons.ValueBool(),
+	}
+	if _, err := cfg.Channels.Normalize(); errors.Is(err, issuance.ErrNoChannel) {
+		diags.AddAttributeError(path.Root("token_header"), "Every token channel is off",
+			"Keep at least one of token_header, token_query, token_cookie and token_path_prefix, or no player can send a key.")
+	}
+	if m.SeedCompat.ValueBool() {
+		seed, ok := doc.Seed()
+		if !ok {
+			diags.AddAttributeError(path.Root("seed_compat"), "The ring has no seed key",
+				"seed_compat accepts keys signed with the original deployment's secret: give it to the securestream_secret as secret_wo.")
+		}
+		cfg.SeedKeyID = seed.ID
+	}
+	if d, err := time.ParseDuration(str(m.MaxLifetime, "")); err == nil {
+		cfg.MaxLifetime = d
+	}
+	if d, err := time.ParseDuration(str(m.Leeway, "")); err == nil {
+		cfg.Leeway = d
+		if d == 0 {
+			cfg.Leeway = edgefunc.NoLeeway
+		}
+	}
+	if !m.ExemptPaths.IsNull() {
+		diags.Append(m.ExemptPaths.ElementsAs(ctx, &cfg.Exempt, false)...)
+	}
+	return cfg, diags
+}
+
+// leewayValidator: whole seconds, 0s to 1h.
+var leewayValidator = textValidator{want: "a whole number of seconds from 0s to 1h, such as 30s", check: func(s string) error {
+	d, err := time.ParseDuration(s)
+	if err == nil && (d < 0 || d > time.Hour || d%time.Second != 0) {
+		err = fmt.Errorf("%v is out of range", d)
+	}
+	return err
+}}
+
+// patternValidator checks a path pattern as the token format reads it.
+type patternValidator struct{}
+
+func (patternValidator) Description(context.Context) string {
+	return "an exact path or a prefix ending in *, starting with /, with no dot segments"
+}
+
+func (v patternValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (v patternValidator) ValidateString(ctx context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if _, err := streamkey.CanonicalPattern(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid path pattern", fmt.Sprintf("%q is not %s: %v.", req.ConfigValue.ValueString(), v.Description(ctx), err))
+	}
+}

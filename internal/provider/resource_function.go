@@ -1,0 +1,472 @@
+package provider
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/securestream/terraform-provider-securestream/internal/awsclients"
+	"github.com/securestream/terraform-provider-securestream/internal/diagnostics"
+	"github.com/securestream/terraform-provider-securestream/internal/edgefunc"
+)
+
+var (
+	_ resource.Resource                = (*functionResource)(nil)
+	_ resource.ResourceWithConfigure   = (*functionResource)(nil)
+	_ resource.ResourceWithModifyPlan  = (*functionResource)(nil)
+	_ resource.ResourceWithImportState = (*functionResource)(nil)
+)
+
+// NewFunctionResource is securestream_function.
+func NewFunctionResource() resource.Resource { return &functionResource{} }
+
+type functionResource struct {
+	clients *awsclients.Clients
+	// pollEvery is how often a wait for a deployed distribution asks.
+	pollEvery time.Duration
+}
+
+type functionModel struct {
+	functionCodeModel
+	ID                types.String   `tfsdk:"id"`
+	Name              types.String   `tfsdk:"name"`
+	Comment           types.String   `tfsdk:"comment"`
+	Publish           types.Bool     `tfsdk:"publish"`
+	WaitForDeployment types.Bool     `tfsdk:"wait_for_deployment"`
+	Associations      types.List     `tfsdk:"association"`
+	ARN               types.String   `tfsdk:"arn"`
+	ETag              types.String   `tfsdk:"etag"`
+	LiveETag          types.String   `tfsdk:"live_etag"`
+	Status            types.String   `tfsdk:"status"`
+	CodeSHA256        types.String   `tfsdk:"code_sha256"`
+	LiveCodeSHA256    types.String   `tfsdk:"live_code_sha256"`
+	CodeSize          types.Int64    `tfsdk:"code_size"`
+	KeyIDs            types.List     `tfsdk:"key_ids"`
+	Timeouts          timeouts.Value `tfsdk:"timeouts"`
+}
+
+// association attaches the function to a cache behavior of a distribution
+// managed elsewhere.
+type association struct {
+	DistributionID  types.String `tfsdk:"distribution_id"`
+	PathPattern     types.String `tfsdk:"path_pattern"`
+	EventType       types.String `tfsdk:"event_type"`
+	ReplaceExisting types.Bool   `tfsdk:"replace_existing"`
+}
+
+var associationType = types.ObjectType{AttrTypes: map[string]attr.Type{
+	"distribution_id": types.StringType, "path_pattern": types.StringType, "event_type": types.StringType, "replace_existing": types.BoolType,
+}}
+
+const viewerRequest = "viewer-request"
+
+// key identifies an association: one function per event type per behavior.
+func (a association) key() string {
+	return a.DistributionID.ValueString() + " " + a.PathPattern.ValueString() + " " + a.EventType.ValueString()
+}
+
+// behavior names the cache behavior for people.
+func (a association) behavior() string {
+	if a.PathPattern.IsNull() {
+		return "the default cache behavior of distribution " + a.DistributionID.ValueString()
+	}
+	return fmt.Sprintf("the cache behavior %q of distribution %s", a.PathPattern.ValueString(), a.DistributionID.ValueString())
+}
+
+func (r *functionResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_function"
+}
+
+func (r *functionResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	keep := []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
+	attrs := resourceAttributes(functionCodeAttrs())
+	attrs["id"] = schema.StringAttribute{Computed: true, PlanModifiers: keep, MarkdownDescription: "The function's name."}
+	attrs["name"] = schema.StringAttribute{Required: true,
+		PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+		Validators: []validator.String{stringvalidator.RegexMatches(regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`),
+			"must be 1 to 64 of a-z A-Z 0-9 _ -, as CloudFront requires")},
+		MarkdownDescription: "Name of the CloudFront Function. Changing it replaces the function."}
+	attrs["comment"] = schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString("securestream edge function"),
+		Validators:          []validator.String{stringvalidator.LengthAtMost(128)},
+		MarkdownDescription: "The function's comment. Default `securestream edge function`."}
+	attrs["publish"] = schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true),
+		MarkdownDescription: "Publish the function to LIVE, which the distributions run, after each change (only when the code " +
+			"changed). With false, changes stay in DEVELOPMENT for `aws cloudfront test-function`. Default true."}
+	attrs["wait_for_deployment"] = schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),
+		MarkdownDescription: "Wait, within the timeouts, until every associated distribution is `Deployed` after a change. Default false."}
+	for name, desc := range map[string]string{
+		"arn":              "The function's ARN.",
+		"etag":             "ETag of the DEVELOPMENT stage.",
+		"live_etag":        "ETag of the LIVE stage (null before the first publish).",
+		"status":           "The function's status, such as `UNPUBLISHED` or `DEPLOYED`.",
+		"code_sha256":      "SHA-256 of the code in DEVELOPMENT, in hex: the rendered code is never stored, its hash shows drift.",
+		"live_code_sha256": "SHA-256 of the code in LIVE, in hex (null before the first publish).",
+	} {
+		attrs[name] = schema.StringAttribute{Computed: true, MarkdownDescription: desc}
+	}
+	attrs["code_size"] = schema.Int64Attribute{Computed: true, MarkdownDescription: "Size of the code in bytes (CloudFront's limit: 10,240)."}
+	attrs["key_ids"] = schema.ListAttribute{Computed: true, ElementType: types.StringType,
+		MarkdownDescription: "Ids of the keys the code holds (the seed key only with `seed_compat`)."}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "The edge function: a CloudFront Function (" + edgefunc.Runtime + ", viewer request) rendered from the key " +
+			"ring, which checks the stream key of every manifest and segment request and answers 403 to anything not signed for it; " +
+			"published, and attached to cache behaviors of distributions managed elsewhere.\n\n" +
+			"**The rendered code holds the ring's keys and is never stored** in the state, the plan or the logs: the resource keeps " +
+			"its SHA-256, and compares it with the deployed code (DEVELOPMENT and LIVE) to show drift. A rotation of the ring " +
+			"re-renders and republishes the function; the issuer's activation delay gives the edge time to learn a new key first.",
+		Attributes: attrs,
+		Blocks: map[string]schema.Block{
+			"association": schema.ListNestedBlock{
+				MarkdownDescription: "A cache behavior of a distribution that runs the function. Each change reads the distribution's " +
+					"configuration with its ETag right before updating it, and retries when another change won the race (412).",
+				Validators: []validator.List{listvalidator.UniqueValues()},
+				NestedObject: schema.NestedBlockObject{Attributes: map[string]schema.Attribute{
+					"distribution_id": schema.StringAttribute{Required: true, MarkdownDescription: "The distribution's id."},
+					"path_pattern": schema.StringAttribute{Optional: true,
+						MarkdownDescription: "The path pattern of the cache behavior; unset for the default cache behavior."},
+					"event_type": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString(viewerRequest),
+						Validators:          []validator.String{stringvalidator.OneOf(viewerRequest)},
+						MarkdownDescription: "The event: `viewer-request`, where the function checks keys. Default `viewer-request`."},
+					"replace_existing": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),
+						MarkdownDescription: "Replace another CloudFront Function or Lambda@Edge function the behavior runs on the " +
+							"same event; by default the apply refuses, naming it. Default false."},
+				}},
+			},
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
+		},
+	}
+}
+
+// resourceAttributes builds a resource's attributes from their specs.
+func resourceAttributes(specs map[string]attrSpec) map[string]schema.Attribute {
+	attrs := map[string]schema.Attribute{}
+	for name, a := range specs {
+		opt := !a.required && !a.computed
+		switch a.kind {
+		case "string":
+			attrs[name] = schema.StringAttribute{Required: a.required, Optional: opt, Computed: a.computed, Sensitive: a.sensitive,
+				MarkdownDescription: a.desc, Validators: a.str}
+		case "bool":
+			attrs[name] = schema.BoolAttribute{Required: a.required, Optional: opt, Computed: a.computed, MarkdownDescription: a.desc}
+		case "list":
+			attrs[name] = schema.ListAttribute{Required: a.required, Optional: opt, Computed: a.computed, ElementType: types.StringType,
+				MarkdownDescription: a.desc, Validators: []validator.List{listvalidator.ValueStringsAre(a.strList...)}}
+		}
+	}
+	return attrs
+}
+
+func (r *functionResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	pd, d := fromProvider(req.ProviderData)
+	if d != nil {
+		resp.Diagnostics.Append(d)
+		return
+	}
+	if pd != nil {
+		r.clients = pd.clients
+	}
+	if r.pollEvery == 0 {
+		r.pollEvery = 5 * time.Second
+	}
+}
+
+// ModifyPlan renders the code at plan (decrypting the ring through KMS),
+// so that rendering errors show at plan and the plan says whether the
+// function changes: by the hash of the code, which is all that is stored.
+func (r *functionResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() {
+		return
+	}
+	var plan, state functionModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if !req.State.Raw.IsNull() {
+		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	}
+	if resp.Diagnostics.HasError() || r.clients == nil || !plan.known() {
+		return
+	}
+	rc, diags := plan.render(ctx, r.clients)
+	if resp.Diagnostics.Append(diags...); diags.HasError() {
+		return
+	}
+	set := func(p string, v attr.Value) { resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root(p), v)...) }
+	ids, d := types.ListValueFrom(ctx, types.StringType, rc.keyIDs)
+	resp.Diagnostics.Append(d...)
+	set("key_ids", ids)
+	set("code_sha256", types.StringValue(rc.sha256))
+	set("code_size", types.Int64Value(int64(len(rc.code))))
+	live := state.LiveCodeSHA256
+	if plan.Publish.ValueBool() {
+		live = types.StringValue(rc.sha256)
+	} else if req.State.Raw.IsNull() {
+		live = types.StringNull()
+	}
+	set("live_code_sha256", live)
+	codeChanges := req.State.Raw.IsNull() || state.CodeSHA256.ValueString() != rc.sha256 || !plan.Comment.Equal(state.Comment)
+	liveChanges := !live.Equal(state.LiveCodeSHA256)
+	if req.State.Raw.IsNull() {
+		set("arn", types.StringUnknown())
+	} else {
+		set("arn", state.ARN)
+	}
+	if codeChanges || liveChanges {
+		set("etag", types.StringUnknown())
+		set("status", types.StringUnknown())
+	} else {
+		set("etag", state.ETag)
+		set("status", state.Status)
+	}
+	switch {
+	case liveChanges:
+		set("live_etag", types.StringUnknown())
+	case req.State.Raw.IsNull():
+		set("live_etag", types.StringNull())
+	default:
+		set("live_etag", state.LiveETag)
+	}
+}
+
+func (r *functionResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	if notConfigured(r.clients, &resp.Diagnostics) {
+		return
+	}
+	var plan functionModel
+	if resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...); resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := withTimeout(ctx, plan.Timeouts.Create, defaultCreateTimeout, &resp.Diagnostics)
+	defer cancel()
+	rc, diags := plan.render(ctx, r.clients)
+	if resp.Diagnostics.Append(diags...); diags.HasError() {
+		return
+	}
+	cf := r.clients.CloudFront
+	name := plan.Name.ValueString()
+	_, err := cf.CreateFunction(ctx, &cloudfront.CreateFunctionInput{Name: aws.String(name), FunctionCode: rc.code,
+		FunctionConfig: &cftypes.FunctionConfig{Comment: plan.Comment.ValueStringPointer(), Runtime: cftypes.FunctionRuntimeCloudfrontJs20}})
+	if err != nil {
+		fix := "The provider's credentials need cloudfront:CreateFunction."
+		var exists *cftypes.FunctionAlreadyExists
+		if errors.As(err, &exists) {
+			fix = fmt.Sprintf("A function named %q exists already: import it (terraform import ... %s) or choose another name.", name, name)
+		}
+		resp.Diagnostics.Append(diagnostics.AttributeAWSCall(path.Root("name"), "cloudfront:CreateFunction", err, fix))
+		return
+	}
+	// From here on the function exists: save it even if a later step fails,
+	// so that the next apply carries on instead of colliding with it.
+	plan.ID = plan.Name
+	if plan.Publish.ValueBool() {
+		resp.Diagnostics.Append(r.publish(ctx, name)...)
+	}
+	if !resp.Diagnostics.HasError() {
+		resp.Diagnostics.Append(r.attachAll(ctx, &plan, nil)...)
+	}
+	resp.Diagnostics.Append(r.refresh(ctx, &plan)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// publish publishes DEVELOPMENT to LIVE, with the current ETag.
+func (r *functionResource) publish(ctx context.Context, name string) diag.Diagnostics {
+	var diags diag.Diagnostics
+	err := retryOn412(ctx, func() error {
+		d, err := r.clients.CloudFront.DescribeFunction(ctx, &cloudfront.DescribeFunctionInput{Name: aws.String(name), Stage: cftypes.FunctionStageDevelopment})
+		if err != nil {
+			return err
+		}
+		_, err = r.clients.CloudFront.PublishFunction(ctx, &cloudfront.PublishFunctionInput{Name: aws.String(name), IfMatch: d.ETag})
+		return err
+	})
+	if err != nil {
+		diags.Append(diagnostics.AttributeAWSCall(path.Root("publish"), "cloudfront:PublishFunction", err,
+			"The provider's credentials need cloudfront:DescribeFunction and cloudfront:PublishFunction; the next apply publishes again."))
+	}
+	return diags
+}
+
+// refresh reads the deployed function into m: ETags, status, ARN and the
+// hashes of its code in both stages. It reports whether it exists.
+func (r *functionResource) refresh(ctx context.Context, m *functionModel) diag.Diagnostics {
+	var diags diag.Diagnostics
+	cf, name := r.clients.CloudFront, m.Name.ValueString()
+	dev, err := cf.DescribeFunction(ctx, &cloudfront.DescribeFunctionInput{Name: aws.String(name), Stage: cftypes.FunctionStageDevelopment})
+	if err != nil {
+		diags.Append(diagnostics.AWSCall("cloudfront:DescribeFunction", err, "The provider's credentials need cloudfront:DescribeFunction."))
+		return diags
+	}
+	m.ETag = types.StringPointerValue(dev.ETag)
+	if s := dev.FunctionSummary; s != nil {
+		m.Status = types.StringPointerValue(s.Status)
+		if s.FunctionConfig != nil {
+			m.Comment = types.StringPointerValue(s.FunctionConfig.Comment)
+		}
+		if s.FunctionMetadata != nil {
+			m.ARN = types.StringPointerValue(s.FunctionMetadata.FunctionARN)
+		}
+	}
+	code, err := cf.GetFunction(ctx, &cloudfront.GetFunctionInput{Name: aws.String(name), Stage: cftypes.FunctionStageDevelopment})
+	if err != nil {
+		diags.Append(diagnostics.AWSCall("cloudfront:GetFunction", err, "The provider's credentials need cloudfront:GetFunction."))
+		return diags
+	}
+	m.CodeSHA256, m.CodeSize = types.StringValue(hashOf(code.FunctionCode)), types.Int64Value(int64(len(code.FunctionCode)))
+	m.LiveETag, m.LiveCodeSHA256 = types.StringNull(), types.StringNull()
+	live, err := cf.GetFunction(ctx, &cloudfront.GetFunctionInput{Name: aws.String(name), Stage: cftypes.FunctionStageLive})
+	var missing *cftypes.NoSuchFunctionExists
+	switch {
+	case errors.As(err, &missing): // never published
+	case err != nil:
+		diags.Append(diagnostics.AWSCall("cloudfront:GetFunction", err, "The provider's credentials need cloudfront:GetFunction."))
+	default:
+		m.LiveETag, m.LiveCodeSHA256 = types.StringPointerValue(live.ETag), types.StringValue(hashOf(live.FunctionCode))
+	}
+	return diags
+}
+
+func hashOf(code []byte) string {
+	sum := sha256.Sum256(code)
+	return hex.EncodeToString(sum[:])
+}
+
+func (r *functionResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	if notConfigured(r.clients, &resp.Diagnostics) {
+		return
+	}
+	var state functionModel
+	if resp.Diagnostics.Append(req.State.Get(ctx, &state)...); resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := withTimeout(ctx, state.Timeouts.Read, defaultReadTimeout, &resp.Diagnostics)
+	defer cancel()
+	_, err := r.clients.CloudFront.DescribeFunction(ctx, &cloudfront.DescribeFunctionInput{Name: state.Name.ValueStringPointer(), Stage: cftypes.FunctionStageDevelopment})
+	var missing *cftypes.NoSuchFunctionExists
+	if errors.As(err, &missing) {
+		resp.Diagnostics.AddWarning("The CloudFront Function is gone",
+			fmt.Sprintf("The function %s was deleted outside Terraform; the next apply creates it again.", state.Name.ValueString()))
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if resp.Diagnostics.Append(r.refresh(ctx, &state)...); resp.Diagnostics.HasError() {
+		return
+	}
+	// Associations removed out of band leave the list, so that the plan
+	// puts them back.
+	kept, diags := r.attached(ctx, &state)
+	if resp.Diagnostics.Append(diags...); diags.HasError() {
+		return
+	}
+	state.Associations = kept
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *functionResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	if notConfigured(r.clients, &resp.Diagnostics) {
+		return
+	}
+	var plan, state functionModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := withTimeout(ctx, plan.Timeouts.Update, defaultUpdateTimeout, &resp.Diagnostics)
+	defer cancel()
+	rc, diags := plan.render(ctx, r.clients)
+	if resp.Diagnostics.Append(diags...); diags.HasError() {
+		return
+	}
+	name := plan.Name.ValueString()
+	if rc.sha256 != state.CodeSHA256.ValueString() || !plan.Comment.Equal(state.Comment) {
+		err := retryOn412(ctx, func() error {
+			d, err := r.clients.CloudFront.DescribeFunction(ctx, &cloudfront.DescribeFunctionInput{Name: aws.String(name), Stage: cftypes.FunctionStageDevelopment})
+			if err != nil {
+				return err
+			}
+			_, err = r.clients.CloudFront.UpdateFunction(ctx, &cloudfront.UpdateFunctionInput{Name: aws.String(name), IfMatch: d.ETag, FunctionCode: rc.code,
+				FunctionConfig: &cftypes.FunctionConfig{Comment: plan.Comment.ValueStringPointer(), Runtime: cftypes.FunctionRuntimeCloudfrontJs20}})
+			return err
+		})
+		if err != nil {
+			resp.Diagnostics.Append(diagnostics.AWSCall("cloudfront:UpdateFunction", err, "The provider's credentials need cloudfront:UpdateFunction."))
+			return
+		}
+	}
+	if plan.Publish.ValueBool() && rc.sha256 != state.LiveCodeSHA256.ValueString() {
+		if resp.Diagnostics.Append(r.publish(ctx, name)...); resp.Diagnostics.HasError() {
+			return
+		}
+	}
+	plan.ARN = state.ARN
+	resp.Diagnostics.Append(r.attachAll(ctx, &plan, &state)...)
+	resp.Diagnostics.Append(r.refresh(ctx, &plan)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *functionResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	if notConfigured(r.clients, &resp.Diagnostics) {
+		return
+	}
+	var state functionModel
+	if resp.Diagnostics.Append(req.State.Get(ctx, &state)...); resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := withTimeout(ctx, state.Timeouts.Delete, defaultDeleteTimeout, &resp.Diagnostics)
+	defer cancel()
+	// Detach first, so that the delete never meets FunctionInUse from
+	// this resource's own associations.
+	if resp.Diagnostics.Append(r.detachAll(ctx, &state)...); resp.Diagnostics.HasError() {
+		return
+	}
+	name := state.Name.ValueString()
+	err := retryOn412(ctx, func() error {
+		d, err := r.clients.CloudFront.DescribeFunction(ctx, &cloudfront.DescribeFunctionInput{Name: aws.String(name), Stage: cftypes.FunctionStageDevelopment})
+		if err != nil {
+			return err
+		}
+		_, err = r.clients.CloudFront.DeleteFunction(ctx, &cloudfront.DeleteFunctionInput{Name: aws.String(name), IfMatch: d.ETag})
+		return err
+	})
+	var missing *cftypes.NoSuchFunctionExists
+	var inUse *cftypes.FunctionInUse
+	switch {
+	case err == nil || errors.As(err, &missing):
+	case errors.As(err, &inUse):
+		resp.Diagnostics.Append(diagnostics.AWSCall("cloudfront:DeleteFunction", err,
+			"Distributions this resource does not manage still run the function (the error names them): detach it there, or add "+
+				"those cache behaviors as association blocks so that the resource detaches them, then destroy again."))
+	default:
+		resp.Diagnostics.Append(diagnostics.AWSCall("cloudfront:DeleteFunction", err, "The provider's credentials need cloudfront:DeleteFunction."))
+	}
+}
+
+// ImportState takes the function's name.
+func (r *functionResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	for _, p := range []string{"id", "name"} {
+		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(p), req.ID)...)
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("association"), types.ListValueMust(associationType, nil))...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("publish"), true)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("wait_for_deployment"), false)...)
+}
