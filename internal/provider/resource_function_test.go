@@ -337,6 +337,29 @@ func TestAccFunction_lifecycle(t *testing.T) {
 				Check: resource.ComposeTestCheckFunc(changed, live, edge(true, "/live/a/seg1.ts", 200)),
 			},
 			{
+				// The verifier's settings: each is written into the code.
+				Config: cfg("1", "token_query = \"\"\n  token_cookie = \"\"\n  exempt_paths = [\"/favicon.ico\"]\n  max_lifetime = \"12h\"\n"+
+					"  leeway = \"0s\"\n  preflight_needs_token = true\n  debug_reasons = true\n  comment = \"video edge\""),
+				Check: resource.ComposeTestCheckFunc(live, edge(true, "/live/a/seg1.ts", 200),
+					func(*terraform.State) error { // debug_reasons: the precise reason in the 403
+						req, _ := http.NewRequest("GET", e.cf.EdgeURL(dist)+"/live/a/seg1.ts", nil)
+						resp, err := http.DefaultClient.Do(req)
+						if err != nil {
+							return err
+						}
+						resp.Body.Close()
+						if got := resp.Header.Get("x-stream-key-error"); resp.StatusCode != 403 || got != "missing" {
+							return fmt.Errorf("no key: %d with x-stream-key-error %q; want 403 missing", resp.StatusCode, got)
+						}
+						return nil
+					}),
+			},
+			{
+				// report_only: every request passes, refusals are logged.
+				Config: cfg("1", "token_query = \"\"\n  token_cookie = \"\"\n  report_only = true"),
+				Check:  resource.ComposeTestCheckFunc(live, edge(false, "/live/a/index.m3u8", 200)),
+			},
+			{
 				// A rotation of the ring: two keys in the function.
 				Config: cfg("2", "token_query = \"\"\n  token_cookie = \"\"\n  exempt_paths = [\"/favicon.ico\"]"),
 				ConfigStateChecks: []statecheck.StateCheck{
