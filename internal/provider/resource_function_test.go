@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
@@ -46,6 +47,8 @@ func newCFEnv(t *testing.T, cfg localcf.Config) *cfEnv {
 		e.seen = append(e.seen, r.Clone(context.Background()))
 		e.mu.Unlock()
 		switch {
+		case strings.HasSuffix(r.URL.Path, "/master.m3u8"):
+			fmt.Fprint(w, "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=2000000\n720p/index.m3u8\n")
 		case strings.HasSuffix(r.URL.Path, ".m3u8"):
 			fmt.Fprint(w, "#EXTM3U\n#EXT-X-TARGETDURATION:6\n#EXTINF:6.0,\nseg1.ts\n#EXT-X-ENDLIST\n")
 		case strings.HasSuffix(r.URL.Path, ".ts"):
@@ -259,8 +262,9 @@ func TestAccFunction_lifecycle(t *testing.T) {
 			header     map[string]string
 			want       int
 		}{
-			{"path prefix, master", "/t/" + tok + "/live/a/index.m3u8", ua, 200},
-			{"path prefix, segment", "/t/" + tok + "/live/a/seg1.ts", ua, 200},
+			{"path prefix, master playlist", "/t/" + tok + "/live/a/master.m3u8", ua, 200},
+			{"path prefix, variant playlist", "/t/" + tok + "/live/a/720p/index.m3u8", ua, 200},
+			{"path prefix, segment", "/t/" + tok + "/live/a/720p/seg1.ts", ua, 200},
 			{"query", "/live/a/index.m3u8?stream_token=" + tok, ua, 200},
 			{"cookie", "/live/a/seg1.ts", with("Cookie", "stream_token="+tok), 200},
 			{"header", "/live/a/seg1.ts", with("x-stream-token", tok), 200},
@@ -435,7 +439,7 @@ func TestAccFunction_refusedAtPlan(t *testing.T) {
 // Another function on the behavior is refused, naming it, unless
 // replace_existing; CloudFront's 412 races and throttling are survived.
 func TestAccFunction_associationRules(t *testing.T) {
-	e := newCFEnv(t, localcf.Config{})
+	e := newCFEnv(t, localcf.Config{DeployDelay: time.Second})
 	dist := e.distribution(t)
 	ctx := context.Background()
 	// Someone else's function on the default behavior.
@@ -479,6 +483,17 @@ func TestAccFunction_associationRules(t *testing.T) {
 					arns, err := e.functionsOn(dist, "")
 					if err != nil || len(arns) != 1 || arns[0] != a["arn"] {
 						return fmt.Errorf("the default behavior runs %v (%v); want only %s", arns, err, a["arn"])
+					}
+					return nil
+				},
+			},
+			{
+				// A change that waits for the distribution to deploy.
+				Config: functionConfig(e, fn, issuer, "1", "wait_for_deployment = true\n  debug_reasons = true", assoc(true)),
+				Check: func(*terraform.State) error {
+					got, err := e.client.GetDistribution(ctx, &cloudfront.GetDistributionInput{Id: aws.String(dist)})
+					if err != nil || aws.ToString(got.Distribution.Status) != "Deployed" {
+						return fmt.Errorf("after the apply the distribution is %v (%v); want Deployed", aws.ToString(got.Distribution.Status), err)
 					}
 					return nil
 				},
