@@ -2,12 +2,16 @@
 // against: moto_server (KMS, IAM, STS, Lambda, API Gateway) and AWS's
 // Lambda runtime interface emulator. Each runs on a free loopback port for
 // the length of a test and is stopped after it. A missing tool fails the
-// test with the command that installs it.
+// test with the command that installs it. RunRIE starts the emulator
+// outside a test, for the local API (internal/local/api).
 package emulators
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -37,20 +41,28 @@ func FreePort(t testing.TB) int {
 // the same port.
 func FreePorts(t testing.TB, n int) []int {
 	t.Helper()
+	ports, err := freePorts(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ports
+}
+
+func freePorts(n int) ([]int, error) {
 	ports := make([]int, 0, n)
 	for range n {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
-			t.Fatal(err)
+			return nil, fmt.Errorf("finding a free loopback port: %w", err)
 		}
 		defer l.Close()
 		addr, ok := l.Addr().(*net.TCPAddr)
 		if !ok {
-			t.Fatalf("listener address %v is not TCP", l.Addr())
+			return nil, fmt.Errorf("listener address %v is not TCP", l.Addr())
 		}
 		ports = append(ports, addr.Port)
 	}
-	return ports
+	return ports, nil
 }
 
 // process runs a command for the rest of the test and keeps its output
@@ -62,21 +74,35 @@ type process struct {
 
 func start(t testing.TB, name string, cmd *exec.Cmd) *process {
 	t.Helper()
-	p := &process{cmd: cmd, out: &lockedBuffer{}}
-	cmd.Stdout, cmd.Stderr = p.out, p.out
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting %s: %v", name, err)
+	p, err := launch(name, cmd)
+	if err != nil {
+		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
-		}
+		p.stop()
 		if t.Failed() {
 			t.Logf("%s output:\n%s", name, p.out.String())
 		}
 	})
 	return p
+}
+
+// launch starts cmd, collecting its output.
+func launch(name string, cmd *exec.Cmd) (*process, error) {
+	p := &process{cmd: cmd, out: &lockedBuffer{}}
+	cmd.Stdout, cmd.Stderr = p.out, p.out
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("starting %s: %w", name, err)
+	}
+	return p, nil
+}
+
+// stop ends the process if it is still running.
+func (p *process) stop() {
+	if p.cmd.ProcessState == nil {
+		_ = p.cmd.Process.Kill()
+		_ = p.cmd.Wait()
+	}
 }
 
 func waitHTTP(t testing.TB, name, url string, p *process) {
@@ -125,15 +151,12 @@ func (r *RIE) Output() string { return r.proc.out.String() }
 
 // Stop ends the emulator and the function now (Cleanup would at the end
 // of the test).
-func (r *RIE) Stop() {
-	_ = r.proc.cmd.Process.Kill()
-	_ = r.proc.cmd.Wait()
-}
+func (r *RIE) Stop() { r.proc.stop() }
 
-// FindRIE returns the path of aws-lambda-rie, looking in the repository's
-// .tools/bin, then GOBIN and GOPATH/bin, then PATH.
-func FindRIE(t testing.TB) string {
-	t.Helper()
+// LookRIE returns the path of aws-lambda-rie, looking in the repository's
+// .tools/bin, then GOBIN and GOPATH/bin, then PATH, or an error with the
+// command that installs it.
+func LookRIE() (string, error) {
 	var candidates []string
 	if root, err := reporoot.Find(); err == nil {
 		candidates = append(candidates, filepath.Join(root, ".tools", "bin", "aws-lambda-rie"))
@@ -146,57 +169,100 @@ func FindRIE(t testing.TB) string {
 	}
 	for _, c := range candidates {
 		if _, err := os.Stat(c); err == nil {
-			return c
+			return c, nil
 		}
 	}
 	if p, err := exec.LookPath("aws-lambda-rie"); err == nil {
-		return p
+		return p, nil
 	}
-	t.Fatal("aws-lambda-rie is not installed: " + RIEInstall)
-	return ""
+	return "", errors.New("aws-lambda-rie is not installed: " + RIEInstall)
+}
+
+// FindRIE is LookRIE for a test, which it fails when the emulator is missing.
+func FindRIE(t testing.TB) string {
+	t.Helper()
+	p, err := LookRIE()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 // StartRIE runs command (the function's bootstrap and its arguments) under
-// the emulator with env added to the environment.
+// the emulator with env added to the environment, for the rest of the test.
 func StartRIE(t testing.TB, env []string, command ...string) *RIE {
 	t.Helper()
-	ports := FreePorts(t, 2)
-	port, apiPort := ports[0], ports[1]
-	args := append([]string{"--runtime-interface-emulator-address", fmt.Sprintf("127.0.0.1:%d", port),
-		"--runtime-api-address", fmt.Sprintf("127.0.0.1:%d", apiPort), "--log-level", "error"}, command...)
-	cmd := exec.Command(FindRIE(t), args...)
-	cmd.Env = append(os.Environ(), env...)
-	r := &RIE{URL: fmt.Sprintf("http://127.0.0.1:%d/2015-03-31/functions/function/invocations", port)}
-	r.proc = start(t, "aws-lambda-rie", cmd)
-	waitTCP(t, fmt.Sprintf("127.0.0.1:%d", port), r.proc)
+	r, err := RunRIE(FindRIE(t), env, command...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		r.Stop()
+		if t.Failed() {
+			t.Logf("aws-lambda-rie output:\n%s", r.Output())
+		}
+	})
 	return r
 }
 
-func waitTCP(t testing.TB, addr string, p *process) {
-	t.Helper()
+// RunRIE runs command under the emulator at path rie, with env added to
+// the environment, until Stop; the local API keeps its functions warm
+// with it.
+func RunRIE(rie string, env []string, command ...string) (*RIE, error) {
+	ports, err := freePorts(2)
+	if err != nil {
+		return nil, err
+	}
+	args := append([]string{"--runtime-interface-emulator-address", fmt.Sprintf("127.0.0.1:%d", ports[0]),
+		"--runtime-api-address", fmt.Sprintf("127.0.0.1:%d", ports[1]), "--log-level", "error"}, command...)
+	cmd := exec.Command(rie, args...)
+	cmd.Env = append(os.Environ(), env...)
+	r := &RIE{URL: fmt.Sprintf("http://127.0.0.1:%d/2015-03-31/functions/function/invocations", ports[0])}
+	if r.proc, err = launch("aws-lambda-rie", cmd); err != nil {
+		return nil, err
+	}
+	if err := waitTCP(fmt.Sprintf("127.0.0.1:%d", ports[0]), r.proc); err != nil {
+		r.Stop()
+		return nil, err
+	}
+	return r, nil
+}
+
+func waitTCP(addr string, p *process) error {
 	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {
 		if c, err := net.Dial("tcp", addr); err == nil {
 			c.Close()
-			return
+			return nil
 		}
 		time.Sleep(time.Millisecond) // fine-grained: cold-start benchmarks time this
-
 	}
-	t.Fatalf("nothing listens on %s:\n%s", addr, p.out.String())
+	return fmt.Errorf("aws-lambda-rie: nothing listens on %s after 15 s:\n%s", addr, p.out.String())
 }
 
 // Invoke posts an event and returns the function's answer.
 func (r *RIE) Invoke(t testing.TB, event []byte) []byte {
 	t.Helper()
-	resp, err := http.Post(r.URL, "application/json", bytes.NewReader(event))
+	out, err := r.Call(context.Background(), event)
 	if err != nil {
-		t.Fatalf("invoking: %v\n%s", err, r.Output())
+		t.Fatal(err)
+	}
+	return out
+}
+
+// Call posts an event and returns the function's answer.
+func (r *RIE) Call(ctx context.Context, event []byte) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.URL, bytes.NewReader(event))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("invoking the function under aws-lambda-rie: %w\n%s", err, r.Output())
 	}
 	defer resp.Body.Close()
-	var b bytes.Buffer
-	_, _ = b.ReadFrom(resp.Body)
-	return b.Bytes()
+	return io.ReadAll(resp.Body)
 }
 
 // Silent starts, for the length of the test, an endpoint that accepts

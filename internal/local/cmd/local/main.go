@@ -1,6 +1,8 @@
 // Command local runs a local AWS for trying a player without AWS:
-// moto_server (KMS, IAM, STS, Lambda, API Gateway) and the local
-// CloudFront (control plane and edge), in the foreground, until Ctrl-C.
+// moto_server (KMS, IAM, STS, Lambda, API Gateway), the local CloudFront
+// (control plane and edge) and the local API, which runs the issuer that
+// Terraform applied to moto behind its API Gateway APIs and function URLs,
+// in the foreground, until Ctrl-C.
 // It prints the endpoints and a provider block to paste. `make local`
 // runs it.
 package main
@@ -21,7 +23,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/securestream/terraform-provider-securestream/internal/local/api"
 	"github.com/securestream/terraform-provider-securestream/internal/local/cloudfront"
+	"github.com/securestream/terraform-provider-securestream/internal/local/emulators"
 )
 
 func main() {
@@ -31,13 +35,16 @@ func main() {
 	state := flag.String("state", ".local/cloudfront.json", "file that keeps the local CloudFront's state across restarts; empty: memory only")
 	deployDelay := flag.Duration("deploy-delay", 0, "how long a changed distribution stays InProgress")
 	viewerIP := flag.String("viewer-ip-header", "", "request header the edge takes viewer.ip from (X-Forwarded-For style); default: the peer's address")
+	apiAddr := flag.String("api", "127.0.0.1:4582", "address of the local API, which runs the functions behind the API Gateway APIs and function URLs in moto; empty: none")
+	issuerPackage := flag.String("issuer-package", "", "Lambda zip the local API runs (a function's code must be this zip); default: the issuer package built into this command (make issuer)")
 	flag.Parse()
-	if err := run(*motoAddr, *control, *edge, *state, *deployDelay, *viewerIP); err != nil {
+	apiOpts := api.Options{Package: *issuerPackage, Logf: log.Printf}
+	if err := run(*motoAddr, *control, *edge, *state, *deployDelay, *viewerIP, *apiAddr, apiOpts); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(motoAddr, control, edge, state string, deployDelay time.Duration, viewerIP string) error {
+func run(motoAddr, control, edge, state string, deployDelay time.Duration, viewerIP, apiAddr string, apiOpts api.Options) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
@@ -68,12 +75,30 @@ func run(motoAddr, control, edge, state string, deployDelay time.Duration, viewe
 	}
 	defer s.Close()
 
+	apiURL := ""
+	if apiAddr != "" && motoURL != "" {
+		apiOpts.Endpoint = motoURL
+		a, err := api.New(apiOpts)
+		if err != nil {
+			return err
+		}
+		if err := a.Listen(apiAddr); err != nil {
+			return fmt.Errorf("%w (is another `make local` running? pick another address with -api)", err)
+		}
+		defer a.Close()
+		apiURL = a.URL
+		if _, err := emulators.LookRIE(); err != nil {
+			log.Printf("the local API cannot run functions yet: %v", err)
+		}
+	}
+
 	fmt.Printf(`
 local AWS is running (Ctrl-C stops it)
 
   moto_server           %[1]s
   CloudFront API        %[2]s
   CloudFront edge       %[3]s   (Host: <distribution id>.cloudfront.local, or each distribution's own port, logged below)
+  local API             %[6]s   (/<api id>/<stage>/<path>, /<api id>/<path> for $default, /fn/<function name>/<path>)
   state                 %[4]s
 
 Paste into your Terraform configuration:
@@ -89,7 +114,7 @@ Paste into your Terraform configuration:
     }
   }
 
-`, orNone(motoURL), s.Endpoint, s.EdgeEndpoint, orNone(state), cmp.Or(motoURL, "<moto's or LocalStack's URL>"))
+`, orNone(motoURL), s.Endpoint, s.EdgeEndpoint, orNone(state), cmp.Or(motoURL, "<moto's or LocalStack's URL>"), orNone(apiURL))
 	<-ctx.Done()
 	log.Print("stopping")
 	return nil

@@ -1,0 +1,197 @@
+// Package api is a local API Gateway and Lambda function URL front door
+// for what Terraform applied to moto: it reads the HTTP APIs, REST APIs,
+// function URLs and functions from moto through the SDK, and runs the
+// integrated function's package under AWS's runtime interface emulator
+// (aws-lambda-rie) with the function's environment, so that a player can
+// ask the issuer that Terraform configured for stream keys.
+//
+// URLs:
+//
+//	http://127.0.0.1:PORT/<api id>/<stage>/<path>   an HTTP API or REST API stage
+//	http://127.0.0.1:PORT/<api id>/<path>           an HTTP API's $default stage
+//	http://127.0.0.1:PORT/fn/<function name>/<path> a function's URL
+//
+// The function runs only if its CodeSha256 is the package's: the issuer
+// package embedded for the function's architecture (internal/issuerpkg),
+// or the zip given as Options.Package. Anything else is refused with 502
+// and the reason, never run in its place. A function stays warm (one
+// emulator per function) until its code or environment changes.
+//
+// What it does not do: authorizers, throttling, CORS of API Gateway
+// itself, request validation, mapping templates (only Lambda proxy
+// integrations), and functions of another architecture than the
+// machine's.
+package api
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/apigateway"
+	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+)
+
+// Options configure a local API.
+type Options struct {
+	// Endpoint is moto's URL, where Terraform applied the configuration.
+	Endpoint string
+	// Region is the region Terraform used; default us-east-1.
+	Region string
+	// Package is the path of the Lambda zip to run; default: the issuer
+	// package embedded for the function's architecture.
+	Package string
+	// RIE is the path of aws-lambda-rie; default: where `make tools`
+	// installs it, then PATH.
+	RIE string
+	// Logf logs each request and the functions' start and failures;
+	// default: nothing.
+	Logf func(format string, args ...any)
+}
+
+// Server is a local API.
+type Server struct {
+	// URL is where it listens, once Listen or Start has run.
+	URL string
+
+	opts     Options
+	lambda   *lambda.Client
+	httpAPIs *apigatewayv2.Client
+	restAPIs *apigateway.Client
+	runtimes *runtimes
+	http     *http.Server
+}
+
+// New returns a local API reading from moto at opts.Endpoint.
+func New(opts Options) (*Server, error) {
+	if opts.Endpoint == "" {
+		return nil, errors.New("local API: no moto endpoint: give the URL moto_server listens on")
+	}
+	if opts.Region == "" {
+		opts.Region = "us-east-1"
+	}
+	if opts.Logf == nil {
+		opts.Logf = func(string, ...any) {}
+	}
+	cfg := aws.Config{Region: opts.Region, BaseEndpoint: aws.String(opts.Endpoint),
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")}
+	s := &Server{opts: opts, lambda: lambda.NewFromConfig(cfg), httpAPIs: apigatewayv2.NewFromConfig(cfg),
+		restAPIs: apigateway.NewFromConfig(cfg)}
+	s.runtimes = &runtimes{opts: opts, warm: map[string]*runtime{}}
+	return s, nil
+}
+
+// Start runs a local API on a free loopback port for the rest of the
+// test.
+func Start(t testing.TB, opts Options) *Server {
+	t.Helper()
+	s, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(s)
+	s.URL = srv.URL
+	t.Cleanup(func() {
+		srv.Close()
+		s.runtimes.stopAll()
+	})
+	return s
+}
+
+// Listen serves on addr ("127.0.0.1:4582") in the background.
+func (s *Server) Listen(addr string) error {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("local API: listening on %s: %w", addr, err)
+	}
+	s.URL = "http://" + l.Addr().String()
+	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = s.http.Serve(l) }()
+	return nil
+}
+
+// Close stops serving and stops the functions.
+func (s *Server) Close() error {
+	var err error
+	if s.http != nil {
+		err = s.http.Close()
+	}
+	s.runtimes.stopAll()
+	return err
+}
+
+// maxBody is API Gateway's payload limit.
+const maxBody = 10 << 20
+
+// ServeHTTP finds the API, route and function of r, runs the function
+// and answers with what it returned.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		fail(w, http.StatusRequestEntityTooLarge, "reading the request: %v", err)
+		return
+	}
+	t, err := s.resolve(r.Context(), r.Method, r.URL.Path)
+	if err != nil {
+		var nf *notFound
+		if errors.As(err, &nf) {
+			fail(w, http.StatusNotFound, "%v", err)
+		} else {
+			fail(w, http.StatusInternalServerError, "reading the API from moto: %v", err)
+		}
+		s.opts.Logf("local API: %s %s: %v", r.Method, r.URL.Path, err)
+		return
+	}
+	rt, err := s.runtimes.get(r.Context(), s.lambda, t.function)
+	if err != nil {
+		fail(w, http.StatusBadGateway, "%v", err)
+		s.opts.Logf("local API: %s %s: %v", r.Method, r.URL.Path, err)
+		return
+	}
+	ev, err := event(r, body, t, time.Now())
+	if err != nil {
+		fail(w, http.StatusInternalServerError, "building the event: %v", err)
+		return
+	}
+	out, err := rt.invoke(r.Context(), ev)
+	if err == nil {
+		err = respond(w, out, t.payload)
+	}
+	if err != nil {
+		fail(w, http.StatusBadGateway, "function %s: %v", t.function, err)
+		s.opts.Logf("local API: %s %s: function %s: %v\nits output:\n%s", r.Method, r.URL.Path, t.function, err, rt.output())
+		return
+	}
+	s.opts.Logf("local API: %s %s -> function %s", r.Method, r.URL.Path, t.function)
+}
+
+// fail answers the local API's own errors as API Gateway does, with a
+// JSON message, here one that says what to fix.
+func fail(w http.ResponseWriter, status int, format string, args ...any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Local-Api-Error", "true")
+	w.WriteHeader(status)
+	_, _ = fmt.Fprintf(w, "{\"message\":%q}\n", "local API: "+fmt.Sprintf(format, args...))
+}
+
+// notFound is a URL that names no API, stage, route or function URL.
+type notFound struct{ msg string }
+
+func (e *notFound) Error() string { return e.msg }
+
+func missing(format string, args ...any) error { return &notFound{fmt.Sprintf(format, args...)} }
+
+// split cuts "/a/b/c..." into its first segment and the rest ("/b/c...").
+func split(path string) (first, rest string) {
+	first, rest, _ = strings.Cut(strings.TrimPrefix(path, "/"), "/")
+	return first, "/" + rest
+}
