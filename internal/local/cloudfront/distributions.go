@@ -152,7 +152,7 @@ func (s *Server) checkConfig(cfg *types.DistributionConfig, self string) error {
 		}
 	}
 	dcb := cfg.DefaultCacheBehavior
-	if dcb.CachePolicyId == nil && dcb.ForwardedValues == nil {
+	if dcb.CachePolicyId == nil && dcb.ForwardedValues == nil { //nolint:staticcheck // legacy settings are still valid input, as at CloudFront
 		return invalidArgument("the default cache behavior must include either CachePolicyId or ForwardedValues")
 	}
 	return nil

@@ -161,7 +161,7 @@ func TestDistributionErrorsAtTheWire(t *testing.T) {
 	wantWireError(t, resp, b, 404, "NoSuchDistribution")
 
 	// GetDistribution answers the document with the configuration inside.
-	resp, b = raw(t, s, "GET", "/2020-05-31/distribution/"+id, nil, "")
+	_, b = raw(t, s, "GET", "/2020-05-31/distribution/"+id, nil, "")
 	var doc struct {
 		XMLName  xml.Name
 		Status   string

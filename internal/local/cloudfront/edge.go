@@ -42,14 +42,22 @@ type forwardKey struct{}
 
 func newEdge(s *Server) *edge {
 	e := &edge{s: s}
-	transport := http.DefaultTransport.(*http.Transport).Clone()
+	// http.DefaultTransport's settings, without its environment proxy (the
+	// origin is on this machine) and with more idle connections for load.
+	transport := &http.Transport{
+		DialContext:         (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:        512,
+		IdleConnTimeout:     90 * time.Second,
+		TLSHandshakeTimeout: 10 * time.Second,
+	}
 	transport.MaxIdleConnsPerHost = 256
 	transport.ResponseHeaderTimeout = 30 * time.Second // CloudFront's default origin read timeout
 	e.proxy = &httputil.ReverseProxy{
 		Transport: transport,
 		Rewrite: func(pr *httputil.ProxyRequest) {
-			f := pr.In.Context().Value(forwardKey{}).(*forward)
-			f.rewrite(pr.Out)
+			if f, ok := pr.In.Context().Value(forwardKey{}).(*forward); ok { // set by the handler for every request
+				f.rewrite(pr.Out)
+			}
 		},
 		ModifyResponse: func(resp *http.Response) error {
 			resp.Header.Set("X-Cache", "Miss from cloudfront")

@@ -458,9 +458,9 @@ func parseMaxItems(s string) (int, error) {
 	return n, nil
 }
 
-// paginate returns up to max rows from the one whose key is marker, and
+// paginate returns up to limit rows from the one whose key is marker, and
 // the key of the row after them (the next marker), if any.
-func paginate[T any](rows []T, marker string, max int, key func(T) string) ([]T, string) {
+func paginate[T any](rows []T, marker string, limit int, key func(T) string) ([]T, string) {
 	start := 0
 	if marker != "" {
 		start = len(rows)
@@ -472,10 +472,10 @@ func paginate[T any](rows []T, marker string, max int, key func(T) string) ([]T,
 		}
 	}
 	rows = rows[start:]
-	if len(rows) <= max {
+	if len(rows) <= limit {
 		return rows, ""
 	}
-	return rows[:max], key(rows[max])
+	return rows[:limit], key(rows[limit])
 }
 
 // XML documents the function operations answer with.

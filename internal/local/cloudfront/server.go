@@ -157,7 +157,9 @@ func (s *Server) openEdgePort(d *distribution) {
 	if err != nil {
 		return // the shared edge listener still serves d by Host
 	}
-	d.Port = l.Addr().(*net.TCPAddr).Port
+	if a, ok := l.Addr().(*net.TCPAddr); ok {
+		d.Port = a.Port
+	}
 	srv := newHTTPServer(s.edge.handler(d.ID))
 	s.edgePorts[d.ID] = srv
 	go func() { _ = srv.Serve(l) }()
