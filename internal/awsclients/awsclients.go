@@ -33,7 +33,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/apigateway"
+	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -41,7 +45,7 @@ import (
 )
 
 // Services that can be given their own endpoint.
-var Services = []string{"apigateway", "cloudfront", "iam", "kms", "lambda", "sts"}
+var Services = []string{"apigateway", "cloudfront", "iam", "kms", "lambda", "logs", "sts"}
 
 // AssumeRole is a role to assume with the base credentials.
 type AssumeRole struct {
@@ -85,7 +89,13 @@ type Clients struct {
 	CloudFront *cloudfront.Client
 	Lambda     *lambda.Client
 	STS        *sts.Client
-	opts       Options
+	// IAM, Logs and the two API Gateway APIs are securestream_issuer's;
+	// both API Gateway clients use the apigateway endpoint.
+	IAM          *iam.Client
+	Logs         *cloudwatchlogs.Client
+	APIGatewayV2 *apigatewayv2.Client
+	APIGateway   *apigateway.Client
+	opts         Options
 }
 
 // EndpointFor returns the endpoint configured for service by the provider
@@ -182,6 +192,10 @@ func New(ctx context.Context, o Options) (*Clients, error) {
 	c.CloudFront = cloudfront.NewFromConfig(cfg, func(co *cloudfront.Options) { c.applyEndpoint("cloudfront", &co.BaseEndpoint) })
 	c.Lambda = lambda.NewFromConfig(cfg, func(lo *lambda.Options) { c.applyEndpoint("lambda", &lo.BaseEndpoint) })
 	c.STS = sts.NewFromConfig(cfg, c.endpoint("sts"))
+	c.IAM = iam.NewFromConfig(cfg, func(io *iam.Options) { c.applyEndpoint("iam", &io.BaseEndpoint) })
+	c.Logs = cloudwatchlogs.NewFromConfig(cfg, func(lo *cloudwatchlogs.Options) { c.applyEndpoint("logs", &lo.BaseEndpoint) })
+	c.APIGatewayV2 = apigatewayv2.NewFromConfig(cfg, func(ao *apigatewayv2.Options) { c.applyEndpoint("apigateway", &ao.BaseEndpoint) })
+	c.APIGateway = apigateway.NewFromConfig(cfg, func(ao *apigateway.Options) { c.applyEndpoint("apigateway", &ao.BaseEndpoint) })
 
 	// Nothing at configure time needs the account ID; securestream_secret
 	// asks STS for the caller's identity itself when it writes a key policy.

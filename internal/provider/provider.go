@@ -80,6 +80,7 @@ type endpointsModel struct {
 	IAM        types.String `tfsdk:"iam"`
 	KMS        types.String `tfsdk:"kms"`
 	Lambda     types.String `tfsdk:"lambda"`
+	Logs       types.String `tfsdk:"logs"`
 	STS        types.String `tfsdk:"sts"`
 }
 
@@ -92,9 +93,6 @@ func (p *securestreamProvider) Schema(_ context.Context, _ provider.SchemaReques
 	endpoint := func(svc, usedBy string) schema.StringAttribute {
 		return schema.StringAttribute{Optional: true, MarkdownDescription: fmt.Sprintf(
 			"Endpoint URL for %s (%s). Overrides `endpoint`, `AWS_ENDPOINT_URL_%s` and `AWS_ENDPOINT_URL`.", svc, usedBy, envName(svc))}
-	}
-	reserved := func(svc string) schema.StringAttribute {
-		return endpoint(svc, "reserved: no resource calls it yet; `securestream_issuer` will")
 	}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "The securestream provider protects HLS and DASH video on Amazon CloudFront with short-lived, signed stream keys. " +
@@ -146,10 +144,12 @@ func (p *securestreamProvider) Schema(_ context.Context, _ provider.SchemaReques
 			"endpoints": schema.SingleNestedBlock{
 				MarkdownDescription: "Endpoint URLs per service, each an absolute `http://` or `https://` URL.",
 				Attributes: map[string]schema.Attribute{
-					"apigateway": reserved("API Gateway"), "iam": reserved("IAM"),
+					"apigateway": endpoint("API Gateway", "`securestream_issuer`: HTTP APIs and REST APIs"),
+					"iam":        endpoint("IAM", "`securestream_issuer`: its Lambda's role"),
 					"cloudfront": endpoint("CloudFront", "`securestream_function`"),
-					"kms":        endpoint("KMS", "`securestream_secret`, `securestream_stream_key`, `securestream_function`"),
-					"lambda":     endpoint("Lambda", "importing `securestream_secret`"),
+					"kms":        endpoint("KMS", "`securestream_secret`, `securestream_stream_key`, `securestream_function`, `securestream_issuer`"),
+					"lambda":     endpoint("Lambda", "`securestream_issuer`, importing `securestream_secret`"),
+					"logs":       endpoint("CloudWatch Logs", "`securestream_issuer`: its Lambda's log group"),
 					"sts":        endpoint("STS", "the credentials check, `assume_role`, the key policy of `securestream_secret`"),
 				},
 			},
@@ -170,7 +170,7 @@ func envName(svc string) string {
 	case "API Gateway":
 		return "API_GATEWAY"
 	}
-	return map[string]string{"CloudFront": "CLOUDFRONT", "IAM": "IAM", "KMS": "KMS", "Lambda": "LAMBDA", "STS": "STS"}[svc]
+	return map[string]string{"CloudFront": "CLOUDFRONT", "CloudWatch Logs": "CLOUDWATCH_LOGS", "IAM": "IAM", "KMS": "KMS", "Lambda": "LAMBDA", "STS": "STS"}[svc]
 }
 
 func (p *securestreamProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
@@ -240,7 +240,7 @@ func (p *securestreamProvider) Configure(ctx context.Context, req provider.Confi
 }
 
 func (p *securestreamProvider) Resources(_ context.Context) []func() resource.Resource {
-	return []func() resource.Resource{NewSecretResource, NewFunctionResource}
+	return []func() resource.Resource{NewSecretResource, NewFunctionResource, NewIssuerResource}
 }
 
 func (p *securestreamProvider) DataSources(_ context.Context) []func() datasource.DataSource {

@@ -83,7 +83,7 @@ func (m *providerModel) validate() diag.Diagnostics {
 // byService are the endpoints by service name, as awsclients names them.
 func (e *endpointsModel) byService() map[string]types.String {
 	return map[string]types.String{"apigateway": e.APIGateway, "cloudfront": e.CloudFront, "iam": e.IAM, "kms": e.KMS,
-		"lambda": e.Lambda, "sts": e.STS}
+		"lambda": e.Lambda, "logs": e.Logs, "sts": e.STS}
 }
 
 // checkTag applies the rules AWS's tagging APIs share (KMS's among them).

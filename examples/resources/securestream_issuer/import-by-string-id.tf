@@ -1,0 +1,4 @@
+import {
+  to = securestream_issuer.video
+  id = "video-issuer"
+}

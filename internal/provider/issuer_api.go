@@ -1,0 +1,277 @@
+package provider
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
+	apitypes "github.com/aws/aws-sdk-go-v2/service/apigatewayv2/types"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/securestream/terraform-provider-securestream/internal/diagnostics"
+)
+
+// This file is the issuer's front door, by api_type: an HTTP API
+// (API Gateway v2) or a Lambda function URL, and the Lambda permission
+// that lets it, and only it, invoke the function.
+
+const (
+	apiTypeHTTP        = "http"
+	apiTypeFunctionURL = "function_url"
+	defaultStage       = "$default"
+	// permissionID is the Sid of the function policy's statement.
+	permissionID = "securestream-invoke"
+)
+
+// issuerRoutes are the methods the issuer answers (see the issuer guide).
+var issuerRoutes = []string{"GET /", "POST /", "OPTIONS /"}
+
+// corsMethods and corsHeaders are what a browser may send the issuer.
+var (
+	corsMethods = []string{"GET", "POST", "OPTIONS"}
+	corsHeaders = []string{"authorization", "content-type"}
+)
+
+// createHTTPAPI creates the API, its Lambda integration (payload 2.0), the
+// optional JWT authorizer, the routes and the auto-deployed $default
+// stage, saving each id in m as it goes.
+func (r *issuerResource) createHTTPAPI(ctx context.Context, m *issuerModel, cors []string) diag.Diagnostics {
+	var diags diag.Diagnostics
+	fn := m.FunctionName.ValueString()
+	fix := "The provider's credentials need apigateway:POST on /apis and its children, and apigateway:TagResource."
+	api, err := r.clients.APIGatewayV2.CreateApi(ctx, &apigatewayv2.CreateApiInput{Name: aws.String(fn), ProtocolType: apitypes.ProtocolTypeHttp,
+		CorsConfiguration: corsConfig(cors), Tags: r.tags(fn), Description: aws.String("securestream stream key issuer " + fn)})
+	if err != nil {
+		diags.Append(diagnostics.AWSCall("apigateway:CreateApi (step 4 of the issuer: its HTTP API)", err, fix))
+		return diags
+	}
+	m.APIID, m.InvokeURL = types.StringPointerValue(api.ApiId), types.StringValue(aws.ToString(api.ApiEndpoint)+"/")
+	integ, err := r.clients.APIGatewayV2.CreateIntegration(ctx, &apigatewayv2.CreateIntegrationInput{ApiId: api.ApiId,
+		IntegrationType: apitypes.IntegrationTypeAwsProxy, IntegrationUri: m.FunctionARN.ValueStringPointer(), PayloadFormatVersion: aws.String("2.0")})
+	if err != nil {
+		diags.Append(diagnostics.AWSCall("apigateway:CreateIntegration (the HTTP API's Lambda integration)", err, fix))
+		return diags
+	}
+	var authorizerID *string
+	if a := m.authorizer(); a != nil {
+		out, err := r.clients.APIGatewayV2.CreateAuthorizer(ctx, &apigatewayv2.CreateAuthorizerInput{ApiId: api.ApiId, Name: aws.String(fn),
+			AuthorizerType: apitypes.AuthorizerTypeJwt, IdentitySource: []string{"$request.header.Authorization"}, JwtConfiguration: a})
+		if err != nil {
+			diags.Append(diagnostics.AttributeAWSCall(pathJWTAuthorizer, "apigateway:CreateAuthorizer (the HTTP API's JWT authorizer)", err, fix))
+			return diags
+		}
+		authorizerID = out.AuthorizerId
+	}
+	for _, key := range issuerRoutes {
+		in := &apigatewayv2.CreateRouteInput{ApiId: api.ApiId, RouteKey: aws.String(key), Target: aws.String("integrations/" + aws.ToString(integ.IntegrationId))}
+		// Browsers send the CORS preflight without credentials.
+		if authorizerID != nil && key != "OPTIONS /" {
+			in.AuthorizationType, in.AuthorizerId = apitypes.AuthorizationTypeJwt, authorizerID
+		}
+		if _, err := r.clients.APIGatewayV2.CreateRoute(ctx, in); err != nil {
+			diags.Append(diagnostics.AWSCall("apigateway:CreateRoute ("+key+")", err, fix))
+			return diags
+		}
+	}
+	if _, err := r.clients.APIGatewayV2.CreateStage(ctx, &apigatewayv2.CreateStageInput{ApiId: api.ApiId, StageName: aws.String(defaultStage),
+		AutoDeploy: aws.Bool(true), DefaultRouteSettings: routeSettings(m), Tags: r.tags(fn)}); err != nil {
+		diags.Append(diagnostics.AWSCall("apigateway:CreateStage ($default)", err, fix))
+		return diags
+	}
+	m.StageName = types.StringValue(defaultStage)
+	return diags
+}
+
+func corsConfig(origins []string) *apitypes.Cors {
+	if len(origins) == 0 {
+		return nil
+	}
+	return &apitypes.Cors{AllowOrigins: origins, AllowMethods: corsMethods, AllowHeaders: corsHeaders}
+}
+
+func routeSettings(m *issuerModel) *apitypes.RouteSettings {
+	return &apitypes.RouteSettings{ThrottlingRateLimit: aws.Float64(m.ThrottleRateLimit.ValueFloat64()),
+		ThrottlingBurstLimit: aws.Int32(int32(m.ThrottleBurstLimit.ValueInt64()))}
+}
+
+// updateHTTPAPI applies CORS, authorizer and throttling changes.
+func (r *issuerResource) updateHTTPAPI(ctx context.Context, plan, state *issuerModel, cors, oldCors []string) diag.Diagnostics {
+	var diags diag.Diagnostics
+	api := plan.APIID.ValueStringPointer()
+	if fmt.Sprint(cors) != fmt.Sprint(oldCors) {
+		var err error
+		if len(cors) == 0 {
+			_, err = r.clients.APIGatewayV2.DeleteCorsConfiguration(ctx, &apigatewayv2.DeleteCorsConfigurationInput{ApiId: api})
+		} else {
+			_, err = r.clients.APIGatewayV2.UpdateApi(ctx, &apigatewayv2.UpdateApiInput{ApiId: api, CorsConfiguration: corsConfig(cors)})
+		}
+		if err != nil {
+			diags.Append(diagnostics.AWSCall("apigateway:UpdateApi (CORS)", err, "The provider's credentials need apigateway:PATCH and apigateway:DELETE on the API."))
+			return diags
+		}
+	}
+	if a := plan.authorizer(); a != nil && !plan.JWTAuthorizer.Equal(state.JWTAuthorizer) {
+		id, err := r.authorizerID(ctx, api)
+		if err == nil && id == nil {
+			err = errors.New("the API has no authorizer: it was removed outside Terraform; replace the issuer (terraform apply -replace)")
+		}
+		if err == nil {
+			_, err = r.clients.APIGatewayV2.UpdateAuthorizer(ctx, &apigatewayv2.UpdateAuthorizerInput{ApiId: api, AuthorizerId: id, JwtConfiguration: a})
+		}
+		if err != nil {
+			diags.Append(diagnostics.AttributeAWSCall(pathJWTAuthorizer, "apigateway:UpdateAuthorizer", err, "The provider's credentials need apigateway:GET and apigateway:PATCH on the API."))
+			return diags
+		}
+	}
+	if !plan.ThrottleRateLimit.Equal(state.ThrottleRateLimit) || !plan.ThrottleBurstLimit.Equal(state.ThrottleBurstLimit) {
+		if _, err := r.clients.APIGatewayV2.UpdateStage(ctx, &apigatewayv2.UpdateStageInput{ApiId: api, StageName: aws.String(defaultStage),
+			DefaultRouteSettings: routeSettings(plan)}); err != nil {
+			diags.Append(diagnostics.AWSCall("apigateway:UpdateStage (throttling)", err, "The provider's credentials need apigateway:PATCH on the API's stages."))
+		}
+	}
+	return diags
+}
+
+// authorizerID finds the authorizer through the routes that use it (which
+// moto, unlike GetAuthorizers, serves); nil when there is none.
+func (r *issuerResource) authorizerID(ctx context.Context, api *string) (*string, error) {
+	out, err := r.clients.APIGatewayV2.GetRoutes(ctx, &apigatewayv2.GetRoutesInput{ApiId: api})
+	if err != nil {
+		return nil, err
+	}
+	for _, rt := range out.Items {
+		if aws.ToString(rt.AuthorizerId) != "" {
+			return rt.AuthorizerId, nil
+		}
+	}
+	return nil, nil
+}
+
+func (r *issuerResource) deleteHTTPAPI(ctx context.Context, apiID string) diag.Diagnostics {
+	var diags diag.Diagnostics
+	_, err := r.clients.APIGatewayV2.DeleteApi(ctx, &apigatewayv2.DeleteApiInput{ApiId: aws.String(apiID)})
+	var nf *apitypes.NotFoundException
+	if err != nil && !errors.As(err, &nf) {
+		diags.Append(diagnostics.AWSCall("apigateway:DeleteApi", err, "The provider's credentials need apigateway:DELETE on the API."))
+	}
+	return diags
+}
+
+// findHTTPAPI finds the issuer's API by its tag (import).
+func (r *issuerResource) findHTTPAPI(ctx context.Context, function string) (*apitypes.Api, error) {
+	var next *string
+	for {
+		out, err := r.clients.APIGatewayV2.GetApis(ctx, &apigatewayv2.GetApisInput{NextToken: next})
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range out.Items {
+			if a.Tags[issuerTag] == function {
+				return &a, nil
+			}
+		}
+		if next = out.NextToken; next == nil {
+			return nil, nil
+		}
+	}
+}
+
+// createFunctionURL creates the function URL into m.
+func (r *issuerResource) createFunctionURL(ctx context.Context, m *issuerModel, cors []string) diag.Diagnostics {
+	var diags diag.Diagnostics
+	in := &lambda.CreateFunctionUrlConfigInput{FunctionName: m.FunctionName.ValueStringPointer(),
+		AuthType: lambdatypes.FunctionUrlAuthType(m.FunctionURLAuthType.ValueString())}
+	if len(cors) > 0 {
+		in.Cors = &lambdatypes.Cors{AllowOrigins: cors, AllowMethods: corsMethods[:2], AllowHeaders: corsHeaders}
+	}
+	out, err := r.clients.Lambda.CreateFunctionUrlConfig(ctx, in)
+	if err != nil {
+		diags.Append(diagnostics.AWSCall("lambda:CreateFunctionUrlConfig (step 4 of the issuer: its function URL)", err,
+			"The provider's credentials need lambda:CreateFunctionUrlConfig."))
+		return diags
+	}
+	m.InvokeURL = types.StringPointerValue(out.FunctionUrl)
+	return diags
+}
+
+func (r *issuerResource) updateFunctionURL(ctx context.Context, plan *issuerModel, cors []string) diag.Diagnostics {
+	var diags diag.Diagnostics
+	in := &lambda.UpdateFunctionUrlConfigInput{FunctionName: plan.FunctionName.ValueStringPointer(),
+		AuthType: lambdatypes.FunctionUrlAuthType(plan.FunctionURLAuthType.ValueString()), Cors: &lambdatypes.Cors{}}
+	if len(cors) > 0 {
+		in.Cors = &lambdatypes.Cors{AllowOrigins: cors, AllowMethods: corsMethods[:2], AllowHeaders: corsHeaders}
+	}
+	if _, err := r.clients.Lambda.UpdateFunctionUrlConfig(ctx, in); err != nil {
+		diags.Append(diagnostics.AWSCall("lambda:UpdateFunctionUrlConfig", err, "The provider's credentials need lambda:UpdateFunctionUrlConfig."))
+	}
+	return diags
+}
+
+// wantPermission is the Sid the function's policy must hold: none for a
+// function URL with AWS_IAM, which callers' own IAM policies open.
+func wantPermission(m *issuerModel) types.String {
+	if m.APIType.ValueString() == apiTypeFunctionURL && m.FunctionURLAuthType.ValueString() == string(lambdatypes.FunctionUrlAuthTypeAwsIam) {
+		return types.StringNull()
+	}
+	return types.StringValue(permissionID)
+}
+
+// addPermission lets the API invoke the function: an HTTP API only from
+// its own ARN, a function URL with auth NONE from anyone, as AWS requires.
+func (r *issuerResource) addPermission(ctx context.Context, m *issuerModel) diag.Diagnostics {
+	var diags diag.Diagnostics
+	if wantPermission(m).IsNull() {
+		m.PermissionID = types.StringNull()
+		return nil
+	}
+	in := &lambda.AddPermissionInput{FunctionName: m.FunctionName.ValueStringPointer(), StatementId: aws.String(permissionID)}
+	if m.APIType.ValueString() != apiTypeFunctionURL {
+		partition, account := accountOf(m.FunctionARN.ValueString())
+		in.Action, in.Principal = aws.String("lambda:InvokeFunction"), aws.String("apigateway.amazonaws.com")
+		in.SourceArn = aws.String(fmt.Sprintf("arn:%s:execute-api:%s:%s:%s/*", partition, r.clients.Config.Region, account, m.APIID.ValueString()))
+	} else {
+		in.Action, in.Principal, in.FunctionUrlAuthType = aws.String("lambda:InvokeFunctionUrl"), aws.String("*"), lambdatypes.FunctionUrlAuthTypeNone
+	}
+	if err := retryLambda(ctx, func() error { _, err := r.clients.Lambda.AddPermission(ctx, in); return err }); err != nil {
+		diags.Append(diagnostics.AWSCall("lambda:AddPermission (the API's right to invoke the function)", err, "The provider's credentials need lambda:AddPermission."))
+		return diags
+	}
+	m.PermissionID = types.StringValue(permissionID)
+	return diags
+}
+
+func (r *issuerResource) removePermission(ctx context.Context, function string) diag.Diagnostics {
+	var diags diag.Diagnostics
+	_, err := r.clients.Lambda.RemovePermission(ctx, &lambda.RemovePermissionInput{FunctionName: aws.String(function), StatementId: aws.String(permissionID)})
+	if err != nil && !isLambdaNotFound(err) {
+		diags.Append(diagnostics.AWSCall("lambda:RemovePermission", err, "The provider's credentials need lambda:RemovePermission."))
+	}
+	return diags
+}
+
+// hasPermission reads the function's policy for the issuer's statement.
+func (r *issuerResource) hasPermission(ctx context.Context, function string) (bool, error) {
+	out, err := r.clients.Lambda.GetPolicy(ctx, &lambda.GetPolicyInput{FunctionName: aws.String(function)})
+	if isLambdaNotFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	var doc struct{ Statement []struct{ Sid string } }
+	if err := json.Unmarshal([]byte(aws.ToString(out.Policy)), &doc); err != nil {
+		return false, err
+	}
+	for _, s := range doc.Statement {
+		if s.Sid == permissionID {
+			return true, nil
+		}
+	}
+	return false, nil
+}

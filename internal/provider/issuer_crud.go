@@ -1,0 +1,437 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
+	apitypes "github.com/aws/aws-sdk-go-v2/service/apigatewayv2/types"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/securestream/terraform-provider-securestream/internal/diagnostics"
+	"github.com/securestream/terraform-provider-securestream/internal/issuerpkg"
+)
+
+// Create makes, in order: the role and its policy, the KMS grant, the log
+// group, the function, its API and the invoke permission. A step that
+// fails leaves what the earlier ones made in the state, which Terraform
+// marks tainted, so that the next apply or destroy removes it.
+func (r *issuerResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	if notConfigured(r.clients, &resp.Diagnostics) {
+		return
+	}
+	var plan issuerModel
+	if resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...); resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := withTimeout(ctx, plan.Timeouts.Create, defaultIssuerCreateTimeout, &resp.Diagnostics)
+	defer cancel()
+	pkg, diags := issuerPackage(&plan)
+	settings, _, d := settingsEnv(ctx, plan.Settings)
+	if resp.Diagnostics.Append(append(diags, d...)...); resp.Diagnostics.HasError() {
+		return
+	}
+	created := plan
+	for _, c := range computedNames {
+		*created.computed(c) = types.StringNull()
+	}
+	steps := []func() diag.Diagnostics{
+		func() diag.Diagnostics { return r.createRole(ctx, &created) },
+		func() diag.Diagnostics { return r.createGrant(ctx, &created) },
+		func() diag.Diagnostics { return r.createLogGroup(ctx, &created) },
+		func() diag.Diagnostics { return r.sealSecrets(ctx, req.Config, &created) },
+		func() diag.Diagnostics {
+			return r.createFunction(ctx, &created, pkg, functionEnv(&created, settings))
+		},
+		func() diag.Diagnostics {
+			cors := corsOrigins(ctx, plan.Settings)
+			switch created.APIType.ValueString() {
+			case apiTypeHTTP:
+				return r.createHTTPAPI(ctx, &created, cors)
+			case apiTypeREST:
+				return r.createRESTAPI(ctx, &created)
+			}
+			return r.createFunctionURL(ctx, &created, cors)
+		},
+		func() diag.Diagnostics { return r.addPermission(ctx, &created) },
+	}
+	for _, step := range steps {
+		if resp.Diagnostics.Append(step()...); resp.Diagnostics.HasError() {
+			break
+		}
+	}
+	for _, s := range sealedSettings { // not sealed: a step before failed
+		if _, ct := created.sealedFields(s); ct.IsUnknown() {
+			*ct = types.StringNull()
+		}
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &created)...)
+}
+
+var computedNames = []string{"invoke_url", "function_arn", "role_arn", "api_id", "stage_name", "source_code_hash", "grant_id", "log_group_name", "permission_id"}
+
+// computed is a computed string attribute of m by name.
+func (m *issuerModel) computed(name string) *types.String {
+	return map[string]*types.String{"invoke_url": &m.InvokeURL, "function_arn": &m.FunctionARN, "role_arn": &m.RoleARN,
+		"api_id": &m.APIID, "stage_name": &m.StageName, "source_code_hash": &m.SourceCodeHash, "grant_id": &m.GrantID,
+		"log_group_name": &m.LogGroupName, "permission_id": &m.PermissionID}[name]
+}
+
+// corsOrigins is settings.cors_origins, for the API's CORS.
+func corsOrigins(ctx context.Context, settings types.Object) []string {
+	if settings.IsNull() || settings.IsUnknown() {
+		return nil
+	}
+	var out []string
+	if l, ok := settings.Attributes()["cors_origins"].(types.List); ok && !l.IsNull() && !l.IsUnknown() {
+		_ = l.ElementsAs(ctx, &out, false)
+	}
+	return out
+}
+
+// Read refreshes every object from AWS, reading the settings back from the
+// function's environment: an import, or an edit in the console, shows as
+// the settings' values.
+func (r *issuerResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	if notConfigured(r.clients, &resp.Diagnostics) {
+		return
+	}
+	var m issuerModel
+	if resp.Diagnostics.Append(req.State.Get(ctx, &m)...); resp.Diagnostics.HasError() {
+		return
+	}
+	fn := m.FunctionName.ValueString()
+	out, err := r.clients.Lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(fn)})
+	importing, d := req.Private.GetKey(ctx, importKey)
+	resp.Diagnostics.Append(d...)
+	switch {
+	case isLambdaNotFound(err) && importing != nil:
+		resp.Diagnostics.AddError("No issuer function to import", fmt.Sprintf("There is no Lambda function named %s in %s.", fn, r.clients.Config.Region))
+		return
+	case isLambdaNotFound(err) && !m.FunctionARN.IsNull():
+		// Deleted outside Terraform: the next apply creates the issuer
+		// again (delete its role and log group first if they are left).
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil && !isLambdaNotFound(err) {
+		resp.Diagnostics.Append(diagnostics.AWSCall("lambda:GetFunction", err, "The provider's credentials need lambda:GetFunction."))
+		return
+	}
+	if err == nil && out.Configuration != nil {
+		resp.Diagnostics.Append(r.readFunction(ctx, &m, out)...)
+	}
+	resp.Diagnostics.Append(r.readAPI(ctx, &m)...)
+	if days, found, err := r.logRetention(ctx, fn); err != nil {
+		resp.Diagnostics.Append(diagnostics.AWSCall("logs:DescribeLogGroups", err, "The provider's credentials need logs:DescribeLogGroups."))
+	} else if found {
+		m.LogGroupName, m.LogRetentionDays = types.StringValue(logGroupName(fn)), types.Int64Value(days)
+	} else {
+		m.LogGroupName = types.StringNull()
+	}
+	// A grant the state does not hold was never made (a create failed
+	// before it), unless this is an import.
+	if !m.KMSKeyARN.IsNull() && !m.RoleARN.IsNull() && (!m.GrantID.IsNull() || importing != nil) {
+		id, err := r.findGrant(ctx, m.KMSKeyARN.ValueString(), m.RoleARN.ValueString(), fn)
+		if isNotFound(err) {
+			id, err = "", nil
+		}
+		if err != nil {
+			resp.Diagnostics.Append(diagnostics.AWSCall("kms:ListGrants", err, "The provider's credentials need kms:ListGrants on the ring's key."))
+		}
+		m.GrantID = types.StringNull()
+		if id != "" {
+			m.GrantID = types.StringValue(id)
+		}
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	if importing != nil {
+		resp.Diagnostics.Append(resp.Private.SetKey(ctx, importKey, nil)...)
+	}
+}
+
+// importKey, in private state, marks the first read after an import.
+const importKey = "importing"
+
+// readFunction reads the function's configuration, code hash,
+// concurrency, environment and invoke permission into m.
+func (r *issuerResource) readFunction(ctx context.Context, m *issuerModel, out *lambda.GetFunctionOutput) diag.Diagnostics {
+	var diags diag.Diagnostics
+	c := out.Configuration
+	m.ID = m.FunctionName
+	m.FunctionARN, m.RoleARN, m.SourceCodeHash = types.StringPointerValue(c.FunctionArn), types.StringPointerValue(c.Role), types.StringPointerValue(c.CodeSha256)
+	m.MemorySize, m.Timeout = types.Int64Value(int64(aws.ToInt32(c.MemorySize))), types.Int64Value(int64(aws.ToInt32(c.Timeout)))
+	if len(c.Architectures) > 0 {
+		m.Architecture = types.StringValue(string(c.Architectures[0]))
+	}
+	m.ReservedConcurrency = types.Int64Null()
+	if out.Concurrency != nil && out.Concurrency.ReservedConcurrentExecutions != nil {
+		m.ReservedConcurrency = types.Int64Value(int64(*out.Concurrency.ReservedConcurrentExecutions))
+	}
+	env := map[string]string{}
+	if c.Environment != nil {
+		env = c.Environment.Variables
+	}
+	m.SecretCiphertext, m.KMSKeyARN = types.StringValue(env[envKeyring]), types.StringValue(env[envKMSKeyID])
+	for _, s := range sealedSettings {
+		_, ct := m.sealedFields(s)
+		*ct = types.StringNull()
+		if v, ok := env[s.env]; ok {
+			*ct = types.StringValue(v)
+		}
+	}
+	m.Settings, diags = settingsFromEnv(env)
+	has, err := r.hasPermission(ctx, m.FunctionName.ValueString())
+	if err != nil {
+		diags.Append(diagnostics.AWSCall("lambda:GetPolicy", err, "The provider's credentials need lambda:GetPolicy."))
+	}
+	m.PermissionID = types.StringNull()
+	if has {
+		m.PermissionID = types.StringValue(permissionID)
+	}
+	return diags
+}
+
+// readAPI reads the API in front; on import (api_type unknown) it finds
+// a function URL, or the HTTP API by its tag.
+func (r *issuerResource) readAPI(ctx context.Context, m *issuerModel) diag.Diagnostics {
+	var diags diag.Diagnostics
+	fn := m.FunctionName.ValueStringPointer()
+	if m.APIType.IsNull() || m.APIType.ValueString() == apiTypeFunctionURL {
+		u, err := r.clients.Lambda.GetFunctionUrlConfig(ctx, &lambda.GetFunctionUrlConfigInput{FunctionName: fn})
+		switch {
+		case err == nil:
+			m.APIType, m.InvokeURL, m.FunctionURLAuthType = types.StringValue(apiTypeFunctionURL), types.StringPointerValue(u.FunctionUrl), types.StringValue(string(u.AuthType))
+			m.APIID, m.StageName = types.StringNull(), types.StringNull()
+			m.ThrottleRateLimit, m.ThrottleBurstLimit = types.Float64Value(defaultThrottleRate), types.Int64Value(defaultThrottleBurst)
+			return nil
+		case !isLambdaNotFound(err):
+			diags.Append(diagnostics.AWSCall("lambda:GetFunctionUrlConfig", err, "The provider's credentials need lambda:GetFunctionUrlConfig."))
+			return diags
+		case m.APIType.ValueString() == apiTypeFunctionURL:
+			m.InvokeURL = types.StringNull()
+			return nil
+		}
+	}
+	if m.APIID.IsNull() && m.APIType.ValueString() != apiTypeREST {
+		api, err := r.findHTTPAPI(ctx, *fn)
+		if err != nil {
+			diags.Append(diagnostics.AWSCall("apigateway:GetApis", err, "The provider's credentials need apigateway:GET on /apis."))
+			return diags
+		}
+		if api != nil {
+			m.APIType, m.APIID, m.FunctionURLAuthType = types.StringValue(apiTypeHTTP), types.StringPointerValue(api.ApiId), types.StringValue("NONE")
+		}
+	}
+	if m.APIID.IsNull() && m.APIType.ValueString() != apiTypeHTTP {
+		id, err := r.findRESTAPI(ctx, *fn)
+		if err != nil {
+			diags.Append(diagnostics.AWSCall("apigateway:GetRestApis", err, "The provider's credentials need apigateway:GET on /restapis."))
+			return diags
+		}
+		if id != nil {
+			m.APIType, m.APIID, m.FunctionURLAuthType = types.StringValue(apiTypeREST), types.StringPointerValue(id), types.StringValue("NONE")
+		}
+	}
+	if m.APIID.IsNull() {
+		return nil
+	}
+	if m.APIType.ValueString() == apiTypeREST {
+		m.JWTAuthorizer = types.ObjectNull(jwtAuthorizerTypes)
+		return r.readRESTAPI(ctx, m)
+	}
+	api := m.APIID.ValueStringPointer()
+	got, err := r.clients.APIGatewayV2.GetApi(ctx, &apigatewayv2.GetApiInput{ApiId: api})
+	var nf *apitypes.NotFoundException
+	if errors.As(err, &nf) { // deleted outside Terraform: ModifyPlan replaces the issuer
+		m.APIID, m.InvokeURL = types.StringNull(), types.StringNull()
+		return nil
+	}
+	if err != nil {
+		diags.Append(diagnostics.AWSCall("apigateway:GetApi", err, "The provider's credentials need apigateway:GET on the API."))
+		return diags
+	}
+	m.InvokeURL, m.StageName = types.StringValue(aws.ToString(got.ApiEndpoint)+"/"), types.StringValue(defaultStage)
+	if st, err := r.clients.APIGatewayV2.GetStage(ctx, &apigatewayv2.GetStageInput{ApiId: api, StageName: aws.String(defaultStage)}); err == nil && st.DefaultRouteSettings != nil {
+		if s := st.DefaultRouteSettings; s.ThrottlingRateLimit != nil && s.ThrottlingBurstLimit != nil {
+			m.ThrottleRateLimit, m.ThrottleBurstLimit = types.Float64Value(*s.ThrottlingRateLimit), types.Int64Value(int64(*s.ThrottlingBurstLimit))
+		}
+	}
+	m.JWTAuthorizer = types.ObjectNull(jwtAuthorizerTypes)
+	id, err := r.authorizerID(ctx, api)
+	if err == nil && id != nil {
+		var a *apigatewayv2.GetAuthorizerOutput
+		if a, err = r.clients.APIGatewayV2.GetAuthorizer(ctx, &apigatewayv2.GetAuthorizerInput{ApiId: api, AuthorizerId: id}); err == nil && a.JwtConfiguration != nil {
+			var d diag.Diagnostics
+			m.JWTAuthorizer, d = types.ObjectValue(jwtAuthorizerTypes, map[string]attr.Value{
+				"issuer": types.StringPointerValue(a.JwtConfiguration.Issuer), "audiences": stringList(a.JwtConfiguration.Audience)})
+			diags.Append(d...)
+		}
+	}
+	if err != nil {
+		diags.Append(diagnostics.AWSCall("apigateway:GetRoutes/GetAuthorizer", err, "The provider's credentials need apigateway:GET on the API."))
+	}
+	return diags
+}
+
+func stringList(items []string) types.List {
+	var vs []attr.Value
+	for _, s := range items {
+		vs = append(vs, types.StringValue(s))
+	}
+	return types.ListValueMust(types.StringType, vs)
+}
+
+// Update changes in place what AWS lets change: the grant and policy when
+// the key changes, the secrets, the function's code, configuration and
+// environment, the log retention, the API's CORS, authorizer and
+// throttling, and the invoke permission when it went missing.
+func (r *issuerResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	if notConfigured(r.clients, &resp.Diagnostics) {
+		return
+	}
+	var plan, state issuerModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := withTimeout(ctx, plan.Timeouts.Update, defaultIssuerUpdateTimeout, &resp.Diagnostics)
+	defer cancel()
+	pkg, diags := issuerPackage(&plan)
+	settings, _, d := settingsEnv(ctx, plan.Settings)
+	if resp.Diagnostics.Append(append(diags, d...)...); resp.Diagnostics.HasError() {
+		return
+	}
+	plan.SourceCodeHash = types.StringValue(issuerpkg.SourceCodeHash(pkg))
+	newCors, oldCors := corsOrigins(ctx, plan.Settings), corsOrigins(ctx, state.Settings)
+	steps := []func() diag.Diagnostics{
+		func() diag.Diagnostics {
+			if plan.KMSKeyARN.Equal(state.KMSKeyARN) {
+				return nil
+			}
+			return r.putRolePolicy(ctx, &plan)
+		},
+		func() diag.Diagnostics {
+			if !plan.GrantID.IsUnknown() {
+				return nil
+			}
+			if d := r.revokeGrant(ctx, state.KMSKeyARN.ValueString(), state.GrantID.ValueString()); d.HasError() {
+				return d
+			}
+			return r.createGrant(ctx, &plan)
+		},
+		func() diag.Diagnostics { return r.sealSecrets(ctx, req.Config, &plan) },
+		func() diag.Diagnostics {
+			switch {
+			case state.LogGroupName.IsNull(): // deleted outside Terraform
+				return r.createLogGroup(ctx, &plan)
+			case plan.LogRetentionDays.Equal(state.LogRetentionDays):
+				return nil
+			}
+			return r.putRetention(ctx, &plan)
+		},
+		func() diag.Diagnostics {
+			return r.updateFunction(ctx, &plan, &state, functionEnv(&plan, settings), pkg)
+		},
+		func() diag.Diagnostics {
+			switch plan.APIType.ValueString() {
+			case apiTypeHTTP:
+				return r.updateHTTPAPI(ctx, &plan, &state, newCors, oldCors)
+			case apiTypeREST:
+				if plan.ThrottleRateLimit.Equal(state.ThrottleRateLimit) && plan.ThrottleBurstLimit.Equal(state.ThrottleBurstLimit) {
+					return nil
+				}
+				return r.updateRESTThrottling(ctx, &plan)
+			}
+			if plan.FunctionURLAuthType.Equal(state.FunctionURLAuthType) && slices.Equal(newCors, oldCors) {
+				return nil
+			}
+			return r.updateFunctionURL(ctx, &plan, newCors)
+		},
+		func() diag.Diagnostics {
+			switch want := wantPermission(&plan); {
+			case want.Equal(state.PermissionID):
+				return nil
+			case want.IsNull():
+				return r.removePermission(ctx, plan.FunctionName.ValueString())
+			}
+			return r.addPermission(ctx, &plan)
+		},
+	}
+	for _, step := range steps {
+		if resp.Diagnostics.Append(step()...); resp.Diagnostics.HasError() {
+			// What did change is read back by the next refresh.
+			return
+		}
+	}
+	// A computed value the plan could not know and no step set (an
+	// object gone outside Terraform) keeps what the refresh found.
+	for _, c := range computedNames {
+		if p := plan.computed(c); p.IsUnknown() {
+			*p = *state.computed(c)
+		}
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// Delete removes, in reverse order, what the state says was created; an
+// object already gone is no error.
+func (r *issuerResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	if notConfigured(r.clients, &resp.Diagnostics) {
+		return
+	}
+	var m issuerModel
+	if resp.Diagnostics.Append(req.State.Get(ctx, &m)...); resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := withTimeout(ctx, m.Timeouts.Delete, defaultIssuerDeleteTimeout, &resp.Diagnostics)
+	defer cancel()
+	fn := m.FunctionName.ValueString()
+	steps := []func() diag.Diagnostics{
+		func() diag.Diagnostics {
+			switch {
+			case m.APIID.IsNull():
+				return nil
+			case m.APIType.ValueString() == apiTypeREST:
+				return r.deleteRESTAPI(ctx, m.APIID.ValueString())
+			}
+			return r.deleteHTTPAPI(ctx, m.APIID.ValueString())
+		},
+		// The function URL and the permission go with the function.
+		func() diag.Diagnostics {
+			if m.FunctionARN.IsNull() {
+				return nil
+			}
+			return r.deleteFunction(ctx, fn)
+		},
+		func() diag.Diagnostics {
+			if m.LogGroupName.IsNull() {
+				return nil
+			}
+			return r.deleteLogGroup(ctx, fn)
+		},
+		func() diag.Diagnostics { return r.revokeGrant(ctx, m.KMSKeyARN.ValueString(), m.GrantID.ValueString()) },
+		func() diag.Diagnostics {
+			if m.RoleARN.IsNull() {
+				return nil
+			}
+			return r.deleteRole(ctx, fn)
+		},
+	}
+	for _, step := range steps {
+		if resp.Diagnostics.Append(step()...); resp.Diagnostics.HasError() {
+			return
+		}
+	}
+}

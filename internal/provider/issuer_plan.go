@@ -1,0 +1,140 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/securestream/terraform-provider-securestream/internal/diagnostics"
+	"github.com/securestream/terraform-provider-securestream/internal/issuer"
+	"github.com/securestream/terraform-provider-securestream/internal/issuerpkg"
+	"github.com/securestream/terraform-provider-securestream/internal/keyring"
+)
+
+// ValidateConfig checks the settings as the issuer checks them when it
+// starts (issuer.LoadConfig), so that a configuration the function would
+// refuse fails at plan instead of at its first cold start.
+func (r *issuerResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var m issuerModel
+	if resp.Diagnostics.Append(req.Config.Get(ctx, &m)...); resp.Diagnostics.HasError() {
+		return
+	}
+	if t := m.APIType.ValueString(); t != "" && t != apiTypeHTTP && !m.JWTAuthorizer.IsNull() {
+		resp.Diagnostics.AddAttributeError(pathJWTAuthorizer, "A JWT authorizer needs an HTTP API",
+			"jwt_authorizer is for api_type = \"http\"; with "+t+", use settings.auth = \"jwt\" (the issuer checks the token).")
+	}
+	env, known, diags := settingsEnv(ctx, m.Settings)
+	if resp.Diagnostics.Append(diags...); !known || diags.HasError() {
+		return
+	}
+	env[envKeyring] = "placeholder"
+	env[envKMSKeyID] = m.KMSKeyARN.ValueString()
+	for _, s := range sealedSettings {
+		var wo types.String
+		resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root(s.wo), &wo)...)
+		if !wo.IsNull() {
+			env[s.env] = "placeholder"
+		}
+	}
+	env["AWS_LAMBDA_FUNCTION_NAME"] = "placeholder"
+	if _, err := issuer.LoadConfig(func(k string) string { return env[k] }); err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("settings"), "The issuer would refuse these settings", err.Error())
+	}
+}
+
+// ModifyPlan plans what the resource computes: the package's hash (so a
+// new provider version, or a package replaced by hand, shows as a code
+// change), the ciphertexts of the write-only secrets, the grant, and the
+// invoke permission (so that one removed outside Terraform comes back).
+func (r *issuerResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() {
+		return
+	}
+	var plan, state issuerModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	creating := req.State.Raw.IsNull()
+	if !creating {
+		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	plan.ID = plan.FunctionName
+	plan.SourceCodeHash = types.StringUnknown()
+	if !plan.PackagePath.IsUnknown() && !plan.Architecture.IsUnknown() {
+		if pkg, diags := issuerPackage(&plan); !diags.HasError() {
+			plan.SourceCodeHash = types.StringValue(issuerpkg.SourceCodeHash(pkg))
+		} else {
+			resp.Diagnostics.Append(diags...)
+		}
+	}
+	if !plan.FunctionName.IsUnknown() {
+		plan.LogGroupName = types.StringValue(logGroupName(plan.FunctionName.ValueString()))
+	}
+	keyChanged := !plan.KMSKeyARN.Equal(state.KMSKeyARN)
+	for _, s := range sealedSettings {
+		v, ct := plan.sealedFields(s)
+		sv, sct := state.sealedFields(s)
+		switch {
+		case v.IsNull():
+			*ct = types.StringNull()
+		case creating || keyChanged || !v.Equal(sv) || sct.IsNull():
+			*ct = types.StringUnknown()
+		default:
+			*ct = *sct
+		}
+	}
+	if creating || keyChanged || state.GrantID.IsNull() {
+		plan.GrantID = types.StringUnknown()
+	}
+	plan.PermissionID = wantPermission(&plan)
+	// An API deleted outside Terraform: the routes, integration and
+	// stage go with it, so the issuer is made again.
+	if !creating && state.APIID.IsNull() && !state.FunctionARN.IsNull() && plan.APIType.ValueString() != apiTypeFunctionURL {
+		plan.APIID, plan.InvokeURL = types.StringUnknown(), types.StringUnknown()
+		resp.RequiresReplace = append(resp.RequiresReplace, path.Root("api_id"))
+	}
+	switch plan.APIType.ValueString() {
+	case apiTypeFunctionURL:
+		plan.StageName, plan.APIID = types.StringNull(), types.StringNull()
+	case apiTypeREST:
+		plan.StageName = types.StringValue(restStage)
+	}
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+// sealSecrets encrypts each write-only secret whose ciphertext the plan
+// left unknown, with the ring's key and encryption context, as the ring is.
+func (r *issuerResource) sealSecrets(ctx context.Context, config tfsdk.Config, m *issuerModel) diag.Diagnostics {
+	var diags diag.Diagnostics
+	for _, s := range sealedSettings {
+		_, ct := m.sealedFields(s)
+		if !ct.IsUnknown() {
+			continue
+		}
+		var wo types.String
+		if diags.Append(config.GetAttribute(ctx, path.Root(s.wo), &wo)...); diags.HasError() {
+			return diags
+		}
+		if wo.IsNull() {
+			diags.AddAttributeError(path.Root(s.wo), "The secret is not set",
+				fmt.Sprintf("%s changed (or the KMS key did), so %s must be set to be encrypted again.", s.version(), s.wo))
+			return diags
+		}
+		out, err := r.clients.KMS.Encrypt(ctx, &kms.EncryptInput{KeyId: m.KMSKeyARN.ValueStringPointer(), Plaintext: []byte(wo.ValueString()),
+			EncryptionContext: keyring.EncryptionContext(m.FunctionName.ValueString())})
+		if err != nil {
+			diags.Append(diagnostics.AttributeAWSCall(path.Root(s.wo), "kms:Encrypt (sealing "+s.wo+")", err,
+				fmt.Sprintf("The provider's credentials need kms:Encrypt on %s under the encryption context LambdaFunctionName.", m.KMSKeyARN.ValueString())))
+			return diags
+		}
+		*ct = types.StringValue(keyring.EncodeCiphertext(out.CiphertextBlob))
+	}
+	return diags
+}

@@ -1,0 +1,217 @@
+package provider
+
+import (
+	"context"
+	"strconv"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/securestream/terraform-provider-securestream/internal/issuer"
+)
+
+// The issuer's settings are securestream_issuer's `settings` attribute:
+// one typed attribute per variable of issuer.Variables, named after it
+// (SECURESTREAM_JWT_ISSUER is jwt_issuer), so that the table the issuer
+// reads is the one Terraform validates and documents. A setting left out
+// is a variable left unset: the issuer's own default applies.
+
+const envPrefix = "SECURESTREAM_"
+
+// Variables the resource sets itself rather than from settings.
+var (
+	envKeyring  = envPrefix + "KEYRING"
+	envKMSKeyID = envPrefix + "KMS_KEY_ID"
+	// sealedSettings are secrets: write-only arguments the provider
+	// encrypts with KMS before they reach the environment.
+	sealedSettings = []sealedSetting{
+		{wo: "jwt_hs256_key_wo", env: envPrefix + "JWT_HS256_KEY", minBytes: 32},
+		{wo: "origin_secret_wo", env: envPrefix + "ORIGIN_SECRET", minBytes: 16},
+	}
+)
+
+// sealedSetting is a secret variable: its write-only argument, whose
+// version (wo + "_version") says when to encrypt it again, and the
+// computed ciphertext (wo with "_wo" replaced by "_ciphertext").
+type sealedSetting struct {
+	wo, env  string
+	minBytes int
+}
+
+func (s sealedSetting) version() string    { return s.wo + "_version" }
+func (s sealedSetting) ciphertext() string { return strings.TrimSuffix(s.wo, "_wo") + "_ciphertext" }
+
+// listSettings are comma-separated lists, written as lists of strings.
+var listSettings = map[string]bool{
+	"JWT_CLIENT_IDS": true, "ALLOWED_SCHEMES": true, "ALLOWED_HOSTS": true, "ALLOWED_PATH_PREFIXES": true,
+	"TRUSTED_PROXIES": true, "CLOUDFRONT_SOURCE_CIDRS": true, "CORS_ORIGINS": true,
+}
+
+// setting is one attribute of settings.
+type setting struct {
+	attr string // jwt_issuer
+	v    issuer.Variable
+}
+
+func (s setting) isList() bool { return listSettings[strings.TrimPrefix(s.v.Name, envPrefix)] }
+func (s setting) isBool() bool { return s.v.Default == "true" || s.v.Default == "false" }
+func (s setting) required() bool {
+	return s.v.Default == "(required)"
+}
+
+// issuerSettings are the settings, in the order of issuer.Variables.
+var issuerSettings = func() []setting {
+	var out []setting
+	for _, v := range issuer.Variables {
+		if v.Name == envKeyring || v.Name == envKMSKeyID || sealedEnv(v.Name) {
+			continue
+		}
+		out = append(out, setting{attr: strings.ToLower(strings.TrimPrefix(v.Name, envPrefix)), v: v})
+	}
+	return out
+}()
+
+func sealedEnv(name string) bool {
+	for _, s := range sealedSettings {
+		if s.env == name {
+			return true
+		}
+	}
+	return false
+}
+
+func (s setting) attrType() attr.Type {
+	switch {
+	case s.isList():
+		return types.ListType{ElemType: types.StringType}
+	case s.isBool():
+		return types.BoolType
+	}
+	return types.StringType
+}
+
+func settingsAttrTypes() map[string]attr.Type {
+	out := map[string]attr.Type{}
+	for _, s := range issuerSettings {
+		out[s.attr] = s.attrType()
+	}
+	return out
+}
+
+// settingsSchema is the settings attribute, documented from the table.
+func settingsSchema() schema.SingleNestedAttribute {
+	attrs := map[string]schema.Attribute{}
+	for _, s := range issuerSettings {
+		doc := s.v.Meaning + " (`" + s.v.Name + "`"
+		if d := s.v.Default; d != "" && !strings.HasPrefix(d, "(") {
+			doc += "; default `" + d + "`"
+		}
+		doc += ".)"
+		opt, req := !s.required(), s.required()
+		switch {
+		case s.isList():
+			attrs[s.attr] = schema.ListAttribute{Optional: opt, Required: req, ElementType: types.StringType, MarkdownDescription: doc,
+				Validators: []validator.List{listvalidator.SizeAtLeast(1), listvalidator.ValueStringsAre(
+					stringvalidator.LengthAtLeast(1), stringvalidator.NoneOf(","))}}
+		case s.isBool():
+			attrs[s.attr] = schema.BoolAttribute{Optional: true, MarkdownDescription: doc}
+		default:
+			vs := []validator.String{stringvalidator.LengthAtLeast(1)}
+			if len(s.v.OneOf) > 0 {
+				vs = append(vs, stringvalidator.OneOf(s.v.OneOf...))
+			}
+			attrs[s.attr] = schema.StringAttribute{Optional: opt, Required: req, MarkdownDescription: doc, Validators: vs}
+		}
+	}
+	return schema.SingleNestedAttribute{Required: true, Attributes: attrs,
+		MarkdownDescription: "The issuer's settings, each one of its environment variables (see the issuer guide). A setting " +
+			"left out is unset, and the issuer's default applies. The whole is checked at plan as the issuer checks it when it starts."}
+}
+
+// settingsEnv writes settings as environment variables; known is false
+// when a value is not known yet.
+func settingsEnv(ctx context.Context, o types.Object) (env map[string]string, known bool, diags diag.Diagnostics) {
+	env = map[string]string{}
+	if o.IsUnknown() {
+		return env, false, nil
+	}
+	if o.IsNull() {
+		return env, true, nil
+	}
+	known = true
+	values := o.Attributes()
+	for _, s := range issuerSettings {
+		v := values[s.attr]
+		if v == nil || v.IsNull() {
+			continue
+		}
+		if v.IsUnknown() {
+			known = false
+			continue
+		}
+		switch tv := v.(type) {
+		case types.String:
+			env[s.v.Name] = tv.ValueString()
+		case types.Bool:
+			env[s.v.Name] = strconv.FormatBool(tv.ValueBool())
+		case types.List:
+			var items []string
+			diags.Append(tv.ElementsAs(ctx, &items, true)...)
+			if tv.IsUnknown() || containsUnknown(tv) {
+				known = false
+			}
+			env[s.v.Name] = strings.Join(items, ",")
+		}
+	}
+	return env, known, diags
+}
+
+func containsUnknown(l types.List) bool {
+	for _, e := range l.Elements() {
+		if e.IsUnknown() {
+			return true
+		}
+	}
+	return false
+}
+
+// settingsFromEnv reads settings back from a Lambda environment: the
+// import and the drift check.
+func settingsFromEnv(env map[string]string) (types.Object, diag.Diagnostics) {
+	values := map[string]attr.Value{}
+	for _, s := range issuerSettings {
+		raw, ok := env[s.v.Name]
+		switch {
+		case s.isList():
+			if !ok {
+				values[s.attr] = types.ListNull(types.StringType)
+				continue
+			}
+			items := strings.Split(raw, ",")
+			for i := range items {
+				items[i] = strings.TrimSpace(items[i])
+			}
+			values[s.attr] = stringList(items)
+		case s.isBool():
+			b, err := strconv.ParseBool(strings.TrimSpace(raw))
+			if !ok || err != nil {
+				values[s.attr] = types.BoolNull()
+				continue
+			}
+			values[s.attr] = types.BoolValue(b)
+		default:
+			if !ok {
+				values[s.attr] = types.StringNull()
+				continue
+			}
+			values[s.attr] = types.StringValue(raw)
+		}
+	}
+	return types.ObjectValue(settingsAttrTypes(), values)
+}

@@ -1,0 +1,78 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/securestream/terraform-provider-securestream/internal/awsclients"
+)
+
+// Lambda's answers that pass are retried; any other fails at once.
+func TestRetryLambda(t *testing.T) {
+	defer func(d time.Duration) { retryInterval = d }(retryInterval)
+	retryInterval = time.Millisecond
+	notYet := &lambdatypes.InvalidParameterValueException{Message: strPtr("The role defined for the function cannot be assumed by Lambda.")}
+	calls := 0
+	err := retryLambda(context.Background(), func() error {
+		if calls++; calls < 3 {
+			return notYet
+		}
+		return nil
+	})
+	if err != nil || calls != 3 {
+		t.Fatalf("retryLambda: %v after %d calls; want success after 3", err, calls)
+	}
+	if !retryable(&lambdatypes.ResourceConflictException{}) {
+		t.Fatal("ResourceConflictException is not retried")
+	}
+	other := &lambdatypes.InvalidParameterValueException{Message: strPtr("Unsupported runtime")}
+	calls = 0
+	if err := retryLambda(context.Background(), func() error { calls++; return other }); !errors.Is(err, other) || calls != 1 {
+		t.Fatalf("an invalid parameter was retried: %v, %d calls", err, calls)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := retryLambda(ctx, func() error { return notYet }); err == nil || !strings.Contains(err.Error(), "timeouts block") {
+		t.Fatalf("a retry past the deadline: %v", err)
+	}
+}
+
+func strPtr(s string) *string { return &s }
+
+// Throttling changes update the $default stage in place (moto has no
+// UpdateStage, so this checks the request itself).
+func TestUpdateHTTPAPIThrottling(t *testing.T) {
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got = append(got, r.Method+" "+r.URL.EscapedPath()+" "+string(b))
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{}`)
+	}))
+	defer srv.Close()
+	c, err := awsclients.New(context.Background(), awsclients.Options{Region: "us-east-1", Endpoint: srv.URL, AccessKey: "a", SecretKey: "b",
+		SkipCredentialsValidation: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &issuerResource{clients: c}
+	state := issuerModel{APIID: types.StringValue("abc123"), ThrottleRateLimit: types.Float64Value(50), ThrottleBurstLimit: types.Int64Value(100)}
+	plan := state
+	plan.ThrottleRateLimit, plan.ThrottleBurstLimit = types.Float64Value(5), types.Int64Value(10)
+	if diags := r.updateHTTPAPI(context.Background(), &plan, &state, nil, nil); diags.HasError() {
+		t.Fatal(diags)
+	}
+	if len(got) != 1 || !strings.HasPrefix(got[0], "PATCH /v2/apis/abc123/stages/%24default ") ||
+		!strings.Contains(got[0], `"throttlingRateLimit":5`) || !strings.Contains(got[0], `"throttlingBurstLimit":10`) {
+		t.Fatalf("requests %q; want one UpdateStage of $default with the new limits", got)
+	}
+}

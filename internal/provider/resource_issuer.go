@@ -1,0 +1,254 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"regexp"
+	"time"
+
+	apitypes "github.com/aws/aws-sdk-go-v2/service/apigatewayv2/types"
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/float64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/float64default"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/objectplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/securestream/terraform-provider-securestream/internal/awsclients"
+)
+
+var (
+	_ resource.Resource                   = (*issuerResource)(nil)
+	_ resource.ResourceWithConfigure      = (*issuerResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*issuerResource)(nil)
+	_ resource.ResourceWithImportState    = (*issuerResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*issuerResource)(nil)
+)
+
+// NewIssuerResource is securestream_issuer.
+func NewIssuerResource() resource.Resource { return &issuerResource{} }
+
+type issuerResource struct {
+	clients     *awsclients.Clients
+	defaultTags map[string]string
+}
+
+type issuerModel struct {
+	ID                     types.String   `tfsdk:"id"`
+	FunctionName           types.String   `tfsdk:"function_name"`
+	SecretCiphertext       types.String   `tfsdk:"secret_ciphertext"`
+	KMSKeyARN              types.String   `tfsdk:"kms_key_arn"`
+	Architecture           types.String   `tfsdk:"architecture"`
+	PackagePath            types.String   `tfsdk:"package_path"`
+	MemorySize             types.Int64    `tfsdk:"memory_size"`
+	Timeout                types.Int64    `tfsdk:"timeout"`
+	ReservedConcurrency    types.Int64    `tfsdk:"reserved_concurrency"`
+	LogRetentionDays       types.Int64    `tfsdk:"log_retention_days"`
+	APIType                types.String   `tfsdk:"api_type"`
+	FunctionURLAuthType    types.String   `tfsdk:"function_url_auth_type"`
+	ThrottleRateLimit      types.Float64  `tfsdk:"throttle_rate_limit"`
+	ThrottleBurstLimit     types.Int64    `tfsdk:"throttle_burst_limit"`
+	JWTAuthorizer          types.Object   `tfsdk:"jwt_authorizer"`
+	Settings               types.Object   `tfsdk:"settings"`
+	JWTHS256KeyWO          types.String   `tfsdk:"jwt_hs256_key_wo"`
+	JWTHS256KeyWOVersion   types.Int64    `tfsdk:"jwt_hs256_key_wo_version"`
+	JWTHS256KeyCiphertext  types.String   `tfsdk:"jwt_hs256_key_ciphertext"`
+	OriginSecretWO         types.String   `tfsdk:"origin_secret_wo"`
+	OriginSecretWOVersion  types.Int64    `tfsdk:"origin_secret_wo_version"`
+	OriginSecretCiphertext types.String   `tfsdk:"origin_secret_ciphertext"`
+	InvokeURL              types.String   `tfsdk:"invoke_url"`
+	FunctionARN            types.String   `tfsdk:"function_arn"`
+	RoleARN                types.String   `tfsdk:"role_arn"`
+	APIID                  types.String   `tfsdk:"api_id"`
+	StageName              types.String   `tfsdk:"stage_name"`
+	SourceCodeHash         types.String   `tfsdk:"source_code_hash"`
+	GrantID                types.String   `tfsdk:"grant_id"`
+	LogGroupName           types.String   `tfsdk:"log_group_name"`
+	PermissionID           types.String   `tfsdk:"permission_id"`
+	Timeouts               timeouts.Value `tfsdk:"timeouts"`
+}
+
+// sealedFields are a sealed setting's version and ciphertext in m.
+func (m *issuerModel) sealedFields(s sealedSetting) (version types.Int64, ciphertext *types.String) {
+	if s.wo == "jwt_hs256_key_wo" {
+		return m.JWTHS256KeyWOVersion, &m.JWTHS256KeyCiphertext
+	}
+	return m.OriginSecretWOVersion, &m.OriginSecretCiphertext
+}
+
+var jwtAuthorizerTypes = map[string]attr.Type{"issuer": types.StringType, "audiences": types.ListType{ElemType: types.StringType}}
+
+var pathJWTAuthorizer = path.Root("jwt_authorizer")
+
+// authorizer is jwt_authorizer as API Gateway takes it, nil when unset.
+func (m *issuerModel) authorizer() *apitypes.JWTConfiguration {
+	if m.JWTAuthorizer.IsNull() || m.JWTAuthorizer.IsUnknown() {
+		return nil
+	}
+	a := m.JWTAuthorizer.Attributes()
+	c := &apitypes.JWTConfiguration{Issuer: a["issuer"].(types.String).ValueStringPointer()}
+	for _, e := range a["audiences"].(types.List).Elements() {
+		c.Audience = append(c.Audience, e.(types.String).ValueString())
+	}
+	return c
+}
+
+// Defaults.
+const (
+	defaultIssuerMemory     = 256
+	defaultIssuerTimeout    = 10
+	defaultLogRetentionDays = 30
+	defaultThrottleRate     = 50
+	defaultThrottleBurst    = 100
+	// Creating an issuer waits for IAM to propagate the new role and for
+	// Lambda to make the function Active.
+	defaultIssuerCreateTimeout = 10 * time.Minute
+	defaultIssuerUpdateTimeout = 10 * time.Minute
+	defaultIssuerDeleteTimeout = 10 * time.Minute
+)
+
+var functionNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+
+func (r *issuerResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_issuer"
+}
+
+func (r *issuerResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	keep := []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
+	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
+	computed := func(doc string) schema.StringAttribute {
+		return schema.StringAttribute{Computed: true, PlanModifiers: keep, MarkdownDescription: doc}
+	}
+	attrs := map[string]schema.Attribute{
+		"id": computed("The function name."),
+		"function_name": schema.StringAttribute{Required: true, PlanModifiers: replace,
+			Validators: []validator.String{stringvalidator.RegexMatches(functionNameRE, "must be a Lambda function name: 1 to 64 of A-Z a-z 0-9 _ -")},
+			MarkdownDescription: "Name of the Lambda function, and of its role and log group. It must be the `function_name` of the " +
+				"`securestream_secret` whose ring it serves: the ring is encrypted for it. Changing it replaces the issuer."},
+		"secret_ciphertext": schema.StringAttribute{Required: true, Sensitive: true,
+			MarkdownDescription: "The key ring: `securestream_secret.<name>.ciphertext` (`SECURESTREAM_KEYRING`)."},
+		"kms_key_arn": schema.StringAttribute{Required: true,
+			Validators:          []validator.String{stringvalidator.RegexMatches(regexp.MustCompile(`^arn:aws[a-z-]*:kms:`), "must be a KMS key ARN")},
+			MarkdownDescription: "The ring's KMS key: `securestream_secret.<name>.kms_key_arn` (`SECURESTREAM_KMS_KEY_ID`)."},
+		"architecture": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString("arm64"),
+			Validators:          []validator.String{stringvalidator.OneOf("arm64", "x86_64")},
+			MarkdownDescription: "`arm64` (default, cheaper) or `x86_64`: which of the packages built into the provider to deploy."},
+		"package_path": schema.StringAttribute{Optional: true, Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+			MarkdownDescription: "A zip to deploy instead of the built-in package (for `architecture`), such as one `make issuer` built."},
+		"memory_size": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(defaultIssuerMemory),
+			Validators:          []validator.Int64{int64validator.Between(128, 10240)},
+			MarkdownDescription: fmt.Sprintf("Memory of the function, in MB (128 to 10240). Default %d.", defaultIssuerMemory)},
+		"timeout": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(defaultIssuerTimeout),
+			Validators:          []validator.Int64{int64validator.Between(1, 900)},
+			MarkdownDescription: fmt.Sprintf("Timeout of the function, in seconds (1 to 900). Default %d.", defaultIssuerTimeout)},
+		"reserved_concurrency": schema.Int64Attribute{Optional: true, Validators: []validator.Int64{int64validator.AtLeast(0)},
+			MarkdownDescription: "Reserved concurrency: a cap on the function's concurrent runs (0 stops it). Unset: none."},
+		"log_retention_days": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(defaultLogRetentionDays),
+			Validators:          []validator.Int64{int64validator.OneOf(1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)},
+			MarkdownDescription: fmt.Sprintf("Days CloudWatch Logs keeps the function's logs. Default %d.", defaultLogRetentionDays)},
+		"api_type": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString(apiTypeHTTP), PlanModifiers: replace,
+			Validators: []validator.String{stringvalidator.OneOf(apiTypeHTTP, apiTypeFunctionURL, apiTypeREST)},
+			MarkdownDescription: "How callers reach the issuer: `http` (default), an API Gateway HTTP API; `function_url`, a Lambda function URL; or " +
+				"`rest`, a regional API Gateway REST API. Changing it replaces the issuer."},
+		"function_url_auth_type": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString("NONE"),
+			Validators:          []validator.String{stringvalidator.OneOf("NONE", "AWS_IAM")},
+			MarkdownDescription: "`function_url`: `NONE` (default; the issuer's `settings.auth` decides) or `AWS_IAM` (SigV4-signed callers whose IAM policy allows lambda:InvokeFunctionUrl)."},
+		"throttle_rate_limit": schema.Float64Attribute{Optional: true, Computed: true, Default: float64default.StaticFloat64(defaultThrottleRate),
+			Validators:          []validator.Float64{float64validator.AtLeast(0)},
+			MarkdownDescription: fmt.Sprintf("`http` and `rest`: requests per second the stage allows, steady. Default %d.", defaultThrottleRate)},
+		"throttle_burst_limit": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(defaultThrottleBurst),
+			Validators:          []validator.Int64{int64validator.AtLeast(0)},
+			MarkdownDescription: fmt.Sprintf("`http` and `rest`: requests the stage allows in a burst. Default %d.", defaultThrottleBurst)},
+		"jwt_authorizer": schema.SingleNestedAttribute{Optional: true,
+			PlanModifiers: []planmodifier.Object{objectplanmodifier.RequiresReplaceIf(authorizerToggled,
+				"Adding or removing the authorizer replaces the issuer.", "Adding or removing the authorizer replaces the issuer.")},
+			Attributes: map[string]schema.Attribute{
+				"issuer": schema.StringAttribute{Required: true, MarkdownDescription: "The identity provider's issuer URL (`iss`)."},
+				"audiences": schema.ListAttribute{Required: true, ElementType: types.StringType,
+					Validators: []validator.List{listvalidator.SizeAtLeast(1)}, MarkdownDescription: "Accepted audiences (`aud`)."},
+			},
+			MarkdownDescription: "`http`: a JWT authorizer on the GET and POST routes (use with `settings.auth = \"authorizer\"`). " +
+				"Its issuer and audiences change in place; adding or removing it replaces the issuer."},
+		"settings":       settingsSchema(),
+		"invoke_url":     computed("The URL callers use: the HTTP API's endpoint or the function URL."),
+		"function_arn":   computed("ARN of the Lambda function."),
+		"role_arn":       computed("ARN of the function's IAM role."),
+		"api_id":         computed("`http` and `rest`: the API's id."),
+		"stage_name":     computed("`http`: `$default`; `rest`: `live`."),
+		"log_group_name": computed("The function's log group."),
+		"source_code_hash": schema.StringAttribute{Computed: true,
+			MarkdownDescription: "Base64 SHA-256 of the deployed package, as Lambda reports it; a package replaced outside Terraform shows as a change."},
+		"grant_id":      computed("The KMS grant that lets the role decrypt the ring under the function's encryption context."),
+		"permission_id": schema.StringAttribute{Computed: true, MarkdownDescription: "Sid of the function policy statement that lets the API invoke it (none for a function URL with `AWS_IAM`)."},
+	}
+	for _, s := range sealedSettings {
+		what := map[string]string{"jwt_hs256_key_wo": "The HS256 key of `settings.auth = \"jwt\"` (at least 32 bytes)",
+			"origin_secret_wo": "The value of `settings.origin_secret_header` that CloudFront adds (at least 16 bytes)"}[s.wo]
+		attrs[s.wo] = schema.StringAttribute{Optional: true, WriteOnly: true, Sensitive: true,
+			Validators: []validator.String{stringvalidator.LengthAtLeast(s.minBytes), stringvalidator.AlsoRequires(path.MatchRoot(s.version()))},
+			MarkdownDescription: what + ". Write-only: never in the plan or state; the provider encrypts it with KMS (encryption context " +
+				"`LambdaFunctionName`) into `" + s.env + "`. Needs `" + s.version() + "`."}
+		attrs[s.version()] = schema.Int64Attribute{Optional: true, Validators: []validator.Int64{int64validator.AtLeast(1)},
+			MarkdownDescription: "Version of `" + s.wo + "`; change it to encrypt the current value again."}
+		attrs[s.ciphertext()] = schema.StringAttribute{Computed: true, Sensitive: true,
+			MarkdownDescription: "`" + s.wo + "` encrypted with KMS, as in the function's environment."}
+	}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "The stream key issuer, deployed: a Lambda function running the issuer built into the provider, its " +
+			"least-privilege IAM role, a KMS grant to open the key ring, its log group, and an HTTP API or a function URL in front. " +
+			"Every object is in the state and removed on destroy.",
+		Attributes: attrs,
+		Blocks: map[string]schema.Block{
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Update: true, Delete: true}),
+		},
+	}
+}
+
+// authorizerToggled: adding or removing the authorizer changes every
+// route, so the issuer is replaced; its settings change in place.
+func authorizerToggled(_ context.Context, req planmodifier.ObjectRequest, resp *objectplanmodifier.RequiresReplaceIfFuncResponse) {
+	resp.RequiresReplace = !req.State.Raw.IsNull() && req.StateValue.IsNull() != req.PlanValue.IsNull()
+}
+
+func (r *issuerResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	pd, d := fromProvider(req.ProviderData)
+	if d != nil {
+		resp.Diagnostics.Append(d)
+		return
+	}
+	if pd != nil {
+		r.clients, r.defaultTags = pd.clients, pd.defaultTags
+	}
+}
+
+// tags are the tags of every object: default_tags and the issuer tag.
+func (r *issuerResource) tags(function string) map[string]string {
+	out := maps.Clone(r.defaultTags)
+	if out == nil {
+		out = map[string]string{}
+	}
+	out[issuerTag] = function
+	return out
+}
+
+func (r *issuerResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	if !functionNameRE.MatchString(req.ID) {
+		resp.Diagnostics.AddError("Invalid import ID", fmt.Sprintf("%q is not a Lambda function name: import the issuer by its function name.", req.ID))
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("function_name"), req.ID)...)
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, importKey, []byte(`true`))...)
+}
