@@ -135,7 +135,7 @@ func (r *issuerResource) createFunction(ctx context.Context, m *issuerModel, pkg
 	m.FunctionARN = types.StringPointerValue(out.FunctionArn)
 	m.SourceCodeHash = types.StringPointerValue(out.CodeSha256)
 	diags.Append(r.waitFunction(ctx, m.FunctionName.ValueString())...)
-	if diags.HasError() {
+	if diags.HasError() || m.ReservedConcurrency.IsNull() { // a new function reserves nothing: no call to remove it
 		return diags
 	}
 	return r.putConcurrency(ctx, m)

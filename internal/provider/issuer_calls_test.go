@@ -1,0 +1,179 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/securestream/terraform-provider-securestream/internal/keyring"
+	"github.com/securestream/terraform-provider-securestream/internal/local/faultproxy"
+)
+
+// issuerBehindProxy is a configuration of one issuer whose provider talks
+// to moto through a fault proxy; the ring is made beforehand through the
+// SDK, so that the proxy sees the issuer's calls alone.
+func issuerBehindProxy(t *testing.T, e *accEnv, apiType string) (cfg func() string, p *faultproxy.Proxy, fn string) {
+	t.Helper()
+	ctx := context.Background()
+	key, err := e.clients.KMS.CreateKey(ctx, &kms.CreateKeyInput{Description: aws.String("ring of an issuer behind a proxy")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_, _ = e.clients.KMS.ScheduleKeyDeletion(ctx, &kms.ScheduleKeyDeletionInput{KeyId: key.KeyMetadata.KeyId, PendingWindowInDays: aws.Int32(7)})
+	})
+	fn = name("issuer")
+	k, err := newRingKey(time.Now().UTC().Truncate(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ct, err := keyring.Seal(ctx, keyring.KMS{Client: e.clients.KMS}, aws.ToString(key.KeyMetadata.Arn), fn, &keyring.Document{Keys: []keyring.Key{k}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p = faultproxy.Start(t, e.endpoint)
+	pkgPath, _ := testPackage(t, "echo one")
+	return func() string {
+		return fmt.Sprintf(`provider "securestream" {
+  region     = "us-east-1"
+  endpoint   = %q
+  access_key = "testing"
+  secret_key = "testing"
+}
+
+resource "securestream_issuer" "i" {
+  function_name     = %q
+  secret_ciphertext = %q
+  kms_key_arn       = %q
+  package_path      = %q
+  api_type          = %q
+  settings = {
+    auth          = "none"
+    allowed_hosts = ["media.example.com"]
+  }
+}
+`, p.URL, fn, ct, aws.ToString(key.KeyMetadata.Arn), pkgPath, apiType)
+	}, p, fn
+}
+
+// The AWS calls of the issuer's life, counted by the proxy: a no-op plan
+// makes no write call, and create and destroy make no write call twice
+// that they need once. (BENCHMARKS.md has the figures of this test.)
+func TestAccIssuer_apiCalls(t *testing.T) {
+	e := newAccEnv(t)
+	if e.endpoint == "" {
+		t.Fatal("this test counts calls through a proxy in front of moto: unset SECURESTREAM_ACC_ENDPOINT=aws")
+	}
+	cfg, p, _ := issuerBehindProxy(t, e, "http")
+	report := func(phase string, want func(op string, n int) error) {
+		counts := p.Counts()
+		delete(counts, "*")
+		var writes, reads []string
+		for _, op := range slices.Sorted(maps.Keys(counts)) {
+			if faultproxy.IsWrite(op) {
+				writes = append(writes, fmt.Sprintf("%s %d", op, counts[op]))
+			} else {
+				reads = append(reads, fmt.Sprintf("%s %d", op, counts[op]))
+			}
+			if err := want(op, counts[op]); err != nil {
+				t.Errorf("%s: %v", phase, err)
+			}
+		}
+		t.Logf("%s: %d calls; writes: %s; reads: %s", phase, p.Counts()["*"], strings.Join(writes, ", "), strings.Join(reads, ", "))
+	}
+	once := func(op string, n int) error {
+		// Three routes (GET, POST, OPTIONS) need three CreateRoute calls.
+		if faultproxy.IsWrite(op) && n > 1 && !(op == "apigatewayv2:CreateRoute" && n == 3) {
+			return fmt.Errorf("%s was called %d times", op, n)
+		}
+		return nil
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy: func(st *terraform.State) error {
+			report("destroy (a refresh and the destroy)", once)
+			return e.checkIssuerDestroyed(st)
+		},
+		Steps: []resource.TestStep{
+			{
+				PreConfig: p.Reset,
+				Config:    cfg(),
+				Check: func(*terraform.State) error {
+					report("create (a plan and the apply)", once)
+					return nil
+				},
+			},
+			{PreConfig: p.Reset, Config: cfg(), PlanOnly: true},
+			{
+				// The last step: only the destroy follows it.
+				PreConfig: func() {
+					report("no-op plan (a refresh and a plan)", func(op string, n int) error {
+						if faultproxy.IsWrite(op) {
+							return fmt.Errorf("a no-op plan wrote: %s (%d)", op, n)
+						}
+						return nil
+					})
+				},
+				Config:   cfg(),
+				PlanOnly: true,
+			},
+		},
+	})
+}
+
+// A create that fails at any of its steps leaves nothing orphaned: what
+// was made is in the state (tainted), the next apply finishes the job,
+// and the destroy leaves no object (CheckDestroy lists them).
+func TestAccIssuer_failureAtEachStep(t *testing.T) {
+	common := []string{"iam:CreateRole", "iam:PutRolePolicy", "logs:CreateLogGroup", "logs:PutRetentionPolicy", "kms:CreateGrant", "lambda:CreateFunction"}
+	for apiType, ops := range map[string][]string{
+		"http":         {"apigatewayv2:CreateApi", "apigatewayv2:CreateIntegration", "apigatewayv2:CreateRoute", "apigatewayv2:CreateStage", "lambda:AddPermission"},
+		"function_url": {"lambda:CreateFunctionUrlConfig", "lambda:AddPermission"},
+		"rest":         {"apigateway:CreateRestApi", "apigateway:PutMethod", "apigateway:PutIntegration", "apigateway:CreateDeployment", "lambda:AddPermission"},
+	} {
+		for _, op := range append(append([]string(nil), common...), ops...) {
+			if apiType != "http" && slices.Contains(common, op) {
+				continue // the steps before the API are the same for every api_type
+			}
+			t.Run(apiType+"/"+op, func(t *testing.T) { failAt(t, apiType, op) })
+		}
+	}
+}
+
+// failAt creates an issuer whose call op fails once, with an error the
+// SDK does not retry (a throttle or a 503 is retried, and the apply goes
+// through), then applies again: it converges, and the destroy leaves no
+// object (CheckDestroy lists them).
+func failAt(t *testing.T, apiType, op string) {
+	e := newAccEnv(t)
+	if e.endpoint == "" {
+		t.Fatal("this test injects faults through a proxy in front of moto: unset SECURESTREAM_ACC_ENDPOINT=aws")
+	}
+	cfg, p, _ := issuerBehindProxy(t, e, apiType)
+	code := "AccessDeniedException"
+	if strings.HasPrefix(op, "iam:") {
+		code = "AccessDenied"
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             e.checkIssuerDestroyed,
+		Steps: []resource.TestStep{
+			{
+				PreConfig:   func() { p.Fail(op, 1, code) },
+				Config:      cfg(),
+				ExpectError: regexp.MustCompile(`(?s)` + regexp.QuoteMeta(op[strings.Index(op, ":")+1:])),
+			},
+			{Config: cfg()}, // converges
+		},
+	})
+}
