@@ -123,6 +123,27 @@ func TestAccIssuer_localAPI(t *testing.T) {
 				if status, body, err := call(s, hs256("another-key-that-nobody-shares-012345", claims)); err != nil || status != http.StatusUnauthorized {
 					return fmt.Errorf("a JWT signed with another key: %d %v; want 401\n%s", status, err, body)
 				}
+				// The function's logs hold no key of the ring, no HS256 key and
+				// no token, in any spelling.
+				doc, err := e.openRing(sec["ciphertext"], fn)
+				if err != nil {
+					return err
+				}
+				out := local.FunctionOutput(fn)
+				if !strings.Contains(out, `"outcome"`) {
+					return fmt.Errorf("the function logged nothing the test recognises:\n%s", out)
+				}
+				secrets := map[string][]byte{"the HS256 key": []byte(hsKey), "the stream key": []byte(key.Token)}
+				for _, k := range doc.Keys {
+					secrets["ring key "+k.ID] = k.Secret
+				}
+				for what, secret := range secrets {
+					for form, v := range secretForms(secret) {
+						if len(v) >= 8 && strings.Contains(out, v) {
+							return fmt.Errorf("%s (%s) is in the function's logs", what, form)
+						}
+					}
+				}
 				return nil
 			},
 		}},

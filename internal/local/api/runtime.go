@@ -208,3 +208,14 @@ func (rs *runtimes) stopAll() {
 		delete(rs.warm, name)
 	}
 }
+
+// FunctionOutput returns what the warm runtime of a function has printed
+// (its logs, as CloudWatch Logs would have them), or "" when none runs.
+func (s *Server) FunctionOutput(name string) string {
+	s.runtimes.mu.Lock()
+	defer s.runtimes.mu.Unlock()
+	if rt := s.runtimes.warm[name]; rt != nil {
+		return rt.output()
+	}
+	return ""
+}
