@@ -21,8 +21,9 @@ import (
 
 // issuerBehindProxy is a configuration of one issuer whose provider talks
 // to moto through a fault proxy; the ring is made beforehand through the
-// SDK, so that the proxy sees the issuer's calls alone.
-func issuerBehindProxy(t *testing.T, e *accEnv, apiType string) (cfg func() string, p *faultproxy.Proxy, fn string) {
+// SDK, so that the proxy sees the issuer's calls alone. extra is added to
+// the issuer's arguments.
+func issuerBehindProxy(t *testing.T, e *accEnv, apiType string, extra ...string) (cfg func() string, p *faultproxy.Proxy, fn string) {
 	t.Helper()
 	ctx := context.Background()
 	key, err := e.clients.KMS.CreateKey(ctx, &kms.CreateKeyInput{Description: aws.String("ring of an issuer behind a proxy")})
@@ -61,8 +62,8 @@ resource "securestream_issuer" "i" {
     auth          = "none"
     allowed_hosts = ["media.example.com"]
   }
-}
-`, p.URL, fn, ct, aws.ToString(key.KeyMetadata.Arn), pkgPath, apiType)
+%s}
+`, p.URL, fn, ct, aws.ToString(key.KeyMetadata.Arn), pkgPath, apiType, strings.Join(extra, ""))
 	}, p, fn
 }
 
@@ -139,7 +140,10 @@ func TestAccIssuer_failureAtEachStep(t *testing.T) {
 	for apiType, ops := range map[string][]string{
 		"http":         {"apigatewayv2:CreateApi", "apigatewayv2:CreateIntegration", "apigatewayv2:CreateRoute", "apigatewayv2:CreateStage", "lambda:AddPermission"},
 		"function_url": {"lambda:CreateFunctionUrlConfig", "lambda:AddPermission"},
-		"rest":         {"apigateway:CreateRestApi", "apigateway:PutMethod", "apigateway:PutIntegration", "apigateway:CreateDeployment", "lambda:AddPermission"},
+		// With a Cognito authorizer and an API key (restFailureConfig).
+		"rest": {"apigateway:CreateRestApi", "apigateway:CreateAuthorizer", "apigateway:PutMethod", "apigateway:PutIntegration",
+			"apigateway:CreateDeployment", "apigateway:CreateApiKey", "apigateway:CreateUsagePlan", "apigateway:CreateUsagePlanKey",
+			"lambda:AddPermission"},
 	} {
 		for _, op := range append(append([]string(nil), common...), ops...) {
 			if apiType != "http" && slices.Contains(common, op) {
@@ -159,7 +163,11 @@ func failAt(t *testing.T, apiType, op string) {
 	if e.endpoint == "" {
 		t.Fatal("this test injects faults through a proxy in front of moto: unset SECURESTREAM_ACC_ENDPOINT=aws")
 	}
-	cfg, p, _ := issuerBehindProxy(t, e, apiType)
+	var extra []string
+	if apiType == apiTypeREST {
+		extra = append(extra, restFailureConfig)
+	}
+	cfg, p, _ := issuerBehindProxy(t, e, apiType, extra...)
 	code := "AccessDeniedException"
 	if strings.HasPrefix(op, "iam:") {
 		code = "AccessDenied"
@@ -177,3 +185,10 @@ func failAt(t *testing.T, apiType, op string) {
 		},
 	})
 }
+
+// restFailureConfig gives the REST API of the failure tests every step:
+// a Cognito authorizer and an API key with its usage plan.
+const restFailureConfig = `  rest_authorization          = "COGNITO_USER_POOLS"
+  rest_cognito_user_pool_arns = ["arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Abc123456"]
+  rest_api_key_required       = true
+`

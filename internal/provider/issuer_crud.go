@@ -75,13 +75,14 @@ func (r *issuerResource) Create(ctx context.Context, req resource.CreateRequest,
 	resp.Diagnostics.Append(resp.State.Set(ctx, &created)...)
 }
 
-var computedNames = []string{"invoke_url", "function_arn", "role_arn", "api_id", "stage_name", "source_code_hash", "grant_id", "log_group_name", "permission_id"}
+var computedNames = []string{"invoke_url", "function_arn", "role_arn", "api_id", "stage_name", "source_code_hash", "grant_id", "log_group_name", "permission_id",
+	"rest_api_key_id", "rest_api_key_value"}
 
 // computed is a computed string attribute of m by name.
 func (m *issuerModel) computed(name string) *types.String {
 	return map[string]*types.String{"invoke_url": &m.InvokeURL, "function_arn": &m.FunctionARN, "role_arn": &m.RoleARN,
 		"api_id": &m.APIID, "stage_name": &m.StageName, "source_code_hash": &m.SourceCodeHash, "grant_id": &m.GrantID,
-		"log_group_name": &m.LogGroupName, "permission_id": &m.PermissionID}[name]
+		"log_group_name": &m.LogGroupName, "permission_id": &m.PermissionID, "rest_api_key_id": &m.RESTAPIKeyID, "rest_api_key_value": &m.RESTAPIKeyValue}[name]
 }
 
 // corsOrigins is settings.cors_origins, for the API's CORS.
@@ -129,6 +130,10 @@ func (r *issuerResource) Read(ctx context.Context, req resource.ReadRequest, res
 		resp.Diagnostics.Append(r.readFunction(ctx, &m, out)...)
 	}
 	resp.Diagnostics.Append(r.readAPI(ctx, &m)...)
+	if m.APIType.ValueString() != apiTypeREST {
+		m.RESTAuthorization, m.RESTCognitoPoolARNs, m.RESTAPIKeyRequired = types.StringValue(restAuthNone), types.SetNull(types.StringType), types.BoolValue(false)
+		m.RESTAPIKeyID, m.RESTAPIKeyValue = types.StringNull(), types.StringNull()
+	}
 	if days, found, err := r.logRetention(ctx, fn); err != nil {
 		resp.Diagnostics.Append(diagnostics.AWSCall("logs:DescribeLogGroups", err, "The provider's credentials need logs:DescribeLogGroups."))
 	} else if found {
@@ -349,10 +354,7 @@ func (r *issuerResource) Update(ctx context.Context, req resource.UpdateRequest,
 			case apiTypeHTTP:
 				return r.updateHTTPAPI(ctx, &plan, &state, newCors, oldCors)
 			case apiTypeREST:
-				if plan.ThrottleRateLimit.Equal(state.ThrottleRateLimit) && plan.ThrottleBurstLimit.Equal(state.ThrottleBurstLimit) {
-					return nil
-				}
-				return r.updateRESTThrottling(ctx, &plan)
+				return r.updateREST(ctx, &plan, &state)
 			}
 			if plan.FunctionURLAuthType.Equal(state.FunctionURLAuthType) && slices.Equal(newCors, oldCors) {
 				return nil
@@ -401,10 +403,14 @@ func (r *issuerResource) Delete(ctx context.Context, req resource.DeleteRequest,
 	steps := []func() diag.Diagnostics{
 		func() diag.Diagnostics {
 			switch {
+			case m.APIType.ValueString() == apiTypeREST:
+				// The usage plan and the API key outlive the API.
+				if d := r.deleteRESTAPIKey(ctx, &m); d.HasError() || m.APIID.IsNull() {
+					return d
+				}
+				return r.deleteRESTAPI(ctx, m.APIID.ValueString())
 			case m.APIID.IsNull():
 				return nil
-			case m.APIType.ValueString() == apiTypeREST:
-				return r.deleteRESTAPI(ctx, m.APIID.ValueString())
 			}
 			return r.deleteHTTPAPI(ctx, m.APIID.ValueString())
 		},

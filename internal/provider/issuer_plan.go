@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -29,6 +30,7 @@ func (r *issuerResource) ValidateConfig(ctx context.Context, req resource.Valida
 		resp.Diagnostics.AddAttributeError(pathJWTAuthorizer, "A JWT authorizer needs an HTTP API",
 			"jwt_authorizer is for api_type = \"http\"; with "+t+", use settings.auth = \"jwt\" (the issuer checks the token).")
 	}
+	resp.Diagnostics.Append(validateREST(&m)...)
 	env, known, diags := settingsEnv(ctx, m.Settings)
 	if resp.Diagnostics.Append(diags...); !known || diags.HasError() {
 		return
@@ -100,6 +102,14 @@ func (r *issuerResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 		plan.APIID, plan.InvokeURL = types.StringUnknown(), types.StringUnknown()
 		resp.RequiresReplace = append(resp.RequiresReplace, path.Root("api_id"))
 	}
+	switch {
+	case !plan.restAPIKeyRequired():
+		plan.RESTAPIKeyID, plan.RESTAPIKeyValue = types.StringNull(), types.StringNull()
+	case creating || state.RESTAPIKeyID.IsNull() || plan.APIID.IsUnknown():
+		plan.RESTAPIKeyID, plan.RESTAPIKeyValue = types.StringUnknown(), types.StringUnknown()
+	default:
+		plan.RESTAPIKeyID, plan.RESTAPIKeyValue = state.RESTAPIKeyID, state.RESTAPIKeyValue
+	}
 	switch plan.APIType.ValueString() {
 	case apiTypeFunctionURL:
 		plan.StageName, plan.APIID = types.StringNull(), types.StringNull()
@@ -135,6 +145,39 @@ func (r *issuerResource) sealSecrets(ctx context.Context, config tfsdk.Config, m
 			return diags
 		}
 		*ct = types.StringValue(keyring.EncodeCiphertext(out.CiphertextBlob))
+	}
+	return diags
+}
+
+// validateREST checks the rest_ attributes: for api_type = "rest" only,
+// and the user pools with COGNITO_USER_POOLS only.
+func validateREST(m *issuerModel) diag.Diagnostics {
+	var diags diag.Diagnostics
+	if !m.APIType.IsUnknown() && m.APIType.ValueString() != apiTypeREST {
+		t := m.APIType.ValueString()
+		if t == "" {
+			t = apiTypeHTTP
+		}
+		for p, v := range map[string]attr.Value{"rest_authorization": m.RESTAuthorization, "rest_cognito_user_pool_arns": m.RESTCognitoPoolARNs,
+			"rest_api_key_required": m.RESTAPIKeyRequired} {
+			if !v.IsNull() {
+				diags.AddAttributeError(path.Root(p), "Only for a REST API",
+					p+" is for api_type = \"rest\"; this issuer's api_type is \""+t+"\". Remove it, or set api_type = \"rest\" (which replaces the issuer).")
+			}
+		}
+		return diags
+	}
+	if m.RESTAuthorization.IsUnknown() || m.RESTCognitoPoolARNs.IsUnknown() {
+		return diags
+	}
+	cognito := m.RESTAuthorization.ValueString() == restAuthCognito
+	switch {
+	case cognito && m.RESTCognitoPoolARNs.IsNull():
+		diags.AddAttributeError(pathRESTPools, "The Cognito user pools are missing",
+			"rest_authorization = \"COGNITO_USER_POOLS\" needs rest_cognito_user_pool_arns: the user pools whose tokens the authorizer accepts.")
+	case !cognito && !m.RESTCognitoPoolARNs.IsNull():
+		diags.AddAttributeError(pathRESTPools, "Cognito user pools without their authorizer",
+			"rest_cognito_user_pool_arns is for rest_authorization = \"COGNITO_USER_POOLS\"; set that, or remove the user pools.")
 	}
 	return diags
 }
