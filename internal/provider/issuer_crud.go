@@ -117,10 +117,12 @@ func (r *issuerResource) Read(ctx context.Context, req resource.ReadRequest, res
 		resp.Diagnostics.AddError("No issuer function to import", fmt.Sprintf("There is no Lambda function named %s in %s.", fn, r.clients.Config.Region))
 		return
 	case isLambdaNotFound(err) && !m.FunctionARN.IsNull():
-		// Deleted outside Terraform: the next apply creates the issuer
-		// again (delete its role and log group first if they are left).
-		resp.State.RemoveResource(ctx)
-		return
+		// Deleted outside Terraform: the rest stays in the state, for the
+		// plan to replace the whole issuer (see ModifyPlan).
+		resp.Diagnostics.AddWarning("The issuer's function is gone",
+			fmt.Sprintf("The Lambda function %s was deleted outside Terraform. The next apply replaces the issuer: its role, log group, "+
+				"KMS grant and API are deleted and made again with the function.", fn))
+		m.FunctionARN, m.SourceCodeHash = types.StringNull(), types.StringNull()
 	}
 	if err != nil && !isLambdaNotFound(err) {
 		resp.Diagnostics.Append(diagnostics.AWSCall("lambda:GetFunction", err, "The provider's credentials need lambda:GetFunction."))

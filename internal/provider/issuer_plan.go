@@ -67,6 +67,13 @@ func (r *issuerResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	if !creating && state.FunctionARN.IsNull() {
+		// The function was deleted outside Terraform (Read kept the rest):
+		// replace the issuer, so that its role, log group, grant and API
+		// go with it instead of being left behind or colliding.
+		resp.RequiresReplace = append(resp.RequiresReplace, path.Root("function_arn"))
+		plan.FunctionARN = types.StringUnknown() // changed from the state's null, which the replacement needs
+	}
 	plan.ID = plan.FunctionName
 	plan.SourceCodeHash = types.StringUnknown()
 	if !plan.PackagePath.IsUnknown() && !plan.Architecture.IsUnknown() {
