@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/service/kms"
@@ -123,7 +124,32 @@ func (r *issuerResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	case apiTypeREST:
 		plan.StageName = types.StringValue(restStage)
 	}
+	resp.Diagnostics.Append(r.checkRingFor(ctx, plan)...)
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+// checkRingFor opens the ring at plan as the function will at its cold
+// start (the encryption context names the function): a ring sealed for
+// another function name, or under another key, would only fail once
+// deployed, at every cold start.
+func (r *issuerResource) checkRingFor(ctx context.Context, plan issuerModel) diag.Diagnostics {
+	var diags diag.Diagnostics
+	if r.clients == nil || plan.SecretCiphertext.IsUnknown() || plan.KMSKeyARN.IsUnknown() || plan.FunctionName.IsUnknown() {
+		return nil
+	}
+	_, err := keyring.Open(ctx, keyring.KMS{Client: r.clients.KMS}, plan.KMSKeyARN.ValueString(), plan.FunctionName.ValueString(), plan.SecretCiphertext.ValueString())
+	var call *keyring.CallError
+	switch {
+	case errors.As(err, &call):
+		diags.AddAttributeError(path.Root("function_name"), "The key ring is not for this function",
+			fmt.Sprintf("kms:Decrypt of secret_ciphertext under %s with the encryption context LambdaFunctionName=%s failed (%v): the ring "+
+				"must be sealed for this function under this key, as the issuer opens it. Pass securestream_secret.<name>.function_name as "+
+				"function_name and its ciphertext and kms_key_arn (and let Terraform's identity use the key: kms:Decrypt).",
+				plan.KMSKeyARN.ValueString(), plan.FunctionName.ValueString(), call.Err))
+	case err != nil:
+		diags.AddAttributeError(path.Root("secret_ciphertext"), "Invalid key ring", err.Error())
+	}
+	return diags
 }
 
 // sealSecrets encrypts each write-only secret whose ciphertext the plan

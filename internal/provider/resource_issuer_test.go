@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/apigateway"
@@ -667,53 +668,60 @@ func TestAccIssuer_functionURL(t *testing.T) {
 	})
 }
 
-// A create that fails half way (here at the grant, on a key that does not
-// exist) leaves the role it made in the state, tainted, and destroy
-// removes it. Settings the issuer would refuse fail at plan.
-func TestAccIssuer_failedCreateLeavesNothing(t *testing.T) {
+// Settings the issuer would refuse, and a ring it could not open (sealed
+// for another function name, or not a ring at all), are plan errors: they
+// would otherwise fail only once deployed, at every cold start. (A create
+// that fails part-way is TestAccIssuer_failureAtEachStep.)
+func TestAccIssuer_refusedAtPlan(t *testing.T) {
 	e := newAccEnv(t)
 	fn := name("issuer")
 	pkgPath, _ := testPackage(t, "echo one")
-	cfg := func(settings string) string {
+	ctx := context.Background()
+	key, err := e.clients.KMS.CreateKey(ctx, &kms.CreateKeyInput{Description: aws.String("a ring for another function")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_, _ = e.clients.KMS.ScheduleKeyDeletion(ctx, &kms.ScheduleKeyDeletionInput{KeyId: key.KeyMetadata.KeyId, PendingWindowInDays: aws.Int32(7)})
+	})
+	k, err := newRingKey(time.Now().UTC().Truncate(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := keyring.Seal(ctx, keyring.KMS{Client: e.clients.KMS}, aws.ToString(key.KeyMetadata.Arn), "another-function", &keyring.Document{Keys: []keyring.Key{k}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := func(ciphertext, settings string) string {
 		return e.provider() + fmt.Sprintf(`
 resource "securestream_issuer" "i" {
   function_name     = %q
-  secret_ciphertext = "AAAA"
-  kms_key_arn       = "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000"
+  secret_ciphertext = %q
+  kms_key_arn       = %q
   package_path      = %q
   settings          = %s
 }
-`, fn, pkgPath, settings)
+`, fn, ciphertext, aws.ToString(key.KeyMetadata.Arn), pkgPath, settings)
 	}
+	ok := `{ auth = "none", allowed_hosts = ["media.example.com"] }`
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		CheckDestroy: func(s *terraform.State) error {
-			if _, err := e.clients.IAM.GetRole(context.Background(), &iam.GetRoleInput{RoleName: aws.String(fn)}); !isIAMNotFound(err) {
-				return fmt.Errorf("the role of the failed create is left: %v", err)
-			}
-			return e.checkIssuerDestroyed(s)
-		},
+		CheckDestroy:             e.checkIssuerDestroyed,
 		Steps: []resource.TestStep{
 			{
-				Config:      cfg(`{ auth = "jwt", allowed_hosts = ["media.example.com"] }`),
+				Config:      cfg(other, `{ auth = "jwt", allowed_hosts = ["media.example.com"] }`),
 				PlanOnly:    true,
 				ExpectError: regexp.MustCompile(`SECURESTREAM_AUTH=jwt needs`),
 			},
 			{
-				Config:      cfg(`{ auth = "none", allowed_hosts = ["media.example.com"] }`),
-				ExpectError: regexp.MustCompile(`kms:CreateGrant \(the issuer role's right to open the key ring\) failed`),
+				Config:      cfg(other, ok),
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)The key ring is not for this function.*LambdaFunctionName=` + fn),
 			},
 			{
-				// The role is in the state (tainted), for destroy to remove.
-				RefreshState:       true,
-				ExpectNonEmptyPlan: true,
-				Check: func(s *terraform.State) error {
-					a, err := attrs(s, "securestream_issuer.i")
-					if err == nil && a["role_arn"] == "" {
-						err = errors.New("the role the failed create made is not in the state")
-					}
-					return err
-				},
+				Config:      cfg("AAAA", ok),
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)The key ring is not for this function|Invalid key ring`),
 			},
 		},
 	})
