@@ -97,7 +97,7 @@ func corsConfig(origins []string) *apitypes.Cors {
 
 func routeSettings(m *issuerModel) *apitypes.RouteSettings {
 	return &apitypes.RouteSettings{ThrottlingRateLimit: aws.Float64(m.ThrottleRateLimit.ValueFloat64()),
-		ThrottlingBurstLimit: aws.Int32(int32(m.ThrottleBurstLimit.ValueInt64()))}
+		ThrottlingBurstLimit: aws.Int32(int32Of(m.ThrottleBurstLimit))}
 }
 
 // updateHTTPAPI applies CORS, authorizer and throttling changes.

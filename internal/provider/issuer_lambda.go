@@ -59,7 +59,7 @@ func (r *issuerResource) createLogGroup(ctx context.Context, m *issuerModel) dia
 func (r *issuerResource) putRetention(ctx context.Context, m *issuerModel) diag.Diagnostics {
 	var diags diag.Diagnostics
 	if _, err := r.clients.Logs.PutRetentionPolicy(ctx, &cloudwatchlogs.PutRetentionPolicyInput{
-		LogGroupName: m.LogGroupName.ValueStringPointer(), RetentionInDays: aws.Int32(int32(m.LogRetentionDays.ValueInt64())),
+		LogGroupName: m.LogGroupName.ValueStringPointer(), RetentionInDays: aws.Int32(int32Of(m.LogRetentionDays)),
 	}); err != nil {
 		diags.Append(diagnostics.AttributeAWSCall(path.Root("log_retention_days"), "logs:PutRetentionPolicy", err,
 			"The provider's credentials need logs:PutRetentionPolicy, and the value must be one CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ...)."))
@@ -119,7 +119,7 @@ func (r *issuerResource) createFunction(ctx context.Context, m *issuerModel, pkg
 		Runtime: lambdatypes.RuntimeProvidedal2023, Handler: aws.String("bootstrap"),
 		Architectures: []lambdatypes.Architecture{lambdatypes.Architecture(m.Architecture.ValueString())},
 		Code:          &lambdatypes.FunctionCode{ZipFile: pkg},
-		MemorySize:    aws.Int32(int32(m.MemorySize.ValueInt64())), Timeout: aws.Int32(int32(m.Timeout.ValueInt64())),
+		MemorySize:    aws.Int32(int32Of(m.MemorySize)), Timeout: aws.Int32(int32Of(m.Timeout)),
 		Environment: &lambdatypes.Environment{Variables: env},
 		Description: aws.String("securestream stream key issuer"),
 		Tags:        r.tags(m.FunctionName.ValueString()),
@@ -206,7 +206,7 @@ func (r *issuerResource) putConcurrency(ctx context.Context, m *issuerModel) dia
 		_, err = r.clients.Lambda.DeleteFunctionConcurrency(ctx, &lambda.DeleteFunctionConcurrencyInput{FunctionName: m.FunctionName.ValueStringPointer()})
 	} else {
 		_, err = r.clients.Lambda.PutFunctionConcurrency(ctx, &lambda.PutFunctionConcurrencyInput{FunctionName: m.FunctionName.ValueStringPointer(),
-			ReservedConcurrentExecutions: aws.Int32(int32(m.ReservedConcurrency.ValueInt64()))})
+			ReservedConcurrentExecutions: aws.Int32(int32Of(m.ReservedConcurrency))})
 	}
 	if err != nil {
 		diags.Append(diagnostics.AttributeAWSCall(path.Root("reserved_concurrency"), "lambda:PutFunctionConcurrency/DeleteFunctionConcurrency", err,
@@ -236,7 +236,7 @@ func (r *issuerResource) updateFunction(ctx context.Context, plan, state *issuer
 	}
 	err := retryLambda(ctx, func() error {
 		_, err := r.clients.Lambda.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{FunctionName: fn,
-			MemorySize: aws.Int32(int32(plan.MemorySize.ValueInt64())), Timeout: aws.Int32(int32(plan.Timeout.ValueInt64())),
+			MemorySize: aws.Int32(int32Of(plan.MemorySize)), Timeout: aws.Int32(int32Of(plan.Timeout)),
 			Environment: &lambdatypes.Environment{Variables: env}})
 		return err
 	})

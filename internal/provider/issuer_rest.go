@@ -46,13 +46,10 @@ var cognitoPoolARNRE = regexp.MustCompile(`^arn:aws[a-z-]*:cognito-idp:[a-z0-9-]
 
 // poolARNs is rest_cognito_user_pool_arns, sorted.
 func (m *issuerModel) poolARNs() []string {
-	var out []string
 	if m.RESTCognitoPoolARNs.IsNull() || m.RESTCognitoPoolARNs.IsUnknown() {
 		return nil
 	}
-	for _, e := range m.RESTCognitoPoolARNs.Elements() {
-		out = append(out, e.(types.String).ValueString())
-	}
+	out := stringElems(m.RESTCognitoPoolARNs)
 	slices.Sort(out)
 	return out
 }
@@ -224,7 +221,7 @@ func (r *issuerResource) ensureRESTAPIKey(ctx context.Context, m *issuerModel) d
 		out, err := r.clients.APIGateway.CreateUsagePlan(ctx, &apigateway.CreateUsagePlanInput{Name: aws.String(fn),
 			Description: aws.String("securestream stream key issuer " + fn),
 			ApiStages:   []resttypes.ApiStage{{ApiId: m.APIID.ValueStringPointer(), Stage: aws.String(restStage)}},
-			Throttle:    &resttypes.ThrottleSettings{RateLimit: m.ThrottleRateLimit.ValueFloat64(), BurstLimit: int32(m.ThrottleBurstLimit.ValueInt64())},
+			Throttle:    &resttypes.ThrottleSettings{RateLimit: m.ThrottleRateLimit.ValueFloat64(), BurstLimit: int32Of(m.ThrottleBurstLimit)},
 			Tags:        r.tags(fn)})
 		if err != nil {
 			diags.Append(diagnostics.AttributeAWSCall(pathRESTAPIKey, "apigateway:CreateUsagePlan (the API key's usage plan on stage "+restStage+")", err, restKeyFix))

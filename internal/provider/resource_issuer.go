@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"math"
 	"regexp"
 	"time"
 
@@ -105,11 +106,9 @@ func (m *issuerModel) authorizer() *apitypes.JWTConfiguration {
 		return nil
 	}
 	a := m.JWTAuthorizer.Attributes()
-	c := &apitypes.JWTConfiguration{Issuer: a["issuer"].(types.String).ValueStringPointer()}
-	for _, e := range a["audiences"].(types.List).Elements() {
-		c.Audience = append(c.Audience, e.(types.String).ValueString())
-	}
-	return c
+	issuer, _ := a["issuer"].(types.String)
+	audiences, _ := a["audiences"].(types.List)
+	return &apitypes.JWTConfiguration{Issuer: issuer.ValueStringPointer(), Audience: stringElems(audiences)}
 }
 
 // Defaults.
@@ -221,7 +220,8 @@ func (r *issuerResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 		"permission_id": schema.StringAttribute{Computed: true, MarkdownDescription: "Sid of the function policy statement that lets the API invoke it (none for a function URL with `AWS_IAM`)."},
 	}
 	for _, s := range sealedSettings {
-		what := map[string]string{"jwt_hs256_key_wo": "The HS256 key of `settings.auth = \"jwt\"` (at least 32 bytes)",
+		what := map[string]string{"jwt_hs256_key_wo": //nolint:gosec // descriptions, not credentials
+		"The HS256 key of `settings.auth = \"jwt\"` (at least 32 bytes)",
 			"origin_secret_wo": "The value of `settings.origin_secret_header` that CloudFront adds (at least 16 bytes)"}[s.wo]
 		attrs[s.wo] = schema.StringAttribute{Optional: true, WriteOnly: true, Sensitive: true,
 			Validators: []validator.String{stringvalidator.LengthAtLeast(s.minBytes), stringvalidator.AlsoRequires(path.MatchRoot(s.version()))},
@@ -279,4 +279,21 @@ func (r *issuerResource) ImportState(ctx context.Context, req resource.ImportSta
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("function_name"), req.ID)...)
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, importKey, []byte(`true`))...)
+}
+
+// stringElems are the known strings of a list or set of strings.
+func stringElems(v interface{ Elements() []attr.Value }) []string {
+	var out []string
+	for _, e := range v.Elements() {
+		if s, ok := e.(types.String); ok && !s.IsNull() && !s.IsUnknown() {
+			out = append(out, s.ValueString())
+		}
+	}
+	return out
+}
+
+// int32Of is an Int64 attribute as the SDK's int32; the schema's
+// validators bound every such attribute far inside int32's range.
+func int32Of(v types.Int64) int32 {
+	return int32(min(max(v.ValueInt64(), math.MinInt32), math.MaxInt32)) //nolint:gosec // clamped just here
 }
