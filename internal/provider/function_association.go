@@ -112,85 +112,163 @@ func (r *functionResource) changeDistribution(ctx context.Context, id string, ch
 	})
 }
 
-// attach puts the function on a's behavior. Another function, or a
-// Lambda@Edge function on the same event, is replaced only when a says so.
-func (r *functionResource) attach(ctx context.Context, name, arn string, a association) error {
+// attachTo puts the function on a's behavior in cfg; changed is false when
+// it is there already. Another function, or a Lambda@Edge function on the
+// same event, is replaced only when a says so.
+func attachTo(cfg *cftypes.DistributionConfig, name, arn string, a association) (changed bool, err error) {
 	event := cftypes.EventType(a.EventType.ValueString())
-	return r.changeDistribution(ctx, a.DistributionID.ValueString(), func(cfg *cftypes.DistributionConfig) (bool, error) {
-		fns, lambdas, err := behaviorOf(cfg, a)
-		if err != nil {
-			return false, err
-		}
-		var kept []cftypes.FunctionAssociation
-		if *fns != nil {
-			for _, f := range (*fns).Items {
-				switch {
-				case f.EventType != event:
-					kept = append(kept, f)
-				case functionIs(f.FunctionARN, name):
-					return false, nil // attached already
-				case !a.ReplaceExisting.ValueBool():
-					return false, behaviorTaken(fmt.Sprintf("%s runs the CloudFront Function %s on %s already; set replace_existing = true to replace it",
-						a.behavior(), aws.ToString(f.FunctionARN), event))
-				}
-			}
-		}
-		if *lambdas != nil {
-			var keptL []cftypes.LambdaFunctionAssociation
-			for _, l := range (*lambdas).Items {
-				if l.EventType != event {
-					keptL = append(keptL, l)
-					continue
-				}
-				if !a.ReplaceExisting.ValueBool() {
-					return false, behaviorTaken(fmt.Sprintf("%s runs the Lambda@Edge function %s on %s already; set replace_existing = true to replace it",
-						a.behavior(), aws.ToString(l.LambdaFunctionARN), event))
-				}
-			}
-			*lambdas = &cftypes.LambdaFunctionAssociations{Quantity: quantity(len(keptL)), Items: keptL}
-		}
-		kept = append(kept, cftypes.FunctionAssociation{EventType: event, FunctionARN: aws.String(arn)})
-		*fns = &cftypes.FunctionAssociations{Quantity: quantity(len(kept)), Items: kept}
-		return true, nil
-	})
-}
-
-// detach takes the function off a's behavior; a distribution or behavior
-// that is gone has nothing to detach.
-func (r *functionResource) detach(ctx context.Context, name string, a association) error {
-	err := r.changeDistribution(ctx, a.DistributionID.ValueString(), func(cfg *cftypes.DistributionConfig) (bool, error) {
-		fns, _, err := behaviorOf(cfg, a)
-		if err != nil || *fns == nil {
-			return false, nil //nolint:nilerr // the behavior is gone: nothing to detach
-		}
-		var kept []cftypes.FunctionAssociation
-		for _, f := range (*fns).Items {
-			if !functionIs(f.FunctionARN, name) {
-				kept = append(kept, f)
-			}
-		}
-		if len(kept) == len((*fns).Items) {
-			return false, nil
-		}
-		*fns = &cftypes.FunctionAssociations{Quantity: quantity(len(kept)), Items: kept}
-		return true, nil
-	})
-	var gone *cftypes.NoSuchDistribution
-	if errors.As(err, &gone) {
-		return nil
+	fns, lambdas, err := behaviorOf(cfg, a)
+	if err != nil {
+		return false, err
 	}
-	return err
+	var kept []cftypes.FunctionAssociation
+	if *fns != nil {
+		for _, f := range (*fns).Items {
+			switch {
+			case f.EventType != event:
+				kept = append(kept, f)
+			case functionIs(f.FunctionARN, name):
+				return false, nil // attached already
+			case !a.ReplaceExisting.ValueBool():
+				return false, behaviorTaken(fmt.Sprintf("%s runs the CloudFront Function %s on %s already; set replace_existing = true to replace it",
+					a.behavior(), aws.ToString(f.FunctionARN), event))
+			}
+		}
+	}
+	if *lambdas != nil {
+		var keptL []cftypes.LambdaFunctionAssociation
+		for _, l := range (*lambdas).Items {
+			if l.EventType != event {
+				keptL = append(keptL, l)
+				continue
+			}
+			if !a.ReplaceExisting.ValueBool() {
+				return false, behaviorTaken(fmt.Sprintf("%s runs the Lambda@Edge function %s on %s already; set replace_existing = true to replace it",
+					a.behavior(), aws.ToString(l.LambdaFunctionARN), event))
+			}
+		}
+		*lambdas = &cftypes.LambdaFunctionAssociations{Quantity: quantity(len(keptL)), Items: keptL}
+	}
+	kept = append(kept, cftypes.FunctionAssociation{EventType: event, FunctionARN: aws.String(arn)})
+	*fns = &cftypes.FunctionAssociations{Quantity: quantity(len(kept)), Items: kept}
+	return true, nil
 }
 
-// attachAll brings the associations from state's to plan's: detaches those
-// that left, attaches the others (again, if one was removed out of band),
-// then waits for the distributions if asked.
+// detachFrom takes the function off a's behavior in cfg and reports
+// whether it was there; a behavior that is gone has nothing to detach.
+func detachFrom(cfg *cftypes.DistributionConfig, name string, a association) bool {
+	fns, _, err := behaviorOf(cfg, a)
+	if err != nil || *fns == nil {
+		return false
+	}
+	var kept []cftypes.FunctionAssociation
+	for _, f := range (*fns).Items {
+		if !functionIs(f.FunctionARN, name) {
+			kept = append(kept, f)
+		}
+	}
+	if len(kept) == len((*fns).Items) {
+		return false
+	}
+	*fns = &cftypes.FunctionAssociations{Quantity: quantity(len(kept)), Items: kept}
+	return true
+}
+
+// distChange is one write of a distribution: the associations to attach
+// (their indexes in the plan's list) and those to detach. Each
+// distribution is written once, so that all its behaviors change together
+// or none does: a failed apply never leaves it half attached.
+type distChange struct {
+	id     string
+	attach []int
+	detach []association
+}
+
+// changesByDistribution groups the associations to attach and to detach
+// by distribution, in the order the distributions first appear.
+func changesByDistribution(attach, detach []association) []*distChange {
+	var out []*distChange
+	byID := map[string]*distChange{}
+	get := func(id string) *distChange {
+		c := byID[id]
+		if c == nil {
+			c = &distChange{id: id}
+			byID[id] = c
+			out = append(out, c)
+		}
+		return c
+	}
+	for i, a := range attach {
+		c := get(a.DistributionID.ValueString())
+		c.attach = append(c.attach, i)
+	}
+	for _, a := range detach {
+		c := get(a.DistributionID.ValueString())
+		c.detach = append(c.detach, a)
+	}
+	return out
+}
+
+// atAssociation is an error about the association at an index of the
+// plan's list.
+type atAssociation struct {
+	index int
+	err   error
+}
+
+func (e atAssociation) Error() string { return e.err.Error() }
+
+// apply writes one distribution's change. want is the plan's list.
+func (r *functionResource) apply(ctx context.Context, name, arn string, want []association, c *distChange) diag.Diagnostics {
+	var diags diag.Diagnostics
+	err := r.changeDistribution(ctx, c.id, func(cfg *cftypes.DistributionConfig) (bool, error) {
+		changed := false
+		for _, a := range c.detach {
+			changed = detachFrom(cfg, name, a) || changed
+		}
+		for _, i := range c.attach {
+			ch, err := attachTo(cfg, name, arn, want[i])
+			if err != nil {
+				return false, atAssociation{i, err}
+			}
+			changed = ch || changed
+		}
+		return changed, nil
+	})
+	var at atAssociation
+	var taken behaviorTaken
+	var gone *cftypes.NoSuchDistribution
+	switch {
+	case err == nil:
+	case errors.As(err, &at) && errors.As(at.err, &taken):
+		diags.AddAttributeError(path.Root("association").AtListIndex(at.index), "The cache behavior runs another function", string(taken))
+	case errors.As(err, &at):
+		diags.AddAttributeError(path.Root("association").AtListIndex(at.index), "The distribution has no such cache behavior",
+			fmt.Sprintf("Distribution %s cannot run the function: %v. Fix path_pattern, or add the cache behavior to the distribution.", c.id, at.err))
+	case errors.As(err, &gone) && len(c.attach) == 0:
+		// A distribution that is gone has nothing to detach.
+	default:
+		d := distributionError(c.id, err)
+		if len(c.attach) > 0 {
+			diags.AddAttributeError(path.Root("association").AtListIndex(c.attach[0]), d.Summary(), d.Detail())
+		} else {
+			diags.Append(d)
+		}
+	}
+	return diags
+}
+
+// attachAll brings the associations from state's to plan's: on each
+// distribution, in one write, detaches those that left and attaches the
+// others (again, if one was removed out of band); then waits for the
+// distributions if asked.
 func (r *functionResource) attachAll(ctx context.Context, plan, state *functionModel) diag.Diagnostics {
 	want, diags := associations(ctx, plan.Associations)
 	if diags.HasError() {
 		return diags
 	}
 	name := plan.Name.ValueString()
+	var left []association
 	if state != nil {
 		had, d := associations(ctx, state.Associations)
 		if diags.Append(d...); d.HasError() {
@@ -202,9 +280,7 @@ func (r *functionResource) attachAll(ctx context.Context, plan, state *functionM
 		}
 		for _, a := range had {
 			if !still[a.key()] {
-				if err := r.detach(ctx, name, a); err != nil {
-					diags.Append(distributionError("detach", a, err))
-				}
+				left = append(left, a)
 			}
 		}
 	}
@@ -213,16 +289,8 @@ func (r *functionResource) attachAll(ctx context.Context, plan, state *functionM
 			return diags
 		}
 	}
-	for i, a := range want {
-		err := r.attach(ctx, name, plan.ARN.ValueString(), a)
-		var taken behaviorTaken
-		switch {
-		case errors.As(err, &taken):
-			diags.AddAttributeError(path.Root("association").AtListIndex(i), "The cache behavior runs another function", string(taken))
-		case err != nil:
-			d := distributionError("attach", a, err)
-			diags.AddAttributeError(path.Root("association").AtListIndex(i), d.Summary(), d.Detail())
-		}
+	for _, c := range changesByDistribution(want, left) {
+		diags.Append(r.apply(ctx, name, plan.ARN.ValueString(), want, c)...)
 	}
 	if !diags.HasError() && plan.WaitForDeployment.ValueBool() {
 		for i, a := range want {
@@ -235,18 +303,21 @@ func (r *functionResource) attachAll(ctx context.Context, plan, state *functionM
 	return diags
 }
 
-func distributionError(what string, a association, err error) diag.Diagnostic {
-	return diagnostics.AWSCall("cloudfront:UpdateDistribution", err, fmt.Sprintf("Could not %s the function on %s. The provider's credentials "+
-		"need cloudfront:GetDistributionConfig and cloudfront:UpdateDistribution on it.", what, a.behavior()))
+func distributionError(id string, err error) diag.Diagnostic {
+	return diagnostics.AWSCall("cloudfront:UpdateDistribution", err, fmt.Sprintf("The function's associations on distribution %s are "+
+		"unchanged: its behaviors change in one update, or not at all. The provider's credentials need cloudfront:GetDistributionConfig and "+
+		"cloudfront:UpdateDistribution on it; apply again once the cause is gone.", id))
 }
 
-// detachAll takes the function off every behavior the state lists.
+// detachAll takes the function off every behavior the state lists, one
+// write per distribution.
 func (r *functionResource) detachAll(ctx context.Context, state *functionModel) diag.Diagnostics {
 	had, diags := associations(ctx, state.Associations)
-	for _, a := range had {
-		if err := r.detach(ctx, state.Name.ValueString(), a); err != nil {
-			diags.Append(distributionError("detach", a, err))
-		}
+	if diags.HasError() {
+		return diags
+	}
+	for _, c := range changesByDistribution(nil, had) {
+		diags.Append(r.apply(ctx, state.Name.ValueString(), "", nil, c)...)
 	}
 	return diags
 }
@@ -258,17 +329,27 @@ func (r *functionResource) attached(ctx context.Context, state *functionModel) (
 		return state.Associations, diags
 	}
 	var kept []association
+	configs := map[string]*cftypes.DistributionConfig{} // nil: the distribution is gone
 	for _, a := range had {
-		got, err := r.clients.CloudFront.GetDistributionConfig(ctx, &cloudfront.GetDistributionConfigInput{Id: a.DistributionID.ValueStringPointer()})
-		var gone *cftypes.NoSuchDistribution
-		switch {
-		case errors.As(err, &gone):
-			continue
-		case err != nil:
-			diags.Append(diagnostics.AWSCall("cloudfront:GetDistributionConfig", err, "The provider's credentials need cloudfront:GetDistributionConfig."))
-			return state.Associations, diags
+		id := a.DistributionID.ValueString()
+		cfg, read := configs[id]
+		if !read {
+			got, err := r.clients.CloudFront.GetDistributionConfig(ctx, &cloudfront.GetDistributionConfigInput{Id: aws.String(id)})
+			var gone *cftypes.NoSuchDistribution
+			switch {
+			case errors.As(err, &gone):
+			case err != nil:
+				diags.Append(diagnostics.AWSCall("cloudfront:GetDistributionConfig", err, "The provider's credentials need cloudfront:GetDistributionConfig."))
+				return state.Associations, diags
+			default:
+				cfg = got.DistributionConfig
+			}
+			configs[id] = cfg
 		}
-		fns, _, err := behaviorOf(got.DistributionConfig, a)
+		if cfg == nil {
+			continue
+		}
+		fns, _, err := behaviorOf(cfg, a)
 		if err != nil || *fns == nil {
 			continue
 		}
@@ -284,20 +365,33 @@ func (r *functionResource) attached(ctx context.Context, state *functionModel) (
 	return l, diags
 }
 
-// waitDeployed polls a distribution until it is Deployed or ctx ends.
+// deployed reports whether a distribution is Deployed (or gone).
+func (r *functionResource) deployed(ctx context.Context, id string) (bool, error) {
+	got, err := r.clients.CloudFront.GetDistribution(ctx, &cloudfront.GetDistributionInput{Id: aws.String(id)})
+	var gone *cftypes.NoSuchDistribution
+	switch {
+	case errors.As(err, &gone):
+		return true, nil
+	case err != nil:
+		return false, err
+	}
+	return got.Distribution != nil && aws.ToString(got.Distribution.Status) == "Deployed", nil
+}
+
+// waitDeployed polls a distribution until it is Deployed or ctx ends:
+// soon at first (a change often deploys in seconds), then every pollEvery.
 func (r *functionResource) waitDeployed(ctx context.Context, id string) error {
+	wait := min(time.Second, r.pollEvery)
 	for {
-		got, err := r.clients.CloudFront.GetDistribution(ctx, &cloudfront.GetDistributionInput{Id: aws.String(id)})
-		if err != nil {
+		done, err := r.deployed(ctx, id)
+		if err != nil || done {
 			return err
-		}
-		if got.Distribution != nil && aws.ToString(got.Distribution.Status) == "Deployed" {
-			return nil
 		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(r.pollEvery):
+		case <-time.After(wait):
 		}
+		wait = min(2*wait, r.pollEvery)
 	}
 }

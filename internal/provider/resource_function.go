@@ -231,11 +231,16 @@ func (r *functionResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 	} else {
 		set("arn", state.ARN)
 	}
+	// The status says whether a distribution runs the function, too.
+	assocChanges := !plan.Associations.Equal(state.Associations)
 	if codeChanges || liveChanges {
 		set("etag", types.StringUnknown())
-		set("status", types.StringUnknown())
 	} else {
 		set("etag", state.ETag)
+	}
+	if codeChanges || liveChanges || assocChanges {
+		set("status", types.StringUnknown())
+	} else {
 		set("status", state.Status)
 	}
 	switch {
@@ -266,11 +271,18 @@ func (r *functionResource) Create(ctx context.Context, req resource.CreateReques
 	name := plan.Name.ValueString()
 	_, err := cf.CreateFunction(ctx, &cloudfront.CreateFunctionInput{Name: aws.String(name), FunctionCode: rc.code,
 		FunctionConfig: &cftypes.FunctionConfig{Comment: plan.Comment.ValueStringPointer(), Runtime: cftypes.FunctionRuntimeCloudfrontJs20}})
+	var exists *cftypes.FunctionAlreadyExists
+	if errors.As(err, &exists) && r.madeFrom(ctx, name, rc.sha256, plan.Comment.ValueString()) {
+		// This very function is there already: made by a CreateFunction
+		// whose answer was lost (the SDK's retry meets it) or by an apply
+		// killed before it saved the state. The code holds the ring's keys,
+		// so nobody without the ring made it: carry on with it.
+		err = nil
+	}
 	if err != nil {
 		fix := "The provider's credentials need cloudfront:CreateFunction."
-		var exists *cftypes.FunctionAlreadyExists
 		if errors.As(err, &exists) {
-			fix = fmt.Sprintf("A function named %q exists already: import it (terraform import ... %s) or choose another name.", name, name)
+			fix = fmt.Sprintf("A function named %q exists already, with other code: import it (terraform import ... %s) or choose another name.", name, name)
 		}
 		resp.Diagnostics.Append(diagnostics.AttributeAWSCall(path.Root("name"), "cloudfront:CreateFunction", err, fix))
 		return
@@ -279,7 +291,7 @@ func (r *functionResource) Create(ctx context.Context, req resource.CreateReques
 	// so that the next apply carries on instead of colliding with it.
 	plan.ID = plan.Name
 	if plan.Publish.ValueBool() {
-		resp.Diagnostics.Append(r.publish(ctx, name)...)
+		resp.Diagnostics.Append(r.publish(ctx, name, rc.sha256)...)
 	}
 	if !resp.Diagnostics.HasError() {
 		resp.Diagnostics.Append(r.attachAll(ctx, &plan, nil)...)
@@ -288,8 +300,9 @@ func (r *functionResource) Create(ctx context.Context, req resource.CreateReques
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
-// publish publishes DEVELOPMENT to LIVE, with the current ETag.
-func (r *functionResource) publish(ctx context.Context, name string) diag.Diagnostics {
+// publish publishes DEVELOPMENT, which holds the code whose hash is sha,
+// to LIVE, with the current ETag.
+func (r *functionResource) publish(ctx context.Context, name, sha string) diag.Diagnostics {
 	var diags diag.Diagnostics
 	err := retryOn412(ctx, func() error {
 		d, err := r.clients.CloudFront.DescribeFunction(ctx, &cloudfront.DescribeFunctionInput{Name: aws.String(name), Stage: cftypes.FunctionStageDevelopment})
@@ -297,6 +310,12 @@ func (r *functionResource) publish(ctx context.Context, name string) diag.Diagno
 			return err
 		}
 		_, err = r.clients.CloudFront.PublishFunction(ctx, &cloudfront.PublishFunctionInput{Name: aws.String(name), IfMatch: d.ETag})
+		var pf *cftypes.PreconditionFailed
+		if errors.As(err, &pf) && r.holds(ctx, name, cftypes.FunctionStageLive, sha) {
+			// Published already, by a call whose answer was lost: AWS
+			// refuses to publish an unchanged DEVELOPMENT stage again.
+			return nil
+		}
 		return err
 	})
 	if err != nil {
@@ -343,6 +362,21 @@ func (r *functionResource) refresh(ctx context.Context, m *functionModel) diag.D
 		m.LiveETag, m.LiveCodeSHA256 = types.StringPointerValue(live.ETag), types.StringValue(hashOf(live.FunctionCode))
 	}
 	return diags
+}
+
+// madeFrom reports whether the function's DEVELOPMENT stage is what
+// Create makes: the code whose hash is sha, with the comment.
+func (r *functionResource) madeFrom(ctx context.Context, name, sha, comment string) bool {
+	d, err := r.clients.CloudFront.DescribeFunction(ctx, &cloudfront.DescribeFunctionInput{Name: aws.String(name), Stage: cftypes.FunctionStageDevelopment})
+	return err == nil && d.FunctionSummary != nil && d.FunctionSummary.FunctionConfig != nil &&
+		aws.ToString(d.FunctionSummary.FunctionConfig.Comment) == comment && r.holds(ctx, name, cftypes.FunctionStageDevelopment, sha)
+}
+
+// holds reports whether the stage of the function holds the code whose
+// hash is sha (false when it cannot tell).
+func (r *functionResource) holds(ctx context.Context, name string, stage cftypes.FunctionStage, sha string) bool {
+	got, err := r.clients.CloudFront.GetFunction(ctx, &cloudfront.GetFunctionInput{Name: aws.String(name), Stage: stage})
+	return err == nil && hashOf(got.FunctionCode) == sha
 }
 
 func hashOf(code []byte) string {
@@ -414,7 +448,7 @@ func (r *functionResource) Update(ctx context.Context, req resource.UpdateReques
 		}
 	}
 	if plan.Publish.ValueBool() && rc.sha256 != state.LiveCodeSHA256.ValueString() {
-		if resp.Diagnostics.Append(r.publish(ctx, name)...); resp.Diagnostics.HasError() {
+		if resp.Diagnostics.Append(r.publish(ctx, name, rc.sha256)...); resp.Diagnostics.HasError() {
 			return
 		}
 	}
@@ -434,20 +468,17 @@ func (r *functionResource) Delete(ctx context.Context, req resource.DeleteReques
 	}
 	ctx, cancel := withTimeout(ctx, state.Timeouts.Delete, defaultDeleteTimeout, &resp.Diagnostics)
 	defer cancel()
-	// Detach first, so that the delete never meets FunctionInUse from
-	// this resource's own associations.
+	// Detach first (one update per distribution), so that the delete
+	// meets FunctionInUse from this resource's own associations only while
+	// the detach reaches the edge, which deleteFunction waits out.
 	if resp.Diagnostics.Append(r.detachAll(ctx, &state)...); resp.Diagnostics.HasError() {
 		return
 	}
-	name := state.Name.ValueString()
-	err := retryOn412(ctx, func() error {
-		d, err := r.clients.CloudFront.DescribeFunction(ctx, &cloudfront.DescribeFunctionInput{Name: aws.String(name), Stage: cftypes.FunctionStageDevelopment})
-		if err != nil {
-			return err
-		}
-		_, err = r.clients.CloudFront.DeleteFunction(ctx, &cloudfront.DeleteFunctionInput{Name: aws.String(name), IfMatch: d.ETag})
-		return err
-	})
+	had, diags := associations(ctx, state.Associations)
+	if resp.Diagnostics.Append(diags...); diags.HasError() {
+		return
+	}
+	err := r.deleteFunction(ctx, state.Name.ValueString(), had)
 	var missing *cftypes.NoSuchFunctionExists
 	var inUse *cftypes.FunctionInUse
 	switch {
@@ -459,6 +490,46 @@ func (r *functionResource) Delete(ctx context.Context, req resource.DeleteReques
 	default:
 		resp.Diagnostics.Append(diagnostics.AWSCall("cloudfront:DeleteFunction", err, "The provider's credentials need cloudfront:DeleteFunction."))
 	}
+}
+
+// deleteFunction deletes the function with its current ETag. CloudFront
+// answers FunctionInUse while its edge may still run the function for a
+// distribution it was just detached from, until that distribution is
+// Deployed: the delete waits for the distributions of detached, then
+// gives up on the FunctionInUse that remains (another user).
+func (r *functionResource) deleteFunction(ctx context.Context, name string, detached []association) error {
+	wait := min(time.Second, r.pollEvery)
+	for {
+		err := retryOn412(ctx, func() error {
+			d, err := r.clients.CloudFront.DescribeFunction(ctx, &cloudfront.DescribeFunctionInput{Name: aws.String(name), Stage: cftypes.FunctionStageDevelopment})
+			if err != nil {
+				return err
+			}
+			_, err = r.clients.CloudFront.DeleteFunction(ctx, &cloudfront.DeleteFunctionInput{Name: aws.String(name), IfMatch: d.ETag})
+			return err
+		})
+		var inUse *cftypes.FunctionInUse
+		if !errors.As(err, &inUse) || !r.deploying(ctx, detached) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, r.pollEvery)
+	}
+}
+
+// deploying reports whether one of the associations' distributions is
+// still deploying a change (false when it cannot tell).
+func (r *functionResource) deploying(ctx context.Context, of []association) bool {
+	for _, a := range of {
+		if done, err := r.deployed(ctx, a.DistributionID.ValueString()); err == nil && !done {
+			return true
+		}
+	}
+	return false
 }
 
 // ImportState takes the function's name.

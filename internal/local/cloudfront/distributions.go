@@ -29,12 +29,17 @@ type distribution struct {
 	Raw        *node     `json:"config"`
 	// Port is the distribution's own edge listener's port.
 	Port int `json:"port,omitempty"`
+	// ConfigSince is when the configuration was made; Earlier are the
+	// ones it replaced that edge locations may still serve (see
+	// propagation.go), oldest first.
+	ConfigSince time.Time       `json:"configSince"`
+	Earlier     []*servedConfig `json:"earlier,omitempty"`
 
 	cfg *types.DistributionConfig
 }
 
-func (d *distribution) status() string {
-	if time.Now().Before(d.DeployedAt) {
+func (d *distribution) status(now time.Time) string {
+	if now.Before(d.DeployedAt) {
 		return "InProgress"
 	}
 	return "Deployed"
@@ -216,7 +221,7 @@ func (s *Server) createDistribution(c *call) error {
 				"The caller reference %s is already used by distribution %s.", *cfg.CallerReference, d.ID)}
 		}
 	}
-	d := &distribution{ID: newID(), Raw: raw, cfg: cfg}
+	d := &distribution{ID: newID(), Raw: raw, cfg: cfg, ConfigSince: s.now().UTC()}
 	d.ARN = "arn:aws:cloudfront::" + s.cfg.AccountID + ":distribution/" + d.ID
 	d.Domain = "d" + strings.ToLower(newID()[1:]) + ".cloudfront.net"
 	s.redeploy(d)
@@ -227,12 +232,12 @@ func (s *Server) createDistribution(c *call) error {
 	return c.replyRaw(http.StatusCreated, d.ETag, s.distributionXML(d))
 }
 
-// redeploy records a change of d: a new ETag, InProgress for the
-// configured delay. s.mu must be held.
+// redeploy records a change of d: a new ETag, InProgress until the change
+// is deployed and has reached every edge location. s.mu must be held.
 func (s *Server) redeploy(d *distribution) {
 	d.ETag = newID()
-	d.Modified = time.Now().UTC()
-	d.DeployedAt = d.Modified.Add(s.cfg.DeployDelay)
+	d.Modified = s.now().UTC()
+	d.DeployedAt = d.Modified.Add(max(s.cfg.DeployDelay, s.cfg.PropagationDelay))
 }
 
 // dist returns the distribution named in the path. s.mu must be held.
@@ -296,7 +301,7 @@ func (s *Server) updateDistribution(c *call) error {
 	if *cfg.CallerReference != deref(d.cfg.CallerReference) {
 		return &apiError{Code: "IllegalUpdate", Message: "CallerReference cannot be changed: send the one GetDistributionConfig returns."}
 	}
-	d.Raw, d.cfg = raw, cfg
+	s.reconfigure(d, raw, cfg)
 	s.redeploy(d)
 	s.saveLocked()
 	return c.replyRaw(http.StatusOK, d.ETag, s.distributionXML(d))
@@ -313,7 +318,7 @@ func (s *Server) deleteDistribution(c *call) error {
 	if err != nil {
 		return err
 	}
-	if deref(d.cfg.Enabled) || d.status() != "Deployed" {
+	if deref(d.cfg.Enabled) || d.status(s.now()) != "Deployed" {
 		return &apiError{Code: "DistributionNotDisabled", Message: fmt.Sprintf(
 			"The distribution %s you are trying to delete has not been disabled: set Enabled to false, wait until it is Deployed, then delete it.", d.ID)}
 	}
@@ -347,7 +352,7 @@ func (s *Server) listDistributions(c *call) error {
 		for _, id := range page {
 			d := s.dists[id]
 			b.WriteString("<DistributionSummary>")
-			d.header(&b)
+			d.header(&b, s.now())
 			for _, name := range summaryMembers {
 				if k := d.Raw.child(name); k != nil {
 					k.write(&b, false)
@@ -378,10 +383,10 @@ func leaf(b *bytes.Buffer, name, text string) {
 
 // header writes the members a Distribution and a DistributionSummary
 // start with.
-func (d *distribution) header(b *bytes.Buffer) {
+func (d *distribution) header(b *bytes.Buffer, now time.Time) {
 	leaf(b, "Id", d.ID)
 	leaf(b, "ARN", d.ARN)
-	leaf(b, "Status", d.status())
+	leaf(b, "Status", d.status(now))
 	leaf(b, "LastModifiedTime", timestamp(d.Modified))
 	leaf(b, "DomainName", d.Domain)
 }
@@ -391,7 +396,7 @@ func (d *distribution) header(b *bytes.Buffer) {
 func (s *Server) distributionXML(d *distribution) []byte {
 	var b bytes.Buffer
 	b.WriteString(xmlHeader + `<Distribution xmlns="` + Namespace + `">`)
-	d.header(&b)
+	d.header(&b, s.now())
 	leaf(&b, "InProgressInvalidationBatches", "0")
 	b.WriteString("<ActiveTrustedSigners><Enabled>false</Enabled><Quantity>0</Quantity></ActiveTrustedSigners>")
 	b.WriteString("<ActiveTrustedKeyGroups><Enabled>false</Enabled><Quantity>0</Quantity></ActiveTrustedKeyGroups>")

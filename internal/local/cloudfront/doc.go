@@ -14,8 +14,22 @@
 // function, and deletion only of disabled distributions. Configurations
 // are kept as sent and answered back as sent.
 //
-// Tests start one with Start and inject faults with Fail, Delay or
-// Inject; internal/local/cmd/local runs one on its own (make local).
+// Changes reach the edge as at CloudFront, where edge locations learn them
+// over seconds to minutes: with Config.PropagationDelay the edge keeps
+// serving, for that long after a change, what was there before it: the
+// previous LIVE code after a publish, the previous configuration (function
+// associations among it) after UpdateDistribution; with
+// Config.PropagationSpread each request stands for an edge location that
+// learns the change at a random moment of the window. A distribution is
+// InProgress for the longer of DeployDelay and PropagationDelay after each
+// change (an update, or a publish of a function it runs), so that Deployed
+// means every request sees the change; a function stays in use
+// (FunctionInUse) while the edge may still run it. Both delays default to
+// zero: every change is served, and deployed, at once.
+//
+// Tests start one with Start and inject faults with Fail, Lose (the call
+// takes effect, its answer is lost), Delay or Inject;
+// internal/local/cmd/local runs one on its own (make local).
 //
 // What it does not do: caching, invalidations, TLS at the edge (viewer
 // protocol policies are not enforced), viewer-response functions,

@@ -98,22 +98,26 @@ func (e *edge) route(r *http.Request, id string) (*edgeRoute, bool) {
 	if d == nil {
 		return nil, false
 	}
-	rt := &edgeRoute{distID: d.ID, domain: d.Domain, enabled: deref(d.cfg.Enabled)}
-	for _, b := range d.behaviors() {
+	// The edge location serving this request may not have learned the
+	// latest changes yet (Config.PropagationDelay).
+	cutoff := s.cutoff()
+	served := &distribution{cfg: d.configAt(cutoff)}
+	rt := &edgeRoute{distID: d.ID, domain: d.Domain, enabled: deref(served.cfg.Enabled)}
+	for _, b := range served.behaviors() {
 		if matchPattern(deref(b.PathPattern), r.URL.Path) {
 			rt.behavior = b
 			break
 		}
 	}
-	rt.origin = d.origin(deref(rt.behavior.TargetOriginId))
+	rt.origin = served.origin(deref(rt.behavior.TargetOriginId))
 	if fa := rt.behavior.FunctionAssociations; fa != nil {
 		for _, a := range fa.Items {
 			if a.EventType != types.EventTypeViewerRequest {
 				continue // viewer-response functions are not run locally
 			}
 			for _, f := range s.functions {
-				if f.ARN == deref(a.FunctionARN) && f.Live != nil {
-					rt.fnName, rt.live = f.Name, f.Live
+				if live := f.liveAt(cutoff); f.ARN == deref(a.FunctionARN) && live != nil {
+					rt.fnName, rt.live = f.Name, live
 				}
 			}
 		}

@@ -30,6 +30,10 @@ type Fault struct {
 	Message string `json:"message"`
 	// Latency is waited before the call is answered.
 	Latency time.Duration `json:"latency"`
+	// Lost makes the call take effect before Code is answered instead of
+	// its result, as when a response is lost on the way back: the SDK's
+	// retry (on a 5xx or Throttling) then meets the change already made.
+	Lost bool `json:"lost"`
 }
 
 type armedFault struct {
@@ -55,9 +59,15 @@ func (s *Server) Inject(f Fault) {
 }
 
 // Fail makes the nth call of op from now (1: the next) fail with the
-// CloudFront error code.
+// CloudFront error code, without taking effect.
 func (s *Server) Fail(op string, n int, code string) {
 	s.Inject(Fault{Op: op, Nth: n, Code: code})
+}
+
+// Lose makes the nth call of op from now take effect and answer the
+// CloudFront error code instead of its result (a lost response).
+func (s *Server) Lose(op string, n int, code string) {
+	s.Inject(Fault{Op: op, Nth: n, Code: code, Lost: true})
 }
 
 // Delay makes every call of op wait d.
@@ -80,8 +90,9 @@ func (s *Server) Calls(op string) int {
 }
 
 // apply counts a call of op and applies the faults that hit it: it waits
-// their latency and returns the first error.
-func (fs *faults) apply(ctx context.Context, op string) *apiError {
+// their latency and returns the first error, and whether the call is to
+// take effect all the same (Lost).
+func (fs *faults) apply(ctx context.Context, op string) (hit *apiError, lost bool) {
 	fs.mu.Lock()
 	if fs.calls == nil {
 		fs.calls = map[string]int{}
@@ -89,7 +100,6 @@ func (fs *faults) apply(ctx context.Context, op string) *apiError {
 	fs.calls[op]++
 	fs.calls["*"]++
 	var wait time.Duration
-	var hit *apiError
 	for _, f := range fs.armed {
 		if f.Op != op && f.Op != "*" {
 			continue
@@ -108,7 +118,7 @@ func (fs *faults) apply(ctx context.Context, op string) *apiError {
 					msg = preconditionMessage
 				}
 			}
-			hit = &apiError{Status: f.Status, Code: f.Code, Message: msg}
+			hit, lost = &apiError{Status: f.Status, Code: f.Code, Message: msg}, f.Lost
 		}
 	}
 	fs.mu.Unlock()
@@ -118,7 +128,7 @@ func (fs *faults) apply(ctx context.Context, op string) *apiError {
 		case <-ctx.Done():
 		}
 	}
-	return hit
+	return hit, lost
 }
 
 const adminPrefix = "/_local/"

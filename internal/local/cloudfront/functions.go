@@ -36,6 +36,9 @@ type function struct {
 	Created time.Time `json:"created"`
 	Dev     *stage    `json:"dev"`
 	Live    *stage    `json:"live,omitempty"`
+	// Earlier are LIVE stages that edge locations may still run (see
+	// propagation.go), oldest first.
+	Earlier []*stage `json:"earlier,omitempty"`
 }
 
 // stage is one stage of a function.
@@ -252,8 +255,8 @@ func (s *Server) publishFunction(c *call) error {
 		return &apiError{Code: "PreconditionFailed", Message: preconditionMessage}
 	}
 	dev.Published = dev.ETag
-	live := &stage{Comment: dev.Comment, Runtime: dev.Runtime, KVS: dev.KVS, Code: dev.Code, ETag: newID(), Modified: time.Now().UTC()}
-	f.Live = live
+	live := &stage{Comment: dev.Comment, Runtime: dev.Runtime, KVS: dev.KVS, Code: dev.Code, ETag: newID(), Modified: s.now().UTC()}
+	s.publishLive(f, live)
 	// Publishing redeploys every distribution that uses the function,
 	// which changes their ETags.
 	for _, d := range s.dists {
@@ -318,7 +321,9 @@ func (s *Server) deleteFunction(c *call) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	f, _, err := s.matchDev(c, etag, func(f *function) error {
-		if users := s.usersOf(f.ARN); len(users) > 0 {
+		// In use too while the edge may still run it for a distribution
+		// that dropped it (propagation).
+		if users := s.runners(f.ARN); len(users) > 0 {
 			return &apiError{Code: "FunctionInUse", Message: fmt.Sprintf(
 				"Cannot delete function %s, it is in use by %d distributions: %s", f.Name, len(users), strings.Join(users, ", "))}
 		}

@@ -32,8 +32,25 @@ type Config struct {
 	// AccountID goes into ARNs; empty means DefaultAccountID.
 	AccountID string
 	// DeployDelay is how long a distribution stays InProgress after a
-	// change; zero: Deployed at once. The edge uses a change at once.
+	// change (an update, or a publish of a function it runs); zero:
+	// Deployed at once. It is never shorter than PropagationDelay:
+	// Deployed means every edge location serves the change.
 	DeployDelay time.Duration
+	// PropagationDelay is how long the edge may go on serving what was
+	// there before a change, as CloudFront's edge locations learn it over
+	// seconds: after a publish, the function's previous LIVE code; after
+	// UpdateDistribution, the distribution's previous configuration (its
+	// function associations among it). Meanwhile a function the edge may
+	// still run cannot be deleted (FunctionInUse). Zero: the edge uses
+	// every change at once. A new distribution, or a function's first
+	// LIVE code, has nothing older and is served at once.
+	PropagationDelay time.Duration
+	// PropagationSpread makes each edge request stand for an edge
+	// location of its own, which learns a change after a random part
+	// (uniform) of PropagationDelay: during the window the old and the new
+	// are served side by side, the new more often as time passes. Without
+	// it every request gets the old until the whole delay has passed.
+	PropagationSpread bool
 	// Budget interrupts a function that runs longer (edge 503,
 	// TestFunction error); zero means cfruntime.DefaultBudget.
 	Budget time.Duration
@@ -57,6 +74,9 @@ type Config struct {
 	Host string
 	// Logf, when set, is told where each distribution's edge listens.
 	Logf func(format string, args ...any)
+
+	// now, when set, is the clock (tests of propagation).
+	now func() time.Time
 }
 
 // Server is a local CloudFront: the control plane (Handler, Endpoint)
@@ -285,11 +305,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	c := &call{w: w, r: r, op: op, arg: arg, requestID: requestID}
-	if err := s.faults.apply(r.Context(), op); err != nil {
-		writeError(w, err, requestID)
+	fault, lost := s.faults.apply(r.Context(), op)
+	if fault != nil && !lost {
+		writeError(w, fault, requestID)
 		return
 	}
-	if err := h(s, c); err != nil {
+	if lost {
+		// The call takes effect, and its answer is lost on the way back:
+		// the client sees the fault instead.
+		c.w = discardWriter{http.Header{}}
+	}
+	if err := h(s, c); err != nil && !lost {
 		var ae *apiError
 		var mbe *http.MaxBytesError
 		switch {
@@ -304,7 +330,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		writeError(w, ae, requestID)
 	}
+	if lost {
+		writeError(w, fault, requestID)
+	}
 }
+
+// discardWriter takes an answer nobody receives.
+type discardWriter struct{ h http.Header }
+
+func (d discardWriter) Header() http.Header         { return d.h }
+func (d discardWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (d discardWriter) WriteHeader(int)             {}
 
 var etagRE = regexp.MustCompile(`^[A-Z0-9]{1,64}$`)
 

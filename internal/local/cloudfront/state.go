@@ -8,6 +8,7 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"slices"
 )
 
 // state is what Config.StateFile holds.
@@ -38,6 +39,19 @@ func (s *Server) load() error {
 		}
 		if d.cfg, err = decodeConfig(d.Raw); err != nil {
 			return fmt.Errorf("local cloudfront: the state file %s: distribution %s: %v", s.cfg.StateFile, id, err)
+		}
+		for _, e := range d.Earlier {
+			if e == nil || e.Raw == nil {
+				return fmt.Errorf("local cloudfront: the state file %s has an earlier configuration of distribution %s without its content; move the file away to start empty", s.cfg.StateFile, id)
+			}
+			if e.cfg, err = decodeConfig(e.Raw); err != nil {
+				return fmt.Errorf("local cloudfront: the state file %s: distribution %s, earlier configuration: %v", s.cfg.StateFile, id, err)
+			}
+		}
+	}
+	for name, f := range st.Functions {
+		if f == nil || f.Dev == nil || slices.Contains(f.Earlier, nil) {
+			return fmt.Errorf("local cloudfront: the state file %s has function %s without its code; move the file away to start empty", s.cfg.StateFile, name)
 		}
 	}
 	if st.Functions != nil {
