@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -23,21 +24,64 @@ import (
 	"github.com/securestream/terraform-provider-securestream/internal/reporoot"
 )
 
+// EnvVar names the shared directory where it is not at ../shared.
+const EnvVar = "SECURESTREAM_SHARED"
+
+// Uncompared is what the tests cannot compare without the shared
+// material: everything that reads it through this package.
+const Uncompared = "the original blog post's code (its CloudFront Function run on the seed vectors, its extraction from the post, " +
+	"the benchmarks' baseline) and the committed seed vectors against shared/vectors/seed-compat.json " +
+	"(the seed format itself was tested on the committed copy)"
+
+// ErrAbsent is the error of Absent: the shared directory is not beside
+// the checkout, as beside a user's clone.
+var ErrAbsent = errors.New("the project's shared material is not beside this checkout")
+
+// Dir returns the shared directory: where SECURESTREAM_SHARED points, or
+// ../shared beside the checkout. It does not say whether it exists.
+func Dir() (string, error) {
+	if dir := os.Getenv(EnvVar); dir != "" {
+		return dir, nil
+	}
+	root, err := reporoot.Find()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(root, "..", "shared"), nil
+}
+
+// Absent returns an error wrapping ErrAbsent when the shared directory is
+// not there and SECURESTREAM_SHARED is unset, and nil otherwise. A
+// directory named by SECURESTREAM_SHARED is asked for, so its absence is
+// not this case: Path reports it.
+func Absent() error {
+	dir, err := Dir()
+	if err != nil {
+		return err
+	}
+	if os.Getenv(EnvVar) != "" {
+		return nil
+	}
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%w (no %s; set %s to its path)", ErrAbsent, filepath.Clean(dir), EnvVar)
+	}
+	return nil
+}
+
 // Path returns the path of rel inside the shared directory, or an error
 // that says where it was looked for.
 func Path(rel string) (string, error) {
-	dir := os.Getenv("SECURESTREAM_SHARED")
-	if dir == "" {
-		root, err := reporoot.Find()
-		if err != nil {
-			return "", err
-		}
-		dir = filepath.Join(root, "..", "shared")
+	dir, err := Dir()
+	if err != nil {
+		return "", err
 	}
 	p := filepath.Join(dir, rel)
 	if _, err := os.Stat(p); err != nil {
+		if env := os.Getenv(EnvVar); env != "" {
+			return "", fmt.Errorf("%s is missing: %s=%s must name the project's shared material: %w", p, EnvVar, env, err)
+		}
 		return "", fmt.Errorf("%s is missing: the project's shared material must sit at ../shared beside the checkout "+
-			"(or set SECURESTREAM_SHARED): %w", p, err)
+			"(or set %s): %w", p, EnvVar, err)
 	}
 	return p, nil
 }

@@ -2,6 +2,9 @@ package sharedref_test
 
 import (
 	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -32,6 +35,44 @@ func TestPathReportsWhereItLooked(t *testing.T) {
 	t.Setenv("SECURESTREAM_SHARED", t.TempDir())
 	if _, err := sharedref.Path("vectors/seed-compat.json"); err == nil || !strings.Contains(err.Error(), "SECURESTREAM_SHARED") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// Beside a clone with nothing next to it, the material is absent, which
+// the tests skip over; a SECURESTREAM_SHARED that points nowhere or a
+// shared directory without the file asked for is an error instead.
+func TestAbsent(t *testing.T) {
+	top := t.TempDir()
+	clone := filepath.Join(top, "project")
+	if err := os.MkdirAll(clone, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(clone, "go.mod"), []byte("module example.com/clone\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(clone)
+	t.Setenv(sharedref.EnvVar, "")
+	err := sharedref.Absent()
+	if !errors.Is(err, sharedref.ErrAbsent) || !strings.Contains(err.Error(), filepath.Join(top, "shared")) {
+		t.Fatalf("beside a lone clone: %v", err)
+	}
+
+	if err := os.Mkdir(filepath.Join(top, "shared"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := sharedref.Absent(); err != nil {
+		t.Fatalf("with ../shared there: %v", err)
+	}
+	if _, err := sharedref.Path("reference/seed-blog-post.txt"); err == nil || errors.Is(err, sharedref.ErrAbsent) {
+		t.Fatalf("an incomplete ../shared: %v", err)
+	}
+
+	t.Setenv(sharedref.EnvVar, filepath.Join(top, "elsewhere"))
+	if err := sharedref.Absent(); err != nil {
+		t.Fatalf("SECURESTREAM_SHARED set: %v", err)
+	}
+	if _, err := sharedref.Path("vectors/seed-compat.json"); err == nil || !strings.Contains(err.Error(), filepath.Join(top, "elsewhere")) {
+		t.Fatalf("SECURESTREAM_SHARED pointing nowhere: %v", err)
 	}
 }
 
