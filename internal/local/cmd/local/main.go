@@ -14,10 +14,7 @@ import (
 	"flag"
 	"fmt"
 	"log"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"syscall"
@@ -26,6 +23,7 @@ import (
 	"github.com/securestream/terraform-provider-securestream/internal/local/api"
 	"github.com/securestream/terraform-provider-securestream/internal/local/cloudfront"
 	"github.com/securestream/terraform-provider-securestream/internal/local/emulators"
+	"github.com/securestream/terraform-provider-securestream/internal/local/stack"
 )
 
 func main() {
@@ -48,49 +46,35 @@ func run(motoAddr, control, edge, state string, deployDelay time.Duration, viewe
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	motoURL := ""
-	if motoAddr != "" {
-		moto, err := startMoto(motoAddr)
-		if err != nil {
-			return err
-		}
-		defer func() {
-			_ = moto.Process.Signal(os.Interrupt)
-			_ = moto.Wait()
-		}()
-		motoURL = "http://" + motoAddr
-	}
 	if state != "" {
 		if err := os.MkdirAll(filepath.Dir(state), 0o755); err != nil {
 			return fmt.Errorf("creating the state directory: %w", err)
 		}
 	}
-	cfg := cloudfront.Config{StateFile: state, DeployDelay: deployDelay, ViewerIPHeader: viewerIP, Logf: log.Printf}
-	s, err := cloudfront.New(cfg)
+	st, err := stack.Start(ctx, stack.Options{
+		MotoAddr: motoAddr, WithoutMoto: motoAddr == "", MotoOutput: os.Stderr,
+		ControlAddr: control, EdgeAddr: edge,
+		CloudFront: cloudfront.Config{StateFile: state, DeployDelay: deployDelay, ViewerIPHeader: viewerIP, Logf: log.Printf},
+		APIAddr:    apiAddr, WithoutAPI: apiAddr == "", API: apiOpts,
+	})
 	if err != nil {
+		switch {
+		case errors.Is(err, syscall.EADDRINUSE):
+			err = fmt.Errorf("%w (is another `make local` running? pick other addresses with -moto, -cloudfront, -edge and -api)", err)
+		case errors.Is(err, stack.ErrNoMoto):
+			err = fmt.Errorf("%w; or run with -moto '' to start the local CloudFront alone", err)
+		}
 		return err
 	}
-	if err := s.Listen(control, edge); err != nil {
-		return fmt.Errorf("%w (is another `make local` running? pick other addresses with -cloudfront and -edge)", err)
-	}
-	defer s.Close()
-
+	defer st.Close()
 	apiURL := ""
-	if apiAddr != "" && motoURL != "" {
-		apiOpts.Endpoint = motoURL
-		a, err := api.New(apiOpts)
-		if err != nil {
-			return err
-		}
-		if err := a.Listen(apiAddr); err != nil {
-			return fmt.Errorf("%w (is another `make local` running? pick another address with -api)", err)
-		}
-		defer a.Close()
-		apiURL = a.URL
+	if st.API != nil {
+		apiURL = st.API.URL
 		if _, err := emulators.LookRIE(); err != nil {
 			log.Printf("the local API cannot run functions yet: %v", err)
 		}
 	}
+	motoURL, s := st.MotoURL, st.CloudFront
 
 	fmt.Printf(`
 local AWS is running (Ctrl-C stops it)
@@ -118,34 +102,6 @@ Paste into your Terraform configuration:
 	<-ctx.Done()
 	log.Print("stopping")
 	return nil
-}
-
-// startMoto starts moto_server on addr and waits until it answers.
-func startMoto(addr string) (*exec.Cmd, error) {
-	bin, err := exec.LookPath("moto_server")
-	if err != nil {
-		return nil, errors.New("moto_server is not installed: pip install 'moto[server]==5.2.1', or run with -moto '' to start the local CloudFront alone")
-	}
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return nil, fmt.Errorf("-moto %q: %w", addr, err)
-	}
-	cmd := exec.Command(bin, "-H", host, "-p", port)
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("starting moto_server: %w", err)
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		if resp, err := http.Get("http://" + addr + "/moto-api/"); err == nil {
-			resp.Body.Close()
-			return cmd, nil
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	_ = cmd.Process.Kill()
-	_ = cmd.Wait()
-	return nil, fmt.Errorf("moto_server did not answer at %s within 30 s (is the port taken? pick another with -moto)", addr)
 }
 
 func orNone(s string) string {

@@ -1,0 +1,92 @@
+# The configuration `make demo` applies (internal/local/cmd/demo), against
+# the local stack: moto_server for KMS, IAM, Lambda and API Gateway, the
+# local CloudFront for the function. The distribution in front of the
+# video origin is made beforehand, as the AWS provider or the AWS SDK
+# would make it; its id comes in as var.distribution_id.
+#
+# It deploys what protects the stream: the key ring, the issuer (a Lambda
+# function behind an HTTP API, checking the player's JWT itself) and the
+# edge function attached to the distribution.
+
+terraform {
+  required_version = ">= 1.11" # write-only arguments (jwt_hs256_key_wo)
+  required_providers {
+    securestream = {
+      source = "securestream/securestream"
+    }
+  }
+}
+
+provider "securestream" {
+  region                      = var.region
+  access_key                  = "test"
+  secret_key                  = "test"
+  endpoint                    = var.aws_endpoint
+  skip_credentials_validation = true
+  endpoints {
+    cloudfront = var.cloudfront_endpoint
+  }
+}
+
+# The key ring, in a new KMS key, encrypted for the issuer's function.
+resource "securestream_secret" "demo" {
+  function_name = var.function_name
+
+  # All null unless set (the soak test sets them): no trigger, and the
+  # provider's defaults.
+  rotation_triggers  = var.rotation_triggers
+  activation_delay   = var.activation_delay
+  max_token_lifetime = var.max_token_lifetime
+}
+
+# The issuer: players POST {"playback_url": ...} with their identity
+# provider's JWT (HS256 here, so that the demo can act as the identity
+# provider) and get a stream key for the title's directory, bound to their
+# address (/24), User-Agent and the playback host.
+resource "securestream_issuer" "demo" {
+  function_name     = securestream_secret.demo.function_name
+  secret_ciphertext = securestream_secret.demo.ciphertext
+  kms_key_arn       = securestream_secret.demo.kms_key_arn
+  architecture      = var.architecture        # the local API runs the function on this machine
+  package_path      = var.issuer_package_path # null: the package built into the provider
+
+  api_type                 = "http"
+  jwt_hs256_key_wo         = var.jwt_hs256_key
+  jwt_hs256_key_wo_version = 1
+
+  settings = {
+    auth         = "jwt"
+    jwt_issuer   = var.jwt_issuer
+    jwt_audience = var.jwt_audience
+    # The local edge serves HTTP; CloudFront would be https.
+    allowed_schemes       = ["http"]
+    allowed_hosts         = [var.playback_host]
+    allowed_path_prefixes = ["/videos"]
+    cors_origins          = ["*"] # a player page on any origin may ask
+    max_ttl               = securestream_secret.demo.max_token_lifetime
+    activation_delay      = securestream_secret.demo.activation_delay
+    # A key asked for without a lifetime lives the maximum when
+    # var.max_token_lifetime is set (it may be below the issuer's default
+    # of 1h); null: that default.
+    default_ttl = var.max_token_lifetime
+  }
+}
+
+# The edge function, rendered from the ring, published and run on every
+# viewer request of the distribution.
+resource "securestream_function" "demo" {
+  name          = "${var.function_name}-edge"
+  ciphertext    = securestream_secret.demo.ciphertext
+  kms_key_id    = securestream_secret.demo.id
+  function_name = securestream_secret.demo.function_name
+  max_lifetime  = securestream_secret.demo.max_token_lifetime
+
+  # The precise reason of a 403 (ip, path, bad_mac...) in its
+  # x-stream-key-error header, which the demo's table shows. Leave it off
+  # in production: it tells a token thief which tokens are genuine.
+  debug_reasons = true
+
+  association {
+    distribution_id = var.distribution_id
+  }
+}

@@ -1,0 +1,278 @@
+package demo
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// Row is one request of Check: what was asked, how, what the edge must
+// answer and what it answered. A refusal is "403 <reason>", the reason
+// being the edge function's x-stream-key-error (examples/local turns
+// debug_reasons on).
+type Row struct {
+	Request  string // the path, with the key shown as <key>
+	Channel  string // header, query, cookie, path prefix; none; origin
+	Key      string // valid, none, tampered, expired...
+	Expected string
+	Got      string
+}
+
+// OK reports whether the edge answered as expected.
+func (r Row) OK() bool { return r.Expected == r.Got }
+
+// The channels a key travels on, as the issuer's forms give it.
+var channels = []string{"header", "query", "cookie", "path prefix"}
+
+// otherAddress is a client address outside the /24 the key is bound to
+// (TEST-NET-2); sameSubnet is inside it.
+const (
+	otherAddress = "198.51.100.23"
+	sameSubnet   = "127.0.0.99"
+)
+
+// Check asks the issuer for a key and plays the demo title through the
+// edge on every channel (master playlist, its first variant playlist and
+// that variant's segments), then makes the requests the edge must refuse:
+// no key, another title's path, a tampered key, an expired key, another
+// client address. It returns a row per request; an error means a request
+// could not be made at all (the issuer refused a key, say).
+func (e *Env) Check(ctx context.Context) ([]Row, error) {
+	e.progress("asking the issuer for a key, as a player does (POST %s with the player's JWT)", e.IssuerURL)
+	k, err := e.RequestKey(ctx, KeyRequest{})
+	if err != nil {
+		return nil, err
+	}
+	var rows []Row
+	for _, ch := range channels {
+		e.progress("playing %s through the edge, the key in the %s", e.MasterPath, ch)
+		rows = append(rows, e.play(ctx, ch, k)...)
+	}
+
+	e.progress("making the requests the edge must refuse")
+	master := e.EdgeURL + e.MasterPath
+	rows = append(rows, e.fetch(ctx, master, "none", nil, "none", nil, "403 missing"))
+	// The other title is there (the origin serves it), and the key does
+	// not open it.
+	rows = append(rows, e.fetch(ctx, e.OriginURL+e.OtherMasterPath, "origin", nil, "none (the origin, not the edge)", nil, "200"))
+	rows = append(rows, e.fetch(ctx, e.EdgeURL+e.OtherMasterPath, "header", k, "valid, for another title", nil, "403 path"))
+	tampered, err := Tamper(k.Token)
+	if err != nil {
+		return nil, err
+	}
+	tk := *k
+	tk.Header.Value = tampered
+	rows = append(rows, e.fetch(ctx, master, "header", &tk, "tampered (expiry moved an hour later)", nil, "403 bad_mac"))
+	rows = append(rows, e.fetch(ctx, master, "header", k, "valid, from "+sameSubnet+" (same /24)",
+		http.Header{"X-Forwarded-For": {sameSubnet}}, "200"))
+	rows = append(rows, e.fetch(ctx, master, "header", k, "valid, from "+otherAddress,
+		http.Header{"X-Forwarded-For": {otherAddress}}, "403 ip"))
+
+	// The shortest lifetime the issuer gives is a second: ask for it, and
+	// use the key once it has expired (the edge allows no leeway on expiry).
+	e.progress("asking the issuer for a key that lives 1 s, and waiting for it to expire")
+	short, err := e.RequestKey(ctx, KeyRequest{TTL: time.Second})
+	if err != nil {
+		return nil, err
+	}
+	select {
+	case <-time.After(time.Until(short.ExpiresAt()) + 100*time.Millisecond):
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	rows = append(rows, e.fetch(ctx, master, "header", short, "expired (asked to live 1 s)", nil, "403 expired"))
+	return rows, nil
+}
+
+// play fetches the master playlist with k on channel ch, then its first
+// variant playlist and that variant's segments, resolving each URI as a
+// player does (relative to the playlist: the path prefix carries over).
+func (e *Env) play(ctx context.Context, ch string, k *Key) []Row {
+	master := e.EdgeURL + e.MasterPath
+	if ch == "path prefix" {
+		master = k.PrefixURL
+	}
+	row, body := e.get(ctx, master, ch, k, "valid", nil, "200", isMaster)
+	rows := []Row{row}
+	if !row.OK() {
+		return rows
+	}
+	variants := uris(body)
+	if len(variants) == 0 {
+		rows[0].Got = "200, but no variant in it"
+		return rows
+	}
+	variant, err := resolve(master, variants[0])
+	if err != nil {
+		rows[0].Got = "200, but " + err.Error()
+		return rows
+	}
+	row, body = e.get(ctx, variant, ch, k, "valid", nil, "200", isMedia)
+	rows = append(rows, row)
+	if !row.OK() {
+		return rows
+	}
+	for _, s := range uris(body) {
+		seg, err := resolve(variant, s)
+		if err != nil {
+			rows = append(rows, Row{Request: s, Channel: ch, Key: "valid", Expected: "200", Got: err.Error()})
+			continue
+		}
+		row, _ := e.get(ctx, seg, ch, k, "valid", nil, "200", isTS)
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+// fetch is get for a request whose body does not matter.
+func (e *Env) fetch(ctx context.Context, u, ch string, k *Key, key string, h http.Header, expected string) Row {
+	row, _ := e.get(ctx, u, ch, k, key, h, expected, nil)
+	return row
+}
+
+// get requests u with k on channel ch (none for none) and the extra
+// headers h, as the key's player (its User-Agent), and checks a 200's
+// body with valid when given.
+func (e *Env) get(ctx context.Context, u, ch string, k *Key, key string, h http.Header, expected string, valid func([]byte) string) (Row, []byte) {
+	row := Row{Request: u, Channel: ch, Key: key, Expected: expected}
+	if ch == "query" {
+		pu, err := url.Parse(u)
+		if err != nil {
+			row.Got = err.Error()
+			return row, nil
+		}
+		if pu.RawQuery != "" {
+			pu.RawQuery += "&"
+		}
+		pu.RawQuery += k.Query
+		u = pu.String()
+	}
+	row.Request = e.shown(u, k)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		row.Got = err.Error()
+		return row, nil
+	}
+	ua := UserAgent
+	if k != nil {
+		ua = k.UserAgent
+	}
+	req.Header.Set("User-Agent", ua)
+	for name, vs := range h {
+		req.Header[name] = vs
+	}
+	switch ch {
+	case "header":
+		req.Header.Set(k.Header.Name, k.Header.Value)
+	case "cookie":
+		req.Header.Set("Cookie", k.CookiePair())
+	}
+	resp, err := e.client.Do(req)
+	if err != nil {
+		row.Got = err.Error()
+		return row, nil
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	if err != nil {
+		row.Got = fmt.Sprintf("%d, reading the body: %v", resp.StatusCode, err)
+		return row, nil
+	}
+	row.Got = fmt.Sprint(resp.StatusCode)
+	if why := resp.Header.Get("X-Stream-Key-Error"); why != "" {
+		row.Got += " " + why
+	} else if local := resp.Header.Get("X-Local-Error"); local != "" {
+		row.Got += " (" + local + ")" // the local CloudFront's own error
+	}
+	if resp.StatusCode == http.StatusOK && valid != nil {
+		if bad := valid(body); bad != "" {
+			row.Got += ", but " + bad
+		}
+	}
+	return row, body
+}
+
+// shown writes u for the table: the path and query on the edge or the
+// origin, keys (in the path or the query) as <key>.
+func (e *Env) shown(u string, k *Key) string {
+	for _, base := range []string{e.EdgeURL, e.OriginURL} {
+		if base != "" && strings.HasPrefix(u, base) {
+			u = strings.TrimPrefix(u, base)
+			break
+		}
+	}
+	if k != nil {
+		u = strings.ReplaceAll(u, k.Token, "<key>")
+	}
+	return u
+}
+
+// resolve resolves a playlist's URI against the playlist's URL.
+func resolve(base, ref string) (string, error) {
+	b, err := url.Parse(base)
+	if err != nil {
+		return "", err
+	}
+	r, err := url.Parse(ref)
+	if err != nil {
+		return "", fmt.Errorf("the playlist's URI %q: %w", ref, err)
+	}
+	return b.ResolveReference(r).String(), nil
+}
+
+// uris are a playlist's URI lines.
+func uris(playlist []byte) []string {
+	var out []string
+	sc := bufio.NewScanner(bytes.NewReader(playlist))
+	for sc.Scan() {
+		if line := strings.TrimSpace(sc.Text()); line != "" && !strings.HasPrefix(line, "#") {
+			out = append(out, line)
+		}
+	}
+	return out
+}
+
+func isMaster(b []byte) string {
+	if !bytes.HasPrefix(b, []byte("#EXTM3U")) || !bytes.Contains(b, []byte("#EXT-X-STREAM-INF:")) {
+		return "not a master playlist"
+	}
+	return ""
+}
+
+func isMedia(b []byte) string {
+	if !bytes.HasPrefix(b, []byte("#EXTM3U")) || !bytes.Contains(b, []byte("#EXTINF:")) {
+		return "not a media playlist"
+	}
+	return ""
+}
+
+func isTS(b []byte) string {
+	if len(b) == 0 || len(b)%188 != 0 || b[0] != 0x47 {
+		return "not MPEG-TS"
+	}
+	return ""
+}
+
+// WriteTable writes rows as a table, marking the rows that differ, and
+// reports whether every row is as expected.
+func WriteTable(w io.Writer, rows []Row) bool {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "REQUEST\tCHANNEL\tKEY\tEXPECTED\tGOT\t")
+	ok := true
+	for _, r := range rows {
+		mark := ""
+		if !r.OK() {
+			mark, ok = "<- differs", false
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Request, r.Channel, r.Key, r.Expected, r.Got, mark)
+	}
+	_ = tw.Flush()
+	return ok
+}

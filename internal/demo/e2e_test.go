@@ -1,0 +1,89 @@
+package demo
+
+import (
+	"context"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/securestream/terraform-provider-securestream/internal/local/emulators"
+	"github.com/securestream/terraform-provider-securestream/internal/testenv"
+)
+
+// The whole demo, as make demo runs it: the provider is built here (go
+// build; with no `make issuer` package in this test binary, the issuer
+// package is built too and deployed from its path), examples/local is
+// applied, and every row of the table must be as expected.
+func TestDemo(t *testing.T) {
+	testenv.Acceptance(t)
+	testenv.Cross(t)
+	if _, err := findTerraform(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := exec.LookPath("moto_server"); err != nil {
+		t.Fatal("moto_server is not installed: " + testenv.MotoInstall)
+	}
+	if _, err := emulators.LookRIE(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	e, err := Start(ctx, Options{Progress: t.Logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := e.Close(context.WithoutCancel(ctx)); err != nil {
+			t.Error(err)
+		}
+	}()
+	rows, err := e.Check(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var table strings.Builder
+	ok := WriteTable(&table, rows)
+	t.Logf("\n%s", table.String())
+	if !ok {
+		t.Error("rows differ (marked <- differs above)")
+	}
+	// Every channel played the master, a variant and its 3 segments, and
+	// every refusal was made.
+	played := map[string]int{}
+	refused := map[string]bool{}
+	for _, r := range rows {
+		if r.Key == "valid" && r.Expected == "200" {
+			played[r.Channel]++
+		}
+		if strings.HasPrefix(r.Expected, "403 ") {
+			refused[strings.TrimPrefix(r.Expected, "403 ")] = true
+		}
+	}
+	for _, ch := range channels {
+		if played[ch] != 5 {
+			t.Errorf("the %s channel: %d requests, want 5 (master, variant, 3 segments)", ch, played[ch])
+		}
+	}
+	for _, why := range []string{"missing", "path", "bad_mac", "expired", "ip"} {
+		if !refused[why] {
+			t.Errorf("no request was refused for %s", why)
+		}
+	}
+	// The API the browser test uses: a key for the browser's User-Agent,
+	// on the edge.
+	k, err := e.RequestKey(ctx, KeyRequest{UserAgent: "Mozilla/5.0 (test)"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(k.PrefixURL, e.EdgeURL+"/t/"+k.Token+e.MasterPath) || k.UserAgent != "Mozilla/5.0 (test)" || k.CookiePair() != "stream_token="+k.Token {
+		t.Errorf("the key's forms: %+v", k)
+	}
+	if err := e.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Close stopped the edge and destroyed what was applied.
+	if row := e.fetch(ctx, e.EdgeURL+e.MasterPath, "none", nil, "none", nil, "403 missing"); !strings.Contains(row.Got, "connect") {
+		t.Errorf("after Close, the edge answered: %s", row.Got)
+	}
+}

@@ -1,0 +1,179 @@
+package demo
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The demo player's JWT claims, as examples/local's issuer expects them.
+const (
+	jwtIssuer   = "securestream-demo"
+	jwtAudience = "securestream-demo-player"
+)
+
+// signJWT is the demo player's identity token: what its identity provider
+// would give it, signed with the HS256 key the issuer was given, for an
+// hour.
+func signJWT(key string, now time.Time) string {
+	enc := func(v any) string {
+		b, _ := json.Marshal(v) // maps of strings and numbers
+		return base64.RawURLEncoding.EncodeToString(b)
+	}
+	signed := enc(map[string]string{"alg": "HS256", "typ": "JWT"}) + "." + enc(map[string]any{
+		"iss": jwtIssuer, "aud": jwtAudience, "sub": "demo-viewer",
+		"iat": now.Unix(), "exp": now.Add(time.Hour).Unix(),
+	})
+	m := hmac.New(sha256.New, []byte(key))
+	m.Write([]byte(signed))
+	return signed + "." + base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// KeyRequest is what a player asks the issuer for.
+type KeyRequest struct {
+	// Path is the playback URL's path; default: MasterPath.
+	Path string
+	// TTL is the key's lifetime, in whole seconds; zero: the issuer's
+	// default.
+	TTL time.Duration
+	// UserAgent is the player's, which the key is bound to; default:
+	// UserAgent. A browser sends its own.
+	UserAgent string
+}
+
+// Key is the issuer's answer: the key in each of its ready-to-use forms.
+type Key struct {
+	// Token is the stream key.
+	Token string `json:"token"`
+	// Header is the header channel: a request header and its value.
+	Header struct {
+		Name  string `json:"name"`
+		Value string `json:"value"`
+	} `json:"header"`
+	// Query is the query channel: "<name>=<token>", to add to each URL.
+	Query string `json:"query"`
+	// Cookie is the cookie channel, as a Set-Cookie value.
+	Cookie string `json:"cookie"`
+	// URL is the path-prefix channel as the issuer gives it: the playback
+	// URL with /<prefix>/<token> before its path. It names no port, as
+	// CloudFront serves 443: PrefixURL is the same on the local edge.
+	URL string `json:"url"`
+	// Expires is the key's expiry, in Unix seconds.
+	Expires int64 `json:"expires"`
+
+	// PrefixURL is URL on the local edge (its port added).
+	PrefixURL string `json:"-"`
+	// UserAgent is the User-Agent the key was asked with (and is bound to).
+	UserAgent string `json:"-"`
+}
+
+// CookiePair is the cookie as a browser sends it back: "<name>=<token>".
+func (k *Key) CookiePair() string {
+	pair, _, _ := strings.Cut(k.Cookie, ";")
+	return strings.TrimSpace(pair)
+}
+
+// ExpiresAt is Expires as a time.
+func (k *Key) ExpiresAt() time.Time { return time.Unix(k.Expires, 0) }
+
+// PlaybackURL is the URL a key is asked for: the path on PlaybackHost,
+// with no port (the issuer refuses one; keys bind the host alone).
+func PlaybackURL(path string) string { return "http://" + PlaybackHost + path }
+
+// RequestKey asks the issuer for a key as a player does: a POST of the
+// playback URL (and a lifetime) with its JWT as bearer token. A refusal
+// is an error with the issuer's status and message.
+func (e *Env) RequestKey(ctx context.Context, r KeyRequest) (*Key, error) {
+	if r.Path == "" {
+		r.Path = e.MasterPath
+	}
+	if r.UserAgent == "" {
+		r.UserAgent = UserAgent
+	}
+	body := map[string]any{"playback_url": PlaybackURL(r.Path)}
+	if r.TTL > 0 {
+		body["ttl_seconds"] = int64(r.TTL / time.Second)
+	}
+	b, _ := json.Marshal(body)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.IssuerURL, bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+e.JWT)
+	req.Header.Set("User-Agent", r.UserAgent)
+	resp, err := e.client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("asking the issuer at %s for a key: %w", e.IssuerURL, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return nil, fmt.Errorf("reading the issuer's answer: %w", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("the issuer at %s answered %s: %s", e.IssuerURL, resp.Status, strings.TrimSpace(string(raw)))
+	}
+	k := &Key{UserAgent: r.UserAgent}
+	if err := json.Unmarshal(raw, k); err != nil || k.Token == "" || k.URL == "" || k.Header.Name == "" {
+		return nil, fmt.Errorf("the issuer's answer is not a key with its forms (%v)", err)
+	}
+	if k.PrefixURL, err = onEdge(k.URL, e.EdgeURL); err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+// onEdge is a URL the issuer made for PlaybackHost, on the local edge at
+// edge (scheme, host and port replaced; path and query kept).
+func onEdge(u, edge string) (string, error) {
+	pu, err := url.Parse(u)
+	if err != nil {
+		return "", fmt.Errorf("the issuer's url %q: %w", u, err)
+	}
+	eu, err := url.Parse(edge)
+	if err != nil {
+		return "", err
+	}
+	pu.Scheme, pu.Host = eu.Scheme, eu.Host
+	return pu.String(), nil
+}
+
+// ss1 splits a token: ss1.<key id>.<claims>.<check>.<mac>.
+var ss1 = regexp.MustCompile(`^(ss1\.[\w-]+\.)([\w-]+)(\.[\w-]+\.[\w-]+)$`)
+
+// Tamper returns token with its expiry moved an hour later, as someone
+// who wants a key to last longer would edit it: the claims no longer
+// match the token's MAC.
+func Tamper(token string) (string, error) {
+	m := ss1.FindStringSubmatch(token)
+	if m == nil {
+		return "", errors.New("not an ss1 token")
+	}
+	claims, err := base64.RawURLEncoding.DecodeString(m[2])
+	if err != nil {
+		return "", fmt.Errorf("the token's claims: %w", err)
+	}
+	first, rest, more := strings.Cut(string(claims), "\n")
+	exp, err := strconv.ParseInt(strings.TrimPrefix(first, "e="), 10, 64)
+	if err != nil || !strings.HasPrefix(first, "e=") {
+		return "", fmt.Errorf("the token's claims do not start with its expiry (e=)")
+	}
+	edited := fmt.Sprintf("e=%d", exp+3600)
+	if more {
+		edited += "\n" + rest
+	}
+	return m[1] + base64.RawURLEncoding.EncodeToString([]byte(edited)) + m[3], nil
+}

@@ -1,0 +1,55 @@
+#!/bin/sh
+# Regenerates the origin's HLS fixtures (videos/) with ffmpeg from Debian
+# (apt-get install ffmpeg; made with 5.1). Two titles, each a master
+# playlist over two renditions, 6 s of H.264 (constrained baseline,
+# yuv420p, 12 fps) with AAC-LC audio, in three 2 s MPEG-TS segments.
+# Inputs are ffmpeg's own test sources, so nothing is downloaded; encoding
+# is single-threaded with bit-exact muxing, so a rerun with the same ffmpeg
+# rewrites the same bytes.
+#
+#   sh internal/local/origin/media/generate.sh
+set -eu
+cd "$(dirname "$0")"
+
+# rendition TITLE SOURCE TONE WIDTH HEIGHT VIDEO_KBPS
+rendition() {
+	out="videos/$1/$5p"
+	rm -rf "$out"
+	mkdir -p "$out"
+	ffmpeg -nostdin -hide_banner -loglevel error \
+		-f lavfi -i "$2=size=$4x$5:rate=12:duration=6" \
+		-f lavfi -i "sine=frequency=$3:beep_factor=4:sample_rate=22050:duration=6" \
+		-map 0:v -map 1:a -map_metadata -1 \
+		-c:v libx264 -profile:v baseline -level:v 3.0 -pix_fmt yuv420p -preset medium -threads 1 \
+		-b:v "$6k" -maxrate "$6k" -bufsize "$(($6 * 2))k" -g 24 -keyint_min 24 -sc_threshold 0 \
+		-c:a aac -profile:a aac_low -ac 1 -b:a 16k \
+		-fflags +bitexact -flags:v +bitexact -flags:a +bitexact \
+		-f hls -hls_time 2 -hls_playlist_type vod -hls_flags independent_segments \
+		-hls_segment_filename "$out/seg%d.ts" "$out/index.m3u8"
+}
+
+# master TITLE: the two renditions, highest first (players start there
+# unless told otherwise). BANDWIDTH is the peak segment rate and
+# AVERAGE-BANDWIDTH the mean, rounded up; CODECS: H.264 constrained baseline
+# level 3.0 (avc1.42c01e), AAC-LC (mp4a.40.2).
+master() {
+	cat >"videos/$1/master.m3u8" <<PLAYLIST
+#EXTM3U
+#EXT-X-VERSION:3
+#EXT-X-INDEPENDENT-SEGMENTS
+#EXT-X-STREAM-INF:BANDWIDTH=100000,AVERAGE-BANDWIDTH=90000,RESOLUTION=320x180,FRAME-RATE=12.000,CODECS="avc1.42c01e,mp4a.40.2"
+180p/index.m3u8
+#EXT-X-STREAM-INF:BANDWIDTH=75000,AVERAGE-BANDWIDTH=65000,RESOLUTION=160x90,FRAME-RATE=12.000,CODECS="avc1.42c01e,mp4a.40.2"
+90p/index.m3u8
+PLAYLIST
+}
+
+for title in demo other; do
+	case $title in
+	demo) src=testsrc tone=440 ;;
+	other) src=testsrc2 tone=660 ;;
+	esac
+	rendition "$title" "$src" "$tone" 320 180 48
+	rendition "$title" "$src" "$tone" 160 90 24
+	master "$title"
+done

@@ -1,0 +1,103 @@
+package stack
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/securestream/terraform-provider-securestream/internal/local/cloudfront"
+	"github.com/securestream/terraform-provider-securestream/internal/testenv"
+)
+
+// get reports whether url answers at all, and its status.
+func get(url string) (int, error) {
+	resp, err := http.Get(url)
+	if err != nil {
+		return 0, err
+	}
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}
+
+// The local CloudFront alone, on free ports; Close stops it.
+func TestStartCloudFrontAlone(t *testing.T) {
+	s, err := Start(context.Background(), Options{WithoutMoto: true, CloudFront: cloudfront.Config{ViewerIPHeader: "X-Forwarded-For"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.MotoURL != "" || s.API != nil {
+		t.Errorf("without moto: MotoURL %q, API %v; want neither", s.MotoURL, s.API)
+	}
+	if !strings.HasPrefix(s.CloudFront.Endpoint, "http://127.0.0.1:") || !strings.HasPrefix(s.CloudFront.EdgeEndpoint, "http://127.0.0.1:") {
+		t.Fatalf("endpoints %q, %q", s.CloudFront.Endpoint, s.CloudFront.EdgeEndpoint)
+	}
+	if code, err := get(s.CloudFront.Endpoint + "/2020-05-31/function"); err != nil || code != 200 {
+		t.Fatalf("ListFunctions: %d %v", code, err)
+	}
+	edge := s.CloudFront.EdgeEndpoint
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := get(edge); err == nil {
+		t.Error("the edge still answers after Close")
+	}
+	if err := s.Close(); err != nil {
+		t.Errorf("a second Close: %v", err)
+	}
+}
+
+// A taken address is an error that names it, and leaves nothing running.
+func TestStartTakenAddress(t *testing.T) {
+	first, err := Start(context.Background(), Options{WithoutMoto: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	taken := strings.TrimPrefix(first.CloudFront.Endpoint, "http://")
+	if _, err := Start(context.Background(), Options{WithoutMoto: true, EdgeAddr: taken}); err == nil || !strings.Contains(err.Error(), taken) {
+		t.Fatalf("edge on a taken address: %v; want an error naming %s", err, taken)
+	}
+}
+
+// Without moto_server, Start says how to install it, and starts nothing.
+func TestStartWithoutMotoInstalled(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	s, err := Start(context.Background(), Options{})
+	if !errors.Is(err, ErrNoMoto) || !strings.Contains(err.Error(), "pip install") || s != nil {
+		t.Fatalf("Start without moto_server: %v, %v; want ErrNoMoto with the install command", s, err)
+	}
+}
+
+// The whole stack: moto, the local CloudFront and the local API answer,
+// and Close stops moto_server.
+func TestStartWithMoto(t *testing.T) {
+	testenv.Cross(t)
+	if _, err := exec.LookPath("moto_server"); err != nil {
+		t.Fatal("moto_server is not installed: " + testenv.MotoInstall)
+	}
+	s, err := Start(context.Background(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if s.API == nil || s.MotoURL == "" {
+		t.Fatalf("MotoURL %q, API %v; want both", s.MotoURL, s.API)
+	}
+	if code, err := get(s.MotoURL + "/moto-api/"); err != nil || code != 200 {
+		t.Fatalf("moto: %d %v", code, err)
+	}
+	// An API that does not exist: the local API asked moto and says so.
+	if code, err := get(s.API.URL + "/nosuchapi/"); err != nil || code != 404 {
+		t.Fatalf("local API: %d %v; want 404", code, err)
+	}
+	moto := s.MotoURL
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := get(moto + "/moto-api/"); err == nil {
+		t.Error("moto_server still answers after Close")
+	}
+}
