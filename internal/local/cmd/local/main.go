@@ -18,7 +18,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
-	"time"
 
 	"github.com/securestream/terraform-provider-securestream/internal/local/api"
 	"github.com/securestream/terraform-provider-securestream/internal/local/cloudfront"
@@ -32,29 +31,33 @@ func main() {
 	edge := flag.String("edge", "127.0.0.1:4581", "address of the shared edge (distributions by Host: <id>.cloudfront.local); each distribution also gets a port of its own")
 	state := flag.String("state", ".local/cloudfront.json", "file that keeps the local CloudFront's state across restarts; empty: memory only")
 	deployDelay := flag.Duration("deploy-delay", 0, "how long a changed distribution stays InProgress")
+	propagation := flag.Duration("propagation-delay", 0, "how long the edge keeps serving the previous LIVE code and distribution configuration after a change, as edge locations learn it")
+	spread := flag.Bool("propagation-spread", false, "during -propagation-delay, serve each request as an edge location that learns the change at a random moment (default: the old version until the delay has passed)")
 	viewerIP := flag.String("viewer-ip-header", "", "request header the edge takes viewer.ip from (X-Forwarded-For style); default: the peer's address")
 	apiAddr := flag.String("api", "127.0.0.1:4582", "address of the local API, which runs the functions behind the API Gateway APIs and function URLs in moto; empty: none")
 	issuerPackage := flag.String("issuer-package", "", "Lambda zip the local API runs (a function's code must be this zip); default: the issuer package built into this command (make issuer)")
 	flag.Parse()
 	apiOpts := api.Options{Package: *issuerPackage, Logf: log.Printf}
-	if err := run(*motoAddr, *control, *edge, *state, *deployDelay, *viewerIP, *apiAddr, apiOpts); err != nil {
+	cf := cloudfront.Config{StateFile: *state, DeployDelay: *deployDelay, PropagationDelay: *propagation, PropagationSpread: *spread,
+		ViewerIPHeader: *viewerIP, Logf: log.Printf}
+	if err := run(*motoAddr, *control, *edge, cf, *apiAddr, apiOpts); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(motoAddr, control, edge, state string, deployDelay time.Duration, viewerIP, apiAddr string, apiOpts api.Options) error {
+func run(motoAddr, control, edge string, cf cloudfront.Config, apiAddr string, apiOpts api.Options) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	if state != "" {
-		if err := os.MkdirAll(filepath.Dir(state), 0o755); err != nil {
+	if cf.StateFile != "" {
+		if err := os.MkdirAll(filepath.Dir(cf.StateFile), 0o755); err != nil {
 			return fmt.Errorf("creating the state directory: %w", err)
 		}
 	}
 	st, err := stack.Start(ctx, stack.Options{
 		MotoAddr: motoAddr, WithoutMoto: motoAddr == "", MotoOutput: os.Stderr,
 		ControlAddr: control, EdgeAddr: edge,
-		CloudFront: cloudfront.Config{StateFile: state, DeployDelay: deployDelay, ViewerIPHeader: viewerIP, Logf: log.Printf},
+		CloudFront: cf,
 		APIAddr:    apiAddr, WithoutAPI: apiAddr == "", API: apiOpts,
 	})
 	if err != nil {
@@ -98,7 +101,7 @@ Paste into your Terraform configuration:
     }
   }
 
-`, orNone(motoURL), s.Endpoint, s.EdgeEndpoint, orNone(state), cmp.Or(motoURL, "<moto's or LocalStack's URL>"), orNone(apiURL))
+`, orNone(motoURL), s.Endpoint, s.EdgeEndpoint, orNone(cf.StateFile), cmp.Or(motoURL, "<moto's or LocalStack's URL>"), orNone(apiURL))
 	<-ctx.Done()
 	log.Print("stopping")
 	return nil
