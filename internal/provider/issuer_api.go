@@ -190,7 +190,8 @@ func (r *issuerResource) createFunctionURL(ctx context.Context, m *issuerModel, 
 	if len(cors) > 0 {
 		in.Cors = &lambdatypes.Cors{AllowOrigins: cors, AllowMethods: corsMethods[:2], AllowHeaders: corsHeaders}
 	}
-	out, err := r.clients.Lambda.CreateFunctionUrlConfig(ctx, in)
+	var out *lambda.CreateFunctionUrlConfigOutput
+	err := retryLambda(ctx, func() (err error) { out, err = r.clients.Lambda.CreateFunctionUrlConfig(ctx, in); return err })
 	if err != nil {
 		diags.Append(diagnostics.AWSCall("lambda:CreateFunctionUrlConfig (step 4 of the issuer: its function URL)", err,
 			"The provider's credentials need lambda:CreateFunctionUrlConfig."))
@@ -207,7 +208,7 @@ func (r *issuerResource) updateFunctionURL(ctx context.Context, plan *issuerMode
 	if len(cors) > 0 {
 		in.Cors = &lambdatypes.Cors{AllowOrigins: cors, AllowMethods: corsMethods[:2], AllowHeaders: corsHeaders}
 	}
-	if _, err := r.clients.Lambda.UpdateFunctionUrlConfig(ctx, in); err != nil {
+	if err := retryLambda(ctx, func() error { _, err := r.clients.Lambda.UpdateFunctionUrlConfig(ctx, in); return err }); err != nil {
 		diags.Append(diagnostics.AWSCall("lambda:UpdateFunctionUrlConfig", err, "The provider's credentials need lambda:UpdateFunctionUrlConfig."))
 	}
 	return diags
@@ -248,7 +249,10 @@ func (r *issuerResource) addPermission(ctx context.Context, m *issuerModel) diag
 
 func (r *issuerResource) removePermission(ctx context.Context, function string) diag.Diagnostics {
 	var diags diag.Diagnostics
-	_, err := r.clients.Lambda.RemovePermission(ctx, &lambda.RemovePermissionInput{FunctionName: aws.String(function), StatementId: aws.String(permissionID)})
+	err := retryLambda(ctx, func() error {
+		_, err := r.clients.Lambda.RemovePermission(ctx, &lambda.RemovePermissionInput{FunctionName: aws.String(function), StatementId: aws.String(permissionID)})
+		return err
+	})
 	if err != nil && !isLambdaNotFound(err) {
 		diags.Append(diagnostics.AWSCall("lambda:RemovePermission", err, "The provider's credentials need lambda:RemovePermission."))
 	}

@@ -24,8 +24,8 @@ import (
 // issuerBehindProxy is a configuration of one issuer whose provider talks
 // to moto through a fault proxy; the ring is made beforehand through the
 // SDK, so that the proxy sees the issuer's calls alone. extra is added to
-// the issuer's arguments.
-func issuerBehindProxy(t *testing.T, e *accEnv, apiType string, extra ...string) (cfg func() string, p *faultproxy.Proxy, fn string) {
+// the issuer's arguments, and so is what is passed to cfg.
+func issuerBehindProxy(t *testing.T, e *accEnv, apiType string, extra ...string) (cfg func(more ...string) string, p *faultproxy.Proxy, fn string) {
 	t.Helper()
 	ctx := context.Background()
 	key, err := e.clients.KMS.CreateKey(ctx, &kms.CreateKeyInput{Description: aws.String("ring of an issuer behind a proxy")})
@@ -46,7 +46,7 @@ func issuerBehindProxy(t *testing.T, e *accEnv, apiType string, extra ...string)
 	}
 	p = faultproxy.Start(t, e.endpoint)
 	pkgPath, _ := testPackage(t, "echo one")
-	return func() string {
+	return func(more ...string) string {
 		return fmt.Sprintf(`provider "securestream" {
   region     = "us-east-1"
   endpoint   = %q
@@ -65,7 +65,7 @@ resource "securestream_issuer" "i" {
     allowed_hosts = ["media.example.com"]
   }
 %s}
-`, p.URL, fn, ct, aws.ToString(key.KeyMetadata.Arn), pkgPath, apiType, strings.Join(extra, ""))
+`, p.URL, fn, ct, aws.ToString(key.KeyMetadata.Arn), pkgPath, apiType, strings.Join(append(append([]string(nil), extra...), more...), ""))
 	}, p, fn
 }
 

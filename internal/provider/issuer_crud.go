@@ -22,7 +22,9 @@ import (
 // Create makes, in order: the role and its policy, the KMS grant, the log
 // group, the function, its API and the invoke permission. A step that
 // fails leaves what the earlier ones made in the state, which Terraform
-// marks tainted, so that the next apply or destroy removes it.
+// marks tainted, so that the next apply or destroy removes it. A create
+// that was stopped before it could record anything (Terraform killed) is
+// resumed from the role it left (see issuer_resume.go).
 func (r *issuerResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	if notConfigured(r.clients, &resp.Diagnostics) {
 		return
@@ -42,10 +44,22 @@ func (r *issuerResource) Create(ctx context.Context, req resource.CreateRequest,
 	for _, c := range computedNames {
 		*created.computed(c) = types.StringNull()
 	}
+	resumed := false // a role left by an interrupted create was found
 	steps := []func() diag.Diagnostics{
-		func() diag.Diagnostics { return r.createRole(ctx, &created) },
-		func() diag.Diagnostics { return r.createGrant(ctx, &created) },
-		func() diag.Diagnostics { return r.createLogGroup(ctx, &created) },
+		func() diag.Diagnostics { return r.createRole(ctx, &created, &resumed) },
+		func() diag.Diagnostics {
+			if !resumed {
+				return nil
+			}
+			return r.clearInterrupted(ctx, &created)
+		},
+		func() diag.Diagnostics {
+			if !created.GrantID.IsNull() { // the interrupted create's
+				return nil
+			}
+			return r.createGrant(ctx, &created)
+		},
+		func() diag.Diagnostics { return r.createLogGroup(ctx, &created, resumed) },
 		func() diag.Diagnostics { return r.sealSecrets(ctx, req.Config, &created) },
 		func() diag.Diagnostics {
 			return r.createFunction(ctx, &created, pkg, functionEnv(&created, settings))
@@ -342,7 +356,7 @@ func (r *issuerResource) Update(ctx context.Context, req resource.UpdateRequest,
 		func() diag.Diagnostics {
 			switch {
 			case state.LogGroupName.IsNull(): // deleted outside Terraform
-				return r.createLogGroup(ctx, &plan)
+				return r.createLogGroup(ctx, &plan, false)
 			case plan.LogRetentionDays.Equal(state.LogRetentionDays):
 				return nil
 			}

@@ -42,11 +42,16 @@ func issuerPackage(m *issuerModel) ([]byte, diag.Diagnostics) {
 }
 
 // createLogGroup creates /aws/lambda/<function> with its retention before
-// the function, so that Lambda does not create it without one.
-func (r *issuerResource) createLogGroup(ctx context.Context, m *issuerModel) diag.Diagnostics {
+// the function, so that Lambda does not create it without one. adopt
+// takes over a group that exists (left by an interrupted create).
+func (r *issuerResource) createLogGroup(ctx context.Context, m *issuerModel, adopt bool) diag.Diagnostics {
 	var diags diag.Diagnostics
 	name := logGroupName(m.FunctionName.ValueString())
 	_, err := r.clients.Logs.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String(name), Tags: r.tags(m.FunctionName.ValueString())})
+	var exists *logstypes.ResourceAlreadyExistsException
+	if adopt && errors.As(err, &exists) {
+		err = nil
+	}
 	if err != nil {
 		diags.Append(diagnostics.AWSCall("logs:CreateLogGroup (step 2 of the issuer: its log group)", err,
 			fmt.Sprintf("The provider's credentials need logs:CreateLogGroup and logs:TagResource, and %s must not exist yet (delete it, or import the issuer).", name)))
@@ -142,19 +147,29 @@ func (r *issuerResource) createFunction(ctx context.Context, m *issuerModel, pkg
 }
 
 // retryable says whether Lambda's answer is one that passes: the new role
-// not yet assumable, or another update of the function in progress.
+// not yet assumable (IAM propagates it within seconds), or another update
+// of the function in progress. A conflict with an object that exists (a
+// function of that name, its URL, a statement id) does not pass.
 func retryable(err error) bool {
 	var conflict *lambdatypes.ResourceConflictException
 	var invalid *lambdatypes.InvalidParameterValueException
-	return errors.As(err, &conflict) ||
+	return (errors.As(err, &conflict) && !isAlreadyExists(conflict.ErrorMessage())) ||
 		(errors.As(err, &invalid) && strings.Contains(strings.ToLower(invalid.ErrorMessage()), "role"))
 }
 
-// retryInterval is the pause between attempts of retryLambda and polls of
-// waitFunction.
-var retryInterval = 2 * time.Second
+// retryInterval is the pause between polls of waitFunction, and the
+// longest between attempts of retryLambda, which starts at
+// firstRetryInterval and doubles: a conflict with an update usually
+// passes in a second, a new role in ten.
+var (
+	retryInterval      = 2 * time.Second
+	firstRetryInterval = 200 * time.Millisecond
+)
 
+// retryLambda calls until Lambda's answer is not retryable, with a bounded
+// backoff, until ctx ends (the resource's timeouts).
 func retryLambda(ctx context.Context, call func() error) error {
+	wait := min(firstRetryInterval, retryInterval)
 	for {
 		err := call()
 		if err == nil || !retryable(err) {
@@ -163,8 +178,9 @@ func retryLambda(ctx context.Context, call func() error) error {
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("%w (still failing when the operation timed out; raise the timeouts block)", err)
-		case <-time.After(retryInterval):
+		case <-time.After(wait):
 		}
+		wait = min(2*wait, retryInterval)
 	}
 }
 
@@ -201,13 +217,15 @@ func (r *issuerResource) waitFunction(ctx context.Context, function string) diag
 // putConcurrency sets or removes the reserved concurrency.
 func (r *issuerResource) putConcurrency(ctx context.Context, m *issuerModel) diag.Diagnostics {
 	var diags diag.Diagnostics
-	var err error
-	if m.ReservedConcurrency.IsNull() {
-		_, err = r.clients.Lambda.DeleteFunctionConcurrency(ctx, &lambda.DeleteFunctionConcurrencyInput{FunctionName: m.FunctionName.ValueStringPointer()})
-	} else {
-		_, err = r.clients.Lambda.PutFunctionConcurrency(ctx, &lambda.PutFunctionConcurrencyInput{FunctionName: m.FunctionName.ValueStringPointer(),
-			ReservedConcurrentExecutions: aws.Int32(int32Of(m.ReservedConcurrency))})
-	}
+	err := retryLambda(ctx, func() (err error) {
+		if m.ReservedConcurrency.IsNull() {
+			_, err = r.clients.Lambda.DeleteFunctionConcurrency(ctx, &lambda.DeleteFunctionConcurrencyInput{FunctionName: m.FunctionName.ValueStringPointer()})
+		} else {
+			_, err = r.clients.Lambda.PutFunctionConcurrency(ctx, &lambda.PutFunctionConcurrencyInput{FunctionName: m.FunctionName.ValueStringPointer(),
+				ReservedConcurrentExecutions: aws.Int32(int32Of(m.ReservedConcurrency))})
+		}
+		return err
+	})
 	if err != nil {
 		diags.Append(diagnostics.AttributeAWSCall(path.Root("reserved_concurrency"), "lambda:PutFunctionConcurrency/DeleteFunctionConcurrency", err,
 			"The provider's credentials need lambda:PutFunctionConcurrency and lambda:DeleteFunctionConcurrency; the account must keep 10 unreserved."))

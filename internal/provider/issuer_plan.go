@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/service/kms"
+	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -124,14 +125,21 @@ func (r *issuerResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	case apiTypeREST:
 		plan.StageName = types.StringValue(restStage)
 	}
-	resp.Diagnostics.Append(r.checkRingFor(ctx, plan)...)
+	// The ring the function runs with was checked when it was applied: it
+	// is opened again only when it, its key or the function name changes,
+	// so that a key disabled for a while fails no plan that leaves the
+	// ring alone.
+	if creating || !plan.SecretCiphertext.Equal(state.SecretCiphertext) || keyChanged || !plan.FunctionName.Equal(state.FunctionName) {
+		resp.Diagnostics.Append(r.checkRingFor(ctx, plan)...)
+	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 }
 
 // checkRingFor opens the ring at plan as the function will at its cold
 // start (the encryption context names the function): a ring sealed for
 // another function name, or under another key, would only fail once
-// deployed, at every cold start.
+// deployed, at every cold start. A key KMS cannot use now (disabled,
+// pending deletion, gone, not allowed) is said as such.
 func (r *issuerResource) checkRingFor(ctx context.Context, plan issuerModel) diag.Diagnostics {
 	var diags diag.Diagnostics
 	if r.clients == nil || plan.SecretCiphertext.IsUnknown() || plan.KMSKeyARN.IsUnknown() || plan.FunctionName.IsUnknown() {
@@ -139,7 +147,13 @@ func (r *issuerResource) checkRingFor(ctx context.Context, plan issuerModel) dia
 	}
 	_, err := keyring.Open(ctx, keyring.KMS{Client: r.clients.KMS}, plan.KMSKeyARN.ValueString(), plan.FunctionName.ValueString(), plan.SecretCiphertext.ValueString())
 	var call *keyring.CallError
+	var badCT *kmstypes.InvalidCiphertextException
+	var otherKey *kmstypes.IncorrectKeyException
+	notThisRing := errors.As(err, &badCT) || errors.As(err, &otherKey) // a ring, or a key, other than the function's
 	switch {
+	case errors.As(err, &call) && !notThisRing:
+		diags.Append(diagnostics.AttributeAWSCall(path.Root("kms_key_arn"), "kms:Decrypt of secret_ciphertext (the issuer's key ring) at plan", call.Err,
+			decryptFix(call.Err, plan.FunctionName.ValueString(), plan.KMSKeyARN.ValueString())))
 	case errors.As(err, &call):
 		diags.AddAttributeError(path.Root("function_name"), "The key ring is not for this function",
 			fmt.Sprintf("kms:Decrypt of secret_ciphertext under %s with the encryption context LambdaFunctionName=%s failed (%v): the ring "+

@@ -62,14 +62,27 @@ func issuerPolicy(roleARN, region, function, keyARN string) (string, error) {
 
 func logGroupName(function string) string { return "/aws/lambda/" + function }
 
-// createRole creates the role and its policy into m.RoleARN.
-func (r *issuerResource) createRole(ctx context.Context, m *issuerModel) diag.Diagnostics {
+// createRole creates the role and its policy into m.RoleARN. A role left
+// by an interrupted create of this issuer is taken over instead, and
+// resumed says so (see issuer_resume.go).
+func (r *issuerResource) createRole(ctx context.Context, m *issuerModel, resumed *bool) diag.Diagnostics {
 	var diags diag.Diagnostics
 	fn := m.FunctionName.ValueString()
 	out, err := r.clients.IAM.CreateRole(ctx, &iam.CreateRoleInput{
 		RoleName: aws.String(fn), Path: aws.String(issuerRolePath), AssumeRolePolicyDocument: aws.String(lambdaTrustPolicy),
 		Description: aws.String("securestream issuer " + fn), Tags: iamTags(r.tags(fn)),
 	})
+	var exists *iamtypes.EntityAlreadyExistsException
+	if errors.As(err, &exists) {
+		ok, d := r.adoptRole(ctx, m)
+		if diags.Append(d...); diags.HasError() {
+			return diags
+		}
+		if ok {
+			*resumed = true
+			return append(diags, r.putRolePolicy(ctx, m)...)
+		}
+	}
 	if err != nil {
 		diags.Append(diagnostics.AWSCall("iam:CreateRole (step 1 of the issuer: its role)", err,
 			fmt.Sprintf("The provider's credentials need iam:CreateRole and iam:TagRole, and no role named %s may exist yet (import the issuer if it is yours).", fn)))

@@ -31,8 +31,15 @@ func TestRetryLambda(t *testing.T) {
 	if err != nil || calls != 3 {
 		t.Fatalf("retryLambda: %v after %d calls; want success after 3", err, calls)
 	}
-	if !retryable(&lambdatypes.ResourceConflictException{}) {
-		t.Fatal("ResourceConflictException is not retried")
+	inProgress := &lambdatypes.ResourceConflictException{Message: strPtr("The operation cannot be performed at this time. An update is in progress for resource: arn:aws:lambda:us-east-1:123456789012:function:f")}
+	if !retryable(inProgress) {
+		t.Fatal("a ResourceConflictException for an update in progress is not retried")
+	}
+	for _, msg := range []string{"Function already exist: f", "The statement id (securestream-api) provided already exists. Please provide a new statement id, or remove the existing statement.",
+		"Failed to create function url config for [functionArn = arn:aws:lambda:us-east-1:123456789012:function:f]. Error message:  FunctionUrlConfig exists for this Lambda function"} {
+		if retryable(&lambdatypes.ResourceConflictException{Message: strPtr(msg)}) {
+			t.Errorf("a conflict with an object that exists is retried (waiting does not resolve it): %s", msg)
+		}
 	}
 	other := &lambdatypes.InvalidParameterValueException{Message: strPtr("Unsupported runtime")}
 	calls = 0

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/smithy-go"
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/boolvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -415,16 +416,52 @@ func decryptRing(ctx context.Context, c *awsclients.Clients, ciphertext, functio
 	case errors.Is(err, keyring.ErrCiphertext):
 		diags.AddAttributeError(path.Root("ciphertext"), "Invalid ciphertext", err.Error()+"\n\nPass the ciphertext attribute of a securestream_secret.")
 	case errors.As(err, &call):
-		hint := ""
-		if keyID != "" {
-			hint = fmt.Sprintf(", that it was encrypted under the KMS key %s", keyID)
-		}
-		diags.Append(diagnostics.AWSCall("kms:Decrypt of the key ring", call.Err, fmt.Sprintf("Check that function_name is the one the ring "+
-			"was encrypted for (%q here)%s, that the KMS key is enabled, and that the provider's credentials may use it (kms:Decrypt).", function, hint)))
+		diags.Append(decryptDiag(call, function, keyID))
 	case err != nil:
 		diags.AddError("The decrypted key ring is invalid", err.Error())
 	}
 	return doc, diags
+}
+
+// decryptDiag is the diagnostic of a kms:Decrypt of the ring that failed.
+func decryptDiag(call *keyring.CallError, function, keyID string) diag.Diagnostic {
+	return diagnostics.AWSCall("kms:Decrypt of the key ring", call.Err, decryptFix(call.Err, function, keyID))
+}
+
+// decryptFix says what to do about a kms:Decrypt of the ring that failed,
+// by KMS's answer: the key disabled, pending deletion or gone, the
+// ciphertext changed, or the permission missing. Nothing is republished
+// meanwhile: the edge function keeps the keys it has.
+func decryptFix(err error, function, keyID string) string {
+	key := keyID
+	if key == "" {
+		key = "<the ring's KMS key>"
+	}
+	var disabled *kmstypes.DisabledException
+	var state *kmstypes.KMSInvalidStateException
+	var nf *kmstypes.NotFoundException
+	var badCT *kmstypes.InvalidCiphertextException
+	var otherKey *kmstypes.IncorrectKeyException
+	var api smithy.APIError
+	const meanwhile = " Until then nothing is changed: the edge function keeps the keys it has, and issuer containers already running keep serving."
+	switch {
+	case errors.As(err, &disabled):
+		return fmt.Sprintf("The KMS key %s is disabled. Enable it (aws kms enable-key --key-id %s), then apply again.", key, key) + meanwhile
+	case errors.As(err, &state):
+		return fmt.Sprintf("The KMS key %s cannot be used in its state (pending deletion, or disabled for import). If it is pending deletion, "+
+			"cancel it and enable the key (aws kms cancel-key-deletion --key-id %s; aws kms enable-key --key-id %s), then apply again.", key, key, key) + meanwhile
+	case errors.As(err, &nf):
+		return fmt.Sprintf("The KMS key %s does not exist (deleted, or in another account or region): the ring it sealed cannot be opened "+
+			"again. Refresh (terraform apply -refresh-only) so that the secret is planned anew with new keys.", key)
+	case errors.As(err, &badCT) || errors.As(err, &otherKey):
+		return fmt.Sprintf("The ciphertext is not a key ring that %s sealed for function_name %q: it was changed outside Terraform, or "+
+			"belongs to another secret or function. Pass the ciphertext attribute of the securestream_secret whose function_name and "+
+			"KMS key these are; a state edited by hand must be restored from its backup.", key, function)
+	case errors.As(err, &api) && api.ErrorCode() == "AccessDeniedException":
+		return fmt.Sprintf("The provider's credentials need kms:Decrypt on %s (with the encryption context LambdaFunctionName=%s).", key, function)
+	}
+	return fmt.Sprintf("Check that function_name is the one the ring was encrypted for (%q here), that it was encrypted under the KMS key %s, "+
+		"that the key is enabled, and that the provider's credentials may use it (kms:Decrypt).", function, key)
 }
 
 func (r *secretResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {

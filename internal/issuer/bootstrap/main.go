@@ -1,7 +1,9 @@
 // Command bootstrap is the issuer Lambda function (runtime
 // provided.al2023): it reads its configuration from the environment,
 // decrypts the key ring once, and serves API Gateway and function URL
-// events.
+// events. A configuration it cannot read ends the process (Lambda reports
+// the fatal line at every invocation); a key ring KMS would not open is
+// answered 500 and retried (see issuer.Container).
 package main
 
 import (
@@ -21,18 +23,18 @@ import (
 
 func main() {
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Second)
-	is, err := start(ctx)
+	c, err := start(ctx)
 	cancel()
 	if err != nil {
-		// A failed cold start: the message names the variable or the call.
+		// A failed cold start: the message names the variable.
 		b, _ := json.Marshal(map[string]string{"level": "fatal", "error": err.Error()})
 		fmt.Fprintf(os.Stdout, "%s\n", b)
 		os.Exit(1)
 	}
-	lambda.Start(is.Handle)
+	lambda.Start(c.Handle)
 }
 
-func start(ctx context.Context) (*issuer.Issuer, error) {
+func start(ctx context.Context) (*issuer.Container, error) {
 	cfg, err := issuer.LoadConfig(os.Getenv)
 	if err != nil {
 		return nil, fmt.Errorf("configuration: %w", err)
@@ -41,5 +43,5 @@ func start(ctx context.Context) (*issuer.Issuer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("AWS configuration: %w", err)
 	}
-	return issuer.New(ctx, cfg, keyring.KMS{Client: kms.NewFromConfig(awsCfg)})
+	return issuer.NewContainer(cfg, keyring.KMS{Client: kms.NewFromConfig(awsCfg)}).Start(ctx), nil
 }

@@ -12,12 +12,17 @@
 //	... apply ...
 //	if w := p.Writes(); len(w) > 0 { t.Errorf("a no-op plan wrote: %v", w) }
 //
+// Hold keeps calls of an operation unanswered until the test releases them
+// or their client gives up, so that a test can kill a client in the middle
+// of a call (Terraform in the middle of an apply).
+//
 // Operations are named "service:Operation" (see Operation); IsWrite says
 // which may change state.
 package faultproxy
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
@@ -53,6 +58,41 @@ type Fault struct {
 	Message string
 	// Latency is waited before the call is answered or forwarded.
 	Latency time.Duration
+	// Match, when set, limits the fault to the calls whose body contains
+	// it (a KMS key id, a function name); Nth counts those calls only.
+	Match string
+
+	hold *Held // set by Hold
+}
+
+// Held is a hold on the calls of an operation (see Proxy.Hold).
+type Held struct {
+	arrived, abandoned, released chan struct{}
+	arriveOnce, abandonOnce      sync.Once
+	releaseOnce                  sync.Once
+}
+
+// Arrived is closed when the first held call arrives.
+func (h *Held) Arrived() <-chan struct{} { return h.arrived }
+
+// Abandoned is closed when the client of a held call has given up on it
+// (its connection closed or its request was cancelled): the call was
+// never forwarded.
+func (h *Held) Abandoned() <-chan struct{} { return h.abandoned }
+
+// Release forwards the held calls, and the later ones, to the target.
+func (h *Held) Release() { h.releaseOnce.Do(func() { close(h.released) }) }
+
+// wait holds a call until it is released (true) or its client gives up.
+func (h *Held) wait(ctx context.Context) bool {
+	h.arriveOnce.Do(func() { close(h.arrived) })
+	select {
+	case <-h.released:
+		return true
+	case <-ctx.Done():
+		h.abandonOnce.Do(func() { close(h.abandoned) })
+		return false
+	}
 }
 
 // Call is one request the proxy saw.
@@ -78,7 +118,7 @@ type Proxy struct {
 
 type armed struct {
 	Fault
-	base int // the operation's count when the fault was armed
+	seen int // the calls the fault matched since it was armed
 }
 
 // New returns a proxy to target that is not listening yet; serve it with
@@ -111,7 +151,7 @@ func Start(t testing.TB, target string) *Proxy {
 func (p *Proxy) Inject(f Fault) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.armed = append(p.armed, armed{Fault: f, base: p.counts[f.Op]})
+	p.armed = append(p.armed, armed{Fault: f})
 }
 
 // Fail makes the nth call of op from now (1: the next; 0: every call)
@@ -120,6 +160,16 @@ func (p *Proxy) Fail(op string, n int, code string) { p.Inject(Fault{Op: op, Nth
 
 // Delay makes every call of op from now wait d.
 func (p *Proxy) Delay(op string, d time.Duration) { p.Inject(Fault{Op: op, Latency: d}) }
+
+// Hold makes every call of op from now wait, unanswered, until the
+// returned hold is released or the call's client gives up. A test that
+// kills its client in the middle of a call waits for Arrived, kills, and
+// may wait for Abandoned, which says the call never reached the target.
+func (p *Proxy) Hold(op string) *Held {
+	h := &Held{arrived: make(chan struct{}), abandoned: make(chan struct{}), released: make(chan struct{})}
+	p.Inject(Fault{Op: op, hold: h})
+	return h
+}
 
 // Counts returns the calls per operation so far ("*": all of them).
 func (p *Proxy) Counts() map[string]int {
@@ -164,7 +214,12 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	op, proto := Operation(r, body)
-	f, wait := p.record(op, proto)
+	f, wait, holds := p.record(op, proto, body)
+	for _, h := range holds {
+		if !h.wait(r.Context()) {
+			return
+		}
+	}
 	if wait > 0 {
 		select {
 		case <-time.After(wait):
@@ -180,24 +235,29 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // record counts a call and returns the first fault that fails it, if any,
-// and the latency of all that hit it.
-func (p *Proxy) record(op string, proto Protocol) (*Fault, time.Duration) {
+// the latency of all that hit it, and the holds on it.
+func (p *Proxy) record(op string, proto Protocol, body []byte) (*Fault, time.Duration, []*Held) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.counts[op]++
 	p.counts["*"]++
 	var hit *Fault
 	var wait time.Duration
+	var holds []*Held
 	for i := range p.armed {
 		a := &p.armed[i]
-		if a.Op != op && a.Op != "*" {
+		if (a.Op != op && a.Op != "*") || (a.Match != "" && !bytes.Contains(body, []byte(a.Match))) {
 			continue
 		}
-		n := p.counts[a.Op] - a.base
+		a.seen++
+		n := a.seen
 		if a.Nth != 0 && (n < a.Nth || n >= a.Nth+max(a.Times, 1)) {
 			continue
 		}
 		wait += a.Latency
+		if a.hold != nil {
+			holds = append(holds, a.hold)
+		}
 		if hit == nil && a.Code != "" {
 			f := a.Fault
 			if f.Message == "" {
@@ -211,7 +271,7 @@ func (p *Proxy) record(op string, proto Protocol) (*Fault, time.Duration) {
 		c.Failed = hit.Code
 	}
 	p.calls = append(p.calls, c)
-	return hit, wait
+	return hit, wait, holds
 }
 
 // statuses are the usual HTTP statuses of the error codes tests inject;

@@ -328,3 +328,78 @@ func TestNewRefusesARelativeTarget(t *testing.T) {
 		t.Errorf("error %v does not show the form expected", err)
 	}
 }
+
+// A held call waits, unanswered, until it is released, when it goes on to
+// the target; a held call whose client gives up never reaches the target.
+func TestHold(t *testing.T) {
+	p, b, c := start(t)
+	h := p.Hold("lambda:CreateFunction")
+	createInput := &lambda.CreateFunctionInput{FunctionName: aws.String("f"), Role: aws.String("r"), Code: &lambdatypes.FunctionCode{ZipFile: []byte("zip")}}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.lambda.CreateFunction(ctx, createInput)
+		done <- err
+	}()
+	select {
+	case <-h.Arrived():
+	case <-time.After(5 * time.Second):
+		t.Fatal("the held call never arrived")
+	}
+	// Other operations pass.
+	if _, err := c.lambda.GetFunction(context.Background(), &lambda.GetFunctionInput{FunctionName: aws.String("f")}); err == nil {
+		t.Fatal("GetFunction: no error from the backend")
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("the held call was answered: %v", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	cancel() // the client gives up, as a killed process does
+	select {
+	case <-h.Abandoned():
+	case <-time.After(5 * time.Second):
+		t.Fatal("the abandoned call was not noticed")
+	}
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("the abandoned call: %v", err)
+	}
+	if got := b.calls(); !slices.Equal(got, []string{"lambda:GetFunction"}) {
+		t.Fatalf("the backend saw %v; the abandoned call must not reach it", got)
+	}
+	// Released: held calls go through.
+	go func() {
+		_, err := c.lambda.CreateFunction(context.Background(), createInput)
+		done <- err
+	}()
+	time.Sleep(50 * time.Millisecond)
+	h.Release()
+	select {
+	case err := <-done:
+		if ae, _ := apiError(t, err); ae.ErrorCode() != fromBackend {
+			t.Fatalf("the released call: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the released call was not answered")
+	}
+}
+
+// A fault with Match hits only the calls whose body holds it, counted
+// among themselves: one KMS key refused while another works.
+func TestFaultMatch(t *testing.T) {
+	p, b, c := start(t)
+	p.Inject(Fault{Op: "kms:Decrypt", Nth: 2, Code: "DisabledException", Match: "key-a"})
+	decrypt := func(key string) string {
+		_, err := c.kms.Decrypt(context.Background(), &kms.DecryptInput{KeyId: aws.String(key), CiphertextBlob: []byte("ct")})
+		ae, _ := apiError(t, err)
+		return ae.ErrorCode()
+	}
+	got := []string{decrypt("key-a"), decrypt("key-b"), decrypt("key-b"), decrypt("key-a"), decrypt("key-a")}
+	want := []string{fromBackend, fromBackend, fromBackend, "DisabledException", fromBackend}
+	if !slices.Equal(got, want) {
+		t.Fatalf("answers %v; want %v", got, want)
+	}
+	if n := len(b.calls()); n != 4 {
+		t.Errorf("%d calls reached the backend, want 4", n)
+	}
+}

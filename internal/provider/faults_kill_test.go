@@ -1,0 +1,257 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/apigateway"
+	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+
+	localcf "github.com/securestream/terraform-provider-securestream/internal/local/cloudfront"
+	"github.com/securestream/terraform-provider-securestream/internal/local/faultproxy"
+)
+
+// stackConfig is the whole stack: the secret, the edge function attached
+// to a distribution, and the issuer behind an HTTP API; the AWS calls go
+// to endpoint (a fault proxy in front of moto), CloudFront's to the local
+// CloudFront. secretExtra is added to the secret's arguments.
+func stackConfig(endpoint, cfEndpoint, fn, edge, dist, pkg, secretExtra string) string {
+	return fmt.Sprintf(`provider "securestream" {
+  region     = "us-east-1"
+  endpoint   = %q
+  access_key = "testing"
+  secret_key = "testing"
+  endpoints {
+    cloudfront = %q
+  }
+}
+
+resource "securestream_secret" "s" {
+  function_name = %q
+  %s
+}
+
+resource "securestream_function" "f" {
+  name          = %q
+  ciphertext    = securestream_secret.s.ciphertext
+  kms_key_id    = securestream_secret.s.id
+  function_name = securestream_secret.s.function_name
+  association {
+    distribution_id = %q
+  }
+}
+
+resource "securestream_issuer" "i" {
+  function_name     = securestream_secret.s.function_name
+  secret_ciphertext = securestream_secret.s.ciphertext
+  kms_key_arn       = securestream_secret.s.kms_key_arn
+  package_path      = %q
+  api_type          = "http"
+  settings = {
+    auth          = "none"
+    allowed_hosts = ["media.example.com"]
+  }
+}
+`, endpoint, cfEndpoint, fn, secretExtra, edge, dist, pkg)
+}
+
+// Terraform killed (SIGKILL) in the middle of an apply of the whole
+// stack, at a moment when AWS objects were made but not recorded: the
+// issuer's role, policy, KMS grant and log group (killed in its
+// CreateFunction), or also its function, HTTP API, integration and routes
+// (killed in its CreateStage). The next apply converges (the plan after
+// it is empty, with one function and one API), and the destroy then
+// leaves no object in moto or the local CloudFront (leftovers lists what
+// is looked for).
+func TestAccFaults_killedApply(t *testing.T) {
+	requireTerraform(t)
+	t.Parallel()
+	for _, op := range []string{"lambda:CreateFunction", "apigatewayv2:CreateStage"} {
+		t.Run(op, func(t *testing.T) {
+			t.Parallel()
+			killedApply(t, op)
+		})
+	}
+}
+
+func killedApply(t *testing.T, killAt string) {
+	e := newCFEnv(t, localcf.Config{})
+	if e.endpoint == "" {
+		t.Fatal("this test kills Terraform while the proxy in front of moto holds a call: unset SECURESTREAM_ACC_ENDPOINT=aws")
+	}
+	dist := e.distribution(t)
+	p := faultproxy.Start(t, e.endpoint)
+	pkgPath, _ := testPackage(t, "echo one")
+	fn, edge := name("issuer"), name("edge")
+	tf := newTFProcess(t, stackConfig(p.URL, e.cf.Endpoint, fn, edge, dist, pkgPath, ""))
+	ctx := context.Background()
+
+	hold := p.Hold(killAt)
+	apply := tf.start("apply", "-auto-approve", "-no-color")
+	select {
+	case <-hold.Arrived():
+	case <-time.After(60 * time.Second):
+		t.Fatalf("the apply never reached %s:\n%s", killAt, apply.out.String())
+	}
+	// The edge function's create runs beside the issuer's: kill once
+	// Terraform has recorded it, so that the kill hits the issuer alone.
+	if !waitFor(30*time.Second, func() bool { return slices.Contains(tf.stateResources(), "securestream_function.f") }) {
+		t.Fatalf("Terraform did not record the edge function while the issuer was held; state has %v:\n%s", tf.stateResources(), apply.out.String())
+	}
+	if err := apply.kill(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-hold.Abandoned(): // the provider's call was cancelled with Terraform's connection
+	case <-time.After(10 * time.Second):
+		t.Fatal("the held call was not abandoned after Terraform was killed")
+	}
+	hold.Release()
+	// Objects were made that the state does not record.
+	if slices.Contains(tf.stateResources(), "securestream_issuer.i") {
+		t.Fatalf("the state records the issuer, whose create was killed: %v\n%s", tf.stateResources(), apply.out.String())
+	}
+	if _, err := e.clients.IAM.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(fn)}); err != nil {
+		t.Fatalf("the killed create made no role (the kill came too early to test anything): %v", err)
+	}
+
+	out, err := tf.run("apply", "-auto-approve", "-no-color")
+	if err != nil {
+		t.Fatalf("the apply after the kill failed: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "Resuming an interrupted create") {
+		t.Errorf("the apply after the kill did not say that it resumed an interrupted create:\n%s", out)
+	}
+	if err := tf.planIsEmpty(); err != nil {
+		t.Fatal(err)
+	}
+	functions, err := e.clients.Lambda.ListFunctions(ctx, &lambda.ListFunctionsInput{})
+	if err != nil || len(functions.Functions) != 1 {
+		t.Fatalf("after the apply: %v functions (%v); want 1", functions, err)
+	}
+	apis, err := e.clients.APIGatewayV2.GetApis(ctx, &apigatewayv2.GetApisInput{})
+	if err != nil || len(apis.Items) != 1 {
+		t.Fatalf("after the apply: %d HTTP APIs (%v); want 1", len(apis.Items), err)
+	}
+	if arns, err := e.functionsOn(dist, ""); err != nil || len(arns) != 1 || !strings.HasSuffix(arns[0], ":function/"+edge) {
+		t.Fatalf("the distribution runs %v (%v); want %s", arns, err, edge)
+	}
+
+	if out, err := tf.run("destroy", "-auto-approve", "-no-color"); err != nil {
+		t.Fatalf("terraform destroy: %v\n%s", err, out)
+	}
+	if left := leftovers(ctx, e, dist); len(left) > 0 {
+		t.Fatalf("left after the destroy:\n  %s", strings.Join(left, "\n  "))
+	}
+}
+
+// leftovers lists every object in moto and the local CloudFront that a
+// destroyed stack may have left: IAM roles, Lambda functions, HTTP and
+// REST APIs, API keys and usage plans, log groups, KMS keys not pending
+// deletion, KMS grants, CloudFront functions, and function associations
+// on the distribution (which the test made, and which stays).
+func leftovers(ctx context.Context, e *cfEnv, dist string) []string {
+	var left []string
+	fail := func(what string, err error) {
+		left = append(left, fmt.Sprintf("%s: the listing failed: %v", what, err))
+	}
+	if out, err := e.clients.IAM.ListRoles(ctx, &iam.ListRolesInput{}); err != nil {
+		fail("IAM roles", err)
+	} else {
+		for _, r := range out.Roles {
+			left = append(left, "IAM role "+aws.ToString(r.Arn))
+		}
+	}
+	if out, err := e.clients.Lambda.ListFunctions(ctx, &lambda.ListFunctionsInput{}); err != nil {
+		fail("Lambda functions", err)
+	} else {
+		for _, f := range out.Functions {
+			left = append(left, "Lambda function "+aws.ToString(f.FunctionName))
+		}
+	}
+	if out, err := e.clients.APIGatewayV2.GetApis(ctx, &apigatewayv2.GetApisInput{}); err != nil {
+		fail("HTTP APIs", err)
+	} else {
+		for _, a := range out.Items {
+			left = append(left, "HTTP API "+aws.ToString(a.ApiId)+" "+aws.ToString(a.Name))
+		}
+	}
+	if out, err := e.clients.APIGateway.GetRestApis(ctx, &apigateway.GetRestApisInput{}); err != nil {
+		fail("REST APIs", err)
+	} else {
+		for _, a := range out.Items {
+			left = append(left, "REST API "+aws.ToString(a.Id)+" "+aws.ToString(a.Name))
+		}
+	}
+	if out, err := e.clients.APIGateway.GetApiKeys(ctx, &apigateway.GetApiKeysInput{}); err != nil {
+		fail("API keys", err)
+	} else {
+		for _, k := range out.Items {
+			left = append(left, "API key "+aws.ToString(k.Id))
+		}
+	}
+	if out, err := e.clients.APIGateway.GetUsagePlans(ctx, &apigateway.GetUsagePlansInput{}); err != nil {
+		fail("usage plans", err)
+	} else {
+		for _, u := range out.Items {
+			left = append(left, "usage plan "+aws.ToString(u.Id))
+		}
+	}
+	if out, err := e.clients.Logs.DescribeLogGroups(ctx, &cloudwatchlogs.DescribeLogGroupsInput{}); err != nil {
+		fail("log groups", err)
+	} else {
+		for _, g := range out.LogGroups {
+			left = append(left, "log group "+aws.ToString(g.LogGroupName))
+		}
+	}
+	if out, err := e.clients.KMS.ListKeys(ctx, &kms.ListKeysInput{}); err != nil {
+		fail("KMS keys", err)
+	} else {
+		for _, k := range out.Keys {
+			m, err := e.describeKey(aws.ToString(k.KeyId))
+			if err != nil {
+				fail("KMS key "+aws.ToString(k.KeyId), err)
+				continue
+			}
+			if m.KeyState != kmstypes.KeyStatePendingDeletion {
+				left = append(left, fmt.Sprintf("KMS key %s (%s, not scheduled for deletion)", aws.ToString(k.KeyId), m.KeyState))
+			}
+			grants, err := e.clients.KMS.ListGrants(ctx, &kms.ListGrantsInput{KeyId: k.KeyId})
+			if err != nil {
+				fail("KMS grants of "+aws.ToString(k.KeyId), err)
+				continue
+			}
+			for _, g := range grants.Grants {
+				left = append(left, fmt.Sprintf("KMS grant %s on %s to %s", aws.ToString(g.GrantId), aws.ToString(k.KeyId), aws.ToString(g.GranteePrincipal)))
+			}
+		}
+	}
+	if out, err := e.client.ListFunctions(ctx, &cloudfront.ListFunctionsInput{}); err != nil {
+		fail("CloudFront functions", err)
+	} else if out.FunctionList != nil {
+		for _, f := range out.FunctionList.Items {
+			left = append(left, "CloudFront function "+aws.ToString(f.Name))
+		}
+	}
+	for _, pattern := range []string{"", "/live/*"} {
+		arns, err := e.functionsOn(dist, pattern)
+		if err != nil {
+			fail("the distribution's associations", err)
+		}
+		for _, a := range arns {
+			left = append(left, fmt.Sprintf("association of %s on %s %q", a, dist, pattern))
+		}
+	}
+	return left
+}

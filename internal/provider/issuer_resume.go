@@ -1,0 +1,170 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/apigateway"
+	resttypes "github.com/aws/aws-sdk-go-v2/service/apigateway/types"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/securestream/terraform-provider-securestream/internal/diagnostics"
+)
+
+// This file resumes a create that was interrupted: Terraform killed in the
+// middle of an apply (or its machine lost) records nothing of the objects
+// the create had made, and the next apply creates the issuer again. The
+// role is step 1 of every create, so a role of this function name that
+// carries the issuer's tag and path is an earlier attempt's: it is kept
+// (a new role would wait for IAM again), with its grant and log group,
+// and the function and API the attempt may have made are deleted, to be
+// made again as planned (an API half made, or a function with an old
+// environment, is not worth reconciling). A role of that name without the
+// tag is someone else's, and the create fails as before.
+
+// adoptRole takes over the role an interrupted create of this issuer left
+// into m.RoleARN; ok is false when the role is not such a role.
+func (r *issuerResource) adoptRole(ctx context.Context, m *issuerModel) (ok bool, diags diag.Diagnostics) {
+	fn := m.FunctionName.ValueString()
+	out, err := r.clients.IAM.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(fn)})
+	if err != nil {
+		diags.Append(diagnostics.AWSCall("iam:GetRole (a role named "+fn+" exists)", err,
+			"The provider's credentials need iam:GetRole to tell whether the role is left by an interrupted create of this issuer."))
+		return false, diags
+	}
+	if out.Role == nil || aws.ToString(out.Role.Path) != issuerRolePath || !hasIAMTag(out.Role.Tags, issuerTag, fn) {
+		return false, nil
+	}
+	m.RoleARN = types.StringPointerValue(out.Role.Arn)
+	diags.AddWarning("Resuming an interrupted create",
+		fmt.Sprintf("The role %s, tagged %s = %s, was left by an earlier create of this issuer that did not finish (Terraform was stopped "+
+			"before it recorded it). The role, its KMS grant and its log group are kept; the function and the API that create made, if any, "+
+			"are deleted and made again.", aws.ToString(out.Role.Arn), issuerTag, fn))
+	return true, diags
+}
+
+func hasIAMTag(tags []iamtypes.Tag, key, value string) bool {
+	for _, t := range tags {
+		if aws.ToString(t.Key) == key && aws.ToString(t.Value) == value {
+			return true
+		}
+	}
+	return false
+}
+
+// clearInterrupted removes the function and the APIs of this issuer that
+// an interrupted create left (each found by the issuer's tag), and finds
+// its grant into m.GrantID, so that the create goes on as if first.
+func (r *issuerResource) clearInterrupted(ctx context.Context, m *issuerModel) diag.Diagnostics {
+	var diags diag.Diagnostics
+	fn := m.FunctionName.ValueString()
+	if id, err := r.findGrant(ctx, m.KMSKeyARN.ValueString(), m.RoleARN.ValueString(), fn); err != nil && !isNotFound(err) {
+		diags.Append(diagnostics.AWSCall("kms:ListGrants (resuming an interrupted create)", err, "The provider's credentials need kms:ListGrants on the ring's key."))
+		return diags
+	} else if id != "" {
+		m.GrantID = types.StringValue(id)
+	}
+	got, err := r.clients.Lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(fn)})
+	switch {
+	case isLambdaNotFound(err):
+	case err != nil:
+		diags.Append(diagnostics.AWSCall("lambda:GetFunction (resuming an interrupted create)", err, "The provider's credentials need lambda:GetFunction."))
+		return diags
+	case got.Tags[issuerTag] != fn:
+		diags.AddError("The issuer's function name is taken",
+			fmt.Sprintf("A Lambda function named %s exists and is not this issuer's (it has no %s = %s tag). Choose another function_name, "+
+				"or delete that function.", fn, issuerTag, fn))
+		return diags
+	default: // its URL and invoke permission go with it
+		if diags.Append(r.deleteFunction(ctx, fn)...); diags.HasError() {
+			return diags
+		}
+	}
+	for {
+		api, err := r.findHTTPAPI(ctx, fn)
+		if err != nil {
+			diags.Append(diagnostics.AWSCall("apigateway:GetApis (resuming an interrupted create)", err, "The provider's credentials need apigateway:GET on /apis."))
+			return diags
+		}
+		if api == nil {
+			break
+		}
+		if diags.Append(r.deleteHTTPAPI(ctx, aws.ToString(api.ApiId))...); diags.HasError() {
+			return diags
+		}
+	}
+	return append(diags, r.clearInterruptedREST(ctx, m)...)
+}
+
+// clearInterruptedREST deletes the REST APIs, usage plans and API keys an
+// interrupted create left: deleting an API deletes neither of the others.
+func (r *issuerResource) clearInterruptedREST(ctx context.Context, m *issuerModel) diag.Diagnostics {
+	var diags diag.Diagnostics
+	fn := m.FunctionName.ValueString()
+	keys, err := r.findRESTAPIKeys(ctx, fn)
+	if err != nil {
+		diags.Append(diagnostics.AWSCall("apigateway:GetApiKeys (resuming an interrupted create)", err, restKeyFix))
+		return diags
+	}
+	for {
+		id, err := r.findRESTAPI(ctx, fn)
+		if err != nil {
+			diags.Append(diagnostics.AWSCall("apigateway:GetRestApis (resuming an interrupted create)", err, "The provider's credentials need apigateway:GET on /restapis."))
+			return diags
+		}
+		if id == nil {
+			break
+		}
+		left := *m
+		left.APIID, left.RESTAPIKeyID = types.StringPointerValue(id), types.StringNull()
+		if diags.Append(r.deleteRESTAPIKey(ctx, &left)...); diags.HasError() { // its usage plans
+			return diags
+		}
+		if diags.Append(r.deleteRESTAPI(ctx, *id)...); diags.HasError() {
+			return diags
+		}
+	}
+	var nf *resttypes.NotFoundException
+	for _, k := range keys {
+		if _, err := r.clients.APIGateway.DeleteApiKey(ctx, &apigateway.DeleteApiKeyInput{ApiKey: aws.String(k)}); err != nil && !errors.As(err, &nf) {
+			diags.Append(diagnostics.AWSCall("apigateway:DeleteApiKey (resuming an interrupted create)", err, restKeyFix))
+			return diags
+		}
+	}
+	return diags
+}
+
+// findRESTAPIKeys are the ids of the API keys named for the function that
+// carry the issuer's tag.
+func (r *issuerResource) findRESTAPIKeys(ctx context.Context, function string) ([]string, error) {
+	var ids []string
+	in := &apigateway.GetApiKeysInput{NameQuery: aws.String(function)}
+	for {
+		out, err := r.clients.APIGateway.GetApiKeys(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		for _, k := range out.Items {
+			if aws.ToString(k.Name) == function && k.Tags[issuerTag] == function {
+				ids = append(ids, aws.ToString(k.Id))
+			}
+		}
+		if in.Position = out.Position; aws.ToString(in.Position) == "" {
+			return ids, nil
+		}
+	}
+}
+
+// isAlreadyExists says whether Lambda's conflict is about an object that
+// exists (a function, a function URL, a statement id), which waiting does
+// not resolve, rather than an update in progress, which it does.
+func isAlreadyExists(msg string) bool {
+	return strings.Contains(strings.ToLower(msg), "exist")
+}
