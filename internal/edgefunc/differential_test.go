@@ -169,7 +169,10 @@ func genRequest(rng *rand.Rand, ring, seedRing *streamkey.Ring, t0 time.Time, cf
 		kind = "path"
 		path = pick("/vod/movie-999/index.m3u8", "/vod/"+title+"/../other/index.m3u8", "/vod/"+title+"/%2e%2e/x.ts",
 			"/vod/"+title+"//x.ts", "/vod/"+title+"/a%2fb.ts", "/vod/"+title, "/VOD/"+title+"/x.ts", "/vod/"+title+"/x y.ts",
-			"/subs/"+title+".vtt", "/keys/k.key", "/vod/"+title+"/..;/x.ts", "/vod/"+title+"/%zz.ts")
+			"/subs/"+title+".vtt", "/keys/k.key", "/vod/"+title+"/..;/x.ts", "/vod/"+title+"/%zz.ts",
+			// Escapes that are not UTF-8: overlong dots and slash, Latin-1, a surrogate; and UTF-8 that is.
+			"/vod/"+title+"/%c0%ae%c0%ae/x.ts", "/vod/"+title+"/%C0%AFx.ts", "/vod/"+title+"/%e0%80%ae.ts", "/vod/"+title+"/%e9t%e9.ts",
+			"/vod/"+title+"/%ed%a0%80.ts", "/vod/"+title+"/%c3.ts", "/vod/"+title+"/%C3%A9t%C3%A9.ts", "/vod/"+title+"/%f0%9f%8e%ac.ts")
 	case 8:
 		kind = "other address"
 		if rng.IntN(2) == 0 {

@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/securestream/terraform-provider-securestream/internal/issuance"
 	"github.com/securestream/terraform-provider-securestream/internal/jwtverify"
@@ -210,6 +211,11 @@ func parseInput(req *request) (*input, *outcome) {
 	} else {
 		if len(strings.TrimSpace(string(req.body))) == 0 {
 			return nil, refuse(400, "bad_request", "send playback_url in a JSON body ({\"playback_url\": \"https://...\"}) or, with GET, as a query parameter")
+		}
+		// JSON is UTF-8 (RFC 8259); encoding/json would quietly turn other
+		// bytes into U+FFFD and sign a URL the caller did not send.
+		if !utf8.Valid(req.body) {
+			return nil, refuse(400, "bad_request", "the body must be JSON in UTF-8")
 		}
 		var body map[string]json.RawMessage
 		if err := json.Unmarshal(req.body, &body); err != nil || body == nil {

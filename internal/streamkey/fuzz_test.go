@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // fuzzFixture mints a fixed set of honest tokens. FuzzVerify checks that
@@ -102,6 +103,9 @@ func safePathReference(p string) bool {
 				return false
 			}
 		}
+	}
+	if d, err := url.PathUnescape(p); err != nil || !utf8.ValidString(d) {
+		return false
 	}
 	segs := strings.Split(p[1:], "/")
 	for i, s := range segs {

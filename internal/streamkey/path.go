@@ -18,8 +18,9 @@ const (
 // SafePath reports whether a request path is in the canonical form the
 // token format can match without being fooled: it starts with '/', every
 // byte is printable ASCII other than '\', every '%' starts a two-digit hex
-// escape that does not encode '/', '\' or a control character, no segment
-// is empty (no "//") except the last, and no segment is "." or ".." even
+// escape that does not encode '/', '\' or a control character, the escapes
+// encode UTF-8 in its shortest form (no overlong %C0%AE), no segment is
+// empty (no "//") except the last, and no segment is "." or ".." even
 // when spelled "%2e" or followed by ";params". Such paths are refused
 // rather than normalised: an origin that decodes or normalises them could
 // serve a file outside the signed prefix.
@@ -28,7 +29,11 @@ func SafePath(p string) bool {
 		return false
 	}
 	segStart := 1
+	var u utf8Escapes
 	for i := 1; i < len(p); i++ {
+		if pathClass[p[i]] != pcPercent && u.need > 0 {
+			return false // a character cut short by a plain byte
+		}
 		switch pathClass[p[i]] {
 		case pcPlain:
 		case pcBad:
@@ -38,7 +43,7 @@ func SafePath(p string) bool {
 				return false
 			}
 			d := unhex(p[i+1])<<4 | unhex(p[i+2])
-			if d < 0x20 || d == 0x7f || d == '/' || d == '\\' {
+			if d < 0x20 || d == 0x7f || d == '/' || d == '\\' || !u.next(d) {
 				return false
 			}
 			i += 2
@@ -49,7 +54,47 @@ func SafePath(p string) bool {
 			segStart = i + 1
 		}
 	}
-	return !isDotSegment(p[segStart:])
+	return u.need == 0 && !isDotSegment(p[segStart:])
+}
+
+// utf8Escapes checks, byte by byte, that the bytes a path's escapes encode
+// are UTF-8 in its shortest form (RFC 3629): an overlong form such as
+// %C0%AE, a '.' to a lenient decoder, would be a dot segment the rules
+// above do not see.
+type utf8Escapes struct {
+	need   int  // continuation bytes still due
+	lo, hi byte // the range of the next one
+}
+
+func (u *utf8Escapes) next(b byte) bool {
+	if u.need > 0 {
+		if b < u.lo || b > u.hi {
+			return false
+		}
+		u.need, u.lo, u.hi = u.need-1, 0x80, 0xbf
+		return true
+	}
+	u.lo, u.hi = 0x80, 0xbf
+	switch {
+	case b < 0x80:
+	case b >= 0xc2 && b <= 0xdf:
+		u.need = 1
+	case b == 0xe0:
+		u.need, u.lo = 2, 0xa0 // no overlong three-byte form
+	case b == 0xed:
+		u.need, u.hi = 2, 0x9f // no surrogate
+	case b >= 0xe1 && b <= 0xef:
+		u.need = 2
+	case b == 0xf0:
+		u.need, u.lo = 3, 0x90 // no overlong four-byte form
+	case b >= 0xf1 && b <= 0xf3:
+		u.need = 3
+	case b == 0xf4:
+		u.need, u.hi = 3, 0x8f // nothing above U+10FFFF
+	default: // 0x80-0xc1 (a stray continuation, an overlong lead), 0xf5-0xff
+		return false
+	}
+	return true
 }
 
 const (

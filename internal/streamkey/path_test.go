@@ -6,12 +6,17 @@ func TestSafePath(t *testing.T) {
 	safe := []string{
 		"/", "/a", "/a/", "/vod/movie-42/index.m3u8", "/a/b.c/d..e/...", "/a/.hidden", "/a/..x", "/%C3%BC/%c3%bc",
 		"/a;b=c/d", "/a/%2e%2e%2e", "/a/.%2e.", "/~user/a_b-c+d!$&'()*,=:@", "/%25/%41",
+		"/%E2%82%AC", "/%F0%9F%8E%AC/x", "/%ED%9F%BF", "/%F4%8F%BF%BF",
 	}
 	unsafe := []string{
 		"", "a", "a/b", "//", "//a", "/a//b", "/a/./b", "/a/../b", "/a/.", "/a/..", "/.", "/..",
 		"/a/%2e/b", "/a/%2E%2e/b", "/a/.%2e/b", "/a/%2e./b", "/a/..;x/b", "/a/.;/b",
 		"/a%2fb", "/a%2Fb", "/a%5cb", "/a\\b", "/a%00b", "/a%0ab", "/a%7fb", "/a%1Fb",
 		"/a b", "/a\tb", "/a\x00", "/caf\xc3\xa9", "/a\x7f", "/a%", "/a%4", "/a%zz", "/a%g0",
+		// Escapes that are not UTF-8 in its shortest form: an overlong '.' or '/', Latin-1, a stray
+		// continuation byte, a character cut short, a surrogate, beyond U+10FFFF.
+		"/a/%C0%AE%C0%AE/b", "/a/%c0%ae", "/a/%e0%80%ae/b", "/a%C0%AFb", "/caf%E9", "/a%80", "/a%C3", "/a%C3/b",
+		"/a%E2%82", "/a%ED%A0%80", "/a%F4%90%80%80", "/a%F8%88%80%80%80",
 	}
 	for _, p := range safe {
 		if !SafePath(p) {
