@@ -458,7 +458,11 @@ func decryptFix(err error, function, keyID string) string {
 			"belongs to another secret or function. Pass the ciphertext attribute of the securestream_secret whose function_name and "+
 			"KMS key these are; a state edited by hand must be restored from its backup.", key, function)
 	case errors.As(err, &api) && api.ErrorCode() == "AccessDeniedException":
-		return fmt.Sprintf("The provider's credentials need kms:Decrypt on %s (with the encryption context LambdaFunctionName=%s).", key, function)
+		// KMS also answers AccessDenied when the ciphertext is under
+		// another key than the KeyId passed (emulators do; AWS may say
+		// IncorrectKeyException), so both causes are named.
+		return fmt.Sprintf("Either the provider's credentials need kms:Decrypt on %s (with the encryption context LambdaFunctionName=%s), "+
+			"or the ring was not encrypted under the KMS key %s: an import or kms_key_id must name the key the ring is encrypted under.", key, function, key)
 	}
 	return fmt.Sprintf("Check that function_name is the one the ring was encrypted for (%q here), that it was encrypted under the KMS key %s, "+
 		"that the key is enabled, and that the provider's credentials may use it (kms:Decrypt).", function, key)

@@ -411,7 +411,7 @@ func TestAccSecret_importKeepsKeys(t *testing.T) {
 				ResourceName:  "securestream_secret.s",
 				ImportState:   true,
 				ImportStateId: keyIDs[1] + "," + fn + "," + ciphertext,
-				ExpectError:   regexp.MustCompile(`(?s)kms:Decrypt of the key ring failed.*encrypted under the KMS key`),
+				ExpectError:   regexp.MustCompile(`(?s)kms:Decrypt of the key ring failed.*not\s+encrypted\s+under\s+the\s+KMS\s+key`),
 			},
 			{
 				Config:             cfg(""),
