@@ -49,6 +49,18 @@ func TestBootstrapKMSFaultsUnderRIE(t *testing.T) {
 		return a
 	}
 	decrypts := func() int { return p.Counts()["kms:Decrypt"] }
+	// The function's log reaches RIE's output after its answer, so a line
+	// is waited for (a few seconds at most) rather than looked for at once.
+	logged := func(rie *emulators.RIE, want string) bool {
+		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			if strings.Contains(rie.Output(), want) {
+				return true
+			}
+			if time.Now().After(deadline) {
+				return false
+			}
+		}
+	}
 
 	p.Inject(faultproxy.Fault{Op: "kms:Decrypt", Nth: 1, Times: 2, Code: "ThrottlingException", Message: "Rate exceeded"})
 	rie := emulators.StartRIE(t, fnEnv, bootstrap)
@@ -56,12 +68,12 @@ func TestBootstrapKMSFaultsUnderRIE(t *testing.T) {
 	if a.StatusCode != 500 || !strings.Contains(a.Body, `"error":"unavailable"`) || strings.Contains(a.Body, "token") || a.Headers["retry-after"] != "1" {
 		t.Fatalf("throttled at the cold start: %+v\n%s", a, rie.Output())
 	}
-	out := rie.Output()
 	for _, want := range []string{`"startup":"cold_start_failed"`, "SECURESTREAM_KEYRING: kms:Decrypt", "ThrottlingException", "Rate exceeded", `"reason":"unavailable"`} {
-		if !strings.Contains(out, want) {
-			t.Errorf("the function's log lacks %s:\n%s", want, out)
+		if !logged(rie, want) {
+			t.Errorf("the function's log lacks %s:\n%s", want, rie.Output())
 		}
 	}
+	out := rie.Output()
 	if strings.Contains(out, `"level":"fatal"`) {
 		t.Errorf("the function exited instead of answering:\n%s", out)
 	}
@@ -82,12 +94,12 @@ func TestBootstrapKMSFaultsUnderRIE(t *testing.T) {
 	rie.Stop()
 	p.Inject(faultproxy.Fault{Op: "kms:Decrypt", Nth: 1, Code: "KMSInternalException"})
 	rie = emulators.StartRIE(t, fnEnv, bootstrap)
-	if a := invoke(rie); a.StatusCode != 500 || !strings.Contains(rie.Output(), "KMSInternalException") {
+	if a := invoke(rie); a.StatusCode != 500 || !logged(rie, "KMSInternalException") {
 		t.Fatalf("KMS failing at a new container's cold start: %+v\n%s", a, rie.Output())
 	}
 	time.Sleep(1100 * time.Millisecond)
 	a = invoke(rie)
-	if a.StatusCode != 200 || !strings.Contains(rie.Output(), `"startup":"recovered"`) {
+	if a.StatusCode != 200 || !logged(rie, `"startup":"recovered"`) {
 		t.Fatalf("after KMS recovered: %+v\n%s", a, rie.Output())
 	}
 	var body struct {
