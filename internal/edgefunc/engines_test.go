@@ -82,6 +82,12 @@ func verdict(r *cfruntime.Result) string {
 		if cc, _ := r.Response.Headers.Get("cache-control"); cc != "no-store" {
 			return "403 without cache-control: no-store"
 		}
+		if o, _ := r.Response.Headers.Get("access-control-allow-origin"); o != "*" {
+			return "403 without access-control-allow-origin: * (a browser player would see a network error)"
+		}
+		if x, _ := r.Response.Headers.Get("access-control-expose-headers"); x != "x-stream-key-error" {
+			return "403 without access-control-expose-headers: x-stream-key-error"
+		}
 		if len(r.Logs) != 1 || !strings.HasPrefix(r.Logs[0], "securestream deny ") {
 			return fmt.Sprintf("403 with logs %q", r.Logs)
 		}
