@@ -61,10 +61,29 @@ func TestAccExamples(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.clients.KMS.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String("alias/video-keys"), TargetKeyId: key.KeyMetadata.KeyId}); err != nil &&
-		!strings.Contains(err.Error(), "AlreadyExists") {
-		t.Fatal(err)
+	// Against LocalStack or AWS the key outlives the run unless deleted
+	// (a billed key on AWS): schedule it, with the shortest window.
+	t.Cleanup(func() {
+		if _, err := e.clients.KMS.ScheduleKeyDeletion(context.Background(), &kms.ScheduleKeyDeletionInput{
+			KeyId: key.KeyMetadata.KeyId, PendingWindowInDays: aws.Int32(7)}); err != nil {
+			t.Errorf("scheduling the deletion of the examples' KMS key %s: %v", aws.ToString(key.KeyMetadata.KeyId), err)
+		}
+	})
+	alias := &kms.CreateAliasInput{AliasName: aws.String("alias/video-keys"), TargetKeyId: key.KeyMetadata.KeyId}
+	if _, err := e.clients.KMS.CreateAlias(ctx, alias); err != nil {
+		if !strings.Contains(err.Error(), "AlreadyExists") {
+			t.Fatal(err)
+		}
+		// Left by an interrupted run against a long-lived emulator or AWS.
+		if _, err := e.clients.KMS.UpdateAlias(ctx, &kms.UpdateAliasInput{AliasName: alias.AliasName, TargetKeyId: alias.TargetKeyId}); err != nil {
+			t.Fatal(err)
+		}
 	}
+	t.Cleanup(func() {
+		if _, err := e.clients.KMS.DeleteAlias(context.Background(), &kms.DeleteAliasInput{AliasName: alias.AliasName}); err != nil {
+			t.Errorf("deleting the examples' KMS alias: %v", err)
+		}
+	})
 	for _, rel := range []string{
 		"resources/securestream_secret/resource.tf",
 		"data-sources/securestream_stream_key/data-source.tf",
