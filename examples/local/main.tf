@@ -86,10 +86,6 @@ resource "securestream_function" "demo" {
   # in production: it tells a token thief which tokens are genuine.
   debug_reasons = true
 
-  # The apply ends once the distribution serves the new code everywhere
-  # (the local CloudFront models propagation with -propagation-delay).
-  wait_for_deployment = true
-
   association {
     distribution_id = var.distribution_id
   }
