@@ -1,7 +1,6 @@
 package demo
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -11,6 +10,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/securestream/terraform-provider-securestream/internal/hls"
 )
 
 // Row is one request of Check: what was asked, how, what the edge must
@@ -104,12 +105,12 @@ func (e *Env) play(ctx context.Context, ch string, k *Key) []Row {
 	if !row.OK() {
 		return rows
 	}
-	variants := uris(body)
+	variants := hls.URIs(body)
 	if len(variants) == 0 {
 		rows[0].Got = "200, but no variant in it"
 		return rows
 	}
-	variant, err := resolve(master, variants[0])
+	variant, err := hls.Resolve(master, variants[0])
 	if err != nil {
 		rows[0].Got = "200, but " + err.Error()
 		return rows
@@ -119,8 +120,8 @@ func (e *Env) play(ctx context.Context, ch string, k *Key) []Row {
 	if !row.OK() {
 		return rows
 	}
-	for _, s := range uris(body) {
-		seg, err := resolve(variant, s)
+	for _, s := range hls.URIs(body) {
+		seg, err := hls.Resolve(variant, s)
 		if err != nil {
 			rows = append(rows, Row{Request: s, Channel: ch, Key: "valid", Expected: "200", Got: err.Error()})
 			continue
@@ -212,31 +213,6 @@ func (e *Env) shown(u string, k *Key) string {
 		u = strings.ReplaceAll(u, k.Token, "<key>")
 	}
 	return u
-}
-
-// resolve resolves a playlist's URI against the playlist's URL.
-func resolve(base, ref string) (string, error) {
-	b, err := url.Parse(base)
-	if err != nil {
-		return "", err
-	}
-	r, err := url.Parse(ref)
-	if err != nil {
-		return "", fmt.Errorf("the playlist's URI %q: %w", ref, err)
-	}
-	return b.ResolveReference(r).String(), nil
-}
-
-// uris are a playlist's URI lines.
-func uris(playlist []byte) []string {
-	var out []string
-	sc := bufio.NewScanner(bytes.NewReader(playlist))
-	for sc.Scan() {
-		if line := strings.TrimSpace(sc.Text()); line != "" && !strings.HasPrefix(line, "#") {
-			out = append(out, line)
-		}
-	}
-	return out
 }
 
 func isMaster(b []byte) string {

@@ -72,21 +72,6 @@ func TestOnEdge(t *testing.T) {
 	}
 }
 
-// The playlists' URIs resolve as a player resolves them: relative to the
-// playlist, so that the path prefix carries over to every request.
-func TestResolve(t *testing.T) {
-	master := "http://e:1/t/KEY/videos/demo/master.m3u8"
-	if got, _ := resolve(master, "180p/index.m3u8"); got != "http://e:1/t/KEY/videos/demo/180p/index.m3u8" {
-		t.Errorf("variant: %s", got)
-	}
-	if got, _ := resolve("http://e:1/videos/demo/180p/index.m3u8?stream_token=x", "seg0.ts"); got != "http://e:1/videos/demo/180p/seg0.ts" {
-		t.Errorf("segment: %s", got)
-	}
-	if got := uris([]byte("#EXTM3U\n#EXTINF:2.0,\nseg0.ts\n\n#EXT-X-ENDLIST\n")); len(got) != 1 || got[0] != "seg0.ts" {
-		t.Errorf("uris: %q", got)
-	}
-}
-
 func TestWriteTable(t *testing.T) {
 	var b bytes.Buffer
 	if !WriteTable(&b, []Row{{Request: "/a", Channel: "header", Key: "valid", Expected: "200", Got: "200"}}) {

@@ -1,7 +1,6 @@
 package soak
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/securestream/terraform-provider-securestream/internal/demo"
+	"github.com/securestream/terraform-provider-securestream/internal/hls"
 )
 
 // The channels a player carries its key on, as the issuer's forms give it.
@@ -110,9 +110,9 @@ func (p *player) play(ctx context.Context) {
 			sleep(ctx, p.f.cfg.Pace)
 			continue
 		}
-		variants := uris(body)
+		variants := hls.URIs(body)
 		for round := 0; ctx.Err() == nil && p.fresh(); round++ {
-			variant, err := resolve(master, variants[(p.id+round)%len(variants)])
+			variant, err := hls.Resolve(master, variants[(p.id+round)%len(variants)])
 			if err != nil {
 				p.f.Phase().edgeError("%v", err)
 				break
@@ -124,11 +124,11 @@ func (p *player) play(ctx context.Context) {
 			if !ok {
 				break
 			}
-			for _, s := range uris(pl) {
+			for _, s := range hls.URIs(pl) {
 				if !p.fresh() || !sleep(ctx, p.pace()) {
 					break
 				}
-				seg, err := resolve(variant, s)
+				seg, err := hls.Resolve(variant, s)
 				if err != nil {
 					p.f.Phase().edgeError("%v", err)
 					break
@@ -292,11 +292,11 @@ func shown(u string, k *demo.Key) string {
 func badBody(kind string, b []byte) string {
 	switch kind {
 	case "master":
-		if !bytes.HasPrefix(b, []byte("#EXTM3U")) || !bytes.Contains(b, []byte("#EXT-X-STREAM-INF:")) || len(uris(b)) == 0 {
+		if !bytes.HasPrefix(b, []byte("#EXTM3U")) || !bytes.Contains(b, []byte("#EXT-X-STREAM-INF:")) || len(hls.URIs(b)) == 0 {
 			return "not a master playlist"
 		}
 	case "media":
-		if !bytes.HasPrefix(b, []byte("#EXTM3U")) || !bytes.Contains(b, []byte("#EXTINF:")) || len(uris(b)) == 0 {
+		if !bytes.HasPrefix(b, []byte("#EXTM3U")) || !bytes.Contains(b, []byte("#EXTINF:")) || len(hls.URIs(b)) == 0 {
 			return "not a media playlist"
 		}
 	case "ts":
@@ -305,32 +305,6 @@ func badBody(kind string, b []byte) string {
 		}
 	}
 	return ""
-}
-
-// uris are a playlist's URI lines.
-func uris(playlist []byte) []string {
-	var out []string
-	sc := bufio.NewScanner(bytes.NewReader(playlist))
-	for sc.Scan() {
-		if line := strings.TrimSpace(sc.Text()); line != "" && !strings.HasPrefix(line, "#") {
-			out = append(out, line)
-		}
-	}
-	return out
-}
-
-// resolve resolves a playlist's URI against the playlist's URL (the path
-// prefix carries over, as in a player).
-func resolve(base, ref string) (string, error) {
-	b, err := url.Parse(base)
-	if err != nil {
-		return "", err
-	}
-	r, err := url.Parse(ref)
-	if err != nil {
-		return "", fmt.Errorf("the playlist's URI %q: %w", ref, err)
-	}
-	return b.ResolveReference(r).String(), nil
 }
 
 // sleep waits d or until ctx ends; false when ctx ended.
