@@ -25,7 +25,7 @@ func BenchmarkColdStart(b *testing.B) {
 	root, _ := filepath.Abs(filepath.Join("..", ".."))
 	modules := filepath.Join(root, ".tools", "node_modules")
 	if _, err := os.Stat(filepath.Join(modules, "aws-sdk")); err != nil {
-		b.Fatal("the original issuer needs aws-sdk v2 from npm: run make tools (npm install --prefix .tools aws-sdk@2)")
+		b.Fatal("the original issuer needs aws-sdk v2 from npm: run make bench-tools (npm ci --ignore-scripts of .ci/bench-tools/package-lock.json into .tools)")
 	}
 	node, err := exec.LookPath("node")
 	if err != nil {
@@ -85,7 +85,7 @@ func BenchmarkWarmInvocation(b *testing.B) {
 	root, _ := filepath.Abs(filepath.Join("..", ".."))
 	modules := filepath.Join(root, ".tools", "node_modules")
 	if _, err := os.Stat(filepath.Join(modules, "aws-sdk")); err != nil {
-		b.Fatal("the original issuer needs aws-sdk v2 from npm: run make tools (npm install --prefix .tools aws-sdk@2)")
+		b.Fatal("the original issuer needs aws-sdk v2 from npm: run make bench-tools (npm ci --ignore-scripts of .ci/bench-tools/package-lock.json into .tools)")
 	}
 	original, err := sharedref.SeedIssuerLambda()
 	if err != nil {

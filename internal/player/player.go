@@ -17,7 +17,7 @@ import (
 )
 
 // Install is the command that installs hls.js where the page loads it from.
-const Install = "make player-tools   (or: npm ci --prefix internal/player/web)"
+const Install = "make player-tools   (or: npm ci --ignore-scripts --prefix internal/player/web)"
 
 // WebDir returns the page's directory, internal/player/web of the
 // checkout.

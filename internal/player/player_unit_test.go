@@ -37,7 +37,7 @@ func TestHLSPinned(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got := lock.Packages[""].Dependencies["hls.js"]; got != v {
-		t.Errorf("package-lock.json was made for hls.js %q, package.json pins %q: run npm install --prefix internal/player/web", got, v)
+		t.Errorf("package-lock.json was made for hls.js %q, package.json pins %q: run npm install --package-lock-only --ignore-scripts --prefix internal/player/web", got, v)
 	}
 	if got := lock.Packages["node_modules/hls.js"]; got.Version != v || !strings.HasPrefix(got.Integrity, "sha512-") {
 		t.Errorf("package-lock.json locks hls.js %q (integrity %q), want %s with its sha512", got.Version, got.Integrity, v)

@@ -370,8 +370,13 @@ var hostileCases = []hostileCase{
 	{"edge/replay-other-title-query", false, func(c *corpus) *raw { return c.bare(c.Other + "?" + c.Key.Query) }, "403 path"},
 	{"edge/replay-other-title-cookie", false, func(c *corpus) *raw { return c.bare(c.Other, [2]string{"Cookie", c.Key.CookiePair()}) }, "403 path"},
 	{"edge/replay-other-title-prefix", false, func(c *corpus) *raw { return c.bare(c.prefixed(c.Other)) }, "403 path"},
-	{"edge/key-for-other-host", false, func(c *corpus) *raw { return c.get(c.Master, [2]string{"Host", "evil.example"}) }, "403 host"},
-	{"edge/absolute-form-other-host", false, func(c *corpus) *raw { return c.get("http://evil.example" + c.Master) }, "403 host"},
+	// localhost: a name the local edge serves, and not the key's host.
+	{"edge/key-for-other-host", false, func(c *corpus) *raw { return c.get(c.Master, [2]string{"Host", "localhost"}) }, "403 host"},
+	{"edge/absolute-form-other-host", false, func(c *corpus) *raw { return c.get("http://localhost" + c.Master) }, "403 host"},
+	// A web page's own name rebound to loopback (DNS rebinding): the local services refuse it.
+	{"edge/rebound-host", false, func(c *corpus) *raw { return c.get(c.Master, [2]string{"Host", "evil.example"}) }, `403 Host "evil.example" refused`},
+	{"edge/absolute-form-rebound-host", false, func(c *corpus) *raw { return c.get("http://evil.example" + c.Master) }, `403 Host "evil.example" refused`},
+	{"issuer/rebound-host", true, func(c *corpus) *raw { return c.ask(demo.PlaybackURL(c.Master)).with([2]string{"Host", "evil.example"}) }, "403"},
 	{"edge/other-client-address", false, func(c *corpus) *raw { return c.get(c.Master, [2]string{"X-Forwarded-For", "198.51.100.23"}) }, "403 ip"},
 	{"edge/other-user-agent", false, func(c *corpus) *raw {
 		return &raw{Method: "GET", Target: c.Master, Headers: [][2]string{{"User-Agent", "curl/8"}, {c.Key.Header.Name, c.Key.Token}}}

@@ -17,6 +17,11 @@
 // and the reason, never run in its place. A function stays warm (one
 // emulator per function) until its code or environment changes.
 //
+// It answers only requests whose Host is a loopback name (127.0.0.1,
+// localhost, ::1), and passes the function only its SECURESTREAM_*
+// variables (a function that sets an LD_* variable is refused), under an
+// emulator that must be linked statically.
+//
 // What it does not do: authorizers, throttling, CORS of API Gateway
 // itself, request validation, mapping templates (only Lambda proxy
 // integrations), and functions of another architecture than the
@@ -39,6 +44,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/apigateway"
 	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+
+	"github.com/securestream/terraform-provider-securestream/internal/local/hostcheck"
 )
 
 // Options configure a local API.
@@ -135,6 +142,12 @@ const maxBody = 10 << 20
 // ServeHTTP finds the API, route and function of r, runs the function
 // and answers with what it returned.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// Loopback names only: a web page that rebinds its own name to
+	// 127.0.0.1 would otherwise call the functions as same-origin.
+	if !hostcheck.Loopback(r.Host) {
+		fail(w, http.StatusForbidden, "%s", hostcheck.Refused(r.Host, "loopback names (127.0.0.1, localhost, ::1)"))
+		return
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
 		fail(w, http.StatusRequestEntityTooLarge, "reading the request: %v", err)

@@ -62,17 +62,25 @@ func (rs *runtimes) get(ctx context.Context, client *lambda.Client, name string)
 	if len(cfg.Architectures) > 0 {
 		arch = string(cfg.Architectures[0])
 	}
-	env := map[string]string{}
+	var vars map[string]string
+	if cfg.Environment != nil {
+		vars = cfg.Environment.Variables
+	}
+	env, dropped, err := functionEnv(name, vars)
+	if err != nil {
+		return nil, err
+	}
+	if len(dropped) > 0 { // names only: a value may be a secret
+		rs.opts.Logf("local API: function %s: not passing %s to it: the local API passes only SECURESTREAM_* variables", name, strings.Join(dropped, ", "))
+	}
+	fixed := map[string]string{}
 	if t := aws.ToInt32(cfg.Timeout); t > 0 { // the emulator enforces it as Lambda does
-		env["AWS_LAMBDA_FUNCTION_TIMEOUT"] = fmt.Sprint(t)
+		fixed["AWS_LAMBDA_FUNCTION_TIMEOUT"] = fmt.Sprint(t)
 	}
 	if m := aws.ToInt32(cfg.MemorySize); m > 0 {
-		env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = fmt.Sprint(m)
+		fixed["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = fmt.Sprint(m)
 	}
-	if cfg.Environment != nil {
-		maps.Copy(env, cfg.Environment.Variables)
-	}
-	key := aws.ToString(cfg.CodeSha256) + "\x00" + fingerprint(env)
+	key := aws.ToString(cfg.CodeSha256) + "\x00" + fingerprint(env) + "\x00" + fingerprint(fixed)
 
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
@@ -87,7 +95,7 @@ func (rs *runtimes) get(ctx context.Context, client *lambda.Client, name string)
 	if err != nil {
 		return nil, err
 	}
-	rt, err := rs.start(name, pkg, env)
+	rt, err := rs.start(name, pkg, env, fixed)
 	if err != nil {
 		return nil, err
 	}
@@ -95,6 +103,28 @@ func (rs *runtimes) get(ctx context.Context, client *lambda.Client, name string)
 	rs.warm[name] = rt
 	rs.opts.Logf("local API: started function %s (%s, code %s) under aws-lambda-rie", name, arch, aws.ToString(cfg.CodeSha256))
 	return rt, nil
+}
+
+// functionEnv returns what of a function's environment (in moto, where
+// any local process can change it) the local API passes to the process it
+// runs: the SECURESTREAM_* variables, all the issuer reads. The names of
+// the others are returned as dropped. A dynamic loader variable (LD_*)
+// is an error: it can only be there to run code in the emulator, and the
+// function is refused rather than run without it.
+func functionEnv(name string, vars map[string]string) (env map[string]string, dropped []string, err error) {
+	env = map[string]string{}
+	for _, k := range slices.Sorted(maps.Keys(vars)) {
+		switch {
+		case strings.HasPrefix(strings.ToUpper(k), "LD_"):
+			return nil, nil, fmt.Errorf("function %s: its environment sets %s, a dynamic loader variable, which runs code of its choice in the process that loads it; "+
+				"the local API refuses to run a function that sets any LD_* variable: remove it from the function's environment (terraform apply, or aws lambda update-function-configuration)", name, k)
+		case strings.HasPrefix(k, "SECURESTREAM_"):
+			env[k] = vars[k]
+		default:
+			dropped = append(dropped, k)
+		}
+	}
+	return env, dropped, nil
 }
 
 // pkg returns the package the local API would run for the function, if
@@ -132,14 +162,17 @@ func hostArch() string {
 }
 
 // start extracts the package's bootstrap and runs it under the emulator
-// with the function's environment, its KMS and other calls going to moto.
-func (rs *runtimes) start(name string, pkg []byte, env map[string]string) (*runtime, error) {
+// with the function's environment (functionEnv) and the local API's fixed
+// variables, its KMS and other calls going to moto.
+func (rs *runtimes) start(name string, pkg []byte, env, fixed map[string]string) (*runtime, error) {
 	rie := rs.opts.RIE
 	if rie == "" {
 		var err error
 		if rie, err = emulators.LookRIE(); err != nil {
 			return nil, err
 		}
+	} else if err := emulators.CheckStatic(rie); err != nil {
+		return nil, err
 	}
 	dir, err := os.MkdirTemp("", "securestream-local-api-")
 	if err != nil {
@@ -150,11 +183,17 @@ func (rs *runtimes) start(name string, pkg []byte, env map[string]string) (*runt
 		_ = os.RemoveAll(dir)
 		return nil, fmt.Errorf("function %s: unpacking its package: %w", name, err)
 	}
-	vars := []string{"AWS_LAMBDA_FUNCTION_NAME=" + name, "AWS_REGION=" + rs.opts.Region, "AWS_DEFAULT_REGION=" + rs.opts.Region,
-		"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_SESSION_TOKEN=", "AWS_ENDPOINT_URL=" + rs.opts.Endpoint}
+	var vars []string
 	for _, k := range slices.Sorted(maps.Keys(env)) {
 		vars = append(vars, k+"="+env[k])
 	}
+	for _, k := range slices.Sorted(maps.Keys(fixed)) {
+		vars = append(vars, k+"="+fixed[k])
+	}
+	// Last, so that they win over anything before them (exec keeps the
+	// last value of a name): the function's calls go to moto, as itself.
+	vars = append(vars, "AWS_LAMBDA_FUNCTION_NAME="+name, "AWS_REGION="+rs.opts.Region, "AWS_DEFAULT_REGION="+rs.opts.Region,
+		"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_SESSION_TOKEN=", "AWS_ENDPOINT_URL="+rs.opts.Endpoint)
 	r, err := emulators.RunRIE(rie, vars, bootstrap)
 	if err != nil {
 		_ = os.RemoveAll(dir)

@@ -27,6 +27,11 @@
 // (FunctionInUse) while the edge may still run it. Both delays default to
 // zero: every change is served, and deployed, at once.
 //
+// Both answer only a loopback Host (127.0.0.1, localhost, ::1), and the
+// edge also <distribution id>.cloudfront.local, with 403 otherwise: a web
+// page that rebinds its own name to loopback cannot read the functions'
+// code (ring keys in it) or the origin's answers.
+//
 // Tests start one with Start and inject faults with Fail, Lose (the call
 // takes effect, its answer is lost), Delay or Inject;
 // internal/local/cmd/local runs one on its own (make local).

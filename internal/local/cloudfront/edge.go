@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"html"
 	"maps"
 	"net"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 
 	"github.com/securestream/terraform-provider-securestream/internal/cfruntime"
+	"github.com/securestream/terraform-provider-securestream/internal/local/hostcheck"
 )
 
 // maxURL is CloudFront's bound on a request's URL.
@@ -125,18 +127,16 @@ func (e *edge) route(r *http.Request, id string) (*edgeRoute, bool) {
 	return rt, true
 }
 
-// distByHost finds the distribution host names: <id>.cloudfront.local,
-// its DomainName or one of its Aliases. s.mu must be held.
+// distByHost finds the distribution host names: <id>.cloudfront.local
+// (its DomainName and Aliases are names a web page could rebind to
+// loopback, and are refused before this). s.mu must be held.
 func (s *Server) distByHost(host string) *distribution {
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		host = h
 	}
-	host = strings.ToLower(host)
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
 	for _, d := range s.dists {
-		if host == strings.ToLower(d.ID)+".cloudfront.local" || host == d.Domain {
-			return d
-		}
-		if a := d.cfg.Aliases; a != nil && slices.ContainsFunc(a.Items, func(n string) bool { return strings.EqualFold(n, host) }) {
+		if host == strings.ToLower(d.ID)+".cloudfront.local" {
 			return d
 		}
 	}
@@ -167,6 +167,13 @@ func (e *edge) serve(w http.ResponseWriter, r *http.Request, id string) {
 	w.Header().Set("X-Amz-Cf-Id", newRequestID())
 	if len(r.RequestURI) > maxURL {
 		errorPage(w, http.StatusRequestURITooLong, "Bad request.", "the URL is over 8,192 bytes")
+		return
+	}
+	// A web page that rebinds its name to loopback would read the origin's
+	// answers as its own: only names this machine gives out are served.
+	if !hostcheck.Loopback(r.Host) && !hostcheck.CloudFrontLocal(r.Host) {
+		why := hostcheck.Refused(r.Host, "loopback names (127.0.0.1, localhost, ::1) and <distribution id>.cloudfront.local")
+		errorPage(w, http.StatusForbidden, "Bad request. "+html.EscapeString(why), why)
 		return
 	}
 	rt, ok := e.route(r, id)

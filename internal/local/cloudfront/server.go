@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/securestream/terraform-provider-securestream/internal/cfruntime"
+	"github.com/securestream/terraform-provider-securestream/internal/local/hostcheck"
 )
 
 // APIVersion is the CloudFront API version served.
@@ -95,7 +96,7 @@ type Server struct {
 	// by Listen.
 	Endpoint string
 	// EdgeEndpoint is the shared edge listener's URL; it picks the
-	// distribution by Host (<id>.cloudfront.local or its DomainName).
+	// distribution by Host: <id>.cloudfront.local.
 	EdgeEndpoint string
 
 	edge *edge
@@ -293,6 +294,12 @@ func route(method, path string) (op string, arg string, h handlerFunc) {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	requestID := newRequestID()
 	w.Header()["x-amzn-RequestId"] = []string{requestID}
+	// It answers functions' code, and so their keys: to this machine's
+	// clients only, never to a web page that rebinds a name to loopback.
+	if !hostcheck.Loopback(r.Host) {
+		writeError(w, &apiError{Code: "AccessDenied", Message: "local cloudfront: " + hostcheck.Refused(r.Host, "loopback names (127.0.0.1, localhost, ::1)")}, requestID)
+		return
+	}
 	if strings.HasPrefix(r.URL.Path, adminPrefix) {
 		s.serveAdmin(w, r)
 		return

@@ -8,7 +8,9 @@ package emulators
 
 import (
 	"bytes"
+	"cmp"
 	"context"
+	"debug/elf"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +19,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -27,8 +30,14 @@ import (
 // RIEVersion is the runtime interface emulator the project uses.
 const RIEVersion = "v0.0.0-20261030222936-bef5c4ba774d"
 
+// RIEDir is where `make tools` installs it, under the repository's root:
+// built static (CGO_ENABLED=0), in a directory of its version and build,
+// so that an older, dynamically linked .tools/bin/aws-lambda-rie is not
+// taken for it.
+const RIEDir = ".tools/aws-lambda-rie-" + RIEVersion + "-static"
+
 // RIEInstall is the command that installs it where the tests look.
-const RIEInstall = "make tools   (or: GOBIN=$PWD/.tools/bin go install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@" + RIEVersion + ")"
+const RIEInstall = "make tools   (or: CGO_ENABLED=0 GOBIN=$PWD/" + RIEDir + " go install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@" + RIEVersion + ")"
 
 // FreePort returns a free TCP port on the loopback interface.
 func FreePort(t testing.TB) int {
@@ -133,10 +142,22 @@ func StartMoto(t testing.TB) *Moto {
 		t.Fatal("moto_server is not installed: install moto 5 with its server extra (pip install 'moto[server]==5.2.1')")
 	}
 	port := FreePort(t)
-	p := start(t, "moto_server", exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port)))
+	p := start(t, "moto_server", MotoCommand(bin, "127.0.0.1", fmt.Sprint(port)))
 	m := &Moto{Endpoint: fmt.Sprintf("http://127.0.0.1:%d", port)}
 	waitHTTP(t, "moto_server", m.Endpoint+"/moto-api/", p)
 	return m
+}
+
+// MotoCommand is moto_server at bin listening on host:port, with its
+// global CORS off: on, it answers every Origin with
+// Access-Control-Allow-Origin, preflights included, so that any web page
+// the developer opens could call moto (KMS Decrypt among it) and read the
+// answers.
+func MotoCommand(bin, host, port string) *exec.Cmd {
+	cmd := exec.Command(bin, "-H", host, "-p", port)
+	// moto reads any non-empty value as true.
+	cmd.Env = append(os.Environ(), "MOTO_DISABLE_GLOBAL_CORS=true")
+	return cmd
 }
 
 // RIE is a running runtime interface emulator hosting one function.
@@ -153,13 +174,14 @@ func (r *RIE) Output() string { return r.proc.out.String() }
 // of the test).
 func (r *RIE) Stop() { r.proc.stop() }
 
-// LookRIE returns the path of aws-lambda-rie, looking in the repository's
-// .tools/bin, then GOBIN and GOPATH/bin, then PATH, or an error with the
-// command that installs it.
+// LookRIE returns the path of a statically linked aws-lambda-rie, looking
+// in the repository's RIEDir, then GOBIN and GOPATH/bin, then PATH, or an
+// error with the command that installs it. A dynamically linked one is
+// passed over, and is the error when there is no other (CheckStatic).
 func LookRIE() (string, error) {
 	var candidates []string
 	if root, err := reporoot.Find(); err == nil {
-		candidates = append(candidates, filepath.Join(root, ".tools", "bin", "aws-lambda-rie"))
+		candidates = append(candidates, filepath.Join(root, filepath.FromSlash(RIEDir), "aws-lambda-rie"))
 	}
 	if gobin := os.Getenv("GOBIN"); gobin != "" {
 		candidates = append(candidates, filepath.Join(gobin, "aws-lambda-rie"))
@@ -167,15 +189,46 @@ func LookRIE() (string, error) {
 	if out, err := exec.Command("go", "env", "GOPATH").Output(); err == nil {
 		candidates = append(candidates, filepath.Join(strings.TrimSpace(string(out)), "bin", "aws-lambda-rie"))
 	}
-	for _, c := range candidates {
-		if _, err := os.Stat(c); err == nil {
-			return c, nil
-		}
-	}
 	if p, err := exec.LookPath("aws-lambda-rie"); err == nil {
-		return p, nil
+		candidates = append(candidates, p)
+	}
+	var refused error
+	for _, c := range candidates {
+		if _, err := os.Stat(c); err != nil {
+			continue
+		}
+		if err := CheckStatic(c); err != nil {
+			refused = cmp.Or(refused, err)
+			continue
+		}
+		return c, nil
+	}
+	if refused != nil {
+		return "", refused
 	}
 	return "", errors.New("aws-lambda-rie is not installed: " + RIEInstall)
+}
+
+// CheckStatic returns an error, saying how to get a static build, unless
+// the executable at path is linked statically. A dynamically linked one
+// asks for the dynamic loader (PT_INTERP) or shared libraries
+// (DT_NEEDED), and the loader runs whatever LD_PRELOAD names in any
+// environment it is started with.
+func CheckStatic(path string) error {
+	f, err := elf.Open(path)
+	if err != nil {
+		return fmt.Errorf("aws-lambda-rie at %s: %w; the local API runs only a statically linked Linux build: %s", path, err, RIEInstall)
+	}
+	defer f.Close()
+	dynamic := slices.ContainsFunc(f.Progs, func(p *elf.Prog) bool { return p.Type == elf.PT_INTERP })
+	if libs, err := f.ImportedLibraries(); err == nil && len(libs) > 0 {
+		dynamic = true
+	}
+	if dynamic {
+		return fmt.Errorf("aws-lambda-rie at %s is dynamically linked, so a loader variable (LD_PRELOAD) in its environment would run code in it; "+
+			"build it static: %s", path, RIEInstall)
+	}
+	return nil
 }
 
 // FindRIE is LookRIE for a test, which it fails when the emulator is missing.

@@ -14,12 +14,16 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"time"
 
 	"github.com/securestream/terraform-provider-securestream/internal/local/api"
 	"github.com/securestream/terraform-provider-securestream/internal/local/cloudfront"
+	"github.com/securestream/terraform-provider-securestream/internal/local/emulators"
+	"github.com/securestream/terraform-provider-securestream/internal/local/hostcheck"
 	"github.com/securestream/terraform-provider-securestream/internal/testenv"
 )
 
@@ -124,25 +128,40 @@ func (s *Stack) Close() error {
 	return errors.Join(errs...)
 }
 
-// startMoto starts moto_server on addr (a free loopback port when empty)
-// and waits until it answers. It runs in a process group of its own, so
+// startMoto starts moto_server and serves it on addr (a free loopback
+// port when empty) through a proxy that answers loopback Host names only:
+// moto answers any Host, so a web page that rebinds its own name to
+// 127.0.0.1 could otherwise call it (KMS Decrypt among it) as same-origin.
+// moto itself listens on a free loopback port that nothing prints. It
+// waits until moto answers. moto runs in a process group of its own, so
 // that the Ctrl-C meant for this program does not stop it before a
 // terraform destroy that still needs it: Close stops it.
-func startMoto(ctx context.Context, addr string, out io.Writer) (*process, string, error) {
+func startMoto(ctx context.Context, addr string, out io.Writer) (_ *process, _ string, err error) {
 	bin, err := exec.LookPath("moto_server")
 	if err != nil {
 		return nil, "", fmt.Errorf("%w: %s", ErrNoMoto, testenv.MotoInstall)
 	}
 	if addr == "" {
-		if addr, err = freeAddr(); err != nil {
-			return nil, "", err
-		}
+		addr = "127.0.0.1:0"
 	}
-	host, port, err := net.SplitHostPort(addr)
+	front, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, "", fmt.Errorf("moto_server address %q: %w", addr, err)
+		return nil, "", fmt.Errorf("moto_server's address %s: %w", addr, err)
 	}
-	cmd := exec.Command(bin, "-H", host, "-p", port)
+	defer func() {
+		if err != nil {
+			front.Close()
+		}
+	}()
+	inner, err := freeAddr()
+	if err != nil {
+		return nil, "", err
+	}
+	host, port, err := net.SplitHostPort(inner)
+	if err != nil {
+		return nil, "", fmt.Errorf("moto_server address %q: %w", inner, err)
+	}
+	cmd := emulators.MotoCommand(bin, host, port)
 	if out == nil {
 		out = io.Discard
 	}
@@ -156,28 +175,42 @@ func startMoto(ctx context.Context, addr string, out io.Writer) (*process, strin
 		p.err = cmd.Wait()
 		close(p.exited)
 	}()
-	url := "http://" + addr
+	innerURL := "http://" + inner
 	deadline := time.NewTimer(30 * time.Second)
 	defer deadline.Stop()
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
-	for {
+	for ready := false; !ready; {
 		select {
 		case <-p.exited:
-			return nil, "", fmt.Errorf("moto_server exited before answering at %s (%v): is the port taken?", addr, p.err)
+			return nil, "", fmt.Errorf("moto_server exited before answering at %s (%v): is the port taken?", inner, p.err)
 		case <-ctx.Done():
 			_ = p.kill()
 			return nil, "", ctx.Err()
 		case <-deadline.C:
 			_ = p.kill()
-			return nil, "", fmt.Errorf("moto_server did not answer at %s within 30 s", addr)
+			return nil, "", fmt.Errorf("moto_server did not answer at %s within 30 s", inner)
 		case <-tick.C:
-			if resp, err := http.Get(url + "/moto-api/"); err == nil {
+			if resp, err := http.Get(innerURL + "/moto-api/"); err == nil {
 				resp.Body.Close()
-				return p, url, nil
+				ready = true
 			}
 		}
 	}
+	target, _ := url.Parse(innerURL)
+	proxy := &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) {
+		pr.SetURL(target)
+		pr.Out.Host = pr.In.Host // moto sees the Host the client sent, as before
+	}}
+	p.front = &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !hostcheck.Loopback(r.Host) {
+			http.Error(w, "local moto_server: "+hostcheck.Refused(r.Host, "loopback names (127.0.0.1, localhost, ::1)"), http.StatusForbidden)
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	})}
+	go func() { _ = p.front.Serve(front) }()
+	return p, "http://" + front.Addr().String(), nil
 }
 
 // process is a started command whose Wait a goroutine runs: exited is
@@ -187,11 +220,15 @@ type process struct {
 	cmd    *exec.Cmd
 	exited chan struct{}
 	err    error
+	front  *http.Server // the proxy in front of it, if any
 }
 
 // stop asks the process to stop (SIGINT), and kills it when it has not
 // within 10 s.
 func (p *process) stop() error {
+	if p.front != nil {
+		_ = p.front.Close()
+	}
 	if err := p.cmd.Process.Signal(os.Interrupt); err != nil {
 		return p.kill()
 	}

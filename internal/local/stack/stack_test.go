@@ -3,6 +3,7 @@ package stack
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"os/exec"
 	"strings"
@@ -99,5 +100,76 @@ func TestStartWithMoto(t *testing.T) {
 	}
 	if _, err := get(moto + "/moto-api/"); err == nil {
 		t.Error("moto_server still answers after Close")
+	}
+}
+
+// The stack's moto lets no web page read its answers: no
+// Access-Control-Allow-Origin to a request with an Origin, preflight or
+// not (moto's global CORS allows every origin).
+func TestMotoWithoutCORS(t *testing.T) {
+	testenv.Cross(t)
+	if _, err := exec.LookPath("moto_server"); err != nil {
+		t.Fatal("moto_server is not installed: " + testenv.MotoInstall)
+	}
+	s, err := Start(context.Background(), Options{WithoutAPI: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, method := range []string{http.MethodGet, http.MethodOptions} {
+		req, _ := http.NewRequest(method, s.MotoURL+"/", nil)
+		req.Header.Set("Origin", "http://evil.example")
+		req.Header.Set("Access-Control-Request-Method", "POST")
+		req.Header.Set("Access-Control-Request-Headers", "x-amz-target,content-type,authorization")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if v := resp.Header.Get("Access-Control-Allow-Origin"); v != "" {
+			t.Errorf("%s with an Origin: moto answers Access-Control-Allow-Origin: %s", method, v)
+		}
+	}
+}
+
+// The stack's moto answers loopback names only (a proxy in front of it
+// checks Host): a web page that rebinds its own name to 127.0.0.1 cannot
+// call it as same-origin. The SDK's calls, by 127.0.0.1, go through.
+func TestMotoForeignHostRefused(t *testing.T) {
+	testenv.Cross(t)
+	if _, err := exec.LookPath("moto_server"); err != nil {
+		t.Fatal("moto_server is not installed: " + testenv.MotoInstall)
+	}
+	s, err := Start(context.Background(), Options{WithoutAPI: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for host, want := range map[string]int{"evil.example": 403, "evil.example:5000": 403, "x.cloudfront.local": 403, "127.0.0.1": 200, "localhost:5000": 200} {
+		req, _ := http.NewRequest(http.MethodGet, s.MotoURL+"/moto-api/", nil)
+		req.Host = host
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		resp.Body.Close()
+		if resp.StatusCode != want || (want == 403 && !strings.Contains(string(b), "Host")) {
+			t.Errorf("Host %q: %d %s; want %d", host, resp.StatusCode, b, want)
+		}
+	}
+	// moto's own API through the proxy, as the SDK calls it.
+	req, _ := http.NewRequest(http.MethodPost, s.MotoURL+"/", strings.NewReader("{}"))
+	req.Header.Set("X-Amz-Target", "TrentService.ListKeys")
+	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/kms/aws4_request, SignedHeaders=host, Signature=0")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(b), "Keys") {
+		t.Errorf("kms ListKeys through the stack's moto URL: %d %s", resp.StatusCode, b)
 	}
 }

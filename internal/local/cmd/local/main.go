@@ -50,7 +50,8 @@ func run(motoAddr, control, edge string, cf cloudfront.Config, apiAddr string, a
 	defer stop()
 
 	if cf.StateFile != "" {
-		if err := os.MkdirAll(filepath.Dir(cf.StateFile), 0o755); err != nil {
+		// Yours alone: the state holds the functions' code, ring keys in it.
+		if err := os.MkdirAll(filepath.Dir(cf.StateFile), 0o700); err != nil {
 			return fmt.Errorf("creating the state directory: %w", err)
 		}
 	}
@@ -80,7 +81,8 @@ func run(motoAddr, control, edge string, cf cloudfront.Config, apiAddr string, a
 	motoURL, s := st.MotoURL, st.CloudFront
 
 	fmt.Printf(`
-local AWS is running (Ctrl-C stops it)
+local AWS is running (Ctrl-C stops it), on loopback, without authentication: every user of this
+machine can call it (README.md: What make local exposes); web pages cannot (Host and CORS checks)
 
   moto_server           %[1]s
   CloudFront API        %[2]s
