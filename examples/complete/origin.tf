@@ -12,10 +12,10 @@ resource "aws_s3_bucket_public_access_block" "media" {
   restrict_public_buckets = true
 }
 
-# Browsers send a CORS preflight before a request with the token header; S3
-# answers it from this configuration (CloudFront forwards the preflight's
-# headers with the Managed-CORS-S3Origin policy below). The edge function lets
-# preflights through without a key.
+# S3 adds CORS headers to the GET responses of requests from these origins
+# (CloudFront forwards Origin with the Managed-CORS-S3Origin policy below).
+# The CORS preflight a browser sends before a request with the token header
+# never gets here: the edge function answers it itself.
 resource "aws_s3_bucket_cors_configuration" "media" {
   bucket = aws_s3_bucket.media.id
 
@@ -113,6 +113,11 @@ resource "aws_cloudfront_distribution" "media" {
     origin_access_control_id = aws_cloudfront_origin_access_control.media.id
   }
 
+  # OPTIONS is allowed only for the browsers' CORS preflights (before a
+  # request with the x-stream-token header): CloudFront refuses a method the
+  # behavior does not allow before any function runs, and the edge function
+  # answers preflights itself. Without browser players, allow GET and HEAD
+  # only.
   default_cache_behavior {
     target_origin_id           = "media"
     viewer_protocol_policy     = "redirect-to-https"

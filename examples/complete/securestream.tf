@@ -51,6 +51,10 @@ data "securestream_function_code" "edge" {
   # prefix /t/<key>/ (native Safari and iOS players).
   token_query  = ""
   token_cookie = ""
+
+  # The function answers the browsers' CORS preflights itself (never
+  # forwarding them): from these origins only.
+  cors_origins = var.player_origins
 }
 
 resource "aws_cloudfront_function" "edge" {
@@ -74,6 +78,7 @@ resource "aws_cloudfront_function" "edge" {
 #   max_lifetime  = securestream_secret.video.max_token_lifetime
 #   token_query   = ""
 #   token_cookie  = ""
+#   cors_origins  = var.player_origins
 #
 #   wait_for_deployment = true
 #

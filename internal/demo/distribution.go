@@ -21,8 +21,11 @@ const cachingDisabled = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 // createDistribution creates, through the unmodified AWS SDK, the
 // distribution a user would make with the AWS provider: one custom
 // origin (the local origin, over HTTP on its port) and a default cache
-// behavior for GET, HEAD and OPTIONS (the CORS preflights of a browser
-// player). The edge function is attached to it later, by Terraform. It
+// behavior for GET, HEAD and OPTIONS. OPTIONS only for the CORS preflights
+// of the browser test's player (internal/player), which sends the key in a
+// header: CloudFront refuses a method the behavior does not allow before
+// the function runs, and the function answers preflights itself, never
+// forwarding them. The edge function is attached to it later, by Terraform. It
 // returns the distribution's id and its edge's URL.
 func createDistribution(ctx context.Context, cf *cloudfront.Server, o *origin.Server) (id, edgeURL string, err error) {
 	client := cfsdk.NewFromConfig(aws.Config{Region: "us-east-1",

@@ -44,6 +44,8 @@ func TestDifferential(t *testing.T) {
 	// The seed key in the ring, seed compatibility off.
 	seedOff := base
 	seedOff.Keys = append(append([]Key(nil), keys[:2]...), Key{ID: "legacy", Secret: keys[2].Secret, Seed: true})
+	// And a list of allowed CORS origins.
+	seedOff.CORSOrigins, seedOff.CORSMaxAge = []string{"https://player.example.com"}, time.Minute
 	configs := []*engines{newEngines(t, base), newEngines(t, withSeed), newEngines(t, seedOff)}
 
 	// The minting ring has the seed secret as an ordinary key "legacy",
@@ -170,6 +172,7 @@ func genRequest(rng *rand.Rand, ring, seedRing *streamkey.Ring, t0 time.Time, cf
 		path = pick("/vod/movie-999/index.m3u8", "/vod/"+title+"/../other/index.m3u8", "/vod/"+title+"/%2e%2e/x.ts",
 			"/vod/"+title+"//x.ts", "/vod/"+title+"/a%2fb.ts", "/vod/"+title, "/VOD/"+title+"/x.ts", "/vod/"+title+"/x y.ts",
 			"/subs/"+title+".vtt", "/keys/k.key", "/vod/"+title+"/..;/x.ts", "/vod/"+title+"/%zz.ts",
+			"/vod/"+title+"/%252e%252e/x.ts", "/vod/"+title+"/%2525.ts",
 			// Escapes that are not UTF-8: overlong dots and slash, Latin-1, a surrogate; and UTF-8 that is.
 			"/vod/"+title+"/%c0%ae%c0%ae/x.ts", "/vod/"+title+"/%C0%AFx.ts", "/vod/"+title+"/%e0%80%ae.ts", "/vod/"+title+"/%e9t%e9.ts",
 			"/vod/"+title+"/%ed%a0%80.ts", "/vod/"+title+"/%c3.ts", "/vod/"+title+"/%C3%A9t%C3%A9.ts", "/vod/"+title+"/%f0%9f%8e%ac.ts")
@@ -246,7 +249,8 @@ func genRequest(rng *rand.Rand, ring, seedRing *streamkey.Ring, t0 time.Time, cf
 			method = "OPTIONS"
 			switch rng.IntN(4) {
 			case 0, 1:
-				extraHeaders = append(extraHeaders, [2]string{"origin", "https://player.example.com"}, [2]string{"access-control-request-method", "GET"})
+				extraHeaders = append(extraHeaders, [2]string{"origin", pick("https://player.example.com", "https://evil.example.net")},
+					[2]string{"access-control-request-method", "GET"})
 			case 2:
 				extraHeaders = append(extraHeaders, [2]string{pick("origin", "access-control-request-method"), "x"})
 			}

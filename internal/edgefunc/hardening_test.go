@@ -169,8 +169,9 @@ func TestHostClaimLabels(t *testing.T) {
 }
 
 // L7: only a real CORS preflight (OPTIONS with Origin and
-// Access-Control-Request-Method) goes on without a token, and
-// PreflightNeedsToken turns even that off.
+// Access-Control-Request-Method) is answered without a token (M1: by the
+// function itself, never forwarded), and PreflightNeedsToken turns even
+// that off.
 func TestPreflightOnly(t *testing.T) {
 	keys := testKeys()[:1]
 	ring, _ := streamkey.NewRing(streamkey.Key{ID: keys[0].ID, Secret: keys[0].Secret})
@@ -185,8 +186,9 @@ func TestPreflightOnly(t *testing.T) {
 		headers [][2]string
 		want    string
 	}{
-		{"preflight", def, "/vod/m/index.m3u8", [][2]string{origin, acrm}, "allow"},
-		{"preflight, any path", def, "/admin/x", [][2]string{origin, acrm}, "allow"},
+		{"preflight", def, "/vod/m/index.m3u8", [][2]string{origin, acrm}, "preflight"},
+		{"preflight, any path", def, "/admin/x", [][2]string{origin, acrm}, "preflight"},
+		{"preflight with a token", def, "/vod/m/index.m3u8", [][2]string{origin, acrm, {"x-stream-token", tok}}, "preflight"},
 		{"OPTIONS without Origin", def, "/vod/m/index.m3u8", [][2]string{acrm}, "missing"},
 		{"OPTIONS without Access-Control-Request-Method", def, "/vod/m/index.m3u8", [][2]string{origin}, "missing"},
 		{"bare OPTIONS", def, "/admin/x", nil, "missing"},
@@ -236,6 +238,54 @@ func TestCoarseReasons(t *testing.T) {
 						c.name, debug, engine, r.Status, hdr, r.Logs, want, c.reason)
 				}
 			}
+		}
+	}
+}
+
+// H2: an escaped '%' followed by two hex digits (%252e%252e is ".." to an
+// origin that decodes twice) breaks the path rules, also under an exempt
+// prefix, where no key is asked for; an escaped '%' followed by anything
+// else is still a plain character.
+func TestEscapedPercent(t *testing.T) {
+	keys := testKeys()[:1]
+	e := newEngines(t, Config{Keys: keys, Channels: issuance.DefaultChannels(), Exempt: []string{"/posters/*", "/favicon.ico"}})
+	ring, _ := streamkey.NewRing(streamkey.Key{ID: keys[0].ID, Secret: keys[0].Secret})
+	tok, _ := ring.Mint(keys[0].ID, streamkey.Grant{Expires: now0.Add(time.Hour), Paths: []string{"/vod/m/*"}})
+	for _, c := range []struct{ uri, token, want string }{
+		{"/posters/%252e%252e/vod/m/seg.ts", "", "missing"},
+		{"/posters/%252E%252E/%252E%252E/vod/m/seg.ts", "", "missing"},
+		{"/posters/a%2541.jpg", "", "missing"},
+		{"/posters/a%25ff.jpg", "", "missing"},
+		{"/posters/100%25.jpg", "", "allow"},
+		{"/posters/100%25-off.jpg", "", "allow"},
+		{"/vod/m/%252e%252e/other/seg.ts", tok, "path"},
+		{"/vod/m/%252E%252e/seg.ts", tok, "path"},
+		{"/vod/m/100%25.ts", tok, "allow"},
+	} {
+		var h [][2]string
+		if c.token != "" {
+			h = append(h, [2]string{"x-stream-token", c.token})
+		}
+		if got := e.check(t, c.uri, plainEvent(c.uri, h...), now0); got != c.want {
+			t.Errorf("%s (token %v): %s, want %s", c.uri, c.token != "", got, c.want)
+		}
+	}
+	if _, err := Render(Config{Keys: keys, Channels: issuance.DefaultChannels(), Exempt: []string{"/posters/%252e%252e/*"}}); err == nil {
+		t.Error("an exempt pattern with an escaped '%' before hex digits rendered")
+	}
+}
+
+// H6: the leeway is tolerated on a key's start, never on its expiry, even
+// at its longest: a key is refused from its expiry on.
+func TestLeewayNotOnExpiry(t *testing.T) {
+	keys := testKeys()[:1]
+	ring, _ := streamkey.NewRing(streamkey.Key{ID: keys[0].ID, Secret: keys[0].Secret})
+	tok, _ := ring.Mint(keys[0].ID, streamkey.Grant{NotBefore: now0.Add(-time.Minute), Expires: now0, Paths: []string{"/*"}})
+	e := newEngines(t, Config{Keys: keys, Channels: issuance.DefaultChannels(), Leeway: time.Hour})
+	ev := plainEvent("/vod/m/seg.ts", [2]string{"x-stream-token", tok})
+	for at, want := range map[time.Duration]string{-time.Second: "allow", 0: "expired", time.Second: "expired"} {
+		if got := e.check(t, "expiry", ev, now0.Add(at)); got != want {
+			t.Errorf("leeway 1h, at expiry %+v: %s, want %s", at, got, want)
 		}
 	}
 }

@@ -1,6 +1,8 @@
 package edgefunc
 
 import (
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -79,7 +81,11 @@ func (m *model) decide(ev *cfruntime.Event, now time.Time) (string, string) {
 		take(&pols, q.Headers, "stream-policy")
 	}
 	if q.Method == "OPTIONS" && !m.cfg.PreflightNeedsToken && has(q.Headers, "origin") && has(q.Headers, "access-control-request-method") {
-		return "pass", uri // a CORS preflight
+		// A CORS preflight: answered by the function, never forwarded.
+		if _, ok := m.allowOrigin(q.Headers); !ok {
+			return "origin", uri
+		}
+		return "preflight", uri
 	}
 	if len(m.cfg.Exempt) > 0 && streamkey.SafePath(uri) {
 		for _, p := range m.cfg.Exempt {
@@ -106,4 +112,58 @@ func (m *model) decide(ev *cfruntime.Event, now time.Time) (string, string) {
 		return seed.Verify(m.ver, *keys[0], pol, req).Reason.String(), uri
 	}
 	return "missing", uri
+}
+
+// origins is the allowed-origins list, nil for any origin ("*").
+func (m *model) origins() []string {
+	if len(m.cfg.CORSOrigins) == 1 && m.cfg.CORSOrigins[0] == "*" {
+		return nil
+	}
+	return m.cfg.CORSOrigins
+}
+
+// allowOrigin is the Access-Control-Allow-Origin the function gives a
+// request with headers h, and whether it gives one: "*" for any origin,
+// else the request's Origin when it is in the list.
+func (m *model) allowOrigin(h cfruntime.Fields) (string, bool) {
+	list := m.origins()
+	if list == nil {
+		return "*", true
+	}
+	o, ok := h.Get("origin")
+	if !ok || !slices.Contains(list, o) {
+		return "", false
+	}
+	return o, true
+}
+
+// corsHeaders are the CORS headers of the response the function generates
+// for a request with headers h and verdict v (a refusal's reason or
+// "preflight"), absent ones as "".
+func (m *model) corsHeaders(h cfruntime.Fields, v string) map[string]string {
+	out := map[string]string{"access-control-allow-origin": "", "access-control-expose-headers": "", "vary": "",
+		"access-control-allow-methods": "", "access-control-allow-headers": "", "access-control-max-age": ""}
+	out["access-control-allow-origin"], _ = m.allowOrigin(h)
+	if m.origins() != nil {
+		out["vary"] = "origin"
+	}
+	if v != "preflight" {
+		out["access-control-expose-headers"] = "x-stream-key-error"
+		return out
+	}
+	var allow []string
+	if ch, _ := m.cfg.Channels.Normalize(); ch.Header != "" {
+		allow = append(allow, ch.Header)
+	}
+	if m.cfg.SeedKeyID != "" {
+		allow = append(allow, "stream-key", "stream-policy", "stream_key", "stream_policy")
+	}
+	age := m.cfg.CORSMaxAge
+	if age == 0 {
+		age = DefaultCORSMaxAge
+	}
+	out["access-control-allow-methods"] = "GET, HEAD"
+	out["access-control-allow-headers"] = strings.Join(append(allow, "range"), ", ")
+	out["access-control-max-age"] = strconv.Itoa(int(age / time.Second))
+	return out
 }

@@ -10,6 +10,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 	"text/template"
 	"time"
@@ -54,6 +56,64 @@ type Key = streamkey.Key
 // NoLeeway sets Config.Leeway to zero (a zero Leeway is the default).
 const NoLeeway = streamkey.NoLeeway
 
+// The preflight answer's Access-Control-Max-Age: the default, and the
+// bound (Chromium keeps an answer 2 h at most, whatever it says).
+const (
+	DefaultCORSMaxAge = 10 * time.Minute
+	MaxCORSMaxAge     = 2 * time.Hour
+)
+
+// originRE is an origin as a browser serializes it (RFC 6454): http or
+// https, a host name or IPv4 address in lower case, and a port only when
+// it is not the scheme's default.
+var originRE = regexp.MustCompile(`^(https?)://([a-z\d](?:[a-z\d-]*[a-z\d])?(?:\.[a-z\d](?:[a-z\d-]*[a-z\d])?)*)(?::([1-9]\d{0,4}))?$`)
+
+// CheckOrigins checks a list of allowed CORS origins: each as a browser
+// sends it in the Origin header, which the function compares byte for
+// byte, or "*" alone for any origin.
+func CheckOrigins(origins []string) error {
+	seen := map[string]bool{}
+	for _, o := range origins {
+		if err := checkOrigin(o); err != nil {
+			return err
+		}
+		if o == "*" && len(origins) > 1 {
+			return errors.New(`CORS origin "*" (any origin) must be alone in the list`)
+		}
+		if seen[o] {
+			return fmt.Errorf("CORS origin %q is in the list twice", o)
+		}
+		seen[o] = true
+	}
+	return nil
+}
+
+func checkOrigin(o string) error {
+	if o == "*" {
+		return nil
+	}
+	m := originRE.FindStringSubmatch(o)
+	if m == nil || len(o) > 253 {
+		return fmt.Errorf("CORS origin %q is not an origin as browsers send it: http:// or https://, then the host in lower case, "+
+			"then :port unless it is the default; no path, not even a final '/' (such as https://player.example.com)", o)
+	}
+	if port, _ := strconv.Atoi(m[3]); port > 65535 || (m[1] == "https" && port == 443) || (m[1] == "http" && port == 80) {
+		return fmt.Errorf("CORS origin %q: browsers send no default port and no port above 65535; write %s://%s", o, m[1], m[2])
+	}
+	return nil
+}
+
+// corsMaxAge is the preflight answer's maximum age in seconds.
+func corsMaxAge(d time.Duration) (int64, error) {
+	if d == 0 {
+		d = DefaultCORSMaxAge
+	}
+	if d < time.Second || d > MaxCORSMaxAge || d%time.Second != 0 {
+		return 0, fmt.Errorf("CORS max age %v must be whole seconds from 1s to %v", d, MaxCORSMaxAge)
+	}
+	return int64(d / time.Second), nil
+}
+
 // Config is what the function is rendered from.
 type Config struct {
 	// Keys is the key ring: 1 to 8 keys.
@@ -76,9 +136,20 @@ type Config struct {
 	Exempt []string
 	// PreflightNeedsToken makes CORS preflights (OPTIONS with Origin and
 	// Access-Control-Request-Method) need a token like any other request.
-	// By default they go on without one, as browsers send none; any other
-	// OPTIONS request needs a token either way.
+	// By default the function answers them itself with a 204 (browsers
+	// send no token with them) and never forwards them, since an origin
+	// may answer OPTIONS like GET; any other OPTIONS request needs a token
+	// either way.
 	PreflightNeedsToken bool
+	// CORSOrigins are the browser origins ("https://player.example.com",
+	// as browsers send them) whose preflights the function answers and
+	// that may read its 403s. Empty or "*" alone: any origin, answered
+	// with "*". A preflight from another origin is refused with a 403
+	// without Access-Control-Allow-Origin.
+	CORSOrigins []string
+	// CORSMaxAge is how long a browser may keep the answer to a preflight:
+	// whole seconds, 1s to 2h (zero: 10 min).
+	CORSMaxAge time.Duration
 	// DebugReasons puts the precise reason of a refusal (ip, ua, bad_mac,
 	// ...) in the 403's x-stream-key-error header. By default the header
 	// says only "expired" or "invalid", so that it does not tell a token
@@ -122,6 +193,18 @@ func Render(cfg Config) ([]byte, error) {
 		exempt = append(exempt, cp)
 	}
 	leeway, bound, _ := streamkey.TimeLimits(cfg.MaxLifetime, cfg.Leeway) // checked by validate
+
+	maxAge, _ := corsMaxAge(cfg.CORSMaxAge) // checked by validate
+	// A preflight's answer allows the headers a player sends the key in
+	// (the seed format's too), and range, which players send for segments.
+	var allowHeaders []string
+	if cfg.Channels.Header != "" {
+		allowHeaders = append(allowHeaders, cfg.Channels.Header)
+	}
+	if cfg.SeedKeyID != "" {
+		allowHeaders = append(allowHeaders, "stream-key", "stream-policy", "stream_key", "stream_policy")
+	}
+	allowHeaders = append(allowHeaders, "range")
 	// Settings are written where the code uses them; "" switches a part
 	// of the template off.
 	data := map[string]string{
@@ -141,12 +224,18 @@ func Render(cfg Config) ([]byte, error) {
 		"MaxTokenLen":   fmt.Sprint(streamkey.MaxTokenLen),
 		"MaxPayloadLen": fmt.Sprint(streamkey.MaxPayloadLen),
 		"Preflight":     "",
+		"Origins":       "",
+		"MaxAge":        fmt.Sprint(maxAge),
+		"AllowHeaders":  js(strings.Join(allowHeaders, ", ")),
 		"Debug":         "",
 		"ReportOnly":    "",
 		"Exempt":        "",
 	}
 	if !cfg.PreflightNeedsToken {
 		data["Preflight"] = "true"
+	}
+	if len(cfg.CORSOrigins) > 0 && cfg.CORSOrigins[0] != "*" {
+		data["Origins"] = js(cfg.CORSOrigins)
 	}
 	if cfg.DebugReasons {
 		data["Debug"] = "true"
@@ -164,7 +253,7 @@ func Render(cfg Config) ([]byte, error) {
 	code := compact(b.Bytes())
 	if len(code) > MaxSize {
 		return nil, fmt.Errorf("edgefunc: the rendered function is %d bytes; CloudFront's limit is %d "+
-			"(use fewer keys or exempt patterns)", len(code), MaxSize)
+			"(use fewer keys, exempt patterns or CORS origins)", len(code), MaxSize)
 	}
 	return code, nil
 }
@@ -210,6 +299,12 @@ func (cfg *Config) validate() error {
 		if _, err := streamkey.CanonicalPattern(p); err != nil {
 			return fmt.Errorf("edgefunc: exempt path: %w", err)
 		}
+	}
+	if err := CheckOrigins(cfg.CORSOrigins); err != nil {
+		return fmt.Errorf("edgefunc: %w", err)
+	}
+	if _, err := corsMaxAge(cfg.CORSMaxAge); err != nil {
+		return fmt.Errorf("edgefunc: %w", err)
 	}
 	return nil
 }

@@ -42,6 +42,8 @@ type functionCodeModel struct {
 	ExemptPaths         types.List   `tfsdk:"exempt_paths"`
 	ReportOnly          types.Bool   `tfsdk:"report_only"`
 	PreflightNeedsToken types.Bool   `tfsdk:"preflight_needs_token"`
+	CORSOrigins         types.List   `tfsdk:"cors_origins"`
+	CORSMaxAge          types.String `tfsdk:"cors_max_age"`
 	DebugReasons        types.Bool   `tfsdk:"debug_reasons"`
 }
 
@@ -68,13 +70,26 @@ func functionCodeAttrs() map[string]attrSpec {
 		"max_lifetime": {kind: "string", str: []validator.String{lifetimeValidator},
 			desc: "Refuse keys that live longer than this from now, as the issuer's `max_token_lifetime`: whole seconds from `1m` to `24h`. Default `24h`."},
 		"leeway": {kind: "string", str: []validator.String{leewayValidator},
-			desc: "Clock skew tolerated on a key's start and expiry: whole seconds, `0s` to `1h`. Default `30s`."},
+			desc: "Clock skew tolerated, for an edge whose clock is behind the issuer's: a key is accepted that long before its " +
+				"start (`not_before`), and may end that much beyond `max_lifetime` from now. Expiry has none: a key is refused from " +
+				"its expiry on. Whole seconds, `0s` to `1h`. Default `30s`."},
 		"exempt_paths": {kind: "list", strList: []validator.String{patternValidator{}},
 			desc: "Path patterns that need no key, such as `/favicon.ico` or `/posters/*` (an exact path, or a prefix ending in `*`)."},
 		"report_only": {kind: "bool",
 			desc: "Log refusals and let every request through, to roll the function out without refusing anyone. Default false."},
 		"preflight_needs_token": {kind: "bool",
-			desc: "Make CORS preflights (OPTIONS with Origin and Access-Control-Request-Method) need a key too; by default they pass. Default false."},
+			desc: "Make CORS preflights (OPTIONS with Origin and Access-Control-Request-Method) need a key too, and go on to the origin " +
+				"with it. By default the function answers them itself with a 204 (from `cors_origins` and `cors_max_age`) and never " +
+				"forwards them; any other request without a key is refused whatever its method. Default false."},
+		"cors_origins": {kind: "list", strList: []validator.String{originValidator},
+			desc: "Browser origins allowed to send the function CORS preflights and to read its 403s, as browsers send them in " +
+				"`Origin`: `https://player.example.com` (scheme, host in lower case, a port only when not the default, no path). The " +
+				"function echoes an allowed origin, with `Vary: Origin`; a preflight from any other origin gets a 403 without " +
+				"`Access-Control-Allow-Origin`, which the browser treats as a refusal. Default: any origin, answered with `*` " +
+				"(the key, not CORS, protects the stream). `[\"*\"]` is the default written out."},
+		"cors_max_age": {kind: "string", str: []validator.String{corsMaxAgeValidator},
+			desc: fmt.Sprintf("How long a browser may keep the function's answer to a preflight (`Access-Control-Max-Age`): whole "+
+				"seconds from `1s` to `%s`. Default `%s`.", shortDuration(edgefunc.MaxCORSMaxAge), shortDuration(edgefunc.DefaultCORSMaxAge))},
 		"debug_reasons": {kind: "bool",
 			desc: "Put the precise refusal reason (ip, ua, bad_mac, ...) in the 403's `x-stream-key-error` header; by default it says only `expired` or `invalid`, which tells a token thief nothing. Default false."},
 	}
@@ -90,7 +105,8 @@ type renderedCode struct {
 // known reports whether every argument the code depends on is known.
 func (m functionCodeModel) known() bool {
 	for _, v := range []interface{ IsUnknown() bool }{m.Ciphertext, m.KMSKeyID, m.FunctionName, m.TokenHeader, m.TokenQuery,
-		m.TokenCookie, m.TokenPathPrefix, m.SeedCompat, m.MaxLifetime, m.Leeway, m.ExemptPaths, m.ReportOnly, m.PreflightNeedsToken, m.DebugReasons} {
+		m.TokenCookie, m.TokenPathPrefix, m.SeedCompat, m.MaxLifetime, m.Leeway, m.ExemptPaths, m.ReportOnly, m.PreflightNeedsToken, m.CORSOrigins,
+		m.CORSMaxAge, m.DebugReasons} {
 		if v.IsUnknown() {
 			return false
 		}
@@ -114,6 +130,8 @@ func (m functionCodeModel) render(ctx context.Context, c *awsclients.Clients) (*
 		at := path.Root("ciphertext")
 		if len(cfg.Exempt) > 0 && strings.Contains(err.Error(), "bytes") {
 			at = path.Root("exempt_paths")
+		} else if len(cfg.CORSOrigins) > 0 && strings.Contains(err.Error(), "bytes") {
+			at = path.Root("cors_origins")
 		}
 		diags.AddAttributeError(at, "Cannot render the edge function", err.Error())
 		return nil, diags
@@ -162,6 +180,17 @@ func (m functionCodeModel) edgeConfig(ctx context.Context, doc *keyring.Document
 	if !m.ExemptPaths.IsNull() {
 		diags.Append(m.ExemptPaths.ElementsAs(ctx, &cfg.Exempt, false)...)
 	}
+	if !m.CORSOrigins.IsNull() {
+		diags.Append(m.CORSOrigins.ElementsAs(ctx, &cfg.CORSOrigins, false)...)
+		// Each origin is checked by its validator; the list as a whole
+		// ("*" alone, no repeats) here.
+		if err := edgefunc.CheckOrigins(cfg.CORSOrigins); err != nil {
+			diags.AddAttributeError(path.Root("cors_origins"), "Invalid CORS origins", err.Error()+".")
+		}
+	}
+	if d, err := time.ParseDuration(str(m.CORSMaxAge, "")); err == nil {
+		cfg.CORSMaxAge = d
+	}
 	return cfg, diags
 }
 
@@ -173,6 +202,20 @@ var leewayValidator = textValidator{want: "a whole number of seconds from 0s to 
 	}
 	return err
 }}
+
+// corsMaxAgeValidator: whole seconds, 1s to 2h.
+var corsMaxAgeValidator = textValidator{want: "a whole number of seconds from 1s to " + shortDuration(edgefunc.MaxCORSMaxAge) + ", such as 10m",
+	check: func(s string) error {
+		d, err := time.ParseDuration(s)
+		if err == nil && (d < time.Second || d > edgefunc.MaxCORSMaxAge || d%time.Second != 0) {
+			err = fmt.Errorf("%v is out of range", d)
+		}
+		return err
+	}}
+
+// originValidator checks one CORS origin as browsers send it.
+var originValidator = textValidator{want: "an origin such as https://player.example.com, or * alone",
+	check: func(s string) error { return edgefunc.CheckOrigins([]string{s}) }}
 
 // patternValidator checks a path pattern as the token format reads it.
 type patternValidator struct{}

@@ -102,6 +102,10 @@ func safePathReference(p string) bool {
 			if err != nil || d == "/" || d == "\\" || d[0] < 0x20 || d[0] == 0x7f {
 				return false
 			}
+			// "%25" before two hex digits: an escape after one decoding.
+			if d == "%" && i+4 < len(p) && strings.ContainsRune(anyCaseHex, rune(p[i+3])) && strings.ContainsRune(anyCaseHex, rune(p[i+4])) {
+				return false
+			}
 		}
 	}
 	if d, err := url.PathUnescape(p); err != nil || !utf8.ValidString(d) {
@@ -121,8 +125,10 @@ func safePathReference(p string) bool {
 	return true
 }
 
+const anyCaseHex = "0123456789abcdefABCDEF"
+
 func FuzzSafePath(f *testing.F) {
-	for _, p := range []string{"/", "/a/../b", "/a/%2E%2e/b", "/a//b", "/a;x/..;/b", "/%2f", "/a%zz", "/a/."} {
+	for _, p := range []string{"/", "/a/../b", "/a/%2E%2e/b", "/a//b", "/a;x/..;/b", "/%2f", "/a%zz", "/a/.", "/a/%252e%252E/b", "/a%25%41"} {
 		f.Add(p)
 	}
 	f.Fuzz(func(t *testing.T, p string) {

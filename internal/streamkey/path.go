@@ -18,10 +18,12 @@ const (
 // SafePath reports whether a request path is in the canonical form the
 // token format can match without being fooled: it starts with '/', every
 // byte is printable ASCII other than '\', every '%' starts a two-digit hex
-// escape that does not encode '/', '\' or a control character, the escapes
-// encode UTF-8 in its shortest form (no overlong %C0%AE), no segment is
-// empty (no "//") except the last, and no segment is "." or ".." even
-// when spelled "%2e" or followed by ";params". Such paths are refused
+// escape that does not encode '/', '\' or a control character, no "%25"
+// (an escaped '%') is followed by two hex digits (so that no escape is
+// left after one decoding), the escapes encode UTF-8 in its shortest form
+// (no overlong %C0%AE), no segment is empty (no "//") except the last,
+// and no segment is "." or ".." even when spelled "%2e" or followed by
+// ";params". Such paths are refused
 // rather than normalised: an origin that decodes or normalises them could
 // serve a file outside the signed prefix.
 func SafePath(p string) bool {
@@ -44,6 +46,12 @@ func SafePath(p string) bool {
 			}
 			d := unhex(p[i+1])<<4 | unhex(p[i+2])
 			if d < 0x20 || d == 0x7f || d == '/' || d == '\\' || !u.next(d) {
+				return false
+			}
+			// An escaped '%' before two hex digits is an escape once
+			// decoded: %252e%252e is ".." to an origin (or a proxy before
+			// it) that decodes twice.
+			if d == '%' && i+4 < len(p) && isHex(p[i+3]) && isHex(p[i+4]) {
 				return false
 			}
 			i += 2

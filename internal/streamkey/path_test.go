@@ -1,12 +1,17 @@
 package streamkey
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 func TestSafePath(t *testing.T) {
 	safe := []string{
 		"/", "/a", "/a/", "/vod/movie-42/index.m3u8", "/a/b.c/d..e/...", "/a/.hidden", "/a/..x", "/%C3%BC/%c3%bc",
 		"/a;b=c/d", "/a/%2e%2e%2e", "/a/.%2e.", "/~user/a_b-c+d!$&'()*,=:@", "/%25/%41",
 		"/%E2%82%AC", "/%F0%9F%8E%AC/x", "/%ED%9F%BF", "/%F4%8F%BF%BF",
+		// An escaped '%' followed by what is no escape decodes to no escape.
+		"/%25", "/a%25x", "/a%25g0", "/a%252", "/a%25%41",
 	}
 	unsafe := []string{
 		"", "a", "a/b", "//", "//a", "/a//b", "/a/./b", "/a/../b", "/a/.", "/a/..", "/.", "/..",
@@ -17,6 +22,9 @@ func TestSafePath(t *testing.T) {
 		// continuation byte, a character cut short, a surrogate, beyond U+10FFFF.
 		"/a/%C0%AE%C0%AE/b", "/a/%c0%ae", "/a/%e0%80%ae/b", "/a%C0%AFb", "/caf%E9", "/a%80", "/a%C3", "/a%C3/b",
 		"/a%E2%82", "/a%ED%A0%80", "/a%F4%90%80%80", "/a%F8%88%80%80%80",
+		// H2: an escaped '%' followed by two hex digits is an escape once
+		// decoded: %252e%252e is ".." to an origin that decodes twice.
+		"/a/%252e%252e/b", "/a/%252E%252E/b", "/a/%252e%252e", "/a%252fb", "/a%2541", "/a%25ff", "/%25Ab",
 	}
 	for _, p := range safe {
 		if !SafePath(p) {
@@ -76,7 +84,7 @@ func TestCanonicalPattern(t *testing.T) {
 			t.Errorf("CanonicalPattern(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"", "*", "a/*", "/a/*/b", "/a**", "/a/../*", "/a//*", "/a b", "/a%2f*", "/a%", string(make([]byte, MaxPatternLen+1))} {
+	for _, in := range []string{"", "*", "a/*", "/a/*/b", "/a**", "/a/../*", "/a//*", "/a b", "/a%2f*", "/a%", "/a/%252e%252e/*", "/a%2541*", string(make([]byte, MaxPatternLen+1))} {
 		if got, err := CanonicalPattern(in); err == nil {
 			t.Errorf("CanonicalPattern(%q) = %q, want an error", in, got)
 		}
@@ -94,5 +102,22 @@ func TestNormalizeHost(t *testing.T) {
 		if validHost(want) && !hostMatches([]byte(want), in) {
 			t.Errorf("hostMatches(%q, %q) = false", want, in)
 		}
+	}
+}
+
+// H2: a key is never minted for a path with an escaped '%' before two hex
+// digits, whose patterns no request path could then match safely.
+func TestMintRefusesEscapedPercent(t *testing.T) {
+	ring, err := NewRing(Key{ID: "k1", Secret: []byte("a-secret-key-of-32-bytes-long!!!")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"/vod/%252e%252e/*", "/vod/%252E%252E/admin/index.m3u8", "/vod/a%2541/*"} {
+		if tok, err := ring.Mint("k1", Grant{Expires: time.Unix(1_767_229_200, 0), Paths: []string{p}}); err == nil {
+			t.Errorf("Mint with path %q: %s, want an error", p, tok)
+		}
+	}
+	if _, err := ring.Mint("k1", Grant{Expires: time.Unix(1_767_229_200, 0), Paths: []string{"/vod/100%25/*"}}); err != nil {
+		t.Errorf("Mint with path /vod/100%%25/*: %v", err)
 	}
 }

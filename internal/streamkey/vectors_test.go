@@ -168,6 +168,7 @@ func buildVectors(t testing.TB) vectorFile {
 		add(gc.name+": other path", c(with(gc.req, func(r *vectorRequest) { r.Path = "/vod/movie-43/index.m3u8" })), pathReason(gc.g))
 		dir := gc.g.Paths[0][:strings.LastIndexByte(gc.g.Paths[0], '/')+1]
 		add(gc.name+": traversal", c(with(gc.req, func(r *vectorRequest) { r.Path = dir + "%2E%2e/x.ts" })), Path)
+		add(gc.name+": traversal escaped twice", c(with(gc.req, func(r *vectorRequest) { r.Path = dir + "%252e%252E/x.ts" })), Path)
 		if gc.g.Host != "" {
 			add(gc.name+": other host", c(with(gc.req, func(r *vectorRequest) { r.Host = "evil.example.net" })), Host)
 			add(gc.name+": host with port and capitals", c(with(gc.req, func(r *vectorRequest) { r.Host = "MEDIA.Example.com:443" })), OK)
