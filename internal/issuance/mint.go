@@ -22,6 +22,9 @@ type Policy struct {
 	ActivationDelay time.Duration
 	// Channels name the channels of the forms (Key.Forms).
 	Channels Channels
+	// CookieSameSite is the cookie form's SameSite (SameSiteModes); ""
+	// is the default, lax.
+	CookieSameSite string
 }
 
 // Subject is who a key is for and when.
@@ -99,7 +102,7 @@ func MintKey(ring *streamkey.Ring, pol Policy, pb Playback, s Subject, rnd io.Re
 	// Expiry is signed in whole seconds; report what was signed.
 	exp := time.Unix(g.Expires.Unix(), 0).UTC()
 	k := &Key{Token: tok, KeyID: kid, SessionID: g.SessionID, Pattern: g.Paths[0], Expires: exp,
-		Forms: MakeForms(tok, pb.Scheme, pb.Host, pb.Path, s.TTL, pol.Channels)}
+		Forms: makeForms(tok, pb.Scheme, pb.Host, pb.Path, s.TTL, pol.Channels, pol.CookieSameSite)}
 	if pol.SeedCompat {
 		// The seed format always covers the URL's directory; hand it out
 		// only when that is no more than the ss1 key covers.

@@ -62,7 +62,7 @@ func jwtEnv(t testing.TB) map[string]string {
 	env["SECURESTREAM_AUTH"] = "jwt"
 	env["SECURESTREAM_JWT_ISSUER"] = "https://idp.example"
 	env["SECURESTREAM_JWT_AUDIENCE"] = "securestream"
-	env["SECURESTREAM_JWT_HS256_KEY"] = fakeEncrypt(jwtKey, keyring.EncryptionContext("securestream-issuer"))
+	env["SECURESTREAM_JWT_HS256_KEY"] = fakeEncrypt(jwtKey, keyring.Context("securestream-issuer", keyring.PurposeJWTHS256Key))
 	env["SECURESTREAM_JWT_PATHS_CLAIM"] = "paths"
 	return env
 }
@@ -158,10 +158,15 @@ func TestJWTRS256(t *testing.T) {
 	env := jwtEnv(t)
 	delete(env, "SECURESTREAM_JWT_HS256_KEY")
 	env["SECURESTREAM_JWT_JWKS"] = `{"keys":[{"kty":"oct","k":"AAAA"}]}`
-	cfg, err := LoadConfig(func(k string) string { return env[k] })
+	// Refused by LoadConfig (so at plan in the provider), and by New.
+	if err := loadErr(env); err == nil || !strings.Contains(err.Error(), "SECURESTREAM_JWT_JWKS") {
+		t.Errorf("a JWKS without signing keys: %v", err)
+	}
+	cfg, err := LoadConfig(func(k string) string { return jwtEnv(t)[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
+	cfg.JWTJWKS = env["SECURESTREAM_JWT_JWKS"]
 	if _, err := New(context.Background(), cfg, fakeKMS{}); err == nil || !strings.Contains(err.Error(), "SECURESTREAM_JWT_JWKS") {
 		t.Errorf("a JWKS without signing keys: %v", err)
 	}

@@ -172,7 +172,7 @@ func TestColdStartPartialNeverMints(t *testing.T) {
 	env["SECURESTREAM_AUTH"] = "jwt"
 	env["SECURESTREAM_JWT_AUDIENCE"] = "players"
 	hsKey := []byte("a-shared-hs256-key-of-the-players-idp-0123")
-	env["SECURESTREAM_JWT_HS256_KEY"] = fakeEncrypt(hsKey, keyring.EncryptionContext("securestream-issuer"))
+	env["SECURESTREAM_JWT_HS256_KEY"] = fakeEncrypt(hsKey, keyring.Context("securestream-issuer", keyring.PurposeJWTHS256Key))
 	now := t0
 	kms := &secondFails{err: errThrottled}
 	c, logs := coldStart(t, env, kms, &now)
@@ -231,5 +231,72 @@ func TestColdStartPermanentFailure(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "only the seed key") || !strings.Contains(logs.String(), `"fix"`) {
 		t.Errorf("the log does not say why and what to do:\n%s", logs.String())
+	}
+}
+
+// H1 (issue 18): the Lambda opens each secret only as what it was sealed
+// for. A secret sealed without a purpose (as every secret was before), or
+// for another purpose, is refused, so that an HS256 key the user chose
+// (here a valid ring document) never opens as the key ring; the container
+// then mints nothing. The contexts are spelt out, as KMS sees them.
+func TestColdStartOpensOnlyPurposeBoundSecrets(t *testing.T) {
+	const fn = "securestream-issuer"
+	sealedFor := func(purpose string) map[string]string {
+		if purpose == "" {
+			return map[string]string{"LambdaFunctionName": fn}
+		}
+		return map[string]string{"LambdaFunctionName": fn, "Purpose": purpose}
+	}
+	ring, err := testDoc().Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	hsKey := []byte("a-shared-hs256-key-of-the-players-idp-0123")
+	originSecret := []byte("an-origin-secret-of-32-bytes!!!!")
+	env := func(ringPurpose, hsPurpose, originPurpose string) map[string]string {
+		e := baseEnv(t)
+		e["SECURESTREAM_KEYRING"] = fakeEncrypt(ring, sealedFor(ringPurpose))
+		e["SECURESTREAM_AUTH"] = "jwt"
+		e["SECURESTREAM_JWT_ISSUER"] = "https://idp.example"
+		e["SECURESTREAM_JWT_AUDIENCE"] = "players"
+		e["SECURESTREAM_JWT_HS256_KEY"] = fakeEncrypt(hsKey, sealedFor(hsPurpose))
+		e["SECURESTREAM_CLIENT_IP_SOURCE"] = "cloudfront-viewer-address"
+		e["SECURESTREAM_ORIGIN_SECRET_HEADER"] = "x-origin-verify"
+		e["SECURESTREAM_ORIGIN_SECRET"] = fakeEncrypt(originSecret, sealedFor(originPurpose))
+		return e
+	}
+	now := t0
+	if c, logs := coldStart(t, env("key-ring", "jwt-hs256-key", "origin-secret"), fakeKMS{}, &now); c.Err() != nil {
+		t.Errorf("purpose-bound secrets: %v\n%s", c.Err(), logs)
+	}
+	chosenAsRing := env("key-ring", "jwt-hs256-key", "origin-secret")
+	chosenAsRing["SECURESTREAM_KEYRING"] = fakeEncrypt(ring, sealedFor("jwt-hs256-key")) // the review's case
+	originAsRing := env("key-ring", "jwt-hs256-key", "origin-secret")
+	originAsRing["SECURESTREAM_KEYRING"] = fakeEncrypt(ring, sealedFor("origin-secret"))
+	ringAsHS256 := env("key-ring", "jwt-hs256-key", "origin-secret")
+	ringAsHS256["SECURESTREAM_JWT_HS256_KEY"] = fakeEncrypt(ring, sealedFor("key-ring"))
+	for name, tc := range map[string]struct {
+		env      map[string]string
+		variable string
+	}{
+		"a ring sealed without a purpose":           {env("", "jwt-hs256-key", "origin-secret"), "SECURESTREAM_KEYRING"},
+		"an HS256 key sealed without a purpose":     {env("key-ring", "", "origin-secret"), "SECURESTREAM_JWT_HS256_KEY"},
+		"an origin secret sealed without a purpose": {env("key-ring", "jwt-hs256-key", ""), "SECURESTREAM_ORIGIN_SECRET"},
+		"the HS256 key given as the ring":           {chosenAsRing, "SECURESTREAM_KEYRING"},
+		"the origin secret given as the ring":       {originAsRing, "SECURESTREAM_KEYRING"},
+		"the ring given as the HS256 key":           {ringAsHS256, "SECURESTREAM_JWT_HS256_KEY"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			now := t0
+			c, logs := coldStart(t, tc.env, fakeKMS{}, &now)
+			if c.Err() == nil || !strings.Contains(c.Err().Error(), tc.variable+": kms:Decrypt") {
+				t.Fatalf("the container started, or not for %s: %v", tc.variable, c.Err())
+			}
+			ev := restEvent(t, "POST", `{"playback_url":"https://media.example.com/vod/a/index.m3u8"}`, nil)
+			if status, _, body := containerCall(t, c, ev); status != 500 || body["stream_key"] != nil {
+				t.Errorf("a request: %d %v", status, body)
+			}
+			noSecretIn(t, logs.String())
+		})
 	}
 }

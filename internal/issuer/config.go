@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/securestream/terraform-provider-securestream/internal/issuance"
+	"github.com/securestream/terraform-provider-securestream/internal/jwtverify"
 	"github.com/securestream/terraform-provider-securestream/internal/keyring"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
 )
@@ -66,9 +67,11 @@ type Config struct {
 	BindHost       bool
 	ClientIPSource string
 	TrustedProxies []netip.Prefix
-	// OriginSecretHeader (lower case) and OriginSecretCiphertext, and
-	// CloudFrontCIDRs, prove that a request came through CloudFront, so
-	// that its CloudFront-Viewer-Address header can be believed.
+	// OriginSecretHeader (lower case) and OriginSecretCiphertext prove
+	// that a request came through CloudFront, so that its
+	// CloudFront-Viewer-Address header can be believed; CloudFrontCIDRs
+	// narrow that further, but prove nothing alone (every CloudFront
+	// customer's distributions send from them).
 	OriginSecretHeader     string
 	OriginSecretCiphertext string
 	CloudFrontCIDRs        []netip.Prefix
@@ -78,6 +81,8 @@ type Config struct {
 	// Channels name the channels of the ready-to-use forms, as the edge
 	// function is configured.
 	Channels issuance.Channels
+	// CookieSameSite is the cookie form's SameSite: lax, strict or none.
+	CookieSameSite string
 
 	SeedCompat bool
 	SessionIDs bool
@@ -127,17 +132,17 @@ func durationText(d time.Duration) string {
 // Variables lists the configuration: the documentation's table and what
 // LoadConfig reads, with its defaults and ranges.
 var Variables = []Variable{
-	{Name: "SECURESTREAM_KEYRING", Default: "(required)", Meaning: "The key ring, KMS-encrypted with the encryption context {\"LambdaFunctionName\": function name}, in base64."},
+	{Name: "SECURESTREAM_KEYRING", Default: "(required)", Meaning: "The key ring, KMS-encrypted with the encryption context {\"LambdaFunctionName\": function name, \"Purpose\": \"key-ring\"}, in base64. A ciphertext without the Purpose (sealed by a provider version before it) is refused."},
 	{Name: "SECURESTREAM_KMS_KEY_ID", Meaning: "The ARN of the KMS key the key ring is encrypted under; when set, every kms:Decrypt the issuer makes (key ring, HS256 key, origin secret) passes it as KeyId, so a ciphertext under any other key is refused."},
 	durationVar("SECURESTREAM_ACTIVATION_DELAY", durationText(keyring.DefaultActivationDelay), 0, keyring.MaxActivationDelay,
 		"How old a key must be before the issuer signs with it, so that every edge location has it first (%[1]s to %[2]s)."),
 	{Name: "SECURESTREAM_AUTH", Default: "(required)", OneOf: []string{string(AuthNone), string(AuthAuthorizer), string(AuthJWT)},
 		Meaning: "Who may ask: none, authorizer (API Gateway's authorizer already ran) or jwt."},
-	{Name: "SECURESTREAM_JWT_ISSUER", Meaning: "jwt: the required iss."},
+	{Name: "SECURESTREAM_JWT_ISSUER", Meaning: "jwt: the required iss; required with SECURESTREAM_JWT_JWKS, whose keys sign for every tenant and application of the identity provider."},
 	{Name: "SECURESTREAM_JWT_AUDIENCE", Default: "(required with jwt)", Meaning: "jwt: the required aud, so that tokens the identity provider issued for other applications are refused."},
 	{Name: "SECURESTREAM_JWT_CLIENT_IDS", Meaning: "jwt: client ids accepted, comma-separated; when set, the token's azp (or, without azp, its client_id) must be one of them."},
-	{Name: "SECURESTREAM_JWT_HS256_KEY", Meaning: "jwt: an HS256 key, KMS-encrypted like the key ring, in base64."},
-	{Name: "SECURESTREAM_JWT_JWKS", Meaning: "jwt: a JWKS document with the RS256 or ES256 keys."},
+	{Name: "SECURESTREAM_JWT_HS256_KEY", Meaning: "jwt: an HS256 key, KMS-encrypted like the key ring but with \"Purpose\": \"jwt-hs256-key\", in base64."},
+	{Name: "SECURESTREAM_JWT_JWKS", Meaning: "jwt: a JWKS document with the RS256 or ES256 keys (a key that declares alg is used with that algorithm only); needs SECURESTREAM_JWT_ISSUER."},
 	durationVar("SECURESTREAM_JWT_LEEWAY", "60s", 0, 10*time.Minute, "jwt: clock skew allowed on exp and nbf (%[1]s to %[2]s)."),
 	{Name: "SECURESTREAM_JWT_PATHS_CLAIM", Meaning: "jwt: a claim listing the path prefixes the caller may play."},
 	{Name: "SECURESTREAM_AUTHORIZER_PATHS_CLAIM", Meaning: "authorizer: an authorizer context key or claim listing the path prefixes the caller may play."},
@@ -155,15 +160,17 @@ var Variables = []Variable{
 	{Name: "SECURESTREAM_BIND_USER_AGENT", Default: "true", Meaning: "Whether keys bind the User-Agent."},
 	{Name: "SECURESTREAM_BIND_HOST", Default: "true", Meaning: "Whether keys bind the playback URL's host."},
 	{Name: "SECURESTREAM_CLIENT_IP_SOURCE", Default: IPFromRequest, OneOf: []string{IPFromRequest, IPFromViewerAddress, IPFromForwardedFor},
-		Meaning: "Where the client address comes from: request (the request context), cloudfront-viewer-address (only for requests that prove they came through CloudFront), or x-forwarded-for."},
+		Meaning: "Where the client address comes from: request (the request context), cloudfront-viewer-address (needs SECURESTREAM_ORIGIN_SECRET_HEADER; believed only from requests that carry the origin secret), or x-forwarded-for."},
 	{Name: "SECURESTREAM_TRUSTED_PROXIES", Meaning: "x-forwarded-for: CIDRs of the proxies in front of the API, comma-separated; the rightmost address outside them is the client."},
 	{Name: "SECURESTREAM_ORIGIN_SECRET_HEADER", Meaning: "cloudfront-viewer-address: the custom origin header CloudFront adds to requests to the API, with SECURESTREAM_ORIGIN_SECRET as its value."},
-	{Name: "SECURESTREAM_ORIGIN_SECRET", Meaning: "cloudfront-viewer-address: the origin header's secret value (at least 16 bytes), KMS-encrypted like the key ring, in base64."},
-	{Name: "SECURESTREAM_CLOUDFRONT_SOURCE_CIDRS", Meaning: "cloudfront-viewer-address: CIDRs the request's source address must be in (CloudFront's origin-facing ranges), comma-separated."},
+	{Name: "SECURESTREAM_ORIGIN_SECRET", Meaning: "cloudfront-viewer-address: the origin header's secret value (at least 16 bytes), KMS-encrypted like the key ring but with \"Purpose\": \"origin-secret\", in base64."},
+	{Name: "SECURESTREAM_CLOUDFRONT_SOURCE_CIDRS", Meaning: "cloudfront-viewer-address: CIDRs the request's source address must also be in (CloudFront's origin-facing ranges), comma-separated; in addition to the origin secret, never instead of it, since every CloudFront customer's distributions send from these ranges."},
 	{Name: "SECURESTREAM_CORS_ORIGINS", Meaning: "Browser origins allowed to call the issuer, comma-separated, or *."},
 	{Name: "SECURESTREAM_TOKEN_HEADER", Default: issuance.DefaultChannels().Header, Meaning: "Header name in the ready-to-use forms (as the edge function is configured)."},
 	{Name: "SECURESTREAM_TOKEN_QUERY", Default: issuance.DefaultChannels().Query, Meaning: "Query parameter name in the ready-to-use forms."},
 	{Name: "SECURESTREAM_TOKEN_COOKIE", Default: issuance.DefaultChannels().Cookie, Meaning: "Cookie name in the ready-to-use forms."},
+	{Name: "SECURESTREAM_COOKIE_SAMESITE", Default: issuance.SameSiteModes[0], OneOf: issuance.SameSiteModes,
+		Meaning: "SameSite of the ready-to-use cookie: lax (sent to the media host from pages on its own site), strict, or none (also from pages on other sites, for a player embedded elsewhere; the cookie is always Secure)."},
 	{Name: "SECURESTREAM_TOKEN_PATH_PREFIX", Default: issuance.DefaultChannels().PathPrefix, Meaning: "Path prefix in the ready-to-use URL."},
 	{Name: "SECURESTREAM_SEED_COMPAT", Default: "false", Meaning: "Also return stream_key and stream_policy as the original issuer did (needs a seed key in the ring), unless the seed policy would cover more than the key; then seed_omitted says why."},
 	{Name: "SECURESTREAM_SESSION_IDS", Default: "true", Meaning: "Give every key a random session id, for logs and revocation."},
@@ -224,8 +231,9 @@ func LoadConfig(getenv func(string) string) (*Config, error) {
 			Cookie:     r.name("SECURESTREAM_TOKEN_COOKIE"),
 			PathPrefix: r.name("SECURESTREAM_TOKEN_PATH_PREFIX"),
 		},
-		SeedCompat: r.boolean("SECURESTREAM_SEED_COMPAT"),
-		SessionIDs: r.boolean("SECURESTREAM_SESSION_IDS"),
+		CookieSameSite: r.oneOf("SECURESTREAM_COOKIE_SAMESITE"),
+		SeedCompat:     r.boolean("SECURESTREAM_SEED_COMPAT"),
+		SessionIDs:     r.boolean("SECURESTREAM_SESSION_IDS"),
 	}
 	c.IPBinding, _ = streamkey.ParseIPBinding(r.oneOf("SECURESTREAM_IP_BINDING"))
 	c.TrustedProxies = r.cidrs("SECURESTREAM_TRUSTED_PROXIES")
@@ -257,13 +265,25 @@ func (c *Config) check() error {
 	case c.Auth == AuthJWT && c.JWTAudience == "":
 		return fmt.Errorf("SECURESTREAM_AUTH=jwt needs SECURESTREAM_JWT_AUDIENCE (this issuer's client id or API identifier at the identity provider), " +
 			"so that tokens the identity provider issued for other applications are refused")
+	case c.Auth == AuthJWT && c.JWTJWKS != "" && c.JWTIssuer == "":
+		return fmt.Errorf("SECURESTREAM_JWT_JWKS needs SECURESTREAM_JWT_ISSUER (the identity provider's issuer, exactly as its tokens' iss claim says): " +
+			"the JWKS's keys sign the tokens of every tenant and application of the identity provider, and only iss says a token is from yours")
 	case c.ClientIPSource == IPFromForwardedFor && len(c.TrustedProxies) == 0:
 		return fmt.Errorf("SECURESTREAM_CLIENT_IP_SOURCE=x-forwarded-for needs SECURESTREAM_TRUSTED_PROXIES: X-Forwarded-For is only as trustworthy as the proxies that append to it")
 	case (c.OriginSecretHeader == "") != (c.OriginSecretCiphertext == ""):
 		return fmt.Errorf("SECURESTREAM_ORIGIN_SECRET_HEADER and SECURESTREAM_ORIGIN_SECRET go together: set both (the header CloudFront adds and its encrypted value) or neither")
-	case c.ClientIPSource == IPFromViewerAddress && c.OriginSecretHeader == "" && len(c.CloudFrontCIDRs) == 0:
-		return fmt.Errorf("SECURESTREAM_CLIENT_IP_SOURCE=cloudfront-viewer-address needs SECURESTREAM_ORIGIN_SECRET_HEADER with SECURESTREAM_ORIGIN_SECRET, " +
-			"or SECURESTREAM_CLOUDFRONT_SOURCE_CIDRS: anyone can send CloudFront-Viewer-Address to the API directly, so the issuer believes it only from requests that prove they came through CloudFront")
+	case c.ClientIPSource == IPFromViewerAddress && c.OriginSecretHeader == "":
+		return fmt.Errorf("SECURESTREAM_CLIENT_IP_SOURCE=cloudfront-viewer-address needs SECURESTREAM_ORIGIN_SECRET_HEADER with SECURESTREAM_ORIGIN_SECRET " +
+			"(a custom origin header with a secret value that your distribution adds to requests to the API): anyone can send CloudFront-Viewer-Address " +
+			"to the API directly, and SECURESTREAM_CLOUDFRONT_SOURCE_CIDRS alone proves nothing, since every CloudFront customer's distributions send from those ranges; " +
+			"the CIDRs may stay, in addition to the secret. Or set SECURESTREAM_CLIENT_IP_SOURCE=request")
+	}
+	if c.Auth == AuthJWT && c.JWTJWKS != "" {
+		// Parsed again by New; checked here so that a JWKS the issuer
+		// cannot use fails at plan, not at every cold start.
+		if _, err := jwtverify.ParseJWKS([]byte(c.JWTJWKS)); err != nil {
+			return fmt.Errorf("SECURESTREAM_JWT_JWKS: %w", err)
+		}
 	}
 	for _, s := range c.AllowedSchemes {
 		if s != "https" && s != "http" {

@@ -59,10 +59,13 @@ func New(ctx context.Context, cfg *Config, kms keyring.Decrypter) (*Issuer, erro
 		if cfg.KMSKeyID != "" {
 			key = " and under the key SECURESTREAM_KMS_KEY_ID names"
 		}
-		return fmt.Errorf("%s: %w (is the ciphertext for this function%s, and may its role use the key?)", name, err, key)
+		return fmt.Errorf("%s: %w (is the ciphertext sealed for this function and this variable's purpose%s, and may its role use the key? "+
+			"One sealed by a provider version before the purpose is refused: apply the securestream_secret and the securestream_issuer to re-seal it)", name, err, key)
 	}
-	decrypt := func(name, value string) ([]byte, error) {
-		pt, err := keyring.OpenSecret(ctx, kms, cfg.KMSKeyID, cfg.FunctionName, value)
+	// Each secret opens only for its own purpose (no fallback to the
+	// legacy context, or an HS256 key could open as the ring).
+	decrypt := func(name, purpose, value string) ([]byte, error) {
+		pt, err := keyring.OpenSecret(ctx, kms, cfg.KMSKeyID, cfg.FunctionName, purpose, value)
 		if err != nil {
 			return nil, explain(name, err)
 		}
@@ -86,7 +89,7 @@ func New(ctx context.Context, cfg *Config, kms keyring.Decrypter) (*Issuer, erro
 	if cfg.Auth == AuthJWT {
 		is.jwt = &jwtverify.Verifier{Issuer: cfg.JWTIssuer, Audience: cfg.JWTAudience, ClientIDs: cfg.JWTClientIDs, Leeway: cfg.JWTLeeway}
 		if cfg.JWTHS256Ciphertext != "" {
-			if is.jwt.HS256Key, err = decrypt("SECURESTREAM_JWT_HS256_KEY", cfg.JWTHS256Ciphertext); err != nil {
+			if is.jwt.HS256Key, err = decrypt("SECURESTREAM_JWT_HS256_KEY", keyring.PurposeJWTHS256Key, cfg.JWTHS256Ciphertext); err != nil {
 				return nil, err
 			}
 			if len(is.jwt.HS256Key) < 32 {
@@ -100,7 +103,7 @@ func New(ctx context.Context, cfg *Config, kms keyring.Decrypter) (*Issuer, erro
 		}
 	}
 	if cfg.ClientIPSource == IPFromViewerAddress && cfg.OriginSecretCiphertext != "" {
-		secret, err := decrypt("SECURESTREAM_ORIGIN_SECRET", cfg.OriginSecretCiphertext)
+		secret, err := decrypt("SECURESTREAM_ORIGIN_SECRET", keyring.PurposeOriginSecret, cfg.OriginSecretCiphertext)
 		if err != nil {
 			return nil, err
 		}
@@ -314,7 +317,7 @@ func (is *Issuer) policy() issuance.Policy {
 	return issuance.Policy{
 		PatternMode: is.cfg.PatternMode, IPBinding: is.cfg.IPBinding, BindUserAgent: is.cfg.BindUserAgent,
 		BindHost: is.cfg.BindHost, SessionIDs: is.cfg.SessionIDs, SeedCompat: is.cfg.SeedCompat,
-		ActivationDelay: is.cfg.ActivationDelay, Channels: is.cfg.Channels,
+		ActivationDelay: is.cfg.ActivationDelay, Channels: is.cfg.Channels, CookieSameSite: is.cfg.CookieSameSite,
 	}
 }
 
@@ -355,17 +358,17 @@ func (is *Issuer) clientIP(req *request) (ip string, proven bool, err error) {
 }
 
 // viaCloudFront reports whether the request proves it came through
-// CloudFront: every configured proof must hold (the origin header's secret,
-// compared in constant time, and a source address in the CloudFront CIDRs).
+// CloudFront: the origin header's secret, compared in constant time, and,
+// when configured, a source address in the CloudFront CIDRs. The CIDRs are
+// never enough alone: every CloudFront customer's distributions send from
+// them, with whatever CloudFront-Viewer-Address their viewers forge.
 func (is *Issuer) viaCloudFront(req *request) bool {
-	if is.originSecret == nil && len(is.cfg.CloudFrontCIDRs) == 0 {
-		return false // LoadConfig requires a proof; never believe the header without one
+	if is.originSecret == nil {
+		return false // LoadConfig requires the secret; never believe the header without it
 	}
-	if is.originSecret != nil {
-		got := sha256.Sum256([]byte(req.headers[is.cfg.OriginSecretHeader]))
-		if subtle.ConstantTimeCompare(got[:], is.originSecret[:]) != 1 {
-			return false
-		}
+	got := sha256.Sum256([]byte(req.headers[is.cfg.OriginSecretHeader]))
+	if subtle.ConstantTimeCompare(got[:], is.originSecret[:]) != 1 {
+		return false
 	}
 	return len(is.cfg.CloudFrontCIDRs) == 0 || trusted(req.sourceIP, is.cfg.CloudFrontCIDRs)
 }

@@ -75,7 +75,7 @@ func TestViewerAddressNeedsProof(t *testing.T) {
 
 	withSecret := func(env map[string]string) map[string]string {
 		env["SECURESTREAM_ORIGIN_SECRET_HEADER"] = "X-Origin-Verify"
-		env["SECURESTREAM_ORIGIN_SECRET"] = fakeEncrypt([]byte(secret), keyring.EncryptionContext("securestream-issuer"))
+		env["SECURESTREAM_ORIGIN_SECRET"] = fakeEncrypt([]byte(secret), keyring.Context("securestream-issuer", keyring.PurposeOriginSecret))
 		return env
 	}
 	withCIDRs := func(env map[string]string, cidrs string) map[string]string {
@@ -92,8 +92,9 @@ func TestViewerAddressNeedsProof(t *testing.T) {
 		{"a wrong secret", withSecret(base()), map[string]string{"CloudFront-Viewer-Address": forged, "x-origin-verify": "guess"}, "198.51.100.23"},
 		{"the secret's prefix", withSecret(base()), map[string]string{"CloudFront-Viewer-Address": forged, "x-origin-verify": secret[:16]}, "198.51.100.23"},
 		{"the secret", withSecret(base()), map[string]string{"CloudFront-Viewer-Address": forged, "X-Origin-Verify": secret}, "203.0.113.77"},
-		{"a source outside the CIDRs", withCIDRs(base(), "130.176.0.0/16"), map[string]string{"CloudFront-Viewer-Address": forged}, "198.51.100.23"},
-		{"a source inside the CIDRs", withCIDRs(base(), "130.176.0.0/16, 198.51.100.0/24"), map[string]string{"CloudFront-Viewer-Address": forged}, "203.0.113.77"},
+		// L3: the CIDRs are shared by every CloudFront customer; without
+		// the secret, a source inside them proves nothing.
+		{"a source inside the CIDRs, no secret", withCIDRs(withSecret(base()), "130.176.0.0/16, 198.51.100.0/24"), map[string]string{"CloudFront-Viewer-Address": forged}, "198.51.100.23"},
 		{"both proofs: the secret alone", withCIDRs(withSecret(base()), "130.176.0.0/16"), map[string]string{"CloudFront-Viewer-Address": forged, "x-origin-verify": secret}, "198.51.100.23"},
 		{"both proofs: both", withCIDRs(withSecret(base()), "198.51.100.0/24"), map[string]string{"CloudFront-Viewer-Address": forged, "x-origin-verify": secret}, "203.0.113.77"},
 	} {
@@ -117,7 +118,7 @@ func TestViewerAddressNeedsProof(t *testing.T) {
 	}
 
 	env = withSecret(base())
-	env["SECURESTREAM_ORIGIN_SECRET"] = fakeEncrypt([]byte("short"), keyring.EncryptionContext("securestream-issuer"))
+	env["SECURESTREAM_ORIGIN_SECRET"] = fakeEncrypt([]byte("short"), keyring.Context("securestream-issuer", keyring.PurposeOriginSecret))
 	cfg, err := LoadConfig(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
@@ -163,11 +164,12 @@ func TestDurationRanges(t *testing.T) {
 // SECURESTREAM_KMS_KEY_ID is passed as KeyId on every kms:Decrypt, so that
 // a ciphertext under any other key is refused.
 func TestKMSKeyID(t *testing.T) {
-	encCtx := keyring.EncryptionContext("securestream-issuer")
+	encCtx := map[string]map[string]string{"SECURESTREAM_KEYRING": keyring.EncryptionContext("securestream-issuer"),
+		"SECURESTREAM_JWT_HS256_KEY": keyring.Context("securestream-issuer", keyring.PurposeJWTHS256Key), "SECURESTREAM_ORIGIN_SECRET": keyring.Context("securestream-issuer", keyring.PurposeOriginSecret)}
 	env := jwtEnv(t)
 	env["SECURESTREAM_CLIENT_IP_SOURCE"] = "cloudfront-viewer-address"
 	env["SECURESTREAM_ORIGIN_SECRET_HEADER"] = "x-origin-verify"
-	env["SECURESTREAM_ORIGIN_SECRET"] = fakeEncrypt([]byte("an-origin-secret-of-32-bytes!!!!"), encCtx)
+	env["SECURESTREAM_ORIGIN_SECRET"] = fakeEncrypt([]byte("an-origin-secret-of-32-bytes!!!!"), encCtx["SECURESTREAM_ORIGIN_SECRET"])
 	env["SECURESTREAM_KMS_KEY_ID"] = fakeKeyARN
 
 	var calls []string
@@ -189,7 +191,7 @@ func TestKMSKeyID(t *testing.T) {
 			bad[k] = v
 		}
 		ct, _ := decodeFake(env[name])
-		bad[name] = fakeEncryptUnder(other, ct, encCtx)
+		bad[name] = fakeEncryptUnder(other, ct, encCtx[name])
 		cfg, err := LoadConfig(func(k string) string { return bad[k] })
 		if err != nil {
 			t.Fatal(err)

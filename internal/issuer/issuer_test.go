@@ -91,7 +91,7 @@ func TestIssueRecordedEvents(t *testing.T) {
 // proxies are configured, and then only their own entries are skipped.
 func TestClientAddress(t *testing.T) {
 	ev := restEvent(t, "POST", `{"playback_url":"https://media.example.com/vod/a/index.m3u8"}`, map[string]string{
-		"X-Forwarded-For": "6.6.6.6, 192.0.2.10, 10.0.0.5", "CloudFront-Viewer-Address": "2001:db8::9:51234"})
+		"X-Forwarded-For": "6.6.6.6, 192.0.2.10, 10.0.0.5", "CloudFront-Viewer-Address": "2001:db8::9:51234", "X-Origin-Verify": testOriginSecret})
 	check := func(env map[string]string, wantIP string) {
 		t.Helper()
 		is, _ := newIssuer(t, env)
@@ -108,9 +108,13 @@ func TestClientAddress(t *testing.T) {
 	env["SECURESTREAM_IP_BINDING"] = "exact"
 	check(env, "198.51.100.23") // the request context, not the header
 	env["SECURESTREAM_CLIENT_IP_SOURCE"] = "cloudfront-viewer-address"
+	env["SECURESTREAM_ORIGIN_SECRET_HEADER"] = "x-origin-verify" // the event carries it
+	env["SECURESTREAM_ORIGIN_SECRET"] = originSecretEnv
 	env["SECURESTREAM_CLOUDFRONT_SOURCE_CIDRS"] = "198.51.100.0/24" // the recorded event's sourceIp
 	check(env, "2001:db8::9")
 	delete(env, "SECURESTREAM_CLOUDFRONT_SOURCE_CIDRS")
+	delete(env, "SECURESTREAM_ORIGIN_SECRET_HEADER")
+	delete(env, "SECURESTREAM_ORIGIN_SECRET")
 	env["SECURESTREAM_CLIENT_IP_SOURCE"] = "x-forwarded-for"
 	env["SECURESTREAM_TRUSTED_PROXIES"] = "198.51.100.0/24, 10.0.0.0/8"
 	check(env, "192.0.2.10")
@@ -197,7 +201,7 @@ func TestSeedCompat(t *testing.T) {
 	doc := testDoc()
 	doc.Keys = doc.Keys[:2]
 	pt, _ := doc.Marshal()
-	env["SECURESTREAM_KEYRING"] = fakeEncrypt(pt, map[string]string{"LambdaFunctionName": "securestream-issuer"})
+	env["SECURESTREAM_KEYRING"] = fakeEncrypt(pt, map[string]string{"LambdaFunctionName": "securestream-issuer", "Purpose": "key-ring"})
 	cfg, _ := LoadConfig(func(k string) string { return env[k] })
 	if _, err := New(context.Background(), cfg, fakeKMS{}); err == nil || !strings.Contains(err.Error(), "SECURESTREAM_SEED_COMPAT") {
 		t.Errorf("seed compatibility without a seed key: %v", err)
@@ -283,7 +287,7 @@ func TestNewErrors(t *testing.T) {
 		t.Errorf("wrong encryption context: %v", err)
 	}
 	cfg.FunctionName = "securestream-issuer"
-	cfg.KeyringCiphertext = fakeEncrypt([]byte(`{"version":1,"keys":[]}`), map[string]string{"LambdaFunctionName": "securestream-issuer"})
+	cfg.KeyringCiphertext = fakeEncrypt([]byte(`{"version":1,"keys":[]}`), map[string]string{"LambdaFunctionName": "securestream-issuer", "Purpose": "key-ring"})
 	if _, err := New(context.Background(), cfg, fakeKMS{}); err == nil || !strings.Contains(err.Error(), "no key") {
 		t.Errorf("empty ring: %v", err)
 	}

@@ -211,7 +211,7 @@ func TestBootstrapColdStartFailure(t *testing.T) {
 		want string
 	}{
 		{"another function", env(moto.Endpoint, forOther), "SECURESTREAM_KEYRING: kms:Decrypt"},
-		{"another key", append(env(moto.Endpoint, ct), "SECURESTREAM_KMS_KEY_ID="+otherKey), "SECURESTREAM_KEYRING: kms:Decrypt with encryption context LambdaFunctionName=" + functionName + " and KeyId " + otherKey},
+		{"another key", append(env(moto.Endpoint, ct), "SECURESTREAM_KMS_KEY_ID="+otherKey), "SECURESTREAM_KEYRING: kms:Decrypt with encryption context LambdaFunctionName=" + functionName + ", Purpose=key-ring and KeyId " + otherKey},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rie := emulators.StartRIE(t, tc.env, bootstrap)

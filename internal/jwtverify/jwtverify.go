@@ -1,9 +1,10 @@
 // Package jwtverify checks the bearer JWTs the issuer accepts: HS256 with a
 // shared key, or RS256 and ES256 with keys from a JWKS. It refuses "none",
-// algorithm confusion (an HMAC token checked with a public key) and any
-// algorithm the configuration does not name, and it checks exp, nbf, iss,
-// aud and, when configured, the client the token was issued to (azp or
-// client_id).
+// algorithm confusion (an HMAC token checked with a public key), any
+// algorithm the configuration does not name and a JWKS key used with
+// another algorithm than the one it declares; it refuses a typ other than
+// JWT or at+jwt, and checks exp, nbf, iss (always, with a JWKS), aud and,
+// when configured, the client the token was issued to (azp or client_id).
 package jwtverify
 
 import (
@@ -31,8 +32,9 @@ const MaxTokenLen = 8192
 type Verifier struct {
 	// HS256Key enables HS256 with this key (at least 32 bytes).
 	HS256Key []byte
-	// Keys enables RS256 and ES256 with these public keys, by key id.
-	Keys map[string]crypto.PublicKey
+	// Keys enables RS256 and ES256 with these public keys, by key id. They
+	// need Issuer: tokens signed with them are refused without it.
+	Keys map[string]Key
 	// Issuer and Audience, when set, must match iss and aud.
 	Issuer, Audience string
 	// ClientIDs, when set, lists the clients whose tokens are accepted: the
@@ -42,6 +44,28 @@ type Verifier struct {
 	// Leeway is the clock skew allowed on exp and nbf.
 	Leeway time.Duration
 }
+
+// Key is a public key from a JWKS, with the algorithm it declares ("" for
+// none): a key that declares one is used with that algorithm only.
+type Key struct {
+	Public crypto.PublicKey
+	Alg    string
+}
+
+// keyAlg is the algorithm this package uses a key type with.
+func keyAlg(pub crypto.PublicKey) string {
+	switch pub.(type) {
+	case *rsa.PublicKey:
+		return "RS256"
+	case *ecdsa.PublicKey:
+		return "ES256"
+	}
+	return ""
+}
+
+// usable reports whether the key can verify any token here: its declared
+// alg, if any, must be the one its type is used with.
+func (k Key) usable() bool { return k.Alg == "" || k.Alg == keyAlg(k.Public) }
 
 // Error is why a token was refused. Its message never contains the token.
 type Error struct{ Reason string }
@@ -62,10 +86,10 @@ func (v *Verifier) Verify(token string, now time.Time) (map[string]any, error) {
 		return nil, refuse("not a JWT (want header.payload.signature)")
 	}
 	var header struct {
-		Alg  string `json:"alg"`
-		Kid  string `json:"kid"`
-		Typ  string `json:"typ"`
-		Crit []any  `json:"crit"`
+		Alg  string  `json:"alg"`
+		Kid  string  `json:"kid"`
+		Typ  *string `json:"typ"`
+		Crit []any   `json:"crit"`
 	}
 	hb, err := b64.DecodeString(parts[0])
 	if err != nil || json.Unmarshal(hb, &header) != nil {
@@ -73,6 +97,10 @@ func (v *Verifier) Verify(token string, now time.Time) (map[string]any, error) {
 	}
 	if header.Crit != nil {
 		return nil, refuse("critical header parameters are not supported")
+	}
+	if header.Typ != nil && !bearerType(*header.Typ) {
+		// Not echoed: the message goes back to the caller.
+		return nil, refuse("the token's typ is not JWT or at+jwt")
 	}
 	sig, err := b64.DecodeString(parts[2])
 	if err != nil {
@@ -91,11 +119,19 @@ func (v *Verifier) Verify(token string, now time.Time) (map[string]any, error) {
 			return nil, refuse("bad signature")
 		}
 	case "RS256", "ES256":
+		if v.Issuer == "" && len(v.Keys) > 0 {
+			// The JWKS's keys sign for every tenant and application of the
+			// identity provider; only iss says the token is from ours.
+			return nil, refuse("no issuer is configured for tokens signed with JWKS keys")
+		}
 		key, err := v.key(header.Kid)
 		if err != nil {
 			return nil, err
 		}
-		switch k := key.(type) {
+		if key.Alg != "" && key.Alg != header.Alg {
+			return nil, refuse("the key %q is for %s tokens only", header.Kid, key.Alg)
+		}
+		switch k := key.Public.(type) {
 		case *rsa.PublicKey:
 			if header.Alg != "RS256" || rsa.VerifyPKCS1v15(k, crypto.SHA256, digest[:], sig) != nil {
 				return nil, refuse("bad signature")
@@ -130,9 +166,9 @@ func (v *Verifier) Verify(token string, now time.Time) (map[string]any, error) {
 	return claims, nil
 }
 
-func (v *Verifier) key(kid string) (crypto.PublicKey, error) {
+func (v *Verifier) key(kid string) (Key, error) {
 	if len(v.Keys) == 0 {
-		return nil, refuse("RS256 and ES256 tokens are not accepted here")
+		return Key{}, refuse("RS256 and ES256 tokens are not accepted here")
 	}
 	if kid == "" {
 		if len(v.Keys) == 1 {
@@ -140,13 +176,24 @@ func (v *Verifier) key(kid string) (crypto.PublicKey, error) {
 				return k, nil
 			}
 		}
-		return nil, refuse("the token has no kid and the JWKS holds several keys")
+		return Key{}, refuse("the token has no kid and the JWKS holds several keys")
 	}
 	k, ok := v.Keys[kid]
 	if !ok {
-		return nil, refuse("unknown key id %q", kid)
+		return Key{}, refuse("unknown key id %q", kid)
 	}
 	return k, nil
+}
+
+// bearerType reports whether a typ header names a bearer JWT: JWT (RFC
+// 7519 §5.1) or a JWT access token, at+jwt (RFC 9068), as media types are
+// compared (RFC 7515 §4.1.9): without case, "application/" optional. Other
+// types (logout+jwt, secevent+jwt, dpop+jwt, JOSE) are objects the identity
+// provider may sign with the same keys that must not pass for a login.
+func bearerType(typ string) bool {
+	t := strings.ToLower(typ)
+	t = strings.TrimPrefix(t, "application/")
+	return t == "jwt" || t == "at+jwt"
 }
 
 func (v *Verifier) checkClaims(c map[string]any, now time.Time) error {
@@ -218,8 +265,11 @@ func numeric(v any) (int64, bool) {
 	return int64(f), true
 }
 
-// ParseJWKS reads RSA and EC P-256 signing keys from a JWKS document.
-func ParseJWKS(doc []byte) (map[string]crypto.PublicKey, error) {
+// ParseJWKS reads RSA and EC P-256 signing keys from a JWKS document, with
+// the alg each declares. A key that declares an algorithm other than RS256
+// (RSA) or ES256 (EC) is kept, so that a token naming it gets a clear
+// refusal, but verifies nothing; a JWKS with no key that can is refused.
+func ParseJWKS(doc []byte) (map[string]Key, error) {
 	var set struct {
 		Keys []struct {
 			Kty, Kid, Use, Alg, N, E, Crv, X, Y string
@@ -228,7 +278,7 @@ func ParseJWKS(doc []byte) (map[string]crypto.PublicKey, error) {
 	if err := json.Unmarshal(doc, &set); err != nil {
 		return nil, fmt.Errorf("jwtverify: the JWKS is not JSON: %w", err)
 	}
-	keys := map[string]crypto.PublicKey{}
+	keys := map[string]Key{}
 	for i, k := range set.Keys {
 		if k.Use != "" && k.Use != "sig" {
 			continue
@@ -253,7 +303,7 @@ func ParseJWKS(doc []byte) (map[string]crypto.PublicKey, error) {
 			if n.BitLen() < 2048 || !e.IsInt64() || e.Int64() < 3 || e.Int64() > 1<<31 {
 				return nil, fmt.Errorf("jwtverify: JWKS key %q: RSA keys must have at least 2048 bits and a small exponent", k.Kid)
 			}
-			keys[k.Kid] = &rsa.PublicKey{N: n, E: int(e.Int64())}
+			keys[k.Kid] = Key{Public: &rsa.PublicKey{N: n, E: int(e.Int64())}, Alg: k.Alg}
 		case "EC":
 			if k.Crv != "P-256" {
 				return nil, fmt.Errorf("jwtverify: JWKS key %q: only P-256 EC keys are supported", k.Kid)
@@ -274,13 +324,20 @@ func ParseJWKS(doc []byte) (map[string]crypto.PublicKey, error) {
 			if err != nil {
 				return nil, fmt.Errorf("jwtverify: JWKS key %q is not a point on P-256", k.Kid)
 			}
-			keys[k.Kid] = pub
+			keys[k.Kid] = Key{Public: pub, Alg: k.Alg}
 		default:
 			continue
 		}
 	}
 	if len(keys) == 0 {
 		return nil, errors.New("jwtverify: the JWKS holds no RSA or P-256 signing key")
+	}
+	usable := false
+	for _, k := range keys {
+		usable = usable || k.usable()
+	}
+	if !usable {
+		return nil, errors.New("jwtverify: the JWKS holds no key for RS256 (RSA) or ES256 (EC P-256): each declares another alg")
 	}
 	return keys, nil
 }

@@ -201,3 +201,175 @@ func TestClientIDs(t *testing.T) {
 		t.Errorf("no client ids configured: %v", err)
 	}
 }
+
+// signHeader makes a token with the header h (alg read from it).
+func signHeader(h map[string]any, key any, claims map[string]any) string {
+	tok := sign(h["alg"].(string), "", key, claims)
+	parts := strings.SplitN(tok, ".", 3)
+	in := enc(h) + "." + parts[1]
+	digest := sha256.Sum256([]byte(in))
+	var sig []byte
+	switch k := key.(type) {
+	case []byte:
+		m := hmac.New(sha256.New, k)
+		m.Write([]byte(in))
+		sig = m.Sum(nil)
+	case *rsa.PrivateKey:
+		sig, _ = rsa.SignPKCS1v15(rand.Reader, k, crypto.SHA256, digest[:])
+	case *ecdsa.PrivateKey:
+		r, s, _ := ecdsa.Sign(rand.Reader, k, digest[:])
+		sig = append(r.FillBytes(make([]byte, 32)), s.FillBytes(make([]byte, 32))...)
+	}
+	return in + "." + base64.RawURLEncoding.EncodeToString(sig)
+}
+
+// H4: a JWKS usually holds an identity provider's keys, which sign tokens
+// for every tenant and application it serves: iss is what says the token
+// is from ours, so a verifier with JWKS keys and no issuer accepts nothing,
+// and a token without our iss is refused.
+func TestJWKSNeedsIssuer(t *testing.T) {
+	rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
+	ecKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	keys, err := ParseJWKS(jwks(rsaKey, ecKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	claims := func(iss any) map[string]any {
+		c := map[string]any{"aud": "securestream", "exp": now.Add(time.Hour).Unix(), "sub": "u1"}
+		if iss != nil {
+			c["iss"] = iss
+		}
+		return c
+	}
+	noIssuer := &Verifier{Keys: keys, Audience: "securestream"}
+	if _, err := noIssuer.Verify(sign("RS256", "r1", rsaKey, claims("https://any-tenant.idp.example")), now); err == nil {
+		t.Error("a JWKS token accepted by a verifier without an issuer")
+	}
+	if _, err := noIssuer.Verify(sign("ES256", "e1", ecKey, claims(nil)), now); err == nil {
+		t.Error("a JWKS token without iss accepted by a verifier without an issuer")
+	}
+	v := &Verifier{Keys: keys, Issuer: "https://idp.example/tenant-a", Audience: "securestream"}
+	for _, tc := range []struct {
+		name string
+		iss  any
+		ok   bool
+	}{
+		{"our issuer", "https://idp.example/tenant-a", true},
+		{"another tenant", "https://idp.example/tenant-b", false},
+		{"a prefix of ours", "https://idp.example/tenant", false},
+		{"no iss", nil, false},
+		{"iss not a string", []string{"https://idp.example/tenant-a"}, false},
+	} {
+		for _, tok := range []string{sign("RS256", "r1", rsaKey, claims(tc.iss)), sign("ES256", "e1", ecKey, claims(tc.iss))} {
+			if _, err := v.Verify(tok, now); (err == nil) != tc.ok {
+				t.Errorf("%s: %v", tc.name, err)
+			}
+		}
+	}
+}
+
+// H4: typ, when present, must say the token is a JWT (RFC 7519 §5.1) or a
+// JWT access token (RFC 9068), compared as media types are: without case
+// and with or without "application/". Other JOSE objects an identity
+// provider signs with the same keys (logout tokens, security events, DPoP
+// proofs) are not bearer tokens and are refused.
+func TestTyp(t *testing.T) {
+	key := []byte("an-hs256-key-of-at-least-32-bytes!!")
+	rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
+	ecKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	keys, err := ParseJWKS(jwks(rsaKey, ecKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := &Verifier{HS256Key: key, Keys: keys, Issuer: "https://idp.example", Audience: "securestream"}
+	claims := map[string]any{"iss": "https://idp.example", "aud": "securestream", "exp": now.Add(time.Hour).Unix(), "sub": "u1"}
+	for _, tc := range []struct {
+		typ any // nil: no typ
+		ok  bool
+	}{
+		{nil, true},
+		{"JWT", true},
+		{"jwt", true},
+		{"application/jwt", true},
+		{"Application/JWT", true},
+		{"at+jwt", true},
+		{"application/at+jwt", true},
+		{"AT+JWT", true},
+		{"", false},
+		{"JOSE", false},
+		{"JWS", false},
+		{"logout+jwt", false},
+		{"secevent+jwt", false},
+		{"dpop+jwt", false},
+		{"application/logout+jwt", false},
+		{"JWT ", false},
+		{"application/", false},
+		{"text/jwt", false},
+		{42, false},
+		{[]string{"JWT"}, false},
+	} {
+		for _, h := range []map[string]any{{"alg": "HS256"}, {"alg": "RS256", "kid": "r1"}} {
+			if tc.typ != nil {
+				h["typ"] = tc.typ
+			}
+			signer := any(key)
+			if h["alg"] == "RS256" {
+				signer = rsaKey
+			}
+			_, err := v.Verify(signHeader(h, signer, claims), now)
+			if (err == nil) != tc.ok {
+				t.Errorf("typ %#v, %s: %v", tc.typ, h["alg"], err)
+			}
+		}
+	}
+}
+
+// H4: a JWKS key that declares alg is used with that algorithm only
+// (RFC 7517 §4.4); a key whose alg the verifier does not support is not
+// used at all, and a JWKS with no usable key is refused.
+func TestJWKSKeyAlg(t *testing.T) {
+	rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
+	ecKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	b64 := func(i *big.Int) string { return base64.RawURLEncoding.EncodeToString(i.Bytes()) }
+	rsaJWK := func(kid, alg string) string {
+		return fmt.Sprintf(`{"kty":"RSA","kid":%q,"alg":%q,"n":%q,"e":%q}`, kid, alg, b64(rsaKey.N), b64(big.NewInt(int64(rsaKey.E))))
+	}
+	ecJWK := func(kid, alg string) string {
+		return fmt.Sprintf(`{"kty":"EC","kid":%q,"alg":%q,"crv":"P-256","x":%q,"y":%q}`, kid, alg, b64(ecKey.X), b64(ecKey.Y))
+	}
+	doc := `{"keys":[` + strings.Join([]string{rsaJWK("rs256", "RS256"), rsaJWK("rs384", "RS384"), rsaJWK("ps256", "PS256"),
+		rsaJWK("rsa-says-es256", "ES256"), rsaJWK("rsa-any", ""), ecJWK("es256", "ES256"), ecJWK("ec-says-rs256", "RS256"), ecJWK("ec-any", "")}, ",") + `]}`
+	keys, err := ParseJWKS([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := &Verifier{Keys: keys, Issuer: "https://idp.example", Audience: "securestream"}
+	claims := map[string]any{"iss": "https://idp.example", "aud": "securestream", "exp": now.Add(time.Hour).Unix(), "sub": "u1"}
+	for _, tc := range []struct {
+		alg, kid string
+		ok       bool
+	}{
+		{"RS256", "rs256", true},
+		{"RS256", "rsa-any", true},
+		{"ES256", "es256", true},
+		{"ES256", "ec-any", true},
+		{"RS256", "rs384", false},
+		{"RS256", "ps256", false},
+		{"RS256", "rsa-says-es256", false},
+		{"ES256", "ec-says-rs256", false},
+	} {
+		var signer any = rsaKey
+		if tc.alg == "ES256" {
+			signer = ecKey
+		}
+		_, err := v.Verify(sign(tc.alg, tc.kid, signer, claims), now)
+		if (err == nil) != tc.ok {
+			t.Errorf("%s with key %s: %v", tc.alg, tc.kid, err)
+		}
+	}
+	// Only keys for algorithms the verifier does not support: nothing to
+	// verify with.
+	if _, err := ParseJWKS([]byte(`{"keys":[` + rsaJWK("rs384", "RS384") + "," + ecJWK("x", "RS256") + `]}`)); err == nil {
+		t.Error("a JWKS with no key usable with RS256 or ES256 accepted")
+	}
+}

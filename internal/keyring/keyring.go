@@ -131,8 +131,44 @@ func DecodeCiphertext(s string) ([]byte, error) {
 	return b, nil
 }
 
-// EncryptionContext is the KMS encryption context a Lambda function's
-// secrets are bound to, as in the original deployment.
+// The purposes a secret is sealed for. Every secret of an issuer is bound
+// to its function (LambdaFunctionName, as the original deployment and the
+// Lambda console's encryption helpers have it) and to what it is, so that
+// KMS refuses to open a ciphertext as anything but what it was sealed as:
+// without the purpose, an HS256 key the user chose would open as a key
+// ring (and sign stream keys) wherever a ring is expected.
+const (
+	// ContextFunction is the encryption context key naming the function.
+	ContextFunction = "LambdaFunctionName"
+	// ContextPurpose is the encryption context key naming the purpose.
+	ContextPurpose = "Purpose"
+
+	// PurposeKeyRing seals the key ring (SECURESTREAM_KEYRING).
+	PurposeKeyRing = "key-ring"
+	// PurposeJWTHS256Key seals the issuer's JWT HS256 key
+	// (SECURESTREAM_JWT_HS256_KEY).
+	PurposeJWTHS256Key = "jwt-hs256-key"
+	// PurposeOriginSecret seals the issuer's origin secret
+	// (SECURESTREAM_ORIGIN_SECRET).
+	PurposeOriginSecret = "origin-secret"
+)
+
+// Purposes are every purpose, for policies and grants that allow them all.
+var Purposes = []string{PurposeKeyRing, PurposeJWTHS256Key, PurposeOriginSecret}
+
+// Context is the KMS encryption context of function's secret of purpose.
+func Context(functionName, purpose string) map[string]string {
+	return map[string]string{ContextFunction: functionName, ContextPurpose: purpose}
+}
+
+// EncryptionContext is the KMS encryption context of function's key ring.
 func EncryptionContext(functionName string) map[string]string {
-	return map[string]string{"LambdaFunctionName": functionName}
+	return Context(functionName, PurposeKeyRing)
+}
+
+// LegacyContext is the context versions before the purpose sealed every
+// secret under (and the original deployment's). Only re-sealing uses it:
+// nothing opens a secret under it to use the secret.
+func LegacyContext(functionName string) map[string]string {
+	return map[string]string{ContextFunction: functionName}
 }

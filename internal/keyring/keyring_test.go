@@ -3,7 +3,9 @@ package keyring
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -47,18 +49,21 @@ func TestParseRefuses(t *testing.T) {
 	}
 }
 
-// fakeKMS "encrypts" by prefixing the key id and the context, and refuses
-// a Decrypt whose key id or context differs, as KMS does.
+// fakeKMS "encrypts" by prefixing the key id and the whole context, and
+// refuses a Decrypt whose key id or context differs, as KMS does (the
+// context must be the same map, not a subset).
 type fakeKMS struct{}
 
 func (fakeKMS) Encrypt(_ context.Context, keyID string, pt []byte, encCtx map[string]string) ([]byte, error) {
-	return append([]byte(keyID+"|"+encCtx["LambdaFunctionName"]+"|"), pt...), nil
+	c, _ := json.Marshal(encCtx)
+	return append([]byte(keyID+"|"+string(c)+"|"), pt...), nil
 }
 
 func (fakeKMS) Decrypt(_ context.Context, ct []byte, encCtx map[string]string, keyID string) ([]byte, error) {
+	c, _ := json.Marshal(encCtx)
 	parts := bytes.SplitN(ct, []byte("|"), 3)
-	if len(parts) != 3 || string(parts[1]) != encCtx["LambdaFunctionName"] || (keyID != "" && string(parts[0]) != keyID) {
-		return nil, errors.New("AccessDeniedException")
+	if len(parts) != 3 || string(parts[1]) != string(c) || (keyID != "" && string(parts[0]) != keyID) {
+		return nil, errors.New("InvalidCiphertextException")
 	}
 	return parts[2], nil
 }
@@ -96,5 +101,79 @@ func TestSealOpen(t *testing.T) {
 	back.SetSeed(nil)
 	if _, ok := back.Seed(); ok || len(back.Keys) != 1 {
 		t.Errorf("SetSeed(nil) left %+v", back.Keys)
+	}
+}
+
+// H1 (issue 18): a secret sealed for one purpose never opens as another.
+// The review's case: an HS256 key the user chose, sealed for the issuer,
+// is a valid key ring document, so it must be refused as a ring.
+func TestPurposeBindsTheCiphertext(t *testing.T) {
+	ctx := context.Background()
+	chosen := []byte(`{"version":1,"keys":[{"kid":"evil","secret":"QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE=","created":"2026-01-01T00:00:00Z"}]}`)
+	if _, err := Parse(chosen); err != nil {
+		t.Fatalf("the chosen key must be a valid ring for the test to mean anything: %v", err)
+	}
+	for _, purpose := range []string{PurposeJWTHS256Key, PurposeOriginSecret} {
+		ct, err := SealSecret(ctx, fakeKMS{}, "key-1", "fn", purpose, chosen)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Open(ctx, fakeKMS{}, "key-1", "fn", ct); err == nil {
+			t.Errorf("a secret sealed for %s opened as a key ring", purpose)
+		} else if !strings.Contains(err.Error(), "Purpose="+PurposeKeyRing) {
+			t.Errorf("the error does not name the purpose: %v", err)
+		}
+		if pt, err := OpenSecret(ctx, fakeKMS{}, "key-1", "fn", purpose, ct); err != nil || !bytes.Equal(pt, chosen) {
+			t.Errorf("%s: %q %v", purpose, pt, err)
+		}
+	}
+	ring, err := Seal(ctx, fakeKMS{}, "key-1", "fn", &Document{Keys: []Key{{ID: "k1", Secret: bytes.Repeat([]byte{1}, 32), Created: time.Unix(1_767_225_600, 0).UTC()}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := OpenSecret(ctx, fakeKMS{}, "key-1", "fn", PurposeJWTHS256Key, ring); err == nil {
+		t.Error("the key ring opened as the HS256 key")
+	}
+	// What an earlier version sealed (no purpose) opens nowhere a secret is used.
+	legacy, _ := fakeKMS{}.Encrypt(ctx, "key-1", chosen, LegacyContext("fn"))
+	if _, err := Open(ctx, fakeKMS{}, "key-1", "fn", EncodeCiphertext(legacy)); err == nil {
+		t.Error("a ciphertext without a purpose opened as a key ring")
+	}
+	if got := EncryptionContext("fn"); !maps.Equal(got, map[string]string{"LambdaFunctionName": "fn", "Purpose": "key-ring"}) {
+		t.Errorf("ring context %v", got)
+	}
+}
+
+// The upgrade: Reseal turns a legacy ciphertext into the purpose-bound
+// form and leaves a purpose-bound one as it is.
+func TestReseal(t *testing.T) {
+	ctx := context.Background()
+	secret := []byte("an-hs256-key-of-at-least-32-bytes!!")
+	raw, _ := fakeKMS{}.Encrypt(ctx, "key-1", secret, LegacyContext("fn"))
+	legacy := EncodeCiphertext(raw)
+	if !SealedWithoutPurpose(ctx, fakeKMS{}, "key-1", "fn", legacy) {
+		t.Error("the legacy ciphertext is not recognised")
+	}
+	sealed, resealed, err := Reseal(ctx, fakeKMS{}, "key-1", "fn", PurposeJWTHS256Key, legacy)
+	if err != nil || !resealed || sealed == legacy {
+		t.Fatalf("Reseal: %v %v", resealed, err)
+	}
+	if pt, err := OpenSecret(ctx, fakeKMS{}, "key-1", "fn", PurposeJWTHS256Key, sealed); err != nil || !bytes.Equal(pt, secret) {
+		t.Errorf("the re-sealed secret: %q %v", pt, err)
+	}
+	if SealedWithoutPurpose(ctx, fakeKMS{}, "key-1", "fn", sealed) {
+		t.Error("a purpose-bound ciphertext is taken for a legacy one")
+	}
+	again, resealed, err := Reseal(ctx, fakeKMS{}, "key-1", "fn", PurposeJWTHS256Key, sealed)
+	if err != nil || resealed || again != sealed {
+		t.Errorf("re-sealing a purpose-bound ciphertext: %v %v", resealed, err)
+	}
+	// Sealed for another purpose: refused, not converted.
+	if _, _, err := Reseal(ctx, fakeKMS{}, "key-1", "fn", PurposeKeyRing, sealed); err == nil {
+		t.Error("Reseal turned the HS256 key into a key ring")
+	}
+	var call *CallError
+	if _, _, err := Reseal(ctx, fakeKMS{}, "key-1", "other", PurposeJWTHS256Key, legacy); !errors.As(err, &call) || call.Purpose != PurposeJWTHS256Key {
+		t.Errorf("another function: %v", err)
 	}
 }

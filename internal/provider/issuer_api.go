@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
@@ -151,6 +153,97 @@ func (r *issuerResource) authorizerID(ctx context.Context, api *string) (*string
 		}
 	}
 	return nil, nil
+}
+
+// routeDrift is a route whose authorization is not what the provider
+// made: with an authorizer, JWT with it on GET and POST; NONE otherwise,
+// and always on OPTIONS (the preflight).
+type routeDrift struct {
+	id, key        string
+	got            string
+	want           apitypes.AuthorizationType
+	wantAuthorizer *string
+}
+
+func (d routeDrift) describe() string {
+	return fmt.Sprintf("route %s: authorization %s, want %s", d.key, d.got, d.want)
+}
+
+// inspectRoutes reads the authorization of every route (not only the
+// first with an authorizer: one route switched to NONE outside Terraform
+// would mint for anyone). jwt says whether the issuer has an authorizer;
+// its id is the one the routes name.
+func (r *issuerResource) inspectRoutes(ctx context.Context, api *string, jwt bool) ([]routeDrift, error) {
+	var routes []apitypes.Route
+	in := &apigatewayv2.GetRoutesInput{ApiId: api}
+	for {
+		out, err := r.clients.APIGatewayV2.GetRoutes(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		routes = append(routes, out.Items...)
+		if in.NextToken = out.NextToken; aws.ToString(in.NextToken) == "" {
+			break
+		}
+	}
+	var authorizer *string
+	for _, rt := range routes {
+		if aws.ToString(rt.AuthorizerId) != "" {
+			authorizer = rt.AuthorizerId
+			break
+		}
+	}
+	var drift []routeDrift
+	for _, rt := range routes {
+		key := aws.ToString(rt.RouteKey)
+		if !slices.Contains(issuerRoutes, key) {
+			continue
+		}
+		want, wantID := apitypes.AuthorizationTypeNone, (*string)(nil)
+		if jwt && key != "OPTIONS /" {
+			want, wantID = apitypes.AuthorizationTypeJwt, authorizer
+		}
+		got := rt.AuthorizationType
+		if got == "" {
+			got = apitypes.AuthorizationTypeNone
+		}
+		if got == want && (want != apitypes.AuthorizationTypeJwt || aws.ToString(rt.AuthorizerId) == aws.ToString(wantID)) {
+			continue
+		}
+		desc := string(got)
+		if got == apitypes.AuthorizationTypeJwt || got == apitypes.AuthorizationTypeCustom {
+			desc += " (authorizer " + aws.ToString(rt.AuthorizerId) + ")"
+		}
+		drift = append(drift, routeDrift{id: aws.ToString(rt.RouteId), key: key, got: desc, want: want, wantAuthorizer: wantID})
+	}
+	slices.SortFunc(drift, func(a, b routeDrift) int { return strings.Compare(a.key, b.key) })
+	return drift, nil
+}
+
+// repairRoutes puts each route's authorization back.
+func (r *issuerResource) repairRoutes(ctx context.Context, m *issuerModel) diag.Diagnostics {
+	var diags diag.Diagnostics
+	api := m.APIID.ValueStringPointer()
+	fix := "The provider's credentials need apigateway:GET and apigateway:PATCH on the API's routes."
+	drift, err := r.inspectRoutes(ctx, api, m.authorizer() != nil)
+	if err != nil {
+		diags.Append(diagnostics.AWSCall("apigateway:GetRoutes (repairing the routes' authorization)", err, fix))
+		return diags
+	}
+	for _, d := range drift {
+		if d.want == apitypes.AuthorizationTypeJwt && d.wantAuthorizer == nil {
+			diags.AddAttributeError(pathJWTAuthorizer, "The HTTP API's authorizer is gone",
+				fmt.Sprintf("No route of the API %s names an authorizer any more (changed outside Terraform), so %s cannot be put back. "+
+					"Replace the issuer: terraform apply -replace=<address of this securestream_issuer>.", m.APIID.ValueString(), d.key))
+			return diags
+		}
+		in := &apigatewayv2.UpdateRouteInput{ApiId: api, RouteId: aws.String(d.id), AuthorizationType: d.want, AuthorizerId: d.wantAuthorizer}
+		if _, err := r.clients.APIGatewayV2.UpdateRoute(ctx, in); err != nil {
+			diags.Append(diagnostics.AWSCall("apigateway:UpdateRoute ("+d.key+": authorization "+string(d.want)+")", err, fix))
+			return diags
+		}
+	}
+	return diags
 }
 
 func (r *issuerResource) deleteHTTPAPI(ctx context.Context, apiID string) diag.Diagnostics {

@@ -45,6 +45,7 @@ func (r *issuerResource) Create(ctx context.Context, req resource.CreateRequest,
 		*created.computed(c) = types.StringNull()
 	}
 	resumed := false // a role left by an interrupted create was found
+	created.Drift = noDrift()
 	steps := []func() diag.Diagnostics{
 		func() diag.Diagnostics { return r.createRole(ctx, &created, &resumed) },
 		func() diag.Diagnostics {
@@ -55,12 +56,17 @@ func (r *issuerResource) Create(ctx context.Context, req resource.CreateRequest,
 		},
 		func() diag.Diagnostics {
 			if !created.GrantID.IsNull() { // the interrupted create's
-				return nil
+				if grantsCurrent(created.GrantID.ValueString()) {
+					return nil
+				}
+				if d := r.revokeGrant(ctx, created.KMSKeyARN.ValueString(), created.GrantID.ValueString()); d.HasError() {
+					return d
+				}
 			}
 			return r.createGrant(ctx, &created)
 		},
 		func() diag.Diagnostics { return r.createLogGroup(ctx, &created, resumed) },
-		func() diag.Diagnostics { return r.sealSecrets(ctx, req.Config, &created) },
+		func() diag.Diagnostics { return r.sealSecrets(ctx, req.Config, &created, nil) },
 		func() diag.Diagnostics {
 			return r.createFunction(ctx, &created, pkg, functionEnv(&created, settings))
 		},
@@ -86,6 +92,7 @@ func (r *issuerResource) Create(ctx context.Context, req resource.CreateRequest,
 			*ct = types.StringNull()
 		}
 	}
+	setSealedWithPurpose(ctx, resp.Private) // what this version seals has its purpose
 	resp.Diagnostics.Append(resp.State.Set(ctx, &created)...)
 }
 
@@ -157,6 +164,7 @@ func (r *issuerResource) Read(ctx context.Context, req resource.ReadRequest, res
 	} else {
 		m.LogGroupName = types.StringNull()
 	}
+	resp.Diagnostics.Append(r.readDrift(ctx, &m)...)
 	// A grant the state does not hold was never made (a create failed
 	// before it), unless this is an import.
 	if !m.KMSKeyARN.IsNull() && !m.RoleARN.IsNull() && (!m.GrantID.IsNull() || importing != nil) {
@@ -180,6 +188,35 @@ func (r *issuerResource) Read(ctx context.Context, req resource.ReadRequest, res
 		resp.Diagnostics.Append(resp.Private.SetKey(ctx, importKey, nil)...)
 	}
 }
+
+// readDrift compares, into m.Drift, what no other attribute shows: the
+// role's policies (issuer_owner.go) and the HTTP API routes'
+// authorization.
+func (r *issuerResource) readDrift(ctx context.Context, m *issuerModel) diag.Diagnostics {
+	var diags diag.Diagnostics
+	if m.RoleARN.IsNull() { // a create failed before the role
+		return nil
+	}
+	drift, d := r.readRoleDrift(ctx, m)
+	if diags.Append(d...); diags.HasError() {
+		return diags
+	}
+	if m.APIType.ValueString() == apiTypeHTTP && !m.APIID.IsNull() {
+		routes, err := r.inspectRoutes(ctx, m.APIID.ValueStringPointer(), !m.JWTAuthorizer.IsNull())
+		if err != nil {
+			diags.Append(diagnostics.AWSCall("apigateway:GetRoutes (the routes' authorization)", err, "The provider's credentials need apigateway:GET on the API."))
+			return diags
+		}
+		for _, rt := range routes {
+			drift = append(drift, rt.describe())
+		}
+	}
+	m.Drift = stringList(drift)
+	return diags
+}
+
+// noDrift is the drift attribute when all is as the provider made it.
+func noDrift() types.List { return types.ListValueMust(types.StringType, []attr.Value{}) }
 
 // importKey, in private state, marks the first read after an import.
 const importKey = "importing"
@@ -338,8 +375,21 @@ func (r *issuerResource) Update(ctx context.Context, req resource.UpdateRequest,
 	newCors, oldCors := corsOrigins(ctx, plan.Settings), corsOrigins(ctx, state.Settings)
 	steps := []func() diag.Diagnostics{
 		func() diag.Diagnostics {
-			if plan.KMSKeyARN.Equal(state.KMSKeyARN) {
+			// Drift the refresh found (the plan takes it back to empty).
+			if len(state.Drift.Elements()) == 0 {
 				return nil
+			}
+			if d := r.repairRole(ctx, &plan); d.HasError() {
+				return d
+			}
+			if plan.APIType.ValueString() != apiTypeHTTP || plan.APIID.IsNull() || plan.APIID.IsUnknown() {
+				return nil
+			}
+			return r.repairRoutes(ctx, &plan)
+		},
+		func() diag.Diagnostics {
+			if plan.KMSKeyARN.Equal(state.KMSKeyARN) && !plan.GrantID.IsUnknown() {
+				return nil // (grants remade: the policy of this version, with the purposes, too)
 			}
 			return r.putRolePolicy(ctx, &plan)
 		},
@@ -352,7 +402,7 @@ func (r *issuerResource) Update(ctx context.Context, req resource.UpdateRequest,
 			}
 			return r.createGrant(ctx, &plan)
 		},
-		func() diag.Diagnostics { return r.sealSecrets(ctx, req.Config, &plan) },
+		func() diag.Diagnostics { return r.sealSecrets(ctx, req.Config, &plan, &state) },
 		func() diag.Diagnostics {
 			switch {
 			case state.LogGroupName.IsNull(): // deleted outside Terraform
@@ -400,6 +450,7 @@ func (r *issuerResource) Update(ctx context.Context, req resource.UpdateRequest,
 			*p = *state.computed(c)
 		}
 	}
+	setSealedWithPurpose(ctx, resp.Private) // every secret re-sealed (sealSecrets), if it had no purpose
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 

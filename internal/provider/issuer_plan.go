@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/aws/aws-sdk-go-v2/service/kms"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -33,6 +32,7 @@ func (r *issuerResource) ValidateConfig(ctx context.Context, req resource.Valida
 			"jwt_authorizer is for api_type = \"http\"; with "+t+", use settings.auth = \"jwt\" (the issuer checks the token).")
 	}
 	resp.Diagnostics.Append(validateREST(&m)...)
+	resp.Diagnostics.Append(validateFront(&m)...)
 	env, known, diags := settingsEnv(ctx, m.Settings)
 	if resp.Diagnostics.Append(diags...); !known || diags.HasError() {
 		return
@@ -95,16 +95,21 @@ func (r *issuerResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 		switch {
 		case v.IsNull():
 			*ct = types.StringNull()
-		case creating || keyChanged || !v.Equal(sv) || sct.IsNull():
-			*ct = types.StringUnknown()
+		case creating || keyChanged || !v.Equal(sv) || sct.IsNull() || r.sealedWithoutPurpose(ctx, req.Private, state, *sct):
+			*ct = types.StringUnknown() // sealed (again): without a purpose, as versions before it sealed, it no longer opens
 		default:
 			*ct = *sct
 		}
 	}
-	if creating || keyChanged || state.GrantID.IsNull() {
+	if creating || keyChanged || state.GrantID.IsNull() || !grantsCurrent(state.GrantID.ValueString()) {
 		plan.GrantID = types.StringUnknown()
 	}
 	plan.PermissionID = wantPermission(&plan)
+	// Drift the refresh found is planned away: the apply repairs it.
+	plan.Drift = state.Drift
+	if creating || len(state.Drift.Elements()) > 0 {
+		plan.Drift = noDrift()
+	}
 	// An API deleted outside Terraform: the routes, integration and
 	// stage go with it, so the issuer is made again.
 	if !creating && state.APIID.IsNull() && !state.FunctionARN.IsNull() && plan.APIType.ValueString() != apiTypeFunctionURL {
@@ -145,12 +150,16 @@ func (r *issuerResource) checkRingFor(ctx context.Context, plan issuerModel) dia
 	if r.clients == nil || plan.SecretCiphertext.IsUnknown() || plan.KMSKeyARN.IsUnknown() || plan.FunctionName.IsUnknown() {
 		return nil
 	}
-	_, err := keyring.Open(ctx, keyring.KMS{Client: r.clients.KMS}, plan.KMSKeyARN.ValueString(), plan.FunctionName.ValueString(), plan.SecretCiphertext.ValueString())
+	kc := keyring.KMS{Client: r.clients.KMS}
+	_, err := keyring.Open(ctx, kc, plan.KMSKeyARN.ValueString(), plan.FunctionName.ValueString(), plan.SecretCiphertext.ValueString())
 	var call *keyring.CallError
 	var badCT *kmstypes.InvalidCiphertextException
 	var otherKey *kmstypes.IncorrectKeyException
 	notThisRing := errors.As(err, &badCT) || errors.As(err, &otherKey) // a ring, or a key, other than the function's
 	switch {
+	case errors.As(err, &call) && keyring.SealedWithoutPurpose(ctx, kc, plan.KMSKeyARN.ValueString(), plan.FunctionName.ValueString(), plan.SecretCiphertext.ValueString()):
+		diags.AddAttributeError(path.Root("secret_ciphertext"), "The key ring is sealed without a purpose",
+			"securestream_issuer: "+legacyRingFix(call, plan.FunctionName.ValueString()))
 	case errors.As(err, &call) && !notThisRing:
 		diags.Append(diagnostics.AttributeAWSCall(path.Root("kms_key_arn"), "kms:Decrypt of secret_ciphertext (the issuer's key ring) at plan", call.Err,
 			decryptFix(call.Err, plan.FunctionName.ValueString(), plan.KMSKeyARN.ValueString())))
@@ -166,14 +175,54 @@ func (r *issuerResource) checkRingFor(ctx context.Context, plan issuerModel) dia
 	return diags
 }
 
+// sealPurpose is the purpose a write-only secret is sealed for.
+func sealPurpose(s sealedSetting) string {
+	if s.wo == "origin_secret_wo" {
+		return keyring.PurposeOriginSecret
+	}
+	return keyring.PurposeJWTHS256Key
+}
+
+// sealedWithoutPurpose: the state's ciphertext ct was sealed by a version
+// before the purpose (issue 18), which the issuer no longer opens. Asked
+// of KMS (a kms:Decrypt under the legacy context, whose plaintext is
+// dropped) until an apply of this version records in the private state
+// that every secret has its purpose; a KMS failure counts as no.
+func (r *issuerResource) sealedWithoutPurpose(ctx context.Context, p privateState, state issuerModel, ct types.String) bool {
+	if r.clients == nil || ct.IsNull() || ct.IsUnknown() || state.KMSKeyARN.IsNull() || sealedWithPurpose(ctx, p) {
+		return false
+	}
+	return keyring.SealedWithoutPurpose(ctx, keyring.KMS{Client: r.clients.KMS}, state.KMSKeyARN.ValueString(), state.FunctionName.ValueString(), ct.ValueString())
+}
+
 // sealSecrets encrypts each write-only secret whose ciphertext the plan
-// left unknown, with the ring's key and encryption context, as the ring is.
-func (r *issuerResource) sealSecrets(ctx context.Context, config tfsdk.Config, m *issuerModel) diag.Diagnostics {
+// left unknown, with the ring's key, for the function and the secret's
+// purpose. One whose version, key and function did not change (prev, the
+// state, at an update) is re-sealed from its ciphertext instead: what an
+// earlier version sealed without a purpose is sealed again with it, the
+// write-only value aside (keyring.Reseal).
+func (r *issuerResource) sealSecrets(ctx context.Context, config tfsdk.Config, m *issuerModel, prev *issuerModel) diag.Diagnostics {
 	var diags diag.Diagnostics
+	kc := keyring.KMS{Client: r.clients.KMS}
 	for _, s := range sealedSettings {
-		_, ct := m.sealedFields(s)
+		v, ct := m.sealedFields(s)
 		if !ct.IsUnknown() {
 			continue
+		}
+		purpose := sealPurpose(s)
+		if prev != nil {
+			pv, pct := prev.sealedFields(s)
+			if v.Equal(pv) && !pct.IsNull() && m.KMSKeyARN.Equal(prev.KMSKeyARN) && m.FunctionName.Equal(prev.FunctionName) {
+				sealed, _, err := keyring.Reseal(ctx, kc, m.KMSKeyARN.ValueString(), m.FunctionName.ValueString(), purpose, pct.ValueString())
+				if err != nil {
+					diags.Append(diagnostics.AttributeAWSCall(path.Root(s.ciphertext()), "re-sealing "+s.ciphertext()+" with the purpose "+purpose+" (kms:Decrypt, kms:Encrypt)", err,
+						fmt.Sprintf("The provider's credentials need kms:Decrypt and kms:Encrypt on %s under the encryption context "+
+							"LambdaFunctionName=%s. Or change %s to seal the current %s anew.", m.KMSKeyARN.ValueString(), m.FunctionName.ValueString(), s.version(), s.wo)))
+					return diags
+				}
+				*ct = types.StringValue(sealed)
+				continue
+			}
 		}
 		var wo types.String
 		if diags.Append(config.GetAttribute(ctx, path.Root(s.wo), &wo)...); diags.HasError() {
@@ -184,16 +233,72 @@ func (r *issuerResource) sealSecrets(ctx context.Context, config tfsdk.Config, m
 				fmt.Sprintf("%s changed (or the KMS key did), so %s must be set to be encrypted again.", s.version(), s.wo))
 			return diags
 		}
-		out, err := r.clients.KMS.Encrypt(ctx, &kms.EncryptInput{KeyId: m.KMSKeyARN.ValueStringPointer(), Plaintext: []byte(wo.ValueString()),
-			EncryptionContext: keyring.EncryptionContext(m.FunctionName.ValueString())})
+		sealed, err := keyring.SealSecret(ctx, kc, m.KMSKeyARN.ValueString(), m.FunctionName.ValueString(), purpose, []byte(wo.ValueString()))
+		var call *keyring.CallError
+		if errors.As(err, &call) {
+			err = call.Err
+		}
 		if err != nil {
 			diags.Append(diagnostics.AttributeAWSCall(path.Root(s.wo), "kms:Encrypt (sealing "+s.wo+")", err,
-				fmt.Sprintf("The provider's credentials need kms:Encrypt on %s under the encryption context LambdaFunctionName.", m.KMSKeyARN.ValueString())))
+				fmt.Sprintf("The provider's credentials need kms:Encrypt on %s under the encryption context LambdaFunctionName=%s, Purpose=%s.",
+					m.KMSKeyARN.ValueString(), m.FunctionName.ValueString(), purpose)))
 			return diags
 		}
-		*ct = types.StringValue(keyring.EncodeCiphertext(out.CiphertextBlob))
+		*ct = types.StringValue(sealed)
 	}
 	return diags
+}
+
+// validateFront checks the front door against the issuer's own check of
+// the caller: throttling only where API Gateway applies it, no authorizer
+// standing alone in front of an issuer that mints for anyone, and a
+// warning for a function URL that lets anyone mint.
+func validateFront(m *issuerModel) diag.Diagnostics {
+	var diags diag.Diagnostics
+	if m.APIType.IsUnknown() {
+		return nil
+	}
+	t, auth := m.APIType.ValueString(), settingText(m.Settings, "auth")
+	if t == apiTypeFunctionURL {
+		for _, a := range []struct {
+			name string
+			v    attr.Value
+		}{{"throttle_rate_limit", m.ThrottleRateLimit}, {"throttle_burst_limit", m.ThrottleBurstLimit}} {
+			if !a.v.IsNull() {
+				diags.AddAttributeError(path.Root(a.name), "Throttling needs API Gateway",
+					a.name+" is for api_type = \"http\" and \"rest\", whose stage throttles; a function URL has no throttling to set, "+
+						"so the value would never apply (and every plan would show it again). Remove it. To cap the issuer behind a function "+
+						"URL, set reserved_concurrency (the most runs at once); for a request rate, use api_type = \"http\" or \"rest\" "+
+						"(which replaces the issuer).")
+			}
+		}
+		guarded := settingText(m.Settings, "client_ip_source") == "cloudfront-viewer-address" && settingText(m.Settings, "origin_secret_header") != ""
+		if auth == string(issuer.AuthNone) && m.FunctionURLAuthType.ValueString() != "AWS_IAM" && !m.FunctionURLAuthType.IsUnknown() && !guarded {
+			diags.AddAttributeWarning(path.Root("api_type"), "A public, unthrottled stream key issuer",
+				"api_type = \"function_url\" with function_url_auth_type = \"NONE\" and settings.auth = \"none\": anyone who finds the "+
+					"URL gets a stream key for every URL the settings allow, and nothing limits how fast (a function URL has no "+
+					"throttling), so each call is billed and spends KMS and Lambda quota. If that is meant, set reserved_concurrency to "+
+					"cap the runs at once. Otherwise check the caller: settings.auth = \"jwt\", function_url_auth_type = \"AWS_IAM\", "+
+					"or api_type = \"http\" with jwt_authorizer and settings.auth = \"authorizer\" (throttled by its stage).")
+		}
+	}
+	if (t == "" || t == apiTypeHTTP) && !m.JWTAuthorizer.IsNull() && auth == string(issuer.AuthNone) {
+		diags.AddAttributeError(pathJWTAuthorizer, "An authorizer in front of an issuer that mints for anyone",
+			"jwt_authorizer with settings.auth = \"none\": the issuer would trust every request it gets, so the authorizer alone "+
+				"would stand between the internet and a stream key, and a route switched to NONE or the authorizer removed outside "+
+				"Terraform would make the issuer mint for anyone. Set settings.auth = \"authorizer\": the issuer then also refuses a "+
+				"request that no authorizer checked.")
+	}
+	return diags
+}
+
+// settingText is a known string setting, "" when unset or unknown.
+func settingText(settings types.Object, name string) string {
+	if settings.IsNull() || settings.IsUnknown() {
+		return ""
+	}
+	v, _ := settings.Attributes()[name].(types.String)
+	return v.ValueString()
 }
 
 // validateREST checks the rest_ attributes: for api_type = "rest" only,

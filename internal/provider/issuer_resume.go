@@ -16,38 +16,56 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/securestream/terraform-provider-securestream/internal/diagnostics"
+	"github.com/securestream/terraform-provider-securestream/internal/keyring"
 )
 
 // This file resumes a create that was interrupted: Terraform killed in the
 // middle of an apply (or its machine lost) records nothing of the objects
 // the create had made, and the next apply creates the issuer again. The
-// role is step 1 of every create, so a role of this function name that
-// carries the issuer's tag and path is an earlier attempt's: it is kept
+// role is step 1 of every create, and right after CreateRole it is tagged
+// with a MAC that only a holder of the key ring can make, bound to that
+// role (issuer_owner.go). A role of this function name with that proof is
+// an earlier attempt's: it is put back as the provider makes it and kept
 // (a new role would wait for IAM again), with its grant and log group,
 // and the function and API the attempt may have made are deleted, to be
 // made again as planned (an API half made, or a function with an old
-// environment, is not worth reconciling). A role of that name without the
-// tag is someone else's, and the create fails as before.
+// environment, is not worth reconciling). Any other role of that name
+// fails the create, with how to import or delete it: a name, a path and a
+// tag prove nothing, and a role someone else made may trust anyone.
 
-// adoptRole takes over the role an interrupted create of this issuer left
-// into m.RoleARN; ok is false when the role is not such a role.
-func (r *issuerResource) adoptRole(ctx context.Context, m *issuerModel) (ok bool, diags diag.Diagnostics) {
+// adoptRole takes over, into m.RoleARN, the role an interrupted create of
+// this issuer left, and repairs it; any other role is an error.
+func (r *issuerResource) adoptRole(ctx context.Context, m *issuerModel, ring *keyring.Document) (diags diag.Diagnostics) {
 	fn := m.FunctionName.ValueString()
 	out, err := r.clients.IAM.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(fn)})
 	if err != nil {
 		diags.Append(diagnostics.AWSCall("iam:GetRole (a role named "+fn+" exists)", err,
 			"The provider's credentials need iam:GetRole to tell whether the role is left by an interrupted create of this issuer."))
-		return false, diags
+		return diags
 	}
-	if out.Role == nil || aws.ToString(out.Role.Path) != issuerRolePath || !hasIAMTag(out.Role.Tags, issuerTag, fn) {
-		return false, nil
+	role := out.Role
+	switch {
+	case role == nil:
+		diags.Append(diagnostics.NoAnswer("iam:GetRole", "role"))
+		return diags
+	case aws.ToString(role.Path) != issuerRolePath || !hasIAMTag(role.Tags, issuerTag, fn):
+		diags.Append(roleNotOurs(role, fn, fmt.Sprintf("it is not an issuer's role (path %s, tag %s = %s)", issuerRolePath, issuerTag, fn)))
+		return diags
+	case !ownedBy(ring, iamTagValue(role.Tags, issuerOwnerTag), aws.ToString(role.Arn), aws.ToString(role.RoleId)):
+		diags.Append(roleNotOurs(role, fn, fmt.Sprintf("its %s tag is missing or was not made by this issuer's key ring for this role", issuerOwnerTag)))
+		return diags
 	}
-	m.RoleARN = types.StringPointerValue(out.Role.Arn)
+	m.RoleARN = types.StringPointerValue(role.Arn)
+	// Proven ours, yet changed since: put back what the provider makes.
+	if diags.Append(r.repairRole(ctx, m)...); diags.HasError() {
+		return diags
+	}
 	diags.AddWarning("Resuming an interrupted create",
-		fmt.Sprintf("The role %s, tagged %s = %s, was left by an earlier create of this issuer that did not finish (Terraform was stopped "+
-			"before it recorded it). The role, its KMS grant and its log group are kept; the function and the API that create made, if any, "+
-			"are deleted and made again.", aws.ToString(out.Role.Arn), issuerTag, fn))
-	return true, diags
+		fmt.Sprintf("The role %s, tagged %s by this issuer's key ring, was left by an earlier create of this issuer that did not finish "+
+			"(Terraform was stopped before it recorded it). The role, its KMS grant and its log group are kept (the role's policies "+
+			"put back as the provider makes them); the function and the API that create made, if any, are deleted and made again.",
+			aws.ToString(role.Arn), issuerOwnerTag))
+	return diags
 }
 
 func hasIAMTag(tags []iamtypes.Tag, key, value string) bool {
@@ -57,6 +75,15 @@ func hasIAMTag(tags []iamtypes.Tag, key, value string) bool {
 		}
 	}
 	return false
+}
+
+func iamTagValue(tags []iamtypes.Tag, key string) string {
+	for _, t := range tags {
+		if aws.ToString(t.Key) == key {
+			return aws.ToString(t.Value)
+		}
+	}
+	return ""
 }
 
 // clearInterrupted removes the function and the APIs of this issuer that

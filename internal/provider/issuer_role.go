@@ -27,7 +27,8 @@ import (
 // policy securestream_secret writes lets only named principals decrypt,
 // and naming this role there would make the secret depend on the issuer,
 // which needs the secret's ciphertext. A grant needs no change to the key
-// policy, which lets the account administer the key (kms:CreateGrant).
+// policy, which lets Terraform's identity grant Decrypt, bound to one
+// function's secret of one purpose, to a role under role/securestream/.
 
 const (
 	issuerRolePath   = "/securestream/"
@@ -51,7 +52,8 @@ func issuerPolicy(roleARN, region, function, keyARN string) (string, error) {
 		"Version": "2012-10-17",
 		"Statement": []any{
 			map[string]any{"Sid": "OpenTheKeyRing", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": keyARN,
-				"Condition": map[string]any{"StringEquals": map[string]string{"kms:EncryptionContext:LambdaFunctionName": function}}},
+				"Condition": map[string]any{"StringEquals": map[string]any{"kms:EncryptionContext:" + keyring.ContextFunction: function,
+					"kms:EncryptionContext:" + keyring.ContextPurpose: keyring.Purposes}}}, // each secret, only as what it is (issue 18)
 			map[string]any{"Sid": "WriteItsLogs", "Effect": "Allow", "Action": []string{"logs:CreateLogStream", "logs:PutLogEvents"},
 				"Resource": fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:*", partition, region, account, logGroupName(function))},
 		},
@@ -62,37 +64,43 @@ func issuerPolicy(roleARN, region, function, keyARN string) (string, error) {
 
 func logGroupName(function string) string { return "/aws/lambda/" + function }
 
-// createRole creates the role and its policy into m.RoleARN. A role left
-// by an interrupted create of this issuer is taken over instead, and
-// resumed says so (see issuer_resume.go).
+// createRole creates the role, tags it with its owner MAC, and puts its
+// policy, into m.RoleARN. A role left by an interrupted create of this
+// issuer (its owner tag proves it) is taken over instead, and resumed
+// says so; any other role of that name fails the create (see
+// issuer_owner.go and issuer_resume.go).
 func (r *issuerResource) createRole(ctx context.Context, m *issuerModel, resumed *bool) diag.Diagnostics {
 	var diags diag.Diagnostics
 	fn := m.FunctionName.ValueString()
+	ring, d := r.openRing(ctx, m) // before the role, so that a failure leaves none
+	if diags.Append(d...); diags.HasError() {
+		return diags
+	}
 	out, err := r.clients.IAM.CreateRole(ctx, &iam.CreateRoleInput{
 		RoleName: aws.String(fn), Path: aws.String(issuerRolePath), AssumeRolePolicyDocument: aws.String(lambdaTrustPolicy),
 		Description: aws.String("securestream issuer " + fn), Tags: iamTags(r.tags(fn)),
 	})
 	var exists *iamtypes.EntityAlreadyExistsException
 	if errors.As(err, &exists) {
-		ok, d := r.adoptRole(ctx, m)
-		if diags.Append(d...); diags.HasError() {
+		if diags.Append(r.adoptRole(ctx, m, ring)...); diags.HasError() {
 			return diags
 		}
-		if ok {
-			*resumed = true
-			return append(diags, r.putRolePolicy(ctx, m)...)
-		}
+		*resumed = true
+		return append(diags, r.putRolePolicy(ctx, m)...)
 	}
 	if err != nil {
 		diags.Append(diagnostics.AWSCall("iam:CreateRole (step 1 of the issuer: its role)", err,
 			fmt.Sprintf("The provider's credentials need iam:CreateRole and iam:TagRole, and no role named %s may exist yet (import the issuer if it is yours).", fn)))
 		return diags
 	}
-	if out.Role == nil || out.Role.Arn == nil {
+	if out.Role == nil || out.Role.Arn == nil || out.Role.RoleId == nil {
 		diags.Append(diagnostics.NoAnswer("iam:CreateRole", "role"))
 		return diags
 	}
 	m.RoleARN = types.StringPointerValue(out.Role.Arn)
+	if diags.Append(r.tagOwner(ctx, m, ring, aws.ToString(out.Role.RoleId))...); diags.HasError() {
+		return diags
+	}
 	return r.putRolePolicy(ctx, m)
 }
 
@@ -130,43 +138,83 @@ func isIAMNotFound(err error) bool {
 	return errors.As(err, &nf)
 }
 
-// createGrant lets the role decrypt under the function's encryption
-// context only, into m.GrantID.
+// The issuer's grants: one per purpose (keyring.Purposes), each letting
+// the role decrypt only under the encryption context of that one secret,
+// {LambdaFunctionName: function, Purpose: purpose} (KMS matches it whole),
+// named function:purpose. grant_id lists their ids, comma-separated, in
+// the order of keyring.Purposes. A single grant cannot say this: a grant
+// has one constraint, and a subset constraint on the function alone would
+// also allow the legacy context, without a purpose.
+
+func issuerGrantName(function, purpose string) string { return function + ":" + purpose }
+
+// createGrant makes the issuer's grants, into m.GrantID. On a failure the
+// grants it made are revoked again.
 func (r *issuerResource) createGrant(ctx context.Context, m *issuerModel) diag.Diagnostics {
 	var diags diag.Diagnostics
 	fn := m.FunctionName.ValueString()
-	out, err := r.clients.KMS.CreateGrant(ctx, &kms.CreateGrantInput{
-		KeyId: m.KMSKeyARN.ValueStringPointer(), GranteePrincipal: m.RoleARN.ValueStringPointer(), Name: aws.String(fn),
-		Operations:  []kmstypes.GrantOperation{kmstypes.GrantOperationDecrypt},
-		Constraints: &kmstypes.GrantConstraints{EncryptionContextEquals: keyring.EncryptionContext(fn)},
-	})
-	if err != nil {
-		diags.Append(diagnostics.AWSCall("kms:CreateGrant (the issuer role's right to open the key ring)", err,
-			fmt.Sprintf("The provider's credentials need kms:CreateGrant on %s (the key policy securestream_secret writes lets the account administer the key).", m.KMSKeyARN.ValueString())))
-		return diags
+	var ids []string
+	for _, purpose := range keyring.Purposes {
+		out, err := r.clients.KMS.CreateGrant(ctx, &kms.CreateGrantInput{
+			KeyId: m.KMSKeyARN.ValueStringPointer(), GranteePrincipal: m.RoleARN.ValueStringPointer(), Name: aws.String(issuerGrantName(fn, purpose)),
+			Operations:  []kmstypes.GrantOperation{kmstypes.GrantOperationDecrypt},
+			Constraints: &kmstypes.GrantConstraints{EncryptionContextEquals: keyring.Context(fn, purpose)},
+		})
+		if err == nil && out.GrantId == nil {
+			err = errors.New("the answer has no grant id")
+		}
+		if err != nil {
+			diags.Append(diagnostics.AWSCall("kms:CreateGrant (the issuer role's right to open its "+purpose+")", err,
+				fmt.Sprintf("The provider's credentials need kms:CreateGrant on %s: the key policy securestream_secret writes allows it to "+
+					"Terraform's identity alone, for Decrypt under an encryption context with LambdaFunctionName and Purpose, to a role "+
+					"under role/securestream/. A key policy of your own must allow the same.", m.KMSKeyARN.ValueString())))
+			diags.Append(r.revokeGrant(ctx, m.KMSKeyARN.ValueString(), strings.Join(ids, ","))...)
+			return diags
+		}
+		ids = append(ids, aws.ToString(out.GrantId))
 	}
-	m.GrantID = types.StringPointerValue(out.GrantId)
+	m.GrantID = types.StringValue(strings.Join(ids, ","))
 	return diags
 }
 
-// revokeGrant removes the grant; Terraform's identity administers the key
-// (kms:Revoke*), while RetireGrant is only for the grantee or a retiring
-// principal.
-func (r *issuerResource) revokeGrant(ctx context.Context, keyARN, grantID string) diag.Diagnostics {
+// grantsCurrent: grant_id lists one grant per purpose, as createGrant
+// makes them (findGrant marks any other set, see there).
+func grantsCurrent(grantIDs string) bool {
+	ids := strings.Split(grantIDs, ",")
+	return len(ids) == len(keyring.Purposes) && !slices.Contains(ids, "")
+}
+
+// revokeGrant removes the grants grant_id lists; Terraform's identity
+// administers the key (kms:RevokeGrant), while RetireGrant is only for
+// the grantee or a retiring principal.
+func (r *issuerResource) revokeGrant(ctx context.Context, keyARN, grantIDs string) diag.Diagnostics {
 	var diags diag.Diagnostics
-	if keyARN == "" || grantID == "" {
+	if keyARN == "" {
 		return nil
 	}
-	_, err := r.clients.KMS.RevokeGrant(ctx, &kms.RevokeGrantInput{KeyId: aws.String(keyARN), GrantId: aws.String(grantID)})
-	var invalid *kmstypes.InvalidGrantIdException
-	if err != nil && !isNotFound(err) && !errors.As(err, &invalid) && !strings.Contains(err.Error(), "not found") {
-		diags.Append(diagnostics.AWSCall("kms:RevokeGrant", err, fmt.Sprintf("The provider's credentials need kms:RevokeGrant on %s.", keyARN)))
+	for _, id := range strings.Split(grantIDs, ",") {
+		if id == "" {
+			continue
+		}
+		_, err := r.clients.KMS.RevokeGrant(ctx, &kms.RevokeGrantInput{KeyId: aws.String(keyARN), GrantId: aws.String(id)})
+		var invalid *kmstypes.InvalidGrantIdException
+		if err != nil && !isNotFound(err) && !errors.As(err, &invalid) && !strings.Contains(err.Error(), "not found") {
+			diags.Append(diagnostics.AWSCall("kms:RevokeGrant", err, fmt.Sprintf("The provider's credentials need kms:RevokeGrant on %s.", keyARN)))
+		}
 	}
 	return diags
 }
 
-// findGrant looks for the issuer's grant on the key (drift and import).
+// findGrant looks for the issuer's grants on the key (drift and import):
+// their ids as grant_id lists them when they are the current set, one per
+// purpose with its exact constraint. Any other set (the single grant of a
+// version before the purpose, named function, or a grant missing or
+// constrained otherwise) is returned whole, so that its grants are
+// revoked when the plan remakes them, with an empty last id when it would
+// otherwise count as many as the current set: grantsCurrent is then false.
 func (r *issuerResource) findGrant(ctx context.Context, keyARN, roleARN, function string) (string, error) {
+	current := map[string]string{} // purpose -> grant id
+	var others []string
 	p := kms.NewListGrantsPaginator(r.clients.KMS, &kms.ListGrantsInput{KeyId: aws.String(keyARN)})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
@@ -174,12 +222,36 @@ func (r *issuerResource) findGrant(ctx context.Context, keyARN, roleARN, functio
 			return "", err
 		}
 		for _, g := range page.Grants {
-			if aws.ToString(g.GranteePrincipal) == roleARN && aws.ToString(g.Name) == function {
-				return aws.ToString(g.GrantId), nil
+			name := aws.ToString(g.Name)
+			if aws.ToString(g.GranteePrincipal) != roleARN || (name != function && !strings.HasPrefix(name, function+":")) {
+				continue
+			}
+			purpose := strings.TrimPrefix(name, function+":")
+			ok := name != function && slices.Contains(keyring.Purposes, purpose) && current[purpose] == "" &&
+				slices.Equal(g.Operations, []kmstypes.GrantOperation{kmstypes.GrantOperationDecrypt}) &&
+				g.Constraints != nil && maps.Equal(g.Constraints.EncryptionContextEquals, keyring.Context(function, purpose)) &&
+				len(g.Constraints.EncryptionContextSubset) == 0
+			if ok {
+				current[purpose] = aws.ToString(g.GrantId)
+			} else {
+				others = append(others, aws.ToString(g.GrantId))
 			}
 		}
 	}
-	return "", nil
+	var ids []string
+	for _, purpose := range keyring.Purposes {
+		if id := current[purpose]; id != "" {
+			ids = append(ids, id)
+		}
+	}
+	if len(others) == 0 && len(ids) == len(keyring.Purposes) {
+		return strings.Join(ids, ","), nil
+	}
+	ids = append(ids, others...)
+	if len(ids) == len(keyring.Purposes) {
+		ids = append(ids, "")
+	}
+	return strings.Join(ids, ","), nil
 }
 
 func iamTags(tags map[string]string) []iamtypes.Tag {

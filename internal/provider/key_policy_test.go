@@ -3,6 +3,7 @@ package provider
 import (
 	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -24,9 +25,10 @@ func TestPrincipalPatterns(t *testing.T) {
 }
 
 // The policy: the account administers the key but no statement lets it
-// encrypt or decrypt unconditionally; Decrypt goes to the caller's role and
-// the named roles, Encrypt to the caller only, both under the function's
-// encryption context.
+// encrypt, decrypt or grant; Encrypt, Decrypt and CreateGrant go to the
+// caller's role, Decrypt also to the named roles, each under the
+// function's encryption context, and with its purpose where the secret
+// is used (issue 18, L4 and H1).
 func TestKeyPolicy(t *testing.T) {
 	doc, err := keyPolicy("arn:aws:sts::123456789012:assumed-role/deploy/ci", []string{"arn:aws:iam::123456789012:role/issuer"}, []string{"fn", "old"})
 	if err != nil {
@@ -37,39 +39,96 @@ func TestKeyPolicy(t *testing.T) {
 			Sid       string
 			Principal map[string]string
 			Action    any
-			Condition map[string]map[string][]string
+			Condition map[string]map[string]any
 		}
 	}
 	if err := json.Unmarshal([]byte(doc), &p); err != nil {
 		t.Fatal(err)
 	}
-	if len(p.Statement) != 3 {
-		t.Fatalf("%d statements: %s", len(p.Statement), doc)
+	strs := func(v any) []string {
+		switch v := v.(type) {
+		case string:
+			return []string{v}
+		case []any:
+			var out []string
+			for _, e := range v {
+				s, _ := e.(string)
+				out = append(out, s)
+			}
+			return out
+		}
+		return nil
 	}
+	purposes := []string{"key-ring", "jwt-hs256-key", "origin-secret"}
+	seen := map[string]bool{}
 	for _, st := range p.Statement {
+		seen[st.Sid] = true
 		if st.Principal["AWS"] != "arn:aws:iam::123456789012:root" {
 			t.Errorf("%s: principal %v", st.Sid, st.Principal)
 		}
+		who := strs(st.Condition["ArnLike"]["aws:PrincipalArn"])
+		functions := strs(st.Condition["StringEquals"]["kms:EncryptionContext:LambdaFunctionName"])
+		purpose := strs(st.Condition["StringEquals"]["kms:EncryptionContext:Purpose"])
+		if st.Sid != "AccountAdministersTheKey" && !slices.Equal(functions, []string{"fn", "old"}) {
+			t.Errorf("%s: context %v", st.Sid, functions)
+		}
 		switch st.Sid {
 		case "AccountAdministersTheKey":
-			for _, a := range st.Action.([]any) {
-				if a == "kms:Decrypt" || a == "kms:Encrypt" || a == "kms:*" {
+			// L4: no wildcard (kms:Create* holds kms:CreateGrant), no use.
+			for _, a := range strs(st.Action) {
+				if strings.Contains(a, "*") || slices.Contains([]string{"kms:Encrypt", "kms:Decrypt", "kms:CreateGrant", "kms:ReplicateKey"}, a) ||
+					strings.HasPrefix(a, "kms:ReEncrypt") || strings.HasPrefix(a, "kms:GenerateDataKey") {
 					t.Errorf("the account may %s", a)
 				}
 			}
-		case "TerraformSealsTheKeyRing", "NamedPrincipalsOpenTheKeyRing":
-			who := st.Condition["ArnLike"]["aws:PrincipalArn"]
-			if !slices.Contains(who, "arn:aws:iam::123456789012:role/deploy") {
-				t.Errorf("%s: the caller's role is missing: %v", st.Sid, who)
+			for _, a := range []string{"kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion", "kms:EnableKey", "kms:DisableKey", "kms:RevokeGrant"} {
+				if !slices.Contains(strs(st.Action), a) {
+					t.Errorf("the account cannot %s: the key would be unmanageable", a)
+				}
 			}
-			if hasIssuer := slices.Contains(who, "arn:aws:iam::123456789012:role/issuer"); hasIssuer != (st.Sid == "NamedPrincipalsOpenTheKeyRing") {
-				t.Errorf("%s: the issuer's role: %v", st.Sid, who)
+			if st.Condition != nil {
+				t.Errorf("the administration is conditional: %v", st.Condition)
 			}
-			if ctx := st.Condition["StringEquals"]["kms:EncryptionContext:LambdaFunctionName"]; !slices.Equal(ctx, []string{"fn", "old"}) {
-				t.Errorf("%s: context %v", st.Sid, ctx)
+		case "TerraformSealsTheKeyRing", "TerraformOpensTheKeyRing", "TerraformGrantsTheIssuerDecrypt":
+			if !slices.Equal(who, []string{"arn:aws:iam::123456789012:role/deploy", "arn:aws:iam::123456789012:role/*/deploy"}) {
+				t.Errorf("%s: principals %v", st.Sid, who)
+			}
+			want := map[string]string{"TerraformSealsTheKeyRing": "kms:Encrypt", "TerraformOpensTheKeyRing": "kms:Decrypt", "TerraformGrantsTheIssuerDecrypt": "kms:CreateGrant"}[st.Sid]
+			if !slices.Equal(strs(st.Action), []string{want}) {
+				t.Errorf("%s: actions %v", st.Sid, st.Action)
+			}
+			// Terraform opens what earlier versions sealed without a purpose, to re-seal it.
+			if st.Sid != "TerraformOpensTheKeyRing" && !slices.Equal(purpose, purposes) {
+				t.Errorf("%s: purposes %v", st.Sid, purpose)
+			}
+			if st.Sid == "TerraformGrantsTheIssuerDecrypt" {
+				if ops := strs(st.Condition["ForAllValues:StringEquals"]["kms:GrantOperations"]); !slices.Equal(ops, []string{"Decrypt"}) {
+					t.Errorf("grant operations %v", ops)
+				}
+				if c := strs(st.Condition["StringEquals"]["kms:GrantConstraintType"]); !slices.Equal(c, []string{"EncryptionContextEquals"}) {
+					t.Errorf("grant constraint %v", c)
+				}
+				if g := strs(st.Condition["StringLike"]["kms:GranteePrincipal"]); !slices.Equal(g, []string{"arn:aws:iam::123456789012:role/securestream/*"}) {
+					t.Errorf("grantee %v", g)
+				}
+			}
+		case "NamedPrincipalsOpenTheKeyRing":
+			if !slices.Equal(who, []string{"arn:aws:iam::123456789012:role/issuer"}) || !slices.Equal(strs(st.Action), []string{"kms:Decrypt"}) {
+				t.Errorf("%s: %v may %v", st.Sid, who, st.Action)
+			}
+			if !slices.Equal(purpose, purposes) {
+				t.Errorf("%s: purposes %v", st.Sid, purpose)
 			}
 		default:
 			t.Errorf("unexpected statement %s", st.Sid)
+		}
+		if st.Sid != "TerraformGrantsTheIssuerDecrypt" && slices.Contains(strs(st.Action), "kms:CreateGrant") {
+			t.Errorf("%s grants", st.Sid)
+		}
+	}
+	for _, sid := range []string{"AccountAdministersTheKey", "TerraformSealsTheKeyRing", "TerraformOpensTheKeyRing", "TerraformGrantsTheIssuerDecrypt", "NamedPrincipalsOpenTheKeyRing"} {
+		if !seen[sid] {
+			t.Errorf("no statement %s:\n%s", sid, doc)
 		}
 	}
 }

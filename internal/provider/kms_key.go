@@ -131,17 +131,19 @@ func tagMap(v types.Map) map[string]string {
 }
 
 // updateKey brings a key the resource owns in line with the plan: policy
-// (both function names while the ring is re-encrypted for a new one),
-// description and function tag, tags, yearly rotation, alias. A key handed
-// over to the user (manages_kms_key turns false) is left as it is.
-func (r *secretResource) updateKey(ctx context.Context, plan, state *secretModel) diag.Diagnostics {
+// (both function names while the ring is re-encrypted for a new one; and
+// rewritten when upgrade is set: the policy an earlier version wrote let
+// the account grant itself Decrypt, issue 18), description and function
+// tag, tags, yearly rotation, alias. A key handed over to the user
+// (manages_kms_key turns false) is left as it is.
+func (r *secretResource) updateKey(ctx context.Context, plan, state *secretModel, upgrade bool) diag.Diagnostics {
 	var diags diag.Diagnostics
 	if !plan.ManagesKMSKey.ValueBool() {
 		return nil
 	}
 	keyID := state.ID.ValueStringPointer()
 	renamed := !plan.FunctionName.Equal(state.FunctionName)
-	if renamed || !plan.DecryptRoleARNs.Equal(state.DecryptRoleARNs) {
+	if renamed || upgrade || !plan.DecryptRoleARNs.Equal(state.DecryptRoleARNs) {
 		var old []string
 		if renamed {
 			old = append(old, state.FunctionName.ValueString())
@@ -295,7 +297,7 @@ func (r *secretResource) keyPolicy(ctx context.Context, m *secretModel, function
 	if err != nil || id.Arn == nil {
 		diags.AddWarning("The KMS key keeps AWS's default key policy",
 			fmt.Sprintf("sts:GetCallerIdentity failed (%v), so the key policy that limits kms:Decrypt to Terraform's identity and "+
-				"decrypt_role_arns under the encryption context LambdaFunctionName=%s was not written; any principal of the account "+
+				"decrypt_role_arns under the encryption context LambdaFunctionName=%s (and grants to the issuer's role alone) was not written; any principal of the account "+
 				"whose IAM policy allows kms:Decrypt can open the ring. Allow sts:GetCallerIdentity (or an STS endpoint) and apply again.",
 				err, m.FunctionName.ValueString()))
 		return nil, diags
@@ -316,7 +318,7 @@ func (r *secretResource) putKeyPolicy(ctx context.Context, m *secretModel, funct
 	}
 	if _, err := r.clients.KMS.PutKeyPolicy(ctx, &kms.PutKeyPolicyInput{KeyId: m.ID.ValueStringPointer(), PolicyName: aws.String("default"), Policy: policy}); err != nil {
 		diags.Append(diagnostics.AWSCall("kms:PutKeyPolicy", err,
-			fmt.Sprintf("The provider's credentials need kms:PutKeyPolicy on %s to change decrypt_role_arns or function_name.", m.ID.ValueString())))
+			fmt.Sprintf("The provider's credentials need kms:PutKeyPolicy on %s to change decrypt_role_arns or function_name, and to replace the policy an earlier version wrote.", m.ID.ValueString())))
 	}
 	return diags
 }

@@ -85,6 +85,7 @@ type issuerModel struct {
 	GrantID                types.String   `tfsdk:"grant_id"`
 	LogGroupName           types.String   `tfsdk:"log_group_name"`
 	PermissionID           types.String   `tfsdk:"permission_id"`
+	Drift                  types.List     `tfsdk:"drift"`
 	Timeouts               timeouts.Value `tfsdk:"timeouts"`
 }
 
@@ -169,14 +170,17 @@ func (r *issuerResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 			MarkdownDescription: "How callers reach the issuer: `http` (default), an API Gateway HTTP API; `function_url`, a Lambda function URL; or " +
 				"`rest`, a regional API Gateway REST API. Changing it replaces the issuer."},
 		"function_url_auth_type": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString("NONE"),
-			Validators:          []validator.String{stringvalidator.OneOf("NONE", "AWS_IAM")},
-			MarkdownDescription: "`function_url`: `NONE` (default; the issuer's `settings.auth` decides) or `AWS_IAM` (SigV4-signed callers whose IAM policy allows lambda:InvokeFunctionUrl)."},
+			Validators: []validator.String{stringvalidator.OneOf("NONE", "AWS_IAM")},
+			MarkdownDescription: "`function_url`: `NONE` (default; the issuer's `settings.auth` decides, and with `settings.auth = \"none\"` " +
+				"the plan warns of a public, unthrottled issuer) or `AWS_IAM` (SigV4-signed callers whose IAM policy allows lambda:InvokeFunctionUrl)."},
 		"throttle_rate_limit": schema.Float64Attribute{Optional: true, Computed: true, Default: float64default.StaticFloat64(defaultThrottleRate),
-			Validators:          []validator.Float64{float64validator.AtLeast(0)},
-			MarkdownDescription: fmt.Sprintf("`http` and `rest`: requests per second the stage allows, steady. Default %d.", defaultThrottleRate)},
+			Validators: []validator.Float64{float64validator.AtLeast(0)},
+			MarkdownDescription: fmt.Sprintf("`http` and `rest`: requests per second the stage allows, steady. Default %d. Refused with "+
+				"`function_url`, which has no throttling (use `reserved_concurrency`).", defaultThrottleRate)},
 		"throttle_burst_limit": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(defaultThrottleBurst),
-			Validators:          []validator.Int64{int64validator.AtLeast(0)},
-			MarkdownDescription: fmt.Sprintf("`http` and `rest`: requests the stage allows in a burst. Default %d.", defaultThrottleBurst)},
+			Validators: []validator.Int64{int64validator.AtLeast(0)},
+			MarkdownDescription: fmt.Sprintf("`http` and `rest`: requests the stage allows in a burst. Default %d. Refused with "+
+				"`function_url`.", defaultThrottleBurst)},
 		"jwt_authorizer": schema.SingleNestedAttribute{Optional: true,
 			PlanModifiers: []planmodifier.Object{objectplanmodifier.RequiresReplaceIf(authorizerToggled,
 				"Adding or removing the authorizer replaces the issuer.", "Adding or removing the authorizer replaces the issuer.")},
@@ -185,7 +189,8 @@ func (r *issuerResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 				"audiences": schema.ListAttribute{Required: true, ElementType: types.StringType,
 					Validators: []validator.List{listvalidator.SizeAtLeast(1)}, MarkdownDescription: "Accepted audiences (`aud`)."},
 			},
-			MarkdownDescription: "`http`: a JWT authorizer on the GET and POST routes (use with `settings.auth = \"authorizer\"`). " +
+			MarkdownDescription: "`http`: a JWT authorizer on the GET and POST routes, with `settings.auth = \"authorizer\"` (`\"none\"` " +
+				"is refused: the issuer would mint for anyone a route without the authorizer let through). " +
 				"Its issuer and audiences change in place; adding or removing it replaces the issuer."},
 		"rest_authorization": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString(restAuthNone),
 			Validators: []validator.String{stringvalidator.OneOf(restAuthNone, restAuthIAM, restAuthCognito)},
@@ -216,8 +221,13 @@ func (r *issuerResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 		"log_group_name": computed("The function's log group."),
 		"source_code_hash": schema.StringAttribute{Computed: true,
 			MarkdownDescription: "Base64 SHA-256 of the deployed package, as Lambda reports it; a package replaced outside Terraform shows as a change."},
-		"grant_id":      computed("The KMS grant that lets the role decrypt the ring under the function's encryption context."),
+		"grant_id":      computed("The KMS grants that let the role decrypt the ring, the HS256 key and the origin secret, one per purpose under the function's encryption context: their ids, comma-separated."),
 		"permission_id": schema.StringAttribute{Computed: true, MarkdownDescription: "Sid of the function policy statement that lets the API invoke it (none for a function URL with `AWS_IAM`)."},
+		"drift": schema.ListAttribute{Computed: true, ElementType: types.StringType,
+			MarkdownDescription: "What the last refresh found changed outside Terraform in what the issuer owns and that no other " +
+				"attribute shows: the role's trust policy, inline policies, attached managed policies and permissions boundary, and " +
+				"the authorization of each HTTP API route. Empty when all is as the provider made it; otherwise the plan shows it " +
+				"going back to empty, and the apply puts each back."},
 	}
 	for _, s := range sealedSettings {
 		what := map[string]string{"jwt_hs256_key_wo": //nolint:gosec // descriptions, not credentials
@@ -226,7 +236,7 @@ func (r *issuerResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 		attrs[s.wo] = schema.StringAttribute{Optional: true, WriteOnly: true, Sensitive: true,
 			Validators: []validator.String{stringvalidator.LengthAtLeast(s.minBytes), stringvalidator.AlsoRequires(path.MatchRoot(s.version()))},
 			MarkdownDescription: what + ". Write-only: never in the plan or state; the provider encrypts it with KMS (encryption context " +
-				"`LambdaFunctionName`) into `" + s.env + "`. Needs `" + s.version() + "`."}
+				"`LambdaFunctionName` and `Purpose` = `" + sealPurpose(s) + "`) into `" + s.env + "`. Needs `" + s.version() + "`."}
 		attrs[s.version()] = schema.Int64Attribute{Optional: true, Validators: []validator.Int64{int64validator.AtLeast(1)},
 			MarkdownDescription: "Version of `" + s.wo + "`; change it to encrypt the current value again."}
 		attrs[s.ciphertext()] = schema.StringAttribute{Computed: true, Sensitive: true,

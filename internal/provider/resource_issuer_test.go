@@ -49,7 +49,7 @@ func checkIssuerPolicy(doc, keyARN, function string) error {
 			Effect, Sid string
 			Action      any
 			Resource    any
-			Condition   map[string]map[string]string
+			Condition   map[string]map[string]any
 			NotAction   any
 			NotResource any
 		}
@@ -86,8 +86,12 @@ func checkIssuerPolicy(doc, keyARN, function string) error {
 				if !slices.Equal(res, []string{keyARN}) {
 					return fmt.Errorf("kms:Decrypt on %v, want only %s", res, keyARN)
 				}
-				if got := s.Condition["StringEquals"]["kms:EncryptionContext:LambdaFunctionName"]; got != function {
+				if got := list(s.Condition["StringEquals"]["kms:EncryptionContext:LambdaFunctionName"]); !slices.Equal(got, []string{function}) {
 					return fmt.Errorf("kms:Decrypt's encryption context condition is %q, want %q", got, function)
+				}
+				// Each secret only as what it is (issue 18, H1).
+				if got := list(s.Condition["StringEquals"]["kms:EncryptionContext:Purpose"]); !slices.Equal(got, keyring.Purposes) {
+					return fmt.Errorf("kms:Decrypt's purpose condition is %q, want %q", got, keyring.Purposes)
 				}
 			case "logs:CreateLogStream", "logs:PutLogEvents":
 				want := fmt.Sprintf("arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/%s:*", function)
@@ -260,15 +264,22 @@ func (e *accEnv) checkIssuer(want map[string]string, retention int32, pkg []byte
 		if err != nil {
 			return fmt.Errorf("kms:ListGrants: %w", err)
 		}
-		found := false
-		for _, g := range grants.Grants {
-			if aws.ToString(g.GrantId) == a["grant_id"] {
-				found = aws.ToString(g.GranteePrincipal) == a["role_arn"] && len(g.Operations) == 1 && g.Operations[0] == "Decrypt" &&
-					g.Constraints != nil && reflect.DeepEqual(g.Constraints.EncryptionContextEquals, keyring.EncryptionContext(fn))
-			}
+		// One grant per purpose, each bound to that secret alone (issue 18).
+		ids := strings.Split(a["grant_id"], ",")
+		if len(ids) != len(keyring.Purposes) {
+			return fmt.Errorf("grant_id %q: want one grant per purpose %v", a["grant_id"], keyring.Purposes)
 		}
-		if !found {
-			return fmt.Errorf("no grant %s of Decrypt to %s under LambdaFunctionName=%s", a["grant_id"], a["role_arn"], fn)
+		for i, purpose := range keyring.Purposes {
+			found := false
+			for _, g := range grants.Grants {
+				if aws.ToString(g.GrantId) == ids[i] {
+					found = aws.ToString(g.GranteePrincipal) == a["role_arn"] && len(g.Operations) == 1 && g.Operations[0] == "Decrypt" &&
+						g.Constraints != nil && reflect.DeepEqual(g.Constraints.EncryptionContextEquals, keyring.Context(fn, purpose))
+				}
+			}
+			if !found {
+				return fmt.Errorf("no grant %s of Decrypt to %s under LambdaFunctionName=%s, Purpose=%s", ids[i], a["role_arn"], fn, purpose)
+			}
 		}
 		if days, ok, err := (&issuerResource{clients: e.clients}).logRetention(ctx, fn); err != nil || !ok || days != int64(retention) {
 			return fmt.Errorf("log group %s: retention %d, found %v, %v; want %d", logGroupName(fn), days, ok, err, retention)
@@ -561,9 +572,9 @@ func (e *accEnv) checkSealed(s sealedSetting, key string) resource.TestCheckFunc
 		if err != nil {
 			return fmt.Errorf("%s: %w", s.env, err)
 		}
-		out, err := e.clients.KMS.Decrypt(context.Background(), &kms.DecryptInput{CiphertextBlob: ct, EncryptionContext: keyring.EncryptionContext(fn)})
+		out, err := e.clients.KMS.Decrypt(context.Background(), &kms.DecryptInput{CiphertextBlob: ct, EncryptionContext: keyring.Context(fn, sealPurpose(s))})
 		if err != nil || string(out.Plaintext) != key {
-			return fmt.Errorf("%s does not decrypt to %s under LambdaFunctionName=%s: %v", s.env, s.wo, fn, err)
+			return fmt.Errorf("%s does not decrypt to %s under LambdaFunctionName=%s, Purpose=%s: %v", s.env, s.wo, fn, sealPurpose(s), err)
 		}
 		if env[s.env] != a[s.ciphertext()] {
 			return fmt.Errorf("%s is not the function's %s", s.ciphertext(), s.env)

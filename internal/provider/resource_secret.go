@@ -142,7 +142,7 @@ func (r *secretResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 		MarkdownDescription: "The key ring that signs stream keys, and the KMS key that keeps it encrypted. (The name: a " +
 			"securestream *secret* is the signing secret of a deployment, which is a ring of keys so that it can rotate.) The ring " +
 			"holds keys of 32 random bytes each, encrypted with KMS under the encryption context " +
-			"`{\"LambdaFunctionName\": function_name}`. **No plaintext secret is stored in the state**: the state holds key ids, " +
+			"`{\"LambdaFunctionName\": function_name, \"Purpose\": \"key-ring\"}`. **No plaintext secret is stored in the state**: the state holds key ids, " +
 			"times and the KMS ciphertext only; whatever needs the keys decrypts them through KMS when it runs.\n\n" +
 			"Rotation adds a key; the issuer starts signing with it only after `activation_delay`, once the edge function has it. " +
 			"A previous key leaves the ring only once no token it signed can still be valid: `activation_delay` + " +
@@ -155,7 +155,7 @@ func (r *secretResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 				Validators: []validator.String{stringvalidator.RegexMatches(regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`),
 					"must be a Lambda function name: 1 to 64 of A-Z a-z 0-9 _ - (the name, not the ARN)")},
 				MarkdownDescription: "Name of the issuer's Lambda function. The key ring is encrypted with the encryption context " +
-					"`LambdaFunctionName` = this name, which the issuer uses to decrypt it. Changing it re-encrypts the ring in place " +
+					"`LambdaFunctionName` = this name (and `Purpose` = `key-ring`), which the issuer uses to decrypt it. Changing it re-encrypts the ring in place " +
 					"(and updates a created key's description, tag and policy)."},
 			"kms_key_id": schema.StringAttribute{Optional: true, Computed: true,
 				PlanModifiers: keep, // ModifyPlan replaces the secret when it names another key
@@ -331,6 +331,7 @@ func (r *secretResource) Create(ctx context.Context, req resource.CreateRequest,
 		return
 	}
 	setCheckedAt(ctx, resp.Private, now)
+	setSealedWithPurpose(ctx, resp.Private)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
@@ -399,9 +400,25 @@ func setKeys(m *secretModel, doc *keyring.Document) diag.Diagnostics {
 	return d
 }
 
-// open decrypts the state's key ring.
-func (r *secretResource) open(ctx context.Context, m *secretModel) (*keyring.Document, diag.Diagnostics) {
-	return decryptRing(ctx, r.clients, m.Ciphertext.ValueString(), m.FunctionName.ValueString(), m.ID.ValueString())
+// open decrypts the state's key ring. legacy allows a ring sealed before
+// the purpose (the resource's own ring, written by an earlier version or
+// imported, about to be re-sealed); it reports whether it was one.
+func (r *secretResource) open(ctx context.Context, m *secretModel, legacy bool) (doc *keyring.Document, wasLegacy bool, diags diag.Diagnostics) {
+	doc, diags = decryptRing(ctx, r.clients, m.Ciphertext.ValueString(), m.FunctionName.ValueString(), m.ID.ValueString())
+	if !diags.HasError() || !legacy {
+		return doc, false, diags
+	}
+	pt, err := keyring.OpenLegacy(ctx, keyring.KMS{Client: r.clients.KMS}, m.ID.ValueString(), m.FunctionName.ValueString(), m.Ciphertext.ValueString())
+	if err != nil {
+		return nil, false, diags // the purpose-bound open's diagnostics say why
+	}
+	defer clear(pt)
+	if doc, err = keyring.Parse(pt); err != nil {
+		var d diag.Diagnostics
+		d.AddError("The decrypted key ring is invalid", err.Error())
+		return nil, true, d
+	}
+	return doc, true, nil
 }
 
 // decryptRing is shared with the stream key data source and ephemeral
@@ -410,17 +427,30 @@ func (r *secretResource) open(ctx context.Context, m *secretModel) (*keyring.Doc
 // under any other key (symmetric Decrypt would otherwise take any key).
 func decryptRing(ctx context.Context, c *awsclients.Clients, ciphertext, function, keyID string) (*keyring.Document, diag.Diagnostics) {
 	var diags diag.Diagnostics
-	doc, err := keyring.Open(ctx, keyring.KMS{Client: c.KMS}, keyID, function, ciphertext)
+	kc := keyring.KMS{Client: c.KMS}
+	doc, err := keyring.Open(ctx, kc, keyID, function, ciphertext)
 	var call *keyring.CallError
 	switch {
 	case errors.Is(err, keyring.ErrCiphertext):
 		diags.AddAttributeError(path.Root("ciphertext"), "Invalid ciphertext", err.Error()+"\n\nPass the ciphertext attribute of a securestream_secret.")
+	case errors.As(err, &call) && keyring.SealedWithoutPurpose(ctx, kc, keyID, function, ciphertext):
+		// Asked only to say so: the legacy form is never used here.
+		diags.AddAttributeError(path.Root("ciphertext"), "The key ring is sealed without a purpose", legacyRingFix(call, function))
 	case errors.As(err, &call):
 		diags.Append(decryptDiag(call, function, keyID))
 	case err != nil:
 		diags.AddError("The decrypted key ring is invalid", err.Error())
 	}
 	return doc, diags
+}
+
+// legacyRingFix says what to do about a ring sealed by a version before
+// the purpose, which only securestream_secret still opens, to re-seal it.
+func legacyRingFix(call *keyring.CallError, function string) string {
+	return fmt.Sprintf("%v.\n\nThe ring was sealed for function_name %q by a provider version before the encryption context carried "+
+		"a Purpose, and is no longer opened as a key ring (a ciphertext sealed for one purpose, such as the issuer's HS256 key, could "+
+		"otherwise open as the ring). Apply the securestream_secret whose ciphertext this is (terraform apply, or terraform apply "+
+		"-target=securestream_secret.<name>): it re-seals the ring in place, with the same keys, and this then opens it.", call, function)
 }
 
 // decryptDiag is the diagnostic of a kms:Decrypt of the ring that failed.
@@ -461,7 +491,7 @@ func decryptFix(err error, function, keyID string) string {
 		// KMS also answers AccessDenied when the ciphertext is under
 		// another key than the KeyId passed (emulators do; AWS may say
 		// IncorrectKeyException), so both causes are named.
-		return fmt.Sprintf("Either the provider's credentials need kms:Decrypt on %s (with the encryption context LambdaFunctionName=%s), "+
+		return fmt.Sprintf("Either the provider's credentials need kms:Decrypt on %s (with the encryption context LambdaFunctionName=%s, Purpose=key-ring), "+
 			"or the ring was not encrypted under the KMS key %s: an import or kms_key_id must name the key the ring is encrypted under.", key, function, key)
 	}
 	return fmt.Sprintf("Check that function_name is the one the ring was encrypted for (%q here), that it was encrypted under the KMS key %s, "+
@@ -506,10 +536,18 @@ func (r *secretResource) Read(ctx context.Context, req resource.ReadRequest, res
 	state.ID = types.StringPointerValue(out.KeyMetadata.KeyId) // resolved, after an import by alias or ARN
 	state.KMSKeyARN = types.StringPointerValue(out.KeyMetadata.Arn)
 	if state.Keys.IsNull() || state.Keys.IsUnknown() { // after import: learn the keys from the ring
-		doc, diags := r.open(ctx, &state)
+		// An imported ring may be sealed without a purpose (by an earlier
+		// version, or the original deployment's): it is accepted, and the
+		// next apply re-seals it (ModifyPlan), as the private state says.
+		doc, legacy, diags := r.open(ctx, &state, true)
 		resp.Diagnostics.Append(diags...)
 		if diags.HasError() {
 			return
+		}
+		if legacy {
+			resp.Diagnostics.AddWarning("The imported key ring is re-sealed at the next apply", resealDetail(state.FunctionName.ValueString()))
+		} else {
+			setSealedWithPurpose(ctx, resp.Private)
 		}
 		// Every key of the imported ring stays: keys leave only by time,
 		// at a later change (see keyring.Document.Retire).
@@ -541,14 +579,17 @@ func (r *secretResource) Update(ctx context.Context, req resource.UpdateRequest,
 	ctx, cancel := withTimeout(ctx, plan.Timeouts.Update, defaultUpdateTimeout, &resp.Diagnostics)
 	defer cancel()
 	renamed := !plan.FunctionName.Equal(state.FunctionName)
+	legacy := !sealedWithPurpose(ctx, req.Private)
 	// The key's settings first: while the ring is re-encrypted for a new
-	// function name, the key policy allows both names.
-	if resp.Diagnostics.Append(r.updateKey(ctx, &plan, &state)...); resp.Diagnostics.HasError() {
+	// function name, the key policy allows both names. A ring an earlier
+	// version sealed gets the policy of this one (issue 18) too.
+	if resp.Diagnostics.Append(r.updateKey(ctx, &plan, &state, legacy)...); resp.Diagnostics.HasError() {
 		return
 	}
 	now := r.now().UTC().Truncate(time.Second)
+	sealed := !legacy
 	if plan.Ciphertext.IsUnknown() {
-		doc, diags := r.open(ctx, &state)
+		doc, _, diags := r.open(ctx, &state, legacy)
 		if resp.Diagnostics.Append(diags...); diags.HasError() {
 			return
 		}
@@ -558,11 +599,15 @@ func (r *secretResource) Update(ctx context.Context, req resource.UpdateRequest,
 		if resp.Diagnostics.Append(r.seal(ctx, &plan, doc)...); resp.Diagnostics.HasError() {
 			return
 		}
+		sealed = true
 	}
 	if renamed && plan.ManagesKMSKey.ValueBool() { // the old name's encryption context is no longer needed
 		resp.Diagnostics.Append(r.putKeyPolicy(ctx, &plan)...)
 	}
 	setCheckedAt(ctx, resp.Private, now)
+	if sealed {
+		setSealedWithPurpose(ctx, resp.Private)
+	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 

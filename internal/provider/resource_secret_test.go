@@ -662,9 +662,10 @@ func TestAccSecret_ringFull(t *testing.T) {
 }
 
 // checkKeyPolicy checks the policy of a KMS key the secret created: the
-// account administers it without using it; kms:Encrypt and kms:Decrypt are
-// allowed only to the named principals and only under the function's
-// encryption context.
+// account administers it without using it or granting; kms:Encrypt,
+// kms:Decrypt and kms:CreateGrant are allowed only to the named principals
+// and only under the function's encryption context, with a purpose where a
+// secret is used (issue 18). keyPolicy's unit test checks the rest.
 func (e *accEnv) checkKeyPolicy(addr, function string, roles ...string) resource.TestCheckFunc {
 	return func(s *terraform.State) error {
 		a, err := attrs(s, addr)
@@ -679,34 +680,60 @@ func (e *accEnv) checkKeyPolicy(addr, function string, roles ...string) resource
 			Statement []struct {
 				Sid       string
 				Action    any
-				Condition map[string]map[string][]string
+				Condition map[string]map[string]any
 			}
 		}
 		if err := json.Unmarshal([]byte(aws.ToString(out.Policy)), &doc); err != nil {
 			return fmt.Errorf("key policy %q: %w", aws.ToString(out.Policy), err)
 		}
+		list := func(v any) []string {
+			switch v := v.(type) {
+			case string:
+				return []string{v}
+			case []any:
+				var out []string
+				for _, e := range v {
+					out = append(out, fmt.Sprint(e))
+				}
+				return out
+			}
+			return nil
+		}
 		uses := 0
+		readers := map[string]bool{}
 		for _, st := range doc.Statement {
-			actions := fmt.Sprint(st.Action)
-			if !strings.Contains(actions, "kms:Decrypt") && !strings.Contains(actions, "kms:Encrypt") {
+			actions := list(st.Action)
+			use := slices.ContainsFunc(actions, func(a string) bool {
+				return a == "kms:Encrypt" || a == "kms:Decrypt" || a == "kms:CreateGrant" || strings.Contains(a, "*")
+			})
+			if !use {
 				continue
 			}
 			uses++
-			if got := st.Condition["StringEquals"]["kms:EncryptionContext:LambdaFunctionName"]; len(got) != 1 || got[0] != function {
+			if got := list(st.Condition["StringEquals"]["kms:EncryptionContext:LambdaFunctionName"]); !slices.Equal(got, []string{function}) {
 				return fmt.Errorf("statement %s allows %s under the contexts %v; want only %s", st.Sid, actions, got, function)
 			}
-			principals := st.Condition["ArnLike"]["aws:PrincipalArn"]
+			principals := list(st.Condition["ArnLike"]["aws:PrincipalArn"])
 			if len(principals) == 0 {
 				return fmt.Errorf("statement %s allows %s to every principal of the account", st.Sid, actions)
 			}
-			for _, r := range roles {
-				if strings.Contains(actions, "kms:Decrypt") && !slices.Contains(principals, r) {
-					return fmt.Errorf("statement %s does not let %s decrypt: %v", st.Sid, r, principals)
+			// Only Terraform's own Decrypt goes without a purpose: it re-seals what earlier versions sealed.
+			if st.Sid != "TerraformOpensTheKeyRing" && !slices.Equal(list(st.Condition["StringEquals"]["kms:EncryptionContext:Purpose"]), keyring.Purposes) {
+				return fmt.Errorf("statement %s allows %s without the purposes: %v", st.Sid, actions, st.Condition)
+			}
+			if slices.Contains(actions, "kms:Decrypt") {
+				for _, p := range principals {
+					readers[p] = true
 				}
 			}
 		}
-		if uses != 2 {
-			return fmt.Errorf("the key policy has %d statements using the key; want one for Encrypt, one for Decrypt: %s", uses, aws.ToString(out.Policy))
+		for _, r := range roles {
+			if !readers[r] {
+				return fmt.Errorf("no statement lets %s decrypt: %s", r, aws.ToString(out.Policy))
+			}
+		}
+		if want := 3 + min(len(roles), 1); uses != want {
+			return fmt.Errorf("the key policy has %d statements using the key; want %d (Encrypt, Decrypt, CreateGrant, the roles' Decrypt): %s", uses, want, aws.ToString(out.Policy))
 		}
 		return nil
 	}

@@ -26,6 +26,36 @@ import (
 // checkedAtKey is the private-state key of the last refresh's time.
 const checkedAtKey = "checked_at"
 
+// sealedKey is the private-state key that says the ring was sealed with a
+// purpose in its encryption context (keyring.Context), by this version:
+// a state without it was written by an earlier version, or imported from a
+// ring sealed without one, and its ring is re-sealed at the next apply.
+const sealedKey = "sealed_with_purpose"
+
+// setSealedWithPurpose records that the state's ring has a purpose.
+func setSealedWithPurpose(ctx context.Context, p privateWriter) {
+	_ = p.SetKey(ctx, sealedKey, []byte("true"))
+}
+
+// sealedWithPurpose: the state's ring was sealed with a purpose. Without
+// private state (outside a real request) it is taken as sealed.
+func sealedWithPurpose(ctx context.Context, p privateState) bool {
+	if p == nil {
+		return true
+	}
+	b, d := p.GetKey(ctx, sealedKey)
+	return d.HasError() || string(b) == "true"
+}
+
+// resealDetail explains the re-seal of a ring sealed without a purpose.
+func resealDetail(function string) string {
+	return fmt.Sprintf("The key ring of function_name %q was sealed without a Purpose in its KMS encryption context (by a provider "+
+		"version before it, or by the original deployment). This apply re-seals it in place, with the same keys, under "+
+		"{LambdaFunctionName = %q, Purpose = \"key-ring\"} (kms:Decrypt, then kms:Encrypt), and gives a KMS key this resource "+
+		"created the key policy of this version; the issuer and the edge function follow the new ciphertext. Nothing opens the "+
+		"old form any more: keep this apply with the securestream_issuer and securestream_function that use the ring.", function, function)
+}
+
 // privateState is the part of the framework's private state used here.
 type privateState interface {
 	GetKey(ctx context.Context, key string) ([]byte, diag.Diagnostics)
@@ -173,7 +203,11 @@ func (r *secretResource) planRing(ctx context.Context, req resource.ModifyPlanRe
 	rotate := due || triggersChanged(plan, state)
 	maybe := !mapKnown(plan.RotationTriggers) && !state.RotationTriggers.IsNull()
 	seedChange := !plan.SecretWOVersion.Equal(state.SecretWOVersion)
-	if !rotate && !maybe && !seedChange && plan.FunctionName.Equal(state.FunctionName) {
+	reseal := !sealedWithPurpose(ctx, req.Private)
+	if reseal {
+		diags.AddAttributeWarning(path.Root("ciphertext"), "The key ring is re-sealed with a purpose", resealDetail(plan.FunctionName.ValueString()))
+	}
+	if !rotate && !maybe && !seedChange && !reseal && plan.FunctionName.Equal(state.FunctionName) {
 		return diags
 	}
 	set := func(p string, v any) { diags.Append(resp.Plan.SetAttribute(ctx, path.Root(p), v)...) }

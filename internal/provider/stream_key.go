@@ -62,6 +62,7 @@ type streamKeyModel struct {
 	TokenQuery      types.String      `tfsdk:"token_query"`
 	TokenCookie     types.String      `tfsdk:"token_cookie"`
 	TokenPathPrefix types.String      `tfsdk:"token_path_prefix"`
+	CookieSameSite  types.String      `tfsdk:"cookie_samesite"`
 
 	Token        types.String `tfsdk:"token"`
 	SigningKeyID types.String `tfsdk:"signing_key_id"`
@@ -149,6 +150,8 @@ func streamKeyAttrs() map[string]attrSpec {
 			channelValidator(issuance.ChannelCookie)),
 		"token_path_prefix": in(fmt.Sprintf("Path prefix segment, for `url`. Default `%s`.", issuance.DefaultChannels().PathPrefix),
 			channelValidator(issuance.ChannelPathPrefix)),
+		"cookie_samesite": in("SameSite of `cookie`, as the issuer's `SECURESTREAM_COOKIE_SAMESITE`: `lax` (default), `strict`, or `none` "+
+			"(for a player embedded on another site than the media host's).", stringvalidator.OneOf(issuance.SameSiteModes...)),
 
 		"token":          out("string", "The stream key (`ss1`); null with `format = \"seed\"`."),
 		"signing_key_id": {kind: "string", computed: true, desc: "Id of the ring key that signed it."},
@@ -410,7 +413,7 @@ func resolveStreamKey(m *streamKeyModel, now time.Time) (*streamKeyArgs, *argErr
 	}
 
 	a.policy = issuance.Policy{PatternMode: mode, IPBinding: binding, BindUserAgent: bindUA, BindHost: boolOr(m.BindHost, true),
-		ActivationDelay: delay, Channels: ch}
+		ActivationDelay: delay, Channels: ch, CookieSameSite: str(m.CookieSameSite, "")}
 	a.subject = issuance.Subject{ClientIP: clientIP, SeedClientIP: clientIP, UserAgent: ua, NotBefore: nbf, TTL: ttl,
 		SessionID: str(m.SessionID, ""), KeyID: str(m.KeyID, "")}
 	return a, nil

@@ -147,7 +147,7 @@ output "kid" {
 						want := map[string]string{
 							"query_string": "stream_token=" + tok,
 							"url":          "https://video.example.com/t/" + tok + "/live/a/index.m3u8?lang=en",
-							"cookie":       "stream_token=" + tok + "; Path=/; Max-Age=3600; Secure; HttpOnly; SameSite=None",
+							"cookie":       "stream_token=" + tok + "; Path=/; Max-Age=3600; Secure; HttpOnly; SameSite=Lax",
 							// The same URL as url, without the token.
 							"curl": "curl --fail --silent --show-error --globoff -H 'x-stream-token: " + tok + "' -A 'Player/1.0 (it'\\''s quoted)' " +
 								"'https://video.example.com/live/a/index.m3u8?lang=en'",
