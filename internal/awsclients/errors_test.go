@@ -14,7 +14,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
-	"github.com/securestream/terraform-provider-securestream/internal/local/emulators"
+	"github.com/securestream/terraform-provider-securestream/internal/local/localtest"
 )
 
 // An endpoint nobody listens on is one clear error, quickly.
@@ -40,7 +40,7 @@ func TestUnreachableEndpoint(t *testing.T) {
 // within the bound of its attempts, naming the call and the endpoint.
 func TestSilentEndpoint(t *testing.T) {
 	o := base()
-	o.Endpoint = emulators.Silent(t)
+	o.Endpoint = localtest.Silent(t)
 	o.SkipCredentialsValidation, o.MaxRetries = true, 1
 	o.Timeouts = Timeouts{Dial: time.Second, TLSHandshake: time.Second, ResponseHeader: 300 * time.Millisecond, Attempt: time.Second}
 	c, err := New(context.Background(), o)

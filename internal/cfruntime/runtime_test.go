@@ -32,11 +32,17 @@ func testEvent() *Event {
 	return NewEvent(r, "203.0.113.9", EventOptions{DistributionDomainName: "d111111abcdef8.cloudfront.net"})
 }
 
+// hangGuard is the budget of tests that are not about the budget: it only
+// stops a runaway loop, so that a test fails rather than hangs. A handler
+// here runs in well under a millisecond, but a loaded machine can stall
+// one beyond DefaultBudget.
+const hangGuard = 10 * time.Second
+
 // run compiles handler code (the body of function handler(event)) and
 // runs it once.
 func run(t *testing.T, rt Runtime, body string) *Result {
 	t.Helper()
-	return compile(t, rt, "function handler(event) {\n"+body+"\n}").Run(testEvent(), Options{Now: time.Unix(1_767_225_600, 0)})
+	return compile(t, rt, "function handler(event) {\n"+body+"\n}").Run(testEvent(), Options{Now: time.Unix(1_767_225_600, 0), Budget: hangGuard})
 }
 
 func TestEventShape(t *testing.T) {
@@ -145,7 +151,13 @@ func TestOutcomes(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := compile(t, JS20, "function handler(event) {\n"+tc.code+"\n}")
-			r := f.Run(testEvent(), Options{Budget: 50 * time.Millisecond})
+			// The runaway loop's budget is short: its interrupt is what is
+			// tested. The others only need a hang guard.
+			budget := hangGuard
+			if tc.name == "runaway loop" {
+				budget = 50 * time.Millisecond
+			}
+			r := f.Run(testEvent(), Options{Budget: budget})
 			if r.Outcome != tc.outcome || r.Status != tc.status {
 				t.Fatalf("outcome %s %d (%s), want %s %d", r.Outcome, r.Status, r.Error, tc.outcome, tc.status)
 			}
@@ -215,7 +227,7 @@ function handler(event) {
   out.push(typeof require('crypto').createHmac, typeof String.bytesFrom);
   return {statusCode: 200, body: out.join('|')};
 }`
-	r := compile(t, JS20, code).Run(testEvent(), Options{})
+	r := compile(t, JS20, code).Run(testEvent(), Options{Budget: hangGuard})
 	want := strings.Join([]string{
 		"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", "kAFQmDzST7DWlj99KOF/cg==", "qZk-NkcGgWq6PiVxeFDCbJzQ2J0",
 		"2d93cbc1be167bcb1637a4a23cbff01a7878f0c50ee833954ea5221bb1b8c628", "2d93cbc1be167bcb1637a4a23cbff01a7878f0c50ee833954ea5221bb1b8c628",
@@ -242,7 +254,7 @@ func TestRuntime10(t *testing.T) {
   var u = 'é'.toUTF8();
   return {statusCode: 200, body: [s, String.bytesFrom('6869', 'hex'), d.length, u.length, u.fromUTF8(), 'é'.toBytes() === null, '\u0100'.toBytes() === null, typeof Buffer, typeof atob].join('|')};
 }`
-	r := compile(t, JS10, code).Run(testEvent(), Options{})
+	r := compile(t, JS10, code).Run(testEvent(), Options{Budget: hangGuard})
 	if want := "hi|hi|32|2|é|false|true|undefined|undefined"; bodyOf(r) != want {
 		t.Fatalf("%s %s: got %q want %q", r.Outcome, r.Error, bodyOf(r), want)
 	}
@@ -273,11 +285,11 @@ async function handler(event) {
   return {statusCode: 200, body: [g, c.a, missing, await kvs.exists('cfg'), await kvs.exists('nope'), meta.keyCount].join('|')};
 }`
 	f := compile(t, JS20, code)
-	r := f.Run(testEvent(), Options{KVS: kvs})
+	r := f.Run(testEvent(), Options{KVS: kvs, Budget: hangGuard})
 	if want := "hello|1|rejected|true|false|2"; bodyOf(r) != want {
 		t.Fatalf("%s %s: got %q want %q", r.Outcome, r.Error, bodyOf(r), want)
 	}
-	if r := f.Run(testEvent(), Options{}); r.Outcome != ExecutionError || !strings.Contains(r.Error, "no key value store") {
+	if r := f.Run(testEvent(), Options{Budget: hangGuard}); r.Outcome != ExecutionError || !strings.Contains(r.Error, "no key value store") {
 		t.Fatalf("without a store: %s %q", r.Outcome, r.Error)
 	}
 }
@@ -286,7 +298,7 @@ async function handler(event) {
 func TestFreshGlobals(t *testing.T) {
 	f := compile(t, JS20, "var n = 0;\nfunction handler(event) { n++; globalThis.leak = (globalThis.leak || 0) + 1; return {statusCode: 200, body: n + ',' + leak}; }")
 	for i := 0; i < 3; i++ {
-		if r := f.Run(testEvent(), Options{}); bodyOf(r) != "1,1" {
+		if r := f.Run(testEvent(), Options{Budget: hangGuard}); bodyOf(r) != "1,1" {
 			t.Fatalf("invocation %d saw %q", i, bodyOf(r))
 		}
 	}
@@ -294,7 +306,7 @@ func TestFreshGlobals(t *testing.T) {
 
 func TestLogsAndTestResult(t *testing.T) {
 	f := compile(t, JS20, "function handler(event) { console.log('a ' + event.request.uri); for (var i = 0; i < 2000; i++) console.log('0123456789'); return event.request; }")
-	r := f.Run(testEvent(), Options{})
+	r := f.Run(testEvent(), Options{Budget: hangGuard})
 	size := 0
 	for _, l := range r.Logs {
 		size += len(l)

@@ -3,8 +3,6 @@ package demo
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -16,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/securestream/terraform-provider-securestream/internal/jwttest"
 )
 
 // The demo player's JWT claims, as examples/local's issuer expects them.
@@ -28,17 +28,10 @@ const (
 // would give it, signed with the HS256 key the issuer was given, for an
 // hour.
 func signJWT(key string, now time.Time) string {
-	enc := func(v any) string {
-		b, _ := json.Marshal(v) // maps of strings and numbers
-		return base64.RawURLEncoding.EncodeToString(b)
-	}
-	signed := enc(map[string]string{"alg": "HS256", "typ": "JWT"}) + "." + enc(map[string]any{
+	return jwttest.HS256([]byte(key), map[string]any{
 		"iss": jwtIssuer, "aud": jwtAudience, "sub": "demo-viewer",
 		"iat": now.Unix(), "exp": now.Add(time.Hour).Unix(),
 	})
-	m := hmac.New(sha256.New, []byte(key))
-	m.Write([]byte(signed))
-	return signed + "." + base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
 // KeyRequest is what a player asks the issuer for.

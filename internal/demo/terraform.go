@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/securestream/terraform-provider-securestream/internal/local/proc"
 )
 
 // TerraformInstall says how to get the Terraform the demo drives.
@@ -22,6 +24,11 @@ const TerraformInstall = "install Terraform 1.11 or later (https://developer.has
 // providerAddress is the provider's registry address, which the
 // dev_overrides block maps to the built binary.
 const providerAddress = "registry.terraform.io/securestream/securestream"
+
+// openTofuAddress is where OpenTofu resolves the configuration's short
+// source (securestream/securestream): its own registry's host. The CLI
+// configuration overrides both, so either binary takes the built provider.
+const openTofuAddress = "registry.opentofu.org/securestream/securestream"
 
 // findTerraform returns TF_ACC_TERRAFORM_PATH (which the Makefile and the
 // acceptance tests use) when it exists, or terraform on PATH.
@@ -109,10 +116,11 @@ func cliConfig(dir string) string {
 provider_installation {
   dev_overrides {
     %q = %q
+    %q = %q
   }
   direct {}
 }
-`, providerAddress, dir)
+`, providerAddress, dir, openTofuAddress, dir)
 }
 
 // copyConfig copies the *.tf files of src (not its .terraform or state)
@@ -168,8 +176,11 @@ func (t *terraform) exec(ctx context.Context, args ...string) ([]byte, error) {
 	var stdout bytes.Buffer
 	cmd.Stdout = io.MultiWriter(&stdout, t.out)
 	cmd.Stderr = t.out
-	ownProcessGroup(cmd)
-	cmd.Cancel = func() error { return interrupt(cmd) }
+	// Its own process group keeps the terminal's Ctrl-C from reaching
+	// Terraform directly: the demo gets it, and stops Terraform in order
+	// (an interrupt), then destroys.
+	proc.OwnProcessGroup(cmd)
+	cmd.Cancel = func() error { return proc.Interrupt(cmd) }
 	cmd.WaitDelay = time.Minute
 	fmt.Fprintf(t.out, "$ terraform %s\n", strings.Join(args, " "))
 	if err := cmd.Run(); err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/securestream/terraform-provider-securestream/internal/sharedref"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey/seed"
+	"github.com/securestream/terraform-provider-securestream/internal/streamkeytest"
 	"github.com/securestream/terraform-provider-securestream/internal/testenv"
 )
 
@@ -28,8 +29,8 @@ type benchCase struct {
 }
 
 func benchCases(b *testing.B) []benchCase {
-	testenv.Shared(b)          // the original function is the baseline
-	v := loadSeedVectors(b)[0] // the original issuer's first key
+	testenv.Shared(b)                    // the original function is the baseline
+	v := streamkeytest.SeedVectors(b)[0] // the original issuer's first key
 	host, _, _ := seed.URLHostPath(v.PlaybackURL)
 	segment := "/transcoded-out/high/1080p/seg_00042.ts"
 	now := time.Unix(v.IssuedAt+60, 0)

@@ -12,6 +12,7 @@ import (
 	"github.com/securestream/terraform-provider-securestream/internal/sharedref"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey/seed"
+	"github.com/securestream/terraform-provider-securestream/internal/streamkeytest"
 	"github.com/securestream/terraform-provider-securestream/internal/testenv"
 )
 
@@ -168,7 +169,7 @@ func TestPreflightExemptAndReportOnly(t *testing.T) {
 // when it is off; the original function, run in the same runtime, accepts
 // them too.
 func TestSeedMode(t *testing.T) {
-	vs := loadSeedVectors(t)
+	vs := streamkeytest.SeedVectors(t)
 	legacy := testKeys()[2]
 	on := newEngines(t, Config{Keys: testKeys(), SeedKeyID: "legacy", Channels: issuance.DefaultChannels()})
 	off := newEngines(t, Config{Keys: testKeys(), Channels: issuance.DefaultChannels()})
@@ -210,13 +211,13 @@ func TestSeedOriginalAcceptsItsKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, v := range loadSeedVectors(t) {
+	for _, v := range streamkeytest.SeedVectors(t) {
 		if v.Secret != string(legacy.Secret) {
 			continue
 		}
 		host, path, _ := seed.URLHostPath(v.PlaybackURL)
 		ev := newEvent("GET", path, v.ClientIP, [][2]string{{"host", host}, {"user-agent", v.UserAgent}, {"stream_key", v.StreamKey}, {"stream_policy", v.StreamPolicy}}, nil, nil)
-		if r := original.Run(ev, cfruntime.Options{Now: time.Unix(v.IssuedAt+60, 0)}); r.Outcome != cfruntime.Continue {
+		if r := original.Run(ev, cfruntime.Options{Now: time.Unix(v.IssuedAt+60, 0), Budget: hangGuard}); r.Outcome != cfruntime.Continue {
 			t.Errorf("%s: the original function refuses its own key: %s %s", v.PlaybackURL, verdict(r), r.Error)
 		}
 	}

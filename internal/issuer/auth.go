@@ -3,15 +3,17 @@ package issuer
 import (
 	"encoding/json"
 	"strings"
+
+	"github.com/securestream/terraform-provider-securestream/internal/issuer/config"
 )
 
 // authenticate applies the configured mode and returns the path prefixes
 // the caller is limited to (nil: no limit beyond the configuration).
 func (is *Issuer) authenticate(req *request) ([]string, *outcome) {
 	switch is.cfg.Auth {
-	case AuthNone:
+	case config.AuthNone:
 		return nil, nil
-	case AuthAuthorizer:
+	case config.AuthAuthorizer:
 		if len(req.authorizer) == 0 {
 			return nil, refuse(401, "unauthenticated", "no API Gateway authorizer ran for this request; attach one to the route")
 		}
@@ -26,7 +28,7 @@ func (is *Issuer) authenticate(req *request) ([]string, *outcome) {
 			}
 		}
 		return []string{}, nil // the claim is configured but absent: nothing is playable
-	case AuthJWT:
+	case config.AuthJWT:
 		h := req.headers["authorization"]
 		scheme, token, _ := strings.Cut(h, " ")
 		if !strings.EqualFold(scheme, "bearer") || strings.TrimSpace(token) == "" {

@@ -2,11 +2,8 @@ package issuer
 
 import (
 	"context"
-	"crypto"
-	"crypto/hmac"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -16,19 +13,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/securestream/terraform-provider-securestream/internal/issuer/config"
+	"github.com/securestream/terraform-provider-securestream/internal/jwttest"
 	"github.com/securestream/terraform-provider-securestream/internal/keyring"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
 )
 
 var jwtKey = []byte("an-hs256-key-of-at-least-32-bytes!!")
-
-func hs256(header, claims map[string]any, key []byte) string {
-	enc := func(v any) string { b, _ := json.Marshal(v); return base64.RawURLEncoding.EncodeToString(b) }
-	in := enc(header) + "." + enc(claims)
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte(in))
-	return in + "." + base64.RawURLEncoding.EncodeToString(m.Sum(nil))
-}
 
 func testJWTs() map[string]string {
 	good := map[string]any{"iss": "https://idp.example", "aud": "securestream", "exp": t0.Add(time.Hour).Unix(), "sub": "u1", "paths": []string{"/vod/a/"}}
@@ -41,19 +32,19 @@ func testJWTs() map[string]string {
 		return c
 	}
 	hs := map[string]any{"alg": "HS256", "typ": "JWT"}
-	goodTok := hs256(hs, good, jwtKey)
+	goodTok := jwttest.Sign(hs, good, jwtKey)
 	parts := strings.Split(goodTok, ".")
 	tampered, _ := json.Marshal(with("paths", []string{"/"}))
 	return map[string]string{
 		"good":      goodTok,
-		"none":      strings.Split(hs256(map[string]any{"alg": "none"}, good, jwtKey), ".")[0] + "." + parts[1] + ".",
-		"forged":    hs256(hs, good, []byte("not-the-key-but-32-bytes-long-too!!")),
+		"none":      strings.Split(jwttest.Sign(map[string]any{"alg": "none"}, good, jwtKey), ".")[0] + "." + parts[1] + ".",
+		"forged":    jwttest.Sign(hs, good, []byte("not-the-key-but-32-bytes-long-too!!")),
 		"tampered":  parts[0] + "." + base64.RawURLEncoding.EncodeToString(tampered) + "." + parts[2],
-		"expired":   hs256(hs, with("exp", t0.Add(-time.Hour).Unix()), jwtKey),
-		"wrong_aud": hs256(hs, with("aud", "another-service"), jwtKey),
-		"wrong_iss": hs256(hs, with("iss", "https://evil.example"), jwtKey),
-		"future":    hs256(hs, with("nbf", t0.Add(time.Hour).Unix()), jwtKey),
-		"confused":  hs256(map[string]any{"alg": "RS256", "kid": "r1"}, good, jwtKey),
+		"expired":   jwttest.Sign(hs, with("exp", t0.Add(-time.Hour).Unix()), jwtKey),
+		"wrong_aud": jwttest.Sign(hs, with("aud", "another-service"), jwtKey),
+		"wrong_iss": jwttest.Sign(hs, with("iss", "https://evil.example"), jwtKey),
+		"future":    jwttest.Sign(hs, with("nbf", t0.Add(time.Hour).Unix()), jwtKey),
+		"confused":  jwttest.Sign(map[string]any{"alg": "RS256", "kid": "r1"}, good, jwtKey),
 	}
 }
 
@@ -158,11 +149,11 @@ func TestJWTRS256(t *testing.T) {
 	env := jwtEnv(t)
 	delete(env, "SECURESTREAM_JWT_HS256_KEY")
 	env["SECURESTREAM_JWT_JWKS"] = `{"keys":[{"kty":"oct","k":"AAAA"}]}`
-	// Refused by LoadConfig (so at plan in the provider), and by New.
+	// Refused by config.Load (so at plan in the provider), and by New.
 	if err := loadErr(env); err == nil || !strings.Contains(err.Error(), "SECURESTREAM_JWT_JWKS") {
 		t.Errorf("a JWKS without signing keys: %v", err)
 	}
-	cfg, err := LoadConfig(func(k string) string { return jwtEnv(t)[k] })
+	cfg, err := config.Load(func(k string) string { return jwtEnv(t)[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,12 +178,9 @@ func TestJWTRS256AndUnbound(t *testing.T) {
 	env["SECURESTREAM_BIND_USER_AGENT"] = "false"
 	env["SECURESTREAM_BIND_HOST"] = "false"
 	is, _ := newIssuer(t, env)
-	claims, _ := json.Marshal(map[string]any{"iss": "https://idp.example", "aud": "securestream", "exp": t0.Add(time.Hour).Unix(), "paths": "/vod/a/ /live/"})
-	head, _ := json.Marshal(map[string]any{"alg": "RS256", "kid": "r1"})
-	in := b64(head) + "." + b64(claims)
-	digest := sha256.Sum256([]byte(in))
-	sig, _ := rsa.SignPKCS1v15(rand.Reader, rsaKey, crypto.SHA256, digest[:])
-	ev := restEvent(t, "POST", `{"playback_url":"https://media.example.com/vod/a/index.m3u8"}`, map[string]string{"Authorization": "Bearer " + in + "." + b64(sig)})
+	claims := map[string]any{"iss": "https://idp.example", "aud": "securestream", "exp": t0.Add(time.Hour).Unix(), "paths": "/vod/a/ /live/"}
+	tok := jwttest.Sign(map[string]any{"alg": "RS256", "kid": "r1"}, claims, rsaKey)
+	ev := restEvent(t, "POST", `{"playback_url":"https://media.example.com/vod/a/index.m3u8"}`, map[string]string{"Authorization": "Bearer " + tok})
 	status, _, body := call(t, is, ev)
 	if status != 200 {
 		t.Fatalf("status %d %v", status, body)
@@ -201,7 +189,7 @@ func TestJWTRS256AndUnbound(t *testing.T) {
 	if c.IPBinding != streamkey.IPOff || c.UserAgentBound || c.Host != "" {
 		t.Errorf("bindings switched off but the key has %s", c)
 	}
-	ev = restEvent(t, "POST", `{"playback_url":"https://media.example.com/vod/b/index.m3u8"}`, map[string]string{"Authorization": "Bearer " + in + "." + b64(sig)})
+	ev = restEvent(t, "POST", `{"playback_url":"https://media.example.com/vod/b/index.m3u8"}`, map[string]string{"Authorization": "Bearer " + tok})
 	if status, _, _ := call(t, is, ev); status != 403 {
 		t.Errorf("a title outside the token's paths: %d", status)
 	}

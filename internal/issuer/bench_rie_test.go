@@ -9,8 +9,9 @@ import (
 	"testing"
 
 	"github.com/securestream/terraform-provider-securestream/internal/keyring"
-	"github.com/securestream/terraform-provider-securestream/internal/local/emulators"
+	"github.com/securestream/terraform-provider-securestream/internal/local/localtest"
 	"github.com/securestream/terraform-provider-securestream/internal/sharedref"
+	"github.com/securestream/terraform-provider-securestream/internal/streamkeytest"
 	"github.com/securestream/terraform-provider-securestream/internal/testenv"
 )
 
@@ -21,7 +22,7 @@ import (
 // aws-sdk v2) and for ours. ns/op is that time.
 func BenchmarkColdStart(b *testing.B) {
 	testenv.Shared(b) // the original issuer is the baseline
-	moto := emulators.StartMoto(b)
+	moto := localtest.StartMoto(b)
 	root, _ := filepath.Abs(filepath.Join("..", ".."))
 	modules := filepath.Join(root, ".tools", "node_modules")
 	if _, err := os.Stat(filepath.Join(modules, "aws-sdk")); err != nil {
@@ -43,7 +44,7 @@ func BenchmarkColdStart(b *testing.B) {
 
 	// The original decrypts a string secret; ours, its key ring; both under
 	// the same KMS key and encryption context.
-	secretCT := encryptBytes(b, moto.Endpoint, []byte("k3y-for-tests-0123456789abcdef0123456789"))
+	secretCT := encryptBytes(b, moto.Endpoint, []byte(streamkeytest.SeedSecret))
 	ringCT := encryptRing(b, moto.Endpoint, testRing(), keyring.EncryptionContext(functionName))
 
 	ourEvent, _ := os.ReadFile(filepath.Join("testdata", "events", "rest_v1_post.json"))
@@ -65,8 +66,8 @@ func BenchmarkColdStart(b *testing.B) {
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			for b.Loop() {
-				rie := emulators.StartRIE(b, c.env, c.command...)
-				out := rie.Invoke(b, c.event)
+				rie := localtest.StartRIE(b, c.env, c.command...)
+				out := localtest.Invoke(b, rie, c.event)
 				rie.Stop()
 				if !strings.Contains(string(out), c.answer) {
 					b.Fatalf("%s answered %s\n%s", c.name, out, rie.Output())
@@ -81,7 +82,7 @@ func BenchmarkColdStart(b *testing.B) {
 // ours, on the same events as BenchmarkColdStart.
 func BenchmarkWarmInvocation(b *testing.B) {
 	testenv.Shared(b)
-	moto := emulators.StartMoto(b)
+	moto := localtest.StartMoto(b)
 	root, _ := filepath.Abs(filepath.Join("..", ".."))
 	modules := filepath.Join(root, ".tools", "node_modules")
 	if _, err := os.Stat(filepath.Join(modules, "aws-sdk")); err != nil {
@@ -110,16 +111,16 @@ func BenchmarkWarmInvocation(b *testing.B) {
 		command []string
 		event   []byte
 	}{
-		{"baseline_original_node", append(common, "SECRET="+encryptBytes(b, moto.Endpoint, []byte("k3y-for-tests-0123456789abcdef0123456789")),
+		{"baseline_original_node", append(common, "SECRET="+encryptBytes(b, moto.Endpoint, []byte(streamkeytest.SeedSecret)),
 			"KMS_ENDPOINT="+moto.Endpoint, "NODE_PATH="+modules), []string{node, runtimeJS, filepath.Join(dir, "original.js")}, originalEvent},
 		{"securestream_go", env(moto.Endpoint, encryptRing(b, moto.Endpoint, testRing(), keyring.EncryptionContext(functionName))),
 			[]string{buildBootstrap(b)}, ourEvent},
 	} {
-		rie := emulators.StartRIE(b, c.env, c.command...)
-		rie.Invoke(b, c.event) // cold start outside the measurement
+		rie := localtest.StartRIE(b, c.env, c.command...)
+		localtest.Invoke(b, rie, c.event) // cold start outside the measurement
 		b.Run(c.name, func(b *testing.B) {
 			for b.Loop() {
-				rie.Invoke(b, c.event)
+				localtest.Invoke(b, rie, c.event)
 			}
 		})
 		rie.Stop()

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/securestream/terraform-provider-securestream/internal/issuer/config"
 	"github.com/securestream/terraform-provider-securestream/internal/keyring"
 )
 
@@ -36,7 +37,7 @@ const (
 // does; any other failure (a ring that cannot sign) waits for a new
 // deployment, which starts new containers.
 type Container struct {
-	cfg *Config
+	cfg *config.Config
 	kms keyring.Decrypter
 	// Now and Log are the clock and the log output; tests replace them.
 	Now func() time.Time
@@ -50,7 +51,7 @@ type Container struct {
 }
 
 // NewContainer is a container for cfg, not started yet.
-func NewContainer(cfg *Config, kms keyring.Decrypter) *Container {
+func NewContainer(cfg *config.Config, kms keyring.Decrypter) *Container {
 	return &Container{cfg: cfg, kms: kms, Now: time.Now, Log: os.Stdout, backoff: firstRetry}
 }
 

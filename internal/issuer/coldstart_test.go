@@ -10,8 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/securestream/terraform-provider-securestream/internal/issuer/config"
 	"github.com/securestream/terraform-provider-securestream/internal/keyring"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
+	"github.com/securestream/terraform-provider-securestream/internal/streamkeytest"
 )
 
 // flakyKMS fails its first fail calls with err, then decrypts as fakeKMS.
@@ -35,7 +37,7 @@ var errThrottled = errors.New("operation error KMS: Decrypt, https response erro
 // coldStart starts a container for env on a clock the test moves.
 func coldStart(t *testing.T, env map[string]string, kms keyring.Decrypter, now *time.Time) (*Container, *bytes.Buffer) {
 	t.Helper()
-	cfg, err := LoadConfig(func(k string) string { return env[k] })
+	cfg, err := config.Load(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +210,7 @@ func (f *secondFails) Decrypt(ctx context.Context, ct []byte, encCtx map[string]
 // A ring that opens but cannot sign is not a KMS failure: it is not
 // retried (no KMS call per request), and the log says how to fix it.
 func TestColdStartPermanentFailure(t *testing.T) {
-	doc := &keyring.Document{Version: 1, Keys: []keyring.Key{{ID: "legacy", Secret: []byte("k3y-for-tests-0123456789abcdef0123456789"), Seed: true}}}
+	doc := &keyring.Document{Version: 1, Keys: []keyring.Key{{ID: "legacy", Secret: []byte(streamkeytest.SeedSecret), Seed: true}}}
 	pt, err := doc.Marshal()
 	if err != nil {
 		t.Fatal(err)

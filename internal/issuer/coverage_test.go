@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/securestream/terraform-provider-securestream/internal/jwttest"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey/seed"
 )
@@ -20,7 +21,7 @@ func bearer(paths []string, extra map[string]any) map[string]string {
 	for k, v := range extra {
 		claims[k] = v
 	}
-	return map[string]string{"Authorization": "Bearer " + hs256(map[string]any{"alg": "HS256", "typ": "JWT"}, claims, jwtKey)}
+	return map[string]string{"Authorization": "Bearer " + jwttest.Sign(map[string]any{"alg": "HS256", "typ": "JWT"}, claims, jwtKey)}
 }
 
 func playbackBody(path string) string {

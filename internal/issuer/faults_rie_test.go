@@ -11,6 +11,7 @@ import (
 	"github.com/securestream/terraform-provider-securestream/internal/keyring"
 	"github.com/securestream/terraform-provider-securestream/internal/local/emulators"
 	"github.com/securestream/terraform-provider-securestream/internal/local/faultproxy"
+	"github.com/securestream/terraform-provider-securestream/internal/local/localtest"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
 	"github.com/securestream/terraform-provider-securestream/internal/testenv"
 )
@@ -23,11 +24,11 @@ import (
 // backoff, and in a new container at once.
 func TestBootstrapKMSFaultsUnderRIE(t *testing.T) {
 	testenv.Cross(t)
-	moto := emulators.StartMoto(t)
+	moto := localtest.StartMoto(t)
 	bootstrap := buildBootstrap(t)
 	pt, _ := testRing().Marshal()
 	ct, keyARN := encryptUnderNewKey(t, moto.Endpoint, pt, keyring.EncryptionContext(functionName))
-	p := faultproxy.Start(t, moto.Endpoint)
+	p := localtest.StartFaultProxy(t, moto.Endpoint)
 	fnEnv := append(env(p.URL, ct), "SECURESTREAM_KMS_KEY_ID="+keyARN,
 		"AWS_MAX_ATTEMPTS=1") // the SDK's own retries off: each cold start attempt is one call
 	ev, err := os.ReadFile(filepath.Join("testdata", "events", "rest_v1_post.json"))
@@ -42,7 +43,7 @@ func TestBootstrapKMSFaultsUnderRIE(t *testing.T) {
 	invoke := func(rie *emulators.RIE) answer {
 		t.Helper()
 		var a answer
-		out := rie.Invoke(t, ev)
+		out := localtest.Invoke(t, rie, ev)
 		if err := json.Unmarshal(out, &a); err != nil {
 			t.Fatalf("the function's answer is not a proxy response: %s\n%s", out, rie.Output())
 		}
@@ -63,7 +64,7 @@ func TestBootstrapKMSFaultsUnderRIE(t *testing.T) {
 	}
 
 	p.Inject(faultproxy.Fault{Op: "kms:Decrypt", Nth: 1, Times: 2, Code: "ThrottlingException", Message: "Rate exceeded"})
-	rie := emulators.StartRIE(t, fnEnv, bootstrap)
+	rie := localtest.StartRIE(t, fnEnv, bootstrap)
 	a := invoke(rie)
 	if a.StatusCode != 500 || !strings.Contains(a.Body, `"error":"unavailable"`) || strings.Contains(a.Body, "token") || a.Headers["retry-after"] != "1" {
 		t.Fatalf("throttled at the cold start: %+v\n%s", a, rie.Output())
@@ -93,7 +94,7 @@ func TestBootstrapKMSFaultsUnderRIE(t *testing.T) {
 	// 500; then KMS answers and the new container serves after its backoff.
 	rie.Stop()
 	p.Inject(faultproxy.Fault{Op: "kms:Decrypt", Nth: 1, Code: "KMSInternalException"})
-	rie = emulators.StartRIE(t, fnEnv, bootstrap)
+	rie = localtest.StartRIE(t, fnEnv, bootstrap)
 	if a := invoke(rie); a.StatusCode != 500 || !logged(rie, "KMSInternalException") {
 		t.Fatalf("KMS failing at a new container's cold start: %+v\n%s", a, rie.Output())
 	}
@@ -116,7 +117,7 @@ func TestBootstrapKMSFaultsUnderRIE(t *testing.T) {
 	}
 	// And the next container serves from its first request.
 	rie.Stop()
-	rie = emulators.StartRIE(t, fnEnv, bootstrap)
+	rie = localtest.StartRIE(t, fnEnv, bootstrap)
 	if a := invoke(rie); a.StatusCode != 200 {
 		t.Fatalf("a new container with KMS answering: %+v\n%s", a, rie.Output())
 	}

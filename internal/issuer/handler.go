@@ -1,6 +1,6 @@
 // Package issuer is the Lambda function that mints stream keys for callers
 // entitled to them, behind API Gateway (REST or HTTP API) or a function
-// URL. Its configuration is in environment variables (see Variables); the
+// URL. Its configuration is in environment variables (see config.Variables); the
 // key ring arrives KMS-encrypted and is decrypted once per container.
 package issuer
 
@@ -22,6 +22,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/securestream/terraform-provider-securestream/internal/issuance"
+	"github.com/securestream/terraform-provider-securestream/internal/issuer/config"
+	"github.com/securestream/terraform-provider-securestream/internal/jwks"
 	"github.com/securestream/terraform-provider-securestream/internal/jwtverify"
 	"github.com/securestream/terraform-provider-securestream/internal/keyring"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
@@ -29,7 +31,7 @@ import (
 
 // Issuer handles requests. Build it once per container with New.
 type Issuer struct {
-	cfg  *Config
+	cfg  *config.Config
 	ring *streamkey.Ring
 	jwt  *jwtverify.Verifier
 	// originSecret is the SHA-256 of the origin header's secret value, if
@@ -47,7 +49,7 @@ const MaxBodyBytes = 16 << 10
 
 // New decrypts the key ring (and the HS256 key and the origin secret, if
 // any) and builds the issuer. Errors name the variable and the KMS call.
-func New(ctx context.Context, cfg *Config, kms keyring.Decrypter) (*Issuer, error) {
+func New(ctx context.Context, cfg *config.Config, kms keyring.Decrypter) (*Issuer, error) {
 	// explain names the variable, and for a failed kms:Decrypt the likely
 	// causes.
 	explain := func(name string, err error) error {
@@ -86,7 +88,7 @@ func New(ctx context.Context, cfg *Config, kms keyring.Decrypter) (*Issuer, erro
 	if _, ok := doc.Seed(); cfg.SeedCompat && !ok {
 		return nil, errors.New("SECURESTREAM_SEED_COMPAT=true but the key ring has no seed key")
 	}
-	if cfg.Auth == AuthJWT {
+	if cfg.Auth == config.AuthJWT {
 		is.jwt = &jwtverify.Verifier{Issuer: cfg.JWTIssuer, Audience: cfg.JWTAudience, ClientIDs: cfg.JWTClientIDs, Leeway: cfg.JWTLeeway}
 		if cfg.JWTHS256Ciphertext != "" {
 			if is.jwt.HS256Key, err = decrypt("SECURESTREAM_JWT_HS256_KEY", keyring.PurposeJWTHS256Key, cfg.JWTHS256Ciphertext); err != nil {
@@ -97,12 +99,12 @@ func New(ctx context.Context, cfg *Config, kms keyring.Decrypter) (*Issuer, erro
 			}
 		}
 		if cfg.JWTJWKS != "" {
-			if is.jwt.Keys, err = jwtverify.ParseJWKS([]byte(cfg.JWTJWKS)); err != nil {
+			if is.jwt.Keys, err = jwks.Parse([]byte(cfg.JWTJWKS)); err != nil {
 				return nil, fmt.Errorf("SECURESTREAM_JWT_JWKS: %w", err)
 			}
 		}
 	}
-	if cfg.ClientIPSource == IPFromViewerAddress && cfg.OriginSecretCiphertext != "" {
+	if cfg.ClientIPSource == config.IPFromViewerAddress && cfg.OriginSecretCiphertext != "" {
 		secret, err := decrypt("SECURESTREAM_ORIGIN_SECRET", keyring.PurposeOriginSecret, cfg.OriginSecretCiphertext)
 		if err != nil {
 			return nil, err
@@ -329,7 +331,7 @@ func (is *Issuer) clientIP(req *request) (ip string, proven bool, err error) {
 	var s string
 	proven = true
 	switch is.cfg.ClientIPSource {
-	case IPFromViewerAddress:
+	case config.IPFromViewerAddress:
 		if !is.viaCloudFront(req) {
 			s, proven = req.sourceIP, false
 			break
@@ -338,7 +340,7 @@ func (is *Issuer) clientIP(req *request) (ip string, proven bool, err error) {
 		if i := strings.LastIndexByte(v, ':'); i > 0 {
 			s = v[:i] // "ip:port", IPv6 without brackets
 		}
-	case IPFromForwardedFor:
+	case config.IPFromForwardedFor:
 		parts := strings.Split(req.headers["x-forwarded-for"], ",")
 		s = req.sourceIP
 		for i := len(parts) - 1; i >= 0 && trusted(s, is.cfg.TrustedProxies); i-- {
@@ -364,7 +366,7 @@ func (is *Issuer) clientIP(req *request) (ip string, proven bool, err error) {
 // them, with whatever CloudFront-Viewer-Address their viewers forge.
 func (is *Issuer) viaCloudFront(req *request) bool {
 	if is.originSecret == nil {
-		return false // LoadConfig requires the secret; never believe the header without it
+		return false // config.Load requires the secret; never believe the header without it
 	}
 	got := sha256.Sum256([]byte(req.headers[is.cfg.OriginSecretHeader]))
 	if subtle.ConstantTimeCompare(got[:], is.originSecret[:]) != 1 {

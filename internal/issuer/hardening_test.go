@@ -6,12 +6,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/securestream/terraform-provider-securestream/internal/issuer/config"
 	"github.com/securestream/terraform-provider-securestream/internal/keyring"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
 )
 
 func loadErr(env map[string]string) error {
-	_, err := LoadConfig(func(k string) string { return env[k] })
+	_, err := config.Load(func(k string) string { return env[k] })
 	return err
 }
 
@@ -119,7 +120,7 @@ func TestViewerAddressNeedsProof(t *testing.T) {
 
 	env = withSecret(base())
 	env["SECURESTREAM_ORIGIN_SECRET"] = fakeEncrypt([]byte("short"), keyring.Context("securestream-issuer", keyring.PurposeOriginSecret))
-	cfg, err := LoadConfig(func(k string) string { return env[k] })
+	cfg, err := config.Load(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +156,7 @@ func TestDurationRanges(t *testing.T) {
 	env := baseEnv(t)
 	env["SECURESTREAM_ACTIVATION_DELAY"] = "600"
 	env["SECURESTREAM_MAX_TTL"] = "86400"
-	cfg, err := LoadConfig(func(k string) string { return env[k] })
+	cfg, err := config.Load(func(k string) string { return env[k] })
 	if err != nil || cfg.ActivationDelay != 10*time.Minute || cfg.MaxTTL != 24*time.Hour {
 		t.Errorf("bare seconds in range: %v %+v", err, cfg)
 	}
@@ -173,7 +174,7 @@ func TestKMSKeyID(t *testing.T) {
 	env["SECURESTREAM_KMS_KEY_ID"] = fakeKeyARN
 
 	var calls []string
-	cfg, err := LoadConfig(func(k string) string { return env[k] })
+	cfg, err := config.Load(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,7 +193,7 @@ func TestKMSKeyID(t *testing.T) {
 		}
 		ct, _ := decodeFake(env[name])
 		bad[name] = fakeEncryptUnder(other, ct, encCtx[name])
-		cfg, err := LoadConfig(func(k string) string { return bad[k] })
+		cfg, err := config.Load(func(k string) string { return bad[k] })
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -206,7 +207,7 @@ func TestKMSKeyID(t *testing.T) {
 	// ciphertext), as before.
 	delete(env, "SECURESTREAM_KMS_KEY_ID")
 	calls = nil
-	cfg, _ = LoadConfig(func(k string) string { return env[k] })
+	cfg, _ = config.Load(func(k string) string { return env[k] })
 	if _, err := New(context.Background(), cfg, fakeKMS{calls: &calls}); err != nil || len(calls) != 3 || calls[0] != "" {
 		t.Errorf("without SECURESTREAM_KMS_KEY_ID: %v %q", err, calls)
 	}

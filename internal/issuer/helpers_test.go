@@ -12,7 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/securestream/terraform-provider-securestream/internal/issuer/config"
 	"github.com/securestream/terraform-provider-securestream/internal/keyring"
+	"github.com/securestream/terraform-provider-securestream/internal/streamkeytest"
 )
 
 var t0 = time.Unix(1_767_225_600, 0).UTC()
@@ -62,7 +64,7 @@ func testDoc() *keyring.Document {
 	return &keyring.Document{Version: 1, Keys: []keyring.Key{
 		{ID: "k2025", Secret: []byte("an-old-key-of-at-least-32-bytes!!!!"), Created: t0.Add(-30 * 24 * time.Hour)},
 		{ID: "k2026", Secret: []byte("the-newest-key-of-at-least-32-bytes!"), Created: t0.Add(-5 * time.Minute)},
-		{ID: "legacy", Secret: []byte("k3y-for-tests-0123456789abcdef0123456789"), Created: t0.Add(-365 * 24 * time.Hour), Seed: true},
+		{ID: "legacy", Secret: []byte(streamkeytest.SeedSecret), Created: t0.Add(-365 * 24 * time.Hour), Seed: true},
 	}}
 }
 
@@ -85,7 +87,7 @@ func baseEnv(t testing.TB) map[string]string {
 // returned buffer.
 func newIssuer(t testing.TB, env map[string]string) (*Issuer, *bytes.Buffer) {
 	t.Helper()
-	cfg, err := LoadConfig(func(k string) string { return env[k] })
+	cfg, err := config.Load(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}

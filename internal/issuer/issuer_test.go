@@ -5,14 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/securestream/terraform-provider-securestream/internal/issuer/config"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey/seed"
+	"github.com/securestream/terraform-provider-securestream/internal/streamkeytest"
 )
 
 func verifier(t testing.TB) *streamkey.Verifier {
@@ -190,7 +190,7 @@ func TestSeedCompat(t *testing.T) {
 	env["SECURESTREAM_SEED_COMPAT"] = "true"
 	is, _ := newIssuer(t, env)
 	_, _, body := call(t, is, restEvent(t, "POST", `{"playback_url":"https://media.example.com/vod/a/index.m3u8"}`, nil))
-	want, err := seed.MintWithSecret([]byte("k3y-for-tests-0123456789abcdef0123456789"), seed.Grant{
+	want, err := seed.MintWithSecret([]byte(streamkeytest.SeedSecret), seed.Grant{
 		PlaybackURL: "https://media.example.com/vod/a/index.m3u8", ClientIP: "198.51.100.23", UserAgent: "ExoPlayerLib/2.19.1", Expires: t0.Add(time.Hour)})
 	if err != nil {
 		t.Fatal(err)
@@ -202,7 +202,7 @@ func TestSeedCompat(t *testing.T) {
 	doc.Keys = doc.Keys[:2]
 	pt, _ := doc.Marshal()
 	env["SECURESTREAM_KEYRING"] = fakeEncrypt(pt, map[string]string{"LambdaFunctionName": "securestream-issuer", "Purpose": "key-ring"})
-	cfg, _ := LoadConfig(func(k string) string { return env[k] })
+	cfg, _ := config.Load(func(k string) string { return env[k] })
 	if _, err := New(context.Background(), cfg, fakeKMS{}); err == nil || !strings.Contains(err.Error(), "SECURESTREAM_SEED_COMPAT") {
 		t.Errorf("seed compatibility without a seed key: %v", err)
 	}
@@ -268,7 +268,7 @@ func TestConfigErrors(t *testing.T) {
 		for k, v := range tc.set {
 			env[k] = v
 		}
-		_, err := LoadConfig(func(k string) string { return env[k] })
+		_, err := config.Load(func(k string) string { return env[k] })
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v, want an error naming %s", name, err, tc.want)
 		}
@@ -277,7 +277,7 @@ func TestConfigErrors(t *testing.T) {
 
 func TestNewErrors(t *testing.T) {
 	env := baseEnv(t)
-	cfg, _ := LoadConfig(func(k string) string { return env[k] })
+	cfg, _ := config.Load(func(k string) string { return env[k] })
 	if _, err := New(context.Background(), cfg, fakeKMS{err: errors.New("AccessDeniedException")}); err == nil ||
 		!strings.Contains(err.Error(), "kms:Decrypt") || !strings.Contains(err.Error(), "SECURESTREAM_KEYRING") {
 		t.Errorf("KMS failure: %v", err)
@@ -290,46 +290,5 @@ func TestNewErrors(t *testing.T) {
 	cfg.KeyringCiphertext = fakeEncrypt([]byte(`{"version":1,"keys":[]}`), map[string]string{"LambdaFunctionName": "securestream-issuer", "Purpose": "key-ring"})
 	if _, err := New(context.Background(), cfg, fakeKMS{}); err == nil || !strings.Contains(err.Error(), "no key") {
 		t.Errorf("empty ring: %v", err)
-	}
-}
-
-// The documented table of variables is the one the code reads.
-func TestVariablesDocumented(t *testing.T) {
-	seen := map[string]bool{}
-	for _, v := range Variables {
-		seen[v.Name] = true
-	}
-	read := map[string]bool{}
-	_, _ = LoadConfig(func(k string) string { read[k] = true; return baseEnv(t)[k] })
-	for k := range read {
-		if k != "AWS_LAMBDA_FUNCTION_NAME" && !seen[k] {
-			t.Errorf("%s is read but not documented", k)
-		}
-	}
-	for k := range seen {
-		if !read[k] {
-			t.Errorf("%s is documented but not read", k)
-		}
-	}
-}
-
-// The guide's configuration table lists every variable with its default.
-func TestGuideListsVariables(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join("..", "..", "templates", "guides", "issuer.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, v := range Variables {
-		row := "| `" + v.Name + "` |"
-		i := strings.Index(string(b), row)
-		if i < 0 {
-			t.Errorf("the guide does not list %s", v.Name)
-			continue
-		}
-		line := string(b[i:])
-		line = line[:strings.IndexByte(line, '\n')]
-		if v.Default != "" && !strings.Contains(line, v.Default) {
-			t.Errorf("the guide gives %s another default than %q: %s", v.Name, v.Default, line)
-		}
 	}
 }

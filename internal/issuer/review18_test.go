@@ -2,17 +2,16 @@ package issuer
 
 import (
 	"context"
-	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/securestream/terraform-provider-securestream/internal/issuer/config"
+	"github.com/securestream/terraform-provider-securestream/internal/jwttest"
 	"github.com/securestream/terraform-provider-securestream/internal/keyring"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
 )
@@ -43,7 +42,7 @@ func TestViewerAddressCIDRsAloneRefused(t *testing.T) {
 }
 
 // L3, at request time: an issuer built from a Config that has the source
-// CIDRs but no origin secret (made in code, not by LoadConfig) still
+// CIDRs but no origin secret (made in code, not by config.Load) still
 // believes no CloudFront-Viewer-Address: the secret is the proof, the
 // CIDRs only narrow it.
 func TestViewerAddressNeedsSecretAtRequest(t *testing.T) {
@@ -53,7 +52,7 @@ func TestViewerAddressNeedsSecretAtRequest(t *testing.T) {
 	env["SECURESTREAM_ORIGIN_SECRET_HEADER"] = "x-origin-verify"
 	env["SECURESTREAM_ORIGIN_SECRET"] = originSecretEnv
 	env["SECURESTREAM_CLOUDFRONT_SOURCE_CIDRS"] = "198.51.100.0/24" // the recorded event's sourceIp
-	cfg, err := LoadConfig(func(k string) string { return env[k] })
+	cfg, err := config.Load(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,14 +156,7 @@ func TestJWKSTokensRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	b64 := base64.RawURLEncoding.EncodeToString
-	rs256 := func(header, claims map[string]any) string {
-		h, _ := json.Marshal(header)
-		c, _ := json.Marshal(claims)
-		in := b64(h) + "." + b64(c)
-		digest := sha256.Sum256([]byte(in))
-		sig, _ := rsa.SignPKCS1v15(rand.Reader, rsaKey, crypto.SHA256, digest[:])
-		return in + "." + b64(sig)
-	}
+	rs256 := func(header, claims map[string]any) string { return jwttest.Sign(header, claims, rsaKey) }
 	claims := func(iss string) map[string]any {
 		return map[string]any{"iss": iss, "aud": "securestream", "exp": t0.Add(time.Hour).Unix(), "paths": "/vod/a/"}
 	}

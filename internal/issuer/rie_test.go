@@ -19,8 +19,9 @@ import (
 	"github.com/securestream/terraform-provider-securestream/internal/issuance"
 	"github.com/securestream/terraform-provider-securestream/internal/issuerpkg"
 	"github.com/securestream/terraform-provider-securestream/internal/keyring"
-	"github.com/securestream/terraform-provider-securestream/internal/local/emulators"
+	"github.com/securestream/terraform-provider-securestream/internal/local/localtest"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
+	"github.com/securestream/terraform-provider-securestream/internal/streamkeytest"
 	"github.com/securestream/terraform-provider-securestream/internal/testenv"
 )
 
@@ -91,7 +92,7 @@ var created = time.Now().Add(-time.Hour).UTC().Truncate(time.Second)
 func testRing() *keyring.Document {
 	return &keyring.Document{Version: 1, Keys: []keyring.Key{
 		{ID: "k1", Secret: []byte("a-key-for-the-rie-test-of-32-bytes!"), Created: created},
-		{ID: "legacy", Secret: []byte("k3y-for-tests-0123456789abcdef0123456789"), Created: created.Add(-time.Hour), Seed: true},
+		{ID: "legacy", Secret: []byte(streamkeytest.SeedSecret), Created: created.Add(-time.Hour), Seed: true},
 	}}
 }
 
@@ -115,10 +116,10 @@ func env(moto, ciphertext string) []string {
 // SECURESTREAM_KMS_KEY_ID names the ring's key, which moto checks as KMS does.
 func TestBootstrapUnderRIE(t *testing.T) {
 	testenv.Cross(t)
-	moto := emulators.StartMoto(t)
+	moto := localtest.StartMoto(t)
 	pt, _ := testRing().Marshal()
 	ct, keyARN := encryptUnderNewKey(t, moto.Endpoint, pt, keyring.EncryptionContext(functionName))
-	rie := emulators.StartRIE(t, append(env(moto.Endpoint, ct), "SECURESTREAM_KMS_KEY_ID="+keyARN), buildBootstrap(t))
+	rie := localtest.StartRIE(t, append(env(moto.Endpoint, ct), "SECURESTREAM_KMS_KEY_ID="+keyARN), buildBootstrap(t))
 
 	code, err := edgefunc.Render(edgefunc.Config{Keys: []edgefunc.Key{{ID: "k1", Secret: testRing().Keys[0].Secret},
 		{ID: "legacy", Secret: testRing().Keys[1].Secret}}, SeedKeyID: "legacy", Channels: issuance.DefaultChannels()})
@@ -151,7 +152,7 @@ func TestBootstrapUnderRIE(t *testing.T) {
 				Headers    map[string]string `json:"headers"`
 				Body       string            `json:"body"`
 			}
-			out := rie.Invoke(t, ev)
+			out := localtest.Invoke(t, rie, ev)
 			if err := json.Unmarshal(out, &res); err != nil || res.StatusCode != 200 {
 				t.Fatalf("answer %s (%v)\n%s", out, err, rie.Output())
 			}
@@ -199,7 +200,7 @@ func TestBootstrapUnderRIE(t *testing.T) {
 // variable and which call.
 func TestBootstrapColdStartFailure(t *testing.T) {
 	testenv.Cross(t)
-	moto := emulators.StartMoto(t)
+	moto := localtest.StartMoto(t)
 	bootstrap := buildBootstrap(t)
 	pt, _ := testRing().Marshal()
 	forOther := encryptRing(t, moto.Endpoint, testRing(), keyring.EncryptionContext("another-function"))
@@ -214,10 +215,10 @@ func TestBootstrapColdStartFailure(t *testing.T) {
 		{"another key", append(env(moto.Endpoint, ct), "SECURESTREAM_KMS_KEY_ID="+otherKey), "SECURESTREAM_KEYRING: kms:Decrypt with encryption context LambdaFunctionName=" + functionName + ", Purpose=key-ring and KeyId " + otherKey},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			rie := emulators.StartRIE(t, tc.env, bootstrap)
+			rie := localtest.StartRIE(t, tc.env, bootstrap)
 			defer rie.Stop()
 			ev, _ := os.ReadFile(filepath.Join("testdata", "events", "rest_v1_post.json"))
-			out := string(rie.Invoke(t, ev))
+			out := string(localtest.Invoke(t, rie, ev))
 			deadline := time.Now().Add(5 * time.Second)
 			for !strings.Contains(rie.Output(), "SECURESTREAM_KEYRING") && time.Now().Before(deadline) {
 				time.Sleep(50 * time.Millisecond)

@@ -11,18 +11,18 @@ import (
 	"bytes"
 	"crypto"
 	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/hmac"
 	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math/big"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/securestream/terraform-provider-securestream/internal/jwks"
 )
 
 // MaxTokenLen bounds the tokens accepted.
@@ -34,7 +34,7 @@ type Verifier struct {
 	HS256Key []byte
 	// Keys enables RS256 and ES256 with these public keys, by key id. They
 	// need Issuer: tokens signed with them are refused without it.
-	Keys map[string]Key
+	Keys map[string]jwks.Key
 	// Issuer and Audience, when set, must match iss and aud.
 	Issuer, Audience string
 	// ClientIDs, when set, lists the clients whose tokens are accepted: the
@@ -44,28 +44,6 @@ type Verifier struct {
 	// Leeway is the clock skew allowed on exp and nbf.
 	Leeway time.Duration
 }
-
-// Key is a public key from a JWKS, with the algorithm it declares ("" for
-// none): a key that declares one is used with that algorithm only.
-type Key struct {
-	Public crypto.PublicKey
-	Alg    string
-}
-
-// keyAlg is the algorithm this package uses a key type with.
-func keyAlg(pub crypto.PublicKey) string {
-	switch pub.(type) {
-	case *rsa.PublicKey:
-		return "RS256"
-	case *ecdsa.PublicKey:
-		return "ES256"
-	}
-	return ""
-}
-
-// usable reports whether the key can verify any token here: its declared
-// alg, if any, must be the one its type is used with.
-func (k Key) usable() bool { return k.Alg == "" || k.Alg == keyAlg(k.Public) }
 
 // Error is why a token was refused. Its message never contains the token.
 type Error struct{ Reason string }
@@ -166,9 +144,9 @@ func (v *Verifier) Verify(token string, now time.Time) (map[string]any, error) {
 	return claims, nil
 }
 
-func (v *Verifier) key(kid string) (Key, error) {
+func (v *Verifier) key(kid string) (jwks.Key, error) {
 	if len(v.Keys) == 0 {
-		return Key{}, refuse("RS256 and ES256 tokens are not accepted here")
+		return jwks.Key{}, refuse("RS256 and ES256 tokens are not accepted here")
 	}
 	if kid == "" {
 		if len(v.Keys) == 1 {
@@ -176,11 +154,11 @@ func (v *Verifier) key(kid string) (Key, error) {
 				return k, nil
 			}
 		}
-		return Key{}, refuse("the token has no kid and the JWKS holds several keys")
+		return jwks.Key{}, refuse("the token has no kid and the JWKS holds several keys")
 	}
 	k, ok := v.Keys[kid]
 	if !ok {
-		return Key{}, refuse("unknown key id %q", kid)
+		return jwks.Key{}, refuse("unknown key id %q", kid)
 	}
 	return k, nil
 }
@@ -263,81 +241,4 @@ func numeric(v any) (int64, bool) {
 		return 0, false
 	}
 	return int64(f), true
-}
-
-// ParseJWKS reads RSA and EC P-256 signing keys from a JWKS document, with
-// the alg each declares. A key that declares an algorithm other than RS256
-// (RSA) or ES256 (EC) is kept, so that a token naming it gets a clear
-// refusal, but verifies nothing; a JWKS with no key that can is refused.
-func ParseJWKS(doc []byte) (map[string]Key, error) {
-	var set struct {
-		Keys []struct {
-			Kty, Kid, Use, Alg, N, E, Crv, X, Y string
-		} `json:"keys"`
-	}
-	if err := json.Unmarshal(doc, &set); err != nil {
-		return nil, fmt.Errorf("jwtverify: the JWKS is not JSON: %w", err)
-	}
-	keys := map[string]Key{}
-	for i, k := range set.Keys {
-		if k.Use != "" && k.Use != "sig" {
-			continue
-		}
-		dec := func(s string) (*big.Int, error) {
-			b, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(s, "="))
-			if err != nil || len(b) == 0 {
-				return nil, fmt.Errorf("jwtverify: JWKS key %d (%q) has a bad base64url field", i, k.Kid)
-			}
-			return new(big.Int).SetBytes(b), nil
-		}
-		switch k.Kty {
-		case "RSA":
-			n, err := dec(k.N)
-			if err != nil {
-				return nil, err
-			}
-			e, err := dec(k.E)
-			if err != nil {
-				return nil, err
-			}
-			if n.BitLen() < 2048 || !e.IsInt64() || e.Int64() < 3 || e.Int64() > 1<<31 {
-				return nil, fmt.Errorf("jwtverify: JWKS key %q: RSA keys must have at least 2048 bits and a small exponent", k.Kid)
-			}
-			keys[k.Kid] = Key{Public: &rsa.PublicKey{N: n, E: int(e.Int64())}, Alg: k.Alg}
-		case "EC":
-			if k.Crv != "P-256" {
-				return nil, fmt.Errorf("jwtverify: JWKS key %q: only P-256 EC keys are supported", k.Kid)
-			}
-			x, err := dec(k.X)
-			if err != nil {
-				return nil, err
-			}
-			y, err := dec(k.Y)
-			if err != nil {
-				return nil, err
-			}
-			if len(x.Bytes()) > 32 || len(y.Bytes()) > 32 {
-				return nil, fmt.Errorf("jwtverify: JWKS key %q is not a point on P-256", k.Kid)
-			}
-			point := append(append([]byte{4}, x.FillBytes(make([]byte, 32))...), y.FillBytes(make([]byte, 32))...)
-			pub, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), point)
-			if err != nil {
-				return nil, fmt.Errorf("jwtverify: JWKS key %q is not a point on P-256", k.Kid)
-			}
-			keys[k.Kid] = Key{Public: pub, Alg: k.Alg}
-		default:
-			continue
-		}
-	}
-	if len(keys) == 0 {
-		return nil, errors.New("jwtverify: the JWKS holds no RSA or P-256 signing key")
-	}
-	usable := false
-	for _, k := range keys {
-		usable = usable || k.usable()
-	}
-	if !usable {
-		return nil, errors.New("jwtverify: the JWKS holds no key for RS256 (RSA) or ES256 (EC P-256): each declares another alg")
-	}
-	return keys, nil
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/securestream/terraform-provider-securestream/internal/reporoot"
+	"github.com/securestream/terraform-provider-securestream/internal/syncbuf"
 )
 
 // ChromiumInstall is the command that installs the browser the test
@@ -62,7 +63,7 @@ type request struct {
 // the rest of the test.
 func startBrowser(t testing.TB, exe string) *browser {
 	t.Helper()
-	out := &lockedBuffer{}
+	out := &syncbuf.Buffer{} // Chromium's output, from its process's goroutines
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
 		chromedp.ExecPath(exe),
 		chromedp.Headless, // also hides scrollbars and mutes audio
@@ -312,21 +313,3 @@ func artefact(t testing.TB, name string) string {
 var tokens = regexp.MustCompile(`ss1\.[\w.-]+`)
 
 func redact(s string) string { return tokens.ReplaceAllString(s, "ss1.…") }
-
-// lockedBuffer collects Chromium's output from its process's goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}

@@ -20,7 +20,7 @@ import (
 
 	"github.com/securestream/terraform-provider-securestream/internal/awsclients"
 	"github.com/securestream/terraform-provider-securestream/internal/keyring"
-	"github.com/securestream/terraform-provider-securestream/internal/local/emulators"
+	"github.com/securestream/terraform-provider-securestream/internal/local/localtest"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
 )
 
@@ -48,7 +48,7 @@ func newAccEnv(t *testing.T) *accEnv {
 	case "aws":
 		o.Region = os.Getenv("AWS_REGION")
 	case "":
-		e.endpoint = emulators.StartMoto(t).Endpoint
+		e.endpoint = localtest.StartMoto(t).Endpoint
 	default:
 		e.endpoint = ep
 	}

@@ -7,7 +7,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/securestream/terraform-provider-securestream/internal/awsclients"
 	"github.com/securestream/terraform-provider-securestream/internal/edgefunc"
 )
 
@@ -19,7 +18,7 @@ var (
 // NewFunctionCodeDataSource is data "securestream_function_code".
 func NewFunctionCodeDataSource() datasource.DataSource { return &functionCodeDataSource{} }
 
-type functionCodeDataSource struct{ clients *awsclients.Clients }
+type functionCodeDataSource struct{ dataSourceBase }
 
 type functionCodeDataModel struct {
 	functionCodeModel
@@ -50,17 +49,6 @@ func (d *functionCodeDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 			"`securestream_function` resource, which deploys the same code and stores only its hash; use this data source only where " +
 			"the state is protected like a secret.",
 		Attributes: attrs,
-	}
-}
-
-func (d *functionCodeDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	pd, diag := fromProvider(req.ProviderData)
-	if diag != nil {
-		resp.Diagnostics.Append(diag)
-		return
-	}
-	if pd != nil {
-		d.clients = pd.clients
 	}
 }
 

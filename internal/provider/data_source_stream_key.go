@@ -4,12 +4,9 @@ import (
 	"context"
 
 	dstimeouts "github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
-	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
-	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/path"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 )
 
 var (
@@ -20,7 +17,10 @@ var (
 // NewStreamKeyDataSource is data "securestream_stream_key".
 func NewStreamKeyDataSource() datasource.DataSource { return &streamKeyDataSource{minter: newMinter()} }
 
-type streamKeyDataSource struct{ minter }
+type streamKeyDataSource struct {
+	dataSourceBase
+	minter
+}
 
 // streamKeyModelDS is the shared model with this one's timeouts.
 type streamKeyModelDS struct {
@@ -49,40 +49,10 @@ func (d *streamKeyDataSource) Schema(ctx context.Context, _ datasource.SchemaReq
 	}
 }
 
-func (d *streamKeyDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.configure(req.ProviderData, &resp.Diagnostics)
-}
-
 func (d *streamKeyDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var m streamKeyModelDS
-	resp.Diagnostics.Append(d.mintFor(ctx, req.Config, &m, &m.streamKeyModel, func() streamKeyTimeout {
+	resp.Diagnostics.Append(d.mintFor(ctx, &d.providerData, req.Config, &m, &m.streamKeyModel, func() streamKeyTimeout {
 		t, diags := m.Timeouts.Read(ctx, defaultStreamKeyTimeout)
 		return streamKeyTimeout{t, diags, path.Root("timeouts").AtName("read")}
 	}, resp.State.Set)...)
-}
-
-// dataSourceAttributes builds a data source's attributes from their specs.
-func dataSourceAttributes(specs map[string]attrSpec) map[string]schema.Attribute {
-	attrs := map[string]schema.Attribute{}
-	for name, a := range specs {
-		opt := !a.required && !a.computed
-		switch a.kind {
-		case "string":
-			attrs[name] = schema.StringAttribute{Required: a.required, Optional: opt, Computed: a.computed, Sensitive: a.sensitive,
-				MarkdownDescription: a.desc, Validators: a.str}
-		case "time":
-			attrs[name] = schema.StringAttribute{CustomType: timetypes.RFC3339Type{}, Optional: true, MarkdownDescription: a.desc, Validators: a.str}
-		case "int64":
-			attrs[name] = schema.Int64Attribute{Required: a.required, Optional: opt, Computed: a.computed, Sensitive: a.sensitive,
-				MarkdownDescription: a.desc, Validators: a.i64}
-		case "bool":
-			attrs[name] = schema.BoolAttribute{Required: a.required, Optional: opt, Computed: a.computed, MarkdownDescription: a.desc}
-		case "map":
-			attrs[name] = schema.MapAttribute{Computed: true, Sensitive: a.sensitive, ElementType: stringType, MarkdownDescription: a.desc}
-		case "list":
-			attrs[name] = schema.ListAttribute{Required: a.required, Optional: opt, Computed: a.computed, ElementType: stringType,
-				MarkdownDescription: a.desc, Validators: []validator.List{listvalidator.ValueStringsAre(a.strList...)}}
-		}
-	}
-	return attrs
 }

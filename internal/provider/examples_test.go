@@ -2,12 +2,12 @@ package provider
 
 import (
 	"context"
-	"encoding/json"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -163,9 +163,12 @@ func TestExamplesValidate(t *testing.T) {
 			var others []string
 			implied := false
 			for _, m := range providerAddr.FindAllStringSubmatch(run("providers"), -1) {
-				switch m[1] {
-				case Address, "terraform.io/builtin/terraform": // this one, and the one built into Terraform
-				case "registry.terraform.io/hashicorp/securestream":
+				// Terraform and OpenTofu resolve a short source on their own registry hosts.
+				host, source, _ := strings.Cut(m[1], "/")
+				onRegistry := slices.Contains(registryHosts, host)
+				switch {
+				case onRegistry && source == "securestream/securestream", m[1] == "terraform.io/builtin/terraform": // this one, and the one built in
+				case onRegistry && source == "hashicorp/securestream":
 					implied = true
 				default:
 					others = append(others, m[1])
@@ -255,10 +258,7 @@ func reattachEnv(t *testing.T) []string {
 	case <-time.After(30 * time.Second):
 		t.Fatal("the provider served in-process gave no reattach configuration within 30s")
 	}
-	conf, err := json.Marshal(map[string]any{Address: map[string]any{
-		"Protocol": string(rc.Protocol), "ProtocolVersion": rc.ProtocolVersion, "Pid": rc.Pid, "Test": true,
-		"Addr": map[string]string{"Network": rc.Addr.Network(), "String": rc.Addr.String()},
-	}})
+	conf, err := reattachProviders(rc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -266,6 +266,6 @@ func reattachEnv(t *testing.T) []string {
 	if err := os.WriteFile(cli, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return append(os.Environ(), "TF_REATTACH_PROVIDERS="+string(conf), "TF_CLI_CONFIG_FILE="+cli,
+	return append(os.Environ(), "TF_REATTACH_PROVIDERS="+conf, "TF_CLI_CONFIG_FILE="+cli,
 		"TF_DATA_DIR=", "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1")
 }

@@ -19,7 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	localcf "github.com/securestream/terraform-provider-securestream/internal/local/cloudfront"
-	"github.com/securestream/terraform-provider-securestream/internal/local/faultproxy"
+	"github.com/securestream/terraform-provider-securestream/internal/local/localtest"
 )
 
 // stackConfig is the whole stack: the secret, the edge function attached
@@ -91,11 +91,24 @@ func killedApply(t *testing.T, killAt string) {
 		t.Fatal("this test kills Terraform while the proxy in front of moto holds a call: unset SECURESTREAM_ACC_ENDPOINT=aws")
 	}
 	dist := e.distribution(t)
-	p := faultproxy.Start(t, e.endpoint)
+	p := localtest.StartFaultProxy(t, e.endpoint)
 	pkgPath, _ := testPackage(t, "echo one")
 	fn, edge := name("issuer"), name("edge")
 	tf := newTFProcess(t, stackConfig(p.URL, e.cf.Endpoint, fn, edge, dist, pkgPath, ""))
 	ctx := context.Background()
+
+	// The secret and the edge function first, in an apply of their own, so
+	// that the kill hits the issuer's create alone. In one apply the edge
+	// function's create would run beside the issuer's, and whether the
+	// state file records it before the kill depends on the binary:
+	// Terraform writes the local state at each change, OpenTofu at most
+	// every 20 s during an apply (TF_STATE_PERSIST_INTERVAL, 20 at least).
+	if out, err := tf.run("apply", "-auto-approve", "-no-color", "-target=securestream_function.f"); err != nil {
+		t.Fatalf("applying the secret and the edge function (-target): %v\n%s", err, out)
+	}
+	if !slices.Contains(tf.stateResources(), "securestream_function.f") {
+		t.Fatalf("the state does not record the edge function after its apply: %v", tf.stateResources())
+	}
 
 	hold := p.Hold(killAt)
 	apply := tf.start("apply", "-auto-approve", "-no-color")
@@ -103,11 +116,6 @@ func killedApply(t *testing.T, killAt string) {
 	case <-hold.Arrived():
 	case <-time.After(60 * time.Second):
 		t.Fatalf("the apply never reached %s:\n%s", killAt, apply.out.String())
-	}
-	// The edge function's create runs beside the issuer's: kill once
-	// Terraform has recorded it, so that the kill hits the issuer alone.
-	if !waitFor(30*time.Second, func() bool { return slices.Contains(tf.stateResources(), "securestream_function.f") }) {
-		t.Fatalf("Terraform did not record the edge function while the issuer was held; state has %v:\n%s", tf.stateResources(), apply.out.String())
 	}
 	if err := apply.kill(); err != nil {
 		t.Fatal(err)

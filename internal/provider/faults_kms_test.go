@@ -18,6 +18,7 @@ import (
 
 	localcf "github.com/securestream/terraform-provider-securestream/internal/local/cloudfront"
 	"github.com/securestream/terraform-provider-securestream/internal/local/faultproxy"
+	"github.com/securestream/terraform-provider-securestream/internal/local/localtest"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
 )
 
@@ -63,7 +64,7 @@ func TestAccFaults_ringKeyTrouble(t *testing.T) {
 	dist := e.distribution(t)
 	// moto's kms:Decrypt and kms:Encrypt ignore the key's state: the proxy
 	// answers them as KMS does for a disabled key or one pending deletion.
-	p := faultproxy.Start(t, e.endpoint)
+	p := localtest.StartFaultProxy(t, e.endpoint)
 	pkgPath, _ := testPackage(t, "echo one")
 	fn, edge := name("issuer"), name("edge")
 	cfg := func(rotation string) string {

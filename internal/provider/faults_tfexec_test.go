@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,11 +17,33 @@ import (
 	"github.com/hashicorp/go-plugin"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
+	"github.com/securestream/terraform-provider-securestream/internal/syncbuf"
 )
 
 // providerAddress is the provider's address in the configurations that
 // tfProcess runs.
 const providerAddress = "registry.terraform.io/securestream/securestream"
+
+// registryHosts are the hosts on which a short source address
+// (securestream/securestream, as the examples and users write it) is
+// resolved: Terraform's default registry and OpenTofu's.
+var registryHosts = []string{"registry.terraform.io", "registry.opentofu.org"}
+
+// reattachProviders is TF_REATTACH_PROVIDERS for the provider served at
+// rc, under its address on each of registryHosts: the binary that runs
+// (Terraform or OpenTofu) resolves securestream/securestream on its own
+// default host and finds the provider there, so nothing is installed.
+func reattachProviders(rc *plugin.ReattachConfig) (string, error) {
+	conf := map[string]any{}
+	for _, host := range registryHosts {
+		conf[host+"/securestream/securestream"] = map[string]any{
+			"Protocol": string(rc.Protocol), "ProtocolVersion": rc.ProtocolVersion, "Pid": rc.Pid, "Test": true,
+			"Addr": map[string]string{"Network": rc.Addr.Network(), "String": rc.Addr.String()},
+		}
+	}
+	b, err := json.Marshal(conf)
+	return string(b), err
+}
 
 // tfProcess runs Terraform as a child process that a test may kill
 // (SIGKILL) in the middle of an apply, which terraform-plugin-testing
@@ -71,10 +91,7 @@ func newTFProcess(t *testing.T, config string) *tfProcess {
 			t.Error("the provider did not stop within 10 s")
 		}
 	})
-	env, err := json.Marshal(map[string]any{providerAddress: map[string]any{
-		"Protocol": string(rc.Protocol), "ProtocolVersion": rc.ProtocolVersion, "Pid": rc.Pid, "Test": true,
-		"Addr": map[string]string{"Network": rc.Addr.Network(), "String": rc.Addr.String()},
-	}})
+	env, err := reattachProviders(rc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +100,7 @@ func newTFProcess(t *testing.T, config string) *tfProcess {
 	if err := os.WriteFile(cli, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	tf.env = append(os.Environ(), "TF_REATTACH_PROVIDERS="+string(env), "TF_CLI_CONFIG_FILE="+cli,
+	tf.env = append(os.Environ(), "TF_REATTACH_PROVIDERS="+env, "TF_CLI_CONFIG_FILE="+cli,
 		"CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", "TF_INPUT=0")
 	tf.write(config)
 	if out, err := tf.run("init", "-no-color"); err != nil {
@@ -113,34 +130,16 @@ func (tf *tfProcess) run(args ...string) (string, error) {
 	return string(out), err
 }
 
-// lockedOutput collects a running command's output.
-type lockedOutput struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (o *lockedOutput) Write(p []byte) (int, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.b.Write(p)
-}
-
-func (o *lockedOutput) String() string {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.b.String()
-}
-
 // running is a Terraform command in progress.
 type running struct {
 	cmd *exec.Cmd
-	out *lockedOutput
+	out *syncbuf.Buffer
 }
 
 // start starts a Terraform command and returns at once.
 func (tf *tfProcess) start(args ...string) *running {
 	tf.t.Helper()
-	r := &running{cmd: tf.command(args...), out: &lockedOutput{}}
+	r := &running{cmd: tf.command(args...), out: &syncbuf.Buffer{}}
 	r.cmd.Stdout, r.cmd.Stderr = r.out, r.out
 	if err := r.cmd.Start(); err != nil {
 		tf.t.Fatal(err)
@@ -191,18 +190,6 @@ func (tf *tfProcess) stateResources() []string {
 		}
 	}
 	return out
-}
-
-// waitFor polls cond until it holds or timeout passes.
-func waitFor(timeout time.Duration, cond func() bool) bool {
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
-		if cond() {
-			return true
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	return cond()
 }
 
 // planIsEmpty runs terraform plan -detailed-exitcode: nil when there is

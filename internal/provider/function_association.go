@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
@@ -24,27 +23,14 @@ import (
 // another tool changed meanwhile is lost), and retries when CloudFront
 // says another change won the race (412).
 
-// retries412 bounds the retries of a read-modify-write that lost a race.
-const retries412 = 5
-
-// retryOn412 runs f until it does not fail with PreconditionFailed.
-func retryOn412(ctx context.Context, f func() error) error {
-	var err error
-	for i := 0; i <= retries412; i++ {
-		if err = f(); err == nil {
-			return nil
-		}
-		var pf *cftypes.PreconditionFailed
-		if !errors.As(err, &pf) {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return err
-		case <-time.After(time.Duration(i+1) * 100 * time.Millisecond):
-		}
+// retryOn412 runs f until it does not fail with PreconditionFailed, as
+// r.raceRetry allows.
+func (r *functionResource) retryOn412(ctx context.Context, f func() error) error {
+	err := r.raceRetry.retry(ctx, isA[*cftypes.PreconditionFailed], f)
+	if isA[*cftypes.PreconditionFailed](err) && ctx.Err() == nil {
+		return fmt.Errorf("%w (gave up after %d retries: another change kept winning the race)", err, r.raceRetry.calls-1)
 	}
-	return fmt.Errorf("%w (gave up after %d retries: another change kept winning the race)", err, retries412)
+	return err
 }
 
 // behaviorTaken is a behavior that runs another function on the event.
@@ -98,7 +84,7 @@ func behaviorOf(cfg *cftypes.DistributionConfig, a association) (**cftypes.Funct
 // it read, again from the start when another change won the race.
 func (r *functionResource) changeDistribution(ctx context.Context, id string, change func(*cftypes.DistributionConfig) (bool, error)) error {
 	cf := r.clients.CloudFront
-	return retryOn412(ctx, func() error {
+	return r.retryOn412(ctx, func() error {
 		got, err := cf.GetDistributionConfig(ctx, &cloudfront.GetDistributionConfigInput{Id: aws.String(id)})
 		if err != nil {
 			return err
@@ -237,7 +223,6 @@ func (r *functionResource) apply(ctx context.Context, name, arn string, want []a
 	})
 	var at atAssociation
 	var taken behaviorTaken
-	var gone *cftypes.NoSuchDistribution
 	switch {
 	case err == nil:
 	case errors.As(err, &at) && errors.As(at.err, &taken):
@@ -245,7 +230,7 @@ func (r *functionResource) apply(ctx context.Context, name, arn string, want []a
 	case errors.As(err, &at):
 		diags.AddAttributeError(path.Root("association").AtListIndex(at.index), "The distribution has no such cache behavior",
 			fmt.Sprintf("Distribution %s cannot run the function: %v. Fix path_pattern, or add the cache behavior to the distribution.", c.id, at.err))
-	case errors.As(err, &gone) && len(c.attach) == 0:
+	case isA[*cftypes.NoSuchDistribution](err) && len(c.attach) == 0:
 		// A distribution that is gone has nothing to detach.
 	default:
 		d := distributionError(c.id, err)
@@ -335,9 +320,8 @@ func (r *functionResource) attached(ctx context.Context, state *functionModel) (
 		cfg, read := configs[id]
 		if !read {
 			got, err := r.clients.CloudFront.GetDistributionConfig(ctx, &cloudfront.GetDistributionConfigInput{Id: aws.String(id)})
-			var gone *cftypes.NoSuchDistribution
 			switch {
-			case errors.As(err, &gone):
+			case isA[*cftypes.NoSuchDistribution](err):
 			case err != nil:
 				diags.Append(diagnostics.AWSCall("cloudfront:GetDistributionConfig", err, "The provider's credentials need cloudfront:GetDistributionConfig."))
 				return state.Associations, diags
@@ -368,9 +352,8 @@ func (r *functionResource) attached(ctx context.Context, state *functionModel) (
 // deployed reports whether a distribution is Deployed (or gone).
 func (r *functionResource) deployed(ctx context.Context, id string) (bool, error) {
 	got, err := r.clients.CloudFront.GetDistribution(ctx, &cloudfront.GetDistributionInput{Id: aws.String(id)})
-	var gone *cftypes.NoSuchDistribution
 	switch {
-	case errors.As(err, &gone):
+	case isA[*cftypes.NoSuchDistribution](err):
 		return true, nil
 	case err != nil:
 		return false, err
@@ -378,20 +361,7 @@ func (r *functionResource) deployed(ctx context.Context, id string) (bool, error
 	return got.Distribution != nil && aws.ToString(got.Distribution.Status) == "Deployed", nil
 }
 
-// waitDeployed polls a distribution until it is Deployed or ctx ends:
-// soon at first (a change often deploys in seconds), then every pollEvery.
+// waitDeployed polls a distribution until it is Deployed or ctx ends.
 func (r *functionResource) waitDeployed(ctx context.Context, id string) error {
-	wait := min(time.Second, r.pollEvery)
-	for {
-		done, err := r.deployed(ctx, id)
-		if err != nil || done {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(wait):
-		}
-		wait = min(2*wait, r.pollEvery)
-	}
+	return r.deployWait.poll(ctx, func() (bool, error) { return r.deployed(ctx, id) })
 }

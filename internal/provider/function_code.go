@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/securestream/terraform-provider-securestream/internal/awsclients"
+	"github.com/securestream/terraform-provider-securestream/internal/durationtext"
 	"github.com/securestream/terraform-provider-securestream/internal/edgefunc"
 	"github.com/securestream/terraform-provider-securestream/internal/issuance"
 	"github.com/securestream/terraform-provider-securestream/internal/keyring"
@@ -50,47 +51,47 @@ type functionCodeModel struct {
 // functionCodeAttrs describe the arguments once for both schema packages.
 func functionCodeAttrs() map[string]attrSpec {
 	channel := func(ch issuance.Channel, def, what string) attrSpec {
-		return attrSpec{kind: "string", desc: fmt.Sprintf("%s Default `%s`; `\"\"` switches the channel off.", what, def),
+		return attrSpec{kind: kindString, desc: fmt.Sprintf("%s Default `%s`; `\"\"` switches the channel off.", what, def),
 			str: []validator.String{stringvalidator.Any(stringvalidator.OneOf(""), channelValidator(ch))}}
 	}
 	def := issuance.DefaultChannels()
 	return map[string]attrSpec{
-		"ciphertext": {kind: "string", required: true, sensitive: true,
+		"ciphertext": {kind: kindString, required: true, sensitive: true,
 			desc: "The key ring: `securestream_secret.<name>.ciphertext`. Decrypted through KMS (`kms:Decrypt`) at plan and apply to render the code."},
-		"kms_key_id": {kind: "string", required: true,
+		"kms_key_id": {kind: kindString, required: true,
 			desc: "The KMS key the ring is encrypted under: `securestream_secret.<name>.id`, passed to `kms:Decrypt`, which then refuses a ring encrypted under another key."},
-		"function_name": {kind: "string", required: true,
+		"function_name": {kind: kindString, required: true,
 			desc: "The issuer's function name the ring was encrypted for (its encryption context): `securestream_secret.<name>.function_name`."},
 		"token_header":      channel(issuance.ChannelHeader, def.Header, "Request header that carries a token (lower case)."),
 		"token_query":       channel(issuance.ChannelQuery, def.Query, "Query parameter that carries a token."),
 		"token_cookie":      channel(issuance.ChannelCookie, def.Cookie, "Cookie that carries a token."),
 		"token_path_prefix": channel(issuance.ChannelPathPrefix, def.PathPrefix, "Path prefix segment: `/<prefix>/<token>/path`, which native HLS players keep on relative URLs."),
-		"seed_compat": {kind: "bool",
+		"seed_compat": {kind: kindBool,
 			desc: "Also accept the original (blog post) deployment's seed-format keys, signed with the ring's seed key (`secret_wo`). Default false."},
-		"max_lifetime": {kind: "string", str: []validator.String{lifetimeValidator},
+		"max_lifetime": {kind: kindString, str: []validator.String{lifetimeValidator},
 			desc: "Refuse keys that live longer than this from now, as the issuer's `max_token_lifetime`: whole seconds from `1m` to `24h`. Default `24h`."},
-		"leeway": {kind: "string", str: []validator.String{leewayValidator},
+		"leeway": {kind: kindString, str: []validator.String{leewayValidator},
 			desc: "Clock skew tolerated, for an edge whose clock is behind the issuer's: a key is accepted that long before its " +
 				"start (`not_before`), and may end that much beyond `max_lifetime` from now. Expiry has none: a key is refused from " +
 				"its expiry on. Whole seconds, `0s` to `1h`. Default `30s`."},
-		"exempt_paths": {kind: "list", strList: []validator.String{patternValidator{}},
+		"exempt_paths": {kind: kindList, strList: []validator.String{patternValidator{}},
 			desc: "Path patterns that need no key, such as `/favicon.ico` or `/posters/*` (an exact path, or a prefix ending in `*`)."},
-		"report_only": {kind: "bool",
+		"report_only": {kind: kindBool,
 			desc: "Log refusals and let every request through, to roll the function out without refusing anyone. Default false."},
-		"preflight_needs_token": {kind: "bool",
+		"preflight_needs_token": {kind: kindBool,
 			desc: "Make CORS preflights (OPTIONS with Origin and Access-Control-Request-Method) need a key too, and go on to the origin " +
 				"with it. By default the function answers them itself with a 204 (from `cors_origins` and `cors_max_age`) and never " +
 				"forwards them; any other request without a key is refused whatever its method. Default false."},
-		"cors_origins": {kind: "list", strList: []validator.String{originValidator},
+		"cors_origins": {kind: kindList, strList: []validator.String{originValidator},
 			desc: "Browser origins allowed to send the function CORS preflights and to read its 403s, as browsers send them in " +
 				"`Origin`: `https://player.example.com` (scheme, host in lower case, a port only when not the default, no path). The " +
 				"function echoes an allowed origin, with `Vary: Origin`; a preflight from any other origin gets a 403 without " +
 				"`Access-Control-Allow-Origin`, which the browser treats as a refusal. Default: any origin, answered with `*` " +
 				"(the key, not CORS, protects the stream). `[\"*\"]` is the default written out."},
-		"cors_max_age": {kind: "string", str: []validator.String{corsMaxAgeValidator},
+		"cors_max_age": {kind: kindString, str: []validator.String{corsMaxAgeValidator},
 			desc: fmt.Sprintf("How long a browser may keep the function's answer to a preflight (`Access-Control-Max-Age`): whole "+
-				"seconds from `1s` to `%s`. Default `%s`.", shortDuration(edgefunc.MaxCORSMaxAge), shortDuration(edgefunc.DefaultCORSMaxAge))},
-		"debug_reasons": {kind: "bool",
+				"seconds from `1s` to `%s`. Default `%s`.", durationtext.Short(edgefunc.MaxCORSMaxAge), durationtext.Short(edgefunc.DefaultCORSMaxAge))},
+		"debug_reasons": {kind: kindBool,
 			desc: "Put the precise refusal reason (ip, ua, bad_mac, ...) in the 403's `x-stream-key-error` header; by default it says only `expired` or `invalid`, which tells a token thief nothing. Default false."},
 	}
 }
@@ -204,7 +205,7 @@ var leewayValidator = textValidator{want: "a whole number of seconds from 0s to 
 }}
 
 // corsMaxAgeValidator: whole seconds, 1s to 2h.
-var corsMaxAgeValidator = textValidator{want: "a whole number of seconds from 1s to " + shortDuration(edgefunc.MaxCORSMaxAge) + ", such as 10m",
+var corsMaxAgeValidator = textValidator{want: "a whole number of seconds from 1s to " + durationtext.Short(edgefunc.MaxCORSMaxAge) + ", such as 10m",
 	check: func(s string) error {
 		d, err := time.ParseDuration(s)
 		if err == nil && (d < time.Second || d > edgefunc.MaxCORSMaxAge || d%time.Second != 0) {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/securestream/terraform-provider-securestream/internal/keyring"
 	"github.com/securestream/terraform-provider-securestream/internal/local/faultproxy"
+	"github.com/securestream/terraform-provider-securestream/internal/local/localtest"
 )
 
 // issuerBehindProxy is a configuration of one issuer whose provider talks
@@ -44,7 +45,7 @@ func issuerBehindProxy(t *testing.T, e *accEnv, apiType string, extra ...string)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p = faultproxy.Start(t, e.endpoint)
+	p = localtest.StartFaultProxy(t, e.endpoint)
 	pkgPath, _ := testPackage(t, "echo one")
 	return func(more ...string) string {
 		return fmt.Sprintf(`provider "securestream" {

@@ -2,14 +2,15 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
 	apitypes "github.com/aws/aws-sdk-go-v2/service/apigatewayv2/types"
+	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -134,10 +135,10 @@ func (r *issuerResource) Read(ctx context.Context, req resource.ReadRequest, res
 	importing, d := req.Private.GetKey(ctx, importKey)
 	resp.Diagnostics.Append(d...)
 	switch {
-	case isLambdaNotFound(err) && importing != nil:
+	case isA[*lambdatypes.ResourceNotFoundException](err) && importing != nil:
 		resp.Diagnostics.AddError("No issuer function to import", fmt.Sprintf("There is no Lambda function named %s in %s.", fn, r.clients.Config.Region))
 		return
-	case isLambdaNotFound(err) && !m.FunctionARN.IsNull():
+	case isA[*lambdatypes.ResourceNotFoundException](err) && !m.FunctionARN.IsNull():
 		// Deleted outside Terraform: the rest stays in the state, for the
 		// plan to replace the whole issuer (see ModifyPlan).
 		resp.Diagnostics.AddWarning("The issuer's function is gone",
@@ -145,7 +146,7 @@ func (r *issuerResource) Read(ctx context.Context, req resource.ReadRequest, res
 				"KMS grant and API are deleted and made again with the function.", fn))
 		m.FunctionARN, m.SourceCodeHash = types.StringNull(), types.StringNull()
 	}
-	if err != nil && !isLambdaNotFound(err) {
+	if err != nil && !isA[*lambdatypes.ResourceNotFoundException](err) {
 		resp.Diagnostics.Append(diagnostics.AWSCall("lambda:GetFunction", err, "The provider's credentials need lambda:GetFunction."))
 		return
 	}
@@ -169,7 +170,7 @@ func (r *issuerResource) Read(ctx context.Context, req resource.ReadRequest, res
 	// before it), unless this is an import.
 	if !m.KMSKeyARN.IsNull() && !m.RoleARN.IsNull() && (!m.GrantID.IsNull() || importing != nil) {
 		id, err := r.findGrant(ctx, m.KMSKeyARN.ValueString(), m.RoleARN.ValueString(), fn)
-		if isNotFound(err) {
+		if isA[*kmstypes.NotFoundException](err) {
 			id, err = "", nil
 		}
 		if err != nil {
@@ -273,7 +274,7 @@ func (r *issuerResource) readAPI(ctx context.Context, m *issuerModel) diag.Diagn
 			m.APIID, m.StageName = types.StringNull(), types.StringNull()
 			m.ThrottleRateLimit, m.ThrottleBurstLimit = types.Float64Value(defaultThrottleRate), types.Int64Value(defaultThrottleBurst)
 			return nil
-		case !isLambdaNotFound(err):
+		case !isA[*lambdatypes.ResourceNotFoundException](err):
 			diags.Append(diagnostics.AWSCall("lambda:GetFunctionUrlConfig", err, "The provider's credentials need lambda:GetFunctionUrlConfig."))
 			return diags
 		case m.APIType.ValueString() == apiTypeFunctionURL:
@@ -310,8 +311,7 @@ func (r *issuerResource) readAPI(ctx context.Context, m *issuerModel) diag.Diagn
 	}
 	api := m.APIID.ValueStringPointer()
 	got, err := r.clients.APIGatewayV2.GetApi(ctx, &apigatewayv2.GetApiInput{ApiId: api})
-	var nf *apitypes.NotFoundException
-	if errors.As(err, &nf) { // deleted outside Terraform: ModifyPlan replaces the issuer
+	if isA[*apitypes.NotFoundException](err) { // deleted outside Terraform: ModifyPlan replaces the issuer
 		m.APIID, m.InvokeURL = types.StringNull(), types.StringNull()
 		return nil
 	}

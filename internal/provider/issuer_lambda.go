@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
@@ -48,8 +47,7 @@ func (r *issuerResource) createLogGroup(ctx context.Context, m *issuerModel, ado
 	var diags diag.Diagnostics
 	name := logGroupName(m.FunctionName.ValueString())
 	_, err := r.clients.Logs.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String(name), Tags: r.tags(m.FunctionName.ValueString())})
-	var exists *logstypes.ResourceAlreadyExistsException
-	if adopt && errors.As(err, &exists) {
+	if adopt && isA[*logstypes.ResourceAlreadyExistsException](err) {
 		err = nil
 	}
 	if err != nil {
@@ -75,8 +73,7 @@ func (r *issuerResource) putRetention(ctx context.Context, m *issuerModel) diag.
 func (r *issuerResource) deleteLogGroup(ctx context.Context, function string) diag.Diagnostics {
 	var diags diag.Diagnostics
 	_, err := r.clients.Logs.DeleteLogGroup(ctx, &cloudwatchlogs.DeleteLogGroupInput{LogGroupName: aws.String(logGroupName(function))})
-	var nf *logstypes.ResourceNotFoundException
-	if err != nil && !errors.As(err, &nf) {
+	if err != nil && !isA[*logstypes.ResourceNotFoundException](err) {
 		diags.Append(diagnostics.AWSCall("logs:DeleteLogGroup", err, "The provider's credentials need logs:DeleteLogGroup."))
 	}
 	return diags
@@ -130,7 +127,7 @@ func (r *issuerResource) createFunction(ctx context.Context, m *issuerModel, pkg
 		Tags:        r.tags(m.FunctionName.ValueString()),
 	}
 	var out *lambda.CreateFunctionOutput
-	err := retryLambda(ctx, func() (err error) { out, err = r.clients.Lambda.CreateFunction(ctx, in); return err })
+	err := r.retryLambda(ctx, func() (err error) { out, err = r.clients.Lambda.CreateFunction(ctx, in); return err })
 	if err != nil {
 		diags.Append(diagnostics.AWSCall("lambda:CreateFunction (step 3 of the issuer: its function)", err,
 			"The provider's credentials need lambda:CreateFunction, lambda:TagResource and iam:PassRole on the issuer's role; "+
@@ -157,67 +154,53 @@ func retryable(err error) bool {
 		(errors.As(err, &invalid) && strings.Contains(strings.ToLower(invalid.ErrorMessage()), "role"))
 }
 
-// retryInterval is the pause between polls of waitFunction, and the
-// longest between attempts of retryLambda, which starts at
-// firstRetryInterval and doubles: a conflict with an update usually
-// passes in a second, a new role in ten.
-var (
-	retryInterval      = 2 * time.Second
-	firstRetryInterval = 200 * time.Millisecond
-)
-
-// retryLambda calls until Lambda's answer is not retryable, with a bounded
-// backoff, until ctx ends (the resource's timeouts).
-func retryLambda(ctx context.Context, call func() error) error {
-	wait := min(firstRetryInterval, retryInterval)
-	for {
-		err := call()
-		if err == nil || !retryable(err) {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("%w (still failing when the operation timed out; raise the timeouts block)", err)
-		case <-time.After(wait):
-		}
-		wait = min(2*wait, retryInterval)
+// retryLambda calls until Lambda's answer is not retryable, paced by
+// r.lambdaRetry, until ctx ends (the resource's timeouts).
+func (r *issuerResource) retryLambda(ctx context.Context, call func() error) error {
+	err := r.lambdaRetry.retry(ctx, retryable, call)
+	if err != nil && retryable(err) {
+		return fmt.Errorf("%w (still failing when the operation timed out; raise the timeouts block)", err)
 	}
+	return err
 }
 
 // waitFunction waits until the function is Active and its last update
 // Successful (emulators leave LastUpdateStatus out on create).
 func (r *issuerResource) waitFunction(ctx context.Context, function string) diag.Diagnostics {
 	var diags diag.Diagnostics
-	for {
-		c, err := r.clients.Lambda.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: aws.String(function)})
-		if err != nil {
+	var c *lambda.GetFunctionConfigurationOutput
+	err := r.functionPoll.poll(ctx, func() (bool, error) {
+		var err error
+		if c, err = r.clients.Lambda.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: aws.String(function)}); err != nil {
 			diags.Append(diagnostics.AWSCall("lambda:GetFunctionConfiguration (waiting for the function)", err,
 				"The provider's credentials need lambda:GetFunctionConfiguration."))
-			return diags
+			return false, err
 		}
 		switch {
 		case c.State == lambdatypes.StateFailed || c.LastUpdateStatus == lambdatypes.LastUpdateStatusFailed:
 			diags.AddError("The issuer function failed to deploy",
 				fmt.Sprintf("Lambda reports state %s, last update %s: %s %s. Fix the cause (often the package or the role) and apply again.",
 					c.State, c.LastUpdateStatus, aws.ToString(c.StateReason), aws.ToString(c.LastUpdateStatusReason)))
-			return diags
+			return false, errFunctionFailed
 		case c.State == lambdatypes.StateActive && (c.LastUpdateStatus == "" || c.LastUpdateStatus == lambdatypes.LastUpdateStatusSuccessful):
-			return nil
+			return true, nil
 		}
-		select {
-		case <-ctx.Done():
-			diags.AddError("Timed out waiting for the issuer function",
-				fmt.Sprintf("Lambda still reports state %s, last update %s; raise the timeouts block, then apply again.", c.State, c.LastUpdateStatus))
-			return diags
-		case <-time.After(retryInterval):
-		}
+		return false, nil
+	})
+	if err != nil && !diags.HasError() { // ctx ended while Lambda still worked on it
+		diags.AddError("Timed out waiting for the issuer function",
+			fmt.Sprintf("Lambda still reports state %s, last update %s; raise the timeouts block, then apply again.", c.State, c.LastUpdateStatus))
 	}
+	return diags
 }
+
+// errFunctionFailed ends waitFunction's poll; the diagnostic says why.
+var errFunctionFailed = errors.New("the issuer function failed to deploy")
 
 // putConcurrency sets or removes the reserved concurrency.
 func (r *issuerResource) putConcurrency(ctx context.Context, m *issuerModel) diag.Diagnostics {
 	var diags diag.Diagnostics
-	err := retryLambda(ctx, func() (err error) {
+	err := r.retryLambda(ctx, func() (err error) {
 		if m.ReservedConcurrency.IsNull() {
 			_, err = r.clients.Lambda.DeleteFunctionConcurrency(ctx, &lambda.DeleteFunctionConcurrencyInput{FunctionName: m.FunctionName.ValueStringPointer()})
 		} else {
@@ -239,7 +222,7 @@ func (r *issuerResource) updateFunction(ctx context.Context, plan, state *issuer
 	var diags diag.Diagnostics
 	fn := plan.FunctionName.ValueStringPointer()
 	if !plan.SourceCodeHash.Equal(state.SourceCodeHash) || !plan.Architecture.Equal(state.Architecture) {
-		err := retryLambda(ctx, func() error {
+		err := r.retryLambda(ctx, func() error {
 			_, err := r.clients.Lambda.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{FunctionName: fn, ZipFile: pkg,
 				Architectures: []lambdatypes.Architecture{lambdatypes.Architecture(plan.Architecture.ValueString())}})
 			return err
@@ -252,7 +235,7 @@ func (r *issuerResource) updateFunction(ctx context.Context, plan, state *issuer
 			return diags
 		}
 	}
-	err := retryLambda(ctx, func() error {
+	err := r.retryLambda(ctx, func() error {
 		_, err := r.clients.Lambda.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{FunctionName: fn,
 			MemorySize: aws.Int32(int32Of(plan.MemorySize)), Timeout: aws.Int32(int32Of(plan.Timeout)),
 			Environment: &lambdatypes.Environment{Variables: env}})
@@ -273,17 +256,12 @@ func (r *issuerResource) updateFunction(ctx context.Context, plan, state *issuer
 
 func (r *issuerResource) deleteFunction(ctx context.Context, function string) diag.Diagnostics {
 	var diags diag.Diagnostics
-	err := retryLambda(ctx, func() error {
+	err := r.retryLambda(ctx, func() error {
 		_, err := r.clients.Lambda.DeleteFunction(ctx, &lambda.DeleteFunctionInput{FunctionName: aws.String(function)})
 		return err
 	})
-	if err != nil && !isLambdaNotFound(err) {
+	if err != nil && !isA[*lambdatypes.ResourceNotFoundException](err) {
 		diags.Append(diagnostics.AWSCall("lambda:DeleteFunction", err, "The provider's credentials need lambda:DeleteFunction."))
 	}
 	return diags
-}
-
-func isLambdaNotFound(err error) bool {
-	var nf *lambdatypes.ResourceNotFoundException
-	return errors.As(err, &nf)
 }

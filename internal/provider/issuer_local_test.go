@@ -2,9 +2,6 @@ package provider
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -20,23 +17,12 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/securestream/terraform-provider-securestream/internal/issuerpkg"
+	"github.com/securestream/terraform-provider-securestream/internal/jwttest"
 	"github.com/securestream/terraform-provider-securestream/internal/local/api"
-	"github.com/securestream/terraform-provider-securestream/internal/local/emulators"
+	"github.com/securestream/terraform-provider-securestream/internal/local/localtest"
 	"github.com/securestream/terraform-provider-securestream/internal/reporoot"
 	"github.com/securestream/terraform-provider-securestream/internal/testenv"
 )
-
-// hs256 signs claims as a JWT with key.
-func hs256(key string, claims map[string]any) string {
-	enc := func(v any) string {
-		b, _ := json.Marshal(v)
-		return base64.RawURLEncoding.EncodeToString(b)
-	}
-	signed := enc(map[string]string{"alg": "HS256", "typ": "JWT"}) + "." + enc(claims)
-	m := hmac.New(sha256.New, []byte(key))
-	m.Write([]byte(signed))
-	return signed + "." + base64.RawURLEncoding.EncodeToString(m.Sum(nil))
-}
 
 // End to end: Terraform applies a secret and an issuer (HTTP API, the
 // issuer checking JWTs itself), and the local API runs what was applied:
@@ -81,7 +67,7 @@ func TestAccIssuer_localAPI(t *testing.T) {
 			return 0, "", err
 		}
 		if local == nil {
-			local = api.Start(t, api.Options{Endpoint: e.endpoint, Package: pkgPath, RIE: emulators.FindRIE(t), Logf: t.Logf})
+			local = localtest.StartAPI(t, api.Options{Endpoint: e.endpoint, Package: pkgPath, RIE: localtest.FindRIE(t), Logf: t.Logf})
 		}
 		req, _ := http.NewRequest(http.MethodPost, local.URL+"/"+a["api_id"]+"/",
 			strings.NewReader(`{"playback_url":"https://media.example.com/vod/movie-42/index.m3u8"}`))
@@ -103,7 +89,7 @@ func TestAccIssuer_localAPI(t *testing.T) {
 		Steps: []resource.TestStep{{
 			Config: cfg,
 			Check: func(s *terraform.State) error {
-				status, body, err := call(s, hs256(hsKey, claims))
+				status, body, err := call(s, jwttest.HS256([]byte(hsKey), claims))
 				if err != nil || status != http.StatusOK {
 					return fmt.Errorf("a valid JWT: %d %v\n%s", status, err, body)
 				}
@@ -120,7 +106,7 @@ func TestAccIssuer_localAPI(t *testing.T) {
 				if err := wantVerdict(v, key.Token, seg, ""); err != nil {
 					return err
 				}
-				if status, body, err := call(s, hs256("another-key-that-nobody-shares-012345", claims)); err != nil || status != http.StatusUnauthorized {
+				if status, body, err := call(s, jwttest.HS256([]byte("another-key-that-nobody-shares-012345"), claims)); err != nil || status != http.StatusUnauthorized {
 					return fmt.Errorf("a JWT signed with another key: %d %v; want 401\n%s", status, err, body)
 				}
 				// The function's logs hold no key of the ring, no HS256 key and

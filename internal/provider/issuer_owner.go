@@ -264,7 +264,7 @@ const roleReadFix = "The provider's credentials need iam:GetRole, iam:ListRolePo
 func (r *issuerResource) currentRoleDrift(ctx context.Context, m *issuerModel, doing string) (*roleDrift, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	out, err := r.clients.IAM.GetRole(ctx, &iam.GetRoleInput{RoleName: m.FunctionName.ValueStringPointer()})
-	if isIAMNotFound(err) {
+	if isA[*iamtypes.NoSuchEntityException](err) {
 		return nil, nil
 	}
 	call := "iam:GetRole"
@@ -301,7 +301,7 @@ func (r *issuerResource) repairRole(ctx context.Context, m *issuerModel) diag.Di
 		return diags
 	}
 	fix := func(call string, err error, perm string) bool {
-		if err != nil && !isIAMNotFound(err) {
+		if err != nil && !isA[*iamtypes.NoSuchEntityException](err) {
 			diags.Append(diagnostics.AWSCall(call+" (repairing the issuer's role "+fn+")", err,
 				"The provider's credentials need "+perm+" on the role, to put it back as the provider made it."))
 			return false

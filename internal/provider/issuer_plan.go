@@ -14,13 +14,13 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/securestream/terraform-provider-securestream/internal/diagnostics"
-	"github.com/securestream/terraform-provider-securestream/internal/issuer"
+	"github.com/securestream/terraform-provider-securestream/internal/issuer/config"
 	"github.com/securestream/terraform-provider-securestream/internal/issuerpkg"
 	"github.com/securestream/terraform-provider-securestream/internal/keyring"
 )
 
 // ValidateConfig checks the settings as the issuer checks them when it
-// starts (issuer.LoadConfig), so that a configuration the function would
+// starts (config.Load), so that a configuration the function would
 // refuse fails at plan instead of at its first cold start.
 func (r *issuerResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	var m issuerModel
@@ -47,7 +47,7 @@ func (r *issuerResource) ValidateConfig(ctx context.Context, req resource.Valida
 		}
 	}
 	env["AWS_LAMBDA_FUNCTION_NAME"] = "placeholder"
-	if _, err := issuer.LoadConfig(func(k string) string { return env[k] }); err != nil {
+	if _, err := config.Load(func(k string) string { return env[k] }); err != nil {
 		resp.Diagnostics.AddAttributeError(path.Root("settings"), "The issuer would refuse these settings", err.Error())
 	}
 }
@@ -153,9 +153,7 @@ func (r *issuerResource) checkRingFor(ctx context.Context, plan issuerModel) dia
 	kc := keyring.KMS{Client: r.clients.KMS}
 	_, err := keyring.Open(ctx, kc, plan.KMSKeyARN.ValueString(), plan.FunctionName.ValueString(), plan.SecretCiphertext.ValueString())
 	var call *keyring.CallError
-	var badCT *kmstypes.InvalidCiphertextException
-	var otherKey *kmstypes.IncorrectKeyException
-	notThisRing := errors.As(err, &badCT) || errors.As(err, &otherKey) // a ring, or a key, other than the function's
+	notThisRing := isA[*kmstypes.InvalidCiphertextException](err) || isA[*kmstypes.IncorrectKeyException](err) // a ring, or a key, other than the function's
 	switch {
 	case errors.As(err, &call) && keyring.SealedWithoutPurpose(ctx, kc, plan.KMSKeyARN.ValueString(), plan.FunctionName.ValueString(), plan.SecretCiphertext.ValueString()):
 		diags.AddAttributeError(path.Root("secret_ciphertext"), "The key ring is sealed without a purpose",
@@ -273,7 +271,7 @@ func validateFront(m *issuerModel) diag.Diagnostics {
 			}
 		}
 		guarded := settingText(m.Settings, "client_ip_source") == "cloudfront-viewer-address" && settingText(m.Settings, "origin_secret_header") != ""
-		if auth == string(issuer.AuthNone) && m.FunctionURLAuthType.ValueString() != "AWS_IAM" && !m.FunctionURLAuthType.IsUnknown() && !guarded {
+		if auth == string(config.AuthNone) && m.FunctionURLAuthType.ValueString() != "AWS_IAM" && !m.FunctionURLAuthType.IsUnknown() && !guarded {
 			diags.AddAttributeWarning(path.Root("api_type"), "A public, unthrottled stream key issuer",
 				"api_type = \"function_url\" with function_url_auth_type = \"NONE\" and settings.auth = \"none\": anyone who finds the "+
 					"URL gets a stream key for every URL the settings allow, and nothing limits how fast (a function URL has no "+
@@ -282,7 +280,7 @@ func validateFront(m *issuerModel) diag.Diagnostics {
 					"or api_type = \"http\" with jwt_authorizer and settings.auth = \"authorizer\" (throttled by its stage).")
 		}
 	}
-	if (t == "" || t == apiTypeHTTP) && !m.JWTAuthorizer.IsNull() && auth == string(issuer.AuthNone) {
+	if (t == "" || t == apiTypeHTTP) && !m.JWTAuthorizer.IsNull() && auth == string(config.AuthNone) {
 		diags.AddAttributeError(pathJWTAuthorizer, "An authorizer in front of an issuer that mints for anyone",
 			"jwt_authorizer with settings.auth = \"none\": the issuer would trust every request it gets, so the authorizer alone "+
 				"would stand between the internet and a stream key, and a route switched to NONE or the authorizer removed outside "+

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -11,7 +10,9 @@ import (
 	resttypes "github.com/aws/aws-sdk-go-v2/service/apigateway/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -92,7 +93,7 @@ func iamTagValue(tags []iamtypes.Tag, key string) string {
 func (r *issuerResource) clearInterrupted(ctx context.Context, m *issuerModel) diag.Diagnostics {
 	var diags diag.Diagnostics
 	fn := m.FunctionName.ValueString()
-	if id, err := r.findGrant(ctx, m.KMSKeyARN.ValueString(), m.RoleARN.ValueString(), fn); err != nil && !isNotFound(err) {
+	if id, err := r.findGrant(ctx, m.KMSKeyARN.ValueString(), m.RoleARN.ValueString(), fn); err != nil && !isA[*kmstypes.NotFoundException](err) {
 		diags.Append(diagnostics.AWSCall("kms:ListGrants (resuming an interrupted create)", err, "The provider's credentials need kms:ListGrants on the ring's key."))
 		return diags
 	} else if id != "" {
@@ -100,7 +101,7 @@ func (r *issuerResource) clearInterrupted(ctx context.Context, m *issuerModel) d
 	}
 	got, err := r.clients.Lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(fn)})
 	switch {
-	case isLambdaNotFound(err):
+	case isA[*lambdatypes.ResourceNotFoundException](err):
 	case err != nil:
 		diags.Append(diagnostics.AWSCall("lambda:GetFunction (resuming an interrupted create)", err, "The provider's credentials need lambda:GetFunction."))
 		return diags
@@ -158,9 +159,8 @@ func (r *issuerResource) clearInterruptedREST(ctx context.Context, m *issuerMode
 			return diags
 		}
 	}
-	var nf *resttypes.NotFoundException
 	for _, k := range keys {
-		if _, err := r.clients.APIGateway.DeleteApiKey(ctx, &apigateway.DeleteApiKeyInput{ApiKey: aws.String(k)}); err != nil && !errors.As(err, &nf) {
+		if _, err := r.clients.APIGateway.DeleteApiKey(ctx, &apigateway.DeleteApiKeyInput{ApiKey: aws.String(k)}); err != nil && !isA[*resttypes.NotFoundException](err) {
 			diags.Append(diagnostics.AWSCall("apigateway:DeleteApiKey (resuming an interrupted create)", err, restKeyFix))
 			return diags
 		}

@@ -80,8 +80,7 @@ func (r *issuerResource) createRole(ctx context.Context, m *issuerModel, resumed
 		RoleName: aws.String(fn), Path: aws.String(issuerRolePath), AssumeRolePolicyDocument: aws.String(lambdaTrustPolicy),
 		Description: aws.String("securestream issuer " + fn), Tags: iamTags(r.tags(fn)),
 	})
-	var exists *iamtypes.EntityAlreadyExistsException
-	if errors.As(err, &exists) {
+	if isA[*iamtypes.EntityAlreadyExistsException](err) {
 		if diags.Append(r.adoptRole(ctx, m, ring)...); diags.HasError() {
 			return diags
 		}
@@ -122,20 +121,15 @@ func (r *issuerResource) putRolePolicy(ctx context.Context, m *issuerModel) diag
 func (r *issuerResource) deleteRole(ctx context.Context, function string) diag.Diagnostics {
 	var diags diag.Diagnostics
 	_, err := r.clients.IAM.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String(function), PolicyName: aws.String(issuerPolicyName)})
-	if err != nil && !isIAMNotFound(err) {
+	if err != nil && !isA[*iamtypes.NoSuchEntityException](err) {
 		diags.Append(diagnostics.AWSCall("iam:DeleteRolePolicy", err, "The provider's credentials need iam:DeleteRolePolicy on the role."))
 		return diags
 	}
-	if _, err := r.clients.IAM.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String(function)}); err != nil && !isIAMNotFound(err) {
+	if _, err := r.clients.IAM.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String(function)}); err != nil && !isA[*iamtypes.NoSuchEntityException](err) {
 		diags.Append(diagnostics.AWSCall("iam:DeleteRole", err,
 			"The provider's credentials need iam:DeleteRole; a policy attached to the role by hand must be detached first."))
 	}
 	return diags
-}
-
-func isIAMNotFound(err error) bool {
-	var nf *iamtypes.NoSuchEntityException
-	return errors.As(err, &nf)
 }
 
 // The issuer's grants: one per purpose (keyring.Purposes), each letting
@@ -197,8 +191,7 @@ func (r *issuerResource) revokeGrant(ctx context.Context, keyARN, grantIDs strin
 			continue
 		}
 		_, err := r.clients.KMS.RevokeGrant(ctx, &kms.RevokeGrantInput{KeyId: aws.String(keyARN), GrantId: aws.String(id)})
-		var invalid *kmstypes.InvalidGrantIdException
-		if err != nil && !isNotFound(err) && !errors.As(err, &invalid) && !strings.Contains(err.Error(), "not found") {
+		if err != nil && !isA[*kmstypes.NotFoundException](err) && !isA[*kmstypes.InvalidGrantIdException](err) && !strings.Contains(err.Error(), "not found") {
 			diags.Append(diagnostics.AWSCall("kms:RevokeGrant", err, fmt.Sprintf("The provider's credentials need kms:RevokeGrant on %s.", keyARN)))
 		}
 	}

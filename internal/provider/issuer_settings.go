@@ -13,13 +13,13 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/securestream/terraform-provider-securestream/internal/issuer"
+	"github.com/securestream/terraform-provider-securestream/internal/issuer/config"
 )
 
 // The issuer's settings are securestream_issuer's `settings` attribute:
-// one typed attribute per variable of issuer.Variables, named after it
-// (SECURESTREAM_JWT_ISSUER is jwt_issuer), so that the table the issuer
-// reads is the one Terraform validates and documents. A setting left out
+// one attribute per variable of config.Variables, named after it
+// (SECURESTREAM_JWT_ISSUER is jwt_issuer) and typed by its kind, so that the
+// table the issuer reads is the one Terraform validates and documents. A setting left out
 // is a variable left unset: the issuer's own default applies.
 
 const envPrefix = "SECURESTREAM_"
@@ -47,28 +47,38 @@ type sealedSetting struct {
 func (s sealedSetting) version() string    { return s.wo + "_version" }
 func (s sealedSetting) ciphertext() string { return strings.TrimSuffix(s.wo, "_wo") + "_ciphertext" }
 
-// listSettings are comma-separated lists, written as lists of strings.
-var listSettings = map[string]bool{
-	"JWT_CLIENT_IDS": true, "ALLOWED_SCHEMES": true, "ALLOWED_HOSTS": true, "ALLOWED_PATH_PREFIXES": true,
-	"TRUSTED_PROXIES": true, "CLOUDFRONT_SOURCE_CIDRS": true, "CORS_ORIGINS": true,
-}
-
 // setting is one attribute of settings.
 type setting struct {
 	attr string // jwt_issuer
-	v    issuer.Variable
+	v    config.Variable
 }
 
-func (s setting) isList() bool { return listSettings[strings.TrimPrefix(s.v.Name, envPrefix)] }
-func (s setting) isBool() bool { return s.v.Default == "true" || s.v.Default == "false" }
-func (s setting) required() bool {
-	return s.v.Default == "(required)"
+// form is how a setting is written in Terraform: a list of strings for a
+// comma-separated list, a bool, or a string for the other kinds.
+type form int
+
+const (
+	formString form = iota
+	formBool
+	formList
+)
+
+func (s setting) form() form {
+	switch s.v.Kind {
+	case config.KindString, config.KindDuration:
+		return formString
+	case config.KindBool:
+		return formBool
+	case config.KindList:
+		return formList
+	}
+	panic("provider: " + s.v.Name + " has a kind settings cannot write: " + s.v.Kind.String())
 }
 
-// issuerSettings are the settings, in the order of issuer.Variables.
+// issuerSettings are the settings, in the order of config.Variables.
 var issuerSettings = func() []setting {
 	var out []setting
-	for _, v := range issuer.Variables {
+	for _, v := range config.Variables {
 		if v.Name == envKeyring || v.Name == envKMSKeyID || sealedEnv(v.Name) {
 			continue
 		}
@@ -87,10 +97,10 @@ func sealedEnv(name string) bool {
 }
 
 func (s setting) attrType() attr.Type {
-	switch {
-	case s.isList():
+	switch s.form() {
+	case formList:
 		return types.ListType{ElemType: types.StringType}
-	case s.isBool():
+	case formBool:
 		return types.BoolType
 	}
 	return types.StringType
@@ -109,18 +119,18 @@ func settingsSchema() schema.SingleNestedAttribute {
 	attrs := map[string]schema.Attribute{}
 	for _, s := range issuerSettings {
 		doc := s.v.Meaning + " (`" + s.v.Name + "`"
-		if d := s.v.Default; d != "" && !strings.HasPrefix(d, "(") {
+		if d := s.v.Default; d != "" {
 			doc += "; default `" + d + "`"
 		}
 		doc += ".)"
-		opt, req := !s.required(), s.required()
-		switch {
-		case s.isList():
+		opt, req := !s.v.Required, s.v.Required
+		switch s.form() {
+		case formList:
 			attrs[s.attr] = schema.ListAttribute{Optional: opt, Required: req, ElementType: types.StringType, MarkdownDescription: doc,
 				Validators: []validator.List{listvalidator.SizeAtLeast(1), listvalidator.ValueStringsAre(
 					stringvalidator.LengthAtLeast(1), stringvalidator.NoneOf(","))}}
-		case s.isBool():
-			attrs[s.attr] = schema.BoolAttribute{Optional: true, MarkdownDescription: doc}
+		case formBool:
+			attrs[s.attr] = schema.BoolAttribute{Optional: opt, Required: req, MarkdownDescription: doc}
 		default:
 			vs := []validator.String{stringvalidator.LengthAtLeast(1)}
 			if len(s.v.OneOf) > 0 {
@@ -187,8 +197,8 @@ func settingsFromEnv(env map[string]string) (types.Object, diag.Diagnostics) {
 	values := map[string]attr.Value{}
 	for _, s := range issuerSettings {
 		raw, ok := env[s.v.Name]
-		switch {
-		case s.isList():
+		switch s.form() {
+		case formList:
 			if !ok {
 				values[s.attr] = types.ListNull(types.StringType)
 				continue
@@ -198,7 +208,7 @@ func settingsFromEnv(env map[string]string) (types.Object, diag.Diagnostics) {
 				items[i] = strings.TrimSpace(items[i])
 			}
 			values[s.attr] = stringList(items)
-		case s.isBool():
+		case formBool:
 			b, err := strconv.ParseBool(strings.TrimSpace(raw))
 			if !ok || err != nil {
 				values[s.attr] = types.BoolNull()

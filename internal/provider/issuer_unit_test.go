@@ -18,11 +18,10 @@ import (
 
 // Lambda's answers that pass are retried; any other fails at once.
 func TestRetryLambda(t *testing.T) {
-	defer func(d time.Duration) { retryInterval = d }(retryInterval)
-	retryInterval = time.Millisecond
+	r := &issuerResource{lambdaRetry: backoff{first: time.Millisecond, max: time.Millisecond}}
 	notYet := &lambdatypes.InvalidParameterValueException{Message: strPtr("The role defined for the function cannot be assumed by Lambda.")}
 	calls := 0
-	err := retryLambda(context.Background(), func() error {
+	err := r.retryLambda(context.Background(), func() error {
 		if calls++; calls < 3 {
 			return notYet
 		}
@@ -43,12 +42,12 @@ func TestRetryLambda(t *testing.T) {
 	}
 	other := &lambdatypes.InvalidParameterValueException{Message: strPtr("Unsupported runtime")}
 	calls = 0
-	if err := retryLambda(context.Background(), func() error { calls++; return other }); !errors.Is(err, other) || calls != 1 {
+	if err := r.retryLambda(context.Background(), func() error { calls++; return other }); !errors.Is(err, other) || calls != 1 {
 		t.Fatalf("an invalid parameter was retried: %v, %d calls", err, calls)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if err := retryLambda(ctx, func() error { return notYet }); err == nil || !strings.Contains(err.Error(), "timeouts block") {
+	if err := r.retryLambda(ctx, func() error { return notYet }); err == nil || !strings.Contains(err.Error(), "timeouts block") {
 		t.Fatalf("a retry past the deadline: %v", err)
 	}
 }
@@ -71,7 +70,7 @@ func TestUpdateHTTPAPIThrottling(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &issuerResource{clients: c}
+	r := &issuerResource{resourceBase: resourceBase{providerData{clients: c}}}
 	state := issuerModel{APIID: types.StringValue("abc123"), ThrottleRateLimit: types.Float64Value(50), ThrottleBurstLimit: types.Int64Value(100)}
 	plan := state
 	plan.ThrottleRateLimit, plan.ThrottleBurstLimit = types.Float64Value(5), types.Int64Value(10)

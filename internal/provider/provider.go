@@ -11,7 +11,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
-	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -21,7 +20,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/securestream/terraform-provider-securestream/internal/awsclients"
-	"github.com/securestream/terraform-provider-securestream/internal/diagnostics"
 )
 
 // Address is the provider's source address on the Terraform Registry.
@@ -269,26 +267,4 @@ func unknownSettings(config tftypes.Value) []string {
 		return true, nil
 	})
 	return names
-}
-
-// providerData is what the provider hands its resources and data sources.
-type providerData struct {
-	clients *awsclients.Clients
-	now     func() time.Time
-	// defaultTags are the provider's default_tags, which every AWS
-	// object the provider creates carries (a resource's own tags win).
-	defaultTags map[string]string
-}
-
-// fromProvider is the shared Configure step of resources and data
-// sources. It returns nil before the provider is configured (validation).
-func fromProvider(data any) (*providerData, diag.Diagnostic) {
-	if data == nil {
-		return nil, nil
-	}
-	pd, ok := data.(*providerData)
-	if !ok {
-		return nil, diagnostics.UnexpectedProviderData(data)
-	}
-	return pd, nil
 }

@@ -2,9 +2,12 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -17,7 +20,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 
-	"github.com/securestream/terraform-provider-securestream/internal/local/emulators"
+	"github.com/securestream/terraform-provider-securestream/internal/local/localtest"
 	"github.com/securestream/terraform-provider-securestream/internal/testenv"
 )
 
@@ -73,9 +76,34 @@ func TestMain(m *testing.M) {
 	stateDir = dir
 	os.Setenv("TF_ACC_TEMP_DIR", dir)
 	os.Setenv("CHECKPOINT_DISABLE", "1")
+	// A TF_CLI_CONFIG_FILE that does not exist is no configuration, with a
+	// warning that OpenTofu prints on stdout, where terraform-exec reads
+	// `tofu version` (and fails every test): an empty file is the same
+	// configuration without the warning.
+	if cli := os.Getenv("TF_CLI_CONFIG_FILE"); cli != "" {
+		if _, err := os.Stat(cli); errors.Is(err, fs.ErrNotExist) {
+			empty := filepath.Join(dir, "empty.tfrc")
+			if err := os.WriteFile(empty, nil, 0o600); err == nil {
+				os.Setenv("TF_CLI_CONFIG_FILE", empty)
+			}
+		}
+	}
+	// terraform-plugin-testing reattaches the provider under the namespaces
+	// "-" (for Terraform 0.12) and "hashicorp"; OpenTofu refuses the whole
+	// TF_REATTACH_PROVIDERS for "registry.terraform.io/-/...". Its
+	// configurations name "hashicorp" alone.
+	if os.Getenv("TF_ACC_PROVIDER_NAMESPACE") == "" {
+		os.Setenv("TF_ACC_PROVIDER_NAMESPACE", "hashicorp")
+	}
 	if os.Getenv("TF_ACC_TERRAFORM_PATH") == "" {
 		if p, err := exec.LookPath("terraform"); err == nil {
 			os.Setenv("TF_ACC_TERRAFORM_PATH", p)
+		}
+	}
+	// OpenTofu resolves a provider without a host on its own registry.
+	if bin := os.Getenv("TF_ACC_TERRAFORM_PATH"); bin != "" && os.Getenv("TF_ACC") != "" && os.Getenv("TF_ACC_PROVIDER_HOST") == "" {
+		if host := providerHostFor(bin); host != "" {
+			os.Setenv("TF_ACC_PROVIDER_HOST", host)
 		}
 	}
 	code := m.Run()
@@ -95,7 +123,8 @@ func requireTerraform(t *testing.T) {
 			"and put it on PATH or set TF_ACC_TERRAFORM_PATH")
 	}
 	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("TF_ACC_TERRAFORM_PATH=%s does not exist; install Terraform 1.11 or later there", p)
+		t.Fatalf("TF_ACC_TERRAFORM_PATH=%s does not exist; install Terraform 1.11 or later there, or, for OpenTofu, "+
+			"run make tofu, which builds the pinned one into .tools/tofu-<version>/tofu", p)
 	}
 }
 
@@ -158,11 +187,14 @@ func deadEndpointProvider(dead, endpoints string) string {
 // time, quickly, not a hang.
 func TestAccProviderUnreachableEndpoint(t *testing.T) {
 	requireTerraform(t)
-	dead := fmt.Sprintf("http://127.0.0.1:%d", emulators.FreePort(t))
-	start := time.Now()
+	dead := fmt.Sprintf("http://127.0.0.1:%d", localtest.FreePort(t))
+	var start time.Time
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
+			// Not before: ParallelTest waits for a parallel slot, which
+			// is no part of the configure error.
+			PreConfig: func() { start = time.Now() },
 			Config: deadEndpointProvider(dead, "") + `
 resource "securestream_secret" "s" {
   function_name = "never-created"
@@ -171,6 +203,8 @@ resource "securestream_secret" "s" {
 			ExpectError: regexp.MustCompile(`(?s)Cannot reach AWS.*sts:GetCallerIdentity.*` + regexp.QuoteMeta(dead)),
 		}},
 	})
+	// A hang guard, not a speed test: the step takes about a second, and
+	// a refused connection retried or waited out would take minutes.
 	if d := time.Since(start); d > 2*time.Minute {
 		t.Errorf("the configure error took %v", d)
 	}
@@ -220,7 +254,7 @@ func testAccSecretBeside(t *testing.T, provider func(emulator, dead string) stri
 	if e.endpoint == "" {
 		t.Fatal("this test needs an emulator endpoint; unset SECURESTREAM_ACC_ENDPOINT=aws")
 	}
-	dead := fmt.Sprintf("http://127.0.0.1:%d", emulators.FreePort(t))
+	dead := fmt.Sprintf("http://127.0.0.1:%d", localtest.FreePort(t))
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             e.checkDestroyed,

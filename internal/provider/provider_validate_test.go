@@ -19,7 +19,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 
 	"github.com/securestream/terraform-provider-securestream/internal/awsclients"
-	"github.com/securestream/terraform-provider-securestream/internal/local/emulators"
+	"github.com/securestream/terraform-provider-securestream/internal/local/localtest"
 )
 
 // providerConfig is a provider configuration with the given values (by
@@ -220,7 +220,7 @@ func TestAccProviderSkipCredentialsValidation(t *testing.T) {
 // the call and the endpoint.
 func TestAccProviderSilentEndpoint(t *testing.T) {
 	requireTerraform(t)
-	silent := emulators.Silent(t)
+	silent := localtest.Silent(t)
 	var start time.Time
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,

@@ -189,7 +189,7 @@ func (noPrivate) GetKey(context.Context, string) ([]byte, diag.Diagnostics) { re
 func TestAccPurpose_issuerUpgrade(t *testing.T) {
 	e := newAccEnv(t)
 	ctx := context.Background()
-	r := &issuerResource{clients: e.clients}
+	r := &issuerResource{resourceBase: resourceBase{providerData{clients: e.clients}}}
 	fn := name("issuer")
 	_, keyARN := e.userKey(t)
 	role := "arn:aws:iam::123456789012:role/securestream/" + fn

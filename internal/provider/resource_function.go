@@ -4,10 +4,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"regexp"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
@@ -27,7 +25,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/securestream/terraform-provider-securestream/internal/awsclients"
 	"github.com/securestream/terraform-provider-securestream/internal/diagnostics"
 	"github.com/securestream/terraform-provider-securestream/internal/edgefunc"
 )
@@ -40,12 +37,16 @@ var (
 )
 
 // NewFunctionResource is securestream_function.
-func NewFunctionResource() resource.Resource { return &functionResource{} }
+func NewFunctionResource() resource.Resource {
+	return &functionResource{deployWait: distributionDeployWait, raceRetry: preconditionRetry}
+}
 
 type functionResource struct {
-	clients *awsclients.Clients
-	// pollEvery is how often a wait for a deployed distribution asks.
-	pollEvery time.Duration
+	resourceBase
+	// deployWait paces the polls of a distribution until it is Deployed
+	// (and the deletes that wait for it); raceRetry the read-modify-writes
+	// that lost a race to another change (412).
+	deployWait, raceRetry backoff
 }
 
 type functionModel struct {
@@ -159,39 +160,6 @@ func (r *functionResource) Schema(ctx context.Context, _ resource.SchemaRequest,
 	}
 }
 
-// resourceAttributes builds a resource's attributes from their specs.
-func resourceAttributes(specs map[string]attrSpec) map[string]schema.Attribute {
-	attrs := map[string]schema.Attribute{}
-	for name, a := range specs {
-		opt := !a.required && !a.computed
-		switch a.kind {
-		case "string":
-			attrs[name] = schema.StringAttribute{Required: a.required, Optional: opt, Computed: a.computed, Sensitive: a.sensitive,
-				MarkdownDescription: a.desc, Validators: a.str}
-		case "bool":
-			attrs[name] = schema.BoolAttribute{Required: a.required, Optional: opt, Computed: a.computed, MarkdownDescription: a.desc}
-		case "list":
-			attrs[name] = schema.ListAttribute{Required: a.required, Optional: opt, Computed: a.computed, ElementType: types.StringType,
-				MarkdownDescription: a.desc, Validators: []validator.List{listvalidator.ValueStringsAre(a.strList...)}}
-		}
-	}
-	return attrs
-}
-
-func (r *functionResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	pd, d := fromProvider(req.ProviderData)
-	if d != nil {
-		resp.Diagnostics.Append(d)
-		return
-	}
-	if pd != nil {
-		r.clients = pd.clients
-	}
-	if r.pollEvery == 0 {
-		r.pollEvery = 5 * time.Second
-	}
-}
-
 // ModifyPlan renders the code at plan (decrypting the ring through KMS),
 // so that rendering errors show at plan and the plan says whether the
 // function changes: by the hash of the code, which is all that is stored.
@@ -271,8 +239,7 @@ func (r *functionResource) Create(ctx context.Context, req resource.CreateReques
 	name := plan.Name.ValueString()
 	_, err := cf.CreateFunction(ctx, &cloudfront.CreateFunctionInput{Name: aws.String(name), FunctionCode: rc.code,
 		FunctionConfig: &cftypes.FunctionConfig{Comment: plan.Comment.ValueStringPointer(), Runtime: cftypes.FunctionRuntimeCloudfrontJs20}})
-	var exists *cftypes.FunctionAlreadyExists
-	if errors.As(err, &exists) && r.madeFrom(ctx, name, rc.sha256, plan.Comment.ValueString()) {
+	if isA[*cftypes.FunctionAlreadyExists](err) && r.madeFrom(ctx, name, rc.sha256, plan.Comment.ValueString()) {
 		// This very function is there already: made by a CreateFunction
 		// whose answer was lost (the SDK's retry meets it) or by an apply
 		// killed before it saved the state. The code holds the ring's keys,
@@ -281,7 +248,7 @@ func (r *functionResource) Create(ctx context.Context, req resource.CreateReques
 	}
 	if err != nil {
 		fix := "The provider's credentials need cloudfront:CreateFunction."
-		if errors.As(err, &exists) {
+		if isA[*cftypes.FunctionAlreadyExists](err) {
 			fix = fmt.Sprintf("A function named %q exists already, with other code: import it (terraform import ... %s) or choose another name.", name, name)
 		}
 		resp.Diagnostics.Append(diagnostics.AttributeAWSCall(path.Root("name"), "cloudfront:CreateFunction", err, fix))
@@ -304,14 +271,13 @@ func (r *functionResource) Create(ctx context.Context, req resource.CreateReques
 // to LIVE, with the current ETag.
 func (r *functionResource) publish(ctx context.Context, name, sha string) diag.Diagnostics {
 	var diags diag.Diagnostics
-	err := retryOn412(ctx, func() error {
-		d, err := r.clients.CloudFront.DescribeFunction(ctx, &cloudfront.DescribeFunctionInput{Name: aws.String(name), Stage: cftypes.FunctionStageDevelopment})
+	err := r.retryOn412(ctx, func() error {
+		d, err := r.describeFunction(ctx, name)
 		if err != nil {
 			return err
 		}
 		_, err = r.clients.CloudFront.PublishFunction(ctx, &cloudfront.PublishFunctionInput{Name: aws.String(name), IfMatch: d.ETag})
-		var pf *cftypes.PreconditionFailed
-		if errors.As(err, &pf) && r.holds(ctx, name, cftypes.FunctionStageLive, sha) {
+		if isA[*cftypes.PreconditionFailed](err) && r.holds(ctx, name, cftypes.FunctionStageLive, sha) {
 			// Published already, by a call whose answer was lost: AWS
 			// refuses to publish an unchanged DEVELOPMENT stage again.
 			return nil
@@ -329,8 +295,8 @@ func (r *functionResource) publish(ctx context.Context, name, sha string) diag.D
 // hashes of its code in both stages. It reports whether it exists.
 func (r *functionResource) refresh(ctx context.Context, m *functionModel) diag.Diagnostics {
 	var diags diag.Diagnostics
-	cf, name := r.clients.CloudFront, m.Name.ValueString()
-	dev, err := cf.DescribeFunction(ctx, &cloudfront.DescribeFunctionInput{Name: aws.String(name), Stage: cftypes.FunctionStageDevelopment})
+	name := m.Name.ValueString()
+	dev, err := r.describeFunction(ctx, name)
 	if err != nil {
 		diags.Append(diagnostics.AWSCall("cloudfront:DescribeFunction", err, "The provider's credentials need cloudfront:DescribeFunction."))
 		return diags
@@ -345,17 +311,16 @@ func (r *functionResource) refresh(ctx context.Context, m *functionModel) diag.D
 			m.ARN = types.StringPointerValue(s.FunctionMetadata.FunctionARN)
 		}
 	}
-	code, err := cf.GetFunction(ctx, &cloudfront.GetFunctionInput{Name: aws.String(name), Stage: cftypes.FunctionStageDevelopment})
+	code, err := r.functionCode(ctx, name, cftypes.FunctionStageDevelopment)
 	if err != nil {
 		diags.Append(diagnostics.AWSCall("cloudfront:GetFunction", err, "The provider's credentials need cloudfront:GetFunction."))
 		return diags
 	}
 	m.CodeSHA256, m.CodeSize = types.StringValue(hashOf(code.FunctionCode)), types.Int64Value(int64(len(code.FunctionCode)))
 	m.LiveETag, m.LiveCodeSHA256 = types.StringNull(), types.StringNull()
-	live, err := cf.GetFunction(ctx, &cloudfront.GetFunctionInput{Name: aws.String(name), Stage: cftypes.FunctionStageLive})
-	var missing *cftypes.NoSuchFunctionExists
+	live, err := r.functionCode(ctx, name, cftypes.FunctionStageLive)
 	switch {
-	case errors.As(err, &missing): // never published
+	case functionGone(err): // never published
 	case err != nil:
 		diags.Append(diagnostics.AWSCall("cloudfront:GetFunction", err, "The provider's credentials need cloudfront:GetFunction."))
 	default:
@@ -367,7 +332,7 @@ func (r *functionResource) refresh(ctx context.Context, m *functionModel) diag.D
 // madeFrom reports whether the function's DEVELOPMENT stage is what
 // Create makes: the code whose hash is sha, with the comment.
 func (r *functionResource) madeFrom(ctx context.Context, name, sha, comment string) bool {
-	d, err := r.clients.CloudFront.DescribeFunction(ctx, &cloudfront.DescribeFunctionInput{Name: aws.String(name), Stage: cftypes.FunctionStageDevelopment})
+	d, err := r.describeFunction(ctx, name)
 	return err == nil && d.FunctionSummary != nil && d.FunctionSummary.FunctionConfig != nil &&
 		aws.ToString(d.FunctionSummary.FunctionConfig.Comment) == comment && r.holds(ctx, name, cftypes.FunctionStageDevelopment, sha)
 }
@@ -375,7 +340,7 @@ func (r *functionResource) madeFrom(ctx context.Context, name, sha, comment stri
 // holds reports whether the stage of the function holds the code whose
 // hash is sha (false when it cannot tell).
 func (r *functionResource) holds(ctx context.Context, name string, stage cftypes.FunctionStage, sha string) bool {
-	got, err := r.clients.CloudFront.GetFunction(ctx, &cloudfront.GetFunctionInput{Name: aws.String(name), Stage: stage})
+	got, err := r.functionCode(ctx, name, stage)
 	return err == nil && hashOf(got.FunctionCode) == sha
 }
 
@@ -394,9 +359,8 @@ func (r *functionResource) Read(ctx context.Context, req resource.ReadRequest, r
 	}
 	ctx, cancel := withTimeout(ctx, state.Timeouts.Read, defaultReadTimeout, &resp.Diagnostics)
 	defer cancel()
-	_, err := r.clients.CloudFront.DescribeFunction(ctx, &cloudfront.DescribeFunctionInput{Name: state.Name.ValueStringPointer(), Stage: cftypes.FunctionStageDevelopment})
-	var missing *cftypes.NoSuchFunctionExists
-	if errors.As(err, &missing) {
+	_, err := r.describeFunction(ctx, state.Name.ValueString())
+	if functionGone(err) {
 		resp.Diagnostics.AddWarning("The CloudFront Function is gone",
 			fmt.Sprintf("The function %s was deleted outside Terraform; the next apply creates it again.", state.Name.ValueString()))
 		resp.State.RemoveResource(ctx)
@@ -433,8 +397,8 @@ func (r *functionResource) Update(ctx context.Context, req resource.UpdateReques
 	}
 	name := plan.Name.ValueString()
 	if rc.sha256 != state.CodeSHA256.ValueString() || !plan.Comment.Equal(state.Comment) {
-		err := retryOn412(ctx, func() error {
-			d, err := r.clients.CloudFront.DescribeFunction(ctx, &cloudfront.DescribeFunctionInput{Name: aws.String(name), Stage: cftypes.FunctionStageDevelopment})
+		err := r.retryOn412(ctx, func() error {
+			d, err := r.describeFunction(ctx, name)
 			if err != nil {
 				return err
 			}
@@ -479,11 +443,9 @@ func (r *functionResource) Delete(ctx context.Context, req resource.DeleteReques
 		return
 	}
 	err := r.deleteFunction(ctx, state.Name.ValueString(), had)
-	var missing *cftypes.NoSuchFunctionExists
-	var inUse *cftypes.FunctionInUse
 	switch {
-	case err == nil || errors.As(err, &missing):
-	case errors.As(err, &inUse):
+	case err == nil || functionGone(err):
+	case isA[*cftypes.FunctionInUse](err):
 		resp.Diagnostics.Append(diagnostics.AWSCall("cloudfront:DeleteFunction", err,
 			"Distributions this resource does not manage still run the function (the error names them): detach it there, or add "+
 				"those cache behaviors as association blocks so that the resource detaches them, then destroy again."))
@@ -498,27 +460,17 @@ func (r *functionResource) Delete(ctx context.Context, req resource.DeleteReques
 // Deployed: the delete waits for the distributions of detached, then
 // gives up on the FunctionInUse that remains (another user).
 func (r *functionResource) deleteFunction(ctx context.Context, name string, detached []association) error {
-	wait := min(time.Second, r.pollEvery)
-	for {
-		err := retryOn412(ctx, func() error {
-			d, err := r.clients.CloudFront.DescribeFunction(ctx, &cloudfront.DescribeFunctionInput{Name: aws.String(name), Stage: cftypes.FunctionStageDevelopment})
+	detaching := func(err error) bool { return isA[*cftypes.FunctionInUse](err) && r.deploying(ctx, detached) }
+	return r.deployWait.retry(ctx, detaching, func() error {
+		return r.retryOn412(ctx, func() error {
+			d, err := r.describeFunction(ctx, name)
 			if err != nil {
 				return err
 			}
 			_, err = r.clients.CloudFront.DeleteFunction(ctx, &cloudfront.DeleteFunctionInput{Name: aws.String(name), IfMatch: d.ETag})
 			return err
 		})
-		var inUse *cftypes.FunctionInUse
-		if !errors.As(err, &inUse) || !r.deploying(ctx, detached) {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return err
-		case <-time.After(wait):
-		}
-		wait = min(2*wait, r.pollEvery)
-	}
+	})
 }
 
 // deploying reports whether one of the associations' distributions is

@@ -25,6 +25,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	localcf "github.com/securestream/terraform-provider-securestream/internal/local/cloudfront"
+	"github.com/securestream/terraform-provider-securestream/internal/local/localtest"
 )
 
 // cfEnv is an acceptance test's CloudFront: the local CloudFront, an
@@ -40,7 +41,7 @@ type cfEnv struct {
 }
 
 func newCFEnv(t *testing.T, cfg localcf.Config) *cfEnv {
-	e := &cfEnv{accEnv: newAccEnv(t), cf: localcf.Start(t, cfg)}
+	e := &cfEnv{accEnv: newAccEnv(t), cf: localtest.StartCloudFront(t, cfg)}
 	e.client = cloudfront.NewFromConfig(e.clients.Config, func(o *cloudfront.Options) { o.BaseEndpoint = aws.String(e.cf.Endpoint) })
 	e.origin = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		e.mu.Lock()

@@ -28,8 +28,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-
-	"github.com/securestream/terraform-provider-securestream/internal/awsclients"
 )
 
 var (
@@ -41,11 +39,15 @@ var (
 )
 
 // NewIssuerResource is securestream_issuer.
-func NewIssuerResource() resource.Resource { return &issuerResource{} }
+func NewIssuerResource() resource.Resource {
+	return &issuerResource{lambdaRetry: lambdaPassRetry, functionPoll: lambdaFunctionPoll}
+}
 
 type issuerResource struct {
-	clients     *awsclients.Clients
-	defaultTags map[string]string
+	resourceBase
+	// lambdaRetry paces the retries of Lambda's answers that pass
+	// (retryable); functionPoll the polls of waitFunction.
+	lambdaRetry, functionPoll backoff
 }
 
 type issuerModel struct {
@@ -258,17 +260,6 @@ func (r *issuerResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 // route, so the issuer is replaced; its settings change in place.
 func authorizerToggled(_ context.Context, req planmodifier.ObjectRequest, resp *objectplanmodifier.RequiresReplaceIfFuncResponse) {
 	resp.RequiresReplace = !req.State.Raw.IsNull() && req.StateValue.IsNull() != req.PlanValue.IsNull()
-}
-
-func (r *issuerResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	pd, d := fromProvider(req.ProviderData)
-	if d != nil {
-		resp.Diagnostics.Append(d)
-		return
-	}
-	if pd != nil {
-		r.clients, r.defaultTags = pd.clients, pd.defaultTags
-	}
 }
 
 // tags are the tags of every object: default_tags and the issuer tag.

@@ -16,7 +16,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
-	"github.com/aws/smithy-go"
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/boolvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -36,8 +35,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/securestream/terraform-provider-securestream/internal/awsclients"
 	"github.com/securestream/terraform-provider-securestream/internal/diagnostics"
+	"github.com/securestream/terraform-provider-securestream/internal/durationtext"
 	"github.com/securestream/terraform-provider-securestream/internal/keyring"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
 )
@@ -53,11 +52,7 @@ var (
 // NewSecretResource is securestream_secret.
 func NewSecretResource() resource.Resource { return &secretResource{} }
 
-type secretResource struct {
-	clients  *awsclients.Clients
-	now      func() time.Time
-	provider providerData // its default tags
-}
+type secretResource struct{ resourceBase }
 
 type secretModel struct {
 	ID                   types.String   `tfsdk:"id"`
@@ -91,8 +86,8 @@ var keyObjectType = types.ObjectType{AttrTypes: map[string]attr.Type{
 // The defaults of the lifetime settings, as Terraform shows them ("10m",
 // "24h"); their values are the key ring's.
 var (
-	defaultActivationDelay  = shortDuration(keyring.DefaultActivationDelay)
-	defaultMaxTokenLifetime = shortDuration(keyring.DefaultMaxTokenLifetime)
+	defaultActivationDelay  = durationtext.Short(keyring.DefaultActivationDelay)
+	defaultMaxTokenLifetime = durationtext.Short(keyring.DefaultMaxTokenLifetime)
 )
 
 // Settings of a KMS key the resource creates.
@@ -102,27 +97,6 @@ const (
 	// find the key in the console.
 	functionTag = "securestream:function"
 )
-
-// The default timeouts: each operation makes a handful of KMS calls, each
-// bounded by the provider's call timeouts.
-const (
-	defaultCreateTimeout = 5 * time.Minute
-	defaultReadTimeout   = 2 * time.Minute
-	defaultUpdateTimeout = 5 * time.Minute
-	defaultDeleteTimeout = 5 * time.Minute
-)
-
-// shortDuration writes d as a user would: "24h", "10m", "1h30m".
-func shortDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = s[:len(s)-2]
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = s[:len(s)-2]
-	}
-	return s
-}
 
 var (
 	// iamPrincipalRE matches the ARN of an IAM role or user, with a path.
@@ -240,18 +214,6 @@ func (r *secretResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 	}
 }
 
-func (r *secretResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	pd, d := fromProvider(req.ProviderData)
-	if d != nil {
-		resp.Diagnostics.Append(d)
-		return
-	}
-	r.now = time.Now
-	if pd != nil {
-		r.clients, r.now, r.provider = pd.clients, pd.now, *pd
-	}
-}
-
 // ValidateConfig warns of settings that work but hurt.
 func (r *secretResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	var delay types.String
@@ -262,24 +224,6 @@ func (r *secretResource) ValidateConfig(ctx context.Context, req resource.Valida
 				"the function that knows it: players are refused (403) until the edge catches up. Keep a delay longer than the "+
 				"function's propagation (minutes).")
 	}
-}
-
-// notConfigured reports, as an error, a call before the provider was
-// configured (its configuration depends on values not known yet).
-func notConfigured(c *awsclients.Clients, diags *diag.Diagnostics) bool {
-	if c != nil {
-		return false
-	}
-	diags.Append(diagnostics.NotConfigured())
-	return true
-}
-
-// withTimeout bounds ctx by an operation's timeout (the resource's
-// timeouts block, or the default).
-func withTimeout(ctx context.Context, get func(context.Context, time.Duration) (time.Duration, diag.Diagnostics), def time.Duration, diags *diag.Diagnostics) (context.Context, context.CancelFunc) {
-	d, dd := get(ctx, def)
-	diags.Append(dd...)
-	return context.WithTimeout(ctx, d)
 }
 
 func (r *secretResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -421,83 +365,6 @@ func (r *secretResource) open(ctx context.Context, m *secretModel, legacy bool) 
 	return doc, true, nil
 }
 
-// decryptRing is shared with the stream key data source and ephemeral
-// resource: the plaintext is used in memory and never stored. keyID, when
-// known, is passed to kms:Decrypt, which then refuses a ciphertext made
-// under any other key (symmetric Decrypt would otherwise take any key).
-func decryptRing(ctx context.Context, c *awsclients.Clients, ciphertext, function, keyID string) (*keyring.Document, diag.Diagnostics) {
-	var diags diag.Diagnostics
-	kc := keyring.KMS{Client: c.KMS}
-	doc, err := keyring.Open(ctx, kc, keyID, function, ciphertext)
-	var call *keyring.CallError
-	switch {
-	case errors.Is(err, keyring.ErrCiphertext):
-		diags.AddAttributeError(path.Root("ciphertext"), "Invalid ciphertext", err.Error()+"\n\nPass the ciphertext attribute of a securestream_secret.")
-	case errors.As(err, &call) && keyring.SealedWithoutPurpose(ctx, kc, keyID, function, ciphertext):
-		// Asked only to say so: the legacy form is never used here.
-		diags.AddAttributeError(path.Root("ciphertext"), "The key ring is sealed without a purpose", legacyRingFix(call, function))
-	case errors.As(err, &call):
-		diags.Append(decryptDiag(call, function, keyID))
-	case err != nil:
-		diags.AddError("The decrypted key ring is invalid", err.Error())
-	}
-	return doc, diags
-}
-
-// legacyRingFix says what to do about a ring sealed by a version before
-// the purpose, which only securestream_secret still opens, to re-seal it.
-func legacyRingFix(call *keyring.CallError, function string) string {
-	return fmt.Sprintf("%v.\n\nThe ring was sealed for function_name %q by a provider version before the encryption context carried "+
-		"a Purpose, and is no longer opened as a key ring (a ciphertext sealed for one purpose, such as the issuer's HS256 key, could "+
-		"otherwise open as the ring). Apply the securestream_secret whose ciphertext this is (terraform apply, or terraform apply "+
-		"-target=securestream_secret.<name>): it re-seals the ring in place, with the same keys, and this then opens it.", call, function)
-}
-
-// decryptDiag is the diagnostic of a kms:Decrypt of the ring that failed.
-func decryptDiag(call *keyring.CallError, function, keyID string) diag.Diagnostic {
-	return diagnostics.AWSCall("kms:Decrypt of the key ring", call.Err, decryptFix(call.Err, function, keyID))
-}
-
-// decryptFix says what to do about a kms:Decrypt of the ring that failed,
-// by KMS's answer: the key disabled, pending deletion or gone, the
-// ciphertext changed, or the permission missing. Nothing is republished
-// meanwhile: the edge function keeps the keys it has.
-func decryptFix(err error, function, keyID string) string {
-	key := keyID
-	if key == "" {
-		key = "<the ring's KMS key>"
-	}
-	var disabled *kmstypes.DisabledException
-	var state *kmstypes.KMSInvalidStateException
-	var nf *kmstypes.NotFoundException
-	var badCT *kmstypes.InvalidCiphertextException
-	var otherKey *kmstypes.IncorrectKeyException
-	var api smithy.APIError
-	const meanwhile = " Until then nothing is changed: the edge function keeps the keys it has, and issuer containers already running keep serving."
-	switch {
-	case errors.As(err, &disabled):
-		return fmt.Sprintf("The KMS key %s is disabled. Enable it (aws kms enable-key --key-id %s), then apply again.", key, key) + meanwhile
-	case errors.As(err, &state):
-		return fmt.Sprintf("The KMS key %s cannot be used in its state (pending deletion, or disabled for import). If it is pending deletion, "+
-			"cancel it and enable the key (aws kms cancel-key-deletion --key-id %s; aws kms enable-key --key-id %s), then apply again.", key, key, key) + meanwhile
-	case errors.As(err, &nf):
-		return fmt.Sprintf("The KMS key %s does not exist (deleted, or in another account or region): the ring it sealed cannot be opened "+
-			"again. Refresh (terraform apply -refresh-only) so that the secret is planned anew with new keys.", key)
-	case errors.As(err, &badCT) || errors.As(err, &otherKey):
-		return fmt.Sprintf("The ciphertext is not a key ring that %s sealed for function_name %q: it was changed outside Terraform, or "+
-			"belongs to another secret or function. Pass the ciphertext attribute of the securestream_secret whose function_name and "+
-			"KMS key these are; a state edited by hand must be restored from its backup.", key, function)
-	case errors.As(err, &api) && api.ErrorCode() == "AccessDeniedException":
-		// KMS also answers AccessDenied when the ciphertext is under
-		// another key than the KeyId passed (emulators do; AWS may say
-		// IncorrectKeyException), so both causes are named.
-		return fmt.Sprintf("Either the provider's credentials need kms:Decrypt on %s (with the encryption context LambdaFunctionName=%s, Purpose=key-ring), "+
-			"or the ring was not encrypted under the KMS key %s: an import or kms_key_id must name the key the ring is encrypted under.", key, function, key)
-	}
-	return fmt.Sprintf("Check that function_name is the one the ring was encrypted for (%q here), that it was encrypted under the KMS key %s, "+
-		"that the key is enabled, and that the provider's credentials may use it (kms:Decrypt).", function, key)
-}
-
 func (r *secretResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	if notConfigured(r.clients, &resp.Diagnostics) {
 		return
@@ -514,9 +381,8 @@ func (r *secretResource) Read(ctx context.Context, req resource.ReadRequest, res
 	if err == nil && out.KeyMetadata == nil {
 		err = errors.New("the answer has no key metadata")
 	}
-	var nf *kmstypes.NotFoundException
 	switch {
-	case errors.As(err, &nf) || (err == nil && out.KeyMetadata.KeyState == kmstypes.KeyStatePendingDeletion):
+	case isA[*kmstypes.NotFoundException](err) || (err == nil && out.KeyMetadata.KeyState == kmstypes.KeyStatePendingDeletion):
 		resp.Diagnostics.AddWarning("The KMS key is gone",
 			fmt.Sprintf("KMS key %s was deleted or scheduled for deletion outside Terraform, so the key ring encrypted with it can no longer "+
 				"be decrypted. The next apply creates a new secret with new keys; stream keys signed with the old ones stop working once "+

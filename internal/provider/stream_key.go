@@ -25,7 +25,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/securestream/terraform-provider-securestream/internal/awsclients"
+	"github.com/securestream/terraform-provider-securestream/internal/durationtext"
 	"github.com/securestream/terraform-provider-securestream/internal/issuance"
 	"github.com/securestream/terraform-provider-securestream/internal/keyring"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
@@ -83,40 +83,28 @@ const (
 	formatSeed = "seed"
 )
 
-// attrSpec describes one attribute once for the schema packages.
-type attrSpec struct {
-	kind      string // string, time (RFC 3339), int64, bool, map, list (of strings)
-	required  bool
-	computed  bool
-	sensitive bool
-	desc      string
-	str       []validator.String
-	i64       []validator.Int64
-	strList   []validator.String // of each element of a list
-}
-
 // maxTestKeyLifetime bounds a test key's lifetime.
 const maxTestKeyLifetime = 7 * 24 * time.Hour
 
 func streamKeyAttrs() map[string]attrSpec {
 	in := func(desc string, v ...validator.String) attrSpec {
-		return attrSpec{kind: "string", desc: desc, str: v}
+		return attrSpec{kind: kindString, desc: desc, str: v}
 	}
-	out := func(kind, desc string) attrSpec {
-		return attrSpec{kind: kind, computed: true, sensitive: kind != "int64", desc: desc}
+	out := func(kind attrKind, desc string) attrSpec {
+		return attrSpec{kind: kind, computed: true, sensitive: kind != kindInt64, desc: desc}
 	}
 	return map[string]attrSpec{
-		"ciphertext": {kind: "string", required: true, sensitive: true,
+		"ciphertext": {kind: kindString, required: true, sensitive: true,
 			desc: "The key ring: `securestream_secret.<name>.ciphertext`. It is decrypted through KMS (`kms:Decrypt`) for the minting; the plaintext is never stored."},
 		"kms_key_id": in("The KMS key the ring is encrypted under: `securestream_secret.<name>.id`. When set, it is passed to " +
 			"`kms:Decrypt`, which then refuses a ring encrypted under any other key. Recommended."),
-		"function_name": {kind: "string", required: true,
+		"function_name": {kind: kindString, required: true,
 			desc: "The issuer's function name the ring was encrypted for: `securestream_secret.<name>.function_name`."},
 		"activation_delay": in("How old a key must be before it signs, as the issuer is configured: `securestream_secret.<name>.activation_delay`. "+
-			fmt.Sprintf("Default `%s`.", shortDuration(keyring.DefaultActivationDelay)),
+			fmt.Sprintf("Default `%s`.", durationtext.Short(keyring.DefaultActivationDelay)),
 			durationValidator),
 		"key_id": in("Sign with this key of the ring instead of the one the issuer would pick (to test a rotation)."),
-		"playback_url": {kind: "string", required: true,
+		"playback_url": {kind: kindString, required: true,
 			desc: "The manifest URL the key is for (`https://` or `http://`, no port, no user name, no dot segments; a non-ASCII host in " +
 				"punycode). A query is kept; a fragment, which is never sent, is dropped."},
 		"client_ip": in("The client's address. Required unless `ip_binding` is `off`; `curl` then works from that address only."),
@@ -124,16 +112,16 @@ func streamKeyAttrs() map[string]attrSpec {
 			userAgentValidator{}),
 		"ttl": in(fmt.Sprintf("Lifetime from `not_before`, a Go duration in whole seconds from `1s` to `%s` (7 days), such as `15m`. Default `%s`. "+
 			"Conflicts with `expires_at`. The edge function refuses keys that live longer than its maximum lifetime (%s by default).",
-			shortDuration(maxTestKeyLifetime), shortDuration(defaultTestKeyLifetime), hoursText(keyring.DefaultMaxTokenLifetime)),
+			durationtext.Short(maxTestKeyLifetime), durationtext.Short(defaultTestKeyLifetime), durationtext.Hours(keyring.DefaultMaxTokenLifetime)),
 			ttlValidator, stringvalidator.ConflictsWith(path.MatchRoot("expires_at"))),
-		"expires_at": {kind: "time", desc: "Expiry as an RFC 3339 time, instead of `ttl`; with `not_before` (required with it), which makes the " +
+		"expires_at": {kind: kindTime, desc: "Expiry as an RFC 3339 time, instead of `ttl`; with `not_before` (required with it), which makes the " +
 			"token the same at every read. A time already past mints an expired key, with a warning.",
 			str: []validator.String{stringvalidator.AlsoRequires(path.MatchRoot("not_before"))}},
-		"not_before": {kind: "time", desc: "When the key starts working, RFC 3339, after 1970. Default: now, when Terraform reads it. `ss1` only."},
+		"not_before": {kind: kindTime, desc: "When the key starts working, RFC 3339, after 1970. Default: now, when Terraform reads it. `ss1` only."},
 		"ip_binding": in("How the key binds `client_ip`: `off`, `exact` or `subnet` (IPv4 /24, IPv6 /64; the issuer's default). Default `subnet`.",
 			stringvalidator.OneOf("off", "exact", "subnet")),
-		"bind_user_agent": {kind: "bool", desc: "Whether the key binds `user_agent` (the issuer's default). Default true."},
-		"bind_host":       {kind: "bool", desc: "Whether the key binds the playback URL's host (the issuer's default). Default true."},
+		"bind_user_agent": {kind: kindBool, desc: "Whether the key binds `user_agent` (the issuer's default). Default true."},
+		"bind_host":       {kind: kindBool, desc: "Whether the key binds the playback URL's host (the issuer's default). Default true."},
 		"session_id": in("A session id to sign into the key (1 to 64 of `A-Z a-z 0-9 . _ ~ -`). The issuer signs a random one; "+
 			"unset, the test key has none, which makes it the same at every read.", stringvalidator.RegexMatches(regexp.MustCompile(`^[A-Za-z0-9._~-]{1,64}$`), "must be 1 to 64 of A-Z a-z 0-9 . _ ~ -")),
 		"path_pattern": in("What the key covers, as the issuer's `SECURESTREAM_PATH_PATTERN`: `directory` (the manifest's directory and below; default), "+
@@ -153,44 +141,30 @@ func streamKeyAttrs() map[string]attrSpec {
 		"cookie_samesite": in("SameSite of `cookie`, as the issuer's `SECURESTREAM_COOKIE_SAMESITE`: `lax` (default), `strict`, or `none` "+
 			"(for a player embedded on another site than the media host's).", stringvalidator.OneOf(issuance.SameSiteModes...)),
 
-		"token":          out("string", "The stream key (`ss1`); null with `format = \"seed\"`."),
-		"signing_key_id": {kind: "string", computed: true, desc: "Id of the ring key that signed it."},
-		"pattern":        {kind: "string", computed: true, desc: "The path pattern the key covers (`ss1`), or the seed policy's URL."},
-		"expires":        {kind: "int64", computed: true, desc: "Expiry, in Unix seconds."},
-		"headers": out("map", "The request headers the key needs: the token header (or, for `seed`, `stream_key` and `stream_policy`) and, "+
+		"token":          out(kindString, "The stream key (`ss1`); null with `format = \"seed\"`."),
+		"signing_key_id": {kind: kindString, computed: true, desc: "Id of the ring key that signed it."},
+		"pattern":        {kind: kindString, computed: true, desc: "The path pattern the key covers (`ss1`), or the seed policy's URL."},
+		"expires":        {kind: kindInt64, computed: true, desc: "Expiry, in Unix seconds."},
+		"headers": out(kindMap, "The request headers the key needs: the token header (or, for `seed`, `stream_key` and `stream_policy`) and, "+
 			"when the key binds it, `user-agent`."),
-		"query_string": out("string", "`<token_query>=<token>`, to append to a URL (`ss1`)."),
-		"url": out("string", "The playback URL with the token as a path prefix: `https://host/<token_path_prefix>/<token>/path?query` (`ss1`); "+
+		"query_string": out(kindString, "`<token_query>=<token>`, to append to a URL (`ss1`)."),
+		"url": out(kindString, "The playback URL with the token as a path prefix: `https://host/<token_path_prefix>/<token>/path?query` (`ss1`); "+
 			"for `seed`, the playback URL. Either way as a request sends it: scheme and host in lower case, path and query escaped, "+
 			"no fragment; `curl` fetches the same URL, without the token prefix."),
-		"cookie":        out("string", "A `Set-Cookie` value carrying the key (`ss1`)."),
-		"stream_key":    out("string", "The seed-format `stream_key` header (`format = \"seed\"`)."),
-		"stream_policy": out("string", "The seed-format `stream_policy` header (`format = \"seed\"`)."),
-		"curl": out("string", "A `curl` command line (POSIX shell quoting) that fetches the playback URL, as `url` writes it, with the key "+
+		"cookie":        out(kindString, "A `Set-Cookie` value carrying the key (`ss1`)."),
+		"stream_key":    out(kindString, "The seed-format `stream_key` header (`format = \"seed\"`)."),
+		"stream_policy": out(kindString, "The seed-format `stream_policy` header (`format = \"seed\"`)."),
+		"curl": out(kindString, "A `curl` command line (POSIX shell quoting) that fetches the playback URL, as `url` writes it, with the key "+
 			"in a header (and the bound User-Agent)."),
 	}
 }
 
-// minter mints test keys; tests replace the clock and the randomness.
-type minter struct {
-	clients *awsclients.Clients
-	now     func() time.Time
-	rand    io.Reader
-}
+// minter mints test keys with the clients and the clock of pd, which
+// the data source and the ephemeral resource are configured with; tests
+// replace the randomness.
+type minter struct{ rand io.Reader }
 
-func newMinter() minter { return minter{now: time.Now, rand: rand.Reader} }
-
-// configure is the Configure step of both.
-func (mt *minter) configure(data any, diags *diag.Diagnostics) {
-	pd, d := fromProvider(data)
-	if d != nil {
-		diags.Append(d)
-		return
-	}
-	if pd != nil {
-		mt.clients, mt.now = pd.clients, pd.now
-	}
-}
+func newMinter() minter { return minter{rand: rand.Reader} }
 
 // defaultStreamKeyTimeout bounds the kms:Decrypt of a read (data source)
 // or an open (ephemeral resource) unless timeouts says otherwise.
@@ -198,7 +172,7 @@ const defaultStreamKeyTimeout = 2 * time.Minute
 
 // streamKeyTimeoutDesc describes the one timeout of each.
 var streamKeyTimeoutDesc = fmt.Sprintf("How long the `kms:Decrypt` of the key ring may take, retries included: a Go duration such as `30s` or `5m`. Default `%s`.",
-	shortDuration(defaultStreamKeyTimeout))
+	durationtext.Short(defaultStreamKeyTimeout))
 
 // streamKeyTimeout is the timeouts argument of one of the two: timeout as
 // parsed (or its diagnostics), at its path for the error that names it.
@@ -208,50 +182,36 @@ type streamKeyTimeout struct {
 	at      path.Path
 }
 
-func str(v types.String, def string) string {
-	if v.IsNull() || v.IsUnknown() {
-		return def
-	}
-	return v.ValueString()
-}
-
-func boolOr(v types.Bool, def bool) bool {
-	if v.IsNull() || v.IsUnknown() {
-		return def
-	}
-	return v.ValueBool()
-}
-
 // mintFor is the Read of the data source and the Open of the ephemeral
 // resource: it reads config into m, their model, which embeds base; mints
 // the key into base within the timeout that timeout reads from m; and
 // writes m with set.
-func (mt minter) mintFor(ctx context.Context, config tfsdk.Config, m any, base *streamKeyModel,
+func (mt minter) mintFor(ctx context.Context, pd *providerData, config tfsdk.Config, m any, base *streamKeyModel,
 	timeout func() streamKeyTimeout, set func(context.Context, any) diag.Diagnostics) diag.Diagnostics {
 	diags := config.Get(ctx, m)
 	if diags.HasError() {
 		return diags
 	}
-	if diags.Append(mt.mint(ctx, base, timeout())...); !diags.HasError() {
+	if diags.Append(mt.mint(ctx, pd, base, timeout())...); !diags.HasError() {
 		diags.Append(set(ctx, m)...)
 	}
 	return diags
 }
 
 // mint fills in m's results; t bounds the KMS call.
-func (mt minter) mint(ctx context.Context, m *streamKeyModel, t streamKeyTimeout) diag.Diagnostics {
+func (mt minter) mint(ctx context.Context, pd *providerData, m *streamKeyModel, t streamKeyTimeout) diag.Diagnostics {
 	diags := t.diags
-	if diags.HasError() || notConfigured(mt.clients, &diags) {
+	if diags.HasError() || notConfigured(pd.clients, &diags) {
 		return diags
 	}
-	args, ae := resolveStreamKey(m, mt.now())
+	args, ae := resolveStreamKey(m, pd.now())
 	if ae != nil {
 		return ae.diags()
 	}
 	// The ring, decrypted in memory only.
 	kctx, cancel := context.WithTimeout(ctx, t.timeout)
 	defer cancel()
-	doc, d := decryptRing(kctx, mt.clients, m.Ciphertext.ValueString(), m.FunctionName.ValueString(), m.KMSKeyID.ValueString())
+	doc, d := decryptRing(kctx, pd.clients, m.Ciphertext.ValueString(), m.FunctionName.ValueString(), m.KMSKeyID.ValueString())
 	if d.HasError() && errors.Is(kctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
 		diags.AddAttributeError(t.at, "kms:Decrypt timed out", fmt.Sprintf("kms:Decrypt of the key ring did not answer within %s (%s). "+
 			"Check that the provider reaches KMS (its endpoint, network and retries), or raise %s.", t.timeout, t.at, t.at))
@@ -339,11 +299,11 @@ func resolveStreamKey(m *streamKeyModel, now time.Time) (*streamKeyArgs, *argErr
 		}
 		if ttl > maxTestKeyLifetime {
 			return nil, &argError{"expires_at", "lifetime too long",
-				fmt.Sprintf("A test key may live at most 7 days (%s) from not_before; expires_at is %s after it.", shortDuration(maxTestKeyLifetime), shortDuration(ttl))}
+				fmt.Sprintf("A test key may live at most 7 days (%s) from not_before; expires_at is %s after it.", durationtext.Short(maxTestKeyLifetime), durationtext.Short(ttl))}
 		}
 	}
 	if ttl > keyring.DefaultMaxTokenLifetime {
-		limit := hoursText(keyring.DefaultMaxTokenLifetime)
+		limit := durationtext.Hours(keyring.DefaultMaxTokenLifetime)
 		a.warnings = append(a.warnings, argError{lifetimeAttr, "The key lives longer than " + limit,
 			"The edge function refuses keys whose lifetime exceeds its maximum lifetime, " + limit + " unless configured otherwise."})
 	}
@@ -536,14 +496,6 @@ func (m *streamKeyModel) setKey(args *streamKeyArgs, k *mintedKey) diag.Diagnost
 	return diags
 }
 
-// optional is s, or null when it is empty.
-func optional(s string) types.String {
-	if s == "" {
-		return types.StringNull()
-	}
-	return types.StringValue(s)
-}
-
 // punycodeHint tells how to write the non-ASCII host of raw, if it has
 // one: the token format binds hosts in ASCII.
 func punycodeHint(raw string) string {
@@ -561,14 +513,6 @@ func punycodeHint(raw string) string {
 
 // known reports whether an optional argument is set.
 func known(v timetypes.RFC3339) bool { return !v.IsNull() && !v.IsUnknown() }
-
-// hoursText writes a whole number of hours in words: "24 hours".
-func hoursText(d time.Duration) string {
-	if h := d / time.Hour; h != 1 {
-		return fmt.Sprintf("%d hours", h)
-	}
-	return "1 hour"
-}
 
 // shellQuote quotes s for a POSIX shell.
 func shellQuote(s string) string {

@@ -19,6 +19,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/securestream/terraform-provider-securestream/internal/issuer"
+	"github.com/securestream/terraform-provider-securestream/internal/issuer/config"
 	"github.com/securestream/terraform-provider-securestream/internal/keyring"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey/seed"
@@ -137,28 +138,7 @@ output "kid" {
 					resource.TestCheckResourceAttr("data.securestream_stream_key.k", "headers.%", "2"),
 					resource.TestCheckResourceAttr("data.securestream_stream_key.k", "headers.user-agent", "Player/1.0 (it's quoted)"),
 					resource.TestCheckResourceAttrPair("data.securestream_stream_key.k", "headers.x-stream-token", "data.securestream_stream_key.k", "token"),
-					func(s *terraform.State) error {
-						k, _ := attrs(s, "data.securestream_stream_key.k")
-						tok := k["token"]
-						exp, _ := strconv.ParseInt(k["expires"], 10, 64)
-						if d := time.Unix(exp, 0).Sub(minted); d < time.Hour-time.Second || d > time.Hour+2*time.Minute {
-							return fmt.Errorf("expires %d is %v after the apply started; want an hour", exp, d)
-						}
-						want := map[string]string{
-							"query_string": "stream_token=" + tok,
-							"url":          "https://video.example.com/t/" + tok + "/live/a/index.m3u8?lang=en",
-							"cookie":       "stream_token=" + tok + "; Path=/; Max-Age=3600; Secure; HttpOnly; SameSite=Lax",
-							// The same URL as url, without the token.
-							"curl": "curl --fail --silent --show-error --globoff -H 'x-stream-token: " + tok + "' -A 'Player/1.0 (it'\\''s quoted)' " +
-								"'https://video.example.com/live/a/index.m3u8?lang=en'",
-						}
-						for attr, v := range want {
-							if k[attr] != v {
-								return fmt.Errorf("%s = %q; want %q", attr, k[attr], v)
-							}
-						}
-						return nil
-					},
+					testAccCheckDataSourceForms(&minted),
 				),
 			},
 			{
@@ -196,28 +176,7 @@ data "securestream_stream_key" "prefix" {
 					resource.TestCheckResourceAttr("data.securestream_stream_key.a", "headers.%", "1"),
 					resource.TestCheckResourceAttrPair("data.securestream_stream_key.a", "headers.x-key", "data.securestream_stream_key.a", "token"),
 					resource.TestCheckResourceAttr("data.securestream_stream_key.prefix", "pattern", "/vod/*"),
-					func(s *terraform.State) error {
-						k, _ := attrs(s, "data.securestream_stream_key.a")
-						sec, _ := attrs(s, "securestream_secret.s")
-						rotated, _ := time.Parse(time.RFC3339, sec["rotated_at"])
-						if k["expires"] != fmt.Sprint(rotated.Add(31*time.Minute).Unix()) {
-							return fmt.Errorf("expires = %s; want rotated_at + 31m", k["expires"])
-						}
-						tok := k["token"]
-						for attr, v := range map[string]string{"query_string": "k=" + tok, "url": "http://video.example.com/p/" + tok + "/vod/x/master.mpd"} {
-							if k[attr] != v {
-								return fmt.Errorf("%s = %q; want %q", attr, k[attr], v)
-							}
-						}
-						if !strings.HasPrefix(k["cookie"], "c="+tok+"; Path=/; Max-Age=1800;") {
-							return fmt.Errorf("cookie = %q", k["cookie"])
-						}
-						// The curl command sends no User-Agent for a key that binds none.
-						if strings.Contains(k["curl"], " -A ") {
-							return fmt.Errorf("curl = %q sends a User-Agent", k["curl"])
-						}
-						return nil
-					},
+					testAccCheckFixedTimeForms(),
 					e.checkKey("securestream_secret.s", "data.securestream_stream_key.a", map[string]streamkeyRequest{
 						"":              {path: "/vod/x/master.mpd", host: "any.example.net", ip: "2001:db8:0:0::1", ua: "Any/2", relative: true, sinceRotation: 10 * time.Minute},
 						"not_yet_valid": {path: "/vod/x/master.mpd", host: "h", ip: "2001:db8::1", relative: true, sinceRotation: 0 * time.Minute},
@@ -233,6 +192,63 @@ data "securestream_stream_key" "prefix" {
 			},
 		},
 	})
+}
+
+// testAccCheckDataSourceForms checks the data source's key: minted for an
+// hour between *minted (set before the step) and now, and its other forms.
+func testAccCheckDataSourceForms(minted *time.Time) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		k, _ := attrs(s, "data.securestream_stream_key.k")
+		tok := k["token"]
+		exp, _ := strconv.ParseInt(k["expires"], 10, 64)
+		// Between the step's start and this check, however long Terraform
+		// took: expires is in whole seconds.
+		if issued := time.Unix(exp, 0).Add(-time.Hour); issued.Before(minted.Add(-time.Second)) || issued.After(time.Now()) {
+			return fmt.Errorf("expires %d is %v after the apply started; want an hour after the key was minted", exp, time.Unix(exp, 0).Sub(*minted))
+		}
+		want := map[string]string{
+			"query_string": "stream_token=" + tok,
+			"url":          "https://video.example.com/t/" + tok + "/live/a/index.m3u8?lang=en",
+			"cookie":       "stream_token=" + tok + "; Path=/; Max-Age=3600; Secure; HttpOnly; SameSite=Lax",
+			// The same URL as url, without the token.
+			"curl": "curl --fail --silent --show-error --globoff -H 'x-stream-token: " + tok + "' -A 'Player/1.0 (it'\\''s quoted)' " +
+				"'https://video.example.com/live/a/index.m3u8?lang=en'",
+		}
+		for attr, v := range want {
+			if k[attr] != v {
+				return fmt.Errorf("%s = %q; want %q", attr, k[attr], v)
+			}
+		}
+		return nil
+	}
+}
+
+// testAccCheckFixedTimeForms checks the key of fixed times and renamed
+// channels: its expiry is rotated_at + 31m, its forms use the names given,
+// and its curl command sends no User-Agent, since the key binds none.
+func testAccCheckFixedTimeForms() resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		k, _ := attrs(s, "data.securestream_stream_key.a")
+		sec, _ := attrs(s, "securestream_secret.s")
+		rotated, _ := time.Parse(time.RFC3339, sec["rotated_at"])
+		if k["expires"] != fmt.Sprint(rotated.Add(31*time.Minute).Unix()) {
+			return fmt.Errorf("expires = %s; want rotated_at + 31m", k["expires"])
+		}
+		tok := k["token"]
+		for attr, v := range map[string]string{"query_string": "k=" + tok, "url": "http://video.example.com/p/" + tok + "/vod/x/master.mpd"} {
+			if k[attr] != v {
+				return fmt.Errorf("%s = %q; want %q", attr, k[attr], v)
+			}
+		}
+		if !strings.HasPrefix(k["cookie"], "c="+tok+"; Path=/; Max-Age=1800;") {
+			return fmt.Errorf("cookie = %q", k["cookie"])
+		}
+		// The curl command sends no User-Agent for a key that binds none.
+		if strings.Contains(k["curl"], " -A ") {
+			return fmt.Errorf("curl = %q sends a User-Agent", k["curl"])
+		}
+		return nil
+	}
 }
 
 // sameArgs is a stream key data source named name with fixed times and
@@ -403,41 +419,48 @@ data "securestream_stream_key" "seed6" {
 				resource.TestCheckResourceAttr("data.securestream_stream_key.seed", "pattern", "/live/a/*"),
 				resource.TestCheckResourceAttrPair("data.securestream_stream_key.seed", "headers.stream_key", "data.securestream_stream_key.seed", "stream_key"),
 				resource.TestCheckResourceAttrPair("data.securestream_stream_key.seed", "headers.stream_policy", "data.securestream_stream_key.seed", "stream_policy"),
-				func(s *terraform.State) error {
-					k, _ := attrs(s, "data.securestream_stream_key.seed")
-					exp, _ := strconv.ParseInt(k["expires"], 10, 64)
-					want, err := seed.MintWithSecret([]byte(secret), seed.Grant{PlaybackURL: "https://video.example.com/live/a/index.m3u8",
-						ClientIP: "198.51.100.7", UserAgent: "Player/1.0", Expires: time.Unix(exp, 0)})
-					if err != nil {
-						return err
-					}
-					if k["stream_key"] != want.StreamKey || k["stream_policy"] != want.StreamPolicy {
-						return fmt.Errorf("seed key %s / %s; the original issuer mints %s / %s", k["stream_key"], k["stream_policy"], want.StreamKey, want.StreamPolicy)
-					}
-					sec, _ := attrs(s, "securestream_secret.s")
-					v, err := e.verifier(sec["ciphertext"], fn)
-					if err != nil {
-						return err
-					}
-					res := seed.Verify(v, k["stream_key"], k["stream_policy"], streamkey.Request{Path: "/live/a/seg.ts", Host: "video.example.com",
-						ClientIP: "198.51.100.7", UserAgent: "Player/1.0"})
-					if !res.OK() {
-						return fmt.Errorf("the edge refuses the seed key: %v", res.Err())
-					}
-					k6, _ := attrs(s, "data.securestream_stream_key.seed6")
-					res = seed.Verify(v, k6["stream_key"], k6["stream_policy"], streamkey.Request{Path: "/live/a/seg.ts", Host: "video.example.com",
-						ClientIP: "2001:db8::1", UserAgent: "Player/1.0"})
-					if !res.OK() {
-						return fmt.Errorf("the edge refuses the seed key for an IPv6 viewer: %v", res.Err())
-					}
-					if !strings.Contains(k["curl"], "-H 'stream_key: "+want.StreamKey+"' -H 'stream_policy: "+want.StreamPolicy+"'") {
-						return fmt.Errorf("curl = %q", k["curl"])
-					}
-					return nil
-				},
+				e.testAccCheckSeedKey(fn, secret),
 			),
 		}},
 	})
+}
+
+// testAccCheckSeedKey checks the seed-format keys: the original issuer,
+// given the same secret, mints the same key; the edge accepts it, and the
+// one for a long IPv6 spelling; the curl command sends both headers.
+func (e *accEnv) testAccCheckSeedKey(fn, secret string) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		k, _ := attrs(s, "data.securestream_stream_key.seed")
+		exp, _ := strconv.ParseInt(k["expires"], 10, 64)
+		want, err := seed.MintWithSecret([]byte(secret), seed.Grant{PlaybackURL: "https://video.example.com/live/a/index.m3u8",
+			ClientIP: "198.51.100.7", UserAgent: "Player/1.0", Expires: time.Unix(exp, 0)})
+		if err != nil {
+			return err
+		}
+		if k["stream_key"] != want.StreamKey || k["stream_policy"] != want.StreamPolicy {
+			return fmt.Errorf("seed key %s / %s; the original issuer mints %s / %s", k["stream_key"], k["stream_policy"], want.StreamKey, want.StreamPolicy)
+		}
+		sec, _ := attrs(s, "securestream_secret.s")
+		v, err := e.verifier(sec["ciphertext"], fn)
+		if err != nil {
+			return err
+		}
+		res := seed.Verify(v, k["stream_key"], k["stream_policy"], streamkey.Request{Path: "/live/a/seg.ts", Host: "video.example.com",
+			ClientIP: "198.51.100.7", UserAgent: "Player/1.0"})
+		if !res.OK() {
+			return fmt.Errorf("the edge refuses the seed key: %v", res.Err())
+		}
+		k6, _ := attrs(s, "data.securestream_stream_key.seed6")
+		res = seed.Verify(v, k6["stream_key"], k6["stream_policy"], streamkey.Request{Path: "/live/a/seg.ts", Host: "video.example.com",
+			ClientIP: "2001:db8::1", UserAgent: "Player/1.0"})
+		if !res.OK() {
+			return fmt.Errorf("the edge refuses the seed key for an IPv6 viewer: %v", res.Err())
+		}
+		if !strings.Contains(k["curl"], "-H 'stream_key: "+want.StreamKey+"' -H 'stream_policy: "+want.StreamPolicy+"'") {
+			return fmt.Errorf("curl = %q", k["curl"])
+		}
+		return nil
+	}
 }
 
 // The ephemeral twin mints the same kind of key and keeps it out of the
@@ -525,52 +548,59 @@ data "securestream_stream_key" "k" {
   ttl              = "30m"
 }
 `,
-			Check: func(s *terraform.State) error {
-				sec, _ := attrs(s, "securestream_secret.s")
-				k, _ := attrs(s, "data.securestream_stream_key.k")
-				env := map[string]string{
-					"AWS_LAMBDA_FUNCTION_NAME":   fn,
-					"SECURESTREAM_KEYRING":       sec["ciphertext"],
-					"SECURESTREAM_AUTH":          "none",
-					"SECURESTREAM_ALLOWED_HOSTS": "video.example.com",
-					"SECURESTREAM_SESSION_IDS":   "false",
-				}
-				cfg, err := issuer.LoadConfig(func(k string) string { return env[k] })
-				if err != nil {
-					return err
-				}
-				is, err := issuer.New(context.Background(), cfg, keyring.KMS{Client: e.clients.KMS})
-				if err != nil {
-					return err
-				}
-				rotated, _ := time.Parse(time.RFC3339, sec["rotated_at"])
-				is.Now = func() time.Time { return rotated.Add(20 * time.Minute) }
-				is.Log = io.Discard
-				event, _ := json.Marshal(map[string]any{
-					"version": "2.0", "rawPath": "/streamkey", "rawQueryString": "",
-					"headers": map[string]string{"content-type": "application/json", "user-agent": "Player/2.0"},
-					"requestContext": map[string]any{"requestId": "r1",
-						"http": map[string]string{"method": "POST", "path": "/streamkey", "sourceIp": "2001:db8:1:2::7"}},
-					"body": `{"playback_url":"https://video.example.com/live/a/index.m3u8","ttl_seconds":1800}`,
-				})
-				out, err := is.Handle(context.Background(), event)
-				if err != nil {
-					return err
-				}
-				var body map[string]any
-				if err := json.Unmarshal([]byte(out.Body), &body); err != nil || out.StatusCode != 200 {
-					return fmt.Errorf("the issuer answered %d %s", out.StatusCode, out.Body)
-				}
-				for attr, field := range map[string]string{"token": "token", "signing_key_id": "key_id", "query_string": "query", "url": "url", "cookie": "cookie"} {
-					if k[attr] != body[field] {
-						return fmt.Errorf("data source %s = %q; the issuer's %s = %q", attr, k[attr], field, body[field])
-					}
-				}
-				if exp, _ := body["expires"].(float64); k["expires"] != strconv.FormatInt(int64(exp), 10) {
-					return fmt.Errorf("expires %s; the issuer's %v", k["expires"], body["expires"])
-				}
-				return nil
-			},
+			Check: e.testAccCheckMintsAsIssuer(fn),
 		}},
 	})
+}
+
+// testAccCheckMintsAsIssuer runs the issuer, built from the secret's
+// ciphertext with the clock at the key's not_before, and checks that it
+// answers the data source's request with the data source's key and forms.
+func (e *accEnv) testAccCheckMintsAsIssuer(fn string) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		sec, _ := attrs(s, "securestream_secret.s")
+		k, _ := attrs(s, "data.securestream_stream_key.k")
+		env := map[string]string{
+			"AWS_LAMBDA_FUNCTION_NAME":   fn,
+			"SECURESTREAM_KEYRING":       sec["ciphertext"],
+			"SECURESTREAM_AUTH":          "none",
+			"SECURESTREAM_ALLOWED_HOSTS": "video.example.com",
+			"SECURESTREAM_SESSION_IDS":   "false",
+		}
+		cfg, err := config.Load(func(k string) string { return env[k] })
+		if err != nil {
+			return err
+		}
+		is, err := issuer.New(context.Background(), cfg, keyring.KMS{Client: e.clients.KMS})
+		if err != nil {
+			return err
+		}
+		rotated, _ := time.Parse(time.RFC3339, sec["rotated_at"])
+		is.Now = func() time.Time { return rotated.Add(20 * time.Minute) }
+		is.Log = io.Discard
+		event, _ := json.Marshal(map[string]any{
+			"version": "2.0", "rawPath": "/streamkey", "rawQueryString": "",
+			"headers": map[string]string{"content-type": "application/json", "user-agent": "Player/2.0"},
+			"requestContext": map[string]any{"requestId": "r1",
+				"http": map[string]string{"method": "POST", "path": "/streamkey", "sourceIp": "2001:db8:1:2::7"}},
+			"body": `{"playback_url":"https://video.example.com/live/a/index.m3u8","ttl_seconds":1800}`,
+		})
+		out, err := is.Handle(context.Background(), event)
+		if err != nil {
+			return err
+		}
+		var body map[string]any
+		if err := json.Unmarshal([]byte(out.Body), &body); err != nil || out.StatusCode != 200 {
+			return fmt.Errorf("the issuer answered %d %s", out.StatusCode, out.Body)
+		}
+		for attr, field := range map[string]string{"token": "token", "signing_key_id": "key_id", "query_string": "query", "url": "url", "cookie": "cookie"} {
+			if k[attr] != body[field] {
+				return fmt.Errorf("data source %s = %q; the issuer's %s = %q", attr, k[attr], field, body[field])
+			}
+		}
+		if exp, _ := body["expires"].(float64); k["expires"] != strconv.FormatInt(int64(exp), 10) {
+			return fmt.Errorf("expires %s; the issuer's %v", k["expires"], body["expires"])
+		}
+		return nil
+	}
 }

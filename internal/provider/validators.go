@@ -11,6 +11,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 
+	"github.com/securestream/terraform-provider-securestream/internal/durationtext"
 	"github.com/securestream/terraform-provider-securestream/internal/issuance"
 	"github.com/securestream/terraform-provider-securestream/internal/keyring"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
@@ -24,7 +25,7 @@ type textValidator struct {
 }
 
 var (
-	durationValidator = textValidator{want: "a duration between 0 and " + shortDuration(keyring.MaxActivationDelay) + ", such as 10m or 1h30m", check: func(s string) error {
+	durationValidator = textValidator{want: "a duration between 0 and " + durationtext.Short(keyring.MaxActivationDelay) + ", such as 10m or 1h30m", check: func(s string) error {
 		d, err := time.ParseDuration(s)
 		if err == nil && (d < 0 || d > keyring.MaxActivationDelay) {
 			err = fmt.Errorf("%v is out of range", d)
@@ -42,7 +43,7 @@ var (
 	}}
 	// ttlValidator: a test key's lifetime, in the token format's whole
 	// seconds.
-	ttlValidator = textValidator{want: "a whole number of seconds from 1s to " + shortDuration(maxTestKeyLifetime) + " (7 days), such as 15m or 24h", check: func(s string) error {
+	ttlValidator = textValidator{want: "a whole number of seconds from 1s to " + durationtext.Short(maxTestKeyLifetime) + " (7 days), such as 15m or 24h", check: func(s string) error {
 		d, err := time.ParseDuration(s)
 		if err == nil && (d < time.Second || d > maxTestKeyLifetime || d%time.Second != 0) {
 			err = fmt.Errorf("%v is out of range", d)

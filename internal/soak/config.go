@@ -86,6 +86,3 @@ func FromEnv() (Config, error) {
 		return Config{}, fmt.Errorf("%s=%q: use short (the default) or long", FormVar, v)
 	}
 }
-
-// tfDuration writes d as Terraform's duration strings ("10s", "1m0s").
-func tfDuration(d time.Duration) string { return d.String() }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/securestream/terraform-provider-securestream/internal/demo"
+	"github.com/securestream/terraform-provider-securestream/internal/durationtext"
 	"github.com/securestream/terraform-provider-securestream/internal/local/cloudfront"
 	"github.com/securestream/terraform-provider-securestream/internal/local/emulators"
 	"github.com/securestream/terraform-provider-securestream/internal/testenv"
@@ -94,7 +95,7 @@ func sharedEnv(t *testing.T) (*demo.Env, Config) {
 func soakVars(cfg Config, round int, ad time.Duration) map[string]string {
 	return map[string]string{
 		"rotation_triggers":  fmt.Sprintf("{round=%q}", fmt.Sprint(round)),
-		"activation_delay":   tfDuration(ad),
-		"max_token_lifetime": tfDuration(cfg.MaxTokenLifetime),
+		"activation_delay":   durationtext.Short(ad),
+		"max_token_lifetime": durationtext.Short(cfg.MaxTokenLifetime),
 	}
 }

@@ -26,6 +26,7 @@ import (
 	"os/exec"
 	"testing"
 
+	"github.com/securestream/terraform-provider-securestream/internal/local/emulators"
 	"github.com/securestream/terraform-provider-securestream/internal/sharedref"
 )
 
@@ -55,7 +56,7 @@ func Acceptance(t testing.TB) {
 // Install commands of the tools the tiers use.
 const (
 	NodeInstall = "apt-get install -y nodejs   (Node.js 20 or later)"
-	MotoInstall = "pip install 'moto[server]==5.2.1'   (moto_server 5)"
+	MotoInstall = emulators.MotoInstall // its home is where moto_server is started
 )
 
 // Node returns the path of node. It skips t unless the cross tier is on,

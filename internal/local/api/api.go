@@ -34,9 +34,7 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -67,7 +65,7 @@ type Options struct {
 
 // Server is a local API.
 type Server struct {
-	// URL is where it listens, once Listen or Start has run.
+	// URL is where it listens, once Listen has run.
 	URL string
 
 	opts     Options
@@ -95,23 +93,6 @@ func New(opts Options) (*Server, error) {
 		restAPIs: apigateway.NewFromConfig(cfg)}
 	s.runtimes = &runtimes{opts: opts, warm: map[string]*runtime{}}
 	return s, nil
-}
-
-// Start runs a local API on a free loopback port for the rest of the
-// test.
-func Start(t testing.TB, opts Options) *Server {
-	t.Helper()
-	s, err := New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(s)
-	s.URL = srv.URL
-	t.Cleanup(func() {
-		srv.Close()
-		s.runtimes.stopAll()
-	})
-	return s
 }
 
 // Listen serves on addr ("127.0.0.1:4582") in the background.

@@ -183,7 +183,7 @@ func notFoundAWS(t *testing.T) string {
 // A URL that names nothing in moto is a 404 that says what the URL should
 // look like.
 func TestNotFound(t *testing.T) {
-	s := Start(t, Options{Endpoint: notFoundAWS(t)})
+	s := start(t, Options{Endpoint: notFoundAWS(t)})
 	for path, want := range map[string]string{
 		"/":                "/<api id>/<stage>/<path>",
 		"/fn/issuer/":      `function \"issuer\" has no function URL`,
@@ -235,4 +235,20 @@ func TestPackageMustBeTheFunctionsCode(t *testing.T) {
 	if _, err := extract([]byte("not a zip"), dir); err == nil {
 		t.Error("extracting a non-zip worked")
 	}
+}
+
+// start runs a local API for the rest of the test, as localtest.StartAPI
+// does (which this package's tests cannot import: it imports this
+// package).
+func start(t testing.TB, opts Options) *Server {
+	t.Helper()
+	s, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Listen("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
 }

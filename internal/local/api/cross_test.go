@@ -25,7 +25,7 @@ import (
 	"github.com/securestream/terraform-provider-securestream/internal/issuerpkg"
 	"github.com/securestream/terraform-provider-securestream/internal/keyring"
 	"github.com/securestream/terraform-provider-securestream/internal/local/api"
-	"github.com/securestream/terraform-provider-securestream/internal/local/emulators"
+	"github.com/securestream/terraform-provider-securestream/internal/local/localtest"
 	"github.com/securestream/terraform-provider-securestream/internal/reporoot"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
 	"github.com/securestream/terraform-provider-securestream/internal/testenv"
@@ -170,12 +170,12 @@ func post(t *testing.T, url, body string) (int, string) {
 // a REST API and a function URL, from one warm runtime.
 func TestIssuerThroughLocalAPI(t *testing.T) {
 	testenv.Cross(t)
-	moto := emulators.StartMoto(t)
+	moto := localtest.StartMoto(t)
 	pkg, pkgPath := issuerPackage(t)
 	d := deploy(t, moto.Endpoint, pkg)
 
 	var starts atomic.Int32
-	s := api.Start(t, api.Options{Endpoint: moto.Endpoint, Package: pkgPath, RIE: emulators.FindRIE(t), Logf: func(format string, args ...any) {
+	s := localtest.StartAPI(t, api.Options{Endpoint: moto.Endpoint, Package: pkgPath, RIE: localtest.FindRIE(t), Logf: func(format string, args ...any) {
 		if strings.HasPrefix(format, "local API: started function") {
 			starts.Add(1)
 		}

@@ -68,7 +68,7 @@ func localAPI(t *testing.T, rie string, vars map[string]string) (s *Server, star
 		t.Fatal(err)
 	}
 	starts = &atomic.Int32{}
-	s = Start(t, Options{Endpoint: fakeLambda(t, "issuer", pkg, vars), Package: path, RIE: rie, Logf: func(format string, args ...any) {
+	s = start(t, Options{Endpoint: fakeLambda(t, "issuer", pkg, vars), Package: path, RIE: rie, Logf: func(format string, args ...any) {
 		if strings.HasPrefix(format, "local API: started function") {
 			starts.Add(1)
 		}
@@ -170,7 +170,7 @@ func TestFunctionWithLoaderVariableRefused(t *testing.T) {
 // own name to 127.0.0.1 would otherwise call the functions (and read
 // their answers) as same-origin.
 func TestForeignHostRefused(t *testing.T) {
-	s := Start(t, Options{Endpoint: notFoundAWS(t)})
+	s := start(t, Options{Endpoint: notFoundAWS(t)})
 	for host, want := range map[string]int{
 		"evil.example":           http.StatusForbidden,
 		"evil.example:4582":      http.StatusForbidden,

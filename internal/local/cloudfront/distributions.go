@@ -104,7 +104,7 @@ func (s *Server) readConfig(c *call, self string) (*node, *types.DistributionCon
 }
 
 func required(what string) error {
-	return malformed("1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", what)
+	return errMalformedXML("1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", what)
 }
 
 // checkConfig checks what CloudFront checks of a configuration: required
@@ -129,7 +129,7 @@ func (s *Server) checkConfig(cfg *types.DistributionConfig, self string) error {
 			return required("Origin.Id and Origin.DomainName")
 		}
 		if origins[*o.Id] {
-			return invalidArgument("two origins have the Id %q; origin ids must be unique", *o.Id)
+			return errInvalidArgument("two origins have the Id %q; origin ids must be unique", *o.Id)
 		}
 		origins[*o.Id] = true
 	}
@@ -149,8 +149,7 @@ func (s *Server) checkConfig(cfg *types.DistributionConfig, self string) error {
 		case b.ViewerProtocolPolicy == "":
 			return required(fmt.Sprintf("CacheBehavior(%s).ViewerProtocolPolicy", pattern))
 		case !origins[*b.TargetOriginId]:
-			return &apiError{Code: "NoSuchOrigin", Message: fmt.Sprintf(
-				"The cache behavior %s targets origin %q, which the distribution does not have.", pattern, *b.TargetOriginId)}
+			return errNoSuchOrigin(pattern, *b.TargetOriginId)
 		}
 		if err := s.checkAssociations(b, pattern, self); err != nil {
 			return err
@@ -158,7 +157,7 @@ func (s *Server) checkConfig(cfg *types.DistributionConfig, self string) error {
 	}
 	dcb := cfg.DefaultCacheBehavior
 	if dcb.CachePolicyId == nil && dcb.ForwardedValues == nil { //nolint:staticcheck // legacy settings are still valid input, as at CloudFront
-		return invalidArgument("the default cache behavior must include either CachePolicyId or ForwardedValues")
+		return errInvalidArgument("the default cache behavior must include either CachePolicyId or ForwardedValues")
 	}
 	return nil
 }
@@ -174,34 +173,33 @@ func (s *Server) checkAssociations(b types.CacheBehavior, pattern, self string) 
 	seen := map[types.EventType]bool{}
 	for _, a := range b.FunctionAssociations.Items {
 		if a.EventType != types.EventTypeViewerRequest && a.EventType != types.EventTypeViewerResponse {
-			return malformed("1 validation error detected: Value '%s' at 'distributionConfig.cacheBehavior(%s).functionAssociations.eventType' "+
+			return errMalformedXML("1 validation error detected: Value '%s' at 'distributionConfig.cacheBehavior(%s).functionAssociations.eventType' "+
 				"failed to satisfy constraint: Member must satisfy value set: [viewer-request, viewer-response]", a.EventType, pattern)
 		}
 		if seen[a.EventType] {
-			return &apiError{Code: "InvalidFunctionAssociation", Message: fmt.Sprintf(
-				"The cache behavior %s has more than one function for %s; associate one function per event type.", pattern, a.EventType)}
+			return errInvalidFunctionAssociation(
+				"The cache behavior %s has more than one function for %s; associate one function per event type.", pattern, a.EventType)
 		}
 		seen[a.EventType] = true
 		arn := deref(a.FunctionARN)
 		name, _ := strings.CutPrefix(arn, "arn:aws:cloudfront::"+s.cfg.AccountID+":function/")
 		f := s.functions[name]
 		if f == nil || f.ARN != arn {
-			return &apiError{Code: "NoSuchFunctionExists", Message: fmt.Sprintf("The function %s does not exist in account %s.", arn, s.cfg.AccountID)}
+			return errNoSuchFunctionInAccount(arn, s.cfg.AccountID)
 		}
 		if f.Live == nil {
-			return &apiError{Code: "InvalidFunctionAssociation", Message: fmt.Sprintf(
-				"The function %s is not published: only LIVE functions can be associated with a distribution. Publish it first.", f.Name)}
+			return errInvalidFunctionAssociation(
+				"The function %s is not published: only LIVE functions can be associated with a distribution. Publish it first.", f.Name)
 		}
 		if users := s.usersOf(arn); len(users) >= maxDistributionsPerFunction && !slices.Contains(users, self) {
-			return &apiError{Code: "TooManyDistributionsWithFunctionAssociations", Message: fmt.Sprintf(
-				"The function %s is already associated with %d distributions, the limit.", f.Name, len(users))}
+			return errTooManyDistributionsWithFunction(f.Name, len(users))
 		}
 	}
 	if b.LambdaFunctionAssociations != nil {
 		for _, l := range b.LambdaFunctionAssociations.Items {
 			if seen[l.EventType] {
-				return &apiError{Code: "InvalidFunctionAssociation", Message: fmt.Sprintf(
-					"The cache behavior %s has a CloudFront Function and a Lambda@Edge function for %s; use one.", pattern, l.EventType)}
+				return errInvalidFunctionAssociation(
+					"The cache behavior %s has a CloudFront Function and a Lambda@Edge function for %s; use one.", pattern, l.EventType)
 			}
 		}
 	}
@@ -217,8 +215,7 @@ func (s *Server) createDistribution(c *call) error {
 	}
 	for _, d := range s.dists {
 		if deref(d.cfg.CallerReference) == *cfg.CallerReference {
-			return &apiError{Code: "DistributionAlreadyExists", Message: fmt.Sprintf(
-				"The caller reference %s is already used by distribution %s.", *cfg.CallerReference, d.ID)}
+			return errDistributionAlreadyExists(*cfg.CallerReference, d.ID)
 		}
 	}
 	d := &distribution{ID: newID(), Raw: raw, cfg: cfg, ConfigSince: s.now().UTC()}
@@ -245,7 +242,7 @@ func (s *Server) dist(c *call) (*distribution, error) {
 	id, _ := url.PathUnescape(c.arg)
 	d := s.dists[id]
 	if d == nil {
-		return nil, &apiError{Code: "NoSuchDistribution", Message: fmt.Sprintf("The specified distribution %s does not exist.", id)}
+		return nil, errNoSuchDistribution(id)
 	}
 	return d, nil
 }
@@ -299,7 +296,7 @@ func (s *Server) updateDistribution(c *call) error {
 		return err
 	}
 	if *cfg.CallerReference != deref(d.cfg.CallerReference) {
-		return &apiError{Code: "IllegalUpdate", Message: "CallerReference cannot be changed: send the one GetDistributionConfig returns."}
+		return errCallerReferenceChanged()
 	}
 	s.reconfigure(d, raw, cfg)
 	s.redeploy(d)
@@ -319,8 +316,7 @@ func (s *Server) deleteDistribution(c *call) error {
 		return err
 	}
 	if deref(d.cfg.Enabled) || d.status(s.now()) != "Deployed" {
-		return &apiError{Code: "DistributionNotDisabled", Message: fmt.Sprintf(
-			"The distribution %s you are trying to delete has not been disabled: set Enabled to false, wait until it is Deployed, then delete it.", d.ID)}
+		return errDistributionNotDisabled(d.ID)
 	}
 	delete(s.dists, d.ID)
 	s.closeEdgePort(d.ID)

@@ -18,7 +18,7 @@ import (
 // A distribution through the SDK: kept as sent, ETags, publish changing
 // them, the association rules, FunctionInUse, deletion once disabled.
 func TestDistributionLifecycle(t *testing.T) {
-	s := Start(t, Config{})
+	s := start(t, Config{})
 	c := sdk(s)
 	dev := createFn(t, c, "verify", testCode)
 	arn := *dev.FunctionSummary.FunctionMetadata.FunctionARN
@@ -115,7 +115,7 @@ func TestDistributionLifecycle(t *testing.T) {
 }
 
 func TestDistributionErrorsAtTheWire(t *testing.T) {
-	s := Start(t, Config{})
+	s := start(t, Config{})
 	c := sdk(s)
 	created, err := c.CreateDistribution(ctx, &cf.CreateDistributionInput{DistributionConfig: distConfig("r", "127.0.0.1", 80, "")})
 	if err != nil {
@@ -175,7 +175,7 @@ func TestDistributionErrorsAtTheWire(t *testing.T) {
 
 // DeployDelay keeps a change InProgress, as the SDK's waiter expects.
 func TestDeployDelay(t *testing.T) {
-	s := Start(t, Config{DeployDelay: 200 * time.Millisecond})
+	s := start(t, Config{DeployDelay: 200 * time.Millisecond})
 	c := sdk(s)
 	out, err := c.CreateDistribution(ctx, &cf.CreateDistributionInput{DistributionConfig: distConfig("r", "127.0.0.1", 80, "")})
 	if err != nil || *out.Distribution.Status != "InProgress" {
@@ -190,7 +190,7 @@ func TestDeployDelay(t *testing.T) {
 // Faults: the Nth call fails with the code given, retries of the SDK see
 // the next calls succeed, latency is added.
 func TestFaults(t *testing.T) {
-	s := Start(t, Config{})
+	s := start(t, Config{})
 	c := sdk(s)
 	created, err := c.CreateDistribution(ctx, &cf.CreateDistributionInput{DistributionConfig: distConfig("r", "127.0.0.1", 80, "")})
 	if err != nil {
@@ -236,7 +236,7 @@ func TestFaults(t *testing.T) {
 // The state file keeps functions and distributions across a restart.
 func TestStateFile(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "state.json")
-	s := Start(t, Config{StateFile: file})
+	s := start(t, Config{StateFile: file})
 	c := sdk(s)
 	arn := createLive(t, c, "f", testCode)
 	created, err := c.CreateDistribution(ctx, &cf.CreateDistributionInput{DistributionConfig: distConfig("r", "127.0.0.1", 80, arn)})
@@ -247,7 +247,7 @@ func TestStateFile(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	again := Start(t, Config{StateFile: file})
+	again := start(t, Config{StateFile: file})
 	c = sdk(again)
 	got, err := c.GetDistributionConfig(ctx, &cf.GetDistributionConfigInput{Id: created.Distribution.Id})
 	if err != nil || *got.ETag != *created.ETag || !reflect.DeepEqual(got.DistributionConfig, created.Distribution.DistributionConfig) {
@@ -263,7 +263,7 @@ func TestStateFile(t *testing.T) {
 
 // A function serves at most 100 distributions.
 func TestTooManyDistributionsWithFunction(t *testing.T) {
-	s := Start(t, Config{})
+	s := start(t, Config{})
 	c := sdk(s)
 	arn := createLive(t, c, "f", testCode)
 	for i := range maxDistributionsPerFunction {

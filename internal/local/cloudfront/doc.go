@@ -32,9 +32,9 @@
 // page that rebinds its own name to loopback cannot read the functions'
 // code (ring keys in it) or the origin's answers.
 //
-// Tests start one with Start and inject faults with Fail, Lose (the call
-// takes effect, its answer is lost), Delay or Inject;
-// internal/local/cmd/local runs one on its own (make local).
+// Tests start one with localtest.StartCloudFront and inject faults with
+// Fail, Lose (the call takes effect, its answer is lost), Delay or
+// Inject; internal/local/cmd/local runs one on its own (make local).
 //
 // What it does not do: caching, invalidations, TLS at the edge (viewer
 // protocol policies are not enforced), viewer-response functions,

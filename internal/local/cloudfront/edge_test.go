@@ -88,7 +88,7 @@ func startStack(t testing.TB, cfg Config) *stack {
 }
 
 func startStackWith(t testing.TB, cfg Config, code string) *stack {
-	s := Start(t, cfg)
+	s := start(t, cfg)
 	c := sdk(s)
 	out, err := c.CreateFunction(ctx, &cf.CreateFunctionInput{Name: aws.String("securestream"), FunctionCode: []byte(code),
 		FunctionConfig: &types.FunctionConfig{Comment: aws.String(""), Runtime: types.FunctionRuntimeCloudfrontJs20}})

@@ -95,7 +95,7 @@ func TestEdgeTokenlessNeverReachesOrigin(t *testing.T) {
 // methods given.
 func startTokenlessStack(t *testing.T, code string, methods []types.Method) *stack {
 	t.Helper()
-	s := Start(t, Config{})
+	s := start(t, Config{})
 	c := sdk(s)
 	fnARN := createLive(t, c, "securestream", code)
 	o := startOrigin(t)

@@ -6,6 +6,9 @@ import (
 	"encoding/xml"
 	"fmt"
 	"net/http"
+	"strings"
+
+	"github.com/securestream/terraform-provider-securestream/internal/local/faults"
 )
 
 // apiError is an error CloudFront answers with: the SDK picks its error
@@ -18,59 +21,130 @@ type apiError struct {
 
 func (e *apiError) Error() string { return e.Code + ": " + e.Message }
 
-// statusOf is the HTTP status CloudFront answers each error code with
-// (botocore's cloudfront 2020-05-31 model, and the services' common errors).
-var statusOf = map[string]int{
-	"AccessDenied":                                 403,
-	"DistributionAlreadyExists":                    409,
-	"DistributionNotDisabled":                      409,
-	"FunctionAlreadyExists":                        409,
-	"FunctionInUse":                                409,
-	"FunctionSizeLimitExceeded":                    413,
-	"IllegalUpdate":                                400,
-	"InconsistentQuantities":                       400,
-	"InternalError":                                500,
-	"InvalidArgument":                              400,
-	"InvalidFunctionAssociation":                   400,
-	"InvalidIfMatchVersion":                        400,
-	"MalformedXML":                                 400,
-	"NoSuchDistribution":                           404,
-	"NoSuchFunctionExists":                         404,
-	"NoSuchOrigin":                                 404,
-	"PreconditionFailed":                           412,
-	"ServiceUnavailable":                           503,
-	"TestFunctionFailed":                           500,
-	"Throttling":                                   400,
-	"TooManyFunctions":                             400,
-	"UnsupportedOperation":                         400,
-	"TooManyDistributionsWithFunctionAssociations": 400,
-}
-
-// Status returns the HTTP status of a CloudFront error code; 400 for a
-// code it does not know.
-func Status(code string) int {
-	if s, ok := statusOf[code]; ok {
-		return s
-	}
-	return 400
-}
-
 func (e *apiError) status() int {
 	if e.Status != 0 {
 		return e.Status
 	}
-	return Status(e.Code)
+	return faults.Status(e.Code)
 }
 
-func malformed(format string, args ...any) *apiError {
+// The errors the control plane answers, one constructor per code (and
+// per message, where the message is always the same), so that a code is
+// always answered the same way.
+
+func errMalformedXML(format string, args ...any) *apiError {
 	return &apiError{Code: "MalformedXML", Message: fmt.Sprintf(format, args...)}
 }
 
-func invalidArgument(format string, args ...any) *apiError {
+func errInvalidArgument(format string, args ...any) *apiError {
 	return &apiError{Code: "InvalidArgument", Message: fmt.Sprintf(format, args...)}
 }
 
+func errInconsistentQuantities(path string, want int64, got int) *apiError {
+	return &apiError{Code: "InconsistentQuantities", Message: fmt.Sprintf(
+		"%s: Quantity is %d but Items holds %d elements; they must agree", path, want, got)}
+}
+
+// errBodyTooLarge is the answer to a body over maxBody: a function's code
+// too large, for the calls that carry one.
+func errBodyTooLarge(op string) *apiError {
+	e := &apiError{Code: "MalformedXML", Message: fmt.Sprintf("the request body is over %d bytes", maxBody)}
+	if op == "CreateFunction" || op == "UpdateFunction" {
+		e.Code = "FunctionSizeLimitExceeded"
+	}
+	return e
+}
+
+func errInternal(err error) *apiError {
+	return &apiError{Code: "InternalError", Message: err.Error()}
+}
+
+func errAccessDenied(msg string) *apiError {
+	return &apiError{Code: "AccessDenied", Message: msg}
+}
+
+func errUnsupportedOperation(method, path string) *apiError {
+	return &apiError{Code: "UnsupportedOperation", Message: fmt.Sprintf(
+		"%s %s is not an operation of CloudFront API %s that this local CloudFront serves", method, path, APIVersion)}
+}
+
+func errInvalidIfMatchVersion() *apiError {
+	return &apiError{Code: "InvalidIfMatchVersion", Message: "The If-Match version is missing or not valid for the resource."}
+}
+
 const preconditionMessage = "The request failed because it didn't meet the preconditions in one or more request-header fields."
+
+func errPreconditionFailed() *apiError {
+	return &apiError{Code: "PreconditionFailed", Message: preconditionMessage}
+}
+
+func errNoSuchFunction(name string) *apiError {
+	return &apiError{Code: "NoSuchFunctionExists", Message: fmt.Sprintf("The function %s does not exist.", name)}
+}
+
+func errNoSuchFunctionInAccount(arn, account string) *apiError {
+	return &apiError{Code: "NoSuchFunctionExists", Message: fmt.Sprintf("The function %s does not exist in account %s.", arn, account)}
+}
+
+func errNoLiveStage(name string) *apiError {
+	return &apiError{Code: "NoSuchFunctionExists", Message: fmt.Sprintf(
+		"The function %s has no LIVE stage: it has never been published.", name)}
+}
+
+func errFunctionAlreadyExists(name string) *apiError {
+	return &apiError{Code: "FunctionAlreadyExists", Message: fmt.Sprintf("A function with the name %s already exists.", name)}
+}
+
+func errTooManyFunctions(limit int) *apiError {
+	return &apiError{Code: "TooManyFunctions", Message: fmt.Sprintf(
+		"You have reached the maximum number of functions (%d) for this account.", limit)}
+}
+
+func errFunctionSizeLimitExceeded(size, limit int) *apiError {
+	return &apiError{Code: "FunctionSizeLimitExceeded", Message: fmt.Sprintf(
+		"The function code is %d bytes; the limit is %d bytes.", size, limit)}
+}
+
+func errFunctionInUse(name string, users []string) *apiError {
+	return &apiError{Code: "FunctionInUse", Message: fmt.Sprintf(
+		"Cannot delete function %s, it is in use by %d distributions: %s", name, len(users), strings.Join(users, ", "))}
+}
+
+func errTestFunctionFailed(err error) *apiError {
+	return &apiError{Code: "TestFunctionFailed", Message: "The CloudFront function failed to test: " + err.Error()}
+}
+
+func errNoSuchDistribution(id string) *apiError {
+	return &apiError{Code: "NoSuchDistribution", Message: fmt.Sprintf("The specified distribution %s does not exist.", id)}
+}
+
+func errDistributionAlreadyExists(callerReference, id string) *apiError {
+	return &apiError{Code: "DistributionAlreadyExists", Message: fmt.Sprintf(
+		"The caller reference %s is already used by distribution %s.", callerReference, id)}
+}
+
+func errDistributionNotDisabled(id string) *apiError {
+	return &apiError{Code: "DistributionNotDisabled", Message: fmt.Sprintf(
+		"The distribution %s you are trying to delete has not been disabled: set Enabled to false, wait until it is Deployed, then delete it.", id)}
+}
+
+func errCallerReferenceChanged() *apiError {
+	return &apiError{Code: "IllegalUpdate", Message: "CallerReference cannot be changed: send the one GetDistributionConfig returns."}
+}
+
+func errNoSuchOrigin(pattern, origin string) *apiError {
+	return &apiError{Code: "NoSuchOrigin", Message: fmt.Sprintf(
+		"The cache behavior %s targets origin %q, which the distribution does not have.", pattern, origin)}
+}
+
+func errInvalidFunctionAssociation(format string, args ...any) *apiError {
+	return &apiError{Code: "InvalidFunctionAssociation", Message: fmt.Sprintf(format, args...)}
+}
+
+func errTooManyDistributionsWithFunction(name string, n int) *apiError {
+	return &apiError{Code: "TooManyDistributionsWithFunctionAssociations", Message: fmt.Sprintf(
+		"The function %s is already associated with %d distributions, the limit.", name, n)}
+}
 
 type errorResponse struct {
 	XMLName   xml.Name `xml:"ErrorResponse"`

@@ -3,7 +3,6 @@ package cloudfront
 import (
 	"bytes"
 	"encoding/xml"
-	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -94,25 +93,24 @@ func (s *Server) functionARN(name string) string {
 // at create and update. It does not compile the code.
 func newStage(cfg *types.FunctionConfig, code []byte) (*stage, error) {
 	if cfg == nil || cfg.Comment == nil || cfg.Runtime == "" {
-		return nil, malformed("FunctionConfig with Comment and Runtime is required")
+		return nil, errMalformedXML("FunctionConfig with Comment and Runtime is required")
 	}
 	if len(*cfg.Comment) > 128 {
-		return nil, invalidArgument("the comment is %d characters; the limit is 128", len(*cfg.Comment))
+		return nil, errInvalidArgument("the comment is %d characters; the limit is 128", len(*cfg.Comment))
 	}
 	if len(code) == 0 {
-		return nil, invalidArgument("FunctionCode is required and must not be empty")
+		return nil, errInvalidArgument("FunctionCode is required and must not be empty")
 	}
 	if len(code) > cflimits.FunctionCodeSize {
-		return nil, &apiError{Code: "FunctionSizeLimitExceeded", Message: fmt.Sprintf(
-			"The function code is %d bytes; the limit is %d bytes.", len(code), cflimits.FunctionCodeSize)}
+		return nil, errFunctionSizeLimitExceeded(len(code), cflimits.FunctionCodeSize)
 	}
 	st := &stage{Comment: *cfg.Comment, Runtime: string(cfg.Runtime), Code: code, ETag: newID(), Modified: time.Now().UTC()}
 	if a := cfg.KeyValueStoreAssociations; a != nil {
 		if len(a.Items) > 1 {
-			return nil, invalidArgument("a function can be associated with one key value store, not %d", len(a.Items))
+			return nil, errInvalidArgument("a function can be associated with one key value store, not %d", len(a.Items))
 		}
 		if len(a.Items) > 0 && cfg.Runtime == types.FunctionRuntimeCloudfrontJs10 {
-			return nil, invalidArgument("key value stores need the cloudfront-js-2.0 runtime")
+			return nil, errInvalidArgument("key value stores need the cloudfront-js-2.0 runtime")
 		}
 		for _, kv := range a.Items {
 			if kv.KeyValueStoreARN != nil {
@@ -129,7 +127,7 @@ func (s *Server) createFunction(c *call) error {
 		return err
 	}
 	if req.Name == nil || !nameRE.MatchString(*req.Name) {
-		return invalidArgument("the function name must match [a-zA-Z0-9-_]{1,64}")
+		return errInvalidArgument("the function name must match [a-zA-Z0-9-_]{1,64}")
 	}
 	st, err := newStage(req.FunctionConfig, req.FunctionCode)
 	if err != nil {
@@ -139,11 +137,10 @@ func (s *Server) createFunction(c *call) error {
 	defer s.mu.Unlock()
 	name := *req.Name
 	if s.functions[name] != nil {
-		return &apiError{Code: "FunctionAlreadyExists", Message: fmt.Sprintf("A function with the name %s already exists.", name)}
+		return errFunctionAlreadyExists(name)
 	}
 	if len(s.functions) >= s.cfg.MaxFunctions {
-		return &apiError{Code: "TooManyFunctions", Message: fmt.Sprintf(
-			"You have reached the maximum number of functions (%d) for this account.", s.cfg.MaxFunctions)}
+		return errTooManyFunctions(s.cfg.MaxFunctions)
 	}
 	f := &function{Name: name, ARN: s.functionARN(name), Created: st.Modified, Dev: st}
 	s.functions[name] = f
@@ -158,19 +155,18 @@ func (s *Server) lookup(c *call, stageName string) (*function, *stage, error) {
 	name, _ := url.PathUnescape(c.arg)
 	f := s.functions[name]
 	if f == nil {
-		return nil, nil, &apiError{Code: "NoSuchFunctionExists", Message: fmt.Sprintf("The function %s does not exist.", name)}
+		return nil, nil, errNoSuchFunction(name)
 	}
 	switch stageName {
 	case "", stageDev:
 		return f, f.Dev, nil
 	case stageLive:
 		if f.Live == nil {
-			return nil, nil, &apiError{Code: "NoSuchFunctionExists", Message: fmt.Sprintf(
-				"The function %s has no LIVE stage: it has never been published.", name)}
+			return nil, nil, errNoLiveStage(name)
 		}
 		return f, f.Live, nil
 	}
-	return nil, nil, invalidArgument("Stage must be DEVELOPMENT or LIVE, not %q", stageName)
+	return nil, nil, errInvalidArgument("Stage must be DEVELOPMENT or LIVE, not %q", stageName)
 }
 
 // matchDev returns the function named in the path and its DEVELOPMENT
@@ -252,7 +248,7 @@ func (s *Server) publishFunction(c *call) error {
 		return err
 	}
 	if s.cfg.StrictPublish && dev.Published == dev.ETag {
-		return &apiError{Code: "PreconditionFailed", Message: preconditionMessage}
+		return errPreconditionFailed()
 	}
 	dev.Published = dev.ETag
 	live := &stage{Comment: dev.Comment, Runtime: dev.Runtime, KVS: dev.KVS, Code: dev.Code, ETag: newID(), Modified: s.now().UTC()}
@@ -278,7 +274,7 @@ func (s *Server) testFunction(c *call) error {
 		return err
 	}
 	if len(req.EventObject) > maxEventObject {
-		return invalidArgument("EventObject is %d bytes; the limit is %d", len(req.EventObject), maxEventObject)
+		return errInvalidArgument("EventObject is %d bytes; the limit is %d", len(req.EventObject), maxEventObject)
 	}
 	s.mu.RLock()
 	f, st, err := s.lookup(c, string(req.Stage))
@@ -298,7 +294,7 @@ func (s *Server) testFunction(c *call) error {
 	if cerr != nil && strings.HasPrefix(cerr.Error(), "InternalError") {
 		// What made AWS's own test harness fail (a byte order mark,
 		// aws-cdk #21643) is TestFunctionFailed, not a result.
-		return &apiError{Code: "TestFunctionFailed", Message: "The CloudFront function failed to test: " + cerr.Error()}
+		return errTestFunctionFailed(cerr)
 	}
 	if cerr != nil {
 		out.FunctionErrorMessage = cerr.Error()
@@ -324,8 +320,7 @@ func (s *Server) deleteFunction(c *call) error {
 		// In use too while the edge may still run it for a distribution
 		// that dropped it (propagation).
 		if users := s.runners(f.ARN); len(users) > 0 {
-			return &apiError{Code: "FunctionInUse", Message: fmt.Sprintf(
-				"Cannot delete function %s, it is in use by %d distributions: %s", f.Name, len(users), strings.Join(users, ", "))}
+			return errFunctionInUse(f.Name, users)
 		}
 		return nil
 	})
@@ -342,7 +337,7 @@ func (s *Server) listFunctions(c *call) error {
 	q := c.r.URL.Query()
 	stageFilter := q.Get("Stage")
 	if stageFilter != "" && stageFilter != stageDev && stageFilter != stageLive {
-		return invalidArgument("Stage must be DEVELOPMENT or LIVE, not %q", stageFilter)
+		return errInvalidArgument("Stage must be DEVELOPMENT or LIVE, not %q", stageFilter)
 	}
 	maxItems, err := parseMaxItems(q.Get("MaxItems"))
 	if err != nil {
@@ -458,7 +453,7 @@ func parseMaxItems(s string) (int, error) {
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 1 || n > 1000 {
-		return 0, invalidArgument("MaxItems must be a whole number from 1 to 1000, not %q", s)
+		return 0, errInvalidArgument("MaxItems must be a whole number from 1 to 1000, not %q", s)
 	}
 	return n, nil
 }

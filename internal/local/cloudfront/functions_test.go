@@ -20,7 +20,7 @@ var etagShape = regexp.MustCompile(`^E[A-Z0-9]{13}$`)
 // The stage model through the SDK, as terraform-provider-aws drives it:
 // create, read both stages, update (ETtag), publish, test, delete.
 func TestFunctionLifecycle(t *testing.T) {
-	s := Start(t, Config{})
+	s := start(t, Config{})
 	c := sdk(s)
 	name := aws.String("securestream-verify")
 
@@ -108,7 +108,7 @@ func TestFunctionLifecycle(t *testing.T) {
 // Every function error of the reference's table, through the SDK and at
 // the wire.
 func TestFunctionErrors(t *testing.T) {
-	s := Start(t, Config{MaxFunctions: 2})
+	s := start(t, Config{MaxFunctions: 2})
 	c := sdk(s)
 	first := createFn(t, c, "f1", testCode)
 
@@ -188,7 +188,7 @@ func TestFunctionErrors(t *testing.T) {
 // Wire details the SDK hides: statuses, the ETtag header, Location, the
 // namespace, timestamps with Z.
 func TestFunctionWire(t *testing.T) {
-	s := Start(t, Config{})
+	s := start(t, Config{})
 	body := `<CreateFunctionRequest xmlns="` + Namespace + `"><Name>w</Name><FunctionConfig><Comment>c</Comment>` +
 		`<Runtime>cloudfront-js-1.0</Runtime></FunctionConfig><FunctionCode>` + base64.StdEncoding.EncodeToString([]byte(testCode)) +
 		`</FunctionCode></CreateFunctionRequest>`
@@ -221,7 +221,7 @@ func TestFunctionWire(t *testing.T) {
 // Code that does not compile is accepted, as at AWS, and TestFunction
 // reports the error; a throw is reported the same way.
 func TestTestFunctionErrors(t *testing.T) {
-	s := Start(t, Config{})
+	s := start(t, Config{})
 	c := sdk(s)
 	for name, code := range map[string]string{
 		"export":  `function handler(e) { return e.request; } export { handler };`,
@@ -243,7 +243,7 @@ func TestTestFunctionErrors(t *testing.T) {
 }
 
 func TestListFunctionsPages(t *testing.T) {
-	s := Start(t, Config{})
+	s := start(t, Config{})
 	c := sdk(s)
 	resp, b := raw(t, s, "GET", "/2020-05-31/function", nil, "")
 	if resp.StatusCode != 200 || strings.Contains(b, "<Items") || !strings.Contains(b, "<Quantity>0</Quantity>") {
@@ -274,7 +274,7 @@ func TestListFunctionsPages(t *testing.T) {
 // StrictPublish reproduces terraform-provider-aws #49572: publishing an
 // unchanged DEVELOPMENT stage again is refused.
 func TestStrictPublish(t *testing.T) {
-	s := Start(t, Config{StrictPublish: true})
+	s := start(t, Config{StrictPublish: true})
 	c := sdk(s)
 	out := createFn(t, c, "f", testCode)
 	if _, err := c.PublishFunction(ctx, &cf.PublishFunctionInput{Name: aws.String("f"), IfMatch: out.ETag}); err != nil {
@@ -287,7 +287,7 @@ func TestStrictPublish(t *testing.T) {
 // A byte order mark makes TestFunction itself fail (500, which the SDK
 // retries); the utilization is reported against the configured base.
 func TestTestFunctionFailedAndUtilization(t *testing.T) {
-	s := Start(t, Config{UtilizationBase: time.Nanosecond})
+	s := start(t, Config{UtilizationBase: time.Nanosecond})
 	c := sdk(s)
 	event := []byte(`{"version":"1.0","context":{"eventType":"viewer-request"},"viewer":{"ip":"1.2.3.4"},` +
 		`"request":{"method":"GET","uri":"/","querystring":{},"headers":{},"cookies":{}}}`)

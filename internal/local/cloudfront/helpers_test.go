@@ -153,3 +153,19 @@ func distConfig(ref, host string, port int32, fnARN string) *types.DistributionC
 		IsIPV6Enabled:     aws.Bool(true),
 	}
 }
+
+// start runs a local CloudFront for the rest of the test, as
+// localtest.StartCloudFront does (which this package's tests cannot
+// import: it imports this package).
+func start(t testing.TB, cfg Config) *Server {
+	t.Helper()
+	s, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Listen("127.0.0.1:0", "127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}

@@ -58,7 +58,7 @@ func startProp(t *testing.T, cfg Config, attached bool) *propStack {
 	t.Helper()
 	ps := &propStack{clock: newClock(), origin: startOrigin(t)}
 	cfg.now = ps.clock.now
-	ps.s = Start(t, cfg)
+	ps.s = start(t, cfg)
 	ps.c = sdk(ps.s)
 	ps.arn = createLive(t, ps.c, "f", versionCode("v1"))
 	host, port, _ := net.SplitHostPort(strings.TrimPrefix(ps.origin.URL, "http://"))
@@ -289,7 +289,7 @@ func TestPropagationStateFile(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	ps.s = Start(t, Config{PropagationDelay: delay, StateFile: file, now: ps.clock.now})
+	ps.s = start(t, Config{PropagationDelay: delay, StateFile: file, now: ps.clock.now})
 	ps.c = sdk(ps.s)
 	ps.wantServed(t, "after the restart", "v1")
 	ps.clock.advance(delay / 2)
@@ -301,7 +301,7 @@ func TestPropagationStateFile(t *testing.T) {
 // A lost response: the call takes effect, the client gets the error, and
 // the SDK's retry meets the change already made.
 func TestFaultLostResponse(t *testing.T) {
-	s := Start(t, Config{})
+	s := start(t, Config{})
 	c := sdk(s)
 	s.Lose("CreateFunction", 1, "ServiceUnavailable")
 	before := s.Calls("CreateFunction")

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/securestream/terraform-provider-securestream/internal/cfruntime"
+	"github.com/securestream/terraform-provider-securestream/internal/local/faults"
 	"github.com/securestream/terraform-provider-securestream/internal/local/hostcheck"
 )
 
@@ -88,7 +89,7 @@ type Server struct {
 	mu        sync.RWMutex
 	functions map[string]*function
 	dists     map[string]*distribution
-	faults    faults
+	faults    *faults.Engine
 	listeners []*http.Server
 	edgePorts map[string]*http.Server // distribution id → its own edge listener
 
@@ -114,7 +115,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Host == "" {
 		cfg.Host = "127.0.0.1"
 	}
-	s := &Server{cfg: cfg, functions: map[string]*function{}, dists: map[string]*distribution{}, edgePorts: map[string]*http.Server{}}
+	s := &Server{cfg: cfg, functions: map[string]*function{}, dists: map[string]*distribution{}, edgePorts: map[string]*http.Server{}, faults: newFaults()}
 	s.edge = newEdge(s)
 	if err := s.load(); err != nil {
 		return nil, err
@@ -236,60 +237,6 @@ type call struct {
 	requestID string
 }
 
-type handlerFunc func(s *Server, c *call) error
-
-// route maps a method and path to an operation.
-func route(method, path string) (op string, arg string, h handlerFunc) {
-	rest, ok := strings.CutPrefix(path, "/"+APIVersion+"/")
-	if !ok {
-		return "", "", nil
-	}
-	parts := strings.Split(rest, "/")
-	key := method + " " + parts[0]
-	switch len(parts) {
-	case 1:
-		switch key {
-		case "POST function":
-			return "CreateFunction", "", (*Server).createFunction
-		case "GET function":
-			return "ListFunctions", "", (*Server).listFunctions
-		case "POST distribution":
-			return "CreateDistribution", "", (*Server).createDistribution
-		case "GET distribution":
-			return "ListDistributions", "", (*Server).listDistributions
-		}
-	case 2:
-		arg = parts[1]
-		switch key {
-		case "GET function":
-			return "GetFunction", arg, (*Server).getFunction
-		case "PUT function":
-			return "UpdateFunction", arg, (*Server).updateFunction
-		case "DELETE function":
-			return "DeleteFunction", arg, (*Server).deleteFunction
-		case "GET distribution":
-			return "GetDistribution", arg, (*Server).getDistribution
-		case "DELETE distribution":
-			return "DeleteDistribution", arg, (*Server).deleteDistribution
-		}
-	case 3:
-		arg = parts[1]
-		switch key + "/" + parts[2] {
-		case "GET function/describe":
-			return "DescribeFunction", arg, (*Server).describeFunction
-		case "POST function/publish":
-			return "PublishFunction", arg, (*Server).publishFunction
-		case "POST function/test":
-			return "TestFunction", arg, (*Server).testFunction
-		case "GET distribution/config":
-			return "GetDistributionConfig", arg, (*Server).getDistributionConfig
-		case "PUT distribution/config":
-			return "UpdateDistribution", arg, (*Server).updateDistribution
-		}
-	}
-	return "", "", nil
-}
-
 // ServeHTTP serves the control plane.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	requestID := newRequestID()
@@ -297,43 +244,45 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// It answers functions' code, and so their keys: to this machine's
 	// clients only, never to a web page that rebinds a name to loopback.
 	if !hostcheck.Loopback(r.Host) {
-		writeError(w, &apiError{Code: "AccessDenied", Message: "local cloudfront: " + hostcheck.Refused(r.Host, "loopback names (127.0.0.1, localhost, ::1)")}, requestID)
+		writeError(w, errAccessDenied("local cloudfront: "+hostcheck.Refused(r.Host, "loopback names (127.0.0.1, localhost, ::1)")), requestID)
 		return
 	}
 	if strings.HasPrefix(r.URL.Path, adminPrefix) {
 		s.serveAdmin(w, r)
 		return
 	}
-	op, arg, h := route(r.Method, r.URL.EscapedPath())
+	op, arg, h := match(r.Method, r.URL.EscapedPath())
 	if h == nil {
-		writeError(w, &apiError{Code: "UnsupportedOperation", Message: fmt.Sprintf(
-			"%s %s is not an operation of CloudFront API %s that this local CloudFront serves", r.Method, r.URL.Path, APIVersion)}, requestID)
+		writeError(w, errUnsupportedOperation(r.Method, r.URL.Path), requestID)
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	c := &call{w: w, r: r, op: op, arg: arg, requestID: requestID}
-	fault, lost := s.faults.apply(r.Context(), op)
-	if fault != nil && !lost {
-		writeError(w, fault, requestID)
-		return
-	}
-	if lost {
+	hit := s.faults.Record(op, []byte(r.URL.Path))
+	// The call goes on when its client gives up during a delay, as at
+	// CloudFront, which has the request by then.
+	_ = hit.Wait(r.Context())
+	var fault *apiError
+	if f := hit.Fault; f != nil {
+		fault = &apiError{Status: f.HTTPStatus(), Code: f.Code, Message: f.Message}
+		if !f.Lost {
+			writeError(w, fault, requestID)
+			return
+		}
 		// The call takes effect, and its answer is lost on the way back:
 		// the client sees the fault instead.
-		c.w = discardWriter{http.Header{}}
+		c.w = faults.Discard()
 	}
+	lost := fault != nil
 	if err := h(s, c); err != nil && !lost {
 		var ae *apiError
 		var mbe *http.MaxBytesError
 		switch {
 		case errors.As(err, &ae):
 		case errors.As(err, &mbe):
-			ae = &apiError{Code: "MalformedXML", Message: fmt.Sprintf("the request body is over %d bytes", maxBody)}
-			if op == "CreateFunction" || op == "UpdateFunction" {
-				ae.Code = "FunctionSizeLimitExceeded"
-			}
+			ae = errBodyTooLarge(op)
 		default:
-			ae = &apiError{Code: "InternalError", Message: err.Error()}
+			ae = errInternal(err)
 		}
 		writeError(w, ae, requestID)
 	}
@@ -342,27 +291,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// discardWriter takes an answer nobody receives.
-type discardWriter struct{ h http.Header }
-
-func (d discardWriter) Header() http.Header         { return d.h }
-func (d discardWriter) Write(b []byte) (int, error) { return len(b), nil }
-func (d discardWriter) WriteHeader(int)             {}
-
 var etagRE = regexp.MustCompile(`^[A-Z0-9]{1,64}$`)
 
 // ifMatch returns the If-Match header, which must be there.
 func (c *call) ifMatch() (string, error) {
 	v := strings.TrimSpace(c.r.Header.Get("If-Match"))
 	if !etagRE.MatchString(v) {
-		return "", &apiError{Code: "InvalidIfMatchVersion", Message: "The If-Match version is missing or not valid for the resource."}
+		return "", errInvalidIfMatchVersion()
 	}
 	return v, nil
 }
 
 func checkETag(got, want string) error {
 	if got != want {
-		return &apiError{Code: "PreconditionFailed", Message: preconditionMessage}
+		return errPreconditionFailed()
 	}
 	return nil
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/xml"
 	"errors"
-	"fmt"
 	"io"
 	"reflect"
 	"slices"
@@ -45,20 +44,20 @@ func parseXML(r io.Reader, root string) (*node, error) {
 			break
 		}
 		if err != nil {
-			return nil, malformed("the request body is not well-formed XML: %v", err)
+			return nil, errMalformedXML("the request body is not well-formed XML: %v", err)
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
 			if count++; count > maxElements || len(stack) >= maxDepth {
-				return nil, malformed("the request document is too large or too deeply nested")
+				return nil, errMalformedXML("the request document is too large or too deeply nested")
 			}
 			if t.Name.Space != "" && t.Name.Space != Namespace {
-				return nil, malformed("element %s is in namespace %q; expected %q", t.Name.Local, t.Name.Space, Namespace)
+				return nil, errMalformedXML("element %s is in namespace %q; expected %q", t.Name.Local, t.Name.Space, Namespace)
 			}
 			n := &node{Name: t.Name.Local}
 			if len(stack) == 0 {
 				if top != nil {
-					return nil, malformed("the request body has more than one root element")
+					return nil, errMalformedXML("the request body has more than one root element")
 				}
 				top = n
 			} else {
@@ -71,20 +70,20 @@ func parseXML(r io.Reader, root string) (*node, error) {
 		case xml.CharData:
 			if len(stack) == 0 {
 				if len(bytes.TrimSpace(t)) > 0 {
-					return nil, malformed("text outside the root element")
+					return nil, errMalformedXML("text outside the root element")
 				}
 				continue
 			}
 			stack[len(stack)-1].Text += string(t)
 		case xml.Directive:
-			return nil, malformed("XML directives (DOCTYPE, ENTITY) are not accepted")
+			return nil, errMalformedXML("XML directives (DOCTYPE, ENTITY) are not accepted")
 		}
 	}
 	if top == nil {
-		return nil, malformed("the request body is empty; expected a %s document", root)
+		return nil, errMalformedXML("the request body is empty; expected a %s document", root)
 	}
 	if top.Name != root {
-		return nil, malformed("the root element is %s; expected %s", top.Name, root)
+		return nil, errMalformedXML("the root element is %s; expected %s", top.Name, root)
 	}
 	return top, nil
 }
@@ -129,7 +128,7 @@ func (n *node) decode(v reflect.Value, path string) error {
 	t := v.Type()
 	leaf := func() (string, error) {
 		if len(n.Kids) > 0 {
-			return "", malformed("%s holds elements; expected a value", path)
+			return "", errMalformedXML("%s holds elements; expected a value", path)
 		}
 		return strings.TrimSpace(n.Text), nil
 	}
@@ -141,7 +140,7 @@ func (n *node) decode(v reflect.Value, path string) error {
 		}
 		tm, err := time.Parse(time.RFC3339Nano, s)
 		if err != nil {
-			return malformed("%s: %q is not a timestamp", path, s)
+			return errMalformedXML("%s: %q is not a timestamp", path, s)
 		}
 		v.Set(reflect.ValueOf(tm))
 	case t.Kind() == reflect.Pointer:
@@ -158,12 +157,12 @@ func (n *node) decode(v reflect.Value, path string) error {
 		}
 		b, err := base64.StdEncoding.DecodeString(s)
 		if err != nil {
-			return malformed("%s is not valid base64: %v", path, err)
+			return errMalformedXML("%s is not valid base64: %v", path, err)
 		}
 		v.SetBytes(b)
 	case t.Kind() == reflect.Slice:
 		if strings.TrimSpace(n.Text) != "" && len(n.Kids) == 0 {
-			return malformed("%s holds text; expected a list of elements", path)
+			return errMalformedXML("%s holds text; expected a list of elements", path)
 		}
 		for _, k := range n.Kids {
 			e := reflect.New(t.Elem()).Elem()
@@ -187,16 +186,16 @@ func (n *node) decode(v reflect.Value, path string) error {
 func (n *node) decodeStruct(v reflect.Value, path string) error {
 	t := v.Type()
 	if len(n.Kids) == 0 && strings.TrimSpace(n.Text) != "" {
-		return malformed("%s holds text; expected elements", path)
+		return errMalformedXML("%s holds text; expected elements", path)
 	}
 	seen := map[string]bool{}
 	for _, k := range n.Kids {
 		f, ok := t.FieldByName(k.Name)
 		if !ok || !f.IsExported() || len(f.Index) != 1 {
-			return malformed("unexpected element %s/%s: %s has no such member", path, k.Name, t.Name())
+			return errMalformedXML("unexpected element %s/%s: %s has no such member", path, k.Name, t.Name())
 		}
 		if seen[k.Name] {
-			return malformed("element %s/%s appears twice", path, k.Name)
+			return errMalformedXML("element %s/%s appears twice", path, k.Name)
 		}
 		seen[k.Name] = true
 		if err := k.decode(v.Field(f.Index[0]), path+"/"+k.Name); err != nil {
@@ -208,11 +207,10 @@ func (n *node) decodeStruct(v reflect.Value, path string) error {
 		return nil
 	}
 	if q.Kind() != reflect.Pointer || q.IsNil() {
-		return malformed("%s/Quantity is required", path)
+		return errMalformedXML("%s/Quantity is required", path)
 	}
 	if want := q.Elem().Int(); want != int64(items.Len()) {
-		return &apiError{Code: "InconsistentQuantities", Message: fmt.Sprintf(
-			"%s: Quantity is %d but Items holds %d elements; they must agree", path, want, items.Len())}
+		return errInconsistentQuantities(path, want, items.Len())
 	}
 	return nil
 }
@@ -228,7 +226,7 @@ func setScalar(v reflect.Value, s, path string) error {
 				names = append(names, allowed.Index(i).String())
 			}
 			if !slices.Contains(names, s) {
-				return malformed("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: "+
+				return errMalformedXML("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: "+
 					"Member must satisfy enum value set: [%s]", s, path, strings.Join(names, ", "))
 			}
 		}
@@ -236,19 +234,19 @@ func setScalar(v reflect.Value, s, path string) error {
 	case reflect.Bool:
 		b, err := strconv.ParseBool(s)
 		if err != nil || (s != "true" && s != "false") {
-			return malformed("%s: %q is not true or false", path, s)
+			return errMalformedXML("%s: %q is not true or false", path, s)
 		}
 		v.SetBool(b)
 	case reflect.Int32, reflect.Int64, reflect.Int:
 		i, err := strconv.ParseInt(s, 10, v.Type().Bits())
 		if err != nil {
-			return malformed("%s: %q is not an integer", path, s)
+			return errMalformedXML("%s: %q is not an integer", path, s)
 		}
 		v.SetInt(i)
 	case reflect.Float64, reflect.Float32:
 		f, err := strconv.ParseFloat(s, 64)
 		if err != nil {
-			return malformed("%s: %q is not a number", path, s)
+			return errMalformedXML("%s: %q is not a number", path, s)
 		}
 		v.SetFloat(f)
 	default:

@@ -1,9 +1,9 @@
-// Package emulators starts the local stand-ins for AWS that the tests run
-// against: moto_server (KMS, IAM, STS, Lambda, API Gateway) and AWS's
-// Lambda runtime interface emulator. Each runs on a free loopback port for
-// the length of a test and is stopped after it. A missing tool fails the
-// test with the command that installs it. RunRIE starts the emulator
-// outside a test, for the local API (internal/local/api).
+// Package emulators runs the local stand-ins for AWS: moto_server (KMS,
+// IAM, STS, Lambda, API Gateway), behind a proxy that answers loopback
+// Host names only, and AWS's Lambda runtime interface emulator, which
+// the local API (internal/local/api) runs functions under and which must
+// be linked statically. A missing tool is an error with the command that
+// installs it. internal/local/localtest starts them for a test.
 package emulators
 
 import (
@@ -16,14 +16,17 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
-	"testing"
 	"time"
 
+	"github.com/securestream/terraform-provider-securestream/internal/local/hostcheck"
+	"github.com/securestream/terraform-provider-securestream/internal/local/proc"
 	"github.com/securestream/terraform-provider-securestream/internal/reporoot"
 )
 
@@ -39,113 +42,98 @@ const RIEDir = ".tools/aws-lambda-rie-" + RIEVersion + "-static"
 // RIEInstall is the command that installs it where the tests look.
 const RIEInstall = "make tools   (or: CGO_ENABLED=0 GOBIN=$PWD/" + RIEDir + " go install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@" + RIEVersion + ")"
 
-// FreePort returns a free TCP port on the loopback interface.
-func FreePort(t testing.TB) int {
-	t.Helper()
-	return FreePorts(t, 1)[0]
-}
+// MotoInstall is the command that installs moto_server.
+const MotoInstall = "pip install 'moto[server]==5.2.1'   (moto_server 5)"
 
-// FreePorts returns n distinct free TCP ports on the loopback interface:
-// each is held until all are chosen, so that two calls cannot hand out
-// the same port.
-func FreePorts(t testing.TB, n int) []int {
-	t.Helper()
-	ports, err := freePorts(n)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ports
-}
+// ErrNoMoto is StartMoto's error when moto_server is not installed; the
+// error that wraps it says how to install it.
+var ErrNoMoto = errors.New("moto_server is not installed")
 
-func freePorts(n int) ([]int, error) {
-	ports := make([]int, 0, n)
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, fmt.Errorf("finding a free loopback port: %w", err)
-		}
-		defer l.Close()
-		addr, ok := l.Addr().(*net.TCPAddr)
-		if !ok {
-			return nil, fmt.Errorf("listener address %v is not TCP", l.Addr())
-		}
-		ports = append(ports, addr.Port)
-	}
-	return ports, nil
-}
-
-// process runs a command for the rest of the test and keeps its output
-// for the failure message.
-type process struct {
-	cmd *exec.Cmd
-	out *lockedBuffer
-}
-
-func start(t testing.TB, name string, cmd *exec.Cmd) *process {
-	t.Helper()
-	p, err := launch(name, cmd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		p.stop()
-		if t.Failed() {
-			t.Logf("%s output:\n%s", name, p.out.String())
-		}
-	})
-	return p
-}
-
-// launch starts cmd, collecting its output.
-func launch(name string, cmd *exec.Cmd) (*process, error) {
-	p := &process{cmd: cmd, out: &lockedBuffer{}}
-	cmd.Stdout, cmd.Stderr = p.out, p.out
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("starting %s: %w", name, err)
-	}
-	return p, nil
-}
-
-// stop ends the process if it is still running.
-func (p *process) stop() {
-	if p.cmd.ProcessState == nil {
-		_ = p.cmd.Process.Kill()
-		_ = p.cmd.Wait()
-	}
-}
-
-func waitHTTP(t testing.TB, name, url string, p *process) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		resp, err := http.Get(url)
-		if err == nil {
-			resp.Body.Close()
-			return
-		}
-		if p.cmd.ProcessState != nil {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("%s did not answer at %s within 30 s:\n%s", name, url, p.out.String())
+// MotoOptions say where and how StartMoto runs moto_server.
+type MotoOptions struct {
+	// Addr is where it answers ("127.0.0.1:5000"); empty: a free loopback
+	// port.
+	Addr string
+	// Output receives moto_server's output; nil keeps it for Output.
+	Output io.Writer
+	// OwnGroup runs it in a process group of its own (proc.Options), so
+	// that the Ctrl-C meant for make local does not stop it before a
+	// terraform destroy that still needs it.
+	OwnGroup bool
 }
 
 // Moto is a running moto_server.
-type Moto struct{ Endpoint string }
+type Moto struct {
+	// Endpoint is its URL, the SDK's and the provider's endpoint.
+	Endpoint string
 
-// StartMoto starts moto_server on a free loopback port.
-func StartMoto(t testing.TB) *Moto {
-	t.Helper()
+	proc  *proc.Process
+	front *http.Server
+}
+
+// StartMoto starts moto_server and serves it at opts.Addr through a proxy
+// that answers loopback Host names only: moto answers any Host, so a web
+// page that rebinds its own name to 127.0.0.1 could otherwise call it
+// (KMS Decrypt among it) as same-origin. moto itself listens on a free
+// loopback port that nothing prints. It returns once moto answers; on
+// error nothing it started is left running.
+func StartMoto(ctx context.Context, opts MotoOptions) (_ *Moto, err error) {
 	bin, err := exec.LookPath("moto_server")
 	if err != nil {
-		t.Fatal("moto_server is not installed: install moto 5 with its server extra (pip install 'moto[server]==5.2.1')")
+		return nil, fmt.Errorf("%w: %s", ErrNoMoto, MotoInstall)
 	}
-	port := FreePort(t)
-	p := start(t, "moto_server", MotoCommand(bin, "127.0.0.1", fmt.Sprint(port)))
-	m := &Moto{Endpoint: fmt.Sprintf("http://127.0.0.1:%d", port)}
-	waitHTTP(t, "moto_server", m.Endpoint+"/moto-api/", p)
-	return m
+	front, err := net.Listen("tcp", cmp.Or(opts.Addr, "127.0.0.1:0"))
+	if err != nil {
+		return nil, fmt.Errorf("moto_server's address %s: %w", opts.Addr, err)
+	}
+	defer func() {
+		if err != nil {
+			front.Close()
+		}
+	}()
+	inner, err := proc.FreeAddr()
+	if err != nil {
+		return nil, err
+	}
+	host, port, err := net.SplitHostPort(inner)
+	if err != nil {
+		return nil, fmt.Errorf("moto_server address %q: %w", inner, err)
+	}
+	p, err := proc.Start("moto_server", MotoCommand(bin, host, port), proc.Options{Output: opts.Output, OwnGroup: opts.OwnGroup})
+	if err != nil {
+		return nil, err
+	}
+	innerURL := "http://" + inner
+	if err := p.WaitHTTP(ctx, innerURL+"/moto-api/", 30*time.Second); err != nil {
+		_ = p.Kill()
+		return nil, err
+	}
+	target, _ := url.Parse(innerURL)
+	proxy := &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) {
+		pr.SetURL(target)
+		pr.Out.Host = pr.In.Host // moto sees the Host the client sent
+	}}
+	m := &Moto{Endpoint: "http://" + front.Addr().String(), proc: p}
+	m.front = &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !hostcheck.Loopback(r.Host) {
+			http.Error(w, "local moto_server: "+hostcheck.Refused(r.Host, "loopback names (127.0.0.1, localhost, ::1)"), http.StatusForbidden)
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	})}
+	go func() { _ = m.front.Serve(front) }()
+	return m, nil
+}
+
+// Output returns what moto_server wrote so far, unless
+// MotoOptions.Output took it.
+func (m *Moto) Output() string { return m.proc.Output() }
+
+// Close stops the proxy, then asks moto_server to stop (an interrupt)
+// and kills it when it has not within 10 s.
+func (m *Moto) Close() error {
+	_ = m.front.Close()
+	return m.proc.Stop(10 * time.Second)
 }
 
 // MotoCommand is moto_server at bin listening on host:port, with its
@@ -164,15 +152,14 @@ func MotoCommand(bin, host, port string) *exec.Cmd {
 type RIE struct {
 	// URL is where events are POSTed.
 	URL  string
-	proc *process
+	proc *proc.Process
 }
 
 // Output returns what the emulator and the function wrote so far.
-func (r *RIE) Output() string { return r.proc.out.String() }
+func (r *RIE) Output() string { return r.proc.Output() }
 
-// Stop ends the emulator and the function now (Cleanup would at the end
-// of the test).
-func (r *RIE) Stop() { r.proc.stop() }
+// Stop ends the emulator and the function now.
+func (r *RIE) Stop() { _ = r.proc.Kill() }
 
 // LookRIE returns the path of a statically linked aws-lambda-rie, looking
 // in the repository's RIEDir, then GOBIN and GOPATH/bin, then PATH, or an
@@ -231,38 +218,11 @@ func CheckStatic(path string) error {
 	return nil
 }
 
-// FindRIE is LookRIE for a test, which it fails when the emulator is missing.
-func FindRIE(t testing.TB) string {
-	t.Helper()
-	p, err := LookRIE()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-// StartRIE runs command (the function's bootstrap and its arguments) under
-// the emulator with env added to the environment, for the rest of the test.
-func StartRIE(t testing.TB, env []string, command ...string) *RIE {
-	t.Helper()
-	r, err := RunRIE(FindRIE(t), env, command...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		r.Stop()
-		if t.Failed() {
-			t.Logf("aws-lambda-rie output:\n%s", r.Output())
-		}
-	})
-	return r
-}
-
 // RunRIE runs command under the emulator at path rie, with env added to
 // the environment, until Stop; the local API keeps its functions warm
 // with it.
 func RunRIE(rie string, env []string, command ...string) (*RIE, error) {
-	ports, err := freePorts(2)
+	ports, err := proc.FreePorts(2)
 	if err != nil {
 		return nil, err
 	}
@@ -271,36 +231,14 @@ func RunRIE(rie string, env []string, command ...string) (*RIE, error) {
 	cmd := exec.Command(rie, args...)
 	cmd.Env = append(os.Environ(), env...)
 	r := &RIE{URL: fmt.Sprintf("http://127.0.0.1:%d/2015-03-31/functions/function/invocations", ports[0])}
-	if r.proc, err = launch("aws-lambda-rie", cmd); err != nil {
+	if r.proc, err = proc.Start("aws-lambda-rie", cmd, proc.Options{}); err != nil {
 		return nil, err
 	}
-	if err := waitTCP(fmt.Sprintf("127.0.0.1:%d", ports[0]), r.proc); err != nil {
+	if err := r.proc.WaitTCP(context.Background(), fmt.Sprintf("127.0.0.1:%d", ports[0]), 15*time.Second); err != nil {
 		r.Stop()
 		return nil, err
 	}
 	return r, nil
-}
-
-func waitTCP(addr string, p *process) error {
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
-		if c, err := net.Dial("tcp", addr); err == nil {
-			c.Close()
-			return nil
-		}
-		time.Sleep(time.Millisecond) // fine-grained: cold-start benchmarks time this
-	}
-	return fmt.Errorf("aws-lambda-rie: nothing listens on %s after 15 s:\n%s", addr, p.out.String())
-}
-
-// Invoke posts an event and returns the function's answer.
-func (r *RIE) Invoke(t testing.TB, event []byte) []byte {
-	t.Helper()
-	out, err := r.Call(context.Background(), event)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
 
 // Call posts an event and returns the function's answer.
@@ -316,33 +254,4 @@ func (r *RIE) Call(ctx context.Context, event []byte) ([]byte, error) {
 	}
 	defer resp.Body.Close()
 	return io.ReadAll(resp.Body)
-}
-
-// Silent starts, for the length of the test, an endpoint that accepts
-// connections and never answers: the hang a wrong or broken endpoint
-// causes. It returns its URL.
-func Silent(t testing.TB) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	conns := make(chan net.Conn, 64)
-	go func() {
-		defer close(conns)
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			conns <- c
-		}
-	}()
-	t.Cleanup(func() {
-		l.Close()
-		for c := range conns {
-			c.Close()
-		}
-	})
-	return "http://" + l.Addr().String()
 }

@@ -1,4 +1,4 @@
-package emulators
+package emulators_test
 
 import (
 	"debug/elf"
@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/securestream/terraform-provider-securestream/internal/local/emulators"
+	"github.com/securestream/terraform-provider-securestream/internal/local/localtest"
 	"github.com/securestream/terraform-provider-securestream/internal/reporoot"
 	"github.com/securestream/terraform-provider-securestream/internal/testenv"
 )
@@ -36,8 +38,8 @@ func dynamic(t *testing.T, path string) bool {
 // run code inside it.
 func TestFoundRIEIsStatic(t *testing.T) {
 	testenv.Cross(t)
-	if p := FindRIE(t); dynamic(t, p) {
-		t.Fatalf("%s is dynamically linked; the emulator the local API runs must be static: %s", p, RIEInstall)
+	if p := localtest.FindRIE(t); dynamic(t, p) {
+		t.Fatalf("%s is dynamically linked; the emulator the local API runs must be static: %s", p, emulators.RIEInstall)
 	}
 }
 
@@ -57,7 +59,7 @@ func TestLookRIERefusesDynamic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := filepath.Join(root, filepath.FromSlash(RIEDir))
+	dir := filepath.Join(root, filepath.FromSlash(emulators.RIEDir))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -67,11 +69,11 @@ func TestLookRIERefusesDynamic(t *testing.T) {
 	t.Chdir(root)
 	t.Setenv("GOBIN", "")
 	t.Setenv("PATH", t.TempDir()) // no go env GOPATH, nothing on PATH
-	p, err := LookRIE()
+	p, err := emulators.LookRIE()
 	if err == nil || !strings.Contains(err.Error(), "dynamically linked") || !strings.Contains(err.Error(), "make tools") {
 		t.Fatalf("LookRIE: %q, %v; want the dynamic emulator refused, with make tools", p, err)
 	}
-	if err := CheckStatic(filepath.Join(root, "go.mod")); err == nil || !strings.Contains(err.Error(), "make tools") {
+	if err := emulators.CheckStatic(filepath.Join(root, "go.mod")); err == nil || !strings.Contains(err.Error(), "make tools") {
 		t.Errorf("CheckStatic of a file that is not ELF: %v", err)
 	}
 }
@@ -89,8 +91,8 @@ func TestMakeToolsBuildsWhereLookRIELooks(t *testing.T) {
 	}
 	mk := string(b)
 	for _, want := range []string{
-		"RIE_VERSION := " + RIEVersion + "\n",
-		"RIE := " + strings.Replace(RIEDir, RIEVersion, "$(RIE_VERSION)", 1) + "/aws-lambda-rie\n",
+		"RIE_VERSION := " + emulators.RIEVersion + "\n",
+		"RIE := " + strings.Replace(emulators.RIEDir, emulators.RIEVersion, "$(RIE_VERSION)", 1) + "/aws-lambda-rie\n",
 		"\tCGO_ENABLED=0 GOBIN=$(CURDIR)/$(dir $(RIE)) go install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION)\n",
 	} {
 		if !strings.Contains(mk, want) {
@@ -125,5 +127,5 @@ func noCORS(t *testing.T, endpoint string) {
 
 func TestMotoWithoutCORS(t *testing.T) {
 	testenv.Cross(t)
-	noCORS(t, StartMoto(t).Endpoint)
+	noCORS(t, localtest.StartMoto(t).Endpoint)
 }

@@ -14,8 +14,7 @@ import (
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
-	"github.com/securestream/terraform-provider-securestream/internal/local/emulators"
-	"github.com/securestream/terraform-provider-securestream/internal/local/faultproxy"
+	"github.com/securestream/terraform-provider-securestream/internal/local/localtest"
 	"github.com/securestream/terraform-provider-securestream/internal/testenv"
 )
 
@@ -24,8 +23,8 @@ import (
 // IAM's own typed error.
 func TestInFrontOfMoto(t *testing.T) {
 	testenv.Cross(t)
-	moto := emulators.StartMoto(t)
-	p := faultproxy.Start(t, moto.Endpoint)
+	moto := localtest.StartMoto(t)
+	p := localtest.StartFaultProxy(t, moto.Endpoint)
 	cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(p.URL), RetryMaxAttempts: 1,
 		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")}
 	ctx := context.Background()

@@ -7,7 +7,7 @@
 //
 // A test points the SDK (or the provider's endpoint) at Proxy.URL:
 //
-//	p := faultproxy.Start(t, moto.Endpoint)
+//	p := localtest.StartFaultProxy(t, moto.Endpoint)
 //	p.Fail("lambda:CreateFunctionUrlConfig", 1, "TooManyRequestsException")
 //	... apply ...
 //	if w := p.Writes(); len(w) > 0 { t.Errorf("a no-op plan wrote: %v", w) }
@@ -22,78 +22,26 @@ package faultproxy
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"io"
-	"maps"
 	"net/http"
-	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
 	"strconv"
 	"sync"
-	"testing"
 	"time"
+
+	"github.com/securestream/terraform-provider-securestream/internal/local/faults"
 )
 
-// Fault makes calls of an operation fail or wait. Faults count calls, so
-// they are deterministic.
-type Fault struct {
-	// Op is the operation, as Operation names it ("iam:CreateRole");
-	// "*" is every operation.
-	Op string
-	// Nth is the call hit, counted from when the fault is armed (1: the
-	// next call); 0 hits every call.
-	Nth int
-	// Times is how many calls in a row from the Nth are hit; 0 means 1.
-	Times int
-	// Code is the AWS error code answered; empty: the call waits Latency,
-	// then goes on to the target.
-	Code string
-	// Status overrides the code's usual HTTP status (see statuses).
-	Status int
-	// Message is the error's message; empty gives one naming the call.
-	Message string
-	// Latency is waited before the call is answered or forwarded.
-	Latency time.Duration
-	// Match, when set, limits the fault to the calls whose body contains
-	// it (a KMS key id, a function name); Nth counts those calls only.
-	Match string
-
-	hold *Held // set by Hold
-}
+// Fault makes calls of an operation fail or wait (faults.Fault: the
+// fault engine the local CloudFront uses too).
+type Fault = faults.Fault
 
 // Held is a hold on the calls of an operation (see Proxy.Hold).
-type Held struct {
-	arrived, abandoned, released chan struct{}
-	arriveOnce, abandonOnce      sync.Once
-	releaseOnce                  sync.Once
-}
-
-// Arrived is closed when the first held call arrives.
-func (h *Held) Arrived() <-chan struct{} { return h.arrived }
-
-// Abandoned is closed when the client of a held call has given up on it
-// (its connection closed or its request was cancelled): the call was
-// never forwarded.
-func (h *Held) Abandoned() <-chan struct{} { return h.abandoned }
-
-// Release forwards the held calls, and the later ones, to the target.
-func (h *Held) Release() { h.releaseOnce.Do(func() { close(h.released) }) }
-
-// wait holds a call until it is released (true) or its client gives up.
-func (h *Held) wait(ctx context.Context) bool {
-	h.arriveOnce.Do(func() { close(h.arrived) })
-	select {
-	case <-h.released:
-		return true
-	case <-ctx.Done():
-		h.abandonOnce.Do(func() { close(h.abandoned) })
-		return false
-	}
-}
+type Held = faults.Held
 
 // Call is one request the proxy saw.
 type Call struct {
@@ -109,50 +57,29 @@ type Proxy struct {
 	// URL is the proxy's endpoint, to use as the SDK's BaseEndpoint.
 	URL string
 
-	mu     sync.Mutex
-	counts map[string]int
+	mu     sync.Mutex // orders calls as the engine counts them
+	faults faults.Engine
 	calls  []Call
-	armed  []armed
 	rp     *httputil.ReverseProxy
 }
 
-type armed struct {
-	Fault
-	seen int // the calls the fault matched since it was armed
-}
-
 // New returns a proxy to target that is not listening yet; serve it with
-// any HTTP server and set URL. Start does both for a test.
+// any HTTP server and set URL. localtest.StartFaultProxy does both for
+// a test.
 func New(target string) (*Proxy, error) {
 	u, err := url.Parse(target)
 	if err != nil || u.Scheme == "" || u.Host == "" {
 		return nil, fmt.Errorf("faultproxy: target %q is not an absolute URL such as http://127.0.0.1:5000", target)
 	}
-	p := &Proxy{counts: map[string]int{}}
+	p := &Proxy{faults: faults.Engine{Message: func(code string, n int, op string) string {
+		return fmt.Sprintf("faultproxy: injected %s on call %d of %s", code, n, op)
+	}}}
 	p.rp = &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) { pr.SetURL(u) }}
 	return p, nil
 }
 
-// Start runs a proxy to target on a free loopback port until the test
-// ends.
-func Start(t testing.TB, target string) *Proxy {
-	t.Helper()
-	p, err := New(target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(p)
-	t.Cleanup(srv.Close)
-	p.URL = srv.URL
-	return p
-}
-
 // Inject arms f.
-func (p *Proxy) Inject(f Fault) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.armed = append(p.armed, armed{Fault: f})
-}
+func (p *Proxy) Inject(f Fault) { p.faults.Inject(f) }
 
 // Fail makes the nth call of op from now (1: the next; 0: every call)
 // fail with the AWS error code.
@@ -165,18 +92,10 @@ func (p *Proxy) Delay(op string, d time.Duration) { p.Inject(Fault{Op: op, Laten
 // returned hold is released or the call's client gives up. A test that
 // kills its client in the middle of a call waits for Arrived, kills, and
 // may wait for Abandoned, which says the call never reached the target.
-func (p *Proxy) Hold(op string) *Held {
-	h := &Held{arrived: make(chan struct{}), abandoned: make(chan struct{}), released: make(chan struct{})}
-	p.Inject(Fault{Op: op, hold: h})
-	return h
-}
+func (p *Proxy) Hold(op string) *Held { return p.faults.Hold(op) }
 
 // Counts returns the calls per operation so far ("*": all of them).
-func (p *Proxy) Counts() map[string]int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return maps.Clone(p.counts)
-}
+func (p *Proxy) Counts() map[string]int { return p.faults.Counts() }
 
 // Calls returns every call so far, in order.
 func (p *Proxy) Calls() []Call {
@@ -201,11 +120,13 @@ func (p *Proxy) Writes() []string {
 func (p *Proxy) Reset() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.counts, p.calls, p.armed = map[string]int{}, nil, nil
+	p.faults.Reset()
+	p.calls = nil
 }
 
 // ServeHTTP names the call, applies the faults that hit it, and forwards
-// it unless one of them answers.
+// it unless one of them answers. A Lost fault forwards it, then answers
+// the error in place of the target's answer.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
@@ -214,106 +135,33 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	op, proto := Operation(r, body)
-	f, wait, holds := p.record(op, proto, body)
-	for _, h := range holds {
-		if !h.wait(r.Context()) {
-			return
-		}
+	hit := p.record(op, proto, body)
+	if !hit.Wait(r.Context()) {
+		return // the client gave up: the call never reaches the target
 	}
-	if wait > 0 {
-		select {
-		case <-time.After(wait):
-		case <-r.Context().Done():
-			return
-		}
-	}
-	if f == nil {
+	f := hit.Fault
+	switch {
+	case f == nil:
 		p.rp.ServeHTTP(w, r)
-		return
+	case f.Lost:
+		p.rp.ServeHTTP(faults.Discard(), r)
+		writeError(w, proto, op, f)
+	default:
+		writeError(w, proto, op, f)
 	}
-	writeError(w, proto, op, f)
 }
 
-// record counts a call and returns the first fault that fails it, if any,
-// the latency of all that hit it, and the holds on it.
-func (p *Proxy) record(op string, proto Protocol, body []byte) (*Fault, time.Duration, []*Held) {
+// record counts a call and returns what the faults do to it.
+func (p *Proxy) record(op string, proto Protocol, body []byte) faults.Hit {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.counts[op]++
-	p.counts["*"]++
-	var hit *Fault
-	var wait time.Duration
-	var holds []*Held
-	for i := range p.armed {
-		a := &p.armed[i]
-		if (a.Op != op && a.Op != "*") || (a.Match != "" && !bytes.Contains(body, []byte(a.Match))) {
-			continue
-		}
-		a.seen++
-		n := a.seen
-		if a.Nth != 0 && (n < a.Nth || n >= a.Nth+max(a.Times, 1)) {
-			continue
-		}
-		wait += a.Latency
-		if a.hold != nil {
-			holds = append(holds, a.hold)
-		}
-		if hit == nil && a.Code != "" {
-			f := a.Fault
-			if f.Message == "" {
-				f.Message = fmt.Sprintf("faultproxy: injected %s on call %d of %s", f.Code, n, op)
-			}
-			hit = &f
-		}
-	}
+	hit := p.faults.Record(op, body)
 	c := Call{Op: op, Protocol: proto, Write: IsWrite(op)}
-	if hit != nil {
-		c.Failed = hit.Code
+	if hit.Fault != nil {
+		c.Failed = hit.Fault.Code
 	}
 	p.calls = append(p.calls, c)
-	return hit, wait, holds
-}
-
-// statuses are the usual HTTP statuses of the error codes tests inject;
-// any other code is answered with 400, as most client errors are.
-var statuses = map[string]int{
-	// Lambda, API Gateway (REST)
-	"TooManyRequestsException":     http.StatusTooManyRequests,
-	"ResourceNotFoundException":    http.StatusNotFound,
-	"NotFoundException":            http.StatusNotFound,
-	"ResourceConflictException":    http.StatusConflict,
-	"ConflictException":            http.StatusConflict,
-	"ResourceInUseException":       http.StatusBadRequest,
-	"ServiceException":             http.StatusInternalServerError,
-	"AccessDeniedException":        http.StatusForbidden,
-	"UnauthorizedException":        http.StatusUnauthorized,
-	"InternalServerErrorException": http.StatusInternalServerError,
-	// IAM, STS (query)
-	"NoSuchEntity":           http.StatusNotFound,
-	"EntityAlreadyExists":    http.StatusConflict,
-	"DeleteConflict":         http.StatusConflict,
-	"LimitExceeded":          http.StatusConflict,
-	"ConcurrentModification": http.StatusConflict,
-	"ServiceFailure":         http.StatusInternalServerError,
-	"AccessDenied":           http.StatusForbidden,
-	"Throttling":             http.StatusBadRequest,
-	// JSON (KMS, CloudWatch Logs) answer 400 for their throttling and
-	// client errors, and these for the rest.
-	"InternalFailure":             http.StatusInternalServerError,
-	"KMSInternalException":        http.StatusInternalServerError,
-	"ServiceUnavailable":          http.StatusServiceUnavailable,
-	"ServiceUnavailableException": http.StatusServiceUnavailable,
-}
-
-// status is the HTTP status f is answered with.
-func (f *Fault) status() int {
-	if f.Status != 0 {
-		return f.Status
-	}
-	if s, ok := statuses[f.Code]; ok {
-		return s
-	}
-	return http.StatusBadRequest
+	return hit
 }
 
 // queryError is the query protocol's error document.
@@ -330,7 +178,7 @@ type queryError struct {
 // writeError answers f as the protocol does, so that the SDK decodes the
 // code and message as it would from AWS.
 func writeError(w http.ResponseWriter, proto Protocol, op string, f *Fault) {
-	status := f.status()
+	status := f.HTTPStatus()
 	w.Header().Set("X-Amzn-Requestid", "faultproxy-"+strconv.Itoa(status))
 	switch proto {
 	case Query:

@@ -63,11 +63,26 @@ func newClients(endpoint string) clients {
 	return clients{iam: iam.NewFromConfig(cfg), kms: kms.NewFromConfig(cfg), lambda: lambda.NewFromConfig(cfg), sts: sts.NewFromConfig(cfg)}
 }
 
+// serve runs a proxy to target for the rest of the test, as
+// localtest.StartFaultProxy does (which this package's tests cannot
+// import: it imports this package).
+func serve(t *testing.T, target string) *Proxy {
+	t.Helper()
+	p, err := New(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(p)
+	t.Cleanup(srv.Close)
+	p.URL = srv.URL
+	return p
+}
+
 func start(t *testing.T) (*Proxy, *backend, clients) {
 	b := &backend{}
 	srv := httptest.NewServer(b)
 	t.Cleanup(srv.Close)
-	p := Start(t, srv.URL)
+	p := serve(t, srv.URL)
 	return p, b, newClients(p.URL)
 }
 
@@ -401,5 +416,19 @@ func TestFaultMatch(t *testing.T) {
 	}
 	if n := len(b.calls()); n != 4 {
 		t.Errorf("%d calls reached the backend, want 4", n)
+	}
+}
+
+// A lost answer: the call reaches the backend, and the client gets the
+// injected error instead of the backend's answer.
+func TestFaultLost(t *testing.T) {
+	p, b, c := start(t)
+	p.Inject(Fault{Op: "kms:Decrypt", Nth: 1, Code: "KMSInternalException", Lost: true})
+	_, err := c.kms.Decrypt(context.Background(), &kms.DecryptInput{KeyId: aws.String("k"), CiphertextBlob: []byte("ct")})
+	if ae, _ := apiError(t, err); ae.ErrorCode() != "KMSInternalException" {
+		t.Errorf("answer %s, want the injected KMSInternalException", ae.ErrorCode())
+	}
+	if got := b.calls(); !slices.Equal(got, []string{"kms:Decrypt"}) {
+		t.Errorf("the backend saw %v, want the call that was answered with a fault", got)
 	}
 }

@@ -4,12 +4,13 @@ import (
 	"testing"
 
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
+	"github.com/securestream/terraform-provider-securestream/internal/streamkeytest"
 )
 
 // BenchmarkVerifySeed verifies a key of the original issuer; make bench
 // compares it with streamkey's BenchmarkBaselineHMAC.
 func BenchmarkVerifySeed(b *testing.B) {
-	vs := loadSeedVectors(b)
+	vs := streamkeytest.SeedVectors(b)
 	v := vs[0]
 	ver := &streamkey.Verifier{Ring: seedRing(b, v.Secret)}
 	req := seedRequest(b, v)

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
+	"github.com/securestream/terraform-provider-securestream/internal/streamkeytest"
 )
 
 // FuzzVerifySeed checks that whatever it is fed, Verify never panics and
@@ -13,9 +14,9 @@ import (
 // the seed key.
 func FuzzVerifySeed(f *testing.F) {
 	r, err := streamkey.NewRing(
-		streamkey.Key{ID: "k1", Secret: testSecret("k1", 32), Created: t0},
-		streamkey.Key{ID: "k2", Secret: testSecret("k2", 48), Created: t0.Add(time.Hour)},
-		streamkey.Key{ID: "seed", Secret: []byte("k3y-for-tests-0123456789abcdef0123456789"), Seed: true},
+		streamkey.Key{ID: "k1", Secret: streamkeytest.Secret("k1", 32), Created: t0},
+		streamkey.Key{ID: "k2", Secret: streamkeytest.Secret("k2", 48), Created: t0.Add(time.Hour)},
+		streamkey.Key{ID: "seed", Secret: []byte(streamkeytest.SeedSecret), Seed: true},
 	)
 	if err != nil {
 		f.Fatal(err)

@@ -6,30 +6,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/securestream/terraform-provider-securestream/internal/sharedref"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
 	"github.com/securestream/terraform-provider-securestream/internal/testenv"
 )
 
 var t0 = time.Unix(1_767_225_600, 0) // 2026-01-01T00:00:00Z
-
-// testSecret returns a deterministic secret of n bytes for key id.
-func testSecret(id string, n int) []byte {
-	return bytes.Repeat([]byte(id+"-secret-"), n/len(id+"-secret-")+1)[:n]
-}
-
-// testRing is a ring of ss1 keys alone: no seed key.
-func testRing(t testing.TB) *streamkey.Ring {
-	t.Helper()
-	r, err := streamkey.NewRing(
-		streamkey.Key{ID: "k2025a", Secret: testSecret("k2025a", 32), Created: time.Unix(1_700_000_000, 0)},
-		streamkey.Key{ID: "k2025b", Secret: testSecret("k2025b", 64), Created: time.Unix(1_710_000_000, 0)},
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
 
 // baseRequest is a segment request a minute after t0.
 func baseRequest() streamkey.Request {
@@ -56,17 +37,6 @@ func runNode(t testing.TB, program string, stdin []byte) []byte {
 		t.Fatalf("node failed: %v\n%s", err, stderr.String())
 	}
 	return out
-}
-
-type seedVector = sharedref.SeedVector
-
-func loadSeedVectors(t testing.TB) []seedVector {
-	t.Helper()
-	vs, err := sharedref.SeedVectors()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return vs
 }
 
 // requestPath is the path part of a URL, as CloudFront would put it in

@@ -7,13 +7,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/securestream/terraform-provider-securestream/internal/sharedref"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
+	"github.com/securestream/terraform-provider-securestream/internal/streamkeytest"
 )
 
 // Every key the original issuer minted must verify, and minting from the
 // same inputs must give the same key, policy and signed text.
 func TestSeedVectorsMint(t *testing.T) {
-	for _, v := range loadSeedVectors(t) {
+	for _, v := range streamkeytest.SeedVectors(t) {
 		t.Run(v.PlaybackURL+"/"+v.ClientIP, func(t *testing.T) {
 			k, err := MintWithSecret([]byte(v.Secret), Grant{
 				PlaybackURL: v.PlaybackURL, ClientIP: v.ClientIP, UserAgent: v.UserAgent,
@@ -40,7 +42,7 @@ func seedRing(t testing.TB, secret string) *streamkey.Ring {
 	t.Helper()
 	r, err := streamkey.NewRing(
 		streamkey.Key{ID: "seed", Secret: []byte(secret), Seed: true},
-		streamkey.Key{ID: "k1", Secret: testSecret("k1", 32)},
+		streamkey.Key{ID: "k1", Secret: streamkeytest.Secret("k1", 32)},
 	)
 	if err != nil {
 		t.Fatal(err)
@@ -48,7 +50,7 @@ func seedRing(t testing.TB, secret string) *streamkey.Ring {
 	return r
 }
 
-func seedRequest(t testing.TB, v seedVector) streamkey.Request {
+func seedRequest(t testing.TB, v sharedref.SeedVector) streamkey.Request {
 	host, _, err := URLHostPath(v.PlaybackURL)
 	if err != nil {
 		t.Fatal(err)
@@ -63,7 +65,7 @@ func seedRequest(t testing.TB, v seedVector) streamkey.Request {
 }
 
 func TestSeedVectorsVerify(t *testing.T) {
-	for _, v := range loadSeedVectors(t) {
+	for _, v := range streamkeytest.SeedVectors(t) {
 		t.Run(v.PlaybackURL+"/"+v.ClientIP, func(t *testing.T) {
 			ver := &streamkey.Verifier{Ring: seedRing(t, v.Secret)}
 			req := seedRequest(t, v)
@@ -122,7 +124,7 @@ func TestSeedVectorsVerify(t *testing.T) {
 				check("widened path", v.StreamKey, widened, req, streamkey.BadMAC)
 			}
 
-			noSeed := &streamkey.Verifier{Ring: testRing(t)}
+			noSeed := &streamkey.Verifier{Ring: streamkeytest.Ring(t)}
 			if got := Verify(noSeed, v.StreamKey, v.StreamPolicy, req).Reason; got != streamkey.UnknownKey {
 				t.Errorf("ring without a seed key: reason %s, want unknown_kid", got)
 			}
@@ -134,7 +136,7 @@ func TestSeedVectorsVerify(t *testing.T) {
 // canonical form of the viewer address, so a key minted for the canonical
 // spelling verifies whatever spelling the edge reports.
 func TestSeedClientIPSpellings(t *testing.T) {
-	r := seedRing(t, "k3y-for-tests-0123456789abcdef0123456789")
+	r := seedRing(t, streamkeytest.SeedSecret)
 	ver := &streamkey.Verifier{Ring: r}
 	k := mint(t, r, Grant{
 		PlaybackURL: "https://media.example.com/vod/a/index.m3u8", ClientIP: "2001:db8::1",
@@ -149,7 +151,7 @@ func TestSeedClientIPSpellings(t *testing.T) {
 }
 
 func TestSeedMalformed(t *testing.T) {
-	v := loadSeedVectors(t)[0]
+	v := streamkeytest.SeedVectors(t)[0]
 	ver := &streamkey.Verifier{Ring: seedRing(t, v.Secret)}
 	req := seedRequest(t, v)
 	enc := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
@@ -272,7 +274,7 @@ for (const p of ["/transcoded-out/high/index.m3u8", "/index.m3u8", "/a/b/", "/x/
 // The original deployment's secret, marked Seed, verifies seed-format keys
 // (streamkey's TestSeedKeyIsNoSS1Key: and no ss1 token).
 func TestSeedKeyVerifiesSeedFormat(t *testing.T) {
-	r := seedRing(t, "k3y-for-tests-0123456789abcdef0123456789")
+	r := seedRing(t, streamkeytest.SeedSecret)
 	ver := &streamkey.Verifier{Ring: r}
 	req := baseRequest()
 	// Seed-format keys still verify with it.
@@ -287,7 +289,7 @@ func TestSeedKeyVerifiesSeedFormat(t *testing.T) {
 // every ss1 token (streamkey's TestInvalidPolicyRefuses), rather than
 // falling back to some other lifetime.
 func TestInvalidPolicyRefuses(t *testing.T) {
-	r := seedRing(t, "k3y-for-tests-0123456789abcdef0123456789")
+	r := seedRing(t, streamkeytest.SeedSecret)
 	req := baseRequest()
 	sk := mint(t, r, Grant{PlaybackURL: "https://media.example.com/vod/movie-42/index.m3u8",
 		ClientIP: req.ClientIP, UserAgent: req.UserAgent, Expires: req.Now.Add(time.Minute)})
@@ -301,17 +303,17 @@ func TestInvalidPolicyRefuses(t *testing.T) {
 // Mint with the ring's seed key and MintWithSecret with the same secret
 // give the same key; a ring without a seed key mints none.
 func TestMintWithRingOrSecret(t *testing.T) {
-	secret := "k3y-for-tests-0123456789abcdef0123456789"
+	secret := streamkeytest.SeedSecret
 	g := Grant{PlaybackURL: "https://media.example.com/vod/a/index.m3u8", ClientIP: "192.0.2.1", UserAgent: "ua", Expires: t0.Add(time.Hour)}
 	b, err := MintWithSecret([]byte(secret), g)
 	if a := mint(t, seedRing(t, secret), g); err != nil || a != b {
 		t.Errorf("Mint gives %+v, MintWithSecret %+v, %v", a, b, err)
 	}
-	if _, err := Mint(testRing(t), g); err == nil || !strings.Contains(err.Error(), "no seed key") {
+	if _, err := Mint(streamkeytest.Ring(t), g); err == nil || !strings.Contains(err.Error(), "no seed key") {
 		t.Errorf("Mint without a seed key: %v", err)
 	}
 	g.PlaybackURL = "ftp://media.example.com/a"
-	if _, err := Mint(testRing(t), g); err == nil || !strings.Contains(err.Error(), "no seed key") {
+	if _, err := Mint(streamkeytest.Ring(t), g); err == nil || !strings.Contains(err.Error(), "no seed key") {
 		t.Errorf("Mint without a seed key, bad URL: %v, want the missing seed key first", err)
 	}
 }
@@ -325,7 +327,7 @@ func TestLimitsMatchStreamkey(t *testing.T) {
 	if _, err := streamkey.CanonicalPattern("/" + strings.Repeat("a", maxURLLen)); err == nil {
 		t.Errorf("streamkey accepts a %d-byte pattern; maxURLLen is %d", maxURLLen+1, maxURLLen)
 	}
-	r := testRing(t)
+	r := streamkeytest.Ring(t)
 	for exp, ok := range map[int64]bool{maxExpires: true, maxExpires + 1: false} {
 		_, err := r.Mint("k2025a", streamkey.Grant{Expires: time.Unix(exp, 0), Paths: []string{"/*"}})
 		if (err == nil) != ok {

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -193,7 +192,7 @@ func (r *secretResource) updateKey(ctx context.Context, plan, state *secretModel
 	}
 	if !plan.Alias.Equal(state.Alias) {
 		if !state.Alias.IsNull() {
-			if _, err := r.clients.KMS.DeleteAlias(ctx, &kms.DeleteAliasInput{AliasName: state.Alias.ValueStringPointer()}); err != nil && !isNotFound(err) {
+			if _, err := r.clients.KMS.DeleteAlias(ctx, &kms.DeleteAliasInput{AliasName: state.Alias.ValueStringPointer()}); err != nil && !isA[*kmstypes.NotFoundException](err) {
 				diags.Append(diagnostics.AttributeAWSCall(path.Root("alias"), "kms:DeleteAlias", err, "The provider's credentials need kms:DeleteAlias."))
 				return diags
 			}
@@ -214,29 +213,23 @@ func (r *secretResource) deleteKey(ctx context.Context, state *secretModel) diag
 	var diags diag.Diagnostics
 	keyID, window := state.ID.ValueString(), deletionWindow(*state)
 	if !state.Alias.IsNull() {
-		if _, err := r.clients.KMS.DeleteAlias(ctx, &kms.DeleteAliasInput{AliasName: state.Alias.ValueStringPointer()}); err != nil && !isNotFound(err) {
+		if _, err := r.clients.KMS.DeleteAlias(ctx, &kms.DeleteAliasInput{AliasName: state.Alias.ValueStringPointer()}); err != nil && !isA[*kmstypes.NotFoundException](err) {
 			diags.Append(diagnostics.AWSCall("kms:DeleteAlias", err, "The provider's credentials need kms:DeleteAlias."))
 			return diags
 		}
 	}
 	_, err := r.clients.KMS.ScheduleKeyDeletion(ctx, &kms.ScheduleKeyDeletionInput{KeyId: aws.String(keyID), PendingWindowInDays: aws.Int32(window)})
-	var invalid *kmstypes.KMSInvalidStateException
 	switch {
 	case err == nil:
 		diags.AddWarning("The KMS key is scheduled for deletion",
 			fmt.Sprintf("KMS key %s will be deleted in %d days, with the key ring encrypted under it. To keep it: "+
 				"aws kms cancel-key-deletion --key-id %s (then enable it: aws kms enable-key --key-id %s).", keyID, window, keyID, keyID))
-	case isNotFound(err) || errors.As(err, &invalid): // already gone or going
+	case isA[*kmstypes.NotFoundException](err) || isA[*kmstypes.KMSInvalidStateException](err): // already gone or going
 	default:
 		diags.Append(diagnostics.AWSCall("kms:ScheduleKeyDeletion", err,
 			fmt.Sprintf("The provider's credentials need kms:ScheduleKeyDeletion on %s.", keyID)))
 	}
 	return diags
-}
-
-func isNotFound(err error) bool {
-	var nf *kmstypes.NotFoundException
-	return errors.As(err, &nf)
 }
 
 // checkUserKey checks a key the user names in kms_key_id: in the
@@ -255,7 +248,7 @@ func (r *secretResource) checkUserKey(ctx context.Context, keyID string) (*kmsty
 	out, err := r.clients.KMS.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(keyID)})
 	if err != nil {
 		fix := fmt.Sprintf("kms_key_id %q must name an existing key in %s that the provider's credentials may describe (kms:DescribeKey).", keyID, region)
-		if isNotFound(err) {
+		if isA[*kmstypes.NotFoundException](err) {
 			diags.AddAttributeError(at, "The KMS key does not exist", err.Error()+"\n\n"+fix)
 		} else {
 			diags.Append(diagnostics.AttributeAWSCall(at, "kms:DescribeKey", err, fix))

@@ -1,4 +1,9 @@
-package issuer
+// Package config is the issuer's environment contract: the variables it
+// reads (Variables, each with its kind, default and whether it is
+// required) and Load, which reads and checks them. The issuer reads it when
+// it starts; the provider builds securestream_issuer's settings from the
+// same table and runs Load at plan, without linking the issuer's handler.
+package config
 
 import (
 	"errors"
@@ -11,8 +16,7 @@ import (
 	"time"
 
 	"github.com/securestream/terraform-provider-securestream/internal/issuance"
-	"github.com/securestream/terraform-provider-securestream/internal/jwtverify"
-	"github.com/securestream/terraform-provider-securestream/internal/keyring"
+	"github.com/securestream/terraform-provider-securestream/internal/jwks"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
 )
 
@@ -88,105 +92,6 @@ type Config struct {
 	SessionIDs bool
 }
 
-// Variable documents one environment variable, and is where LoadConfig
-// takes its default and range from.
-type Variable struct {
-	Name string
-	// Default is the value used when the variable is unset or empty, as it
-	// would be written; "" for none, or a note in parentheses such as
-	// "(required)".
-	Default string
-	Meaning string
-	// Min and Max bound a duration variable.
-	Min, Max time.Duration
-	// OneOf lists the values a variable may take, when they are few.
-	OneOf []string
-}
-
-// value is the default value of v, "" for none.
-func (v Variable) value() string {
-	if strings.HasPrefix(v.Default, "(") {
-		return ""
-	}
-	return v.Default
-}
-
-// durationVar is a duration variable: "%[1]s" and "%[2]s" in meaning stand
-// for its range.
-func durationVar(name, def string, minimum, maximum time.Duration, meaning string) Variable {
-	return Variable{Name: name, Default: def, Min: minimum, Max: maximum, Meaning: fmt.Sprintf(meaning, durationText(minimum), durationText(maximum))}
-}
-
-// durationText writes a whole number of seconds as the documentation does:
-// 0s, 90s, 10m, 168h.
-func durationText(d time.Duration) string {
-	switch {
-	case d > 0 && d%time.Hour == 0:
-		return fmt.Sprintf("%dh", d/time.Hour)
-	case d > 0 && d%time.Minute == 0:
-		return fmt.Sprintf("%dm", d/time.Minute)
-	}
-	return fmt.Sprintf("%ds", d/time.Second)
-}
-
-// Variables lists the configuration: the documentation's table and what
-// LoadConfig reads, with its defaults and ranges.
-var Variables = []Variable{
-	{Name: "SECURESTREAM_KEYRING", Default: "(required)", Meaning: "The key ring, KMS-encrypted with the encryption context {\"LambdaFunctionName\": function name, \"Purpose\": \"key-ring\"}, in base64. A ciphertext without the Purpose (sealed by a provider version before it) is refused."},
-	{Name: "SECURESTREAM_KMS_KEY_ID", Meaning: "The ARN of the KMS key the key ring is encrypted under; when set, every kms:Decrypt the issuer makes (key ring, HS256 key, origin secret) passes it as KeyId, so a ciphertext under any other key is refused."},
-	durationVar("SECURESTREAM_ACTIVATION_DELAY", durationText(keyring.DefaultActivationDelay), 0, keyring.MaxActivationDelay,
-		"How old a key must be before the issuer signs with it, so that every edge location has it first (%[1]s to %[2]s)."),
-	{Name: "SECURESTREAM_AUTH", Default: "(required)", OneOf: []string{string(AuthNone), string(AuthAuthorizer), string(AuthJWT)},
-		Meaning: "Who may ask: none, authorizer (API Gateway's authorizer already ran) or jwt."},
-	{Name: "SECURESTREAM_JWT_ISSUER", Meaning: "jwt: the required iss; required with SECURESTREAM_JWT_JWKS, whose keys sign for every tenant and application of the identity provider."},
-	{Name: "SECURESTREAM_JWT_AUDIENCE", Default: "(required with jwt)", Meaning: "jwt: the required aud, so that tokens the identity provider issued for other applications are refused."},
-	{Name: "SECURESTREAM_JWT_CLIENT_IDS", Meaning: "jwt: client ids accepted, comma-separated; when set, the token's azp (or, without azp, its client_id) must be one of them."},
-	{Name: "SECURESTREAM_JWT_HS256_KEY", Meaning: "jwt: an HS256 key, KMS-encrypted like the key ring but with \"Purpose\": \"jwt-hs256-key\", in base64."},
-	{Name: "SECURESTREAM_JWT_JWKS", Meaning: "jwt: a JWKS document with the RS256 or ES256 keys (a key that declares alg is used with that algorithm only); needs SECURESTREAM_JWT_ISSUER."},
-	durationVar("SECURESTREAM_JWT_LEEWAY", "60s", 0, 10*time.Minute, "jwt: clock skew allowed on exp and nbf (%[1]s to %[2]s)."),
-	{Name: "SECURESTREAM_JWT_PATHS_CLAIM", Meaning: "jwt: a claim listing the path prefixes the caller may play."},
-	{Name: "SECURESTREAM_AUTHORIZER_PATHS_CLAIM", Meaning: "authorizer: an authorizer context key or claim listing the path prefixes the caller may play."},
-	{Name: "SECURESTREAM_ALLOWED_SCHEMES", Default: "https", Meaning: "Schemes a playback URL may use, comma-separated."},
-	{Name: "SECURESTREAM_ALLOWED_HOSTS", Default: "(required)", Meaning: "Hosts a playback URL may name, comma-separated; *.example.com matches any subdomain."},
-	{Name: "SECURESTREAM_ALLOWED_PATH_PREFIXES", Default: "/", Meaning: "Path prefixes a playback URL must fall under, comma-separated; a prefix covers a directory (/vod/free covers /vod/free and /vod/free/..., not /vod/free.m3u8)."},
-	{Name: "SECURESTREAM_PATH_PATTERN", Default: issuance.PatternModes[0], OneOf: issuance.PatternModes,
-		Meaning: "What the key covers: directory (the manifest's directory and below), exact (the URL's path) or prefix (the narrower of the allowed prefix and the caller's entitled prefix); a pattern wider than the allowed prefix or the entitlement is refused."},
-	durationVar("SECURESTREAM_DEFAULT_TTL", "1h", time.Second, streamkey.DefaultMaxLifetime,
-		"Lifetime of a key when the caller asks for none (%[1]s to SECURESTREAM_MAX_TTL)."),
-	durationVar("SECURESTREAM_MAX_TTL", durationText(keyring.DefaultMaxTokenLifetime), time.Second, streamkey.DefaultMaxLifetime,
-		"Longest lifetime a caller may ask for; longer requests are clamped (%[1]s to %[2]s, the edge function's maximum lifetime)."),
-	{Name: "SECURESTREAM_IP_BINDING", Default: "subnet", OneOf: []string{"off", "exact", "subnet"},
-		Meaning: "How keys bind the client address: off, exact, or subnet (IPv4 /24, IPv6 /64)."},
-	{Name: "SECURESTREAM_BIND_USER_AGENT", Default: "true", Meaning: "Whether keys bind the User-Agent."},
-	{Name: "SECURESTREAM_BIND_HOST", Default: "true", Meaning: "Whether keys bind the playback URL's host."},
-	{Name: "SECURESTREAM_CLIENT_IP_SOURCE", Default: IPFromRequest, OneOf: []string{IPFromRequest, IPFromViewerAddress, IPFromForwardedFor},
-		Meaning: "Where the client address comes from: request (the request context), cloudfront-viewer-address (needs SECURESTREAM_ORIGIN_SECRET_HEADER; believed only from requests that carry the origin secret), or x-forwarded-for."},
-	{Name: "SECURESTREAM_TRUSTED_PROXIES", Meaning: "x-forwarded-for: CIDRs of the proxies in front of the API, comma-separated; the rightmost address outside them is the client."},
-	{Name: "SECURESTREAM_ORIGIN_SECRET_HEADER", Meaning: "cloudfront-viewer-address: the custom origin header CloudFront adds to requests to the API, with SECURESTREAM_ORIGIN_SECRET as its value."},
-	{Name: "SECURESTREAM_ORIGIN_SECRET", Meaning: "cloudfront-viewer-address: the origin header's secret value (at least 16 bytes), KMS-encrypted like the key ring but with \"Purpose\": \"origin-secret\", in base64."},
-	{Name: "SECURESTREAM_CLOUDFRONT_SOURCE_CIDRS", Meaning: "cloudfront-viewer-address: CIDRs the request's source address must also be in (CloudFront's origin-facing ranges), comma-separated; in addition to the origin secret, never instead of it, since every CloudFront customer's distributions send from these ranges."},
-	{Name: "SECURESTREAM_CORS_ORIGINS", Meaning: "Browser origins allowed to call the issuer, comma-separated, or *."},
-	{Name: "SECURESTREAM_TOKEN_HEADER", Default: issuance.DefaultChannels().Header, Meaning: "Header name in the ready-to-use forms (as the edge function is configured)."},
-	{Name: "SECURESTREAM_TOKEN_QUERY", Default: issuance.DefaultChannels().Query, Meaning: "Query parameter name in the ready-to-use forms."},
-	{Name: "SECURESTREAM_TOKEN_COOKIE", Default: issuance.DefaultChannels().Cookie, Meaning: "Cookie name in the ready-to-use forms."},
-	{Name: "SECURESTREAM_COOKIE_SAMESITE", Default: issuance.SameSiteModes[0], OneOf: issuance.SameSiteModes,
-		Meaning: "SameSite of the ready-to-use cookie: lax (sent to the media host from pages on its own site), strict, or none (also from pages on other sites, for a player embedded elsewhere; the cookie is always Secure)."},
-	{Name: "SECURESTREAM_TOKEN_PATH_PREFIX", Default: issuance.DefaultChannels().PathPrefix, Meaning: "Path prefix in the ready-to-use URL."},
-	{Name: "SECURESTREAM_SEED_COMPAT", Default: "false", Meaning: "Also return stream_key and stream_policy as the original issuer did (needs a seed key in the ring), unless the seed policy would cover more than the key; then seed_omitted says why."},
-	{Name: "SECURESTREAM_SESSION_IDS", Default: "true", Meaning: "Give every key a random session id, for logs and revocation."},
-}
-
-// variable returns the entry of Variables for name; reading a variable the
-// table does not list is a bug.
-func variable(name string) Variable {
-	for _, v := range Variables {
-		if v.Name == name {
-			return v
-		}
-	}
-	panic("issuer: " + name + " is not in Variables")
-}
-
 // channelVariables name the variable of each channel.
 var channelVariables = map[issuance.Channel]string{
 	issuance.ChannelHeader:     "SECURESTREAM_TOKEN_HEADER",
@@ -195,9 +100,9 @@ var channelVariables = map[issuance.Channel]string{
 	issuance.ChannelPathPrefix: "SECURESTREAM_TOKEN_PATH_PREFIX",
 }
 
-// LoadConfig reads the configuration. An invalid value is an error that
-// names the variable, so that a cold start fails with a clear message.
-func LoadConfig(getenv func(string) string) (*Config, error) {
+// Load reads the configuration. An invalid value is an error that names
+// the variable, so that a cold start fails with a clear message.
+func Load(getenv func(string) string) (*Config, error) {
 	r := reader{getenv: getenv}
 	c := &Config{
 		FunctionName:           getenv("AWS_LAMBDA_FUNCTION_NAME"),
@@ -279,9 +184,9 @@ func (c *Config) check() error {
 			"the CIDRs may stay, in addition to the secret. Or set SECURESTREAM_CLIENT_IP_SOURCE=request")
 	}
 	if c.Auth == AuthJWT && c.JWTJWKS != "" {
-		// Parsed again by New; checked here so that a JWKS the issuer
-		// cannot use fails at plan, not at every cold start.
-		if _, err := jwtverify.ParseJWKS([]byte(c.JWTJWKS)); err != nil {
+		// Parsed again by issuer.New; checked here so that a JWKS the
+		// issuer cannot use fails at plan, not at every cold start.
+		if _, err := jwks.Parse([]byte(c.JWTJWKS)); err != nil {
 			return fmt.Errorf("SECURESTREAM_JWT_JWKS: %w", err)
 		}
 	}
@@ -315,24 +220,38 @@ func (r *reader) fail(name, format string, a ...any) {
 	}
 }
 
-// text reads a variable as it is, or its default.
+// spec is the entry of name, which must be of kind k: reading a variable
+// as another kind than the table gives it (and so the provider's setting)
+// is a bug, which the tests find, since they read every variable.
+func spec(name string, k Kind) Variable {
+	v := Lookup(name)
+	if v.Kind != k {
+		panic(fmt.Sprintf("issuer/config: %s is a %s in Variables, read as a %s", name, v.Kind, k))
+	}
+	return v
+}
+
+// text reads a string variable as it is, or its default.
 func (r *reader) text(name string) string {
+	def := spec(name, KindString).Default
 	if v := r.getenv(name); v != "" {
 		return v
 	}
-	return variable(name).value()
+	return def
 }
 
-// value reads a variable without surrounding spaces, or its default.
-func (r *reader) value(name string) string {
+// value reads a variable of kind k without surrounding spaces, or its
+// default.
+func (r *reader) value(name string, k Kind) string {
+	def := spec(name, k).Default
 	if v := strings.TrimSpace(r.getenv(name)); v != "" {
 		return v
 	}
-	return variable(name).value()
+	return def
 }
 
 func (r *reader) required(name string) string {
-	v := r.value(name)
+	v := r.value(name, KindString)
 	if v == "" {
 		r.fail(name, "is required")
 	}
@@ -341,9 +260,9 @@ func (r *reader) required(name string) string {
 
 // duration reads a duration in the variable's range.
 func (r *reader) duration(name string) time.Duration {
-	spec := variable(name)
-	minimum, maximum := spec.Min, spec.Max
-	v := r.value(name)
+	entry := spec(name, KindDuration)
+	minimum, maximum := entry.Min, entry.Max
+	v := r.value(name, KindDuration)
 	outOfRange := func() time.Duration {
 		r.fail(name, "%q is out of range: it must be between %s and %s (bare numbers are seconds)", v, minimum, maximum)
 		return 0
@@ -373,8 +292,8 @@ func (r *reader) duration(name string) time.Duration {
 
 // oneOf reads a variable that takes one of the values its entry lists.
 func (r *reader) oneOf(name string) string {
-	allowed := variable(name).OneOf
-	v := r.value(name)
+	allowed := spec(name, KindString).OneOf
+	v := r.value(name, KindString)
 	if slices.Contains(allowed, v) {
 		return v
 	}
@@ -387,7 +306,7 @@ func (r *reader) oneOf(name string) string {
 }
 
 func (r *reader) boolean(name string) bool {
-	v := r.value(name)
+	v := r.value(name, KindBool)
 	b, err := strconv.ParseBool(v)
 	if err != nil {
 		r.fail(name, "%q must be true or false", v)
@@ -397,7 +316,7 @@ func (r *reader) boolean(name string) bool {
 
 func (r *reader) list(name string) []string {
 	var out []string
-	for _, s := range strings.Split(r.value(name), ",") {
+	for _, s := range strings.Split(r.value(name, KindList), ",") {
 		if s = strings.TrimSpace(s); s != "" {
 			out = append(out, s)
 		}
@@ -420,7 +339,7 @@ func (r *reader) cidrs(name string) []netip.Prefix {
 
 // headerName reads an optional HTTP header name, in lower case.
 func (r *reader) headerName(name string) string {
-	v := r.value(name)
+	v := r.value(name, KindString)
 	if v == "" {
 		return ""
 	}
@@ -435,7 +354,7 @@ func (r *reader) headerName(name string) string {
 // ARN (best: it names one key in one account and region), a key id, an
 // alias name or an alias ARN.
 func (r *reader) kmsKeyID(name string) string {
-	v := r.value(name)
+	v := r.value(name, KindString)
 	if v == "" {
 		return v
 	}
@@ -452,5 +371,5 @@ func (r *reader) kmsKeyID(name string) string {
 // name reads a channel name, checked with the others by
 // issuance.Channels.Normalize.
 func (r *reader) name(name string) string {
-	return r.value(name)
+	return r.value(name, KindString)
 }

@@ -249,7 +249,6 @@ func (r *issuerResource) ensureRESTAPIKey(ctx context.Context, m *issuerModel) d
 // the API key; deleting the REST API deletes none of them.
 func (r *issuerResource) deleteRESTAPIKey(ctx context.Context, m *issuerModel) diag.Diagnostics {
 	var diags diag.Diagnostics
-	var nf *resttypes.NotFoundException
 	if !m.APIID.IsNull() {
 		plans, err := r.findRESTUsagePlans(ctx, m)
 		if err != nil {
@@ -260,7 +259,7 @@ func (r *issuerResource) deleteRESTAPIKey(ctx context.Context, m *issuerModel) d
 			keys, err := r.usagePlanKeys(ctx, p.Id)
 			for _, k := range keys {
 				if err == nil {
-					if _, err = r.clients.APIGateway.DeleteUsagePlanKey(ctx, &apigateway.DeleteUsagePlanKeyInput{UsagePlanId: p.Id, KeyId: aws.String(k)}); errors.As(err, &nf) {
+					if _, err = r.clients.APIGateway.DeleteUsagePlanKey(ctx, &apigateway.DeleteUsagePlanKeyInput{UsagePlanId: p.Id, KeyId: aws.String(k)}); isA[*resttypes.NotFoundException](err) {
 						err = nil
 					}
 				}
@@ -274,18 +273,18 @@ func (r *issuerResource) deleteRESTAPIKey(ctx context.Context, m *issuerModel) d
 				ops = append(ops, resttypes.PatchOperation{Op: resttypes.OpRemove, Path: aws.String("/apiStages"),
 					Value: aws.String(aws.ToString(s.ApiId) + ":" + aws.ToString(s.Stage))})
 			}
-			if _, err := r.clients.APIGateway.UpdateUsagePlan(ctx, &apigateway.UpdateUsagePlanInput{UsagePlanId: p.Id, PatchOperations: ops}); err != nil && !errors.As(err, &nf) {
+			if _, err := r.clients.APIGateway.UpdateUsagePlan(ctx, &apigateway.UpdateUsagePlanInput{UsagePlanId: p.Id, PatchOperations: ops}); err != nil && !isA[*resttypes.NotFoundException](err) {
 				diags.Append(diagnostics.AWSCall("apigateway:UpdateUsagePlan (removing its stage)", err, restKeyFix))
 				return diags
 			}
-			if _, err := r.clients.APIGateway.DeleteUsagePlan(ctx, &apigateway.DeleteUsagePlanInput{UsagePlanId: p.Id}); err != nil && !errors.As(err, &nf) {
+			if _, err := r.clients.APIGateway.DeleteUsagePlan(ctx, &apigateway.DeleteUsagePlanInput{UsagePlanId: p.Id}); err != nil && !isA[*resttypes.NotFoundException](err) {
 				diags.Append(diagnostics.AWSCall("apigateway:DeleteUsagePlan", err, restKeyFix))
 				return diags
 			}
 		}
 	}
 	if id := m.RESTAPIKeyID.ValueString(); id != "" {
-		if _, err := r.clients.APIGateway.DeleteApiKey(ctx, &apigateway.DeleteApiKeyInput{ApiKey: aws.String(id)}); err != nil && !errors.As(err, &nf) {
+		if _, err := r.clients.APIGateway.DeleteApiKey(ctx, &apigateway.DeleteApiKeyInput{ApiKey: aws.String(id)}); err != nil && !isA[*resttypes.NotFoundException](err) {
 			diags.Append(diagnostics.AWSCall("apigateway:DeleteApiKey", err, restKeyFix))
 			return diags
 		}
@@ -386,8 +385,7 @@ func (r *issuerResource) updateREST(ctx context.Context, plan, state *issuerMode
 	}
 	if !cognito && authorizer != nil {
 		_, err := r.clients.APIGateway.DeleteAuthorizer(ctx, &apigateway.DeleteAuthorizerInput{RestApiId: api, AuthorizerId: authorizer.Id})
-		var nf *resttypes.NotFoundException
-		if err != nil && !errors.As(err, &nf) {
+		if err != nil && !isA[*resttypes.NotFoundException](err) {
 			diags.Append(diagnostics.AWSCall("apigateway:DeleteAuthorizer", err, restFix))
 			return diags
 		}
@@ -457,8 +455,7 @@ func (r *issuerResource) updateRESTThrottling(ctx context.Context, m *issuerMode
 func (r *issuerResource) deleteRESTAPI(ctx context.Context, apiID string) diag.Diagnostics {
 	var diags diag.Diagnostics
 	_, err := r.clients.APIGateway.DeleteRestApi(ctx, &apigateway.DeleteRestApiInput{RestApiId: aws.String(apiID)})
-	var nf *resttypes.NotFoundException
-	if err != nil && !errors.As(err, &nf) {
+	if err != nil && !isA[*resttypes.NotFoundException](err) {
 		diags.Append(diagnostics.AWSCall("apigateway:DeleteRestApi", err, "The provider's credentials need apigateway:DELETE on the REST API."))
 	}
 	return diags
@@ -485,8 +482,7 @@ func (r *issuerResource) findRESTAPI(ctx context.Context, function string) (*str
 func (r *issuerResource) readRESTAPI(ctx context.Context, m *issuerModel) diag.Diagnostics {
 	var diags diag.Diagnostics
 	st, err := r.clients.APIGateway.GetStage(ctx, &apigateway.GetStageInput{RestApiId: m.APIID.ValueStringPointer(), StageName: aws.String(restStage)})
-	var nf *resttypes.NotFoundException
-	if errors.As(err, &nf) { // deleted outside Terraform: ModifyPlan replaces the issuer
+	if isA[*resttypes.NotFoundException](err) { // deleted outside Terraform: ModifyPlan replaces the issuer
 		m.APIID, m.InvokeURL = types.StringNull(), types.StringNull()
 		return nil
 	}
@@ -521,9 +517,8 @@ func (r *issuerResource) readRESTMethods(ctx context.Context, m *issuerModel) di
 	var keyRequired []bool
 	for _, method := range restAuthorizedMethods {
 		out, err := r.clients.APIGateway.GetMethod(ctx, &apigateway.GetMethodInput{RestApiId: api, ResourceId: root, HttpMethod: aws.String(method)})
-		var nf *resttypes.NotFoundException
 		switch {
-		case errors.As(err, &nf):
+		case isA[*resttypes.NotFoundException](err):
 			out = &apigateway.GetMethodOutput{AuthorizationType: aws.String("missing")}
 		case err != nil:
 			diags.Append(diagnostics.AWSCall("apigateway:GetMethod ("+method+" /)", err, "The provider's credentials need apigateway:GET on the REST API."))
@@ -583,8 +578,7 @@ func (r *issuerResource) readRESTAPIKey(ctx context.Context, m *issuerModel) dia
 		return diags
 	}
 	key, err := r.clients.APIGateway.GetApiKey(ctx, &apigateway.GetApiKeyInput{ApiKey: aws.String(id), IncludeValue: aws.Bool(true)})
-	var nf *resttypes.NotFoundException
-	if errors.As(err, &nf) {
+	if isA[*resttypes.NotFoundException](err) {
 		return diags
 	}
 	if err != nil {

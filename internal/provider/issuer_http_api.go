@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -11,34 +10,19 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
 	apitypes "github.com/aws/aws-sdk-go-v2/service/apigatewayv2/types"
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
-	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/securestream/terraform-provider-securestream/internal/diagnostics"
 )
 
-// This file is the issuer's front door, by api_type: an HTTP API
-// (API Gateway v2) or a Lambda function URL, and the Lambda permission
-// that lets it, and only it, invoke the function.
+// The issuer behind an HTTP API (API Gateway v2): its Lambda integration,
+// routes, JWT authorizer and $default stage.
 
-const (
-	apiTypeHTTP        = "http"
-	apiTypeFunctionURL = "function_url"
-	defaultStage       = "$default"
-	// permissionID is the Sid of the function policy's statement.
-	permissionID = "securestream-invoke"
-)
+const defaultStage = "$default"
 
 // issuerRoutes are the methods the issuer answers (see the issuer guide).
 var issuerRoutes = []string{"GET /", "POST /", "OPTIONS /"}
-
-// corsMethods and corsHeaders are what a browser may send the issuer.
-var (
-	corsMethods = []string{"GET", "POST", "OPTIONS"}
-	corsHeaders = []string{"authorization", "content-type"}
-)
 
 // createHTTPAPI creates the API, its Lambda integration (payload 2.0), the
 // optional JWT authorizer, the routes and the auto-deployed $default
@@ -249,8 +233,7 @@ func (r *issuerResource) repairRoutes(ctx context.Context, m *issuerModel) diag.
 func (r *issuerResource) deleteHTTPAPI(ctx context.Context, apiID string) diag.Diagnostics {
 	var diags diag.Diagnostics
 	_, err := r.clients.APIGatewayV2.DeleteApi(ctx, &apigatewayv2.DeleteApiInput{ApiId: aws.String(apiID)})
-	var nf *apitypes.NotFoundException
-	if err != nil && !errors.As(err, &nf) {
+	if err != nil && !isA[*apitypes.NotFoundException](err) {
 		diags.Append(diagnostics.AWSCall("apigateway:DeleteApi", err, "The provider's credentials need apigateway:DELETE on the API."))
 	}
 	return diags
@@ -273,102 +256,4 @@ func (r *issuerResource) findHTTPAPI(ctx context.Context, function string) (*api
 			return nil, nil
 		}
 	}
-}
-
-// createFunctionURL creates the function URL into m.
-func (r *issuerResource) createFunctionURL(ctx context.Context, m *issuerModel, cors []string) diag.Diagnostics {
-	var diags diag.Diagnostics
-	in := &lambda.CreateFunctionUrlConfigInput{FunctionName: m.FunctionName.ValueStringPointer(),
-		AuthType: lambdatypes.FunctionUrlAuthType(m.FunctionURLAuthType.ValueString())}
-	if len(cors) > 0 {
-		in.Cors = &lambdatypes.Cors{AllowOrigins: cors, AllowMethods: corsMethods[:2], AllowHeaders: corsHeaders}
-	}
-	var out *lambda.CreateFunctionUrlConfigOutput
-	err := retryLambda(ctx, func() (err error) { out, err = r.clients.Lambda.CreateFunctionUrlConfig(ctx, in); return err })
-	if err != nil {
-		diags.Append(diagnostics.AWSCall("lambda:CreateFunctionUrlConfig (step 4 of the issuer: its function URL)", err,
-			"The provider's credentials need lambda:CreateFunctionUrlConfig."))
-		return diags
-	}
-	m.InvokeURL = types.StringPointerValue(out.FunctionUrl)
-	return diags
-}
-
-func (r *issuerResource) updateFunctionURL(ctx context.Context, plan *issuerModel, cors []string) diag.Diagnostics {
-	var diags diag.Diagnostics
-	in := &lambda.UpdateFunctionUrlConfigInput{FunctionName: plan.FunctionName.ValueStringPointer(),
-		AuthType: lambdatypes.FunctionUrlAuthType(plan.FunctionURLAuthType.ValueString()), Cors: &lambdatypes.Cors{}}
-	if len(cors) > 0 {
-		in.Cors = &lambdatypes.Cors{AllowOrigins: cors, AllowMethods: corsMethods[:2], AllowHeaders: corsHeaders}
-	}
-	if err := retryLambda(ctx, func() error { _, err := r.clients.Lambda.UpdateFunctionUrlConfig(ctx, in); return err }); err != nil {
-		diags.Append(diagnostics.AWSCall("lambda:UpdateFunctionUrlConfig", err, "The provider's credentials need lambda:UpdateFunctionUrlConfig."))
-	}
-	return diags
-}
-
-// wantPermission is the Sid the function's policy must hold: none for a
-// function URL with AWS_IAM, which callers' own IAM policies open.
-func wantPermission(m *issuerModel) types.String {
-	if m.APIType.ValueString() == apiTypeFunctionURL && m.FunctionURLAuthType.ValueString() == string(lambdatypes.FunctionUrlAuthTypeAwsIam) {
-		return types.StringNull()
-	}
-	return types.StringValue(permissionID)
-}
-
-// addPermission lets the API invoke the function: an HTTP API only from
-// its own ARN, a function URL with auth NONE from anyone, as AWS requires.
-func (r *issuerResource) addPermission(ctx context.Context, m *issuerModel) diag.Diagnostics {
-	var diags diag.Diagnostics
-	if wantPermission(m).IsNull() {
-		m.PermissionID = types.StringNull()
-		return nil
-	}
-	in := &lambda.AddPermissionInput{FunctionName: m.FunctionName.ValueStringPointer(), StatementId: aws.String(permissionID)}
-	if m.APIType.ValueString() != apiTypeFunctionURL {
-		partition, account := accountOf(m.FunctionARN.ValueString())
-		in.Action, in.Principal = aws.String("lambda:InvokeFunction"), aws.String("apigateway.amazonaws.com")
-		in.SourceArn = aws.String(fmt.Sprintf("arn:%s:execute-api:%s:%s:%s/*", partition, r.clients.Config.Region, account, m.APIID.ValueString()))
-	} else {
-		in.Action, in.Principal, in.FunctionUrlAuthType = aws.String("lambda:InvokeFunctionUrl"), aws.String("*"), lambdatypes.FunctionUrlAuthTypeNone
-	}
-	if err := retryLambda(ctx, func() error { _, err := r.clients.Lambda.AddPermission(ctx, in); return err }); err != nil {
-		diags.Append(diagnostics.AWSCall("lambda:AddPermission (the API's right to invoke the function)", err, "The provider's credentials need lambda:AddPermission."))
-		return diags
-	}
-	m.PermissionID = types.StringValue(permissionID)
-	return diags
-}
-
-func (r *issuerResource) removePermission(ctx context.Context, function string) diag.Diagnostics {
-	var diags diag.Diagnostics
-	err := retryLambda(ctx, func() error {
-		_, err := r.clients.Lambda.RemovePermission(ctx, &lambda.RemovePermissionInput{FunctionName: aws.String(function), StatementId: aws.String(permissionID)})
-		return err
-	})
-	if err != nil && !isLambdaNotFound(err) {
-		diags.Append(diagnostics.AWSCall("lambda:RemovePermission", err, "The provider's credentials need lambda:RemovePermission."))
-	}
-	return diags
-}
-
-// hasPermission reads the function's policy for the issuer's statement.
-func (r *issuerResource) hasPermission(ctx context.Context, function string) (bool, error) {
-	out, err := r.clients.Lambda.GetPolicy(ctx, &lambda.GetPolicyInput{FunctionName: aws.String(function)})
-	if isLambdaNotFound(err) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	var doc struct{ Statement []struct{ Sid string } }
-	if err := json.Unmarshal([]byte(aws.ToString(out.Policy)), &doc); err != nil {
-		return false, err
-	}
-	for _, s := range doc.Statement {
-		if s.Sid == permissionID {
-			return true, nil
-		}
-	}
-	return false, nil
 }

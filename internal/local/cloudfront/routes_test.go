@@ -1,0 +1,32 @@
+package cloudfront
+
+import "testing"
+
+func TestMatch(t *testing.T) {
+	v := "/" + APIVersion + "/"
+	for _, tc := range []struct{ method, path, op, arg string }{
+		{"POST", v + "function", "CreateFunction", ""},
+		{"GET", v + "function", "ListFunctions", ""},
+		{"GET", v + "function/fn-1", "GetFunction", "fn-1"},
+		{"PUT", v + "function/fn-1", "UpdateFunction", "fn-1"},
+		{"DELETE", v + "function/fn-1", "DeleteFunction", "fn-1"},
+		{"GET", v + "function/fn-1/describe", "DescribeFunction", "fn-1"},
+		{"POST", v + "function/fn-1/publish", "PublishFunction", "fn-1"},
+		{"POST", v + "function/fn%2F1/test", "TestFunction", "fn%2F1"}, // the escaped segment, as the handlers unescape it
+		{"POST", v + "distribution", "CreateDistribution", ""},
+		{"GET", v + "distribution", "ListDistributions", ""},
+		{"GET", v + "distribution/E1", "GetDistribution", "E1"},
+		{"DELETE", v + "distribution/E1", "DeleteDistribution", "E1"},
+		{"GET", v + "distribution/E1/config", "GetDistributionConfig", "E1"},
+		{"PUT", v + "distribution/E1/config", "UpdateDistribution", "E1"},
+		{"PUT", v + "distribution", "", ""},         // no such method
+		{"GET", v + "function/fn-1/stages", "", ""}, // no such path
+		{"GET", v + "distribution/E1/config/x", "", ""},
+		{"GET", "/2019-03-26/distribution", "", ""}, // another API version
+	} {
+		op, arg, h := match(tc.method, tc.path)
+		if op != tc.op || arg != tc.arg || (h == nil) != (tc.op == "") {
+			t.Errorf("match(%s %s) = %q, %q, handler %v; want %q, %q", tc.method, tc.path, op, arg, h != nil, tc.op, tc.arg)
+		}
+	}
+}
