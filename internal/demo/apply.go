@@ -7,9 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"os"
-	"os/exec"
-	"sort"
 	"strings"
 )
 
@@ -63,17 +60,7 @@ func (e *Env) Resources(ctx context.Context) (map[string]map[string]any, error) 
 // quiet runs terraform as exec does, but keeps its standard output (the
 // state, with its ciphertexts) out of the demo's output.
 func (t *terraform) quiet(ctx context.Context, args ...string) ([]byte, error) {
-	cmd := exec.CommandContext(ctx, t.bin, args...) //nolint:gosec // Terraform, found as the acceptance tests find it
-	cmd.Dir = t.dir
-	cmd.Env = append(os.Environ(), t.env...)
-	names := make([]string, 0, len(t.vars))
-	for name := range t.vars {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		cmd.Env = append(cmd.Env, "TF_VAR_"+name+"="+t.vars[name])
-	}
+	cmd := t.command(ctx, args...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {

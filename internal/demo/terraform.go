@@ -161,7 +161,9 @@ func (t *terraform) run(ctx context.Context, args ...string) error {
 	return err
 }
 
-func (t *terraform) exec(ctx context.Context, args ...string) ([]byte, error) {
+// command returns terraform with args, to run in the configuration's
+// directory with its environment and variables.
+func (t *terraform) command(ctx context.Context, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, t.bin, args...) //nolint:gosec // Terraform, found as the acceptance tests find it
 	cmd.Dir = t.dir
 	cmd.Env = append(os.Environ(), t.env...)
@@ -173,6 +175,11 @@ func (t *terraform) exec(ctx context.Context, args ...string) ([]byte, error) {
 	for _, name := range names {
 		cmd.Env = append(cmd.Env, "TF_VAR_"+name+"="+t.vars[name])
 	}
+	return cmd
+}
+
+func (t *terraform) exec(ctx context.Context, args ...string) ([]byte, error) {
+	cmd := t.command(ctx, args...)
 	var stdout bytes.Buffer
 	cmd.Stdout = io.MultiWriter(&stdout, t.out)
 	cmd.Stderr = t.out

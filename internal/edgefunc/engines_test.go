@@ -53,23 +53,24 @@ const hangGuard = 10 * time.Second
 // run runs ev in every engine there is.
 func (e *engines) run(t testing.TB, ev *cfruntime.Event, now time.Time) map[string]*cfruntime.Result {
 	t.Helper()
-	out := map[string]*cfruntime.Result{"goja": e.goja.Run(ev, cfruntime.Options{Now: now, Budget: hangGuard})}
-	if e.node != nil {
-		n, err := e.node.Run(ev, now)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out["node"] = n
-	}
-	return out
+	return e.results(t, e.goja.Run(ev, cfruntime.Options{Now: now, Budget: hangGuard}),
+		func() (*cfruntime.Result, error) { return e.node.Run(ev, now) })
 }
 
 // runJSON runs a raw event (which may be malformed) in every engine there is.
 func (e *engines) runJSON(t testing.TB, event []byte, now time.Time) map[string]*cfruntime.Result {
 	t.Helper()
-	out := map[string]*cfruntime.Result{"goja": e.goja.RunJSON(event, cfruntime.Options{Now: now, Budget: hangGuard})}
+	return e.results(t, e.goja.RunJSON(event, cfruntime.Options{Now: now, Budget: hangGuard}),
+		func() (*cfruntime.Result, error) { return e.node.RunJSON(event, now) })
+}
+
+// results are goja's result and, when the cross-implementation tier runs,
+// node's.
+func (e *engines) results(t testing.TB, goja *cfruntime.Result, node func() (*cfruntime.Result, error)) map[string]*cfruntime.Result {
+	t.Helper()
+	out := map[string]*cfruntime.Result{"goja": goja}
 	if e.node != nil {
-		n, err := e.node.RunJSON(event, now)
+		n, err := node()
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -47,21 +46,6 @@ func coldStart(t *testing.T, env map[string]string, kms keyring.Decrypter, now *
 	return c.Start(context.Background()), &logs
 }
 
-func containerCall(t *testing.T, c *Container, ev []byte) (int, map[string]string, map[string]any) {
-	t.Helper()
-	res, err := c.Handle(context.Background(), ev)
-	if err != nil {
-		t.Fatalf("Handle: %v", err)
-	}
-	var body map[string]any
-	if res.Body != "" {
-		if err := json.Unmarshal([]byte(res.Body), &body); err != nil {
-			t.Fatalf("the body is not JSON: %q", res.Body)
-		}
-	}
-	return res.StatusCode, res.Headers, body
-}
-
 // noSecretIn fails the test if the log holds a key of the test ring, in
 // any spelling, or a token.
 func noSecretIn(t *testing.T, log string) {
@@ -90,7 +74,7 @@ func TestColdStartKMSThrottled(t *testing.T) {
 	ev := restEvent(t, "POST", `{"playback_url":"https://media.example.com/vod/movie-42/index.m3u8"}`,
 		map[string]string{"origin": "https://player.example.com"})
 
-	status, headers, body := containerCall(t, c, ev)
+	status, headers, body := call(t, c, ev)
 	if status != 500 || body["error"] != "unavailable" || body["token"] != nil {
 		t.Fatalf("a request while KMS is errThrottled: %d %v", status, body)
 	}
@@ -109,22 +93,22 @@ func TestColdStartKMSThrottled(t *testing.T) {
 
 	// Within the backoff: no KMS call.
 	now = now.Add(500 * time.Millisecond)
-	if status, _, _ := containerCall(t, c, ev); status != 500 || kms.calls != 1 {
+	if status, _, _ := call(t, c, ev); status != 500 || kms.calls != 1 {
 		t.Fatalf("within the backoff: %d after %d kms:Decrypt calls; want 500 after 1", status, kms.calls)
 	}
 	// The retry fails too: the backoff doubles.
 	now = now.Add(600 * time.Millisecond)
-	if status, headers, _ := containerCall(t, c, ev); status != 500 || kms.calls != 2 || headers["retry-after"] != "2" {
+	if status, headers, _ := call(t, c, ev); status != 500 || kms.calls != 2 || headers["retry-after"] != "2" {
 		t.Fatalf("a failed retry: %d, %d calls, retry-after %q; want 500, 2, 2", status, kms.calls, headers["retry-after"])
 	}
 	// A preflight needs no ring.
-	if status, h, _ := containerCall(t, c, restEvent(t, "OPTIONS", "", map[string]string{"origin": "https://player.example.com"})); status != 204 ||
+	if status, h, _ := call(t, c, restEvent(t, "OPTIONS", "", map[string]string{"origin": "https://player.example.com"})); status != 204 ||
 		h["access-control-allow-methods"] == "" {
 		t.Errorf("a preflight while the issuer is down: %d %v", status, h)
 	}
 	// KMS answers: the container serves, with the ring KMS opened.
 	now = now.Add(2 * time.Second)
-	status, _, body = containerCall(t, c, ev)
+	status, _, body = call(t, c, ev)
 	if status != 200 || kms.calls != 3 || c.Err() != nil {
 		t.Fatalf("after KMS recovered: %d %v (%d calls, %v)", status, body, kms.calls, c.Err())
 	}
@@ -141,7 +125,7 @@ func TestColdStartKMSThrottled(t *testing.T) {
 
 	// A new container (KMS answering) serves from its first request.
 	fresh, _ := coldStart(t, baseEnv(t), &flakyKMS{}, &now)
-	if status, _, _ := containerCall(t, fresh, ev); status != 200 {
+	if status, _, _ := call(t, fresh, ev); status != 200 {
 		t.Fatalf("a new container: %d", status)
 	}
 }
@@ -154,7 +138,7 @@ func TestColdStartBackoffBounded(t *testing.T) {
 	ev := restEvent(t, "POST", `{"playback_url":"https://media.example.com/vod/a/index.m3u8"}`, nil)
 	var waits []string
 	for range 9 {
-		_, h, _ := containerCall(t, c, ev)
+		_, h, _ := call(t, c, ev)
 		waits = append(waits, h["retry-after"])
 		now = c.retryAt
 	}
@@ -182,7 +166,7 @@ func TestColdStartPartialNeverMints(t *testing.T) {
 		t.Fatalf("a errThrottled HS256 key: %v", c.Err())
 	}
 	ev := restEvent(t, "POST", `{"playback_url":"https://media.example.com/vod/a/index.m3u8"}`, nil)
-	if status, _, body := containerCall(t, c, ev); status != 500 || body["token"] != nil {
+	if status, _, body := call(t, c, ev); status != 500 || body["token"] != nil {
 		t.Fatalf("a request: %d %v", status, body)
 	}
 	if strings.Contains(logs.String(), `"outcome":"issued"`) {
@@ -223,7 +207,7 @@ func TestColdStartPermanentFailure(t *testing.T) {
 	ev := restEvent(t, "POST", `{"playback_url":"https://media.example.com/vod/a/index.m3u8"}`, nil)
 	for range 3 {
 		now = now.Add(time.Hour)
-		status, h, _ := containerCall(t, c, ev)
+		status, h, _ := call(t, c, ev)
 		if status != 500 || h["retry-after"] != "" {
 			t.Fatalf("a ring with the seed key only: %d %v", status, h)
 		}
@@ -295,7 +279,7 @@ func TestColdStartOpensOnlyPurposeBoundSecrets(t *testing.T) {
 				t.Fatalf("the container started, or not for %s: %v", tc.variable, c.Err())
 			}
 			ev := restEvent(t, "POST", `{"playback_url":"https://media.example.com/vod/a/index.m3u8"}`, nil)
-			if status, _, body := containerCall(t, c, ev); status != 500 || body["stream_key"] != nil {
+			if status, _, body := call(t, c, ev); status != 500 || body["stream_key"] != nil {
 				t.Errorf("a request: %d %v", status, body)
 			}
 			noSecretIn(t, logs.String())

@@ -16,42 +16,6 @@ func loadErr(env map[string]string) error {
 	return err
 }
 
-// M2: jwt mode needs an audience, so that a token the identity provider
-// issued to another application is refused; the accepted client ids, when
-// configured, are checked against azp or client_id.
-func TestJWTAudienceAndClients(t *testing.T) {
-	env := jwtEnv(t)
-	delete(env, "SECURESTREAM_JWT_AUDIENCE")
-	if err := loadErr(env); err == nil || !strings.Contains(err.Error(), "SECURESTREAM_JWT_AUDIENCE") {
-		t.Errorf("jwt with an issuer but no audience: %v", err)
-	}
-
-	env = jwtEnv(t)
-	env["SECURESTREAM_JWT_CLIENT_IDS"] = "player-web, player-ios"
-	is, _ := newIssuer(t, env)
-	for _, tc := range []struct {
-		name   string
-		extra  map[string]any
-		status int
-	}{
-		{"azp accepted", map[string]any{"azp": "player-web"}, 200},
-		{"client_id accepted", map[string]any{"client_id": "player-ios"}, 200},
-		{"another client's azp", map[string]any{"azp": "attackers-own-app"}, 401},
-		{"another client's client_id", map[string]any{"client_id": "attackers-own-app"}, 401},
-		{"azp wins over client_id", map[string]any{"azp": "attackers-own-app", "client_id": "player-web"}, 401},
-		{"no client", nil, 401},
-		{"another audience", map[string]any{"azp": "player-web", "aud": "attackers-own-app"}, 401},
-	} {
-		status, h, body := call(t, is, restEvent(t, "POST", playbackBody("/vod/a/index.m3u8"), bearer([]string{"/vod/a/"}, tc.extra)))
-		if status != tc.status {
-			t.Errorf("%s: %d, want %d (%v)", tc.name, status, tc.status, body)
-		}
-		if status == 401 && h["www-authenticate"] == "" {
-			t.Errorf("%s: 401 without WWW-Authenticate", tc.name)
-		}
-	}
-}
-
 // M3: CloudFront-Viewer-Address is believed only from a request that
 // proves it came through CloudFront; any other request is bound to its own
 // source address.
@@ -126,6 +90,60 @@ func TestViewerAddressNeedsProof(t *testing.T) {
 	}
 	if _, err := New(context.Background(), cfg, fakeKMS{}); err == nil || !strings.Contains(err.Error(), "SECURESTREAM_ORIGIN_SECRET") {
 		t.Errorf("a short origin secret: %v", err)
+	}
+}
+
+// L3: CloudFront's origin-facing ranges are shared by every CloudFront
+// customer: anyone can make a distribution of their own forward a forged
+// CloudFront-Viewer-Address from them. The source CIDRs are no proof
+// alone; cloudfront-viewer-address needs the secret origin header.
+func TestViewerAddressCIDRsAloneRefused(t *testing.T) {
+	env := baseEnv(t)
+	env["SECURESTREAM_CLIENT_IP_SOURCE"] = "cloudfront-viewer-address"
+	env["SECURESTREAM_CLOUDFRONT_SOURCE_CIDRS"] = "130.176.0.0/16"
+	err := loadErr(env)
+	if err == nil {
+		t.Fatal("cloudfront-viewer-address with source CIDRs alone accepted")
+	}
+	for _, want := range []string{"SECURESTREAM_CLIENT_IP_SOURCE=cloudfront-viewer-address", "SECURESTREAM_ORIGIN_SECRET_HEADER", "SECURESTREAM_ORIGIN_SECRET", "every CloudFront customer"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the error does not say %q: %v", want, err)
+		}
+	}
+}
+
+// L3, at request time: an issuer built from a Config that has the source
+// CIDRs but no origin secret (made in code, not by config.Load) still
+// believes no CloudFront-Viewer-Address: the secret is the proof, the
+// CIDRs only narrow it.
+func TestViewerAddressNeedsSecretAtRequest(t *testing.T) {
+	env := baseEnv(t)
+	env["SECURESTREAM_IP_BINDING"] = "exact"
+	env["SECURESTREAM_CLIENT_IP_SOURCE"] = "cloudfront-viewer-address"
+	env["SECURESTREAM_ORIGIN_SECRET_HEADER"] = "x-origin-verify"
+	env["SECURESTREAM_ORIGIN_SECRET"] = originSecretEnv
+	env["SECURESTREAM_CLOUDFRONT_SOURCE_CIDRS"] = "198.51.100.0/24" // the recorded event's sourceIp
+	cfg, err := config.Load(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.OriginSecretHeader, cfg.OriginSecretCiphertext = "", ""
+	is, err := New(context.Background(), cfg, fakeKMS{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs strings.Builder
+	is.Now, is.Log = func() time.Time { return t0 }, &logs
+	status, _, body := call(t, is, restEvent(t, "POST", playbackBody("/vod/a/index.m3u8"), map[string]string{"CloudFront-Viewer-Address": "203.0.113.77:443"}))
+	if status != 200 {
+		t.Fatalf("status %d %v", status, body)
+	}
+	req := streamkey.Request{Now: t0, Path: "/vod/a/seg1.ts", Host: "media.example.com", ClientIP: "198.51.100.23", UserAgent: "ExoPlayerLib/2.19.1"}
+	if r := verifier(t).Verify(str(body["token"]), req); !r.OK() {
+		t.Errorf("a source in the CIDRs without the secret: the key is not bound to the source address: %s", r.Reason)
+	}
+	if !strings.Contains(logs.String(), "viewer_address_unproven") {
+		t.Errorf("the log does not note viewer_address_unproven: %s", logs.String())
 	}
 }
 

@@ -68,6 +68,12 @@ func testDoc() *keyring.Document {
 	}}
 }
 
+// testOriginSecret is the origin header's secret the tests configure, and
+// originSecretEnv its SECURESTREAM_ORIGIN_SECRET.
+const testOriginSecret = "an-origin-secret-of-32-bytes!!!!"
+
+var originSecretEnv = fakeEncrypt([]byte(testOriginSecret), keyring.Context("securestream-issuer", keyring.PurposeOriginSecret))
+
 func baseEnv(t testing.TB) map[string]string {
 	pt, err := testDoc().Marshal()
 	if err != nil {
@@ -132,9 +138,16 @@ func restEvent(t testing.TB, method, body string, headers map[string]string) []b
 	return b
 }
 
-func call(t testing.TB, is *Issuer, ev []byte) (int, map[string]string, map[string]any) {
+// handler answers an event: an Issuer, or a Container that starts one.
+type handler interface {
+	Handle(context.Context, json.RawMessage) (*response, error)
+}
+
+// call sends ev to h and returns the answer's status, headers and JSON
+// body.
+func call(t testing.TB, h handler, ev []byte) (int, map[string]string, map[string]any) {
 	t.Helper()
-	res, err := is.Handle(context.Background(), ev)
+	res, err := h.Handle(context.Background(), ev)
 	if err != nil {
 		t.Fatalf("Handle: %v", err)
 	}

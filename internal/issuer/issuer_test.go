@@ -208,6 +208,42 @@ func TestSeedCompat(t *testing.T) {
 	}
 }
 
+// H3: the cookie form is SameSite=Lax unless configured: a None cookie is
+// sent with the cross-site requests any other site's page makes to the
+// media host. strict and none are opt-in; anything else is refused.
+func TestCookieSameSite(t *testing.T) {
+	for _, tc := range []struct{ value, want string }{
+		{"", "SameSite=Lax"},
+		{"lax", "SameSite=Lax"},
+		{"strict", "SameSite=Strict"},
+		{"none", "SameSite=None"},
+	} {
+		env := baseEnv(t)
+		if tc.value != "" {
+			env["SECURESTREAM_COOKIE_SAMESITE"] = tc.value
+		}
+		is, _ := newIssuer(t, env)
+		status, _, body := call(t, is, restEvent(t, "POST", playbackBody("/vod/a/index.m3u8"), nil))
+		if status != 200 {
+			t.Fatalf("%q: status %d %v", tc.value, status, body)
+		}
+		cookie := str(body["cookie"])
+		if !strings.HasSuffix(cookie, "; "+tc.want) || strings.Count(cookie, "SameSite=") != 1 {
+			t.Errorf("%q: cookie %q, want %s", tc.value, cookie, tc.want)
+		}
+		if !strings.Contains(cookie, "; Secure;") || !strings.Contains(cookie, "; HttpOnly;") {
+			t.Errorf("%q: cookie %q is not Secure and HttpOnly", tc.value, cookie)
+		}
+	}
+	for _, bad := range []string{"None; Domain=evil.example", "off", "NONE!", "relaxed"} {
+		env := baseEnv(t)
+		env["SECURESTREAM_COOKIE_SAMESITE"] = bad
+		if err := loadErr(env); err == nil || !strings.Contains(err.Error(), "SECURESTREAM_COOKIE_SAMESITE") {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+}
+
 func TestCORS(t *testing.T) {
 	is, _ := newIssuer(t, baseEnv(t))
 	status, h, _ := call(t, is, restEvent(t, "OPTIONS", "", map[string]string{"Origin": "https://player.example.com"}))
@@ -225,11 +261,18 @@ func TestCORS(t *testing.T) {
 	}
 }
 
-func TestAuthorizerMode(t *testing.T) {
+// authorizerIssuer is an issuer that leaves authentication to API
+// Gateway and reads the titles from the authorizer's pathsClaim.
+func authorizerIssuer(t *testing.T, pathsClaim string) *Issuer {
 	env := baseEnv(t)
 	env["SECURESTREAM_AUTH"] = "authorizer"
-	env["SECURESTREAM_AUTHORIZER_PATHS_CLAIM"] = "paths"
+	env["SECURESTREAM_AUTHORIZER_PATHS_CLAIM"] = pathsClaim
 	is, _ := newIssuer(t, env)
+	return is
+}
+
+func TestAuthorizerMode(t *testing.T) {
+	is := authorizerIssuer(t, "paths")
 	if status, _, body := call(t, is, readEvent(t, "rest_v1_authorizer.json")); status != 200 {
 		t.Errorf("authorised: %d %v", status, body)
 	}
@@ -239,6 +282,25 @@ func TestAuthorizerMode(t *testing.T) {
 	}
 	if status, _, _ := call(t, is, readEvent(t, "rest_v1_post.json")); status != 401 {
 		t.Errorf("no authorizer ran: %d", status)
+	}
+}
+
+// An HTTP API with a JWT authorizer leaves its claims in the request
+// context; the paths claim is read from there.
+func TestHTTPAPIAuthorizerClaims(t *testing.T) {
+	is := authorizerIssuer(t, "custom:paths")
+	var ev map[string]any
+	_ = json.Unmarshal(readEvent(t, "http_v2_post.json"), &ev)
+	ev["requestContext"].(map[string]any)["authorizer"] = map[string]any{"jwt": map[string]any{
+		"claims": map[string]any{"sub": "u1", "custom:paths": `["/vod/movie-42/"]`}, "scopes": nil}}
+	b, _ := json.Marshal(ev)
+	if status, _, body := call(t, is, b); status != 200 {
+		t.Errorf("status %d %v", status, body)
+	}
+	ev["requestContext"].(map[string]any)["authorizer"] = map[string]any{"jwt": map[string]any{"claims": map[string]any{"custom:paths": `["/vod/other/"]`}}}
+	b, _ = json.Marshal(ev)
+	if status, _, _ := call(t, is, b); status != 403 {
+		t.Errorf("outside the claim's paths: %d", status)
 	}
 }
 

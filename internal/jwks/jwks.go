@@ -58,20 +58,21 @@ func Parse(doc []byte) (map[string]Key, error) {
 		if k.Use != "" && k.Use != "sig" {
 			continue
 		}
-		dec := func(s string) (*big.Int, error) {
-			b, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(s, "="))
-			if err != nil || len(b) == 0 {
-				return nil, fmt.Errorf("jwks: JWKS key %d (%q) has a bad base64url field", i, k.Kid)
+		// dec reads the key's two base64url numbers: n and e, or x and y.
+		dec := func(a, b string) (*big.Int, *big.Int, error) {
+			var v [2]*big.Int
+			for j, s := range []string{a, b} {
+				raw, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(s, "="))
+				if err != nil || len(raw) == 0 {
+					return nil, nil, fmt.Errorf("jwks: JWKS key %d (%q) has a bad base64url field", i, k.Kid)
+				}
+				v[j] = new(big.Int).SetBytes(raw)
 			}
-			return new(big.Int).SetBytes(b), nil
+			return v[0], v[1], nil
 		}
 		switch k.Kty {
 		case "RSA":
-			n, err := dec(k.N)
-			if err != nil {
-				return nil, err
-			}
-			e, err := dec(k.E)
+			n, e, err := dec(k.N, k.E)
 			if err != nil {
 				return nil, err
 			}
@@ -83,11 +84,7 @@ func Parse(doc []byte) (map[string]Key, error) {
 			if k.Crv != "P-256" {
 				return nil, fmt.Errorf("jwks: JWKS key %q: only P-256 EC keys are supported", k.Kid)
 			}
-			x, err := dec(k.X)
-			if err != nil {
-				return nil, err
-			}
-			y, err := dec(k.Y)
+			x, y, err := dec(k.X, k.Y)
 			if err != nil {
 				return nil, err
 			}

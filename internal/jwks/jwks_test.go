@@ -5,20 +5,19 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
-	"encoding/base64"
-	"fmt"
-	"math/big"
 	"testing"
-)
 
-func b64(i *big.Int) string { return base64.RawURLEncoding.EncodeToString(i.Bytes()) }
+	"github.com/securestream/terraform-provider-securestream/internal/jwttest"
+)
 
 func TestParse(t *testing.T) {
 	rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
 	ecKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	doc := fmt.Sprintf(`{"keys":[{"kty":"RSA","kid":"r1","use":"sig","n":%q,"e":%q},{"kty":"EC","kid":"e1","crv":"P-256","x":%q,"y":%q,"alg":"ES256"},`+
-		`{"kty":"RSA","kid":"enc","use":"enc","n":%[1]q,"e":%[2]q},{"kty":"oct","kid":"ignored","k":"AAAA"}]}`,
-		b64(rsaKey.N), b64(big.NewInt(int64(rsaKey.E))), b64(ecKey.X), b64(ecKey.Y))
+	doc := jwttest.JWKS(
+		jwttest.JWK(rsaKey, map[string]string{"kid": "r1", "use": "sig"}),
+		jwttest.JWK(ecKey, map[string]string{"kid": "e1", "alg": "ES256"}),
+		jwttest.JWK(rsaKey, map[string]string{"kid": "enc", "use": "enc"}),
+		map[string]any{"kty": "oct", "kid": "ignored", "k": "AAAA"})
 	keys, err := Parse([]byte(doc))
 	if err != nil {
 		t.Fatal(err)
@@ -40,7 +39,7 @@ func TestParseRefuses(t *testing.T) {
 		"not json":      "{",
 		"no keys":       `{"keys":[]}`,
 		"only oct":      `{"keys":[{"kty":"oct","k":"AAAA"}]}`,
-		"small RSA":     fmt.Sprintf(`{"keys":[{"kty":"RSA","kid":"a","n":%q,"e":"AQAB"}]}`, b64(small.N)),
+		"small RSA":     jwttest.JWKS(jwttest.JWK(small, map[string]string{"kid": "a"})),
 		"P-384":         `{"keys":[{"kty":"EC","kid":"a","crv":"P-384","x":"AAAA","y":"AAAA"}]}`,
 		"off the curve": `{"keys":[{"kty":"EC","kid":"a","crv":"P-256","x":"AQ","y":"AQ"}]}`,
 		"bad base64":    `{"keys":[{"kty":"EC","kid":"a","crv":"P-256","x":"!!","y":"AQ"}]}`,

@@ -1,7 +1,8 @@
 // Package jwttest signs JSON Web Tokens as an identity provider would give
-// them to a player: for the tests and for the demo's player, which is why
-// it does not import testing. It signs whatever header it is given, a
-// lying or malformed one included, and verifies nothing.
+// them to a player, and writes the JWKS it would publish: for the tests
+// and for the demo's player, which is why it does not import testing. It
+// signs whatever header it is given, a lying or malformed one included,
+// and verifies nothing.
 package jwttest
 
 import (

@@ -5,9 +5,6 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
-	"encoding/base64"
-	"fmt"
-	"math/big"
 	"strings"
 	"testing"
 	"time"
@@ -31,10 +28,10 @@ func sign(alg, kid string, key any, claims map[string]any) string {
 }
 
 func jwksDoc(rsaKey *rsa.PrivateKey, ecKey *ecdsa.PrivateKey) []byte {
-	b64 := func(i *big.Int) string { return base64.RawURLEncoding.EncodeToString(i.Bytes()) }
-	doc := fmt.Sprintf(`{"keys":[{"kty":"RSA","kid":"r1","use":"sig","n":%q,"e":%q},{"kty":"EC","kid":"e1","crv":"P-256","x":%q,"y":%q},{"kty":"oct","kid":"ignored","k":"AAAA"}]}`,
-		b64(rsaKey.N), b64(big.NewInt(int64(rsaKey.E))), b64(ecKey.X), b64(ecKey.Y))
-	return []byte(doc)
+	return []byte(jwttest.JWKS(
+		jwttest.JWK(rsaKey, map[string]string{"kid": "r1", "use": "sig"}),
+		jwttest.JWK(ecKey, map[string]string{"kid": "e1"}),
+		map[string]any{"kty": "oct", "kid": "ignored", "k": "AAAA"}))
 }
 
 func TestVerify(t *testing.T) {
@@ -275,15 +272,11 @@ func TestTyp(t *testing.T) {
 func TestJWKSKeyAlg(t *testing.T) {
 	rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
 	ecKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	b64 := func(i *big.Int) string { return base64.RawURLEncoding.EncodeToString(i.Bytes()) }
-	rsaJWK := func(kid, alg string) string {
-		return fmt.Sprintf(`{"kty":"RSA","kid":%q,"alg":%q,"n":%q,"e":%q}`, kid, alg, b64(rsaKey.N), b64(big.NewInt(int64(rsaKey.E))))
+	jwk := func(key any, kid, alg string) map[string]any {
+		return jwttest.JWK(key, map[string]string{"kid": kid, "alg": alg})
 	}
-	ecJWK := func(kid, alg string) string {
-		return fmt.Sprintf(`{"kty":"EC","kid":%q,"alg":%q,"crv":"P-256","x":%q,"y":%q}`, kid, alg, b64(ecKey.X), b64(ecKey.Y))
-	}
-	doc := `{"keys":[` + strings.Join([]string{rsaJWK("rs256", "RS256"), rsaJWK("rs384", "RS384"), rsaJWK("ps256", "PS256"),
-		rsaJWK("rsa-says-es256", "ES256"), rsaJWK("rsa-any", ""), ecJWK("es256", "ES256"), ecJWK("ec-says-rs256", "RS256"), ecJWK("ec-any", "")}, ",") + `]}`
+	doc := jwttest.JWKS(jwk(rsaKey, "rs256", "RS256"), jwk(rsaKey, "rs384", "RS384"), jwk(rsaKey, "ps256", "PS256"),
+		jwk(rsaKey, "rsa-says-es256", "ES256"), jwk(rsaKey, "rsa-any", ""), jwk(ecKey, "es256", "ES256"), jwk(ecKey, "ec-says-rs256", "RS256"), jwk(ecKey, "ec-any", ""))
 	keys, err := jwks.Parse([]byte(doc))
 	if err != nil {
 		t.Fatal(err)
@@ -314,7 +307,7 @@ func TestJWKSKeyAlg(t *testing.T) {
 	}
 	// Only keys for algorithms the verifier does not support: nothing to
 	// verify with.
-	if _, err := jwks.Parse([]byte(`{"keys":[` + rsaJWK("rs384", "RS384") + "," + ecJWK("x", "RS256") + `]}`)); err == nil {
+	if _, err := jwks.Parse([]byte(jwttest.JWKS(jwk(rsaKey, "rs384", "RS384"), jwk(ecKey, "x", "RS256")))); err == nil {
 		t.Error("a JWKS with no key usable with RS256 or ES256 accepted")
 	}
 }

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"fmt"
+	"reflect"
 
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
@@ -47,90 +48,66 @@ func unknownKind(name string, a attrSpec) string {
 	return fmt.Sprintf("securestream: attribute %q has no known kind (%d): give its attrSpec one of the kind constants", name, a.kind)
 }
 
-// The three converters are the same switch over the same kinds: each
-// schema package has its own attribute types.
+// attrTypes are one schema package's attribute types, as zero values.
+type attrTypes[A any] struct{ str, i64, boolean, mp, list A }
 
-// resourceAttributes builds a resource's attributes from their specs.
+// The schema packages' attribute types are distinct but have the same
+// field names, so one converter fills any package's by name (reflect);
+// TestAttrSpecSchemas builds every schema, so a field a package lacks
+// panics there.
+
 func resourceAttributes(specs map[string]attrSpec) map[string]rschema.Attribute {
-	attrs := map[string]rschema.Attribute{}
-	for name, a := range specs {
-		opt := !a.required && !a.computed
-		switch a.kind {
-		case kindString:
-			attrs[name] = rschema.StringAttribute{Required: a.required, Optional: opt, Computed: a.computed, Sensitive: a.sensitive,
-				MarkdownDescription: a.desc, Validators: a.str}
-		case kindTime:
-			attrs[name] = rschema.StringAttribute{CustomType: timetypes.RFC3339Type{}, Optional: true, MarkdownDescription: a.desc, Validators: a.str}
-		case kindInt64:
-			attrs[name] = rschema.Int64Attribute{Required: a.required, Optional: opt, Computed: a.computed, Sensitive: a.sensitive,
-				MarkdownDescription: a.desc, Validators: a.i64}
-		case kindBool:
-			attrs[name] = rschema.BoolAttribute{Required: a.required, Optional: opt, Computed: a.computed, MarkdownDescription: a.desc}
-		case kindMap:
-			attrs[name] = rschema.MapAttribute{Computed: true, Sensitive: a.sensitive, ElementType: stringType, MarkdownDescription: a.desc}
-		case kindList:
-			attrs[name] = rschema.ListAttribute{Required: a.required, Optional: opt, Computed: a.computed, ElementType: stringType,
-				MarkdownDescription: a.desc, Validators: []validator.List{listvalidator.ValueStringsAre(a.strList...)}}
-		default:
-			panic(unknownKind(name, a))
-		}
-	}
-	return attrs
+	return schemaAttributes(specs, attrTypes[rschema.Attribute]{rschema.StringAttribute{}, rschema.Int64Attribute{},
+		rschema.BoolAttribute{}, rschema.MapAttribute{}, rschema.ListAttribute{}})
 }
 
-// dataSourceAttributes builds a data source's attributes from their specs.
 func dataSourceAttributes(specs map[string]attrSpec) map[string]dschema.Attribute {
-	attrs := map[string]dschema.Attribute{}
+	return schemaAttributes(specs, attrTypes[dschema.Attribute]{dschema.StringAttribute{}, dschema.Int64Attribute{},
+		dschema.BoolAttribute{}, dschema.MapAttribute{}, dschema.ListAttribute{}})
+}
+
+func ephemeralAttributes(specs map[string]attrSpec) map[string]eschema.Attribute {
+	return schemaAttributes(specs, attrTypes[eschema.Attribute]{eschema.StringAttribute{}, eschema.Int64Attribute{},
+		eschema.BoolAttribute{}, eschema.MapAttribute{}, eschema.ListAttribute{}})
+}
+
+// schemaAttributes builds one schema package's attributes from their specs.
+func schemaAttributes[A any](specs map[string]attrSpec, zeros attrTypes[A]) map[string]A {
+	attrs := map[string]A{}
 	for name, a := range specs {
 		opt := !a.required && !a.computed
+		var zero A
+		var fields map[string]any
 		switch a.kind {
 		case kindString:
-			attrs[name] = dschema.StringAttribute{Required: a.required, Optional: opt, Computed: a.computed, Sensitive: a.sensitive,
-				MarkdownDescription: a.desc, Validators: a.str}
+			zero, fields = zeros.str, map[string]any{"Required": a.required, "Optional": opt, "Computed": a.computed, "Sensitive": a.sensitive, "Validators": a.str}
 		case kindTime:
-			attrs[name] = dschema.StringAttribute{CustomType: timetypes.RFC3339Type{}, Optional: true, MarkdownDescription: a.desc, Validators: a.str}
+			zero, fields = zeros.str, map[string]any{"CustomType": timetypes.RFC3339Type{}, "Optional": true, "Validators": a.str}
 		case kindInt64:
-			attrs[name] = dschema.Int64Attribute{Required: a.required, Optional: opt, Computed: a.computed, Sensitive: a.sensitive,
-				MarkdownDescription: a.desc, Validators: a.i64}
+			zero, fields = zeros.i64, map[string]any{"Required": a.required, "Optional": opt, "Computed": a.computed, "Sensitive": a.sensitive, "Validators": a.i64}
 		case kindBool:
-			attrs[name] = dschema.BoolAttribute{Required: a.required, Optional: opt, Computed: a.computed, MarkdownDescription: a.desc}
+			zero, fields = zeros.boolean, map[string]any{"Required": a.required, "Optional": opt, "Computed": a.computed}
 		case kindMap:
-			attrs[name] = dschema.MapAttribute{Computed: true, Sensitive: a.sensitive, ElementType: stringType, MarkdownDescription: a.desc}
+			zero, fields = zeros.mp, map[string]any{"Computed": true, "Sensitive": a.sensitive, "ElementType": stringType}
 		case kindList:
-			attrs[name] = dschema.ListAttribute{Required: a.required, Optional: opt, Computed: a.computed, ElementType: stringType,
-				MarkdownDescription: a.desc, Validators: []validator.List{listvalidator.ValueStringsAre(a.strList...)}}
+			zero, fields = zeros.list, map[string]any{"Required": a.required, "Optional": opt, "Computed": a.computed, "ElementType": stringType,
+				"Validators": []validator.List{listvalidator.ValueStringsAre(a.strList...)}}
 		default:
 			panic(unknownKind(name, a))
 		}
+		fields["MarkdownDescription"] = a.desc
+		attrs[name] = withFields(zero, fields)
 	}
 	return attrs
 }
 
-// ephemeralAttributes builds an ephemeral resource's attributes from their
-// specs.
-func ephemeralAttributes(specs map[string]attrSpec) map[string]eschema.Attribute {
-	attrs := map[string]eschema.Attribute{}
-	for name, a := range specs {
-		opt := !a.required && !a.computed
-		switch a.kind {
-		case kindString:
-			attrs[name] = eschema.StringAttribute{Required: a.required, Optional: opt, Computed: a.computed, Sensitive: a.sensitive,
-				MarkdownDescription: a.desc, Validators: a.str}
-		case kindTime:
-			attrs[name] = eschema.StringAttribute{CustomType: timetypes.RFC3339Type{}, Optional: true, MarkdownDescription: a.desc, Validators: a.str}
-		case kindInt64:
-			attrs[name] = eschema.Int64Attribute{Required: a.required, Optional: opt, Computed: a.computed, Sensitive: a.sensitive,
-				MarkdownDescription: a.desc, Validators: a.i64}
-		case kindBool:
-			attrs[name] = eschema.BoolAttribute{Required: a.required, Optional: opt, Computed: a.computed, MarkdownDescription: a.desc}
-		case kindMap:
-			attrs[name] = eschema.MapAttribute{Computed: true, Sensitive: a.sensitive, ElementType: stringType, MarkdownDescription: a.desc}
-		case kindList:
-			attrs[name] = eschema.ListAttribute{Required: a.required, Optional: opt, Computed: a.computed, ElementType: stringType,
-				MarkdownDescription: a.desc, Validators: []validator.List{listvalidator.ValueStringsAre(a.strList...)}}
-		default:
-			panic(unknownKind(name, a))
-		}
+// withFields is a copy of the struct in v with the named fields set.
+func withFields[A any](v A, fields map[string]any) A {
+	s := reflect.New(reflect.TypeOf(v)).Elem()
+	s.Set(reflect.ValueOf(v))
+	for name, x := range fields {
+		s.FieldByName(name).Set(reflect.ValueOf(x))
 	}
-	return attrs
+	a, _ := s.Interface().(A) // always: s has v's own type
+	return a
 }

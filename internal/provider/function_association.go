@@ -100,8 +100,10 @@ func (r *functionResource) changeDistribution(ctx context.Context, id string, ch
 
 // attachTo puts the function on a's behavior in cfg; changed is false when
 // it is there already. Another function, or a Lambda@Edge function on the
-// same event, is replaced only when a says so.
-func attachTo(cfg *cftypes.DistributionConfig, name, arn string, a association) (changed bool, err error) {
+// same event, is replaced only when a says so; the function of the
+// resource's previous name (prev, "" if none) always is, in the same
+// write, so that the behavior is never without one.
+func attachTo(cfg *cftypes.DistributionConfig, name, prev, arn string, a association) (changed bool, err error) {
 	event := cftypes.EventType(a.EventType.ValueString())
 	fns, lambdas, err := behaviorOf(cfg, a)
 	if err != nil {
@@ -115,6 +117,8 @@ func attachTo(cfg *cftypes.DistributionConfig, name, arn string, a association) 
 				kept = append(kept, f)
 			case functionIs(f.FunctionARN, name):
 				return false, nil // attached already
+			case prev != "" && functionIs(f.FunctionARN, prev):
+				// swapped below
 			case !a.ReplaceExisting.ValueBool():
 				return false, behaviorTaken(fmt.Sprintf("%s runs the CloudFront Function %s on %s already; set replace_existing = true to replace it",
 					a.behavior(), aws.ToString(f.FunctionARN), event))
@@ -204,16 +208,22 @@ type atAssociation struct {
 
 func (e atAssociation) Error() string { return e.err.Error() }
 
-// apply writes one distribution's change. want is the plan's list.
-func (r *functionResource) apply(ctx context.Context, name, arn string, want []association, c *distChange) diag.Diagnostics {
+// apply writes one distribution's change. want is the plan's list; prev
+// the resource's previous function name when it changes ("" otherwise),
+// which the change detaches and replaces.
+func (r *functionResource) apply(ctx context.Context, name, prev, arn string, want []association, c *distChange) diag.Diagnostics {
 	var diags diag.Diagnostics
+	had := name
+	if prev != "" {
+		had = prev
+	}
 	err := r.changeDistribution(ctx, c.id, func(cfg *cftypes.DistributionConfig) (bool, error) {
 		changed := false
 		for _, a := range c.detach {
-			changed = detachFrom(cfg, name, a) || changed
+			changed = detachFrom(cfg, had, a) || changed
 		}
 		for _, i := range c.attach {
-			ch, err := attachTo(cfg, name, arn, want[i])
+			ch, err := attachTo(cfg, name, prev, arn, want[i])
 			if err != nil {
 				return false, atAssociation{i, err}
 			}
@@ -245,15 +255,19 @@ func (r *functionResource) apply(ctx context.Context, name, arn string, want []a
 
 // attachAll brings the associations from state's to plan's: on each
 // distribution, in one write, detaches those that left and attaches the
-// others (again, if one was removed out of band); then waits for the
-// distributions if asked.
+// others (again, if one was removed out of band). When the name changes,
+// the same write swaps the new function for the old one. The wait for
+// deployment is the caller's (finish).
 func (r *functionResource) attachAll(ctx context.Context, plan, state *functionModel) diag.Diagnostics {
 	want, diags := associations(ctx, plan.Associations)
 	if diags.HasError() {
 		return diags
 	}
-	name := plan.Name.ValueString()
+	name, prev := plan.Name.ValueString(), ""
 	var left []association
+	if state != nil && !state.Name.Equal(plan.Name) {
+		prev = state.Name.ValueString()
+	}
 	if state != nil {
 		had, d := associations(ctx, state.Associations)
 		if diags.Append(d...); d.HasError() {
@@ -275,15 +289,7 @@ func (r *functionResource) attachAll(ctx context.Context, plan, state *functionM
 		}
 	}
 	for _, c := range changesByDistribution(want, left) {
-		diags.Append(r.apply(ctx, name, plan.ARN.ValueString(), want, c)...)
-	}
-	if !diags.HasError() && plan.WaitForDeployment.ValueBool() {
-		for i, a := range want {
-			if err := r.waitDeployed(ctx, a.DistributionID.ValueString()); err != nil {
-				diags.AddAttributeError(path.Root("association").AtListIndex(i), "The distribution did not deploy in time",
-					fmt.Sprintf("Distribution %s is not Deployed yet (%v). Raise the timeouts, or set wait_for_deployment = false.", a.DistributionID.ValueString(), err))
-			}
-		}
+		diags.Append(r.apply(ctx, name, prev, plan.ARN.ValueString(), want, c)...)
 	}
 	return diags
 }
@@ -302,7 +308,7 @@ func (r *functionResource) detachAll(ctx context.Context, state *functionModel) 
 		return diags
 	}
 	for _, c := range changesByDistribution(nil, had) {
-		diags.Append(r.apply(ctx, state.Name.ValueString(), "", nil, c)...)
+		diags.Append(r.apply(ctx, state.Name.ValueString(), "", "", nil, c)...)
 	}
 	return diags
 }

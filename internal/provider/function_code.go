@@ -30,13 +30,8 @@ import (
 
 // functionCodeModel are the arguments the code is rendered from.
 type functionCodeModel struct {
-	Ciphertext          types.String `tfsdk:"ciphertext"`
-	KMSKeyID            types.String `tfsdk:"kms_key_id"`
-	FunctionName        types.String `tfsdk:"function_name"`
-	TokenHeader         types.String `tfsdk:"token_header"`
-	TokenQuery          types.String `tfsdk:"token_query"`
-	TokenCookie         types.String `tfsdk:"token_cookie"`
-	TokenPathPrefix     types.String `tfsdk:"token_path_prefix"`
+	ringArgs
+	channelArgs
 	SeedCompat          types.Bool   `tfsdk:"seed_compat"`
 	MaxLifetime         types.String `tfsdk:"max_lifetime"`
 	Leeway              types.String `tfsdk:"leeway"`
@@ -118,7 +113,7 @@ func (m functionCodeModel) known() bool {
 // render decrypts the ring and renders the code. Its diagnostics name the
 // argument at fault.
 func (m functionCodeModel) render(ctx context.Context, c *awsclients.Clients) (*renderedCode, diag.Diagnostics) {
-	doc, diags := decryptRing(ctx, c, m.Ciphertext.ValueString(), m.FunctionName.ValueString(), m.KMSKeyID.ValueString())
+	doc, diags := m.decrypt(ctx, c)
 	if diags.HasError() {
 		return nil, diags
 	}
@@ -150,11 +145,9 @@ func (m functionCodeModel) render(ctx context.Context, c *awsclients.Clients) (*
 // edgeConfig is the renderer's configuration for the ring doc.
 func (m functionCodeModel) edgeConfig(ctx context.Context, doc *keyring.Document) (edgefunc.Config, diag.Diagnostics) {
 	var diags diag.Diagnostics
-	def := issuance.DefaultChannels()
 	cfg := edgefunc.Config{
-		Keys: doc.Keys,
-		Channels: issuance.Channels{Header: str(m.TokenHeader, def.Header), Query: str(m.TokenQuery, def.Query),
-			Cookie: str(m.TokenCookie, def.Cookie), PathPrefix: str(m.TokenPathPrefix, def.PathPrefix)},
+		Keys:       doc.Keys,
+		Channels:   m.channels(),
 		ReportOnly: m.ReportOnly.ValueBool(), PreflightNeedsToken: m.PreflightNeedsToken.ValueBool(), DebugReasons: m.DebugReasons.ValueBool(),
 	}
 	if _, err := cfg.Channels.Normalize(); errors.Is(err, issuance.ErrNoChannel) {

@@ -67,14 +67,8 @@ func TestAccFunction_cors(t *testing.T) {
 	const player = "https://player.example.com"
 	settings := "cors_origins = [\"" + player + "\", \"http://localhost:3000\"]\n  cors_max_age = \"90s\""
 	withCode := func(extra string) string {
-		return functionConfig(e, fn, issuer, "1", extra, assoc) + `
-data "securestream_function_code" "c" {
-  ciphertext    = securestream_secret.s.ciphertext
-  kms_key_id    = securestream_secret.s.id
-  function_name = securestream_secret.s.function_name
-  ` + extra + `
-}
-`
+		return functionConfig(e, fn, issuer, "1", extra, assoc) +
+			functionCodeData("securestream_secret.s.ciphertext", "securestream_secret.s.id", "securestream_secret.s.function_name", extra)
 	}
 	preflight := func(origin string) map[string]string {
 		return map[string]string{"Origin": origin, "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "x-stream-token"}

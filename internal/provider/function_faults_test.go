@@ -112,6 +112,18 @@ func (e *cfEnv) converged(fn string, on, off []string) resource.TestCheckFunc {
 	}
 }
 
+// checkNothingLeft is a CheckDestroy: the AWS objects are gone (see
+// accEnv.checkDestroyed), no function is left and no behavior of dists
+// runs one.
+func (e *cfEnv) checkNothingLeft(dists ...string) func(*terraform.State) error {
+	return func(s *terraform.State) error {
+		if err := e.accEnv.checkDestroyed(s); err != nil {
+			return err
+		}
+		return e.nothingLeft(dists...)
+	}
+}
+
 // nothingLeft checks that no function is left and no behavior of dists
 // runs one.
 func (e *cfEnv) nothingLeft(dists ...string) error {
@@ -292,12 +304,7 @@ func TestAccFunctionFaults_persistent(t *testing.T) {
 	var liveBefore string
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		CheckDestroy: func(s *terraform.State) error {
-			if err := e.accEnv.checkDestroyed(s); err != nil {
-				return err
-			}
-			return e.nothingLeft(dist)
-		},
+		CheckDestroy:             e.checkNothingLeft(dist),
 		Steps: []resource.TestStep{
 			{
 				// A function of the name with other code is someone

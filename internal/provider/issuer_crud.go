@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -17,6 +18,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/securestream/terraform-provider-securestream/internal/diagnostics"
+	"github.com/securestream/terraform-provider-securestream/internal/issuer/config"
 	"github.com/securestream/terraform-provider-securestream/internal/issuerpkg"
 )
 
@@ -150,8 +152,11 @@ func (r *issuerResource) Read(ctx context.Context, req resource.ReadRequest, res
 		resp.Diagnostics.Append(diagnostics.AWSCall("lambda:GetFunction", err, "The provider's credentials need lambda:GetFunction."))
 		return
 	}
+	var lambdaDrift []string // the function's environment and role, against the state
 	if err == nil && out.Configuration != nil {
-		resp.Diagnostics.Append(r.readFunction(ctx, &m, out)...)
+		var d diag.Diagnostics
+		lambdaDrift, d = r.readFunction(ctx, &m, out, importing != nil)
+		resp.Diagnostics.Append(d...)
 	}
 	resp.Diagnostics.Append(r.readAPI(ctx, &m)...)
 	if m.APIType.ValueString() != apiTypeREST {
@@ -166,9 +171,13 @@ func (r *issuerResource) Read(ctx context.Context, req resource.ReadRequest, res
 		m.LogGroupName = types.StringNull()
 	}
 	resp.Diagnostics.Append(r.readDrift(ctx, &m)...)
+	if len(lambdaDrift) > 0 {
+		m.Drift = stringList(append(stringElems(m.Drift), lambdaDrift...))
+	}
 	// A grant the state does not hold was never made (a create failed
-	// before it), unless this is an import.
-	if !m.KMSKeyARN.IsNull() && !m.RoleARN.IsNull() && (!m.GrantID.IsNull() || importing != nil) {
+	// before it), unless this is an import. The key is the state's (an
+	// import's: the environment's, when it names one).
+	if m.KMSKeyARN.ValueString() != "" && m.RoleARN.ValueString() != "" && (!m.GrantID.IsNull() || importing != nil) {
 		id, err := r.findGrant(ctx, m.KMSKeyARN.ValueString(), m.RoleARN.ValueString(), fn)
 		if isA[*kmstypes.NotFoundException](err) {
 			id, err = "", nil
@@ -223,12 +232,19 @@ func noDrift() types.List { return types.ListValueMust(types.StringType, []attr.
 const importKey = "importing"
 
 // readFunction reads the function's configuration, code hash,
-// concurrency, environment and invoke permission into m.
-func (r *issuerResource) readFunction(ctx context.Context, m *issuerModel, out *lambda.GetFunctionOutput) diag.Diagnostics {
+// concurrency, settings and invoke permission into m. What the provider
+// sets in the environment from other attributes (the ring, its key, the
+// sealed secrets) and the role are the state's, read from the function
+// only on import: an edit of the environment in the console (a variable
+// removed, changed or added) or another role is returned as drift, for the
+// plan to show and the apply to put back (updateFunction sets the whole
+// environment and the role), and the refresh never takes an empty key id
+// from an edited environment to KMS.
+func (r *issuerResource) readFunction(ctx context.Context, m *issuerModel, out *lambda.GetFunctionOutput, importing bool) ([]string, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	c := out.Configuration
 	m.ID = m.FunctionName
-	m.FunctionARN, m.RoleARN, m.SourceCodeHash = types.StringPointerValue(c.FunctionArn), types.StringPointerValue(c.Role), types.StringPointerValue(c.CodeSha256)
+	m.FunctionARN, m.SourceCodeHash = types.StringPointerValue(c.FunctionArn), types.StringPointerValue(c.CodeSha256)
 	m.MemorySize, m.Timeout = types.Int64Value(int64(aws.ToInt32(c.MemorySize))), types.Int64Value(int64(aws.ToInt32(c.Timeout)))
 	if len(c.Architectures) > 0 {
 		m.Architecture = types.StringValue(string(c.Architectures[0]))
@@ -238,18 +254,26 @@ func (r *issuerResource) readFunction(ctx context.Context, m *issuerModel, out *
 		m.ReservedConcurrency = types.Int64Value(int64(*out.Concurrency.ReservedConcurrentExecutions))
 	}
 	env := map[string]string{}
-	if c.Environment != nil {
+	if c.Environment != nil && c.Environment.Variables != nil {
 		env = c.Environment.Variables
 	}
-	m.SecretCiphertext, m.KMSKeyARN = types.StringValue(env[envKeyring]), types.StringValue(env[envKMSKeyID])
-	for _, s := range sealedSettings {
-		_, ct := m.sealedFields(s)
-		*ct = types.StringNull()
-		if v, ok := env[s.env]; ok {
-			*ct = types.StringValue(v)
+	var drift []string
+	if importing || m.RoleARN.IsNull() {
+		m.RoleARN = types.StringPointerValue(c.Role)
+	} else if live := aws.ToString(c.Role); live != m.RoleARN.ValueString() {
+		drift = append(drift, "lambda: role "+live+" (not the issuer's)")
+	}
+	if importing {
+		m.SecretCiphertext, m.KMSKeyARN = envValue(env, envKeyring), envValue(env, envKMSKeyID)
+		for _, s := range sealedSettings {
+			_, ct := m.sealedFields(s)
+			*ct = envValue(env, s.env)
 		}
 	}
 	m.Settings, diags = settingsFromEnv(env)
+	want, _, d := settingsEnv(ctx, m.Settings)
+	diags.Append(d...)
+	drift = append(drift, environmentDrift(env, functionEnv(m, want))...)
 	has, err := r.hasPermission(ctx, m.FunctionName.ValueString())
 	if err != nil {
 		diags.Append(diagnostics.AWSCall("lambda:GetPolicy", err, "The provider's credentials need lambda:GetPolicy."))
@@ -258,7 +282,50 @@ func (r *issuerResource) readFunction(ctx context.Context, m *issuerModel, out *
 	if has {
 		m.PermissionID = types.StringValue(permissionID)
 	}
-	return diags
+	return drift, diags
+}
+
+// envValue is a variable of env, null when it is not set.
+func envValue(env map[string]string, name string) types.String {
+	if v, ok := env[name]; ok {
+		return types.StringValue(v)
+	}
+	return types.StringNull()
+}
+
+// environmentDrift compares the function's environment, live, with the
+// one the provider sets, want: each variable removed, changed or added,
+// by name only (the values include the ring and the sealed secrets), in
+// the order of their names. A setting changed to a value the settings
+// hold shows as settings instead (settingsFromEnv); what shows here is
+// what no attribute does.
+func environmentDrift(live, want map[string]string) []string {
+	var out []string
+	for _, k := range slices.Sorted(maps.Keys(want)) {
+		v, ok := live[k]
+		switch {
+		case !ok:
+			out = append(out, "lambda: environment "+k+" removed")
+		case v != want[k]:
+			out = append(out, "lambda: environment "+k+" changed")
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(live)) {
+		if _, ok := want[k]; ok {
+			continue
+		}
+		if issuerVariable(k) { // one the settings cannot hold as it is written
+			out = append(out, "lambda: environment "+k+" changed")
+		} else {
+			out = append(out, "lambda: environment "+k+" added (not the provider's)")
+		}
+	}
+	return out
+}
+
+// issuerVariable says whether name is one of the issuer's variables.
+func issuerVariable(name string) bool {
+	return slices.ContainsFunc(config.Variables, func(v config.Variable) bool { return v.Name == name })
 }
 
 // readAPI reads the API in front; on import (api_type unknown) it finds

@@ -33,15 +33,13 @@ func (r *issuerResource) createHTTPAPI(ctx context.Context, m *issuerModel, cors
 	fix := "The provider's credentials need apigateway:POST on /apis and its children, and apigateway:TagResource."
 	api, err := r.clients.APIGatewayV2.CreateApi(ctx, &apigatewayv2.CreateApiInput{Name: aws.String(fn), ProtocolType: apitypes.ProtocolTypeHttp,
 		CorsConfiguration: corsConfig(cors), Tags: r.tags(fn), Description: aws.String("securestream stream key issuer " + fn)})
-	if err != nil {
-		diags.Append(diagnostics.AWSCall("apigateway:CreateApi (step 4 of the issuer: its HTTP API)", err, fix))
+	if awsFailed(&diags, err, "apigateway:CreateApi (step 4 of the issuer: its HTTP API)", fix) {
 		return diags
 	}
 	m.APIID, m.InvokeURL = types.StringPointerValue(api.ApiId), types.StringValue(aws.ToString(api.ApiEndpoint)+"/")
 	integ, err := r.clients.APIGatewayV2.CreateIntegration(ctx, &apigatewayv2.CreateIntegrationInput{ApiId: api.ApiId,
 		IntegrationType: apitypes.IntegrationTypeAwsProxy, IntegrationUri: m.FunctionARN.ValueStringPointer(), PayloadFormatVersion: aws.String("2.0")})
-	if err != nil {
-		diags.Append(diagnostics.AWSCall("apigateway:CreateIntegration (the HTTP API's Lambda integration)", err, fix))
+	if awsFailed(&diags, err, "apigateway:CreateIntegration (the HTTP API's Lambda integration)", fix) {
 		return diags
 	}
 	var authorizerID *string
@@ -97,8 +95,7 @@ func (r *issuerResource) updateHTTPAPI(ctx context.Context, plan, state *issuerM
 		} else {
 			_, err = r.clients.APIGatewayV2.UpdateApi(ctx, &apigatewayv2.UpdateApiInput{ApiId: api, CorsConfiguration: corsConfig(cors)})
 		}
-		if err != nil {
-			diags.Append(diagnostics.AWSCall("apigateway:UpdateApi (CORS)", err, "The provider's credentials need apigateway:PATCH and apigateway:DELETE on the API."))
+		if awsFailed(&diags, err, "apigateway:UpdateApi (CORS)", "The provider's credentials need apigateway:PATCH and apigateway:DELETE on the API.") {
 			return diags
 		}
 	}
@@ -210,8 +207,7 @@ func (r *issuerResource) repairRoutes(ctx context.Context, m *issuerModel) diag.
 	api := m.APIID.ValueStringPointer()
 	fix := "The provider's credentials need apigateway:GET and apigateway:PATCH on the API's routes."
 	drift, err := r.inspectRoutes(ctx, api, m.authorizer() != nil)
-	if err != nil {
-		diags.Append(diagnostics.AWSCall("apigateway:GetRoutes (repairing the routes' authorization)", err, fix))
+	if awsFailed(&diags, err, "apigateway:GetRoutes (repairing the routes' authorization)", fix) {
 		return diags
 	}
 	for _, d := range drift {

@@ -235,14 +235,22 @@ func (r *issuerResource) updateFunction(ctx context.Context, plan, state *issuer
 			return diags
 		}
 	}
+	// The whole environment and the issuer's role, each time: what was
+	// edited outside Terraform (the refresh's drift) is put back with the
+	// rest.
+	in := &lambda.UpdateFunctionConfigurationInput{FunctionName: fn,
+		MemorySize: aws.Int32(int32Of(plan.MemorySize)), Timeout: aws.Int32(int32Of(plan.Timeout)),
+		Environment: &lambdatypes.Environment{Variables: env}}
+	if !plan.RoleARN.IsNull() && !plan.RoleARN.IsUnknown() {
+		in.Role = plan.RoleARN.ValueStringPointer()
+	}
 	err := r.retryLambda(ctx, func() error {
-		_, err := r.clients.Lambda.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{FunctionName: fn,
-			MemorySize: aws.Int32(int32Of(plan.MemorySize)), Timeout: aws.Int32(int32Of(plan.Timeout)),
-			Environment: &lambdatypes.Environment{Variables: env}})
+		_, err := r.clients.Lambda.UpdateFunctionConfiguration(ctx, in)
 		return err
 	})
 	if err != nil {
-		diags.Append(diagnostics.AWSCall("lambda:UpdateFunctionConfiguration", err, "The provider's credentials need lambda:UpdateFunctionConfiguration."))
+		diags.Append(diagnostics.AWSCall("lambda:UpdateFunctionConfiguration", err,
+			"The provider's credentials need lambda:UpdateFunctionConfiguration, and iam:PassRole on the issuer's role "+plan.RoleARN.ValueString()+"."))
 		return diags
 	}
 	if diags.Append(r.waitFunction(ctx, *fn)...); diags.HasError() {

@@ -88,17 +88,7 @@ func TestSamePolicy(t *testing.T) {
 // cannot check warnings), and silence where the caller is checked.
 func TestValidateFront(t *testing.T) {
 	settings := func(kv ...string) types.Object {
-		values := map[string]attr.Value{}
-		for name, typ := range settingsAttrTypes() {
-			switch typ {
-			case types.BoolType:
-				values[name] = types.BoolNull()
-			case types.StringType:
-				values[name] = types.StringNull()
-			default:
-				values[name] = types.ListNull(types.StringType)
-			}
-		}
+		values := nullSettings()
 		for i := 0; i < len(kv); i += 2 {
 			values[kv[i]] = types.StringValue(kv[i+1])
 		}

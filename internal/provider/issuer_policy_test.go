@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -16,39 +15,17 @@ const testKeyARN = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56
 // and nothing more: kms:Decrypt on the ring's key under the function's
 // encryption context, and writing to its own log group.
 func checkIssuerPolicy(doc, keyARN, function string) error {
-	var p struct {
-		Statement []struct {
-			Effect, Sid string
-			Action      any
-			Resource    any
-			Condition   map[string]map[string]any
-			NotAction   any
-			NotResource any
-		}
-	}
-	if err := json.Unmarshal([]byte(doc), &p); err != nil {
+	p, err := parsePolicy(doc)
+	if err != nil {
 		return fmt.Errorf("the role policy is not JSON: %w", err)
-	}
-	list := func(v any) []string {
-		switch t := v.(type) {
-		case string:
-			return []string{t}
-		case []any:
-			var out []string
-			for _, e := range t {
-				out = append(out, fmt.Sprint(e))
-			}
-			return out
-		}
-		return nil
 	}
 	var actions []string
 	for _, s := range p.Statement {
 		if s.Effect != "Allow" || s.NotAction != nil || s.NotResource != nil {
 			return fmt.Errorf("statement %s: only plain Allow statements are expected", s.Sid)
 		}
-		res := list(s.Resource)
-		for _, a := range list(s.Action) {
+		res := policyList(s.Resource)
+		for _, a := range policyList(s.Action) {
 			actions = append(actions, a)
 			if strings.Contains(a, "*") {
 				return fmt.Errorf("statement %s: wildcard action %s", s.Sid, a)
@@ -58,11 +35,11 @@ func checkIssuerPolicy(doc, keyARN, function string) error {
 				if !slices.Equal(res, []string{keyARN}) {
 					return fmt.Errorf("kms:Decrypt on %v, want only %s", res, keyARN)
 				}
-				if got := list(s.Condition["StringEquals"]["kms:EncryptionContext:LambdaFunctionName"]); !slices.Equal(got, []string{function}) {
+				if got := policyList(s.Condition["StringEquals"]["kms:EncryptionContext:LambdaFunctionName"]); !slices.Equal(got, []string{function}) {
 					return fmt.Errorf("kms:Decrypt's encryption context condition is %q, want %q", got, function)
 				}
 				// Each secret only as what it is (issue 18, H1).
-				if got := list(s.Condition["StringEquals"]["kms:EncryptionContext:Purpose"]); !slices.Equal(got, keyring.Purposes) {
+				if got := policyList(s.Condition["StringEquals"]["kms:EncryptionContext:Purpose"]); !slices.Equal(got, keyring.Purposes) {
 					return fmt.Errorf("kms:Decrypt's purpose condition is %q, want %q", got, keyring.Purposes)
 				}
 			case "logs:CreateLogStream", "logs:PutLogEvents":

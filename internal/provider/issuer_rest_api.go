@@ -66,14 +66,12 @@ func (r *issuerResource) createRESTAPI(ctx context.Context, m *issuerModel) diag
 	api, err := r.clients.APIGateway.CreateRestApi(ctx, &apigateway.CreateRestApiInput{Name: aws.String(fn),
 		Description:           aws.String("securestream stream key issuer " + fn),
 		EndpointConfiguration: &resttypes.EndpointConfiguration{Types: []resttypes.EndpointType{resttypes.EndpointTypeRegional}}, Tags: r.tags(fn)})
-	if err != nil {
-		diags.Append(diagnostics.AWSCall("apigateway:CreateRestApi (step 4 of the issuer: its REST API)", err, restFix))
+	if awsFailed(&diags, err, "apigateway:CreateRestApi (step 4 of the issuer: its REST API)", restFix) {
 		return diags
 	}
 	m.APIID = types.StringPointerValue(api.Id)
 	root, err := r.restRoot(ctx, api.Id)
-	if err != nil {
-		diags.Append(diagnostics.AWSCall("apigateway:GetResources (the REST API's root)", err, restFix))
+	if awsFailed(&diags, err, "apigateway:GetResources (the REST API's root)", restFix) {
 		return diags
 	}
 	var authorizerID *string
@@ -152,14 +150,16 @@ func (r *issuerResource) findRESTAuthorizer(ctx context.Context, m *issuerModel)
 }
 
 // findRESTUsagePlans are the issuer's usage plans: named after the
-// function, on the API's stage.
-func (r *issuerResource) findRESTUsagePlans(ctx context.Context, m *issuerModel) ([]resttypes.UsagePlan, error) {
+// function, on the API's stage. Every caller stops on its diagnostic.
+func (r *issuerResource) findRESTUsagePlans(ctx context.Context, m *issuerModel) ([]resttypes.UsagePlan, diag.Diagnostics) {
 	var found []resttypes.UsagePlan
 	in := &apigateway.GetUsagePlansInput{}
 	for {
 		out, err := r.clients.APIGateway.GetUsagePlans(ctx, in)
 		if err != nil {
-			return nil, err
+			var diags diag.Diagnostics
+			diags.Append(diagnostics.AWSCall("apigateway:GetUsagePlans", err, restKeyFix))
+			return nil, diags
 		}
 		for _, p := range out.Items {
 			if aws.ToString(p.Name) == m.FunctionName.ValueString() && slices.ContainsFunc(p.ApiStages, func(s resttypes.ApiStage) bool {
@@ -209,9 +209,8 @@ func (r *issuerResource) ensureRESTAPIKey(ctx context.Context, m *issuerModel) d
 		}
 		m.RESTAPIKeyID, m.RESTAPIKeyValue = types.StringPointerValue(key.Id), types.StringPointerValue(key.Value)
 	}
-	plans, err := r.findRESTUsagePlans(ctx, m)
-	if err != nil {
-		diags.Append(diagnostics.AWSCall("apigateway:GetUsagePlans", err, restKeyFix))
+	plans, d := r.findRESTUsagePlans(ctx, m)
+	if diags.Append(d...); d.HasError() {
 		return diags
 	}
 	var planID *string
@@ -230,8 +229,7 @@ func (r *issuerResource) ensureRESTAPIKey(ctx context.Context, m *issuerModel) d
 		planID = out.Id
 	}
 	keys, err := r.usagePlanKeys(ctx, planID)
-	if err != nil {
-		diags.Append(diagnostics.AWSCall("apigateway:GetUsagePlanKeys", err, restKeyFix))
+	if awsFailed(&diags, err, "apigateway:GetUsagePlanKeys", restKeyFix) {
 		return diags
 	}
 	if slices.Contains(keys, m.RESTAPIKeyID.ValueString()) {
@@ -250,9 +248,8 @@ func (r *issuerResource) ensureRESTAPIKey(ctx context.Context, m *issuerModel) d
 func (r *issuerResource) deleteRESTAPIKey(ctx context.Context, m *issuerModel) diag.Diagnostics {
 	var diags diag.Diagnostics
 	if !m.APIID.IsNull() {
-		plans, err := r.findRESTUsagePlans(ctx, m)
-		if err != nil {
-			diags.Append(diagnostics.AWSCall("apigateway:GetUsagePlans", err, restKeyFix))
+		plans, d := r.findRESTUsagePlans(ctx, m)
+		if diags.Append(d...); d.HasError() {
 			return diags
 		}
 		for _, p := range plans {
@@ -264,8 +261,7 @@ func (r *issuerResource) deleteRESTAPIKey(ctx context.Context, m *issuerModel) d
 					}
 				}
 			}
-			if err != nil {
-				diags.Append(diagnostics.AWSCall("apigateway:DeleteUsagePlanKey", err, restKeyFix))
+			if awsFailed(&diags, err, "apigateway:DeleteUsagePlanKey", restKeyFix) {
 				return diags
 			}
 			var ops []resttypes.PatchOperation
@@ -310,8 +306,7 @@ func (r *issuerResource) updateREST(ctx context.Context, plan, state *issuerMode
 	var authorizer *resttypes.Authorizer
 	if cognito || state.RESTAuthorization.ValueString() != restAuthNone {
 		a, err := r.findRESTAuthorizer(ctx, plan)
-		if err != nil {
-			diags.Append(diagnostics.AWSCall("apigateway:GetAuthorizers", err, restFix))
+		if awsFailed(&diags, err, "apigateway:GetAuthorizers", restFix) {
 			return diags
 		}
 		authorizer = a
@@ -357,8 +352,7 @@ func (r *issuerResource) updateREST(ctx context.Context, plan, state *issuerMode
 	}
 	if !plan.RESTAuthorization.Equal(state.RESTAuthorization) || !plan.RESTAPIKeyRequired.Equal(state.RESTAPIKeyRequired) {
 		root, err := r.restRoot(ctx, api)
-		if err != nil {
-			diags.Append(diagnostics.AWSCall("apigateway:GetResources (the REST API's root)", err, restFix))
+		if awsFailed(&diags, err, "apigateway:GetResources (the REST API's root)", restFix) {
 			return diags
 		}
 		ops := []resttypes.PatchOperation{
@@ -403,10 +397,8 @@ func (r *issuerResource) updateREST(ctx context.Context, plan, state *issuerMode
 
 // updateUsagePlanThrottling gives the usage plans the stage's throttling.
 func (r *issuerResource) updateUsagePlanThrottling(ctx context.Context, m *issuerModel) diag.Diagnostics {
-	var diags diag.Diagnostics
-	plans, err := r.findRESTUsagePlans(ctx, m)
-	if err != nil {
-		diags.Append(diagnostics.AWSCall("apigateway:GetUsagePlans", err, restKeyFix))
+	plans, diags := r.findRESTUsagePlans(ctx, m)
+	if diags.HasError() {
 		return diags
 	}
 	ops := []resttypes.PatchOperation{
@@ -486,8 +478,7 @@ func (r *issuerResource) readRESTAPI(ctx context.Context, m *issuerModel) diag.D
 		m.APIID, m.InvokeURL = types.StringNull(), types.StringNull()
 		return nil
 	}
-	if err != nil {
-		diags.Append(diagnostics.AWSCall("apigateway:GetStage", err, "The provider's credentials need apigateway:GET on the REST API."))
+	if awsFailed(&diags, err, "apigateway:GetStage", "The provider's credentials need apigateway:GET on the REST API.") {
 		return diags
 	}
 	m.StageName = types.StringValue(restStage)
@@ -509,8 +500,7 @@ func (r *issuerResource) readRESTMethods(ctx context.Context, m *issuerModel) di
 	var diags diag.Diagnostics
 	api := m.APIID.ValueStringPointer()
 	root, err := r.restRoot(ctx, api)
-	if err != nil {
-		diags.Append(diagnostics.AWSCall("apigateway:GetResources (the REST API's root)", err, restFix))
+	if awsFailed(&diags, err, "apigateway:GetResources (the REST API's root)", restFix) {
 		return diags
 	}
 	var auth, authorizer []string
@@ -540,8 +530,7 @@ func (r *issuerResource) readRESTMethods(ctx context.Context, m *issuerModel) di
 		return diags
 	}
 	a, err := r.clients.APIGateway.GetAuthorizer(ctx, &apigateway.GetAuthorizerInput{RestApiId: api, AuthorizerId: aws.String(authorizer[0])})
-	if err != nil {
-		diags.Append(diagnostics.AWSCall("apigateway:GetAuthorizer", err, "The provider's credentials need apigateway:GET on the REST API."))
+	if awsFailed(&diags, err, "apigateway:GetAuthorizer", "The provider's credentials need apigateway:GET on the REST API.") {
 		return diags
 	}
 	var vs []attr.Value
@@ -556,17 +545,14 @@ func (r *issuerResource) readRESTMethods(ctx context.Context, m *issuerModel) di
 // else the one in the state if it still exists (a create that failed
 // before the plan), with its value.
 func (r *issuerResource) readRESTAPIKey(ctx context.Context, m *issuerModel) diag.Diagnostics {
-	var diags diag.Diagnostics
-	plans, err := r.findRESTUsagePlans(ctx, m)
-	if err != nil {
-		diags.Append(diagnostics.AWSCall("apigateway:GetUsagePlans", err, restKeyFix))
+	plans, diags := r.findRESTUsagePlans(ctx, m)
+	if diags.HasError() {
 		return diags
 	}
 	id := m.RESTAPIKeyID.ValueString()
 	for _, p := range plans {
 		keys, err := r.usagePlanKeys(ctx, p.Id)
-		if err != nil {
-			diags.Append(diagnostics.AWSCall("apigateway:GetUsagePlanKeys", err, restKeyFix))
+		if awsFailed(&diags, err, "apigateway:GetUsagePlanKeys", restKeyFix) {
 			return diags
 		}
 		if len(keys) > 0 && !slices.Contains(keys, id) {
@@ -581,8 +567,7 @@ func (r *issuerResource) readRESTAPIKey(ctx context.Context, m *issuerModel) dia
 	if isA[*resttypes.NotFoundException](err) {
 		return diags
 	}
-	if err != nil {
-		diags.Append(diagnostics.AWSCall("apigateway:GetApiKey", err, restKeyFix))
+	if awsFailed(&diags, err, "apigateway:GetApiKey", restKeyFix) {
 		return diags
 	}
 	m.RESTAPIKeyID, m.RESTAPIKeyValue = types.StringPointerValue(key.Id), types.StringPointerValue(key.Value)

@@ -3,9 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"slices"
 	"strings"
@@ -19,21 +17,29 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
-
-	"github.com/securestream/terraform-provider-securestream/internal/awsclients"
 )
+
+// issuerAPI is the issuer's attributes in s, and its api_id.
+func issuerAPI(s *terraform.State) (map[string]string, *string, error) {
+	a, err := attrs(s, "securestream_issuer.i")
+	return a, aws.String(a["api_id"]), err
+}
+
+// restRoot is the id of a REST API's "/" resource, as the provider finds it.
+func (e *accEnv) restRoot(ctx context.Context, api *string) (*string, error) {
+	return (&issuerResource{resourceBase: resourceBase{providerData{clients: e.clients}}}).restRoot(ctx, api)
+}
 
 // checkREST checks the REST API: GET, POST and OPTIONS on / proxied to
 // the function, the stage's throttling, and the permission naming it.
 func (e *accEnv) checkREST(rate float64, burst int32) resource.TestCheckFunc {
 	return func(s *terraform.State) error {
 		ctx := context.Background()
-		a, err := attrs(s, "securestream_issuer.i")
+		a, api, err := issuerAPI(s)
 		if err != nil {
 			return err
 		}
-		api := aws.String(a["api_id"])
-		root, err := (&issuerResource{resourceBase: resourceBase{providerData{clients: e.clients}}}).restRoot(ctx, api)
+		root, err := e.restRoot(ctx, api)
 		if err != nil {
 			return err
 		}
@@ -155,12 +161,12 @@ func (e *accEnv) restKeysLeft(function string) []string {
 func (e *accEnv) checkRESTAuth(auth string, pools []string, keyRequired bool) resource.TestCheckFunc {
 	return func(s *terraform.State) error {
 		ctx := context.Background()
-		a, err := attrs(s, "securestream_issuer.i")
+		a, api, err := issuerAPI(s)
 		if err != nil {
 			return err
 		}
-		api, fn := aws.String(a["api_id"]), a["function_name"]
-		root, err := (&issuerResource{resourceBase: resourceBase{providerData{clients: e.clients}}}).restRoot(ctx, api)
+		fn := a["function_name"]
+		root, err := e.restRoot(ctx, api)
 		if err != nil {
 			return err
 		}
@@ -254,7 +260,7 @@ func (e *accEnv) restUpdateMethodSupported(t *testing.T) bool {
 	defer func() {
 		_, _ = e.clients.APIGateway.DeleteRestApi(ctx, &apigateway.DeleteRestApiInput{RestApiId: api.Id})
 	}()
-	root, err := (&issuerResource{resourceBase: resourceBase{providerData{clients: e.clients}}}).restRoot(ctx, api.Id)
+	root, err := e.restRoot(ctx, api.Id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -325,7 +331,7 @@ func TestAccIssuer_restAuthorization(t *testing.T) {
 			// POST opened outside Terraform: the plan shows it.
 			PreConfig: func() {
 				ctx := context.Background()
-				root, err := (&issuerResource{resourceBase: resourceBase{providerData{clients: e.clients}}}).restRoot(ctx, &apiID)
+				root, err := e.restRoot(ctx, &apiID)
 				if err == nil && inPlace {
 					_, err = e.clients.APIGateway.UpdateMethod(ctx, &apigateway.UpdateMethodInput{RestApiId: &apiID, ResourceId: root, HttpMethod: aws.String("POST"),
 						PatchOperations: []resttypes.PatchOperation{{Op: resttypes.OpReplace, Path: aws.String("/authorizationType"), Value: aws.String("NONE")}}})
@@ -369,10 +375,7 @@ func TestAccIssuer_restAuthorization(t *testing.T) {
 // key, its usage plan and the authorizer.
 func TestUpdateREST(t *testing.T) {
 	var got []string
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		got = append(got, r.Method+" "+r.URL.EscapedPath()+" "+string(b))
-		w.Header().Set("Content-Type", "application/json")
+	r := fakeIssuer(t, &got, func(r *http.Request) string {
 		body := map[string]string{
 			"GET /restapis/abc/resources":    `{"item":[{"id":"root","path":"/"}]}`,
 			"POST /restapis/abc/authorizers": `{"id":"auth1"}`,
@@ -395,15 +398,8 @@ func TestUpdateREST(t *testing.T) {
 				body = `{"item":[{"id":"key1","type":"API_KEY"}]}`
 			}
 		}
-		_, _ = io.WriteString(w, body)
-	}))
-	defer srv.Close()
-	c, err := awsclients.New(context.Background(), awsclients.Options{Region: "us-east-1", Endpoint: srv.URL, AccessKey: "a", SecretKey: "b",
-		SkipCredentialsValidation: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &issuerResource{resourceBase: resourceBase{providerData{clients: c}}}
+		return body
+	})
 	pool := "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Abc123456"
 	state := issuerModel{FunctionName: types.StringValue("video"), APIType: types.StringValue(apiTypeREST), APIID: types.StringValue("abc"),
 		ThrottleRateLimit: types.Float64Value(50), ThrottleBurstLimit: types.Int64Value(100),

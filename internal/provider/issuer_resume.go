@@ -117,8 +117,7 @@ func (r *issuerResource) clearInterrupted(ctx context.Context, m *issuerModel) d
 	}
 	for {
 		api, err := r.findHTTPAPI(ctx, fn)
-		if err != nil {
-			diags.Append(diagnostics.AWSCall("apigateway:GetApis (resuming an interrupted create)", err, "The provider's credentials need apigateway:GET on /apis."))
+		if awsFailed(&diags, err, "apigateway:GetApis (resuming an interrupted create)", "The provider's credentials need apigateway:GET on /apis.") {
 			return diags
 		}
 		if api == nil {
@@ -137,14 +136,12 @@ func (r *issuerResource) clearInterruptedREST(ctx context.Context, m *issuerMode
 	var diags diag.Diagnostics
 	fn := m.FunctionName.ValueString()
 	keys, err := r.findRESTAPIKeys(ctx, fn)
-	if err != nil {
-		diags.Append(diagnostics.AWSCall("apigateway:GetApiKeys (resuming an interrupted create)", err, restKeyFix))
+	if awsFailed(&diags, err, "apigateway:GetApiKeys (resuming an interrupted create)", restKeyFix) {
 		return diags
 	}
 	for {
 		id, err := r.findRESTAPI(ctx, fn)
-		if err != nil {
-			diags.Append(diagnostics.AWSCall("apigateway:GetRestApis (resuming an interrupted create)", err, "The provider's credentials need apigateway:GET on /restapis."))
+		if awsFailed(&diags, err, "apigateway:GetRestApis (resuming an interrupted create)", "The provider's credentials need apigateway:GET on /restapis.") {
 			return diags
 		}
 		if id == nil {

@@ -9,10 +9,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
-// Settings written to the environment read back as they were: the import
-// and the drift check depend on it.
-func TestIssuerSettingsRoundTrip(t *testing.T) {
-	ctx := context.Background()
+// nullSettings are the settings' attribute values, each null: the tests
+// set the few they need.
+func nullSettings() map[string]attr.Value {
 	values := map[string]attr.Value{}
 	for name, typ := range settingsAttrTypes() {
 		switch typ {
@@ -24,6 +23,14 @@ func TestIssuerSettingsRoundTrip(t *testing.T) {
 			values[name] = types.ListNull(types.StringType)
 		}
 	}
+	return values
+}
+
+// Settings written to the environment read back as they were: the import
+// and the drift check depend on it.
+func TestIssuerSettingsRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	values := nullSettings()
 	values["auth"] = types.StringValue("jwt")
 	values["allowed_hosts"] = stringList([]string{"media.example.com", "*.cdn.example.com"})
 	values["bind_host"] = types.BoolValue(false)

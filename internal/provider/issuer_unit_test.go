@@ -54,23 +54,31 @@ func TestRetryLambda(t *testing.T) {
 
 func strPtr(s string) *string { return &s }
 
-// Throttling changes update the $default stage in place (moto has no
-// UpdateStage, so this checks the request itself).
-func TestUpdateHTTPAPIThrottling(t *testing.T) {
-	var got []string
+// fakeIssuer is an issuer resource whose AWS calls all go to a fake that
+// records each in got ("METHOD escaped-path body") and answers the JSON
+// answer gives.
+func fakeIssuer(t *testing.T, got *[]string, answer func(r *http.Request) string) *issuerResource {
+	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
-		got = append(got, r.Method+" "+r.URL.EscapedPath()+" "+string(b))
+		*got = append(*got, r.Method+" "+r.URL.EscapedPath()+" "+string(b))
 		w.Header().Set("Content-Type", "application/json")
-		_, _ = io.WriteString(w, `{}`)
+		_, _ = io.WriteString(w, answer(r))
 	}))
-	defer srv.Close()
+	t.Cleanup(srv.Close)
 	c, err := awsclients.New(context.Background(), awsclients.Options{Region: "us-east-1", Endpoint: srv.URL, AccessKey: "a", SecretKey: "b",
 		SkipCredentialsValidation: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &issuerResource{resourceBase: resourceBase{providerData{clients: c}}}
+	return &issuerResource{resourceBase: resourceBase{providerData{clients: c}}}
+}
+
+// Throttling changes update the $default stage in place (moto has no
+// UpdateStage, so this checks the request itself).
+func TestUpdateHTTPAPIThrottling(t *testing.T) {
+	var got []string
+	r := fakeIssuer(t, &got, func(*http.Request) string { return `{}` })
 	state := issuerModel{APIID: types.StringValue("abc123"), ThrottleRateLimit: types.Float64Value(50), ThrottleBurstLimit: types.Int64Value(100)}
 	plan := state
 	plan.ThrottleRateLimit, plan.ThrottleBurstLimit = types.Float64Value(5), types.Int64Value(10)

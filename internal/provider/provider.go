@@ -94,10 +94,12 @@ func (p *securestreamProvider) Schema(_ context.Context, _ provider.SchemaReques
 	}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "The securestream provider protects HLS and DASH video on Amazon CloudFront with short-lived, signed stream keys. " +
-			"Today it manages the key ring, a set of signing keys that KMS keeps encrypted (`securestream_secret`), and mints stream keys " +
-			"from it for tests (the `securestream_stream_key` data source and ephemeral resource). The resources that deploy the issuer " +
-			"(a Lambda function behind API Gateway, `securestream_issuer`) and the CloudFront Function that checks every manifest and " +
-			"segment request (`securestream_function`) are not released yet.\n\nAWS settings are read as the AWS SDK reads them " +
+			"It manages the key ring, a set of signing keys that KMS keeps encrypted and that it rotates (`securestream_secret`); the " +
+			"issuer, a Lambda function behind API Gateway or a function URL that gives players their stream keys (`securestream_issuer`); " +
+			"and the CloudFront Function that checks every manifest and segment request, published and attached to distributions " +
+			"(`securestream_function`, or its code for an `aws_cloudfront_function` from the `securestream_function_code` data source). " +
+			"It also mints stream keys from the ring for tests (the `securestream_stream_key` data source and ephemeral resource)." +
+			"\n\nAWS settings are read as the AWS SDK reads them " +
 			"(environment, shared config and credentials files, instance roles); the arguments below override them. Every service " +
 			"endpoint can be set, so the same configuration runs against AWS, LocalStack or moto.",
 		Attributes: map[string]schema.Attribute{

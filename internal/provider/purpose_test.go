@@ -83,13 +83,8 @@ func TestAccPurpose_hs256CiphertextIsNotARing(t *testing.T) {
     jwt_audience  = "video"
     allowed_hosts = ["media.example.com"]
   }
-`, chosenRing)) + `
-data "securestream_function_code" "c" {
-  ciphertext    = securestream_issuer.i.jwt_hs256_key_ciphertext
-  kms_key_id    = securestream_secret.s.id
-  function_name = securestream_secret.s.function_name
-}
-`
+`, chosenRing)) +
+		functionCodeData("securestream_issuer.i.jwt_hs256_key_ciphertext", "securestream_secret.s.id", "securestream_secret.s.function_name", "")
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             e.checkIssuerDestroyed,
@@ -118,13 +113,7 @@ func TestAccPurpose_secretUpgrade(t *testing.T) {
 	}
 	legacy := e.legacySeal(t, keyID, fn, pt)
 	code := func(ciphertext string) string {
-		return fmt.Sprintf(`
-data "securestream_function_code" "c" {
-  ciphertext    = %s
-  kms_key_id    = %q
-  function_name = %q
-}
-`, ciphertext, keyID, fn)
+		return functionCodeData(ciphertext, fmt.Sprintf("%q", keyID), fmt.Sprintf("%q", fn), "")
 	}
 	secret := secretConfig(e, fmt.Sprintf("function_name = %q\nkms_key_id = %q\n", fn, keyID))
 	resource.ParallelTest(t, resource.TestCase{

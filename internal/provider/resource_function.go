@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
@@ -19,11 +21,10 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/securestream/terraform-provider-securestream/internal/diagnostics"
 	"github.com/securestream/terraform-provider-securestream/internal/edgefunc"
@@ -65,6 +66,7 @@ type functionModel struct {
 	LiveCodeSHA256    types.String   `tfsdk:"live_code_sha256"`
 	CodeSize          types.Int64    `tfsdk:"code_size"`
 	KeyIDs            types.List     `tfsdk:"key_ids"`
+	DeploymentStatus  types.String   `tfsdk:"deployment_status"`
 	Timeouts          timeouts.Value `tfsdk:"timeouts"`
 }
 
@@ -101,14 +103,17 @@ func (r *functionResource) Metadata(_ context.Context, req resource.MetadataRequ
 }
 
 func (r *functionResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
-	keep := []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
 	attrs := resourceAttributes(functionCodeAttrs())
-	attrs["id"] = schema.StringAttribute{Computed: true, PlanModifiers: keep, MarkdownDescription: "The function's name."}
+	attrs["id"] = schema.StringAttribute{Computed: true, MarkdownDescription: "The function's name."}
+	// A new name is an update, never a replacement: Terraform replaces
+	// destroy-then-create, which would leave the behaviors without a key
+	// check until the new function is attached (see rename).
 	attrs["name"] = schema.StringAttribute{Required: true,
-		PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 		Validators: []validator.String{stringvalidator.RegexMatches(regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`),
 			"must be 1 to 64 of a-z A-Z 0-9 _ -, as CloudFront requires")},
-		MarkdownDescription: "Name of the CloudFront Function. Changing it replaces the function."}
+		MarkdownDescription: "Name of the CloudFront Function. CloudFront cannot rename a function: a new name makes a new function, " +
+			"publishes it, swaps it for the old one on every behavior in one update per distribution (never leaving a behavior " +
+			"without a key check), then deletes the old one."}
 	attrs["comment"] = schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString("securestream edge function"),
 		Validators:          []validator.String{stringvalidator.LengthAtMost(128)},
 		MarkdownDescription: "The function's comment. Default `securestream edge function`."}
@@ -127,6 +132,10 @@ func (r *functionResource) Schema(ctx context.Context, _ resource.SchemaRequest,
 	} {
 		attrs[name] = schema.StringAttribute{Computed: true, MarkdownDescription: desc}
 	}
+	attrs["deployment_status"] = schema.StringAttribute{Computed: true,
+		MarkdownDescription: "With `wait_for_deployment`: `Deployed` once every associated distribution deployed the last change, " +
+			"`InProgress` when the wait ran out of time (the apply warns and saves the state; the next plan shows an update that waits " +
+			"again, and nothing is replaced). Null without `wait_for_deployment`."}
 	attrs["code_size"] = schema.Int64Attribute{Computed: true, MarkdownDescription: "Size of the code in bytes (CloudFront's limit: 10,240)."}
 	attrs["key_ids"] = schema.ListAttribute{Computed: true, ElementType: types.StringType,
 		MarkdownDescription: "Ids of the keys the code holds (the seed key only with `seed_compat`)."}
@@ -163,6 +172,9 @@ func (r *functionResource) Schema(ctx context.Context, _ resource.SchemaRequest,
 // ModifyPlan renders the code at plan (decrypting the ring through KMS),
 // so that rendering errors show at plan and the plan says whether the
 // function changes: by the hash of the code, which is all that is stored.
+// A ring that cannot be opened is a warning here, not an error: terraform
+// destroy refreshes with a normal plan first, and destroying needs no ring
+// (the apply that renders says the error).
 func (r *functionResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() {
 		return
@@ -172,14 +184,34 @@ func (r *functionResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 	if !req.State.Raw.IsNull() {
 		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	}
-	if resp.Diagnostics.HasError() || r.clients == nil || !plan.known() {
-		return
-	}
-	rc, diags := plan.render(ctx, r.clients)
-	if resp.Diagnostics.Append(diags...); diags.HasError() {
+	if resp.Diagnostics.HasError() {
 		return
 	}
 	set := func(p string, v attr.Value) { resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root(p), v)...) }
+	// A new name is a new function, made by the update (rename).
+	fresh := req.State.Raw.IsNull() || !plan.Name.Equal(state.Name)
+	set("id", plan.Name)
+	defer r.planDeployment(ctx, req, plan, state, resp)
+	if fresh && !req.State.Raw.IsNull() {
+		for _, p := range []string{"arn", "etag", "status", "live_etag", "code_sha256", "live_code_sha256", "code_size", "key_ids"} {
+			resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root(p), unknownOf(ctx, resp, p))...)
+		}
+	}
+	if r.clients == nil || !plan.known() {
+		return
+	}
+	rc, diags := plan.render(ctx, r.clients)
+	if ringUnopenable(diags) {
+		resp.Diagnostics.Append(planWarnings(diags, "The function's code cannot be rendered at plan: it is shown as known after apply, and an "+
+			"apply that changes the function fails until the ring opens again. Destroying the function does not need the ring.")...)
+		for _, p := range []string{"code_sha256", "code_size", "key_ids", "live_code_sha256", "etag", "live_etag", "status"} {
+			resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root(p), unknownOf(ctx, resp, p))...)
+		}
+		return
+	}
+	if resp.Diagnostics.Append(diags...); diags.HasError() {
+		return
+	}
 	ids, d := types.ListValueFrom(ctx, types.StringType, rc.keyIDs)
 	resp.Diagnostics.Append(d...)
 	set("key_ids", ids)
@@ -188,17 +220,24 @@ func (r *functionResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 	live := state.LiveCodeSHA256
 	if plan.Publish.ValueBool() {
 		live = types.StringValue(rc.sha256)
-	} else if req.State.Raw.IsNull() {
+	} else if fresh {
 		live = types.StringNull()
 	}
 	set("live_code_sha256", live)
-	codeChanges := req.State.Raw.IsNull() || state.CodeSHA256.ValueString() != rc.sha256 || !plan.Comment.Equal(state.Comment)
-	liveChanges := !live.Equal(state.LiveCodeSHA256)
-	if req.State.Raw.IsNull() {
+	if fresh {
 		set("arn", types.StringUnknown())
-	} else {
-		set("arn", state.ARN)
+		set("etag", types.StringUnknown())
+		set("status", types.StringUnknown())
+		if plan.Publish.ValueBool() {
+			set("live_etag", types.StringUnknown())
+		} else {
+			set("live_etag", types.StringNull())
+		}
+		return
 	}
+	codeChanges := state.CodeSHA256.ValueString() != rc.sha256 || !plan.Comment.Equal(state.Comment)
+	liveChanges := !live.Equal(state.LiveCodeSHA256)
+	set("arn", state.ARN)
 	// The status says whether a distribution runs the function, too.
 	assocChanges := !plan.Associations.Equal(state.Associations)
 	if codeChanges || liveChanges {
@@ -211,13 +250,42 @@ func (r *functionResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 	} else {
 		set("status", state.Status)
 	}
-	switch {
-	case liveChanges:
+	if liveChanges {
 		set("live_etag", types.StringUnknown())
-	case req.State.Raw.IsNull():
-		set("live_etag", types.StringNull())
-	default:
+	} else {
 		set("live_etag", state.LiveETag)
+	}
+}
+
+// unknownOf is the unknown value of the type of the attribute p.
+func unknownOf(ctx context.Context, resp *resource.ModifyPlanResponse, p string) attr.Value {
+	t, err := resp.Plan.Schema.TypeAtPath(ctx, path.Root(p))
+	if err != nil {
+		return types.StringUnknown()
+	}
+	v, _ := t.ValueFromTerraform(ctx, tftypes.NewValue(t.TerraformType(ctx), tftypes.UnknownValue))
+	return v
+}
+
+// Deployment statuses (deployment_status).
+const (
+	deployed   = "Deployed"
+	inProgress = "InProgress"
+)
+
+// planDeployment plans deployment_status: null without
+// wait_for_deployment; with it, unknown when the apply changes anything
+// (it waits again) or the last wait ran out of time (the apply resumes
+// it), the state's otherwise.
+func (r *functionResource) planDeployment(ctx context.Context, req resource.ModifyPlanRequest, plan, state functionModel, resp *resource.ModifyPlanResponse) {
+	p := path.Root("deployment_status")
+	if !plan.WaitForDeployment.ValueBool() && !plan.WaitForDeployment.IsUnknown() {
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, p, types.StringNull())...)
+		return
+	}
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, p, state.DeploymentStatus)...)
+	if req.State.Raw.IsNull() || !resp.Plan.Raw.Equal(req.State.Raw) || state.DeploymentStatus.ValueString() == inProgress {
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, p, types.StringUnknown())...)
 	}
 }
 
@@ -231,27 +299,13 @@ func (r *functionResource) Create(ctx context.Context, req resource.CreateReques
 	}
 	ctx, cancel := withTimeout(ctx, plan.Timeouts.Create, defaultCreateTimeout, &resp.Diagnostics)
 	defer cancel()
+	defer ranOutOfTime(ctx, "create", &resp.Diagnostics)
 	rc, diags := plan.render(ctx, r.clients)
 	if resp.Diagnostics.Append(diags...); diags.HasError() {
 		return
 	}
-	cf := r.clients.CloudFront
 	name := plan.Name.ValueString()
-	_, err := cf.CreateFunction(ctx, &cloudfront.CreateFunctionInput{Name: aws.String(name), FunctionCode: rc.code,
-		FunctionConfig: &cftypes.FunctionConfig{Comment: plan.Comment.ValueStringPointer(), Runtime: cftypes.FunctionRuntimeCloudfrontJs20}})
-	if isA[*cftypes.FunctionAlreadyExists](err) && r.madeFrom(ctx, name, rc.sha256, plan.Comment.ValueString()) {
-		// This very function is there already: made by a CreateFunction
-		// whose answer was lost (the SDK's retry meets it) or by an apply
-		// killed before it saved the state. The code holds the ring's keys,
-		// so nobody without the ring made it: carry on with it.
-		err = nil
-	}
-	if err != nil {
-		fix := "The provider's credentials need cloudfront:CreateFunction."
-		if isA[*cftypes.FunctionAlreadyExists](err) {
-			fix = fmt.Sprintf("A function named %q exists already, with other code: import it (terraform import ... %s) or choose another name.", name, name)
-		}
-		resp.Diagnostics.Append(diagnostics.AttributeAWSCall(path.Root("name"), "cloudfront:CreateFunction", err, fix))
+	if resp.Diagnostics.Append(r.createFunction(ctx, name, plan.Comment, rc)...); resp.Diagnostics.HasError() {
 		return
 	}
 	// From here on the function exists: save it even if a later step fails,
@@ -263,8 +317,92 @@ func (r *functionResource) Create(ctx context.Context, req resource.CreateReques
 	if !resp.Diagnostics.HasError() {
 		resp.Diagnostics.Append(r.attachAll(ctx, &plan, nil)...)
 	}
-	resp.Diagnostics.Append(r.refresh(ctx, &plan)...)
+	r.finish(ctx, "create", &plan, !resp.Diagnostics.HasError(), &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// createFunction makes the function name with the rendered code, or
+// adopts the one a lost answer or a killed apply left.
+func (r *functionResource) createFunction(ctx context.Context, name string, comment types.String, rc *renderedCode) diag.Diagnostics {
+	var diags diag.Diagnostics
+	_, err := r.clients.CloudFront.CreateFunction(ctx, &cloudfront.CreateFunctionInput{Name: aws.String(name), FunctionCode: rc.code,
+		FunctionConfig: &cftypes.FunctionConfig{Comment: comment.ValueStringPointer(), Runtime: cftypes.FunctionRuntimeCloudfrontJs20}})
+	if isA[*cftypes.FunctionAlreadyExists](err) && r.madeFrom(ctx, name, rc.sha256, comment.ValueString()) {
+		// This very function is there already: made by a CreateFunction
+		// whose answer was lost (the SDK's retry meets it) or by an apply
+		// killed before it saved the state. The code holds the ring's keys,
+		// so nobody without the ring made it: carry on with it.
+		err = nil
+	}
+	if err != nil {
+		fix := "The provider's credentials need cloudfront:CreateFunction."
+		if isA[*cftypes.FunctionAlreadyExists](err) {
+			fix = fmt.Sprintf("A function named %q exists already, with other code: import it (terraform import ... %s) or choose another name.", name, name)
+		}
+		diags.Append(diagnostics.AttributeAWSCall(path.Root("name"), "cloudfront:CreateFunction", err, fix))
+	}
+	return diags
+}
+
+// finish ends a create or update whose function exists: it reads the
+// function into m (with time of its own, should the operation's have run
+// out, so that the state is right) and then, with wait_for_deployment and
+// when the changes went through (changed), waits for the distributions.
+// A wait that runs out of time, or cannot tell, is a warning: the
+// function is published and attached, the state is saved with
+// deployment_status InProgress, and the next plan resumes the wait.
+func (r *functionResource) finish(ctx context.Context, op string, m *functionModel, changed bool, diags *diag.Diagnostics) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), defaultReadTimeout)
+	defer cancel()
+	diags.Append(r.refresh(rctx, m)...)
+	m.DeploymentStatus = types.StringNull()
+	if !m.WaitForDeployment.ValueBool() {
+		return
+	}
+	m.DeploymentStatus = types.StringValue(inProgress)
+	if !changed {
+		return
+	}
+	want, d := associations(ctx, m.Associations)
+	if diags.Append(d...); d.HasError() {
+		return
+	}
+	var late []string
+	var why error
+	seen := map[string]bool{}
+	for _, a := range want {
+		id := a.DistributionID.ValueString()
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		if err := r.waitDeployed(ctx, id); err != nil {
+			late, why = append(late, id), err
+		}
+	}
+	if len(late) == 0 {
+		m.DeploymentStatus = types.StringValue(deployed)
+		return
+	}
+	fix := fmt.Sprintf("The wait ran out of time: raise timeouts.%s, or set wait_for_deployment = false.", op)
+	if ctx.Err() == nil {
+		fix = "The provider's credentials need cloudfront:GetDistribution on them."
+	}
+	diags.AddAttributeWarning(path.Root("wait_for_deployment"), "The distributions did not deploy in time",
+		fmt.Sprintf("The function %s is published and attached, but distribution %s is not Deployed yet (cloudfront:GetDistribution: %v). "+
+			"The state is saved with deployment_status = %q: nothing is replaced, and the next plan shows an update that waits again. %s",
+			m.Name.ValueString(), strings.Join(late, ", "), why, inProgress, fix))
+}
+
+// ranOutOfTime adds to errors met once ctx's deadline passed which
+// timeout to raise: the errors of the calls that met it say only
+// "context deadline exceeded".
+func ranOutOfTime(ctx context.Context, op string, diags *diag.Diagnostics) {
+	if diags.HasError() && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		diags.AddError("The "+op+" ran out of time",
+			fmt.Sprintf("The operation did not finish within timeouts.%s: raise it in the resource's timeouts block, then apply again "+
+				"(what was done is in the state; the next apply carries on).", op))
+	}
 }
 
 // publish publishes DEVELOPMENT, which holds the code whose hash is sha,
@@ -376,7 +514,25 @@ func (r *functionResource) Read(ctx context.Context, req resource.ReadRequest, r
 		return
 	}
 	state.Associations = kept
+	if state.DeploymentStatus.ValueString() == inProgress {
+		// The last wait ran out of time: Deployed now ends it, without an
+		// apply.
+		if want, d := associations(ctx, kept); !d.HasError() && !r.deploying(ctx, want) && r.canTell(ctx, want) {
+			state.DeploymentStatus = types.StringValue(deployed)
+		}
+	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+// canTell reports whether every distribution of the associations answers
+// cloudfront:GetDistribution.
+func (r *functionResource) canTell(ctx context.Context, of []association) bool {
+	for _, a := range of {
+		if _, err := r.deployed(ctx, a.DistributionID.ValueString()); err != nil {
+			return false
+		}
+	}
+	return true
 }
 
 func (r *functionResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -391,8 +547,13 @@ func (r *functionResource) Update(ctx context.Context, req resource.UpdateReques
 	}
 	ctx, cancel := withTimeout(ctx, plan.Timeouts.Update, defaultUpdateTimeout, &resp.Diagnostics)
 	defer cancel()
+	defer ranOutOfTime(ctx, "update", &resp.Diagnostics)
 	rc, diags := plan.render(ctx, r.clients)
 	if resp.Diagnostics.Append(diags...); diags.HasError() {
+		return
+	}
+	if !plan.Name.Equal(state.Name) {
+		r.rename(ctx, &plan, &state, rc, resp)
 		return
 	}
 	name := plan.Name.ValueString()
@@ -418,8 +579,45 @@ func (r *functionResource) Update(ctx context.Context, req resource.UpdateReques
 	}
 	plan.ARN = state.ARN
 	resp.Diagnostics.Append(r.attachAll(ctx, &plan, &state)...)
-	resp.Diagnostics.Append(r.refresh(ctx, &plan)...)
+	r.finish(ctx, "update", &plan, !resp.Diagnostics.HasError(), &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// rename moves the resource to a function of the new name, never leaving
+// a behavior without a key check: it makes and publishes the new
+// function, swaps it for the old one on each distribution in one
+// UpdateDistribution (attachAll), and only then deletes the old one.
+// Until the swap went through everywhere the state keeps the old function,
+// so that the next apply carries on (adopting the new function it made).
+func (r *functionResource) rename(ctx context.Context, plan, state *functionModel, rc *renderedCode, resp *resource.UpdateResponse) {
+	name, old := plan.Name.ValueString(), state.Name.ValueString()
+	if resp.Diagnostics.Append(r.createFunction(ctx, name, plan.Comment, rc)...); resp.Diagnostics.HasError() {
+		return
+	}
+	plan.ID = plan.Name
+	if plan.Publish.ValueBool() {
+		if resp.Diagnostics.Append(r.publish(ctx, name, rc.sha256)...); resp.Diagnostics.HasError() {
+			return
+		}
+	}
+	plan.ARN = types.StringUnknown()
+	if d := r.attachAll(ctx, plan, state); d.HasError() {
+		resp.Diagnostics.Append(d...)
+		resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+		return
+	}
+	had, diags := associations(ctx, state.Associations)
+	resp.Diagnostics.Append(diags...)
+	// The old function runs nowhere this resource knows of: delete it
+	// (waiting out FunctionInUse while the swap reaches the edge).
+	if err := r.deleteFunction(ctx, old, had); err != nil && !functionGone(err) {
+		resp.Diagnostics.AddAttributeWarning(path.Root("name"), "The function of the old name is left",
+			fmt.Sprintf("The function %s replaces %s on every behavior, but cloudfront:DeleteFunction of %s failed: %v\n\nDelete it once "+
+				"nothing runs it (aws cloudfront describe-function --name %s, then aws cloudfront delete-function --name %s --if-match <ETag>); "+
+				"this resource no longer manages it.", name, old, old, err, old, old))
+	}
+	r.finish(ctx, "update", plan, !resp.Diagnostics.HasError(), &resp.Diagnostics)
+	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
 }
 
 func (r *functionResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -492,4 +690,5 @@ func (r *functionResource) ImportState(ctx context.Context, req resource.ImportS
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("association"), types.ListValueMust(associationType, nil))...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("publish"), true)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("wait_for_deployment"), false)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("deployment_status"), types.StringNull())...)
 }

@@ -191,30 +191,13 @@ resource "securestream_function" "f" {
 }
 
 # A key for the client the edge sees (the test, on loopback).
-data "securestream_stream_key" "k" {
-  ciphertext       = securestream_secret.s.ciphertext
-  kms_key_id       = securestream_secret.s.id
-  function_name    = securestream_secret.s.function_name
-  activation_delay = "0s"
-  playback_url     = "https://video.example.com/live/a/index.m3u8"
-  client_ip        = "127.0.0.1"
-  user_agent       = "Player/1.0"
-  bind_host        = false
-}
-
+`+streamKeyBlock("data", "k", `kms_key_id = securestream_secret.s.id`, `activation_delay = "0s"`,
+		`playback_url = "https://video.example.com/live/a/index.m3u8"`, `client_ip = "127.0.0.1"`,
+		`user_agent = "Player/1.0"`, `bind_host = false`)+`
 # A key that expired long ago.
-data "securestream_stream_key" "old" {
-  ciphertext    = securestream_secret.s.ciphertext
-  kms_key_id    = securestream_secret.s.id
-  function_name = securestream_secret.s.function_name
-  not_before    = "2020-01-01T00:00:00Z"
-  expires_at    = "2020-01-01T01:00:00Z"
-  playback_url  = "https://video.example.com/live/a/index.m3u8"
-  client_ip     = "127.0.0.1"
-  user_agent    = "Player/1.0"
-  bind_host     = false
-}
-`, issuer, rotation, fn, extra, assoc)
+`+streamKeyBlock("data", "old", `kms_key_id = securestream_secret.s.id`, `not_before = "2020-01-01T00:00:00Z"`,
+		`expires_at = "2020-01-01T01:00:00Z"`, `playback_url = "https://video.example.com/live/a/index.m3u8"`,
+		`client_ip = "127.0.0.1"`, `user_agent = "Player/1.0"`, `bind_host = false`), issuer, rotation, fn, extra, assoc)
 }
 
 // The function is rendered from the ring, published and attached; the
@@ -503,18 +486,20 @@ func TestAccFunction_associationRules(t *testing.T) {
 	})
 }
 
+// functionCodeData is data "securestream_function_code" "c" with the
+// given arguments (HCL expressions) and more in extra.
+func functionCodeData(ciphertext, kmsKeyID, function, extra string) string {
+	return fmt.Sprintf("\ndata \"securestream_function_code\" \"c\" {\n  ciphertext    = %s\n  kms_key_id    = %s\n  function_name = %s\n  %s\n}\n",
+		ciphertext, kmsKeyID, function, extra)
+}
+
 // The code data source renders what the resource deploys: the same hash
 // for the same ring and settings, the keys in the code, the runtime.
 func TestAccFunctionCode_dataSource(t *testing.T) {
 	e := newCFEnv(t, localcf.Config{})
 	fn, issuer := name("edge"), name("issuer")
-	cfg := functionConfig(e, fn, issuer, "1", "", "") + `
-data "securestream_function_code" "c" {
-  ciphertext    = securestream_secret.s.ciphertext
-  kms_key_id    = securestream_secret.s.id
-  function_name = securestream_secret.s.function_name
-}
-`
+	cfg := functionConfig(e, fn, issuer, "1", "", "") +
+		functionCodeData("securestream_secret.s.ciphertext", "securestream_secret.s.id", "securestream_secret.s.function_name", "")
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             e.checkDestroyed(fn),

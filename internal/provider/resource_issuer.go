@@ -227,7 +227,8 @@ func (r *issuerResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 		"permission_id": schema.StringAttribute{Computed: true, MarkdownDescription: "Sid of the function policy statement that lets the API invoke it (none for a function URL with `AWS_IAM`)."},
 		"drift": schema.ListAttribute{Computed: true, ElementType: types.StringType,
 			MarkdownDescription: "What the last refresh found changed outside Terraform in what the issuer owns and that no other " +
-				"attribute shows: the role's trust policy, inline policies, attached managed policies and permissions boundary, and " +
+				"attribute shows: the role's trust policy, inline policies, attached managed policies and permissions boundary, the " +
+				"function's role and environment (each variable removed, changed or added, by name only: never a value), and " +
 				"the authorization of each HTTP API route. Empty when all is as the provider made it; otherwise the plan shows it " +
 				"going back to empty, and the apply puts each back."},
 	}

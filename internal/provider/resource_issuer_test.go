@@ -251,11 +251,10 @@ func (e *accEnv) checkIssuerDestroyed(s *terraform.State) error {
 func (e *accEnv) checkAPIRoutes(audiences ...string) resource.TestCheckFunc {
 	return func(s *terraform.State) error {
 		ctx := context.Background()
-		a, err := attrs(s, "securestream_issuer.i")
+		a, api, err := issuerAPI(s)
 		if err != nil {
 			return err
 		}
-		api := aws.String(a["api_id"])
 		routes, err := e.clients.APIGatewayV2.GetRoutes(ctx, &apigatewayv2.GetRoutesInput{ApiId: api})
 		if err != nil {
 			return fmt.Errorf("apigateway:GetRoutes: %w", err)

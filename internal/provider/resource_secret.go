@@ -527,7 +527,7 @@ func (r *secretResource) changeRing(doc *keyring.Document, plan, state *secretMo
 	}
 	if l, ok := lifetimes(*plan); ok {
 		if err := doc.CheckCapacity(l); err != nil {
-			diags.AddError("The key ring cannot take another key yet", err.Error())
+			diags.AddAttributeError(ringFullAt(rotate && !triggersChanged(*plan, *state), rotate), ringFull, err.Error())
 		}
 	}
 	return diags

@@ -6,7 +6,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
@@ -19,8 +18,7 @@ import (
 )
 
 // The tests of securestream_secret's KMS key: the settings of a key it
-// creates, handing it over, checks of a key the user names, and plans that
-// a later apply must reproduce.
+// creates, handing it over, and checks of a key the user names.
 
 // keyTags returns a key's tags.
 func (e *accEnv) keyTags(id string) (map[string]string, error) {
@@ -206,54 +204,4 @@ func TestAccSecret_refusedAtPlan(t *testing.T) {
 			PlanOnly: true, ExpectError: regexp.MustCompile(`(?s)` + c.want)})
 	}
 	resource.ParallelTest(t, resource.TestCase{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Steps: steps})
-}
-
-// A plan saved before the rotation_days boundary and applied after it
-// does what it showed (on 8ec92d4: "Provider produced inconsistent final
-// plan"): the decision was taken at the refresh before the plan. The next
-// plan rotates.
-func TestAccSecret_savedPlanAcrossRotationDay(t *testing.T) {
-	e := newAccEnv(t)
-	clock := &testClock{}
-	cfg := secretConfig(e, fmt.Sprintf("function_name = %q\nrotation_days = 30", name("issuer")))
-	var rotatedAt string
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factoriesWithClock(clock),
-		CheckDestroy:             e.checkDestroyed,
-		Steps: []resource.TestStep{
-			{Config: cfg, Check: capture("securestream_secret.s", "rotated_at", &rotatedAt)},
-			{
-				// Planned a minute before the day; applied (the saved plan)
-				// two minutes later, after it.
-				PreConfig: func() { clock.advance(30*24*time.Hour - time.Minute) },
-				Config:    cfg,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectEmptyPlan(),
-					advanceClock{clock, 2 * time.Minute},
-				}},
-				Check: resource.TestCheckResourceAttrPtr("securestream_secret.s", "rotated_at", &rotatedAt),
-				// The refresh after the apply finds the rotation due.
-				ExpectNonEmptyPlan: true,
-			},
-			{
-				Config: cfg,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction("securestream_secret.s", plancheck.ResourceActionUpdate),
-					plancheck.ExpectUnknownValue("securestream_secret.s", tfjsonpath.New("rotated_at")),
-				}},
-				Check: e.checkRing("securestream_secret.s", 2),
-			},
-		},
-	})
-}
-
-// advanceClock is a plan check that moves the test's clock: between a
-// plan and the apply of the saved plan.
-type advanceClock struct {
-	clock *testClock
-	by    time.Duration
-}
-
-func (a advanceClock) CheckPlan(_ context.Context, _ plancheck.CheckPlanRequest, _ *plancheck.CheckPlanResponse) {
-	a.clock.advance(a.by)
 }

@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -262,33 +261,14 @@ func (e *accEnv) checkKeyPolicy(addr, function string, roles ...string) resource
 		if err != nil {
 			return err
 		}
-		var doc struct {
-			Statement []struct {
-				Sid       string
-				Action    any
-				Condition map[string]map[string]any
-			}
-		}
-		if err := json.Unmarshal([]byte(aws.ToString(out.Policy)), &doc); err != nil {
+		doc, err := parsePolicy(aws.ToString(out.Policy))
+		if err != nil {
 			return fmt.Errorf("key policy %q: %w", aws.ToString(out.Policy), err)
-		}
-		list := func(v any) []string {
-			switch v := v.(type) {
-			case string:
-				return []string{v}
-			case []any:
-				var out []string
-				for _, e := range v {
-					out = append(out, fmt.Sprint(e))
-				}
-				return out
-			}
-			return nil
 		}
 		uses := 0
 		readers := map[string]bool{}
 		for _, st := range doc.Statement {
-			actions := list(st.Action)
+			actions := policyList(st.Action)
 			use := slices.ContainsFunc(actions, func(a string) bool {
 				return a == "kms:Encrypt" || a == "kms:Decrypt" || a == "kms:CreateGrant" || strings.Contains(a, "*")
 			})
@@ -296,15 +276,15 @@ func (e *accEnv) checkKeyPolicy(addr, function string, roles ...string) resource
 				continue
 			}
 			uses++
-			if got := list(st.Condition["StringEquals"]["kms:EncryptionContext:LambdaFunctionName"]); !slices.Equal(got, []string{function}) {
+			if got := policyList(st.Condition["StringEquals"]["kms:EncryptionContext:LambdaFunctionName"]); !slices.Equal(got, []string{function}) {
 				return fmt.Errorf("statement %s allows %s under the contexts %v; want only %s", st.Sid, actions, got, function)
 			}
-			principals := list(st.Condition["ArnLike"]["aws:PrincipalArn"])
+			principals := policyList(st.Condition["ArnLike"]["aws:PrincipalArn"])
 			if len(principals) == 0 {
 				return fmt.Errorf("statement %s allows %s to every principal of the account", st.Sid, actions)
 			}
 			// Only Terraform's own Decrypt goes without a purpose: it re-seals what earlier versions sealed.
-			if st.Sid != "TerraformOpensTheKeyRing" && !slices.Equal(list(st.Condition["StringEquals"]["kms:EncryptionContext:Purpose"]), keyring.Purposes) {
+			if st.Sid != "TerraformOpensTheKeyRing" && !slices.Equal(policyList(st.Condition["StringEquals"]["kms:EncryptionContext:Purpose"]), keyring.Purposes) {
 				return fmt.Errorf("statement %s allows %s without the purposes: %v", st.Sid, actions, st.Condition)
 			}
 			if slices.Contains(actions, "kms:Decrypt") {

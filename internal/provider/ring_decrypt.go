@@ -30,13 +30,55 @@ func decryptRing(ctx context.Context, c *awsclients.Clients, ciphertext, functio
 		diags.AddAttributeError(path.Root("ciphertext"), "Invalid ciphertext", err.Error()+"\n\nPass the ciphertext attribute of a securestream_secret.")
 	case errors.As(err, &call) && keyring.SealedWithoutPurpose(ctx, kc, keyID, function, ciphertext):
 		// Asked only to say so: the legacy form is never used here.
-		diags.AddAttributeError(path.Root("ciphertext"), "The key ring is sealed without a purpose", legacyRingFix(call, function))
+		diags.AddAttributeError(path.Root("ciphertext"), ringNoPurpose, legacyRingFix(call, function))
 	case errors.As(err, &call):
 		diags.Append(decryptDiag(call, function, keyID))
 	case err != nil:
 		diags.AddError("The decrypted key ring is invalid", err.Error())
 	}
 	return doc, diags
+}
+
+// Summaries of the diagnostics of a ring that cannot be opened: its KMS
+// key or the ciphertext, not the configuration, is at fault.
+const (
+	ringDecryptFailed = "kms:Decrypt of the key ring failed"
+	ringNoPurpose     = "The key ring is sealed without a purpose"
+)
+
+// ringUnopenable reports whether diags say that the ring cannot be opened
+// (and nothing else is wrong).
+func ringUnopenable(diags diag.Diagnostics) bool {
+	found := false
+	for _, d := range diags.Errors() {
+		if d.Summary() != ringDecryptFailed && d.Summary() != ringNoPurpose {
+			return false
+		}
+		found = true
+	}
+	return found
+}
+
+// planWarnings turns the errors of a ring that cannot be opened at plan
+// into warnings that say what the plan shows instead (note): terraform
+// destroy refreshes with a normal plan of the configuration first, which
+// the provider cannot tell from another plan, and destroying needs no
+// ring. The apply that needs the ring fails with the error.
+func planWarnings(diags diag.Diagnostics, note string) diag.Diagnostics {
+	var out diag.Diagnostics
+	for _, d := range diags {
+		if d.Severity() != diag.SeverityError {
+			out.Append(d)
+			continue
+		}
+		detail := d.Detail() + "\n\n" + note
+		if a, ok := d.(diag.DiagnosticWithPath); ok {
+			out.AddAttributeWarning(a.Path(), d.Summary(), detail)
+		} else {
+			out.AddWarning(d.Summary(), detail)
+		}
+	}
+	return out
 }
 
 // legacyRingFix says what to do about a ring sealed by a version before

@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -34,55 +33,34 @@ func TestKeyPolicy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var p struct {
-		Statement []struct {
-			Sid       string
-			Principal map[string]string
-			Action    any
-			Condition map[string]map[string]any
-		}
-	}
-	if err := json.Unmarshal([]byte(doc), &p); err != nil {
+	p, err := parsePolicy(doc)
+	if err != nil {
 		t.Fatal(err)
-	}
-	strs := func(v any) []string {
-		switch v := v.(type) {
-		case string:
-			return []string{v}
-		case []any:
-			var out []string
-			for _, e := range v {
-				s, _ := e.(string)
-				out = append(out, s)
-			}
-			return out
-		}
-		return nil
 	}
 	purposes := []string{"key-ring", "jwt-hs256-key", "origin-secret"}
 	seen := map[string]bool{}
 	for _, st := range p.Statement {
 		seen[st.Sid] = true
-		if st.Principal["AWS"] != "arn:aws:iam::123456789012:root" {
+		if principal, _ := st.Principal.(map[string]any); principal["AWS"] != "arn:aws:iam::123456789012:root" {
 			t.Errorf("%s: principal %v", st.Sid, st.Principal)
 		}
-		who := strs(st.Condition["ArnLike"]["aws:PrincipalArn"])
-		functions := strs(st.Condition["StringEquals"]["kms:EncryptionContext:LambdaFunctionName"])
-		purpose := strs(st.Condition["StringEquals"]["kms:EncryptionContext:Purpose"])
+		who := policyList(st.Condition["ArnLike"]["aws:PrincipalArn"])
+		functions := policyList(st.Condition["StringEquals"]["kms:EncryptionContext:LambdaFunctionName"])
+		purpose := policyList(st.Condition["StringEquals"]["kms:EncryptionContext:Purpose"])
 		if st.Sid != "AccountAdministersTheKey" && !slices.Equal(functions, []string{"fn", "old"}) {
 			t.Errorf("%s: context %v", st.Sid, functions)
 		}
 		switch st.Sid {
 		case "AccountAdministersTheKey":
 			// L4: no wildcard (kms:Create* holds kms:CreateGrant), no use.
-			for _, a := range strs(st.Action) {
+			for _, a := range policyList(st.Action) {
 				if strings.Contains(a, "*") || slices.Contains([]string{"kms:Encrypt", "kms:Decrypt", "kms:CreateGrant", "kms:ReplicateKey"}, a) ||
 					strings.HasPrefix(a, "kms:ReEncrypt") || strings.HasPrefix(a, "kms:GenerateDataKey") {
 					t.Errorf("the account may %s", a)
 				}
 			}
 			for _, a := range []string{"kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion", "kms:EnableKey", "kms:DisableKey", "kms:RevokeGrant"} {
-				if !slices.Contains(strs(st.Action), a) {
+				if !slices.Contains(policyList(st.Action), a) {
 					t.Errorf("the account cannot %s: the key would be unmanageable", a)
 				}
 			}
@@ -94,7 +72,7 @@ func TestKeyPolicy(t *testing.T) {
 				t.Errorf("%s: principals %v", st.Sid, who)
 			}
 			want := map[string]string{"TerraformSealsTheKeyRing": "kms:Encrypt", "TerraformOpensTheKeyRing": "kms:Decrypt", "TerraformGrantsTheIssuerDecrypt": "kms:CreateGrant"}[st.Sid]
-			if !slices.Equal(strs(st.Action), []string{want}) {
+			if !slices.Equal(policyList(st.Action), []string{want}) {
 				t.Errorf("%s: actions %v", st.Sid, st.Action)
 			}
 			// Terraform opens what earlier versions sealed without a purpose, to re-seal it.
@@ -102,18 +80,18 @@ func TestKeyPolicy(t *testing.T) {
 				t.Errorf("%s: purposes %v", st.Sid, purpose)
 			}
 			if st.Sid == "TerraformGrantsTheIssuerDecrypt" {
-				if ops := strs(st.Condition["ForAllValues:StringEquals"]["kms:GrantOperations"]); !slices.Equal(ops, []string{"Decrypt"}) {
+				if ops := policyList(st.Condition["ForAllValues:StringEquals"]["kms:GrantOperations"]); !slices.Equal(ops, []string{"Decrypt"}) {
 					t.Errorf("grant operations %v", ops)
 				}
-				if c := strs(st.Condition["StringEquals"]["kms:GrantConstraintType"]); !slices.Equal(c, []string{"EncryptionContextEquals"}) {
+				if c := policyList(st.Condition["StringEquals"]["kms:GrantConstraintType"]); !slices.Equal(c, []string{"EncryptionContextEquals"}) {
 					t.Errorf("grant constraint %v", c)
 				}
-				if g := strs(st.Condition["StringLike"]["kms:GranteePrincipal"]); !slices.Equal(g, []string{"arn:aws:iam::123456789012:role/securestream/*"}) {
+				if g := policyList(st.Condition["StringLike"]["kms:GranteePrincipal"]); !slices.Equal(g, []string{"arn:aws:iam::123456789012:role/securestream/*"}) {
 					t.Errorf("grantee %v", g)
 				}
 			}
 		case "NamedPrincipalsOpenTheKeyRing":
-			if !slices.Equal(who, []string{"arn:aws:iam::123456789012:role/issuer"}) || !slices.Equal(strs(st.Action), []string{"kms:Decrypt"}) {
+			if !slices.Equal(who, []string{"arn:aws:iam::123456789012:role/issuer"}) || !slices.Equal(policyList(st.Action), []string{"kms:Decrypt"}) {
 				t.Errorf("%s: %v may %v", st.Sid, who, st.Action)
 			}
 			if !slices.Equal(purpose, purposes) {
@@ -122,7 +100,7 @@ func TestKeyPolicy(t *testing.T) {
 		default:
 			t.Errorf("unexpected statement %s", st.Sid)
 		}
-		if st.Sid != "TerraformGrantsTheIssuerDecrypt" && slices.Contains(strs(st.Action), "kms:CreateGrant") {
+		if st.Sid != "TerraformGrantsTheIssuerDecrypt" && slices.Contains(policyList(st.Action), "kms:CreateGrant") {
 			t.Errorf("%s grants", st.Sid)
 		}
 	}

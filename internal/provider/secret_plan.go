@@ -242,15 +242,12 @@ func (r *secretResource) planRing(ctx context.Context, req resource.ModifyPlanRe
 		count.Keys = append(count.Keys, keyring.Key{ID: "(new)", Created: at})
 	}
 	if err := count.CheckCapacity(l); err != nil {
-		where := path.Root("secret_wo_version")
-		switch {
-		case due:
-			where = path.Root("rotation_days")
-		case rotate:
-			where = path.Root("rotation_triggers")
-		}
-		diags.AddAttributeError(where, "The key ring cannot take another key yet", err.Error())
-		return diags
+		// A warning here, the error at apply: terraform destroy refreshes
+		// with a normal plan of the configuration first (which the
+		// provider cannot tell from another plan), and a destroy must not
+		// fail for a rotation it will never make.
+		diags.AddAttributeWarning(ringFullAt(due, rotate), ringFull, err.Error()+"\n\nAn apply of this plan fails, changing nothing; "+
+			"destroying the secret is not affected.")
 	}
 	list, d := keyList(doc.Keys, rotate)
 	diags.Append(d...)
@@ -263,6 +260,21 @@ func (r *secretResource) planRing(ctx context.Context, req resource.ModifyPlanRe
 		set("newest_key_id", types.StringValue(newest.ID))
 	}
 	return diags
+}
+
+// ringFull is the summary of a change that would put more keys in the
+// ring than the edge function holds.
+const ringFull = "The key ring cannot take another key yet"
+
+// ringFullAt is the argument that asks for the key that does not fit.
+func ringFullAt(due, rotate bool) path.Path {
+	switch {
+	case due:
+		return path.Root("rotation_days")
+	case rotate:
+		return path.Root("rotation_triggers")
+	}
+	return path.Root("secret_wo_version")
 }
 
 // stateKeys is the ring as the state lists it: ids and times, no secret.

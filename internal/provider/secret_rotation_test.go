@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"context"
 	"fmt"
 	"regexp"
 	"strings"
@@ -38,28 +39,16 @@ resource "securestream_secret" "s" {
 }
 
 # What the issuer signs with now, with the secret's activation delay.
-data "securestream_stream_key" "now" {
-  ciphertext       = securestream_secret.s.ciphertext
-  kms_key_id       = securestream_secret.s.id
-  function_name    = securestream_secret.s.function_name
-  activation_delay = securestream_secret.s.activation_delay
-  playback_url     = "https://video.example.com/live/a/index.m3u8"
-  client_ip        = "198.51.100.7"
-  user_agent       = "Player/1.0"
-}
-
+`+streamKeyBlock("data", "now", `kms_key_id = securestream_secret.s.id`,
+			`activation_delay = securestream_secret.s.activation_delay`,
+			`playback_url = "https://video.example.com/live/a/index.m3u8"`, `client_ip = "198.51.100.7"`,
+			`user_agent = "Player/1.0"`)+`
 # What it signs with once the newest key is an hour old.
-data "securestream_stream_key" "later" {
-  ciphertext       = securestream_secret.s.ciphertext
-  kms_key_id       = securestream_secret.s.id
-  function_name    = securestream_secret.s.function_name
-  activation_delay = securestream_secret.s.activation_delay
-  not_before       = timeadd(securestream_secret.s.rotated_at, "1h")
-  playback_url     = "https://video.example.com/live/a/index.m3u8"
-  client_ip        = "198.51.100.7"
-  user_agent       = "Player/1.0"
-}
-`, fn, epoch)
+`+streamKeyBlock("data", "later", `kms_key_id = securestream_secret.s.id`,
+			`activation_delay = securestream_secret.s.activation_delay`,
+			`not_before = timeadd(securestream_secret.s.rotated_at, "1h")`,
+			`playback_url = "https://video.example.com/live/a/index.m3u8"`, `client_ip = "198.51.100.7"`,
+			`user_agent = "Player/1.0"`), fn, epoch)
 	}
 	var first, firstKid, secondKid string // a key minted before any rotation, the key ids
 	req := func(now time.Time) streamkeyRequest {
@@ -252,8 +241,10 @@ resource "securestream_secret" "s" {
 	})
 }
 
-// rotation_days rotates at the first plan once the newest key is that old.
-func TestAccSecret_rotationDays(t *testing.T) {
+// testAccRotationDays runs steps on a ring with rotation_days = 30 under a
+// test clock, after a first step that creates it and captures its
+// rotated_at.
+func testAccRotationDays(t *testing.T, steps func(e *accEnv, clock *testClock, cfg string, rotatedAt *string) []resource.TestStep) {
 	e := newAccEnv(t)
 	clock := &testClock{}
 	cfg := secretConfig(e, fmt.Sprintf("function_name = %q\nrotation_days = 30", name("issuer")))
@@ -261,8 +252,15 @@ func TestAccSecret_rotationDays(t *testing.T) {
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: factoriesWithClock(clock),
 		CheckDestroy:             e.checkDestroyed,
-		Steps: []resource.TestStep{
-			{Config: cfg, Check: capture("securestream_secret.s", "rotated_at", &rotatedAt)},
+		Steps: append([]resource.TestStep{{Config: cfg, Check: capture("securestream_secret.s", "rotated_at", &rotatedAt)}},
+			steps(e, clock, cfg, &rotatedAt)...),
+	})
+}
+
+// rotation_days rotates at the first plan once the newest key is that old.
+func TestAccSecret_rotationDays(t *testing.T) {
+	testAccRotationDays(t, func(e *accEnv, clock *testClock, cfg string, rotatedAt *string) []resource.TestStep {
+		return []resource.TestStep{
 			{
 				PreConfig:        func() { clock.advance(29 * 24 * time.Hour) },
 				Config:           cfg,
@@ -283,17 +281,60 @@ func TestAccSecret_rotationDays(t *testing.T) {
 					e.checkRing("securestream_secret.s", 2),
 					func(s *terraform.State) error {
 						a, _ := attrs(s, "securestream_secret.s")
-						before, _ := time.Parse(time.RFC3339, rotatedAt)
+						before, _ := time.Parse(time.RFC3339, *rotatedAt)
 						after, err := time.Parse(time.RFC3339, a["rotated_at"])
 						if err != nil || after.Sub(before) < 31*24*time.Hour {
-							return fmt.Errorf("rotated_at %s after %s; want 31 days later", a["rotated_at"], rotatedAt)
+							return fmt.Errorf("rotated_at %s after %s; want 31 days later", a["rotated_at"], *rotatedAt)
 						}
 						return nil
 					},
 				),
 			},
-		},
+		}
 	})
+}
+
+// A plan saved before the rotation_days boundary and applied after it
+// does what it showed (on 8ec92d4: "Provider produced inconsistent final
+// plan"): the decision was taken at the refresh before the plan. The next
+// plan rotates.
+func TestAccSecret_savedPlanAcrossRotationDay(t *testing.T) {
+	testAccRotationDays(t, func(e *accEnv, clock *testClock, cfg string, rotatedAt *string) []resource.TestStep {
+		return []resource.TestStep{
+			{
+				// Planned a minute before the day; applied (the saved plan)
+				// two minutes later, after it.
+				PreConfig: func() { clock.advance(30*24*time.Hour - time.Minute) },
+				Config:    cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectEmptyPlan(),
+					advanceClock{clock, 2 * time.Minute},
+				}},
+				Check: resource.TestCheckResourceAttrPtr("securestream_secret.s", "rotated_at", rotatedAt),
+				// The refresh after the apply finds the rotation due.
+				ExpectNonEmptyPlan: true,
+			},
+			{
+				Config: cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("securestream_secret.s", plancheck.ResourceActionUpdate),
+					plancheck.ExpectUnknownValue("securestream_secret.s", tfjsonpath.New("rotated_at")),
+				}},
+				Check: e.checkRing("securestream_secret.s", 2),
+			},
+		}
+	})
+}
+
+// advanceClock is a plan check that moves the test's clock: between a
+// plan and the apply of the saved plan.
+type advanceClock struct {
+	clock *testClock
+	by    time.Duration
+}
+
+func (a advanceClock) CheckPlan(_ context.Context, _ plancheck.CheckPlanRequest, _ *plancheck.CheckPlanResponse) {
+	a.clock.advance(a.by)
 }
 
 // The rotation rules: rotation_days judged at the time of the last

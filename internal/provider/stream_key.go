@@ -40,9 +40,8 @@ import (
 // (streamKeyModel.setKey).
 
 type streamKeyModel struct {
-	Ciphertext      types.String      `tfsdk:"ciphertext"`
-	KMSKeyID        types.String      `tfsdk:"kms_key_id"`
-	FunctionName    types.String      `tfsdk:"function_name"`
+	ringArgs
+	channelArgs
 	ActivationDelay types.String      `tfsdk:"activation_delay"`
 	KeyID           types.String      `tfsdk:"key_id"`
 	PlaybackURL     types.String      `tfsdk:"playback_url"`
@@ -58,10 +57,6 @@ type streamKeyModel struct {
 	PathPattern     types.String      `tfsdk:"path_pattern"`
 	PathPrefix      types.String      `tfsdk:"path_prefix"`
 	Format          types.String      `tfsdk:"format"`
-	TokenHeader     types.String      `tfsdk:"token_header"`
-	TokenQuery      types.String      `tfsdk:"token_query"`
-	TokenCookie     types.String      `tfsdk:"token_cookie"`
-	TokenPathPrefix types.String      `tfsdk:"token_path_prefix"`
 	CookieSameSite  types.String      `tfsdk:"cookie_samesite"`
 
 	Token        types.String `tfsdk:"token"`
@@ -211,7 +206,7 @@ func (mt minter) mint(ctx context.Context, pd *providerData, m *streamKeyModel, 
 	// The ring, decrypted in memory only.
 	kctx, cancel := context.WithTimeout(ctx, t.timeout)
 	defer cancel()
-	doc, d := decryptRing(kctx, pd.clients, m.Ciphertext.ValueString(), m.FunctionName.ValueString(), m.KMSKeyID.ValueString())
+	doc, d := m.decrypt(kctx, pd.clients)
 	if d.HasError() && errors.Is(kctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
 		diags.AddAttributeError(t.at, "kms:Decrypt timed out", fmt.Sprintf("kms:Decrypt of the key ring did not answer within %s (%s). "+
 			"Check that the provider reaches KMS (its endpoint, network and retries), or raise %s.", t.timeout, t.at, t.at))
@@ -365,9 +360,7 @@ func resolveStreamKey(m *streamKeyModel, now time.Time) (*streamKeyArgs, *argErr
 	}
 
 	// The channels of the ready-to-use forms.
-	def := issuance.DefaultChannels()
-	ch, err := issuance.Channels{Header: str(m.TokenHeader, def.Header), Query: str(m.TokenQuery, def.Query),
-		Cookie: str(m.TokenCookie, def.Cookie), PathPrefix: str(m.TokenPathPrefix, def.PathPrefix)}.Normalize()
+	ch, err := m.channels().Normalize()
 	if err != nil {
 		return nil, channelArgError(err)
 	}

@@ -94,15 +94,8 @@ func TestAccStreamKey_dataSource(t *testing.T) {
 	fn := name("issuer")
 	base := e.provider() + fmt.Sprintf(streamKeySecret, fn)
 	key := base + `
-data "securestream_stream_key" "k" {
-  ciphertext    = securestream_secret.s.ciphertext
-  function_name = securestream_secret.s.function_name
-  playback_url  = "https://Video.Example.com/live/a/index.m3u8?lang=en#t=10"
-  client_ip     = "198.51.100.7"
-  user_agent    = "Player/1.0 (it's quoted)"
-  timeouts      = { read = "30s" }
-}
-
+` + streamKeyBlock("data", "k", `playback_url = "https://Video.Example.com/live/a/index.m3u8?lang=en#t=10"`,
+		`client_ip = "198.51.100.7"`, `user_agent = "Player/1.0 (it's quoted)"`, `timeouts = { read = "30s" }`) + `
 output "kid" {
   value = data.securestream_stream_key.k.signing_key_id
 }
@@ -161,15 +154,8 @@ locals {
   }
 }
 
-data "securestream_stream_key" "prefix" {
-  ciphertext    = securestream_secret.s.ciphertext
-  function_name = securestream_secret.s.function_name
-  playback_url  = "https://video.example.com/vod/x/master.mpd"
-  path_pattern  = "prefix"
-  path_prefix   = "/vod/"
-  ip_binding    = "off"
-}
-`,
+` + streamKeyBlock("data", "prefix", `playback_url = "https://video.example.com/vod/x/master.mpd"`,
+					`path_pattern = "prefix"`, `path_prefix = "/vod/"`, `ip_binding = "off"`),
 				Check: resource.ComposeTestCheckFunc(
 					resource.TestCheckResourceAttrPair("data.securestream_stream_key.a", "token", "data.securestream_stream_key.b", "token"),
 					resource.TestCheckResourceAttr("data.securestream_stream_key.a", "pattern", "/vod/x/master.mpd"),
@@ -251,28 +237,22 @@ func testAccCheckFixedTimeForms() resource.TestCheckFunc {
 	}
 }
 
+// streamKeyBlock is a securestream_stream_key of kind ("data" or
+// "ephemeral") named name, minting with the ring securestream_secret.s,
+// with more arguments, one "argument = value" each. The lines are not
+// indented: the diagnostics tests match Terraform's "<line>: <source>".
+func streamKeyBlock(kind, name string, args ...string) string {
+	return fmt.Sprintf("%s \"securestream_stream_key\" %q {\nciphertext = securestream_secret.s.ciphertext\n"+
+		"function_name = securestream_secret.s.function_name\n%s\n}\n", kind, name, strings.Join(args, "\n"))
+}
+
 // sameArgs is a stream key data source named name with fixed times and
 // every binding and name set: two of them must mint the same key.
 func sameArgs(name string) string {
-	return fmt.Sprintf(`
-data "securestream_stream_key" %q {
-  ciphertext        = securestream_secret.s.ciphertext
-  function_name     = securestream_secret.s.function_name
-  playback_url      = "http://video.example.com/vod/x/master.mpd"
-  not_before        = local.args.not_before
-  expires_at        = local.args.expires_at
-  path_pattern      = "exact"
-  ip_binding        = "exact"
-  client_ip         = "2001:db8::1"
-  bind_user_agent   = false
-  bind_host         = false
-  session_id        = "viewer-42"
-  token_header      = "x-key"
-  token_query       = "k"
-  token_cookie      = "c"
-  token_path_prefix = "p"
-}
-`, name)
+	return "\n" + streamKeyBlock("data", name, `playback_url = "http://video.example.com/vod/x/master.mpd"`,
+		"not_before = local.args.not_before", "expires_at = local.args.expires_at", `path_pattern = "exact"`, `ip_binding = "exact"`,
+		`client_ip = "2001:db8::1"`, "bind_user_agent = false", "bind_host = false", `session_id = "viewer-42"`,
+		`token_header = "x-key"`, `token_query = "k"`, `token_cookie = "c"`, `token_path_prefix = "p"`)
 }
 
 // Bad arguments are refused during the plan with a diagnostic that names
@@ -281,79 +261,40 @@ func TestAccStreamKey_diagnostics(t *testing.T) {
 	e := newAccEnv(t)
 	fn := name("issuer")
 	base := e.provider() + fmt.Sprintf(streamKeySecret, fn)
-	bad := func(args string) string {
-		return base + `
-data "securestream_stream_key" "bad" {
-  ciphertext    = securestream_secret.s.ciphertext
-  function_name = securestream_secret.s.function_name
-` + args + "\n}\n"
+	bad := func(args []string) string {
+		return base + "\n" + streamKeyBlock("data", "bad", args...)
+	}
+	// valid is a playback URL and a client address that mint, and more.
+	valid := func(more ...string) []string {
+		return append([]string{`playback_url = "https://video.example.com/a/index.m3u8"`, `client_ip = "192.0.2.1"`}, more...)
 	}
 	steps := []resource.TestStep{{Config: base}}
-	for _, c := range []struct{ args, want string }{
-		{`playback_url = "ftp://video.example.com/a/index.m3u8"
-client_ip = "192.0.2.1"`, `invalid playback URL.*scheme "ftp" is not allowed`},
-		{`playback_url = "/a/index.m3u8"
-client_ip = "192.0.2.1"`, `invalid playback URL.*absolute`},
-		{`playback_url = "https://video.example.com/a/../b/index.m3u8"
-client_ip = "192.0.2.1"`, `invalid playback URL.*dot segments`},
-		{`playback_url = "https://video.example.com:8443/a/index.m3u8"
-client_ip = "192.0.2.1"`, `invalid playback URL.*port`},
-		{`playback_url = "https://video.example.com/a/index.m3u8"`, `client_ip is required.*ip_binding = "off"`},
-		{`playback_url = "https://video.example.com/a/index.m3u8"
-client_ip = "192.0.2.300"`, `invalid client IP.*\d+: client_ip = .*client\s+IP\s+"192.0.2.300"\s+is\s+not\s+an\s+IPv4\s+or\s+IPv6\s+address\.\s+Set\s+client_ip`},
-		{`playback_url = "https://video.example.com/a/index.m3u8"
-client_ip = "192.0.2.1"
-not_before = "2030-01-01T01:00:00Z"
-expires_at = "2030-01-01T00:00:00Z"`, `expires_at is not after the start`},
-		{`playback_url = "https://video.example.com/a/index.m3u8"
-client_ip = "192.0.2.1"
-ttl = "1m"
-expires_at = "2030-01-01T00:00:00Z"`, `expires_at.*cannot be specified when.*"ttl"`},
-		{`playback_url = "https://video.example.com/a/index.m3u8"
-client_ip = "192.0.2.1"
-ttl = "900"`, `\d+: ttl = "900".*"900" is not a whole\s+number\s+of\s+seconds\s+from\s+1s\s+to\s+168h`},
-		{`playback_url = "https://video.example.com/a/index.m3u8"
-client_ip = "192.0.2.1"
-user_agent = "Player/1.0\r\nX-Injected: 1"`, `Control character in the User-Agent.*\d+: user_agent = .*U\+000D\s+at\s+byte\s+10`},
-		{`playback_url = "https://bücher.example/a/index.m3u8"
-client_ip = "192.0.2.1"`, `invalid playback URL.*\d+: playback_url = .*punycode:\s+xn--bcher-kva\.example`},
-		{`playback_url = "https://video.example.com/a/index.m3u8"
-client_ip = "192.0.2.1"
-not_before = "1969-01-01T00:00:00Z"`, `not_before is before 1970.*\d+: not_before = `},
-		{`playback_url = "https://video.example.com/a/index.m3u8"
-client_ip = "192.0.2.1"
-timeouts = { read = "1ns" }`, `kms:Decrypt timed out.*within\s+1ns\s+\(timeouts.read\).*raise\s+timeouts.read`},
-		{`playback_url = "https://video.example.com/a/index.m3u8"
-client_ip = "192.0.2.1"
-not_before = "2030-01-01T00:00:00Z"
-expires_at = "tomorrow"`, `expires_at.*not valid RFC3339`},
-		{`playback_url = "https://video.example.com/a/index.m3u8"
-client_ip = "192.0.2.1"
-expires_at = "2030-01-01T00:00:00Z"`, `(?i)expires_at.*not_before.*must be specified|not_before.*must be specified`},
-		{`playback_url = "https://video.example.com/a/index.m3u8"
-client_ip = "192.0.2.1"
-format = "seed"`, `The ring has no seed key.*secret_wo`},
-		{`playback_url = "https://video.example.com/a/index.m3u8"
-client_ip = "192.0.2.1"
-key_id = "k-nope"`, `no such key.*has k\d{8}T`},
-		{`playback_url = "https://video.example.com/a/index.m3u8"
-client_ip = "192.0.2.1"
-path_prefix = "/a/"`, `path_prefix needs path_pattern = "prefix"`},
-		{`playback_url = "https://video.example.com/b/index.m3u8"
-client_ip = "192.0.2.1"
-path_pattern = "prefix"
-path_prefix = "/a/"`, `must be under path_prefix "/a/"`},
-		{`playback_url = "https://video.example.com/a/index.m3u8"
-client_ip = "192.0.2.1"
-path_pattern = "prefix"
-path_prefix = "/a/../"`, `path_prefix.*no dot segments`},
-		{`playback_url = "https://video.example.com/a/index.m3u8"
-client_ip = "192.0.2.1"
-path_pattern = "prefix"
-path_prefix = "/a*/"`, `path_prefix.*'\*'`},
-		{`playback_url = "https://video.example.com/a/index.m3u8"
-ip_binding = "off"
-session_id = "has space"`, `session_id`},
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{`playback_url = "ftp://video.example.com/a/index.m3u8"`, `client_ip = "192.0.2.1"`}, `invalid playback URL.*scheme "ftp" is not allowed`},
+		{[]string{`playback_url = "/a/index.m3u8"`, `client_ip = "192.0.2.1"`}, `invalid playback URL.*absolute`},
+		{[]string{`playback_url = "https://video.example.com/a/../b/index.m3u8"`, `client_ip = "192.0.2.1"`}, `invalid playback URL.*dot segments`},
+		{[]string{`playback_url = "https://video.example.com:8443/a/index.m3u8"`, `client_ip = "192.0.2.1"`}, `invalid playback URL.*port`},
+		{[]string{`playback_url = "https://video.example.com/a/index.m3u8"`}, `client_ip is required.*ip_binding = "off"`},
+		{[]string{`playback_url = "https://video.example.com/a/index.m3u8"`, `client_ip = "192.0.2.300"`}, `invalid client IP.*\d+: client_ip = .*client\s+IP\s+"192.0.2.300"\s+is\s+not\s+an\s+IPv4\s+or\s+IPv6\s+address\.\s+Set\s+client_ip`},
+		{valid(`not_before = "2030-01-01T01:00:00Z"`, `expires_at = "2030-01-01T00:00:00Z"`), `expires_at is not after the start`},
+		{valid(`ttl = "1m"`, `expires_at = "2030-01-01T00:00:00Z"`), `expires_at.*cannot be specified when.*"ttl"`},
+		{valid(`ttl = "900"`), `\d+: ttl = "900".*"900" is not a whole\s+number\s+of\s+seconds\s+from\s+1s\s+to\s+168h`},
+		{valid(`user_agent = "Player/1.0\r\nX-Injected: 1"`), `Control character in the User-Agent.*\d+: user_agent = .*U\+000D\s+at\s+byte\s+10`},
+		{[]string{`playback_url = "https://bücher.example/a/index.m3u8"`, `client_ip = "192.0.2.1"`}, `invalid playback URL.*\d+: playback_url = .*punycode:\s+xn--bcher-kva\.example`},
+		{valid(`not_before = "1969-01-01T00:00:00Z"`), `not_before is before 1970.*\d+: not_before = `},
+		{valid(`timeouts = { read = "1ns" }`), `kms:Decrypt timed out.*within\s+1ns\s+\(timeouts.read\).*raise\s+timeouts.read`},
+		{valid(`not_before = "2030-01-01T00:00:00Z"`, `expires_at = "tomorrow"`), `expires_at.*not valid RFC3339`},
+		{valid(`expires_at = "2030-01-01T00:00:00Z"`), `(?i)expires_at.*not_before.*must be specified|not_before.*must be specified`},
+		{valid(`format = "seed"`), `The ring has no seed key.*secret_wo`},
+		{valid(`key_id = "k-nope"`), `no such key.*has k\d{8}T`},
+		{valid(`path_prefix = "/a/"`), `path_prefix needs path_pattern = "prefix"`},
+		{[]string{`playback_url = "https://video.example.com/b/index.m3u8"`, `client_ip = "192.0.2.1"`, `path_pattern = "prefix"`, `path_prefix = "/a/"`}, `must be under path_prefix "/a/"`},
+		{valid(`path_pattern = "prefix"`, `path_prefix = "/a/../"`), `path_prefix.*no dot segments`},
+		{valid(`path_pattern = "prefix"`, `path_prefix = "/a*/"`), `path_prefix.*'\*'`},
+		{[]string{`playback_url = "https://video.example.com/a/index.m3u8"`, `ip_binding = "off"`, `session_id = "has space"`}, `session_id`},
 	} {
 		steps = append(steps, resource.TestStep{Config: bad(c.args), PlanOnly: true, ExpectError: regexp.MustCompile(`(?s)` + c.want)})
 	}
@@ -382,35 +323,15 @@ resource "securestream_secret" "s" {
   secret_wo_version = 1
 }
 
-data "securestream_stream_key" "seed" {
-  ciphertext    = securestream_secret.s.ciphertext
-  function_name = securestream_secret.s.function_name
-  playback_url  = "https://video.example.com/live/a/index.m3u8"
-  client_ip     = "198.51.100.7"
-  user_agent    = "Player/1.0"
-  format        = "seed"
-  ttl           = "10m"
-}
-
+`+streamKeyBlock("data", "seed", `playback_url = "https://video.example.com/live/a/index.m3u8"`,
+				`client_ip = "198.51.100.7"`, `user_agent = "Player/1.0"`, `format = "seed"`, `ttl = "10m"`)+`
 # A current-format key from the same ring: the seed key never signs one.
-data "securestream_stream_key" "ss1" {
-  ciphertext    = securestream_secret.s.ciphertext
-  function_name = securestream_secret.s.function_name
-  playback_url  = "https://video.example.com/live/a/index.m3u8"
-  client_ip     = "198.51.100.7"
-}
-
+`+streamKeyBlock("data", "ss1", `playback_url = "https://video.example.com/live/a/index.m3u8"`,
+				`client_ip = "198.51.100.7"`)+`
 # An address in a long spelling is signed in its canonical one, which the
 # edge compares with.
-data "securestream_stream_key" "seed6" {
-  ciphertext    = securestream_secret.s.ciphertext
-  function_name = securestream_secret.s.function_name
-  playback_url  = "https://video.example.com/live/a/index.m3u8"
-  client_ip     = "2001:0db8:0000::0001"
-  user_agent    = "Player/1.0"
-  format        = "seed"
-}
-`, fn, secret),
+`+streamKeyBlock("data", "seed6", `playback_url = "https://video.example.com/live/a/index.m3u8"`,
+				`client_ip = "2001:0db8:0000::0001"`, `user_agent = "Player/1.0"`, `format = "seed"`), fn, secret),
 			Check: resource.ComposeTestCheckFunc(
 				resource.TestCheckResourceAttr("data.securestream_stream_key.seed", "signing_key_id", "seed"),
 				resource.TestCheckResourceAttrPair("data.securestream_stream_key.ss1", "signing_key_id", "securestream_secret.s", "newest_key_id"),
@@ -472,14 +393,7 @@ func TestAccStreamKey_ephemeral(t *testing.T) {
 	base := e.provider() + fmt.Sprintf(streamKeySecret, fn)
 	// probe hands the key with args to a provisioner that runs command.
 	probe := func(args, command string) string {
-		return base + `
-ephemeral "securestream_stream_key" "k" {
-  ciphertext    = securestream_secret.s.ciphertext
-  function_name = securestream_secret.s.function_name
-  playback_url  = "https://video.example.com/live/a/index.m3u8"
-` + args + `
-}
-
+		return base + "\n" + streamKeyBlock("ephemeral", "k", `playback_url = "https://video.example.com/live/a/index.m3u8"`, args) + `
 resource "terraform_data" "probe" {
   provisioner "local-exec" {
     command     = ` + command + `
@@ -537,17 +451,9 @@ func TestAccStreamKey_sameAsIssuer(t *testing.T) {
 		CheckDestroy:             e.checkDestroyed,
 		Steps: []resource.TestStep{{
 			Config: e.provider() + fmt.Sprintf(streamKeySecret, fn) + `
-data "securestream_stream_key" "k" {
-  ciphertext       = securestream_secret.s.ciphertext
-  function_name    = securestream_secret.s.function_name
-  activation_delay = securestream_secret.s.activation_delay
-  playback_url     = "https://video.example.com/live/a/index.m3u8"
-  client_ip        = "2001:db8:1:2::7"
-  user_agent       = "Player/2.0"
-  not_before       = timeadd(securestream_secret.s.rotated_at, "20m")
-  ttl              = "30m"
-}
-`,
+` + streamKeyBlock("data", "k", `activation_delay = securestream_secret.s.activation_delay`,
+				`playback_url = "https://video.example.com/live/a/index.m3u8"`, `client_ip = "2001:db8:1:2::7"`,
+				`user_agent = "Player/2.0"`, `not_before = timeadd(securestream_secret.s.rotated_at, "20m")`, `ttl = "30m"`),
 			Check: e.testAccCheckMintsAsIssuer(fn),
 		}},
 	})

@@ -89,12 +89,20 @@ func Path(rel string) (string, error) {
 // numbered matches a line of a numbered code listing in the post: "12.\t code".
 var numbered = regexp.MustCompile(`^(\d+)\.\t ?(.*)$`)
 
-// listing returns the numbered listing that starts with first and ends at
-// line number last, as numbered lines.
-func listing(post, first string, last int) (map[int]string, error) {
+// listing returns the blog post's numbered listing that starts with first
+// and ends at line number last, as numbered lines.
+func listing(first string, last int) (map[int]string, error) {
+	p, err := Path("reference/seed-blog-post.txt")
+	if err != nil {
+		return nil, err
+	}
+	post, err := os.ReadFile(p)
+	if err != nil {
+		return nil, err
+	}
 	lines := map[int]string{}
 	in := false
-	for _, l := range strings.Split(post, "\n") {
+	for _, l := range strings.Split(string(post), "\n") {
 		m := numbered.FindStringSubmatch(strings.TrimRight(l, "\r"))
 		if m == nil {
 			continue
@@ -120,11 +128,7 @@ func listing(post, first string, last int) (map[int]string, error) {
 // can work: the secret as a string (lines 8-9), the Host header as the host
 // name (line 13) and Date.now() as the current time (line 44).
 func SeedCloudFrontFunction(secret string) (string, error) {
-	post, err := readPost()
-	if err != nil {
-		return "", err
-	}
-	lines, err := listing(post, "function handler(event) {", 65)
+	lines, err := listing("function handler(event) {", 65)
 	if err != nil {
 		return "", err
 	}
@@ -156,11 +160,7 @@ func SeedCloudFrontFunction(secret string) (string, error) {
 // (Node.js, aws-sdk v2), complete as published, as a CommonJS module
 // exporting handler.
 func SeedIssuerLambda() (string, error) {
-	post, err := readPost()
-	if err != nil {
-		return "", err
-	}
-	lines, err := listing(post, "JavaScript", 80)
+	lines, err := listing("JavaScript", 80)
 	if err != nil {
 		return "", err
 	}
@@ -173,15 +173,6 @@ func SeedIssuerLambda() (string, error) {
 		b.WriteByte('\n')
 	}
 	return b.String(), nil
-}
-
-func readPost() (string, error) {
-	p, err := Path("reference/seed-blog-post.txt")
-	if err != nil {
-		return "", err
-	}
-	b, err := os.ReadFile(p)
-	return string(b), err
 }
 
 func quoteJS(s string) string {

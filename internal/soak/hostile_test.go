@@ -7,6 +7,8 @@ import (
 	"testing"
 	"text/tabwriter"
 	"time"
+
+	"github.com/securestream/terraform-provider-securestream/internal/pause"
 )
 
 // TestHostile sends the hostile corpus to the issuer's API and the edge
@@ -26,11 +28,11 @@ func TestHostile(t *testing.T) {
 	}
 	fleet := StartFleet(ctx, env, cfg, cfg.HostilePlayers, "before the corpus", &tokenLog{})
 	defer fleet.Stop()
-	if !sleep(ctx, 2*time.Second) {
+	if !pause.For(ctx, 2*time.Second) {
 		t.Fatal(ctx.Err())
 	}
 	// The expired key must be past its expiry when it is used.
-	sleep(ctx, time.Until(c.Expired.ExpiresAt()))
+	pause.For(ctx, time.Until(c.Expired.ExpiresAt()))
 
 	phases := []*Counters{fleet.SetPhase("beside the corpus")}
 	var table strings.Builder
@@ -64,7 +66,7 @@ func TestHostile(t *testing.T) {
 
 	// The players after the corpus: still served.
 	phases = append(phases, fleet.SetPhase("after the corpus"))
-	if !sleep(ctx, 2*time.Second) {
+	if !pause.For(ctx, 2*time.Second) {
 		t.Fatal(ctx.Err())
 	}
 	phases = append(phases, fleet.Stop())

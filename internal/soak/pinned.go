@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/securestream/terraform-provider-securestream/internal/demo"
+	"github.com/securestream/terraform-provider-securestream/internal/pause"
 )
 
 // pinned are keys minted just before a rotation and used, every
@@ -60,7 +61,7 @@ func (p *pinned) mint(ctx context.Context, round int, ttl time.Duration) (*pinne
 
 // run checks every key until ctx ends.
 func (p *pinned) run(ctx context.Context) {
-	for sleep(ctx, pinnedEvery) {
+	for pause.For(ctx, pinnedEvery) {
 		p.mu.Lock()
 		keys := append([]*pinnedKey(nil), p.keys...)
 		p.mu.Unlock()

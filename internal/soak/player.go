@@ -15,6 +15,7 @@ import (
 
 	"github.com/securestream/terraform-provider-securestream/internal/demo"
 	"github.com/securestream/terraform-provider-securestream/internal/hls"
+	"github.com/securestream/terraform-provider-securestream/internal/pause"
 )
 
 // The channels a player carries its key on, as the issuer's forms give it.
@@ -49,7 +50,7 @@ func StartFleet(ctx context.Context, env *demo.Env, cfg Config, n int, phase str
 		go func() {
 			defer f.wg.Done()
 			// Players start over a second, as an audience does.
-			if sleep(ctx, time.Duration(rand.Int64N(int64(time.Second)))) { //nolint:gosec // jitter, not a secret
+			if pause.For(ctx, time.Duration(rand.Int64N(int64(time.Second)))) { //nolint:gosec // jitter, not a secret
 				p.play(ctx)
 			}
 		}()
@@ -98,7 +99,7 @@ type player struct {
 func (p *player) play(ctx context.Context) {
 	for ctx.Err() == nil {
 		if !p.renew(ctx) {
-			sleep(ctx, p.f.cfg.Pace)
+			pause.For(ctx, p.f.cfg.Pace)
 			continue
 		}
 		master := p.f.env.EdgeURL + p.f.env.MasterPath
@@ -107,7 +108,7 @@ func (p *player) play(ctx context.Context) {
 		}
 		body, ok := p.f.get(ctx, master, p.channel, p.key, "master")
 		if !ok {
-			sleep(ctx, p.f.cfg.Pace)
+			pause.For(ctx, p.f.cfg.Pace)
 			continue
 		}
 		variants := hls.URIs(body)
@@ -117,7 +118,7 @@ func (p *player) play(ctx context.Context) {
 				p.f.Phase().edgeError("%v", err)
 				break
 			}
-			if !sleep(ctx, p.pace()) {
+			if !pause.For(ctx, p.pace()) {
 				return
 			}
 			pl, ok := p.f.get(ctx, variant, p.channel, p.key, "media")
@@ -125,7 +126,7 @@ func (p *player) play(ctx context.Context) {
 				break
 			}
 			for _, s := range hls.URIs(pl) {
-				if !p.fresh() || !sleep(ctx, p.pace()) {
+				if !p.fresh() || !pause.For(ctx, p.pace()) {
 					break
 				}
 				seg, err := hls.Resolve(variant, s)
@@ -177,7 +178,7 @@ func (f *Fleet) join(ctx context.Context, i int) {
 			}
 			f.get(ctx, u, ch, k, "master")
 		}
-		sleep(ctx, f.cfg.JoinEvery)
+		pause.For(ctx, f.cfg.JoinEvery)
 	}
 }
 
@@ -305,16 +306,4 @@ func badBody(kind string, b []byte) string {
 		}
 	}
 	return ""
-}
-
-// sleep waits d or until ctx ends; false when ctx ended.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }

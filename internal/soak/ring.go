@@ -16,6 +16,7 @@ import (
 
 	"github.com/securestream/terraform-provider-securestream/internal/demo"
 	"github.com/securestream/terraform-provider-securestream/internal/keyring"
+	"github.com/securestream/terraform-provider-securestream/internal/pause"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
 )
 
@@ -143,7 +144,7 @@ func waitDeployed(ctx context.Context, env *demo.Env, within time.Duration) erro
 		if out.Distribution != nil && aws.ToString(out.Distribution.Status) == "Deployed" {
 			return nil
 		}
-		if !sleep(ctx, 200*time.Millisecond) {
+		if !pause.For(ctx, 200*time.Millisecond) {
 			return fmt.Errorf("distribution %s is not Deployed after %s", env.DistributionID, within)
 		}
 	}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/securestream/terraform-provider-securestream/internal/pause"
 )
 
 // TestSoak rotates the key ring through Terraform, again and again, while
@@ -55,7 +57,7 @@ func TestSoak(t *testing.T) {
 	defer func() { pcancel(); <-pdone }()
 
 	// Every player has a key and plays before the first rotation.
-	if !sleep(ctx, cfg.RenewBefore) {
+	if !pause.For(ctx, cfg.RenewBefore) {
 		t.Fatal(ctx.Err())
 	}
 	if fleet.Phase().Served.Load() == 0 {
@@ -99,7 +101,7 @@ func TestSoak(t *testing.T) {
 		}
 		// Let the new key sign, and wait for players to be given it.
 		signs := rot.After.created(rot.Added).Add(cfg.ActivationDelay)
-		if !sleep(ctx, time.Until(signs)+cfg.Settle) {
+		if !pause.For(ctx, time.Until(signs)+cfg.Settle) {
 			t.Fatal(ctx.Err())
 		}
 		deadline := time.Now().Add(cfg.ActivationDelay)
@@ -111,7 +113,7 @@ func TestSoak(t *testing.T) {
 				t.Errorf("rotation %d: the issuer never signed with key %s, %s after it could", round, rot.Added, time.Since(signs).Round(time.Second))
 				break
 			}
-			sleep(ctx, 200*time.Millisecond)
+			pause.For(ctx, 200*time.Millisecond)
 		}
 	}
 	honest := fleet.SetPhase("control")
@@ -121,7 +123,7 @@ func TestSoak(t *testing.T) {
 	for i := 1; i <= cfg.ControlRotations && !failed; i++ {
 		rot := rotate(cfg.Rotations+i, cfg.ControlActivationDelay)
 		// Until every edge location has the new code, and a little more.
-		sleep(ctx, time.Until(rot.After.Published.Add(cfg.Propagation))+2*time.Second)
+		pause.For(ctx, time.Until(rot.After.Published.Add(cfg.Propagation))+2*time.Second)
 		if control.Refused.Load() > 0 {
 			break
 		}
@@ -130,7 +132,7 @@ func TestSoak(t *testing.T) {
 	stopped = true
 
 	// The pinned keys: until the last has expired.
-	for pins.pending() && sleep(ctx, pinnedEvery) {
+	for pins.pending() && pause.For(ctx, pinnedEvery) {
 	}
 	pcancel()
 	<-pdone

@@ -2,8 +2,8 @@ package soak
 
 import (
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -130,7 +130,7 @@ func (c *Counters) Summary() string {
 	d := c.Duration().Seconds()
 	c.mu.Lock()
 	var ch []string
-	for _, name := range sortedKeys(c.channels) {
+	for _, name := range slices.Sorted(maps.Keys(c.channels)) {
 		ch = append(ch, fmt.Sprintf("%s %d", name, c.channels[name]))
 	}
 	c.mu.Unlock()
@@ -138,15 +138,6 @@ func (c *Counters) Summary() string {
 		"issuer errors %d, issuer p50 %s p99 %s", c.Name, d, c.Served.Load(), float64(c.Served.Load())/d, strings.Join(ch, ", "),
 		c.Refused.Load(), c.Reasons(), c.EdgeErrors.Load(), c.Keys.Load(), c.Renewals.Load(), c.IssuerErrors.Load(),
 		c.Latency(50).Round(100*time.Microsecond), c.Latency(99).Round(100*time.Microsecond))
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // tokenLog records, for each key id, the tokens the issuer signed with

@@ -27,16 +27,11 @@ const (
 	KindList
 )
 
+var kindNames = map[Kind]string{KindString: "string", KindBool: "bool", KindDuration: "duration", KindList: "list"}
+
 func (k Kind) String() string {
-	switch k {
-	case KindString:
-		return "string"
-	case KindBool:
-		return "bool"
-	case KindDuration:
-		return "duration"
-	case KindList:
-		return "list"
+	if name, ok := kindNames[k]; ok {
+		return name
 	}
 	return fmt.Sprintf("Kind(%d)", int(k))
 }

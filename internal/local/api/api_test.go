@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/securestream/terraform-provider-securestream/internal/issuerpkg"
+	"github.com/securestream/terraform-provider-securestream/internal/local/servetest"
 )
 
 func TestMatchPath(t *testing.T) {
@@ -237,18 +238,32 @@ func TestPackageMustBeTheFunctionsCode(t *testing.T) {
 	}
 }
 
+// post sends body to url as JSON, with userAgent unless it is empty, and
+// returns the answer's status and body.
+func post(t testing.TB, url, body, userAgent string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if userAgent != "" {
+		req.Header.Set("User-Agent", userAgent)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
 // start runs a local API for the rest of the test, as localtest.StartAPI
 // does (which this package's tests cannot import: it imports this
 // package).
 func start(t testing.TB, opts Options) *Server {
 	t.Helper()
 	s, err := New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Listen("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	return s
+	return servetest.Listen(t, s, err, func(s *Server) error { return s.Listen("127.0.0.1:0") })
 }

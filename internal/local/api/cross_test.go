@@ -3,7 +3,6 @@ package api_test
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -149,20 +148,6 @@ func issuerPackage(t *testing.T) (pkg []byte, path string) {
 	return pkg, path
 }
 
-func post(t *testing.T, url, body string) (int, string) {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", userAgent)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
-}
-
 // What Terraform would apply to moto answers through the local API, as
 // API Gateway and the function URL would: the issuer package runs under
 // aws-lambda-rie with the function's environment, opens its ring through
@@ -192,7 +177,7 @@ func TestIssuerThroughLocalAPI(t *testing.T) {
 		"function URL": "/fn/" + functionName + "/",
 	} {
 		t.Run(name, func(t *testing.T) {
-			status, body := post(t, s.URL+path, `{"playback_url": "`+playbackURL+`"}`)
+			status, body := api.Post(t, s.URL+path, `{"playback_url": "`+playbackURL+`"}`, userAgent)
 			if status != http.StatusOK {
 				t.Fatalf("%d %s", status, body)
 			}
@@ -207,7 +192,7 @@ func TestIssuerThroughLocalAPI(t *testing.T) {
 			if !r.OK() {
 				t.Fatalf("the Go verifier refuses the key: %s", r.Reason)
 			}
-			if status, body := post(t, s.URL+path, `{"playback_url": "https://other.example.com/vod/a.m3u8"}`); status != http.StatusForbidden || !strings.Contains(body, "host_not_allowed") {
+			if status, body := api.Post(t, s.URL+path, `{"playback_url": "https://other.example.com/vod/a.m3u8"}`, userAgent); status != http.StatusForbidden || !strings.Contains(body, "host_not_allowed") {
 				t.Errorf("a host the issuer does not sign for: %d %s", status, body)
 			}
 		})
@@ -217,10 +202,10 @@ func TestIssuerThroughLocalAPI(t *testing.T) {
 	}
 
 	// Routes and stages that do not exist are 404s that say so.
-	if status, body := post(t, s.URL+"/"+d.restAPI+"/dev/streamkey", "{}"); status != http.StatusNotFound || !strings.Contains(body, `no stage \"dev\"`) {
+	if status, body := api.Post(t, s.URL+"/"+d.restAPI+"/dev/streamkey", "{}", userAgent); status != http.StatusNotFound || !strings.Contains(body, `no stage \"dev\"`) {
 		t.Errorf("a missing stage: %d %s", status, body)
 	}
-	if status, body := post(t, s.URL+"/"+d.httpAPI+"/other", "{}"); status != http.StatusNotFound || !strings.Contains(body, "no route matches POST /other") {
+	if status, body := api.Post(t, s.URL+"/"+d.httpAPI+"/other", "{}", userAgent); status != http.StatusNotFound || !strings.Contains(body, "no route matches POST /other") {
 		t.Errorf("a missing route: %d %s", status, body)
 	}
 
@@ -232,7 +217,7 @@ func TestIssuerThroughLocalAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if status, body := post(t, s.URL+"/fn/"+functionName+"/", `{"playback_url": "`+playbackURL+`"}`); status != http.StatusBadGateway ||
+	if status, body := api.Post(t, s.URL+"/fn/"+functionName+"/", `{"playback_url": "`+playbackURL+`"}`, userAgent); status != http.StatusBadGateway ||
 		!strings.Contains(body, "CodeSha256 "+issuerpkg.SourceCodeHash(other)) {
 		t.Errorf("changed code: %d %s", status, body)
 	}

@@ -77,17 +77,6 @@ func localAPI(t *testing.T, rie string, vars map[string]string) (s *Server, star
 	return s, starts
 }
 
-func postTo(t *testing.T, url string) (int, string) {
-	t.Helper()
-	resp, err := http.Post(url, "application/json", strings.NewReader("{}"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
-}
-
 // A function's environment reaches the process the local API starts only
 // through an allow-list: its SECURESTREAM_* variables, then the local
 // API's own (moto's endpoint and test credentials, the function's name
@@ -108,7 +97,7 @@ func TestFunctionEnvironmentAllowList(t *testing.T) {
 		"NODE_OPTIONS":              "--require /tmp/evil.js",
 		"SECURESTREAM_ALLOWED_HOST": "media.example.com",
 	})
-	status, body := postTo(t, s.URL+"/fn/issuer/")
+	status, body := post(t, s.URL+"/fn/issuer/", "{}", "")
 	if status != http.StatusOK {
 		t.Fatalf("%d %s", status, body)
 	}
@@ -152,7 +141,7 @@ func TestFunctionWithLoaderVariableRefused(t *testing.T) {
 	for _, name := range []string{"LD_PRELOAD", "LD_LIBRARY_PATH", "ld_audit"} {
 		t.Run(name, func(t *testing.T) {
 			s, starts := localAPI(t, rie, map[string]string{"SECURESTREAM_AUTH": "none", name: "/tmp/evil.so"})
-			status, body := postTo(t, s.URL+"/fn/issuer/")
+			status, body := post(t, s.URL+"/fn/issuer/", "{}", "")
 			if status != http.StatusBadGateway || !strings.Contains(body, name) || !strings.Contains(body, "remove it") {
 				t.Errorf("%d %s; want 502 naming %s and saying to remove it", status, body, name)
 			}

@@ -3,6 +3,7 @@ package cloudfront
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -36,6 +37,8 @@ type distribution struct {
 	Earlier     []*servedConfig `json:"earlier,omitempty"`
 
 	cfg *types.DistributionConfig
+	// history is every configuration d had, oldest first (history.go).
+	history []*types.DistributionConfig
 }
 
 func (d *distribution) status(now time.Time) string {
@@ -247,82 +250,77 @@ func (s *Server) dist(c *call) (*distribution, error) {
 	return d, nil
 }
 
-// matchDist returns the distribution named in the path if etag is its
-// ETag. s.mu must be held.
-func (s *Server) matchDist(c *call, etag string) (*distribution, error) {
+// writeDist runs write, under s.mu held for writing, on the distribution
+// named in the path once the If-Match header is there and is its ETag.
+func (s *Server) writeDist(c *call, write func(*distribution) error) error {
+	etag, err := c.ifMatch()
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	d, err := s.dist(c)
 	if err == nil {
 		err = checkETag(etag, d.ETag)
 	}
-	return d, err
+	if err != nil {
+		return err
+	}
+	return write(d)
+}
+
+// readDist answers with the distribution named in the path, as body
+// renders it under s.mu held for reading, and its ETag.
+func (s *Server) readDist(c *call, body func(*distribution) []byte) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	d, err := s.dist(c)
+	if err != nil {
+		return err
+	}
+	return c.replyRaw(http.StatusOK, d.ETag, body(d))
 }
 
 func (s *Server) getDistribution(c *call) error {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	d, err := s.dist(c)
-	if err != nil {
-		return err
-	}
-	return c.replyRaw(http.StatusOK, d.ETag, s.distributionXML(d))
+	return s.readDist(c, s.distributionXML)
 }
 
 func (s *Server) getDistributionConfig(c *call) error {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	d, err := s.dist(c)
-	if err != nil {
-		return err
-	}
-	var b bytes.Buffer
-	b.WriteString(xmlHeader)
-	d.Raw.write(&b, true)
-	return c.replyRaw(http.StatusOK, d.ETag, b.Bytes())
+	return s.readDist(c, func(d *distribution) []byte {
+		var b bytes.Buffer
+		b.WriteString(xmlHeader)
+		d.Raw.write(&b, true)
+		return b.Bytes()
+	})
 }
 
 func (s *Server) updateDistribution(c *call) error {
-	etag, err := c.ifMatch()
-	if err != nil {
-		return err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	d, err := s.matchDist(c, etag)
-	if err != nil {
-		return err
-	}
-	raw, cfg, err := s.readConfig(c, d.ID)
-	if err != nil {
-		return err
-	}
-	if *cfg.CallerReference != deref(d.cfg.CallerReference) {
-		return errCallerReferenceChanged()
-	}
-	s.reconfigure(d, raw, cfg)
-	s.redeploy(d)
-	s.saveLocked()
-	return c.replyRaw(http.StatusOK, d.ETag, s.distributionXML(d))
+	return s.writeDist(c, func(d *distribution) error {
+		raw, cfg, err := s.readConfig(c, d.ID)
+		if err != nil {
+			return err
+		}
+		if *cfg.CallerReference != deref(d.cfg.CallerReference) {
+			return errCallerReferenceChanged()
+		}
+		s.reconfigure(d, raw, cfg)
+		s.redeploy(d)
+		s.saveLocked()
+		return c.replyRaw(http.StatusOK, d.ETag, s.distributionXML(d))
+	})
 }
 
 func (s *Server) deleteDistribution(c *call) error {
-	etag, err := c.ifMatch()
-	if err != nil {
-		return err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	d, err := s.matchDist(c, etag)
-	if err != nil {
-		return err
-	}
-	if deref(d.cfg.Enabled) || d.status(s.now()) != "Deployed" {
-		return errDistributionNotDisabled(d.ID)
-	}
-	delete(s.dists, d.ID)
-	s.closeEdgePort(d.ID)
-	s.saveLocked()
-	c.w.WriteHeader(http.StatusNoContent)
-	return nil
+	return s.writeDist(c, func(d *distribution) error {
+		if deref(d.cfg.Enabled) || d.status(s.now()) != "Deployed" {
+			return errDistributionNotDisabled(d.ID)
+		}
+		delete(s.dists, d.ID)
+		s.closeEdgePort(d.ID)
+		s.saveLocked()
+		c.w.WriteHeader(http.StatusNoContent)
+		return nil
+	})
 }
 
 func (s *Server) listDistributions(c *call) error {
@@ -333,7 +331,7 @@ func (s *Server) listDistributions(c *call) error {
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	page, next := paginate(sortedKeys(s.dists), q.Get("Marker"), maxItems, func(id string) string { return id })
+	page, next := paginate(slices.Sorted(maps.Keys(s.dists)), q.Get("Marker"), maxItems, func(id string) string { return id })
 	var b bytes.Buffer
 	b.WriteString(xmlHeader + `<DistributionList xmlns="` + Namespace + `">`)
 	leaf(&b, "Marker", q.Get("Marker"))

@@ -33,10 +33,7 @@ func TestDistributionLifecycle(t *testing.T) {
 	}
 
 	sent := distConfig("ref1", "127.0.0.1", 8080, arn)
-	created, err := c.CreateDistribution(ctx, &cf.CreateDistributionInput{DistributionConfig: sent})
-	if err != nil {
-		t.Fatal(err)
-	}
+	created := createDist(t, c, sent)
 	d := created.Distribution
 	if *d.Status != "Deployed" || !etagShape.MatchString(*d.Id) || !strings.HasSuffix(*d.DomainName, ".cloudfront.net") ||
 		aws.ToString(created.Location) != s.Endpoint+"/2020-05-31/distribution/"+*d.Id || !reflect.DeepEqual(d.DistributionConfig, sent) {
@@ -117,12 +114,9 @@ func TestDistributionLifecycle(t *testing.T) {
 func TestDistributionErrorsAtTheWire(t *testing.T) {
 	s := start(t, Config{})
 	c := sdk(s)
-	created, err := c.CreateDistribution(ctx, &cf.CreateDistributionInput{DistributionConfig: distConfig("r", "127.0.0.1", 80, "")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	created := createDist(t, c, distConfig("r", "127.0.0.1", 80, ""))
 	id := *created.Distribution.Id
-	_, err = c.CreateDistribution(ctx, &cf.CreateDistributionInput{DistributionConfig: distConfig("r", "127.0.0.1", 80, "")})
+	_, err := c.CreateDistribution(ctx, &cf.CreateDistributionInput{DistributionConfig: distConfig("r", "127.0.0.1", 80, "")})
 	wantCode(t, err, "DistributionAlreadyExists")
 
 	var cfgXML bytes.Buffer
@@ -192,15 +186,12 @@ func TestDeployDelay(t *testing.T) {
 func TestFaults(t *testing.T) {
 	s := start(t, Config{})
 	c := sdk(s)
-	created, err := c.CreateDistribution(ctx, &cf.CreateDistributionInput{DistributionConfig: distConfig("r", "127.0.0.1", 80, "")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	created := createDist(t, c, distConfig("r", "127.0.0.1", 80, ""))
 	id := created.Distribution.Id
 
 	s.Fail("UpdateDistribution", 1, "PreconditionFailed")
 	in := &cf.UpdateDistributionInput{Id: id, IfMatch: created.ETag, DistributionConfig: distConfig("r", "127.0.0.1", 80, "")}
-	_, err = c.UpdateDistribution(ctx, in)
+	_, err := c.UpdateDistribution(ctx, in)
 	wantCode(t, err, "PreconditionFailed")
 	if _, err := c.UpdateDistribution(ctx, in); err != nil {
 		t.Fatalf("the second call should pass: %v", err)
@@ -239,10 +230,7 @@ func TestStateFile(t *testing.T) {
 	s := start(t, Config{StateFile: file})
 	c := sdk(s)
 	arn := createLive(t, c, "f", testCode)
-	created, err := c.CreateDistribution(ctx, &cf.CreateDistributionInput{DistributionConfig: distConfig("r", "127.0.0.1", 80, arn)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	created := createDist(t, c, distConfig("r", "127.0.0.1", 80, arn))
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}

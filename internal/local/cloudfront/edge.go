@@ -299,7 +299,7 @@ func sameField(a, b cfruntime.Field) bool { return slices.Equal(values(a), value
 // event does not keep the viewer's order.
 func encodeFields(fs cfruntime.Fields, sep string) string {
 	var parts []string
-	for _, name := range sortedKeys(fs) {
+	for _, name := range slices.Sorted(maps.Keys(fs)) {
 		for _, v := range values(fs[name]) {
 			parts = append(parts, name+"="+v)
 		}

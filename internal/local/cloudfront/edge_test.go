@@ -107,10 +107,7 @@ func startStackWith(t testing.TB, cfg Config, code string) *stack {
 	prefixed := dc.CacheBehaviors.Items[0]
 	prefixed.PathPattern = aws.String("/t/*") // the path-prefix channel
 	dc.CacheBehaviors = &types.CacheBehaviors{Quantity: aws.Int32(2), Items: append(dc.CacheBehaviors.Items, prefixed)}
-	d, err := c.CreateDistribution(ctx, &cf.CreateDistributionInput{DistributionConfig: dc})
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := createDist(t, c, dc)
 	ring, _ := streamkey.NewRing(testKey)
 	return &stack{s: s, origin: o, id: *d.Distribution.Id, edge: s.EdgeURL(*d.Distribution.Id), ring: ring}
 }

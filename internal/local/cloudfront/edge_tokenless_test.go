@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	cf "github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 
 	"github.com/securestream/terraform-provider-securestream/internal/edgefunc"
@@ -106,10 +105,7 @@ func startTokenlessStack(t *testing.T, code string, methods []types.Method) *sta
 		CachedMethods: &types.CachedMethods{Quantity: aws.Int32(2), Items: []types.Method{"GET", "HEAD"}}}
 	dc.DefaultCacheBehavior.AllowedMethods = am
 	dc.CacheBehaviors.Items[0].AllowedMethods = am
-	d, err := c.CreateDistribution(ctx, &cf.CreateDistributionInput{DistributionConfig: dc})
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := createDist(t, c, dc)
 	st := &stack{s: s, origin: o, id: *d.Distribution.Id, edge: s.EdgeURL(*d.Distribution.Id)}
 	st.ring, _ = streamkey.NewRing(testKey)
 	return st

@@ -3,6 +3,7 @@ package cloudfront
 import (
 	"bytes"
 	"encoding/xml"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -169,10 +170,13 @@ func (s *Server) lookup(c *call, stageName string) (*function, *stage, error) {
 	return nil, nil, errInvalidArgument("Stage must be DEVELOPMENT or LIVE, not %q", stageName)
 }
 
-// matchDev returns the function named in the path and its DEVELOPMENT
-// stage, once check (if any) passes and etag is that stage's ETag, the
-// order in which CloudFront checks a write. s.mu must be held.
-func (s *Server) matchDev(c *call, etag string, check func(*function) error) (*function, *stage, error) {
+// writeDev runs write, under s.mu held for writing, on the function
+// named in the path and its DEVELOPMENT stage once check (if any) passes
+// and etag is that stage's ETag, the order in which CloudFront checks a
+// write.
+func (s *Server) writeDev(c *call, etag string, check func(*function) error, write func(*function, *stage) error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	f, dev, err := s.lookup(c, stageDev)
 	if err == nil && check != nil {
 		err = check(f)
@@ -180,41 +184,44 @@ func (s *Server) matchDev(c *call, etag string, check func(*function) error) (*f
 	if err == nil {
 		err = checkETag(etag, dev.ETag)
 	}
-	return f, dev, err
+	if err != nil {
+		return err
+	}
+	return write(f, dev)
 }
 
-func (s *Server) describeFunction(c *call) error {
+// readStage runs read, under s.mu held for reading, on the function
+// named in the path and the stage the query asks for.
+func (s *Server) readStage(c *call, read func(*function, *stage) error) error {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	f, st, err := s.lookup(c, c.r.URL.Query().Get("Stage"))
 	if err != nil {
 		return err
 	}
-	return c.reply(http.StatusOK, st.ETag, s.summary(f, stageOf(f, st)).root())
+	return read(f, st)
+}
+
+func (s *Server) describeFunction(c *call) error {
+	return s.readStage(c, func(f *function, st *stage) error {
+		return c.reply(http.StatusOK, st.ETag, s.summary(f, stageOf(f, st)).root())
+	})
 }
 
 func (s *Server) getFunction(c *call) error {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	_, st, err := s.lookup(c, c.r.URL.Query().Get("Stage"))
-	if err != nil {
-		return err
-	}
-	h := c.w.Header()
-	h.Set("ETag", st.ETag)
-	h.Set("Content-Type", "application/octet-stream")
-	h.Set("Content-Length", strconv.Itoa(len(st.Code)))
-	c.w.WriteHeader(http.StatusOK)
-	_, _ = c.w.Write(st.Code)
-	return nil
+	return s.readStage(c, func(_ *function, st *stage) error {
+		h := c.w.Header()
+		h.Set("ETag", st.ETag)
+		h.Set("Content-Type", "application/octet-stream")
+		h.Set("Content-Length", strconv.Itoa(len(st.Code)))
+		c.w.WriteHeader(http.StatusOK)
+		_, _ = c.w.Write(st.Code)
+		return nil
+	})
 }
 
 func (s *Server) updateFunction(c *call) error {
-	etag, err := c.ifMatch()
-	if err != nil {
-		return err
-	}
-	req, _, err := decodeInto[updateFunctionRequest](c.r.Body, "UpdateFunctionRequest")
+	etag, req, err := ifMatchBody[updateFunctionRequest](c, "UpdateFunctionRequest")
 	if err != nil {
 		return err
 	}
@@ -222,18 +229,14 @@ func (s *Server) updateFunction(c *call) error {
 	if err != nil {
 		return err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	f, dev, err := s.matchDev(c, etag, nil)
-	if err != nil {
-		return err
-	}
-	st.Published = dev.Published
-	f.Dev = st
-	s.saveLocked()
-	// The SDK reads UpdateFunction's ETag from a header named ETtag.
-	c.w.Header()["ETtag"] = []string{st.ETag}
-	return c.reply(http.StatusOK, st.ETag, s.summary(f, stageDev).root())
+	return s.writeDev(c, etag, nil, func(f *function, dev *stage) error {
+		st.Published = dev.Published
+		f.Dev = st
+		s.saveLocked()
+		// The SDK reads UpdateFunction's ETag from a header named ETtag.
+		c.w.Header()["ETtag"] = []string{st.ETag}
+		return c.reply(http.StatusOK, st.ETag, s.summary(f, stageDev).root())
+	})
 }
 
 func (s *Server) publishFunction(c *call) error {
@@ -241,35 +244,27 @@ func (s *Server) publishFunction(c *call) error {
 	if err != nil {
 		return err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	f, dev, err := s.matchDev(c, etag, nil)
-	if err != nil {
-		return err
-	}
-	if s.cfg.StrictPublish && dev.Published == dev.ETag {
-		return errPreconditionFailed()
-	}
-	dev.Published = dev.ETag
-	live := &stage{Comment: dev.Comment, Runtime: dev.Runtime, KVS: dev.KVS, Code: dev.Code, ETag: newID(), Modified: s.now().UTC()}
-	s.publishLive(f, live)
-	// Publishing redeploys every distribution that uses the function,
-	// which changes their ETags.
-	for _, d := range s.dists {
-		if slices.Contains(d.functionARNs(), f.ARN) {
-			s.redeploy(d)
+	return s.writeDev(c, etag, nil, func(f *function, dev *stage) error {
+		if s.cfg.StrictPublish && dev.Published == dev.ETag {
+			return errPreconditionFailed()
 		}
-	}
-	s.saveLocked()
-	return c.reply(http.StatusOK, "", s.summary(f, stageLive).root())
+		dev.Published = dev.ETag
+		live := &stage{Comment: dev.Comment, Runtime: dev.Runtime, KVS: dev.KVS, Code: dev.Code, ETag: newID(), Modified: s.now().UTC()}
+		s.publishLive(f, live)
+		// Publishing redeploys every distribution that uses the function,
+		// which changes their ETags.
+		for _, d := range s.dists {
+			if slices.Contains(d.functionARNs(), f.ARN) {
+				s.redeploy(d)
+			}
+		}
+		s.saveLocked()
+		return c.reply(http.StatusOK, "", s.summary(f, stageLive).root())
+	})
 }
 
 func (s *Server) testFunction(c *call) error {
-	etag, err := c.ifMatch()
-	if err != nil {
-		return err
-	}
-	req, _, err := decodeInto[testFunctionRequest](c.r.Body, "TestFunctionRequest")
+	etag, req, err := ifMatchBody[testFunctionRequest](c, "TestFunctionRequest")
 	if err != nil {
 		return err
 	}
@@ -314,23 +309,20 @@ func (s *Server) deleteFunction(c *call) error {
 	if err != nil {
 		return err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	f, _, err := s.matchDev(c, etag, func(f *function) error {
+	inUse := func(f *function) error {
 		// In use too while the edge may still run it for a distribution
 		// that dropped it (propagation).
 		if users := s.runners(f.ARN); len(users) > 0 {
 			return errFunctionInUse(f.Name, users)
 		}
 		return nil
-	})
-	if err != nil {
-		return err
 	}
-	delete(s.functions, f.Name)
-	s.saveLocked()
-	c.w.WriteHeader(http.StatusNoContent)
-	return nil
+	return s.writeDev(c, etag, inUse, func(f *function, _ *stage) error {
+		delete(s.functions, f.Name)
+		s.saveLocked()
+		c.w.WriteHeader(http.StatusNoContent)
+		return nil
+	})
 }
 
 func (s *Server) listFunctions(c *call) error {
@@ -346,7 +338,7 @@ func (s *Server) listFunctions(c *call) error {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	var rows []functionSummary
-	for _, name := range sortedKeys(s.functions) {
+	for _, name := range slices.Sorted(maps.Keys(s.functions)) {
 		f := s.functions[name]
 		if stageFilter != stageLive {
 			rows = append(rows, s.summary(f, stageDev))
@@ -371,7 +363,7 @@ func (s *Server) listFunctions(c *call) error {
 // arn, sorted. s.mu must be held.
 func (s *Server) usersOf(arn string) []string {
 	var ids []string
-	for _, id := range sortedKeys(s.dists) {
+	for _, id := range slices.Sorted(maps.Keys(s.dists)) {
 		if slices.Contains(s.dists[id].functionARNs(), arn) {
 			ids = append(ids, id)
 		}
@@ -436,15 +428,6 @@ func (c *call) replyRaw(status int, etag string, body []byte) error {
 	c.w.WriteHeader(status)
 	_, _ = c.w.Write(body)
 	return nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 func parseMaxItems(s string) (int, error) {

@@ -15,6 +15,8 @@ import (
 	cf "github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/securestream/terraform-provider-securestream/internal/local/servetest"
 )
 
 var ctx = context.Background()
@@ -36,6 +38,15 @@ func createFn(t *testing.T, c *cf.Client, name, code string) *cf.CreateFunctionO
 		FunctionConfig: &types.FunctionConfig{Comment: aws.String("test"), Runtime: types.FunctionRuntimeCloudfrontJs20}})
 	if err != nil {
 		t.Fatalf("CreateFunction %s: %v", name, err)
+	}
+	return out
+}
+
+func createDist(t testing.TB, c *cf.Client, cfg *types.DistributionConfig) *cf.CreateDistributionOutput {
+	t.Helper()
+	out, err := c.CreateDistribution(ctx, &cf.CreateDistributionInput{DistributionConfig: cfg})
+	if err != nil {
+		t.Fatal(err)
 	}
 	return out
 }
@@ -160,12 +171,5 @@ func distConfig(ref, host string, port int32, fnARN string) *types.DistributionC
 func start(t testing.TB, cfg Config) *Server {
 	t.Helper()
 	s, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Listen("127.0.0.1:0", "127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	return s
+	return servetest.Listen(t, s, err, func(s *Server) error { return s.Listen("127.0.0.1:0", "127.0.0.1:0") })
 }

@@ -1,6 +1,7 @@
 package cloudfront
 
 import (
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"time"
@@ -115,6 +116,7 @@ func (s *Server) reconfigure(d *distribution, raw *node, cfg *types.Distribution
 	now := s.now().UTC()
 	earlier := append(slices.Clip(d.Earlier), &servedConfig{Raw: d.Raw, Since: d.ConfigSince, cfg: d.cfg})
 	d.Raw, d.cfg, d.ConfigSince = raw, cfg, now
+	s.record(d, earlier[len(earlier)-1].cfg)
 	d.Earlier = servable(earlier, configSince, now, s.horizon())
 }
 
@@ -143,7 +145,7 @@ func (s *Server) servedConfigs(d *distribution) []*types.DistributionConfig {
 // some edge location still serves. s.mu must be held.
 func (s *Server) runners(arn string) []string {
 	var ids []string
-	for _, id := range sortedKeys(s.dists) {
+	for _, id := range slices.Sorted(maps.Keys(s.dists)) {
 		for _, cfg := range s.servedConfigs(s.dists[id]) {
 			if slices.Contains((&distribution{cfg: cfg}).functionARNs(), arn) {
 				ids = append(ids, id)

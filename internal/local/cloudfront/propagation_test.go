@@ -67,10 +67,7 @@ func startProp(t *testing.T, cfg Config, attached bool) *propStack {
 	if attached {
 		fn = ps.arn
 	}
-	out, err := ps.c.CreateDistribution(ctx, &cf.CreateDistributionInput{DistributionConfig: distConfig("r", host, int32(p), fn)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	out := createDist(t, ps.c, distConfig("r", host, int32(p), fn))
 	ps.dist = *out.Distribution.Id
 	return ps
 }

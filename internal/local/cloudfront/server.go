@@ -302,6 +302,18 @@ func (c *call) ifMatch() (string, error) {
 	return v, nil
 }
 
+// ifMatchBody returns the If-Match header and the request document
+// rooted at root decoded into a new T; a bad If-Match is reported before
+// a bad document.
+func ifMatchBody[T any](c *call, root string) (string, *T, error) {
+	etag, err := c.ifMatch()
+	if err != nil {
+		return "", nil, err
+	}
+	v, _, err := decodeInto[T](c.r.Body, root)
+	return etag, v, err
+}
+
 func checkETag(got, want string) error {
 	if got != want {
 		return errPreconditionFailed()

@@ -2,7 +2,6 @@ package emulators_test
 
 import (
 	"debug/elf"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -101,31 +100,7 @@ func TestMakeToolsBuildsWhereLookRIELooks(t *testing.T) {
 	}
 }
 
-// noCORS checks that moto at endpoint lets no web page read its answers:
-// neither a simple request nor a preflight with an Origin gets
-// Access-Control-Allow-Origin (moto's global CORS allows every origin).
-func noCORS(t *testing.T, endpoint string) {
-	t.Helper()
-	for _, method := range []string{http.MethodGet, http.MethodOptions} {
-		req, err := http.NewRequest(method, endpoint+"/", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Origin", "http://evil.example")
-		req.Header.Set("Access-Control-Request-Method", "POST")
-		req.Header.Set("Access-Control-Request-Headers", "x-amz-target,content-type,authorization")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if v := resp.Header.Get("Access-Control-Allow-Origin"); v != "" {
-			t.Errorf("%s with an Origin: moto answers Access-Control-Allow-Origin: %s", method, v)
-		}
-	}
-}
-
 func TestMotoWithoutCORS(t *testing.T) {
 	testenv.Cross(t)
-	noCORS(t, localtest.StartMoto(t).Endpoint)
+	localtest.NoCORS(t, localtest.StartMoto(t).Endpoint)
 }

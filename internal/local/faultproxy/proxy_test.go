@@ -1,4 +1,4 @@
-package faultproxy
+package faultproxy_test
 
 import (
 	"context"
@@ -21,6 +21,9 @@ import (
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
+
+	"github.com/securestream/terraform-provider-securestream/internal/local/faultproxy"
+	"github.com/securestream/terraform-provider-securestream/internal/local/localtest"
 )
 
 // backend stands for moto: it answers every call it receives with the
@@ -35,11 +38,11 @@ const fromBackend = "FromBackend"
 
 func (b *backend) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
-	op, proto := Operation(r, body)
+	op, proto := faultproxy.Operation(r, body)
 	b.mu.Lock()
 	b.seen = append(b.seen, op)
 	b.mu.Unlock()
-	writeError(w, proto, op, &Fault{Code: fromBackend, Status: http.StatusBadRequest, Message: "the backend answered"})
+	faultproxy.WriteError(w, proto, op, &faultproxy.Fault{Code: fromBackend, Status: http.StatusBadRequest, Message: "the backend answered"})
 }
 
 func (b *backend) calls() []string {
@@ -63,26 +66,11 @@ func newClients(endpoint string) clients {
 	return clients{iam: iam.NewFromConfig(cfg), kms: kms.NewFromConfig(cfg), lambda: lambda.NewFromConfig(cfg), sts: sts.NewFromConfig(cfg)}
 }
 
-// serve runs a proxy to target for the rest of the test, as
-// localtest.StartFaultProxy does (which this package's tests cannot
-// import: it imports this package).
-func serve(t *testing.T, target string) *Proxy {
-	t.Helper()
-	p, err := New(target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(p)
-	t.Cleanup(srv.Close)
-	p.URL = srv.URL
-	return p
-}
-
-func start(t *testing.T) (*Proxy, *backend, clients) {
+func start(t *testing.T) (*faultproxy.Proxy, *backend, clients) {
 	b := &backend{}
 	srv := httptest.NewServer(b)
 	t.Cleanup(srv.Close)
-	p := serve(t, srv.URL)
+	p := localtest.StartFaultProxy(t, srv.URL)
 	return p, b, newClients(p.URL)
 }
 
@@ -244,7 +232,7 @@ func TestFaultShapes(t *testing.T) {
 		ae, _ := apiError(t, err)
 		return ae.ErrorCode()
 	}
-	p.Inject(Fault{Op: "lambda:GetFunction", Nth: 2, Times: 2, Code: "TooManyRequestsException"})
+	p.Inject(faultproxy.Fault{Op: "lambda:GetFunction", Nth: 2, Times: 2, Code: "TooManyRequestsException"})
 	var got []string
 	for range 4 {
 		got = append(got, getFunction())
@@ -271,7 +259,7 @@ func TestFaultShapes(t *testing.T) {
 	if d := time.Since(start); d < 150*time.Millisecond {
 		t.Errorf("the call took %s, want at least the 150ms delay", d)
 	}
-	p.Inject(Fault{Op: "lambda:GetFunction", Nth: 1, Code: "ServiceException", Status: 502, Message: "custom"})
+	p.Inject(faultproxy.Fault{Op: "lambda:GetFunction", Nth: 1, Code: "ServiceException", Status: 502, Message: "custom"})
 	_, err := c.lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("f")})
 	if ae, status := apiError(t, err); ae.ErrorMessage() != "custom" || status != 502 {
 		t.Errorf("status and message overrides: %d %q", status, ae.ErrorMessage())
@@ -288,26 +276,26 @@ func TestOperationFromWire(t *testing.T) {
 	for _, tc := range []struct {
 		method, path, service, target, form string
 		op                                  string
-		proto                               Protocol
+		proto                               faultproxy.Protocol
 	}{
-		{"POST", "/", "logs", "Logs_20140328.CreateLogGroup", "", "logs:CreateLogGroup", JSON},
-		{"POST", "/", "", "Logs_20140328.PutRetentionPolicy", "", "logs:PutRetentionPolicy", JSON},
-		{"POST", "/", "", "TrentService.GenerateDataKey", "", "kms:GenerateDataKey", JSON},
-		{"POST", "/", "iam", "", "Action=DeleteRolePolicy&Version=2010-05-08", "iam:DeleteRolePolicy", Query},
-		{"POST", "/v2/apis", "apigateway", "", "", "apigatewayv2:CreateApi", REST},
-		{"POST", "/v2/apis/a1b2c3/integrations", "apigateway", "", "", "apigatewayv2:CreateIntegration", REST},
-		{"PATCH", "/v2/apis/a1b2c3/routes/r1", "apigateway", "", "", "apigatewayv2:UpdateRoute", REST},
-		{"POST", "/v2/apis/a1b2c3/stages", "apigateway", "", "", "apigatewayv2:CreateStage", REST},
-		{"POST", "/restapis", "apigateway", "", "", "apigateway:CreateRestApi", REST},
-		{"POST", "/restapis/a1/resources/root1", "apigateway", "", "", "apigateway:CreateResource", REST},
-		{"GET", "/restapis/a1/resources/r1", "apigateway", "", "", "apigateway:GetResource", REST},
-		{"PUT", "/restapis/a1/resources/r1/methods/POST/integration", "apigateway", "", "", "apigateway:PutIntegration", REST},
-		{"GET", "/2015-03-31/functions/", "lambda", "", "", "lambda:ListFunctions", REST},
-		{"PUT", "/2015-03-31/functions/f/code", "lambda", "", "", "lambda:UpdateFunctionCode", REST},
-		{"POST", "/2015-03-31/functions/f/policy", "lambda", "", "", "lambda:AddPermission", REST},
-		{"DELETE", "/2015-03-31/functions/f", "lambda", "", "", "lambda:DeleteFunction", REST},
-		{"POST", "/2099-01-01/new", "lambda", "", "", "lambda:POST /2099-01-01/new", REST},
-		{"GET", "/other", "", "", "", ":GET /other", Unknown},
+		{"POST", "/", "logs", "Logs_20140328.CreateLogGroup", "", "logs:CreateLogGroup", faultproxy.JSON},
+		{"POST", "/", "", "Logs_20140328.PutRetentionPolicy", "", "logs:PutRetentionPolicy", faultproxy.JSON},
+		{"POST", "/", "", "TrentService.GenerateDataKey", "", "kms:GenerateDataKey", faultproxy.JSON},
+		{"POST", "/", "iam", "", "Action=DeleteRolePolicy&Version=2010-05-08", "iam:DeleteRolePolicy", faultproxy.Query},
+		{"POST", "/v2/apis", "apigateway", "", "", "apigatewayv2:CreateApi", faultproxy.REST},
+		{"POST", "/v2/apis/a1b2c3/integrations", "apigateway", "", "", "apigatewayv2:CreateIntegration", faultproxy.REST},
+		{"PATCH", "/v2/apis/a1b2c3/routes/r1", "apigateway", "", "", "apigatewayv2:UpdateRoute", faultproxy.REST},
+		{"POST", "/v2/apis/a1b2c3/stages", "apigateway", "", "", "apigatewayv2:CreateStage", faultproxy.REST},
+		{"POST", "/restapis", "apigateway", "", "", "apigateway:CreateRestApi", faultproxy.REST},
+		{"POST", "/restapis/a1/resources/root1", "apigateway", "", "", "apigateway:CreateResource", faultproxy.REST},
+		{"GET", "/restapis/a1/resources/r1", "apigateway", "", "", "apigateway:GetResource", faultproxy.REST},
+		{"PUT", "/restapis/a1/resources/r1/methods/POST/integration", "apigateway", "", "", "apigateway:PutIntegration", faultproxy.REST},
+		{"GET", "/2015-03-31/functions/", "lambda", "", "", "lambda:ListFunctions", faultproxy.REST},
+		{"PUT", "/2015-03-31/functions/f/code", "lambda", "", "", "lambda:UpdateFunctionCode", faultproxy.REST},
+		{"POST", "/2015-03-31/functions/f/policy", "lambda", "", "", "lambda:AddPermission", faultproxy.REST},
+		{"DELETE", "/2015-03-31/functions/f", "lambda", "", "", "lambda:DeleteFunction", faultproxy.REST},
+		{"POST", "/2099-01-01/new", "lambda", "", "", "lambda:POST /2099-01-01/new", faultproxy.REST},
+		{"GET", "/other", "", "", "", ":GET /other", faultproxy.Unknown},
 	} {
 		r := httptest.NewRequest(tc.method, tc.path, strings.NewReader(tc.form))
 		if tc.service != "" {
@@ -319,7 +307,7 @@ func TestOperationFromWire(t *testing.T) {
 		if tc.form != "" {
 			r.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
 		}
-		if op, proto := Operation(r, []byte(tc.form)); op != tc.op || proto != tc.proto {
+		if op, proto := faultproxy.Operation(r, []byte(tc.form)); op != tc.op || proto != tc.proto {
 			t.Errorf("%s %s: %s (%d), want %s (%d)", tc.method, tc.path, op, proto, tc.op, tc.proto)
 		}
 	}
@@ -332,14 +320,14 @@ func TestIsWrite(t *testing.T) {
 		"iam:CreateRole": true, "lambda:UpdateFunctionCode": true, "logs:PutRetentionPolicy": true, "kms:ScheduleKeyDeletion": true,
 		"lambda:Invoke": true, "lambda:POST /2099-01-01/new": true, "nonsense": true,
 	} {
-		if IsWrite(op) != want {
+		if faultproxy.IsWrite(op) != want {
 			t.Errorf("IsWrite(%s) = %v", op, !want)
 		}
 	}
 }
 
 func TestNewRefusesARelativeTarget(t *testing.T) {
-	if _, err := New("127.0.0.1:5000"); err == nil || !strings.Contains(err.Error(), "http://") {
+	if _, err := faultproxy.New("127.0.0.1:5000"); err == nil || !strings.Contains(err.Error(), "http://") {
 		t.Errorf("error %v does not show the form expected", err)
 	}
 }
@@ -403,7 +391,7 @@ func TestHold(t *testing.T) {
 // among themselves: one KMS key refused while another works.
 func TestFaultMatch(t *testing.T) {
 	p, b, c := start(t)
-	p.Inject(Fault{Op: "kms:Decrypt", Nth: 2, Code: "DisabledException", Match: "key-a"})
+	p.Inject(faultproxy.Fault{Op: "kms:Decrypt", Nth: 2, Code: "DisabledException", Match: "key-a"})
 	decrypt := func(key string) string {
 		_, err := c.kms.Decrypt(context.Background(), &kms.DecryptInput{KeyId: aws.String(key), CiphertextBlob: []byte("ct")})
 		ae, _ := apiError(t, err)
@@ -423,7 +411,7 @@ func TestFaultMatch(t *testing.T) {
 // injected error instead of the backend's answer.
 func TestFaultLost(t *testing.T) {
 	p, b, c := start(t)
-	p.Inject(Fault{Op: "kms:Decrypt", Nth: 1, Code: "KMSInternalException", Lost: true})
+	p.Inject(faultproxy.Fault{Op: "kms:Decrypt", Nth: 1, Code: "KMSInternalException", Lost: true})
 	_, err := c.kms.Decrypt(context.Background(), &kms.DecryptInput{KeyId: aws.String("k"), CiphertextBlob: []byte("ct")})
 	if ae, _ := apiError(t, err); ae.ErrorCode() != "KMSInternalException" {
 		t.Errorf("answer %s, want the injected KMSInternalException", ae.ErrorCode())

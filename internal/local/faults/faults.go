@@ -17,6 +17,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/securestream/terraform-provider-securestream/internal/pause"
 )
 
 // Fault makes calls of an operation fail or wait. The local CloudFront's
@@ -213,14 +215,7 @@ func (h Hit) Wait(ctx context.Context) bool {
 	if h.Latency <= 0 {
 		return true
 	}
-	t := time.NewTimer(h.Latency)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
+	return pause.For(ctx, h.Latency)
 }
 
 // statuses are the usual HTTP statuses of the error codes the stand-ins

@@ -1,14 +1,15 @@
 // Package localtest starts the local stand-ins for the length of a test:
 // each constructor fails the test when its stand-in cannot start (a
 // missing tool, with the command that installs it) and stops it when the
-// test ends, logging its output if the test failed. It is the only
-// package under internal/local that imports testing, so that the local
-// and demo binaries do not link it.
+// test ends, logging its output if the test failed. It and servetest are
+// the only packages under internal/local that import testing, so that the
+// local and demo binaries do not link it.
 package localtest
 
 import (
 	"context"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"testing"
 
@@ -17,6 +18,7 @@ import (
 	"github.com/securestream/terraform-provider-securestream/internal/local/emulators"
 	"github.com/securestream/terraform-provider-securestream/internal/local/faultproxy"
 	"github.com/securestream/terraform-provider-securestream/internal/local/proc"
+	"github.com/securestream/terraform-provider-securestream/internal/local/servetest"
 )
 
 // FreePort returns a free TCP port on the loopback interface.
@@ -97,28 +99,14 @@ func Invoke(t testing.TB, r *emulators.RIE, event []byte) []byte {
 func StartCloudFront(t testing.TB, cfg cloudfront.Config) *cloudfront.Server {
 	t.Helper()
 	s, err := cloudfront.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Listen("127.0.0.1:0", "127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	return s
+	return servetest.Listen(t, s, err, func(s *cloudfront.Server) error { return s.Listen("127.0.0.1:0", "127.0.0.1:0") })
 }
 
 // StartAPI runs a local API on a free loopback port.
 func StartAPI(t testing.TB, opts api.Options) *api.Server {
 	t.Helper()
 	s, err := api.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Listen("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	return s
+	return servetest.Listen(t, s, err, func(s *api.Server) error { return s.Listen("127.0.0.1:0") })
 }
 
 // StartFaultProxy runs a fault-injecting proxy to target on a free
@@ -133,6 +121,30 @@ func StartFaultProxy(t testing.TB, target string) *faultproxy.Proxy {
 	t.Cleanup(srv.Close)
 	p.URL = srv.URL
 	return p
+}
+
+// NoCORS checks that moto at endpoint lets no web page read its answers:
+// neither a simple request nor a preflight with an Origin gets
+// Access-Control-Allow-Origin (moto's global CORS allows every origin).
+func NoCORS(t testing.TB, endpoint string) {
+	t.Helper()
+	for _, method := range []string{http.MethodGet, http.MethodOptions} {
+		req, err := http.NewRequest(method, endpoint+"/", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Origin", "http://evil.example")
+		req.Header.Set("Access-Control-Request-Method", "POST")
+		req.Header.Set("Access-Control-Request-Headers", "x-amz-target,content-type,authorization")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if v := resp.Header.Get("Access-Control-Allow-Origin"); v != "" {
+			t.Errorf("%s with an Origin: moto answers Access-Control-Allow-Origin: %s", method, v)
+		}
+	}
 }
 
 // Silent starts an endpoint that accepts connections and never answers:

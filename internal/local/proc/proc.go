@@ -14,6 +14,8 @@ import (
 	"os"
 	"os/exec"
 	"time"
+
+	"github.com/securestream/terraform-provider-securestream/internal/syncbuf"
 )
 
 // Options say how Start runs a command.
@@ -33,7 +35,7 @@ type Options struct {
 type Process struct {
 	name   string
 	cmd    *exec.Cmd
-	kept   *lockedBuffer // nil when Options.Output took the output
+	kept   *syncbuf.Buffer // nil when Options.Output took the output
 	exited chan struct{}
 	err    error // Wait's, once exited is closed
 }
@@ -43,7 +45,7 @@ func Start(name string, cmd *exec.Cmd, opts Options) (*Process, error) {
 	p := &Process{name: name, cmd: cmd, exited: make(chan struct{})}
 	out := opts.Output
 	if out == nil {
-		p.kept = &lockedBuffer{}
+		p.kept = &syncbuf.Buffer{}
 		out = p.kept
 	}
 	cmd.Stdout, cmd.Stderr = out, out

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/securestream/terraform-provider-securestream/internal/local/cloudfront"
+	"github.com/securestream/terraform-provider-securestream/internal/local/localtest"
 	"github.com/securestream/terraform-provider-securestream/internal/testenv"
 )
 
@@ -21,6 +22,22 @@ func get(url string) (int, error) {
 	}
 	resp.Body.Close()
 	return resp.StatusCode, nil
+}
+
+// startWithMoto starts the stack with opts, moto_server included, for the
+// rest of the test (cross tier).
+func startWithMoto(t *testing.T, opts Options) *Stack {
+	t.Helper()
+	testenv.Cross(t)
+	if _, err := exec.LookPath("moto_server"); err != nil {
+		t.Fatal("moto_server is not installed: " + testenv.MotoInstall)
+	}
+	s, err := Start(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
 }
 
 // The local CloudFront alone, on free ports; Close stops it.
@@ -75,15 +92,7 @@ func TestStartWithoutMotoInstalled(t *testing.T) {
 // The whole stack: moto, the local CloudFront and the local API answer,
 // and Close stops moto_server.
 func TestStartWithMoto(t *testing.T) {
-	testenv.Cross(t)
-	if _, err := exec.LookPath("moto_server"); err != nil {
-		t.Fatal("moto_server is not installed: " + testenv.MotoInstall)
-	}
-	s, err := Start(context.Background(), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := startWithMoto(t, Options{})
 	if s.API == nil || s.MotoURL == "" {
 		t.Fatalf("MotoURL %q, API %v; want both", s.MotoURL, s.API)
 	}
@@ -107,44 +116,15 @@ func TestStartWithMoto(t *testing.T) {
 // Access-Control-Allow-Origin to a request with an Origin, preflight or
 // not (moto's global CORS allows every origin).
 func TestMotoWithoutCORS(t *testing.T) {
-	testenv.Cross(t)
-	if _, err := exec.LookPath("moto_server"); err != nil {
-		t.Fatal("moto_server is not installed: " + testenv.MotoInstall)
-	}
-	s, err := Start(context.Background(), Options{WithoutAPI: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	for _, method := range []string{http.MethodGet, http.MethodOptions} {
-		req, _ := http.NewRequest(method, s.MotoURL+"/", nil)
-		req.Header.Set("Origin", "http://evil.example")
-		req.Header.Set("Access-Control-Request-Method", "POST")
-		req.Header.Set("Access-Control-Request-Headers", "x-amz-target,content-type,authorization")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if v := resp.Header.Get("Access-Control-Allow-Origin"); v != "" {
-			t.Errorf("%s with an Origin: moto answers Access-Control-Allow-Origin: %s", method, v)
-		}
-	}
+	s := startWithMoto(t, Options{WithoutAPI: true})
+	localtest.NoCORS(t, s.MotoURL)
 }
 
 // The stack's moto answers loopback names only (a proxy in front of it
 // checks Host): a web page that rebinds its own name to 127.0.0.1 cannot
 // call it as same-origin. The SDK's calls, by 127.0.0.1, go through.
 func TestMotoForeignHostRefused(t *testing.T) {
-	testenv.Cross(t)
-	if _, err := exec.LookPath("moto_server"); err != nil {
-		t.Fatal("moto_server is not installed: " + testenv.MotoInstall)
-	}
-	s, err := Start(context.Background(), Options{WithoutAPI: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := startWithMoto(t, Options{WithoutAPI: true})
 	for host, want := range map[string]int{"evil.example": 403, "evil.example:5000": 403, "x.cloudfront.local": 403, "127.0.0.1": 200, "localhost:5000": 200} {
 		req, _ := http.NewRequest(http.MethodGet, s.MotoURL+"/moto-api/", nil)
 		req.Host = host
@@ -160,9 +140,11 @@ func TestMotoForeignHostRefused(t *testing.T) {
 	}
 	// moto's own API through the proxy, as the SDK calls it.
 	req, _ := http.NewRequest(http.MethodPost, s.MotoURL+"/", strings.NewReader("{}"))
-	req.Header.Set("X-Amz-Target", "TrentService.ListKeys")
-	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
-	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/kms/aws4_request, SignedHeaders=host, Signature=0")
+	req.Header = http.Header{
+		"X-Amz-Target":  {"TrentService.ListKeys"},
+		"Content-Type":  {"application/x-amz-json-1.1"},
+		"Authorization": {"AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/kms/aws4_request, SignedHeaders=host, Signature=0"},
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

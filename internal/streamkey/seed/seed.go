@@ -132,6 +132,10 @@ func appendPolicy(dst []byte, path string, exp int64) []byte {
 	return append(dst, '}')
 }
 
+// shortEscapes are the control characters JSON.stringify writes as a
+// backslash and a letter; it writes the others as \u00XX.
+var shortEscapes = [0x20]byte{'\b': 'b', '\f': 'f', '\n': 'n', '\r': 'r', '\t': 't'}
+
 // appendJSString appends s quoted as JavaScript's JSON.stringify quotes a
 // string. Bytes that are not UTF-8 become U+FFFD, as they would in a
 // JavaScript string decoded from them.
@@ -146,27 +150,15 @@ func appendJSString(dst []byte, s string) []byte {
 			i += n
 			continue
 		}
-		switch c {
-		case '"':
-			dst = append(dst, '\\', '"')
-		case '\\':
-			dst = append(dst, '\\', '\\')
-		case '\b':
-			dst = append(dst, '\\', 'b')
-		case '\f':
-			dst = append(dst, '\\', 'f')
-		case '\n':
-			dst = append(dst, '\\', 'n')
-		case '\r':
-			dst = append(dst, '\\', 'r')
-		case '\t':
-			dst = append(dst, '\\', 't')
+		switch {
+		case c == '"' || c == '\\':
+			dst = append(dst, '\\', c)
+		case c < 0x20 && shortEscapes[c] != 0:
+			dst = append(dst, '\\', shortEscapes[c])
+		case c < 0x20:
+			dst = append(dst, '\\', 'u', '0', '0', hexd[c>>4], hexd[c&15])
 		default:
-			if c < 0x20 {
-				dst = append(dst, '\\', 'u', '0', '0', hexd[c>>4], hexd[c&15])
-			} else {
-				dst = append(dst, c)
-			}
+			dst = append(dst, c)
 		}
 		i++
 	}
