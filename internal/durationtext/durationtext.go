@@ -31,3 +31,35 @@ func Hours(d time.Duration) string {
 	}
 	return "1 hour"
 }
+
+// Parse reads a duration in the one grammar every duration of the
+// provider and the issuer's settings take: Go's (time.ParseDuration), a
+// number with a unit such as 90s, 15m, 1h30m or 24h. A bare number other
+// than 0 is refused, saying which unit to add: "600" could be seconds or
+// minutes, and reads as neither.
+func Parse(s string) (time.Duration, error) {
+	d, err := time.ParseDuration(s)
+	if err != nil && BareNumber(s) {
+		return 0, fmt.Errorf("%q has no unit: write %ss for seconds, or use m or h", s, strings.TrimSpace(s))
+	}
+	return d, err
+}
+
+// BareNumber reports whether s is a number without a unit, such as "600".
+func BareNumber(s string) bool {
+	s = strings.TrimLeft(strings.TrimSpace(s), "+-")
+	if s == "" {
+		return false
+	}
+	digits := false
+	for i, c := range s {
+		switch {
+		case c >= '0' && c <= '9':
+			digits = true
+		case c == '.' && i > 0:
+		default:
+			return false
+		}
+	}
+	return digits
+}

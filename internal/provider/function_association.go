@@ -12,6 +12,7 @@ import (
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/securestream/terraform-provider-securestream/internal/diagnostics"
@@ -370,4 +371,56 @@ func (r *functionResource) deployed(ctx context.Context, id string) (bool, error
 // waitDeployed polls a distribution until it is Deployed or ctx ends.
 func (r *functionResource) waitDeployed(ctx context.Context, id string) error {
 	return r.deployWait.poll(ctx, func() (bool, error) { return r.deployed(ctx, id) })
+}
+
+// uniqueAssociations refuses two association blocks for one cache
+// behavior (and event), whatever their replace_existing: one error per
+// behavior, naming the blocks and the behavior.
+type uniqueAssociations struct{}
+
+func (uniqueAssociations) Description(context.Context) string {
+	return "each association names another cache behavior"
+}
+
+func (v uniqueAssociations) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (uniqueAssociations) ValidateList(ctx context.Context, req validator.ListRequest, resp *validator.ListResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	var as []association
+	if resp.Diagnostics.Append(req.ConfigValue.ElementsAs(ctx, &as, true)...); resp.Diagnostics.HasError() {
+		return
+	}
+	at := map[string][]int{}
+	var order []string
+	for i, a := range as {
+		if a.DistributionID.IsUnknown() || a.PathPattern.IsUnknown() || a.EventType.IsUnknown() {
+			continue
+		}
+		k := a.key()
+		if at[k] == nil {
+			order = append(order, k)
+		}
+		at[k] = append(at[k], i)
+	}
+	for _, k := range order {
+		idx := at[k]
+		if len(idx) < 2 {
+			continue
+		}
+		blocks := make([]string, len(idx))
+		for i, j := range idx {
+			blocks[i] = fmt.Sprintf("[%d]", j)
+		}
+		list, all := strings.Join(blocks[:len(blocks)-1], ", ")+" and "+blocks[len(blocks)-1], "all"
+		if len(idx) == 2 {
+			all = "both"
+		}
+		resp.Diagnostics.AddAttributeError(req.Path.AtListIndex(idx[1]), "Duplicate association",
+			fmt.Sprintf("securestream_function: the association blocks %s %s attach the function to %s: a cache behavior runs "+
+				"one function per event, so keep one block for it and remove the others.", list, all, as[idx[0]].behavior()))
+	}
 }

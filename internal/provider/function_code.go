@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
@@ -47,7 +46,7 @@ type functionCodeModel struct {
 func functionCodeAttrs() map[string]attrSpec {
 	channel := func(ch issuance.Channel, def, what string) attrSpec {
 		return attrSpec{kind: kindString, desc: fmt.Sprintf("%s Default `%s`; `\"\"` switches the channel off.", what, def),
-			str: []validator.String{stringvalidator.Any(stringvalidator.OneOf(""), channelValidator(ch))}}
+			str: []validator.String{channelOrOffValidator(ch)}}
 	}
 	def := issuance.DefaultChannels()
 	return map[string]attrSpec{
@@ -162,10 +161,10 @@ func (m functionCodeModel) edgeConfig(ctx context.Context, doc *keyring.Document
 		}
 		cfg.SeedKeyID = seed.ID
 	}
-	if d, err := time.ParseDuration(str(m.MaxLifetime, "")); err == nil {
+	if d, err := durationtext.Parse(str(m.MaxLifetime, "")); err == nil {
 		cfg.MaxLifetime = d
 	}
-	if d, err := time.ParseDuration(str(m.Leeway, "")); err == nil {
+	if d, err := durationtext.Parse(str(m.Leeway, "")); err == nil {
 		cfg.Leeway = d
 		if d == 0 {
 			cfg.Leeway = edgefunc.NoLeeway
@@ -182,7 +181,7 @@ func (m functionCodeModel) edgeConfig(ctx context.Context, doc *keyring.Document
 			diags.AddAttributeError(path.Root("cors_origins"), "Invalid CORS origins", err.Error()+".")
 		}
 	}
-	if d, err := time.ParseDuration(str(m.CORSMaxAge, "")); err == nil {
+	if d, err := durationtext.Parse(str(m.CORSMaxAge, "")); err == nil {
 		cfg.CORSMaxAge = d
 	}
 	return cfg, diags
@@ -190,7 +189,7 @@ func (m functionCodeModel) edgeConfig(ctx context.Context, doc *keyring.Document
 
 // leewayValidator: whole seconds, 0s to 1h.
 var leewayValidator = textValidator{want: "a whole number of seconds from 0s to 1h, such as 30s", check: func(s string) error {
-	d, err := time.ParseDuration(s)
+	d, err := durationtext.Parse(s)
 	if err == nil && (d < 0 || d > time.Hour || d%time.Second != 0) {
 		err = fmt.Errorf("%v is out of range", d)
 	}
@@ -200,7 +199,7 @@ var leewayValidator = textValidator{want: "a whole number of seconds from 0s to 
 // corsMaxAgeValidator: whole seconds, 1s to 2h.
 var corsMaxAgeValidator = textValidator{want: "a whole number of seconds from 1s to " + durationtext.Short(edgefunc.MaxCORSMaxAge) + ", such as 10m",
 	check: func(s string) error {
-		d, err := time.ParseDuration(s)
+		d, err := durationtext.Parse(s)
 		if err == nil && (d < time.Second || d > edgefunc.MaxCORSMaxAge || d%time.Second != 0) {
 			err = fmt.Errorf("%v is out of range", d)
 		}

@@ -386,7 +386,7 @@ func (r *issuerResource) readAPI(ctx context.Context, m *issuerModel) diag.Diagn
 		diags.Append(diagnostics.AWSCall("apigateway:GetApi", err, "The provider's credentials need apigateway:GET on the API."))
 		return diags
 	}
-	m.InvokeURL, m.StageName = types.StringValue(aws.ToString(got.ApiEndpoint)+"/"), types.StringValue(defaultStage)
+	m.InvokeURL, m.StageName = types.StringValue(httpInvokeURL(got.ApiEndpoint)), types.StringValue(defaultStage)
 	if st, err := r.clients.APIGatewayV2.GetStage(ctx, &apigatewayv2.GetStageInput{ApiId: api, StageName: aws.String(defaultStage)}); err == nil && st.DefaultRouteSettings != nil {
 		if s := st.DefaultRouteSettings; s.ThrottlingRateLimit != nil && s.ThrottlingBurstLimit != nil {
 			m.ThrottleRateLimit, m.ThrottleBurstLimit = types.Float64Value(*s.ThrottlingRateLimit), types.Int64Value(int64(*s.ThrottlingBurstLimit))
@@ -408,6 +408,10 @@ func (r *issuerResource) readAPI(ctx context.Context, m *issuerModel) diag.Diagn
 	}
 	return diags
 }
+
+// httpInvokeURL is the invoke URL of the issuer's HTTP API ($default
+// stage); the securestream_issuer data source shares it.
+func httpInvokeURL(endpoint *string) string { return aws.ToString(endpoint) + "/" }
 
 func stringList(items []string) types.List {
 	var vs []attr.Value

@@ -47,9 +47,7 @@ func (r *issuerResource) ValidateConfig(ctx context.Context, req resource.Valida
 		}
 	}
 	env["AWS_LAMBDA_FUNCTION_NAME"] = "placeholder"
-	if _, err := config.Load(func(k string) string { return env[k] }); err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("settings"), "The issuer would refuse these settings", err.Error())
-	}
+	resp.Diagnostics.Append(settingsDiagnostics(config.Validate(func(k string) string { return env[k] }))...)
 }
 
 // ModifyPlan plans what the resource computes: the package's hash (so a

@@ -470,6 +470,12 @@ func (r *issuerResource) findRESTAPI(ctx context.Context, function string) (*str
 	return nil, nil
 }
 
+// restInvokeURL is the invoke URL of the issuer's REST API (its stage);
+// the securestream_issuer data source shares it.
+func restInvokeURL(apiID, region string) string {
+	return fmt.Sprintf("https://%s.execute-api.%s.amazonaws.com/%s/", apiID, region, restStage)
+}
+
 // readRESTAPI reads the invoke URL and the stage's throttling into m.
 func (r *issuerResource) readRESTAPI(ctx context.Context, m *issuerModel) diag.Diagnostics {
 	var diags diag.Diagnostics
@@ -482,7 +488,7 @@ func (r *issuerResource) readRESTAPI(ctx context.Context, m *issuerModel) diag.D
 		return diags
 	}
 	m.StageName = types.StringValue(restStage)
-	m.InvokeURL = types.StringValue(fmt.Sprintf("https://%s.execute-api.%s.amazonaws.com/%s/", m.APIID.ValueString(), r.clients.Config.Region, restStage))
+	m.InvokeURL = types.StringValue(restInvokeURL(m.APIID.ValueString(), r.clients.Config.Region))
 	if s, ok := st.MethodSettings[restAllMethods]; ok {
 		m.ThrottleRateLimit, m.ThrottleBurstLimit = types.Float64Value(s.ThrottlingRateLimit), types.Int64Value(int64(s.ThrottlingBurstLimit))
 	}

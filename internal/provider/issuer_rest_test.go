@@ -91,7 +91,7 @@ func TestAccIssuer_rest(t *testing.T) {
 				// The origin secret without its header: refused at plan.
 				Config:      strings.Replace(cfg(50, 100), `origin_secret_header = "x-origin-secret"`, "", 1),
 				PlanOnly:    true,
-				ExpectError: regexp.MustCompile(`SECURESTREAM_ORIGIN_SECRET_HEADER and SECURESTREAM_ORIGIN_SECRET go together`),
+				ExpectError: regexp.MustCompile(`settings\.origin_secret_header\s+and\s+origin_secret_wo\s+go\s+together`),
 			},
 			{
 				Config: cfg(50, 100),

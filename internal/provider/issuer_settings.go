@@ -2,6 +2,8 @@ package provider
 
 import (
 	"context"
+	"errors"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -9,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -224,4 +227,74 @@ func settingsFromEnv(env map[string]string) (types.Object, diag.Diagnostics) {
 		}
 	}
 	return types.ObjectValue(settingsAttrTypes(), values)
+}
+
+// argumentOf is the argument of securestream_issuer that sets the
+// variable name, as configurations write it (settings.jwt_leeway,
+// jwt_hs256_key_wo), and its path; ok is false for a variable no argument
+// sets.
+func argumentOf(name string) (arg string, at path.Path, ok bool) {
+	switch name {
+	case envKeyring:
+		return "secret_ciphertext", path.Root("secret_ciphertext"), true
+	case envKMSKeyID:
+		return "kms_key_arn", path.Root("kms_key_arn"), true
+	}
+	for _, s := range sealedSettings {
+		if s.env == name {
+			return s.wo, path.Root(s.wo), true
+		}
+	}
+	for _, s := range issuerSettings {
+		if s.v.Name == name {
+			return "settings." + s.attr, path.Root("settings").AtName(s.attr), true
+		}
+	}
+	return "", path.Empty(), false
+}
+
+// envNames are variable names in the issuer's messages, with a value
+// when they give one (SECURESTREAM_AUTH=jwt).
+var envNames = regexp.MustCompile(`SECURESTREAM_[A-Z0-9_]*[A-Z0-9](=[a-z0-9-]+)?`)
+
+// asArguments rewrites the variables an issuer message names as the
+// arguments that set them: SECURESTREAM_AUTH=jwt is settings.auth = "jwt".
+func asArguments(msg string) string {
+	return envNames.ReplaceAllStringFunc(msg, func(m string) string {
+		name, value, hasValue := strings.Cut(m, "=")
+		arg, _, ok := argumentOf(name)
+		switch {
+		case !ok:
+			return m
+		case hasValue:
+			return arg + " = " + strconv.Quote(value)
+		}
+		return arg
+	})
+}
+
+// settingsDiagnostics are the issuer's objections to its environment
+// (config.Validate's error), one per problem, each on the argument that
+// sets the variable at fault and naming arguments, not variables.
+func settingsDiagnostics(err error) diag.Diagnostics {
+	var diags diag.Diagnostics
+	if err == nil {
+		return nil
+	}
+	errs := []error{err}
+	if multi, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = multi.Unwrap()
+	}
+	for _, e := range errs {
+		var ce *config.Error
+		at, arg := path.Root("settings"), "settings"
+		if errors.As(e, &ce) {
+			if a, p, ok := argumentOf(ce.Name); ok {
+				arg, at = a, p
+			}
+		}
+		diags.AddAttributeError(at, "The issuer would refuse "+arg,
+			"securestream_issuer: "+asArguments(e.Error())+".")
+	}
+	return diags
 }

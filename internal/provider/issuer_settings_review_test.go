@@ -58,15 +58,15 @@ func TestIssuerSettingsReview18(t *testing.T) {
 		want          string // "" for no error
 	}{
 		{"viewer address with the CIDRs alone", with(base(), "client_ip_source", tfString("cloudfront-viewer-address"),
-			"cloudfront_source_cidrs", tfStrings("130.176.0.0/16")), nil, "SECURESTREAM_ORIGIN_SECRET_HEADER"},
+			"cloudfront_source_cidrs", tfStrings("130.176.0.0/16")), nil, "settings.origin_secret_header"},
 		{"viewer address with the secret", with(base(), "client_ip_source", tfString("cloudfront-viewer-address"),
 			"origin_secret_header", tfString("x-origin-secret")), secret, ""},
 		{"viewer address with the secret and the CIDRs", with(base(), "client_ip_source", tfString("cloudfront-viewer-address"),
 			"origin_secret_header", tfString("x-origin-secret"), "cloudfront_source_cidrs", tfStrings("130.176.0.0/16")), secret, ""},
-		{"a JWKS without an issuer", jwt(), nil, "SECURESTREAM_JWT_ISSUER"},
+		{"a JWKS without an issuer", jwt(), nil, "settings.jwt_issuer"},
 		{"a JWKS with an issuer", with(jwt(), "jwt_issuer", tfString("https://idp.example")), nil, ""},
 		{"a JWKS whose only key is for another alg", with(jwt(), "jwt_issuer", tfString("https://idp.example"),
-			"jwt_jwks", tfString(strings.Replace(jwks, `"kty":"EC"`, `"kty":"EC","alg":"ES384"`, 1))), nil, "SECURESTREAM_JWT_JWKS"},
+			"jwt_jwks", tfString(strings.Replace(jwks, `"kty":"EC"`, `"kty":"EC","alg":"ES384"`, 1))), nil, "settings.jwt_jwks"},
 		{"cookie_samesite none", with(base(), "cookie_samesite", tfString("none")), nil, ""},
 		{"cookie_samesite bogus", with(base(), "cookie_samesite", tfString("None; Domain=evil.example")), nil, "lax"},
 	} {

@@ -244,7 +244,7 @@ func (p *securestreamProvider) Resources(_ context.Context) []func() resource.Re
 }
 
 func (p *securestreamProvider) DataSources(_ context.Context) []func() datasource.DataSource {
-	return []func() datasource.DataSource{NewStreamKeyDataSource, NewFunctionCodeDataSource}
+	return []func() datasource.DataSource{NewStreamKeyDataSource, NewFunctionCodeDataSource, NewIssuerDataSource, NewSecretDataSource}
 }
 
 func (p *securestreamProvider) EphemeralResources(_ context.Context) []func() ephemeral.EphemeralResource {

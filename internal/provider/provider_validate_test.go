@@ -237,8 +237,11 @@ resource "securestream_secret" "s" {
 				`.*3 attempts.*Check that the endpoint is right`),
 		}},
 	})
-	// Terraform's init, plan and apply take a few seconds more.
-	if d, bound := time.Since(start), awsclients.Bound(awsclients.DefaultTimeouts, 2); d > bound+30*time.Second {
-		t.Errorf("the apply failed after %v; the bound of the call is %v", d, bound)
+	// A hang guard, not a speed check: without the provider's timeouts the
+	// call would wait for ever. The error above already says the attempts
+	// and their waits; the time they take is the bound (about 50 s), so ten
+	// times it allows for a loaded machine (issue 19: no wall-clock bounds).
+	if d, bound := time.Since(start), awsclients.Bound(awsclients.DefaultTimeouts, 2); d > 10*bound {
+		t.Errorf("the apply failed after %v: it hung (the bound of the call is %v)", d, bound)
 	}
 }

@@ -13,7 +13,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
-	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -151,7 +150,7 @@ func (r *functionResource) Schema(ctx context.Context, _ resource.SchemaRequest,
 			"association": schema.ListNestedBlock{
 				MarkdownDescription: "A cache behavior of a distribution that runs the function. Each change reads the distribution's " +
 					"configuration with its ETag right before updating it, and retries when another change won the race (412).",
-				Validators: []validator.List{listvalidator.UniqueValues()},
+				Validators: []validator.List{uniqueAssociations{}},
 				NestedObject: schema.NestedBlockObject{Attributes: map[string]schema.Attribute{
 					"distribution_id": schema.StringAttribute{Required: true, MarkdownDescription: "The distribution's id."},
 					"path_pattern": schema.StringAttribute{Optional: true,

@@ -585,7 +585,7 @@ resource "securestream_issuer" "i" {
 			{
 				Config:      cfg(other, `{ auth = "jwt", allowed_hosts = ["media.example.com"] }`),
 				PlanOnly:    true,
-				ExpectError: regexp.MustCompile(`SECURESTREAM_AUTH=jwt needs`),
+				ExpectError: regexp.MustCompile(`settings\.auth\s+=\s+"jwt"\s+needs`),
 			},
 			{
 				Config:      cfg(other, ok),

@@ -286,7 +286,7 @@ func TestStreamKeyValidators(t *testing.T) {
 		{userAgentValidator{}, "a\x7f", "U+007F"},
 		{ttlValidator, "15m", ""},
 		{ttlValidator, "168h", ""},
-		{ttlValidator, "900", "missing unit"},
+		{ttlValidator, "900", "has no unit: write 900s"},
 		{ttlValidator, "1.5s", "out of range"},
 		{ttlValidator, "0s", "out of range"},
 		{ttlValidator, "169h", "out of range"},

@@ -26,7 +26,7 @@ type textValidator struct {
 
 var (
 	durationValidator = textValidator{want: "a duration between 0 and " + durationtext.Short(keyring.MaxActivationDelay) + ", such as 10m or 1h30m", check: func(s string) error {
-		d, err := time.ParseDuration(s)
+		d, err := durationtext.Parse(s)
 		if err == nil && (d < 0 || d > keyring.MaxActivationDelay) {
 			err = fmt.Errorf("%v is out of range", d)
 		}
@@ -35,7 +35,7 @@ var (
 	// lifetimeValidator: the issuer's SECURESTREAM_MAX_TTL range; the edge
 	// function refuses longer-lived keys by default.
 	lifetimeValidator = textValidator{want: "a whole number of seconds between 1m and 24h, such as 12h or 90m", check: func(s string) error {
-		d, err := time.ParseDuration(s)
+		d, err := durationtext.Parse(s)
 		if err == nil && (d < time.Minute || d > streamkey.DefaultMaxLifetime || d%time.Second != 0) {
 			err = fmt.Errorf("%v is out of range", d)
 		}
@@ -44,7 +44,7 @@ var (
 	// ttlValidator: a test key's lifetime, in the token format's whole
 	// seconds.
 	ttlValidator = textValidator{want: "a whole number of seconds from 1s to " + durationtext.Short(maxTestKeyLifetime) + " (7 days), such as 15m or 24h", check: func(s string) error {
-		d, err := time.ParseDuration(s)
+		d, err := durationtext.Parse(s)
 		if err == nil && (d < time.Second || d > maxTestKeyLifetime || d%time.Second != 0) {
 			err = fmt.Errorf("%v is out of range", d)
 		}
@@ -113,9 +113,48 @@ func (v channelValidator) ValidateString(_ context.Context, req validator.String
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}
-	if _, err := issuance.Channel(v).Normalize(req.ConfigValue.ValueString()); err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid value", err.Error()+".")
+	checkChannel(issuance.Channel(v), req, resp)
+}
+
+// channelOrOffValidator is channelValidator, taking "" as well: the
+// channel switched off.
+type channelOrOffValidator issuance.Channel
+
+func (v channelOrOffValidator) Description(context.Context) string {
+	return "must be \"\" (off) or " + issuance.Channel(v).Rule()
+}
+
+func (v channelOrOffValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (v channelOrOffValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() || req.ConfigValue.ValueString() == "" {
+		return
 	}
+	checkChannel(issuance.Channel(v), req, resp)
+}
+
+// checkChannel adds one error when the value breaks the channel's rule,
+// saying the rule, why for a header name with '_', and a name that would
+// do when there is one.
+func checkChannel(ch issuance.Channel, req validator.StringRequest, resp *validator.StringResponse) {
+	name := req.ConfigValue.ValueString()
+	if _, err := ch.Normalize(name); err == nil {
+		return
+	}
+	msg := fmt.Sprintf("%s = %q is not a %s the edge can use: it must be %s.", req.Path, name, ch, ch.Rule())
+	if ch == issuance.ChannelHeader {
+		if strings.Contains(name, "_") {
+			msg += " '_' is refused: CloudFront, like NGINX and other proxies, may drop a header whose name has it, " +
+				"and the key would never reach the function."
+		}
+		fix := strings.ReplaceAll(strings.ToLower(name), "_", "-")
+		if _, err := ch.Normalize(fix); err == nil {
+			msg += fmt.Sprintf(" Use %q.", fix)
+		}
+	}
+	resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+ch.String(), msg)
 }
 
 // stringNotNull refuses a null value where one is not allowed (a map's

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/securestream/terraform-provider-securestream/internal/durationtext"
 	"github.com/securestream/terraform-provider-securestream/internal/issuance"
 	"github.com/securestream/terraform-provider-securestream/internal/jwks"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
@@ -100,10 +101,25 @@ var channelVariables = map[issuance.Channel]string{
 	issuance.ChannelPathPrefix: "SECURESTREAM_TOKEN_PATH_PREFIX",
 }
 
-// Load reads the configuration. An invalid value is an error that names
-// the variable, so that a cold start fails with a clear message.
+// Load reads the configuration, as the issuer does when it starts. Every
+// problem is reported at once: the error is an Errors, each an *Error
+// naming its variable, and reads as one line. Durations are read in the
+// provider's grammar (durationtext.Parse), and also as bare seconds, which
+// provider versions before it let through into the environment.
 func Load(getenv func(string) string) (*Config, error) {
-	r := reader{getenv: getenv}
+	return read(getenv, false)
+}
+
+// Validate checks an environment as Load reads it, but in the grammar
+// the provider takes today: a duration without a unit is refused. It is
+// the provider's check of securestream_issuer's settings at plan.
+func Validate(getenv func(string) string) error {
+	_, err := read(getenv, true)
+	return err
+}
+
+func read(getenv func(string) string, strict bool) (*Config, error) {
+	r := reader{getenv: getenv, strict: strict}
 	c := &Config{
 		FunctionName:           getenv("AWS_LAMBDA_FUNCTION_NAME"),
 		KeyringCiphertext:      r.required("SECURESTREAM_KEYRING"),
@@ -131,10 +147,10 @@ func Load(getenv func(string) string) (*Config, error) {
 		OriginSecretCiphertext: strings.TrimSpace(r.text("SECURESTREAM_ORIGIN_SECRET")),
 		CORSOrigins:            r.list("SECURESTREAM_CORS_ORIGINS"),
 		Channels: issuance.Channels{
-			Header:     r.name("SECURESTREAM_TOKEN_HEADER"),
-			Query:      r.name("SECURESTREAM_TOKEN_QUERY"),
-			Cookie:     r.name("SECURESTREAM_TOKEN_COOKIE"),
-			PathPrefix: r.name("SECURESTREAM_TOKEN_PATH_PREFIX"),
+			Header:     r.channel(issuance.ChannelHeader),
+			Query:      r.channel(issuance.ChannelQuery),
+			Cookie:     r.channel(issuance.ChannelCookie),
+			PathPrefix: r.channel(issuance.ChannelPathPrefix),
 		},
 		CookieSameSite: r.oneOf("SECURESTREAM_COOKIE_SAMESITE"),
 		SeedCompat:     r.boolean("SECURESTREAM_SEED_COMPAT"),
@@ -143,81 +159,138 @@ func Load(getenv func(string) string) (*Config, error) {
 	c.IPBinding, _ = streamkey.ParseIPBinding(r.oneOf("SECURESTREAM_IP_BINDING"))
 	c.TrustedProxies = r.cidrs("SECURESTREAM_TRUSTED_PROXIES")
 	c.CloudFrontCIDRs = r.cidrs("SECURESTREAM_CLOUDFRONT_SOURCE_CIDRS")
-	if r.err != nil {
-		return nil, r.err
+	c.check(&r)
+	if len(r.errs) > 0 {
+		return nil, r.errs
 	}
-	var err error
-	if c.Channels, err = c.Channels.Normalize(); err != nil {
-		var ce *issuance.ChannelError
-		if errors.As(err, &ce) {
-			return nil, fmt.Errorf("%s: %w", channelVariables[ce.Channel], err)
-		}
-		return nil, err
-	}
-	return c, c.check()
+	return c, nil
 }
 
-func (c *Config) check() error {
-	switch {
-	case c.FunctionName == "":
-		return fmt.Errorf("AWS_LAMBDA_FUNCTION_NAME is not set; it names the KMS encryption context of the key ring")
-	case len(c.AllowedHosts) == 0:
-		return fmt.Errorf("SECURESTREAM_ALLOWED_HOSTS is required: list the hosts playback URLs may name")
-	case c.DefaultTTL > c.MaxTTL:
-		return fmt.Errorf("SECURESTREAM_DEFAULT_TTL (%s) is longer than SECURESTREAM_MAX_TTL (%s)", c.DefaultTTL, c.MaxTTL)
-	case c.Auth == AuthJWT && c.JWTHS256Ciphertext == "" && c.JWTJWKS == "":
-		return fmt.Errorf("SECURESTREAM_AUTH=jwt needs SECURESTREAM_JWT_HS256_KEY or SECURESTREAM_JWT_JWKS")
-	case c.Auth == AuthJWT && c.JWTAudience == "":
-		return fmt.Errorf("SECURESTREAM_AUTH=jwt needs SECURESTREAM_JWT_AUDIENCE (this issuer's client id or API identifier at the identity provider), " +
+// Error is one problem with the configuration: Name is the variable at
+// fault (the one to set or change), and the message names it, and any
+// other variable the problem involves, as NAME or NAME=value.
+type Error struct {
+	Name string
+	Msg  string
+}
+
+func (e *Error) Error() string { return e.Msg }
+
+// Errors are every problem Load found, in the order of Variables, then
+// the checks across variables. Its text is one line (a cold start logs
+// it); errors.As finds each *Error.
+type Errors []*Error
+
+func (es Errors) Error() string {
+	msgs := make([]string, len(es))
+	for i, e := range es {
+		msgs[i] = e.Msg
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// Unwrap returns each *Error.
+func (es Errors) Unwrap() []error {
+	out := make([]error, len(es))
+	for i, e := range es {
+		out[i] = e
+	}
+	return out
+}
+
+// check runs the checks across variables, and those of list items,
+// skipping one whose variables are already reported.
+func (c *Config) check(r *reader) {
+	add := func(name, format string, a ...any) { r.add(name, fmt.Sprintf(format, a...)) }
+	ok := func(names ...string) bool {
+		for _, n := range names {
+			if r.failed[n] {
+				return false
+			}
+		}
+		return true
+	}
+	jwt := c.Auth == AuthJWT
+	if c.FunctionName == "" {
+		add("AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_NAME is not set; it names the KMS encryption context of the key ring")
+	}
+	if len(c.AllowedHosts) == 0 {
+		add("SECURESTREAM_ALLOWED_HOSTS", "SECURESTREAM_ALLOWED_HOSTS is required: list the hosts playback URLs may name")
+	}
+	if ok("SECURESTREAM_DEFAULT_TTL", "SECURESTREAM_MAX_TTL") && c.DefaultTTL > c.MaxTTL {
+		add("SECURESTREAM_DEFAULT_TTL", "SECURESTREAM_DEFAULT_TTL (%s) is longer than SECURESTREAM_MAX_TTL (%s)",
+			durationtext.Short(c.DefaultTTL), durationtext.Short(c.MaxTTL))
+	}
+	if jwt && c.JWTHS256Ciphertext == "" && c.JWTJWKS == "" {
+		add("SECURESTREAM_JWT_HS256_KEY", "SECURESTREAM_AUTH=jwt needs SECURESTREAM_JWT_HS256_KEY or SECURESTREAM_JWT_JWKS")
+	}
+	if jwt && c.JWTAudience == "" {
+		add("SECURESTREAM_JWT_AUDIENCE", "SECURESTREAM_AUTH=jwt needs SECURESTREAM_JWT_AUDIENCE (this issuer's client id or API identifier at the identity provider), "+
 			"so that tokens the identity provider issued for other applications are refused")
-	case c.Auth == AuthJWT && c.JWTJWKS != "" && c.JWTIssuer == "":
-		return fmt.Errorf("SECURESTREAM_JWT_JWKS needs SECURESTREAM_JWT_ISSUER (the identity provider's issuer, exactly as its tokens' iss claim says): " +
+	}
+	if jwt && c.JWTJWKS != "" && c.JWTIssuer == "" {
+		add("SECURESTREAM_JWT_ISSUER", "SECURESTREAM_JWT_JWKS needs SECURESTREAM_JWT_ISSUER (the identity provider's issuer, exactly as its tokens' iss claim says): "+
 			"the JWKS's keys sign the tokens of every tenant and application of the identity provider, and only iss says a token is from yours")
-	case c.ClientIPSource == IPFromForwardedFor && len(c.TrustedProxies) == 0:
-		return fmt.Errorf("SECURESTREAM_CLIENT_IP_SOURCE=x-forwarded-for needs SECURESTREAM_TRUSTED_PROXIES: X-Forwarded-For is only as trustworthy as the proxies that append to it")
-	case (c.OriginSecretHeader == "") != (c.OriginSecretCiphertext == ""):
-		return fmt.Errorf("SECURESTREAM_ORIGIN_SECRET_HEADER and SECURESTREAM_ORIGIN_SECRET go together: set both (the header CloudFront adds and its encrypted value) or neither")
-	case c.ClientIPSource == IPFromViewerAddress && c.OriginSecretHeader == "":
-		return fmt.Errorf("SECURESTREAM_CLIENT_IP_SOURCE=cloudfront-viewer-address needs SECURESTREAM_ORIGIN_SECRET_HEADER with SECURESTREAM_ORIGIN_SECRET " +
-			"(a custom origin header with a secret value that your distribution adds to requests to the API): anyone can send CloudFront-Viewer-Address " +
-			"to the API directly, and SECURESTREAM_CLOUDFRONT_SOURCE_CIDRS alone proves nothing, since every CloudFront customer's distributions send from those ranges; " +
+	}
+	if c.ClientIPSource == IPFromForwardedFor && len(c.TrustedProxies) == 0 && ok("SECURESTREAM_TRUSTED_PROXIES") {
+		add("SECURESTREAM_TRUSTED_PROXIES", "SECURESTREAM_CLIENT_IP_SOURCE=x-forwarded-for needs SECURESTREAM_TRUSTED_PROXIES: X-Forwarded-For is only as trustworthy as the proxies that append to it")
+	}
+	if ok("SECURESTREAM_ORIGIN_SECRET_HEADER") && (c.OriginSecretHeader == "") != (c.OriginSecretCiphertext == "") {
+		missing := "SECURESTREAM_ORIGIN_SECRET"
+		if c.OriginSecretHeader == "" {
+			missing = "SECURESTREAM_ORIGIN_SECRET_HEADER"
+		}
+		add(missing, "SECURESTREAM_ORIGIN_SECRET_HEADER and SECURESTREAM_ORIGIN_SECRET go together: set both (the header CloudFront adds and its encrypted value) or neither")
+	} else if c.ClientIPSource == IPFromViewerAddress && c.OriginSecretHeader == "" && ok("SECURESTREAM_ORIGIN_SECRET_HEADER") {
+		add("SECURESTREAM_ORIGIN_SECRET_HEADER", "SECURESTREAM_CLIENT_IP_SOURCE=cloudfront-viewer-address needs SECURESTREAM_ORIGIN_SECRET_HEADER with SECURESTREAM_ORIGIN_SECRET "+
+			"(a custom origin header with a secret value that your distribution adds to requests to the API): anyone can send CloudFront-Viewer-Address "+
+			"to the API directly, and SECURESTREAM_CLOUDFRONT_SOURCE_CIDRS alone proves nothing, since every CloudFront customer's distributions send from those ranges; "+
 			"the CIDRs may stay, in addition to the secret. Or set SECURESTREAM_CLIENT_IP_SOURCE=request")
 	}
-	if c.Auth == AuthJWT && c.JWTJWKS != "" {
+	if jwt && c.JWTJWKS != "" {
 		// Parsed again by issuer.New; checked here so that a JWKS the
 		// issuer cannot use fails at plan, not at every cold start.
 		if _, err := jwks.Parse([]byte(c.JWTJWKS)); err != nil {
-			return fmt.Errorf("SECURESTREAM_JWT_JWKS: %w", err)
+			add("SECURESTREAM_JWT_JWKS", "SECURESTREAM_JWT_JWKS: %v", err)
 		}
 	}
 	for _, s := range c.AllowedSchemes {
 		if s != "https" && s != "http" {
-			return fmt.Errorf("SECURESTREAM_ALLOWED_SCHEMES: %q is not http or https", s)
+			add("SECURESTREAM_ALLOWED_SCHEMES", "SECURESTREAM_ALLOWED_SCHEMES: %q is not http or https", s)
 		}
 	}
 	for _, p := range c.AllowedPrefixes {
 		if !issuance.ValidPrefix(p) {
-			return fmt.Errorf("SECURESTREAM_ALLOWED_PATH_PREFIXES: %q must be a path starting with / with no dot segments, \"//\" or '*'", p)
+			add("SECURESTREAM_ALLOWED_PATH_PREFIXES", "SECURESTREAM_ALLOWED_PATH_PREFIXES: %q must be a path starting with / with no dot segments, \"//\" or '*'", p)
 		}
 	}
 	for _, h := range c.AllowedHosts {
 		if strings.ContainsAny(h, "/:@ ") {
-			return fmt.Errorf("SECURESTREAM_ALLOWED_HOSTS: %q must be a host name (no scheme, port or path)", h)
+			add("SECURESTREAM_ALLOWED_HOSTS", "SECURESTREAM_ALLOWED_HOSTS: %q must be a host name (no scheme, port or path)", h)
 		}
 	}
-	return nil
 }
 
-// reader collects the first configuration error.
+// reader collects every configuration error; strict refuses durations
+// without a unit.
 type reader struct {
 	getenv func(string) string
-	err    error
+	strict bool
+	errs   Errors
+	failed map[string]bool
 }
 
+// fail reports a problem with the value of the variable name.
 func (r *reader) fail(name, format string, a ...any) {
-	if r.err == nil {
-		r.err = fmt.Errorf("%s: %s", name, fmt.Sprintf(format, a...))
+	r.add(name, name+": "+fmt.Sprintf(format, a...))
+}
+
+func (r *reader) add(name, msg string) {
+	if r.failed == nil {
+		r.failed = map[string]bool{}
 	}
+	r.failed[name] = true
+	r.errs = append(r.errs, &Error{Name: name, Msg: msg})
 }
 
 // spec is the entry of name, which must be of kind k: reading a variable
@@ -258,22 +331,33 @@ func (r *reader) required(name string) string {
 	return v
 }
 
-// duration reads a duration in the variable's range.
+// duration reads a duration in the variable's range, in
+// durationtext.Parse's grammar; unless strict, also as bare seconds, which
+// the original issuer took and provider versions before the one grammar
+// wrote into the environment.
 func (r *reader) duration(name string) time.Duration {
 	entry := spec(name, KindDuration)
-	minimum, maximum := entry.Min, entry.Max
+	minimum, maximum := durationtext.Short(entry.Min), durationtext.Short(entry.Max)
 	v := r.value(name, KindDuration)
 	outOfRange := func() time.Duration {
-		r.fail(name, "%q is out of range: it must be between %s and %s (bare numbers are seconds)", v, minimum, maximum)
+		r.fail(name, "%q is out of range: it must be between %s and %s", v, minimum, maximum)
 		return 0
 	}
-	d, err := time.ParseDuration(v)
+	d, err := durationtext.Parse(v)
+	if err != nil && (r.strict || !durationtext.BareNumber(v)) {
+		if durationtext.BareNumber(v) {
+			r.fail(name, "%v; it must be between %s and %s", err, minimum, maximum)
+		} else {
+			r.fail(name, "%q is not a duration (such as 90s, 15m or 24h) in the range %s to %s", v, minimum, maximum)
+		}
+		return 0
+	}
 	if err != nil {
-		// Bare seconds, as the original issuer took them. Checked before
-		// the multiplication, which would otherwise wrap around.
-		n, err2 := strconv.ParseInt(v, 10, 64)
-		if err2 != nil {
-			if errors.Is(err2, strconv.ErrRange) {
+		// Bare seconds. Checked before the multiplication, which would
+		// otherwise wrap around.
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			if errors.Is(err, strconv.ErrRange) {
 				return outOfRange()
 			}
 			r.fail(name, "%q is not a duration (such as 90s, 15m or 24h) in the range %s to %s", v, minimum, maximum)
@@ -284,7 +368,7 @@ func (r *reader) duration(name string) time.Duration {
 		}
 		d = time.Duration(n) * time.Second
 	}
-	if d < minimum || d > maximum {
+	if d < entry.Min || d > entry.Max {
 		return outOfRange()
 	}
 	return d
@@ -368,8 +452,14 @@ func (r *reader) kmsKeyID(name string) string {
 	return v
 }
 
-// name reads a channel name, checked with the others by
-// issuance.Channels.Normalize.
-func (r *reader) name(name string) string {
-	return r.value(name, KindString)
+// channel reads the name of a channel, as the channel uses it (a header
+// name in lower case).
+func (r *reader) channel(ch issuance.Channel) string {
+	name := channelVariables[ch]
+	v := r.value(name, KindString)
+	n, err := ch.Normalize(v)
+	if err != nil {
+		r.fail(name, "%v", err)
+	}
+	return n
 }

@@ -20,8 +20,9 @@ const (
 	KindString Kind = iota + 1
 	// KindBool is true or false.
 	KindBool
-	// KindDuration is a duration such as 90s, 15m or 24h, or bare seconds,
-	// between Min and Max.
+	// KindDuration is a duration such as 90s, 15m or 24h
+	// (durationtext.Parse), between Min and Max. Load also takes bare
+	// seconds, which earlier provider versions wrote; Validate does not.
 	KindDuration
 	// KindList is comma-separated items.
 	KindList
