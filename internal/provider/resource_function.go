@@ -191,6 +191,14 @@ func (r *functionResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 	fresh := req.State.Raw.IsNull() || !plan.Name.Equal(state.Name)
 	set("id", plan.Name)
 	defer r.planDeployment(ctx, req, plan, state, resp)
+	if thinMargin(fresh, !plan.Ciphertext.Equal(state.Ciphertext), plan.Publish.ValueBool(), plan.WaitForDeployment.ValueBool(), len(plan.Associations.Elements())) {
+		resp.Diagnostics.AddAttributeWarning(path.Root("ciphertext"), "The key ring's activation_delay must cover this publish",
+			"The key ring changes, so the apply publishes the function again"+thinMarginWhy(plan.WaitForDeployment.ValueBool(), len(plan.Associations.Elements()))+
+				". The issuer signs with a new key activation_delay after the securestream_secret's update made it (counted from that update, "+
+				"to the second), not after this publish: keep the secret's activation_delay (and the issuer's settings.activation_delay) "+
+				"longer than the time from that update to the end of the publish plus the propagation to every edge location of each "+
+				"distribution, or players are refused as unknown_kid. See the key rotation guide, \"How much margin activation_delay gives\".")
+	}
 	if fresh && !req.State.Raw.IsNull() {
 		for _, p := range []string{"arn", "etag", "status", "live_etag", "code_sha256", "live_code_sha256", "code_size", "key_ids"} {
 			resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root(p), unknownOf(ctx, resp, p))...)
@@ -254,6 +262,32 @@ func (r *functionResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 	} else {
 		set("live_etag", state.LiveETag)
 	}
+}
+
+// thinMargin reports whether the plan of a function should warn that the
+// ring's activation_delay must cover its publish and propagation: when an
+// existing, published function gets a changed ring (a rotation: the
+// ciphertext changes or is known only after apply) and the apply waits for
+// the distributions to deploy or publishes to two or more associations. The
+// function does not see the secret's activation_delay, so the warning fires
+// only on a plan that changes the ring, not on every plan.
+func thinMargin(fresh, ringChanges, publish, waitForDeployment bool, associations int) bool {
+	if fresh || !ringChanges || !publish {
+		return false
+	}
+	return waitForDeployment || associations >= 2
+}
+
+// thinMarginWhy says what makes the margin thin.
+func thinMarginWhy(waitForDeployment bool, associations int) string {
+	var why []string
+	if waitForDeployment {
+		why = append(why, "waits for the distributions to deploy (wait_for_deployment = true)")
+	}
+	if associations >= 2 {
+		why = append(why, fmt.Sprintf("redeploys the distributions of its %d association blocks", associations))
+	}
+	return ", " + strings.Join(why, " and ")
 }
 
 // unknownOf is the unknown value of the type of the attribute p.
