@@ -91,23 +91,34 @@ func StartMoto(ctx context.Context, opts MotoOptions) (_ *Moto, err error) {
 			front.Close()
 		}
 	}()
-	inner, err := proc.FreeAddr()
-	if err != nil {
-		return nil, err
-	}
-	host, port, err := net.SplitHostPort(inner)
-	if err != nil {
-		return nil, fmt.Errorf("moto_server address %q: %w", inner, err)
-	}
-	p, err := proc.Start("moto_server", MotoCommand(bin, host, port), proc.Options{Output: opts.Output, OwnGroup: opts.OwnGroup})
-	if err != nil {
-		return nil, err
+	// moto_server binds its port itself, a second or so after the pick: a
+	// process beside this one can take it meanwhile. Moto's own dashboard
+	// answering 200 proves it bound the port (another server's error page
+	// does not); a moto that exited on a taken port is started again on
+	// another.
+	var p *proc.Process
+	var inner string
+	for attempt := 1; ; attempt++ {
+		if inner, err = proc.FreeAddr(); err != nil {
+			return nil, err
+		}
+		host, port, err := net.SplitHostPort(inner)
+		if err != nil {
+			return nil, fmt.Errorf("moto_server address %q: %w", inner, err)
+		}
+		if p, err = proc.Start("moto_server", MotoCommand(bin, host, port), proc.Options{Output: opts.Output, OwnGroup: opts.OwnGroup}); err != nil {
+			return nil, err
+		}
+		err = p.WaitHTTPOK(ctx, "http://"+inner+"/moto-api/", 30*time.Second)
+		if err == nil {
+			break
+		}
+		_ = p.Kill()
+		if attempt == 3 || ctx.Err() != nil {
+			return nil, err
+		}
 	}
 	innerURL := "http://" + inner
-	if err := p.WaitHTTP(ctx, innerURL+"/moto-api/", 30*time.Second); err != nil {
-		_ = p.Kill()
-		return nil, err
-	}
 	target, _ := url.Parse(innerURL)
 	proxy := &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) {
 		pr.SetURL(target)

@@ -114,6 +114,21 @@ func (p *Process) WaitHTTP(ctx context.Context, url string, within time.Duration
 	})
 }
 
+// WaitHTTPOK waits until a GET of url answers 200 OK. Unlike WaitHTTP it
+// is not fooled by another server that took the port first and answers
+// with an error page (a free port can be taken between the pick and the
+// bind by a test running beside this one).
+func (p *Process) WaitHTTPOK(ctx context.Context, url string, within time.Duration) error {
+	return p.wait(ctx, within, 50*time.Millisecond, "answer 200 at "+url, func() bool {
+		resp, err := http.Get(url)
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+}
+
 // WaitTCP waits until something accepts connections on addr, polling
 // every millisecond (cold-start benchmarks time this) for at most within.
 func (p *Process) WaitTCP(ctx context.Context, addr string, within time.Duration) error {
