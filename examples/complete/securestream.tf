@@ -13,9 +13,8 @@ resource "securestream_secret" "video" {
 # The issuer: the Lambda function built into the provider, behind an HTTP API
 # whose JWT authorizer admits the player's signed-in users.
 resource "securestream_issuer" "video" {
-  function_name     = securestream_secret.video.function_name
-  secret_ciphertext = securestream_secret.video.ciphertext
-  kms_key_arn       = securestream_secret.video.kms_key_arn
+  function_name = securestream_secret.video.function_name
+  key_ring      = securestream_secret.video.key_ring
 
   jwt_authorizer = {
     issuer    = var.jwt_issuer
@@ -42,10 +41,8 @@ resource "securestream_issuer" "video" {
 # source and aws_cloudfront_function): keep the state encrypted and
 # restricted.
 data "securestream_function_code" "edge" {
-  ciphertext    = securestream_secret.video.ciphertext
-  kms_key_id    = securestream_secret.video.id
-  function_name = securestream_secret.video.function_name
-  max_lifetime  = securestream_secret.video.max_token_lifetime
+  key_ring     = securestream_secret.video.key_ring
+  max_lifetime = securestream_secret.video.max_token_lifetime
 
   # Keys travel in the x-stream-token header (web players) or the path
   # prefix /t/<key>/ (native Safari and iOS players).
@@ -71,18 +68,16 @@ resource "aws_cloudfront_function" "edge" {
 # block in origin.tf (and uncomment the lifecycle block there), and uncomment:
 #
 # resource "securestream_function" "edge" {
-#   name          = "${var.name}-edge"
-#   ciphertext    = securestream_secret.video.ciphertext
-#   kms_key_id    = securestream_secret.video.id
-#   function_name = securestream_secret.video.function_name
-#   max_lifetime  = securestream_secret.video.max_token_lifetime
-#   token_query   = ""
-#   token_cookie  = ""
-#   cors_origins  = var.player_origins
+#   name         = "${var.name}-edge"
+#   key_ring     = securestream_secret.video.key_ring
+#   max_lifetime = securestream_secret.video.max_token_lifetime
+#   token_query  = ""
+#   token_cookie = ""
+#   cors_origins = var.player_origins
 #
 #   wait_for_deployment = true
 #
-#   association {
-#     distribution_id = aws_cloudfront_distribution.media.id
-#   }
+#   association = [
+#     { distribution_id = aws_cloudfront_distribution.media.id },
+#   ]
 # }

@@ -44,11 +44,10 @@ resource "securestream_secret" "demo" {
 # provider) and get a stream key for the title's directory, bound to their
 # address (/24), User-Agent and the playback host.
 resource "securestream_issuer" "demo" {
-  function_name     = securestream_secret.demo.function_name
-  secret_ciphertext = securestream_secret.demo.ciphertext
-  kms_key_arn       = securestream_secret.demo.kms_key_arn
-  architecture      = var.architecture        # the local API runs the function on this machine
-  package_path      = var.issuer_package_path # null: the package built into the provider
+  function_name = securestream_secret.demo.function_name
+  key_ring      = securestream_secret.demo.key_ring
+  architecture  = var.architecture        # the local API runs the function on this machine
+  package_path  = var.issuer_package_path # null: the package built into the provider
 
   api_type                 = "http"
   jwt_hs256_key_wo         = var.jwt_hs256_key
@@ -75,18 +74,16 @@ resource "securestream_issuer" "demo" {
 # The edge function, rendered from the ring, published and run on every
 # viewer request of the distribution.
 resource "securestream_function" "demo" {
-  name          = "${var.function_name}-edge"
-  ciphertext    = securestream_secret.demo.ciphertext
-  kms_key_id    = securestream_secret.demo.id
-  function_name = securestream_secret.demo.function_name
-  max_lifetime  = securestream_secret.demo.max_token_lifetime
+  name         = "${var.function_name}-edge"
+  key_ring     = securestream_secret.demo.key_ring
+  max_lifetime = securestream_secret.demo.max_token_lifetime
 
   # The precise reason of a 403 (ip, path, bad_mac...) in its
   # x-stream-key-error header, which the demo's table shows. Leave it off
   # in production: it tells a token thief which tokens are genuine.
   debug_reasons = true
 
-  association {
-    distribution_id = var.distribution_id
-  }
+  association = [
+    { distribution_id = var.distribution_id },
+  ]
 }

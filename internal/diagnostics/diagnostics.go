@@ -5,25 +5,27 @@
 package diagnostics
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
-
-	"github.com/securestream/terraform-provider-securestream/internal/awsclients"
 )
 
 // AWSCall is an AWS call that failed: the summary names the call (such as
-// "kms:Encrypt"), the detail gives AWS's answer and then the fix.
+// "kms:Encrypt"), the detail gives AWS's answer and then what to do, by
+// the error's class (Classify): fix when AWS refused the call, and never
+// IAM advice for a missing resource, throttling, a server error or a
+// deadline. A fix that does not speak of the provider's credentials was
+// chosen for this very error, and is said whatever its class (but a
+// deadline). Call.Failed says more (the attribute, what is missing).
 func AWSCall(call string, err error, fix string) diag.Diagnostic {
-	return diag.NewErrorDiagnostic(call+" failed", detail(err, fix))
+	return Call{Action: call, Fix: fix, specific: !iamAdvice.MatchString(fix)}.Failed(err)
 }
 
 // AttributeAWSCall is AWSCall for a call that an attribute's value decided
 // (such as the key kms_key_id names), shown on that attribute.
 func AttributeAWSCall(p path.Path, call string, err error, fix string) diag.Diagnostic {
-	return diag.NewAttributeErrorDiagnostic(p, call+" failed", detail(err, fix))
+	return Call{Action: call, Path: p, Fix: fix, specific: !iamAdvice.MatchString(fix)}.Failed(err)
 }
 
 // NoAnswer is an AWS call that returned without what it must return: an
@@ -60,14 +62,5 @@ func Setting(p path.Path, summary, detail string) diag.Diagnostic {
 }
 
 func detail(err error, fix string) string {
-	// An endpoint that cannot be reached: the call's own fix (permissions,
-	// the argument's value) is beside the point, the error says what to do.
-	var ue *awsclients.UnreachableError
-	if errors.As(err, &ue) {
-		return ue.Error()
-	}
-	if fix == "" {
-		return err.Error()
-	}
-	return err.Error() + "\n\n" + fix
+	return Call{Fix: fix, specific: true}.Detail(err)
 }

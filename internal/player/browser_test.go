@@ -18,8 +18,8 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
-	"github.com/securestream/terraform-provider-securestream/internal/reporoot"
 	"github.com/securestream/terraform-provider-securestream/internal/syncbuf"
+	"github.com/securestream/terraform-provider-securestream/internal/testenv"
 )
 
 // ChromiumInstall is the command that installs the browser the test
@@ -301,11 +301,7 @@ func (b *browser) screenshot(path string) error {
 // at the root of the checkout (gitignored).
 func artefact(t testing.TB, name string) string {
 	t.Helper()
-	root, err := reporoot.Find()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return filepath.Join(root, ".artifacts", "player", name)
+	return filepath.Join(testenv.RepoRoot(t), ".artifacts", "player", name)
 }
 
 // tokens matches stream keys (ss1.<kid>.<payload>.<check>.<mac>), in a

@@ -63,18 +63,19 @@ func newAccEnv(t *testing.T) *accEnv {
 	return e
 }
 
-// provider is the provider block for the test's environment.
-func (e *accEnv) provider() string {
+// provider is the provider block for the test's environment (testProvider
+// with moto's endpoint, or AWS's own), with more settings, one a line.
+func (e *accEnv) provider(settings ...string) string {
 	if e.endpoint == "" {
-		return "provider \"securestream\" {}\n"
+		return "\nprovider \"securestream\" {\n  " + strings.Join(settings, "\n  ") + "\n}\n"
 	}
-	return fmt.Sprintf(`provider "securestream" {
-  region     = "us-east-1"
-  endpoint   = %q
-  access_key = "testing"
-  secret_key = "testing"
+	return testProvider(e.endpoint, settings...)
 }
-`, e.endpoint)
+
+// cloudfrontEndpoint is the provider setting that sends CloudFront's calls
+// to endpoint (a local CloudFront).
+func cloudfrontEndpoint(endpoint string) string {
+	return fmt.Sprintf("endpoints {\n    cloudfront = %q\n  }", endpoint)
 }
 
 // name is a unique function name, so that tests against a shared

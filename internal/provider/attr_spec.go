@@ -38,6 +38,7 @@ const (
 	kindBool
 	kindMap  // of strings, computed
 	kindList // of strings
+	kindRing // key_ring: a single nested attribute of ringAttrNames, each a required string
 )
 
 var stringType = types.StringType
@@ -49,7 +50,7 @@ func unknownKind(name string, a attrSpec) string {
 }
 
 // attrTypes are one schema package's attribute types, as zero values.
-type attrTypes[A any] struct{ str, i64, boolean, mp, list A }
+type attrTypes[A any] struct{ str, i64, boolean, mp, list, ring A }
 
 // The schema packages' attribute types are distinct but have the same
 // field names, so one converter fills any package's by name (reflect);
@@ -57,18 +58,30 @@ type attrTypes[A any] struct{ str, i64, boolean, mp, list A }
 // panics there.
 
 func resourceAttributes(specs map[string]attrSpec) map[string]rschema.Attribute {
+	ring := map[string]rschema.Attribute{}
+	for name, desc := range ringAttrDescs {
+		ring[name] = rschema.StringAttribute{Required: true, MarkdownDescription: desc}
+	}
 	return schemaAttributes(specs, attrTypes[rschema.Attribute]{rschema.StringAttribute{}, rschema.Int64Attribute{},
-		rschema.BoolAttribute{}, rschema.MapAttribute{}, rschema.ListAttribute{}})
+		rschema.BoolAttribute{}, rschema.MapAttribute{}, rschema.ListAttribute{}, rschema.SingleNestedAttribute{Attributes: ring}})
 }
 
 func dataSourceAttributes(specs map[string]attrSpec) map[string]dschema.Attribute {
+	ring := map[string]dschema.Attribute{}
+	for name, desc := range ringAttrDescs {
+		ring[name] = dschema.StringAttribute{Required: true, MarkdownDescription: desc}
+	}
 	return schemaAttributes(specs, attrTypes[dschema.Attribute]{dschema.StringAttribute{}, dschema.Int64Attribute{},
-		dschema.BoolAttribute{}, dschema.MapAttribute{}, dschema.ListAttribute{}})
+		dschema.BoolAttribute{}, dschema.MapAttribute{}, dschema.ListAttribute{}, dschema.SingleNestedAttribute{Attributes: ring}})
 }
 
 func ephemeralAttributes(specs map[string]attrSpec) map[string]eschema.Attribute {
+	ring := map[string]eschema.Attribute{}
+	for name, desc := range ringAttrDescs {
+		ring[name] = eschema.StringAttribute{Required: true, MarkdownDescription: desc}
+	}
 	return schemaAttributes(specs, attrTypes[eschema.Attribute]{eschema.StringAttribute{}, eschema.Int64Attribute{},
-		eschema.BoolAttribute{}, eschema.MapAttribute{}, eschema.ListAttribute{}})
+		eschema.BoolAttribute{}, eschema.MapAttribute{}, eschema.ListAttribute{}, eschema.SingleNestedAttribute{Attributes: ring}})
 }
 
 // schemaAttributes builds one schema package's attributes from their specs.
@@ -92,6 +105,8 @@ func schemaAttributes[A any](specs map[string]attrSpec, zeros attrTypes[A]) map[
 		case kindList:
 			zero, fields = zeros.list, map[string]any{"Required": a.required, "Optional": opt, "Computed": a.computed, "ElementType": stringType,
 				"Validators": []validator.List{listvalidator.ValueStringsAre(a.strList...)}}
+		case kindRing:
+			zero, fields = zeros.ring, map[string]any{"Required": true}
 		default:
 			panic(unknownKind(name, a))
 		}

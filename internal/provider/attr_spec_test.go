@@ -59,7 +59,7 @@ func TestAttrSpecUnknownKind(t *testing.T) {
 		"ephemeral":   func(s map[string]attrSpec) { ephemeralAttributes(s) },
 	}
 	for name, convert := range converters {
-		for _, kind := range []attrKind{0, kindList + 1} {
+		for _, kind := range []attrKind{0, kindRing + 1} {
 			func() {
 				defer func() {
 					if msg, _ := recover().(string); !strings.Contains(msg, `"misspelt"`) {

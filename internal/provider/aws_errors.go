@@ -3,6 +3,7 @@ package provider
 import (
 	"errors"
 
+	"github.com/aws/smithy-go"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 
 	"github.com/securestream/terraform-provider-securestream/internal/diagnostics"
@@ -14,6 +15,14 @@ import (
 func isA[T error](err error) bool {
 	var target T
 	return errors.As(err, &target)
+}
+
+// hasCode reports whether err is an AWS API error with the code: for an
+// answer the SDK has no type for in the operation that met it (such as
+// NoSuchFunctionExists from UpdateDistribution).
+func hasCode(err error, code string) bool {
+	var api smithy.APIError
+	return errors.As(err, &api) && api.ErrorCode() == code
 }
 
 // awsFailed reports whether an AWS call failed, appending its diagnostic

@@ -2,16 +2,20 @@ package provider
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
-	"github.com/hashicorp/terraform-plugin-framework/resource"
+	fwresource "github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+
+	localcf "github.com/securestream/terraform-provider-securestream/internal/local/cloudfront"
 )
 
 // Issue 20, item 3: a bad channel name gets one error, saying what the
@@ -60,9 +64,9 @@ func TestChannelErrorsOnePerMistake(t *testing.T) {
 // Issue 20, item 3: a repeated association is one error naming the
 // association block and the cache behavior it repeats.
 func TestDuplicateAssociation(t *testing.T) {
-	var sr resource.SchemaResponse
-	(&functionResource{}).Schema(context.Background(), resource.SchemaRequest{}, &sr)
-	block := sr.Schema.Blocks["association"].(schema.ListNestedBlock)
+	var sr fwresource.SchemaResponse
+	(&functionResource{}).Schema(context.Background(), fwresource.SchemaRequest{}, &sr)
+	block := sr.Schema.Attributes["association"].(schema.ListNestedAttribute)
 	assoc := func(dist string, pattern types.String, replace bool) attr.Value {
 		return types.ObjectValueMust(associationType.AttrTypes, map[string]attr.Value{"distribution_id": types.StringValue(dist),
 			"path_pattern": pattern, "event_type": types.StringValue(viewerRequest), "replace_existing": types.BoolValue(replace)})
@@ -105,4 +109,19 @@ func TestDuplicateAssociation(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Issue 20, item 3, through Terraform: a header name with '_' and a
+// repeated association are each refused at plan with the error that names
+// the argument and the fix.
+func TestAccFunction_clearErrors(t *testing.T) {
+	e := newCFEnv(t, localcf.Config{})
+	fn, issuer := name("edge"), name("issuer")
+	dup := assocHCL(assocEntry("E1EXAMPLE", ""), assocEntry("E1EXAMPLE", "", "replace_existing = true"))
+	resource.ParallelTest(t, resource.TestCase{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Steps: []resource.TestStep{
+		{Config: functionConfig(e, fn, issuer, "1", `token_header = "X_Stream"`, ""), PlanOnly: true,
+			ExpectError: regexp.MustCompile(`(?s)Invalid header name.*token_header\s+=\s+"X_Stream".*Use\s+"x-stream"`)},
+		{Config: functionConfig(e, fn, issuer, "1", "", dup), PlanOnly: true,
+			ExpectError: regexp.MustCompile(`(?s)Duplicate association.*associations\s+\[0\]\s+and\s+\[1\]\s+both\s+attach.*distribution\s+E1EXAMPLE`)},
+	}})
 }

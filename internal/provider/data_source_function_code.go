@@ -5,14 +5,10 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/securestream/terraform-provider-securestream/internal/edgefunc"
-)
-
-var (
-	_ datasource.DataSource              = (*functionCodeDataSource)(nil)
-	_ datasource.DataSourceWithConfigure = (*functionCodeDataSource)(nil)
 )
 
 // NewFunctionCodeDataSource is data "securestream_function_code".
@@ -53,21 +49,15 @@ func (d *functionCodeDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 }
 
 func (d *functionCodeDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	if notConfigured(d.clients, &resp.Diagnostics) {
-		return
-	}
-	var m functionCodeDataModel
-	if resp.Diagnostics.Append(req.Config.Get(ctx, &m)...); resp.Diagnostics.HasError() {
-		return
-	}
-	rc, diags := m.render(ctx, d.clients)
-	if resp.Diagnostics.Append(diags...); diags.HasError() {
-		return
-	}
-	m.Code, m.CodeSHA256, m.CodeSize = types.StringValue(string(rc.code)), types.StringValue(rc.sha256), types.Int64Value(int64(len(rc.code)))
-	m.Runtime = types.StringValue(edgefunc.Runtime)
-	ids, d2 := types.ListValueFrom(ctx, types.StringType, rc.keyIDs)
-	resp.Diagnostics.Append(d2...)
-	m.KeyIDs = ids
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	readDataSource(ctx, &d.providerData, req, resp, func(m *functionCodeDataModel) diag.Diagnostics {
+		rc, diags := m.render(ctx, d.clients)
+		if diags.HasError() {
+			return diags
+		}
+		m.Code, m.CodeSHA256, m.CodeSize = types.StringValue(string(rc.code)), types.StringValue(rc.sha256), types.Int64Value(int64(len(rc.code)))
+		m.Runtime = types.StringValue(edgefunc.Runtime)
+		ids, d2 := types.ListValueFrom(ctx, types.StringType, rc.keyIDs)
+		m.KeyIDs = ids
+		return append(diags, d2...)
+	})
 }

@@ -2,27 +2,17 @@ package provider
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/path"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/securestream/terraform-provider-securestream/internal/awsclients"
 	"github.com/securestream/terraform-provider-securestream/internal/diagnostics"
-)
-
-var (
-	_ datasource.DataSource              = (*issuerDataSource)(nil)
-	_ datasource.DataSourceWithConfigure = (*issuerDataSource)(nil)
 )
 
 // NewIssuerDataSource is data "securestream_issuer".
@@ -46,9 +36,6 @@ func (d *issuerDataSource) Metadata(_ context.Context, req datasource.MetadataRe
 }
 
 func (d *issuerDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
-	computed := func(desc string) schema.StringAttribute {
-		return schema.StringAttribute{Computed: true, MarkdownDescription: desc}
-	}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "An issuer that exists (made by a `securestream_issuer` resource, in this or another workspace), " +
 			"read from AWS by its function name: where players ask for stream keys, and the ARNs an IAM policy or a monitor needs.\n\n" +
@@ -59,34 +46,32 @@ func (d *issuerDataSource) Schema(_ context.Context, _ datasource.SchemaRequest,
 			"Permissions: `lambda:GetFunction`, `lambda:GetFunctionUrlConfig`, `apigateway:GET` on `/apis` and `/restapis` " +
 			"(the HTTP API's endpoint too). No KMS permission.",
 		Attributes: map[string]schema.Attribute{
-			"function_name": schema.StringAttribute{Required: true,
-				Validators:          []validator.String{stringvalidator.RegexMatches(functionNameRE, "must be a Lambda function name")},
-				MarkdownDescription: "Name of the issuer's Lambda function (the `function_name` of its `securestream_issuer`), in the provider's region."},
-			"function_arn": computed("ARN of the Lambda function."),
-			"architecture": computed("The function's architecture: `arm64` or `x86_64`."),
-			"role_arn":     computed("ARN of the function's IAM role."),
-			"kms_key_arn":  computed("The ring's KMS key, as the function has it (`" + envKMSKeyID + "`); null when the variable is missing."),
-			"api_type":     computed("The API in front: `function_url`, `http` or `rest`; null when none is found."),
-			"invoke_url":   computed("The URL players POST to for a stream key: the function URL, the HTTP API's endpoint or the REST API's stage; null when no API is found."),
-			"api_id":       computed("`http` and `rest`: the API's id; null otherwise."),
+			"function_name": issuerFunctionName(true,
+				"Name of the issuer's Lambda function (the `function_name` of its `securestream_issuer`), in the provider's region."),
+			"function_arn": computedString("ARN of the Lambda function."),
+			"architecture": computedString("The function's architecture: `arm64` or `x86_64`."),
+			"role_arn":     computedString("ARN of the function's IAM role."),
+			"kms_key_arn":  computedString("The ring's KMS key, as the function has it (`" + envKMSKeyID + "`); null when the variable is missing."),
+			"api_type":     computedString("The API in front: `function_url`, `http` or `rest`; null when none is found."),
+			"invoke_url":   computedString("The URL players POST to for a stream key: the function URL, the HTTP API's endpoint or the REST API's stage; null when no API is found."),
+			"api_id":       computedString("`http` and `rest`: the API's id; null otherwise."),
 		},
 	}
 }
 
 func (d *issuerDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	if notConfigured(d.clients, &resp.Diagnostics) {
-		return
-	}
-	var m issuerDataModel
-	if resp.Diagnostics.Append(req.Config.Get(ctx, &m)...); resp.Diagnostics.HasError() {
-		return
-	}
-	fn := m.FunctionName.ValueString()
-	out, diags := getIssuerFunction(ctx, d.clients, "securestream_issuer", fn)
-	if resp.Diagnostics.Append(diags...); diags.HasError() {
-		return
-	}
-	c := out.Configuration
+	readDataSource(ctx, &d.providerData, req, resp, func(m *issuerDataModel) diag.Diagnostics {
+		out, diags := getIssuerFunction(ctx, d.clients, "securestream_issuer", m.FunctionName.ValueString())
+		if diags.HasError() {
+			return diags
+		}
+		return append(diags, d.read(ctx, m, out.Configuration)...)
+	})
+}
+
+// read fills in the model from the function's configuration and the API
+// in front.
+func (d *issuerDataSource) read(ctx context.Context, m *issuerDataModel, c *lambdatypes.FunctionConfiguration) diag.Diagnostics {
 	m.FunctionARN, m.RoleARN = types.StringPointerValue(c.FunctionArn), types.StringPointerValue(c.Role)
 	m.Architecture = types.StringNull()
 	if len(c.Architectures) > 0 {
@@ -98,11 +83,7 @@ func (d *issuerDataSource) Read(ctx context.Context, req datasource.ReadRequest,
 		m.KMSKeyARN = envValue(c.Environment.Variables, envKMSKeyID)
 	}
 	m.APIType, m.InvokeURL, m.APIID = types.StringNull(), types.StringNull(), types.StringNull()
-	resp.Diagnostics.Append(d.readFrontDoor(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	return d.readFrontDoor(ctx, m)
 }
 
 // readFrontDoor finds the API in front in the resource's import order
@@ -144,32 +125,4 @@ func (d *issuerDataSource) readFrontDoor(ctx context.Context, m *issuerDataModel
 		m.APIType, m.APIID, m.InvokeURL = types.StringValue(apiTypeREST), types.StringPointerValue(id), types.StringValue(restInvokeURL(*id, d.clients.Config.Region))
 	}
 	return diags
-}
-
-// getIssuerFunction reads an issuer's Lambda function for the data source
-// named dataSource, refusing a function that does not exist or is not an
-// issuer (without the issuer tag the provider puts on its functions).
-func getIssuerFunction(ctx context.Context, c *awsclients.Clients, dataSource, fn string) (*lambda.GetFunctionOutput, diag.Diagnostics) {
-	var diags diag.Diagnostics
-	at := path.Root("function_name")
-	out, err := c.Lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(fn)})
-	switch {
-	case isA[*lambdatypes.ResourceNotFoundException](err):
-		diags.AddAttributeError(at, "No issuer function "+fn,
-			fmt.Sprintf("data source %s: lambda:GetFunction found no Lambda function named %s in %s. Check function_name and region "+
-				"(the provider's region, where the securestream_issuer was applied).", dataSource, fn, c.Config.Region))
-	case err != nil:
-		diags.Append(diagnostics.AttributeAWSCall(at, "lambda:GetFunction (data source "+dataSource+")", err,
-			"The provider's credentials need lambda:GetFunction on the function."))
-	case out.Configuration == nil:
-		diags.Append(diagnostics.NoAnswer("lambda:GetFunction (data source "+dataSource+")", "the configuration of "+fn))
-	case out.Tags[issuerTag] != fn:
-		diags.AddAttributeError(at, "Not an issuer function: "+fn,
-			fmt.Sprintf("data source %s: the Lambda function %s has no %s = %s tag, which every securestream_issuer's function carries. "+
-				"Name the function_name of a securestream_issuer.", dataSource, fn, issuerTag, fn))
-	}
-	if diags.HasError() {
-		return nil, diags
-	}
-	return out, diags
 }

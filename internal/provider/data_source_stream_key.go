@@ -9,11 +9,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 )
 
-var (
-	_ datasource.DataSource              = (*streamKeyDataSource)(nil)
-	_ datasource.DataSourceWithConfigure = (*streamKeyDataSource)(nil)
-)
-
 // NewStreamKeyDataSource is data "securestream_stream_key".
 func NewStreamKeyDataSource() datasource.DataSource { return &streamKeyDataSource{minter: newMinter()} }
 

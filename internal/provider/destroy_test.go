@@ -34,39 +34,10 @@ func TestAccDestroy_ringUnopenable(t *testing.T) {
 	// KMS does for a disabled key.
 	p := localtest.StartFaultProxy(t, e.endpoint)
 	fn, edge, edge2 := name("issuer"), name("edge"), name("edge")
-	provider := fmt.Sprintf(`provider "securestream" {
-  region     = "us-east-1"
-  endpoint   = %q
-  access_key = "testing"
-  secret_key = "testing"
-  endpoints {
-    cloudfront = %q
-  }
-}
-`, p.URL, e.cf.Endpoint)
 	cfg := func(second bool) string {
-		c := provider + fmt.Sprintf(`
-resource "securestream_secret" "s" {
-  function_name = %q
-}
-
-resource "securestream_function" "f" {
-  name          = %q
-  ciphertext    = securestream_secret.s.ciphertext
-  kms_key_id    = securestream_secret.s.id
-  function_name = securestream_secret.s.function_name
-  %s
-}
-`, fn, edge, assocOn(dist))
+		c := testProvider(p.URL, cloudfrontEndpoint(e.cf.Endpoint)) + secretHCL(fn, "") + functionHCL("f", edge, assocOn(dist))
 		if second {
-			c += fmt.Sprintf(`
-resource "securestream_function" "g" {
-  name          = %q
-  ciphertext    = securestream_secret.s.ciphertext
-  kms_key_id    = securestream_secret.s.id
-  function_name = securestream_secret.s.function_name
-}
-`, edge2)
+			c += functionHCL("g", edge2, "")
 		}
 		return c
 	}

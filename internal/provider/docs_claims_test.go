@@ -16,7 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 
-	"github.com/securestream/terraform-provider-securestream/internal/reporoot"
+	"github.com/securestream/terraform-provider-securestream/internal/testenv"
 )
 
 // Issue 20, item 14: what the pages say about the provider is what it
@@ -99,7 +99,7 @@ var docClaims = func() []docClaim {
 // otherwise than the test that checks it: it names the sentence and the
 // test.
 func TestDocsClaimsMatchTests(t *testing.T) {
-	root := repoRoot(t)
+	root := testenv.RepoRoot(t)
 	tests := testFuncs(t, root)
 	for _, c := range docClaims {
 		if !tests[c.test] {
@@ -155,15 +155,6 @@ func TestDocsChecksCatchTheOldSentences(t *testing.T) {
 	}
 }
 
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	root, err := reporoot.Find()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return root
-}
-
 // providerTypeNames are the type names of the provider's resources, data
 // sources and ephemeral resources.
 func providerTypeNames(t *testing.T) []string {
@@ -198,7 +189,7 @@ func providerTypeNames(t *testing.T) []string {
 // the provider's and resources' descriptions.
 func docSentences(t *testing.T) []docSentence {
 	t.Helper()
-	root := repoRoot(t)
+	root := testenv.RepoRoot(t)
 	var pages []string
 	for _, dir := range []string{"docs", "templates"} {
 		err := filepath.WalkDir(filepath.Join(root, dir), func(p string, d fs.DirEntry, err error) error {

@@ -9,11 +9,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 )
 
-var (
-	_ ephemeral.EphemeralResource              = (*streamKeyEphemeral)(nil)
-	_ ephemeral.EphemeralResourceWithConfigure = (*streamKeyEphemeral)(nil)
-)
-
 // NewStreamKeyEphemeralResource is ephemeral "securestream_stream_key".
 func NewStreamKeyEphemeralResource() ephemeral.EphemeralResource {
 	return &streamKeyEphemeral{minter: newMinter()}

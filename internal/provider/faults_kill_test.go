@@ -27,35 +27,11 @@ import (
 // to endpoint (a fault proxy in front of moto), CloudFront's to the local
 // CloudFront. secretExtra is added to the secret's arguments.
 func stackConfig(endpoint, cfEndpoint, fn, edge, dist, pkg, secretExtra string) string {
-	return fmt.Sprintf(`provider "securestream" {
-  region     = "us-east-1"
-  endpoint   = %q
-  access_key = "testing"
-  secret_key = "testing"
-  endpoints {
-    cloudfront = %q
-  }
-}
-
-resource "securestream_secret" "s" {
-  function_name = %q
-  %s
-}
-
-resource "securestream_function" "f" {
-  name          = %q
-  ciphertext    = securestream_secret.s.ciphertext
-  kms_key_id    = securestream_secret.s.id
-  function_name = securestream_secret.s.function_name
-  association {
-    distribution_id = %q
-  }
-}
-
+	return testProvider(endpoint, cloudfrontEndpoint(cfEndpoint)) + secretHCL(fn, secretExtra) +
+		functionHCL("f", edge, assocHCL(assocEntry(dist, ""))) + fmt.Sprintf(`
 resource "securestream_issuer" "i" {
   function_name     = securestream_secret.s.function_name
-  secret_ciphertext = securestream_secret.s.ciphertext
-  kms_key_arn       = securestream_secret.s.kms_key_arn
+  key_ring          = securestream_secret.s.key_ring
   package_path      = %q
   api_type          = "http"
   settings = {
@@ -63,7 +39,7 @@ resource "securestream_issuer" "i" {
     allowed_hosts = ["media.example.com"]
   }
 }
-`, endpoint, cfEndpoint, fn, secretExtra, edge, dist, pkg)
+`, pkg)
 }
 
 // Terraform killed (SIGKILL) in the middle of an apply of the whole

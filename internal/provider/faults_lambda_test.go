@@ -25,7 +25,7 @@ const (
 // created and updated while Lambda answers ResourceConflictException
 // (another update in progress), converges: each such call is retried with
 // a bounded backoff, no object is made twice, and the plan after is empty.
-// A conflict that never passes ends at the timeouts block with the call
+// A conflict that never passes ends at the update's timeout with the call
 // and the fix, and the next apply converges.
 func TestAccFaults_issuerLambdaConflicts(t *testing.T) {
 	e := newAccEnv(t)
@@ -105,8 +105,8 @@ func TestAccFaults_issuerLambdaConflicts(t *testing.T) {
 				PreConfig: func() {
 					p.Inject(faultproxy.Fault{Op: "lambda:UpdateFunctionConfiguration", Code: "ResourceConflictException", Message: conflict})
 				},
-				Config:      cfg("  memory_size = 1024\n  reserved_concurrency = 2\n  timeouts {\n    update = \"2s\"\n  }\n"),
-				ExpectError: regexp.MustCompile(`(?s)lambda:UpdateFunctionConfiguration failed.*update is in progress.*raise the timeouts block`),
+				Config:      cfg("  memory_size = 1024\n  reserved_concurrency = 2\n  timeouts = {\n    update = \"2s\"\n  }\n"),
+				ExpectError: regexp.MustCompile(`(?s)lambda:UpdateFunctionConfiguration failed.*update is in progress.*raise\s+timeouts\.create\s+or\s+timeouts\.update`),
 			},
 			{
 				PreConfig: p.Reset,

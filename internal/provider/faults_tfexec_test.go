@@ -20,10 +20,6 @@ import (
 	"github.com/securestream/terraform-provider-securestream/internal/syncbuf"
 )
 
-// providerAddress is the provider's address in the configurations that
-// tfProcess runs.
-const providerAddress = "registry.terraform.io/securestream/securestream"
-
 // registryHosts are the hosts on which a short source address
 // (securestream/securestream, as the examples and users write it) is
 // resolved: Terraform's default registry and OpenTofu's.
@@ -69,7 +65,7 @@ func newTFProcess(t *testing.T, config string) *tfProcess {
 	reattach := make(chan *plugin.ReattachConfig, 1)
 	closed := make(chan struct{})
 	go func() {
-		err := tf6server.Serve(providerAddress, providerserver.NewProtocol6(New("test", "none")()),
+		err := tf6server.Serve(Address, providerserver.NewProtocol6(New("test", "none")()),
 			tf6server.WithDebug(ctx, reattach, closed), tf6server.WithoutLogStderrOverride(), tf6server.WithLoggingSink(t),
 			tf6server.WithGoPluginLogger(hclog.New(&hclog.LoggerOptions{Output: io.Discard})))
 		if err != nil {

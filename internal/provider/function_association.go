@@ -239,17 +239,22 @@ func (r *functionResource) apply(ctx context.Context, name, prev, arn string, wa
 	case errors.As(err, &at) && errors.As(at.err, &taken):
 		diags.AddAttributeError(path.Root("association").AtListIndex(at.index), "The cache behavior runs another function", string(taken))
 	case errors.As(err, &at):
-		diags.AddAttributeError(path.Root("association").AtListIndex(at.index), "The distribution has no such cache behavior",
-			fmt.Sprintf("Distribution %s cannot run the function: %v. Fix path_pattern, or add the cache behavior to the distribution.", c.id, at.err))
+		diags.Append(noSuchBehavior(path.Root("association").AtListIndex(at.index), want[at.index], c.id, at.err))
 	case isA[*cftypes.NoSuchDistribution](err) && len(c.attach) == 0:
 		// A distribution that is gone has nothing to detach.
 	default:
-		d := distributionError(c.id, err)
+		call := distributionCall(c.id, path.Empty())
 		if len(c.attach) > 0 {
-			diags.AddAttributeError(path.Root("association").AtListIndex(c.attach[0]), d.Summary(), d.Detail())
-		} else {
-			diags.Append(d)
+			call.Path = path.Root("association").AtListIndex(c.attach[0]).AtName("distribution_id")
 		}
+		if hasCode(err, "NoSuchFunctionExists") {
+			// The distribution is there; the function it is to run is not.
+			call.Path = call.Path.ParentPath()
+			call.Missing = fmt.Sprintf("The distribution cannot run the CloudFront Function %s: it does not exist, or has never been published "+
+				"(a distribution runs the LIVE stage). The next plan creates the function again if it was deleted; with publish = false, publish "+
+				"it (aws cloudfront publish-function) or set publish = true.", name)
+		}
+		diags.Append(call.Failed(err))
 	}
 	return diags
 }
@@ -295,10 +300,20 @@ func (r *functionResource) attachAll(ctx context.Context, plan, state *functionM
 	return diags
 }
 
-func distributionError(id string, err error) diag.Diagnostic {
-	return diagnostics.AWSCall("cloudfront:UpdateDistribution", err, fmt.Sprintf("The function's associations on distribution %s are "+
-		"unchanged: its behaviors change in one update, or not at all. The provider's credentials need cloudfront:GetDistributionConfig and "+
-		"cloudfront:UpdateDistribution on it; apply again once the cause is gone.", id))
+// distributionCall is the write of distribution id's associations (its
+// read, then its update: the error says which failed), for the diagnostic
+// of its failure; at is the attribute that named the distribution.
+func distributionCall(id string, at path.Path) diagnostics.Call {
+	return diagnostics.Call{Action: "cloudfront:UpdateDistribution", Path: at,
+		Fix:     fmt.Sprintf("The provider's credentials need cloudfront:GetDistributionConfig and cloudfront:UpdateDistribution on distribution %s.", id),
+		Missing: missingDistribution(id),
+		After: fmt.Sprintf("The function's associations on distribution %s are unchanged: its behaviors change in one update, or not at "+
+			"all. Apply again once the cause is gone.", id)}
+}
+
+// missingDistribution says that distribution id does not exist.
+func missingDistribution(id string) string {
+	return fmt.Sprintf("Distribution %s does not exist (CloudFront answers NoSuchDistribution): it was deleted, or the id is wrong", id)
 }
 
 // detachAll takes the function off every behavior the state lists, one
@@ -330,7 +345,8 @@ func (r *functionResource) attached(ctx context.Context, state *functionModel) (
 			switch {
 			case isA[*cftypes.NoSuchDistribution](err):
 			case err != nil:
-				diags.Append(diagnostics.AWSCall("cloudfront:GetDistributionConfig", err, "The provider's credentials need cloudfront:GetDistributionConfig."))
+				diags.Append(diagnostics.Call{Action: "cloudfront:GetDistributionConfig",
+					Fix: fmt.Sprintf("The provider's credentials need cloudfront:GetDistributionConfig on distribution %s.", id)}.Failed(err))
 				return state.Associations, diags
 			default:
 				cfg = got.DistributionConfig
@@ -373,9 +389,9 @@ func (r *functionResource) waitDeployed(ctx context.Context, id string) error {
 	return r.deployWait.poll(ctx, func() (bool, error) { return r.deployed(ctx, id) })
 }
 
-// uniqueAssociations refuses two association blocks for one cache
-// behavior (and event), whatever their replace_existing: one error per
-// behavior, naming the blocks and the behavior.
+// uniqueAssociations refuses two associations for one cache behavior
+// (and event), whatever their replace_existing: one error per behavior,
+// naming the associations (by index) and the behavior.
 type uniqueAssociations struct{}
 
 func (uniqueAssociations) Description(context.Context) string {
@@ -420,7 +436,7 @@ func (uniqueAssociations) ValidateList(ctx context.Context, req validator.ListRe
 			all = "both"
 		}
 		resp.Diagnostics.AddAttributeError(req.Path.AtListIndex(idx[1]), "Duplicate association",
-			fmt.Sprintf("securestream_function: the association blocks %s %s attach the function to %s: a cache behavior runs "+
-				"one function per event, so keep one block for it and remove the others.", list, all, as[idx[0]].behavior()))
+			fmt.Sprintf("securestream_function: the associations %s %s attach the function to %s: a cache behavior runs "+
+				"one function per event, so keep one association for it and remove the others.", list, all, as[idx[0]].behavior()))
 	}
 }

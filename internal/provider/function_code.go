@@ -46,16 +46,14 @@ type functionCodeModel struct {
 func functionCodeAttrs() map[string]attrSpec {
 	channel := func(ch issuance.Channel, def, what string) attrSpec {
 		return attrSpec{kind: kindString, desc: fmt.Sprintf("%s Default `%s`; `\"\"` switches the channel off.", what, def),
-			str: []validator.String{channelOrOffValidator(ch)}}
+			str: []validator.String{channelValidator{ch: ch, offOK: true}}}
 	}
 	def := issuance.DefaultChannels()
 	return map[string]attrSpec{
-		"ciphertext": {kind: kindString, required: true, sensitive: true,
-			desc: "The key ring: `securestream_secret.<name>.ciphertext`. Decrypted through KMS (`kms:Decrypt`) at plan and apply to render the code."},
-		"kms_key_id": {kind: kindString, required: true,
-			desc: "The KMS key the ring is encrypted under: `securestream_secret.<name>.id`, passed to `kms:Decrypt`, which then refuses a ring encrypted under another key."},
-		"function_name": {kind: kindString, required: true,
-			desc: "The issuer's function name the ring was encrypted for (its encryption context): `securestream_secret.<name>.function_name`."},
+		// Not sensitive, as the secret's ciphertext: KMS ciphertext opens only
+		// through the key policy, and a sensitive argument is written as null
+		// by -generate-config-out, which a required one cannot be.
+		"key_ring":          {kind: kindRing, desc: keyRingDesc("Decrypted through KMS (`kms:Decrypt`) at plan and apply to render the code.")},
 		"token_header":      channel(issuance.ChannelHeader, def.Header, "Request header that carries a token (lower case)."),
 		"token_query":       channel(issuance.ChannelQuery, def.Query, "Query parameter that carries a token."),
 		"token_cookie":      channel(issuance.ChannelCookie, def.Cookie, "Cookie that carries a token."),
@@ -99,7 +97,10 @@ type renderedCode struct {
 
 // known reports whether every argument the code depends on is known.
 func (m functionCodeModel) known() bool {
-	for _, v := range []interface{ IsUnknown() bool }{m.Ciphertext, m.KMSKeyID, m.FunctionName, m.TokenHeader, m.TokenQuery,
+	if !m.ringKnown() {
+		return false
+	}
+	for _, v := range []interface{ IsUnknown() bool }{m.TokenHeader, m.TokenQuery,
 		m.TokenCookie, m.TokenPathPrefix, m.SeedCompat, m.MaxLifetime, m.Leeway, m.ExemptPaths, m.ReportOnly, m.PreflightNeedsToken, m.CORSOrigins,
 		m.CORSMaxAge, m.DebugReasons} {
 		if v.IsUnknown() {
@@ -122,7 +123,7 @@ func (m functionCodeModel) render(ctx context.Context, c *awsclients.Clients) (*
 	}
 	code, err := edgefunc.Render(cfg)
 	if err != nil {
-		at := path.Root("ciphertext")
+		at := keyRingPath
 		if len(cfg.Exempt) > 0 && strings.Contains(err.Error(), "bytes") {
 			at = path.Root("exempt_paths")
 		} else if len(cfg.CORSOrigins) > 0 && strings.Contains(err.Error(), "bytes") {
@@ -150,8 +151,7 @@ func (m functionCodeModel) edgeConfig(ctx context.Context, doc *keyring.Document
 		ReportOnly: m.ReportOnly.ValueBool(), PreflightNeedsToken: m.PreflightNeedsToken.ValueBool(), DebugReasons: m.DebugReasons.ValueBool(),
 	}
 	if _, err := cfg.Channels.Normalize(); errors.Is(err, issuance.ErrNoChannel) {
-		diags.AddAttributeError(path.Root("token_header"), "Every token channel is off",
-			"Keep at least one of token_header, token_query, token_cookie and token_path_prefix, or no player can send a key.")
+		diags.Append(everyChannelOff())
 	}
 	if m.SeedCompat.ValueBool() {
 		seed, ok := doc.Seed()

@@ -57,15 +57,18 @@ func issuerBehindProxy(t *testing.T, e *accEnv, apiType string, extra ...string)
 
 resource "securestream_issuer" "i" {
   function_name     = %q
-  secret_ciphertext = %q
-  kms_key_arn       = %q
-  package_path      = %q
-  api_type          = %q
+  key_ring = {
+    ciphertext    = %q
+    kms_key_id    = %q
+    function_name = %[2]q
+  }
+  package_path      = %[5]q
+  api_type          = %[6]q
   settings = {
     auth          = "none"
     allowed_hosts = ["media.example.com"]
   }
-%s}
+%[7]s}
 `, p.URL, fn, ct, aws.ToString(key.KeyMetadata.Arn), pkgPath, apiType, strings.Join(append(append([]string(nil), extra...), more...), ""))
 	}, p, fn
 }

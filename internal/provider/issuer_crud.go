@@ -43,12 +43,16 @@ func (r *issuerResource) Create(ctx context.Context, req resource.CreateRequest,
 	if resp.Diagnostics.Append(append(diags, d...)...); resp.Diagnostics.HasError() {
 		return
 	}
+	if resp.Diagnostics.Append(r.applyKeyARN(ctx, &plan)...); resp.Diagnostics.HasError() {
+		return // nothing made yet
+	}
 	created := plan
 	for _, c := range computedNames {
 		*created.computed(c) = types.StringNull()
 	}
 	resumed := false // a role left by an interrupted create was found
 	created.Drift = noDrift()
+	created.TagsAll = r.tagsAll(created.Tags)
 	steps := []func() diag.Diagnostics{
 		func() diag.Diagnostics { return r.createRole(ctx, &created, &resumed) },
 		func() diag.Diagnostics {
@@ -132,20 +136,22 @@ func (r *issuerResource) Read(ctx context.Context, req resource.ReadRequest, res
 	if resp.Diagnostics.Append(req.State.Get(ctx, &m)...); resp.Diagnostics.HasError() {
 		return
 	}
+	ctx, cancel := withTimeout(ctx, m.Timeouts.Read, defaultIssuerReadTimeout, &resp.Diagnostics)
+	defer cancel()
 	fn := m.FunctionName.ValueString()
 	out, err := r.clients.Lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(fn)})
 	importing, d := req.Private.GetKey(ctx, importKey)
 	resp.Diagnostics.Append(d...)
+	functionGone := false
 	switch {
 	case isA[*lambdatypes.ResourceNotFoundException](err) && importing != nil:
 		resp.Diagnostics.AddError("No issuer function to import", fmt.Sprintf("There is no Lambda function named %s in %s.", fn, r.clients.Config.Region))
 		return
 	case isA[*lambdatypes.ResourceNotFoundException](err) && !m.FunctionARN.IsNull():
 		// Deleted outside Terraform: the rest stays in the state, for the
-		// plan to replace the whole issuer (see ModifyPlan).
-		resp.Diagnostics.AddWarning("The issuer's function is gone",
-			fmt.Sprintf("The Lambda function %s was deleted outside Terraform. The next apply replaces the issuer: its role, log group, "+
-				"KMS grant and API are deleted and made again with the function.", fn))
+		// plan to replace the whole issuer (see ModifyPlan), unless the
+		// rest is gone too (a restarted local stack: allGone, below).
+		functionGone = true
 		m.FunctionARN, m.SourceCodeHash = types.StringNull(), types.StringNull()
 	}
 	if err != nil && !isA[*lambdatypes.ResourceNotFoundException](err) {
@@ -160,7 +166,7 @@ func (r *issuerResource) Read(ctx context.Context, req resource.ReadRequest, res
 	}
 	resp.Diagnostics.Append(r.readAPI(ctx, &m)...)
 	if m.APIType.ValueString() != apiTypeREST {
-		m.RESTAuthorization, m.RESTCognitoPoolARNs, m.RESTAPIKeyRequired = types.StringValue(restAuthNone), types.SetNull(types.StringType), types.BoolValue(false)
+		m.RESTAuthorization, m.RESTCognitoPoolARNs, m.RESTAPIKeyRequired = types.StringNull(), types.SetNull(types.StringType), types.BoolNull()
 		m.RESTAPIKeyID, m.RESTAPIKeyValue = types.StringNull(), types.StringNull()
 	}
 	if days, found, err := r.logRetention(ctx, fn); err != nil {
@@ -170,20 +176,30 @@ func (r *issuerResource) Read(ctx context.Context, req resource.ReadRequest, res
 	} else {
 		m.LogGroupName = types.StringNull()
 	}
-	resp.Diagnostics.Append(r.readDrift(ctx, &m)...)
+	resp.Diagnostics.Append(r.readDrift(ctx, &m, importing != nil)...)
 	if len(lambdaDrift) > 0 {
 		m.Drift = stringList(append(stringElems(m.Drift), lambdaDrift...))
 	}
 	// A grant the state does not hold was never made (a create failed
 	// before it), unless this is an import. The key is the state's (an
 	// import's: the environment's, when it names one).
+	// A key that is gone or pending deletion took the grants with it: no
+	// kms:ListGrants on it (see ringKeyFate).
+	key, keyChecked := keyLive, false
 	if m.KMSKeyARN.ValueString() != "" && m.RoleARN.ValueString() != "" && (!m.GrantID.IsNull() || importing != nil) {
-		id, err := r.findGrant(ctx, m.KMSKeyARN.ValueString(), m.RoleARN.ValueString(), fn)
-		if isA[*kmstypes.NotFoundException](err) {
-			id, err = "", nil
-		}
-		if err != nil {
-			resp.Diagnostics.Append(diagnostics.AWSCall("kms:ListGrants", err, "The provider's credentials need kms:ListGrants on the ring's key."))
+		var id string
+		var ferr error
+		key, ferr = r.ringKeyFate(ctx, m.KMSKeyARN.ValueString())
+		keyChecked = ferr == nil
+		if key == keyLive {
+			var lerr error
+			id, lerr = r.findGrant(ctx, m.KMSKeyARN.ValueString(), m.RoleARN.ValueString(), fn)
+			if isA[*kmstypes.NotFoundException](lerr) {
+				id, lerr = "", nil
+			}
+			if lerr != nil {
+				resp.Diagnostics.Append(diagnostics.AWSCall("kms:ListGrants", lerr, "The provider's credentials need kms:ListGrants on the ring's key."))
+			}
 		}
 		m.GrantID = types.StringNull()
 		if id != "" {
@@ -192,6 +208,19 @@ func (r *issuerResource) Read(ctx context.Context, req resource.ReadRequest, res
 	}
 	if resp.Diagnostics.HasError() {
 		return
+	}
+	if functionGone && importing == nil {
+		if gone, missing := r.allGone(ctx, &m, key, keyChecked); gone {
+			resp.Diagnostics.AddWarning("The issuer is gone", goneDetail(missing))
+			resp.State.RemoveResource(ctx)
+			return
+		}
+		resp.Diagnostics.AddWarning("The issuer's function is gone",
+			fmt.Sprintf("The Lambda function %s was deleted outside Terraform. The next apply replaces the issuer: its role, log group, "+
+				"KMS grant and API are deleted and made again with the function.", fn))
+	}
+	if keyChecked && key != keyLive {
+		keyGoneWarning(&resp.Diagnostics, key, m.KMSKeyARN.ValueString())
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 	if importing != nil {
@@ -202,12 +231,12 @@ func (r *issuerResource) Read(ctx context.Context, req resource.ReadRequest, res
 // readDrift compares, into m.Drift, what no other attribute shows: the
 // role's policies (issuer_owner.go) and the HTTP API routes'
 // authorization.
-func (r *issuerResource) readDrift(ctx context.Context, m *issuerModel) diag.Diagnostics {
+func (r *issuerResource) readDrift(ctx context.Context, m *issuerModel, importing bool) diag.Diagnostics {
 	var diags diag.Diagnostics
 	if m.RoleARN.IsNull() { // a create failed before the role
 		return nil
 	}
-	drift, d := r.readRoleDrift(ctx, m)
+	drift, d := r.readRoleDrift(ctx, m, importing)
 	if diags.Append(d...); diags.HasError() {
 		return diags
 	}
@@ -249,6 +278,15 @@ func (r *issuerResource) readFunction(ctx context.Context, m *issuerModel, out *
 	if len(c.Architectures) > 0 {
 		m.Architecture = types.StringValue(string(c.Architectures[0]))
 	}
+	m.Description = types.StringValue(defaultIssuerDescription)
+	if d := aws.ToString(c.Description); d != "" {
+		m.Description = types.StringValue(d)
+	}
+	m.Tracing = types.StringValue(tracingPassThrough)
+	if c.TracingConfig != nil && c.TracingConfig.Mode == lambdatypes.TracingModeActive {
+		m.Tracing = types.StringValue(tracingActive)
+	}
+	r.readTags(m, out.Tags)
 	m.ReservedConcurrency = types.Int64Null()
 	if out.Concurrency != nil && out.Concurrency.ReservedConcurrentExecutions != nil {
 		m.ReservedConcurrency = types.Int64Value(int64(*out.Concurrency.ReservedConcurrentExecutions))
@@ -264,10 +302,21 @@ func (r *issuerResource) readFunction(ctx context.Context, m *issuerModel, out *
 		drift = append(drift, "lambda: role "+live+" (not the issuer's)")
 	}
 	if importing {
-		m.SecretCiphertext, m.KMSKeyARN = envValue(env, envKeyring), envValue(env, envKMSKeyID)
+		// The ring, its key and the function it is for, as the function has them.
+		keyID := envValue(env, envKMSKeyID)
+		m.KeyRing, m.KMSKeyARN = keyRingValue(envValue(env, envKeyring), keyID, m.FunctionName), keyID
+		if id := keyID.ValueString(); id != "" && !keyARNRE.MatchString(id) {
+			arn, d := r.resolveKeyARN(ctx, id)
+			if diags.Append(d...); !d.HasError() {
+				m.KMSKeyARN = types.StringValue(arn)
+			}
+		}
 		for _, s := range sealedSettings {
 			_, ct := m.sealedFields(s)
 			*ct = envValue(env, s.env)
+			if !ct.IsNull() { // the version is not in AWS: 1, for the configuration to keep the secret with
+				m.setSealedVersion(s, types.Int64Value(1))
+			}
 		}
 	}
 	m.Settings, diags = settingsFromEnv(env)
@@ -339,7 +388,7 @@ func (r *issuerResource) readAPI(ctx context.Context, m *issuerModel) diag.Diagn
 		case err == nil:
 			m.APIType, m.InvokeURL, m.FunctionURLAuthType = types.StringValue(apiTypeFunctionURL), types.StringPointerValue(u.FunctionUrl), types.StringValue(string(u.AuthType))
 			m.APIID, m.StageName = types.StringNull(), types.StringNull()
-			m.ThrottleRateLimit, m.ThrottleBurstLimit = types.Float64Value(defaultThrottleRate), types.Int64Value(defaultThrottleBurst)
+			m.ThrottleRateLimit, m.ThrottleBurstLimit = types.Float64Null(), types.Int64Null() // no throttling: refused with a function URL
 			return nil
 		case !isA[*lambdatypes.ResourceNotFoundException](err):
 			diags.Append(diagnostics.AWSCall("lambda:GetFunctionUrlConfig", err, "The provider's credentials need lambda:GetFunctionUrlConfig."))
@@ -356,7 +405,7 @@ func (r *issuerResource) readAPI(ctx context.Context, m *issuerModel) diag.Diagn
 			return diags
 		}
 		if api != nil {
-			m.APIType, m.APIID, m.FunctionURLAuthType = types.StringValue(apiTypeHTTP), types.StringPointerValue(api.ApiId), types.StringValue("NONE")
+			m.APIType, m.APIID = types.StringValue(apiTypeHTTP), types.StringPointerValue(api.ApiId)
 		}
 	}
 	if m.APIID.IsNull() && m.APIType.ValueString() != apiTypeHTTP {
@@ -366,8 +415,11 @@ func (r *issuerResource) readAPI(ctx context.Context, m *issuerModel) diag.Diagn
 			return diags
 		}
 		if id != nil {
-			m.APIType, m.APIID, m.FunctionURLAuthType = types.StringValue(apiTypeREST), types.StringPointerValue(id), types.StringValue("NONE")
+			m.APIType, m.APIID = types.StringValue(apiTypeREST), types.StringPointerValue(id)
 		}
+	}
+	if m.APIType.ValueString() != apiTypeFunctionURL && !m.APIType.IsNull() {
+		m.FunctionURLAuthType = types.StringNull() // refused with an API
 	}
 	if m.APIID.IsNull() {
 		return nil
@@ -387,9 +439,13 @@ func (r *issuerResource) readAPI(ctx context.Context, m *issuerModel) diag.Diagn
 		return diags
 	}
 	m.InvokeURL, m.StageName = types.StringValue(httpInvokeURL(got.ApiEndpoint)), types.StringValue(defaultStage)
-	if st, err := r.clients.APIGatewayV2.GetStage(ctx, &apigatewayv2.GetStageInput{ApiId: api, StageName: aws.String(defaultStage)}); err == nil && st.DefaultRouteSettings != nil {
-		if s := st.DefaultRouteSettings; s.ThrottlingRateLimit != nil && s.ThrottlingBurstLimit != nil {
+	if st, err := r.clients.APIGatewayV2.GetStage(ctx, &apigatewayv2.GetStageInput{ApiId: api, StageName: aws.String(defaultStage)}); err == nil {
+		if s := st.DefaultRouteSettings; s != nil && s.ThrottlingRateLimit != nil && s.ThrottlingBurstLimit != nil {
 			m.ThrottleRateLimit, m.ThrottleBurstLimit = types.Float64Value(*s.ThrottlingRateLimit), types.Int64Value(int64(*s.ThrottlingBurstLimit))
+		}
+		m.AccessLog = types.ObjectNull(accessLogTypes)
+		if s := st.AccessLogSettings; s != nil {
+			m.AccessLog = accessLogValue(s.DestinationArn, s.Format)
 		}
 	}
 	m.JWTAuthorizer = types.ObjectNull(jwtAuthorizerTypes)
@@ -442,6 +498,9 @@ func (r *issuerResource) Update(ctx context.Context, req resource.UpdateRequest,
 	if resp.Diagnostics.Append(append(diags, d...)...); resp.Diagnostics.HasError() {
 		return
 	}
+	if resp.Diagnostics.Append(r.applyKeyARN(ctx, &plan)...); resp.Diagnostics.HasError() {
+		return
+	}
 	plan.SourceCodeHash = types.StringValue(issuerpkg.SourceCodeHash(pkg))
 	newCors, oldCors := corsOrigins(ctx, plan.Settings), corsOrigins(ctx, state.Settings)
 	steps := []func() diag.Diagnostics{
@@ -458,8 +517,9 @@ func (r *issuerResource) Update(ctx context.Context, req resource.UpdateRequest,
 			}
 			return r.repairRoutes(ctx, &plan)
 		},
+		func() diag.Diagnostics { return r.updateBoundary(ctx, &plan, &state) },
 		func() diag.Diagnostics {
-			if plan.KMSKeyARN.Equal(state.KMSKeyARN) && !plan.GrantID.IsUnknown() {
+			if plan.KMSKeyARN.Equal(state.KMSKeyARN) && !plan.GrantID.IsUnknown() && plan.Tracing.Equal(state.Tracing) {
 				return nil // (grants remade: the policy of this version, with the purposes, too)
 			}
 			return r.putRolePolicy(ctx, &plan)
@@ -498,6 +558,9 @@ func (r *issuerResource) Update(ctx context.Context, req resource.UpdateRequest,
 			}
 			return r.updateFunctionURL(ctx, &plan, newCors)
 		},
+		func() diag.Diagnostics { return r.updateAPIDescription(ctx, &plan, &state) },
+		func() diag.Diagnostics { return r.updateStageExtras(ctx, &plan, &state) },
+		func() diag.Diagnostics { return r.updateTags(ctx, &plan, &state) },
 		func() diag.Diagnostics {
 			switch want := wantPermission(&plan); {
 			case want.Equal(state.PermissionID):
@@ -537,13 +600,21 @@ func (r *issuerResource) Delete(ctx context.Context, req resource.DeleteRequest,
 	}
 	ctx, cancel := withTimeout(ctx, m.Timeouts.Delete, defaultIssuerDeleteTimeout, &resp.Diagnostics)
 	defer cancel()
+	resp.Diagnostics.Append(r.deleteIssuer(ctx, &m)...)
+}
+
+// deleteIssuer removes, in reverse order, what m says was created; each
+// step takes an object already gone as done (after a restart of the local
+// stack, every one is).
+func (r *issuerResource) deleteIssuer(ctx context.Context, m *issuerModel) diag.Diagnostics {
+	var diags diag.Diagnostics
 	fn := m.FunctionName.ValueString()
 	steps := []func() diag.Diagnostics{
 		func() diag.Diagnostics {
 			switch {
 			case m.APIType.ValueString() == apiTypeREST:
 				// The usage plan and the API key outlive the API.
-				if d := r.deleteRESTAPIKey(ctx, &m); d.HasError() || m.APIID.IsNull() {
+				if d := r.deleteRESTAPIKey(ctx, m); d.HasError() || m.APIID.IsNull() {
 					return d
 				}
 				return r.deleteRESTAPI(ctx, m.APIID.ValueString())
@@ -574,8 +645,9 @@ func (r *issuerResource) Delete(ctx context.Context, req resource.DeleteRequest,
 		},
 	}
 	for _, step := range steps {
-		if resp.Diagnostics.Append(step()...); resp.Diagnostics.HasError() {
-			return
+		if diags.Append(step()...); diags.HasError() {
+			return diags
 		}
 	}
+	return diags
 }

@@ -32,7 +32,7 @@ func (r *issuerResource) createHTTPAPI(ctx context.Context, m *issuerModel, cors
 	fn := m.FunctionName.ValueString()
 	fix := "The provider's credentials need apigateway:POST on /apis and its children, and apigateway:TagResource."
 	api, err := r.clients.APIGatewayV2.CreateApi(ctx, &apigatewayv2.CreateApiInput{Name: aws.String(fn), ProtocolType: apitypes.ProtocolTypeHttp,
-		CorsConfiguration: corsConfig(cors), Tags: r.tags(fn), Description: aws.String("securestream stream key issuer " + fn)})
+		CorsConfiguration: corsConfig(cors), Tags: r.tags(m), Description: aws.String(apiDescription(m))})
 	if awsFailed(&diags, err, "apigateway:CreateApi (step 4 of the issuer: its HTTP API)", fix) {
 		return diags
 	}
@@ -64,7 +64,7 @@ func (r *issuerResource) createHTTPAPI(ctx context.Context, m *issuerModel, cors
 		}
 	}
 	if _, err := r.clients.APIGatewayV2.CreateStage(ctx, &apigatewayv2.CreateStageInput{ApiId: api.ApiId, StageName: aws.String(defaultStage),
-		AutoDeploy: aws.Bool(true), DefaultRouteSettings: routeSettings(m), Tags: r.tags(fn)}); err != nil {
+		AutoDeploy: aws.Bool(true), DefaultRouteSettings: routeSettings(m), Tags: r.tags(m), AccessLogSettings: httpAccessLog(m)}); err != nil {
 		diags.Append(diagnostics.AWSCall("apigateway:CreateStage ($default)", err, fix))
 		return diags
 	}

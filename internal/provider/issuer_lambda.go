@@ -46,7 +46,7 @@ func issuerPackage(m *issuerModel) ([]byte, diag.Diagnostics) {
 func (r *issuerResource) createLogGroup(ctx context.Context, m *issuerModel, adopt bool) diag.Diagnostics {
 	var diags diag.Diagnostics
 	name := logGroupName(m.FunctionName.ValueString())
-	_, err := r.clients.Logs.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String(name), Tags: r.tags(m.FunctionName.ValueString())})
+	_, err := r.clients.Logs.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String(name), Tags: r.tags(m)})
 	if adopt && isA[*logstypes.ResourceAlreadyExistsException](err) {
 		err = nil
 	}
@@ -98,7 +98,7 @@ func (r *issuerResource) logRetention(ctx context.Context, function string) (day
 // functionEnv is the Lambda environment: the key ring, its key, and the
 // settings.
 func functionEnv(m *issuerModel, settings map[string]string) map[string]string {
-	env := map[string]string{envKeyring: m.SecretCiphertext.ValueString(), envKMSKeyID: m.KMSKeyARN.ValueString()}
+	env := map[string]string{envKeyring: m.ringCiphertext().ValueString(), envKMSKeyID: m.KMSKeyARN.ValueString()}
 	for k, v := range settings {
 		env[k] = v
 	}
@@ -122,9 +122,10 @@ func (r *issuerResource) createFunction(ctx context.Context, m *issuerModel, pkg
 		Architectures: []lambdatypes.Architecture{lambdatypes.Architecture(m.Architecture.ValueString())},
 		Code:          &lambdatypes.FunctionCode{ZipFile: pkg},
 		MemorySize:    aws.Int32(int32Of(m.MemorySize)), Timeout: aws.Int32(int32Of(m.Timeout)),
-		Environment: &lambdatypes.Environment{Variables: env},
-		Description: aws.String("securestream stream key issuer"),
-		Tags:        r.tags(m.FunctionName.ValueString()),
+		Environment:   &lambdatypes.Environment{Variables: env},
+		Description:   aws.String(description(m)),
+		TracingConfig: &lambdatypes.TracingConfig{Mode: tracingMode(m)},
+		Tags:          r.tags(m),
 	}
 	var out *lambda.CreateFunctionOutput
 	err := r.retryLambda(ctx, func() (err error) { out, err = r.clients.Lambda.CreateFunction(ctx, in); return err })
@@ -159,7 +160,7 @@ func retryable(err error) bool {
 func (r *issuerResource) retryLambda(ctx context.Context, call func() error) error {
 	err := r.lambdaRetry.retry(ctx, retryable, call)
 	if err != nil && retryable(err) {
-		return fmt.Errorf("%w (still failing when the operation timed out; raise the timeouts block)", err)
+		return fmt.Errorf("%w (still failing when the operation timed out; raise timeouts.create or timeouts.update, as in timeouts = { create = \"20m\" })", err)
 	}
 	return err
 }
@@ -189,7 +190,7 @@ func (r *issuerResource) waitFunction(ctx context.Context, function string) diag
 	})
 	if err != nil && !diags.HasError() { // ctx ended while Lambda still worked on it
 		diags.AddError("Timed out waiting for the issuer function",
-			fmt.Sprintf("Lambda still reports state %s, last update %s; raise the timeouts block, then apply again.", c.State, c.LastUpdateStatus))
+			fmt.Sprintf("Lambda still reports state %s, last update %s; raise timeouts.create or timeouts.update (timeouts = { create = \"20m\" }), then apply again.", c.State, c.LastUpdateStatus))
 	}
 	return diags
 }
@@ -240,7 +241,8 @@ func (r *issuerResource) updateFunction(ctx context.Context, plan, state *issuer
 	// rest.
 	in := &lambda.UpdateFunctionConfigurationInput{FunctionName: fn,
 		MemorySize: aws.Int32(int32Of(plan.MemorySize)), Timeout: aws.Int32(int32Of(plan.Timeout)),
-		Environment: &lambdatypes.Environment{Variables: env}}
+		Environment: &lambdatypes.Environment{Variables: env},
+		Description: aws.String(description(plan)), TracingConfig: &lambdatypes.TracingConfig{Mode: tracingMode(plan)}}
 	if !plan.RoleARN.IsNull() && !plan.RoleARN.IsUnknown() {
 		in.Role = plan.RoleARN.ValueStringPointer()
 	}
@@ -260,6 +262,22 @@ func (r *issuerResource) updateFunction(ctx context.Context, plan, state *issuer
 		diags.Append(r.putConcurrency(ctx, plan)...)
 	}
 	return diags
+}
+
+// description is the function's description: description, or the default.
+func description(m *issuerModel) string {
+	if d := m.Description.ValueString(); d != "" {
+		return d
+	}
+	return defaultIssuerDescription
+}
+
+// tracingMode is the function's X-Ray mode: tracing, or PassThrough.
+func tracingMode(m *issuerModel) lambdatypes.TracingMode {
+	if m.Tracing.ValueString() == tracingActive {
+		return lambdatypes.TracingModeActive
+	}
+	return lambdatypes.TracingModePassThrough
 }
 
 func (r *issuerResource) deleteFunction(ctx context.Context, function string) diag.Diagnostics {

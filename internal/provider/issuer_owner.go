@@ -17,7 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/securestream/terraform-provider-securestream/internal/diagnostics"
 	"github.com/securestream/terraform-provider-securestream/internal/keyring"
@@ -92,14 +92,14 @@ func ownedBy(doc *keyring.Document, value, roleARN, roleID string) bool {
 // plan already did (checkRingFor).
 func (r *issuerResource) openRing(ctx context.Context, m *issuerModel) (*keyring.Document, diag.Diagnostics) {
 	var diags diag.Diagnostics
-	doc, err := keyring.Open(ctx, keyring.KMS{Client: r.clients.KMS}, m.KMSKeyARN.ValueString(), m.FunctionName.ValueString(), m.SecretCiphertext.ValueString())
+	doc, err := keyring.Open(ctx, keyring.KMS{Client: r.clients.KMS}, m.KMSKeyARN.ValueString(), m.FunctionName.ValueString(), m.ringCiphertext().ValueString())
 	var call *keyring.CallError
 	switch {
 	case errors.As(err, &call):
 		diags.Append(diagnostics.AWSCall("kms:Decrypt (the key ring, to sign the issuer role's owner tag)", call.Err,
 			decryptFix(call.Err, m.FunctionName.ValueString(), m.KMSKeyARN.ValueString())))
 	case err != nil:
-		diags.AddAttributeError(path.Root("secret_ciphertext"), "Invalid key ring", err.Error())
+		diags.AddAttributeError(keyRingPath.AtName("ciphertext"), "Invalid key ring", err.Error())
 	}
 	return doc, diags
 }
@@ -109,7 +109,7 @@ func (r *issuerResource) tagOwner(ctx context.Context, m *issuerModel, doc *keyr
 	var diags diag.Diagnostics
 	v, err := ownerTagValue(doc, m.RoleARN.ValueString(), roleID)
 	if err != nil {
-		diags.AddAttributeError(path.Root("secret_ciphertext"), "Invalid key ring", err.Error())
+		diags.AddAttributeError(keyRingPath.AtName("ciphertext"), "Invalid key ring", err.Error())
 		return diags
 	}
 	if _, err := r.clients.IAM.TagRole(ctx, &iam.TagRoleInput{RoleName: m.FunctionName.ValueStringPointer(),
@@ -144,7 +144,7 @@ type roleDrift struct {
 	policy   string   // the provider's inline policy: "" as made, else "missing" or "changed"
 	inline   []string // other inline policies
 	attached []string // attached managed policies (ARNs)
-	boundary string   // the permissions boundary's ARN
+	boundary string   // the permissions boundary, when it is not permissions_boundary
 }
 
 // describe is the drift as the `drift` attribute says it.
@@ -210,10 +210,20 @@ func (r *issuerResource) inspectRole(ctx context.Context, m *issuerModel, got *i
 	if doc := aws.ToString(got.AssumeRolePolicyDocument); !samePolicy(doc, lambdaTrustPolicy) {
 		d.trust = compact(doc)
 	}
+	live := ""
 	if got.PermissionsBoundary != nil {
-		d.boundary = aws.ToString(got.PermissionsBoundary.PermissionsBoundaryArn)
+		live = aws.ToString(got.PermissionsBoundary.PermissionsBoundaryArn)
 	}
-	want, err := issuerPolicy(aws.ToString(got.Arn), r.clients.Config.Region, fn, m.KMSKeyARN.ValueString())
+	switch want := m.PermissionsBoundary.ValueString(); {
+	case live == want:
+	case live == "":
+		d.boundary = "removed (permissions_boundary is " + want + ")"
+	case want == "":
+		d.boundary = live
+	default:
+		d.boundary = live + " (permissions_boundary is " + want + ")"
+	}
+	want, err := r.issuerPolicyOf(m, aws.ToString(got.Arn))
 	if err != nil {
 		return d, "", err
 	}
@@ -262,10 +272,28 @@ const roleReadFix = "The provider's credentials need iam:GetRole, iam:ListRolePo
 // makes; doing names the caller in errors. A role that is gone has none
 // (nil): the function's own checks fail without it.
 func (r *issuerResource) currentRoleDrift(ctx context.Context, m *issuerModel, doing string) (*roleDrift, diag.Diagnostics) {
+	return r.currentRoleDriftImporting(ctx, m, doing, false)
+}
+
+// currentRoleDriftImporting is currentRoleDrift; importing first takes
+// the role's boundary into m (what it is is then the configuration's),
+// and every read takes its path, which IAM never changes.
+func (r *issuerResource) currentRoleDriftImporting(ctx context.Context, m *issuerModel, doing string, importing bool) (*roleDrift, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	out, err := r.clients.IAM.GetRole(ctx, &iam.GetRoleInput{RoleName: m.FunctionName.ValueStringPointer()})
 	if isA[*iamtypes.NoSuchEntityException](err) {
 		return nil, nil
+	}
+	if err == nil && out.Role != nil {
+		if p := aws.ToString(out.Role.Path); p != "" {
+			m.RolePath = types.StringValue(p)
+		}
+		if importing {
+			m.PermissionsBoundary = types.StringNull()
+			if b := out.Role.PermissionsBoundary; b != nil && aws.ToString(b.PermissionsBoundaryArn) != "" {
+				m.PermissionsBoundary = types.StringPointerValue(b.PermissionsBoundaryArn)
+			}
+		}
 	}
 	call := "iam:GetRole"
 	var d roleDrift
@@ -284,8 +312,8 @@ func (r *issuerResource) currentRoleDrift(ctx context.Context, m *issuerModel, d
 }
 
 // readRoleDrift is the role's drift for a refresh.
-func (r *issuerResource) readRoleDrift(ctx context.Context, m *issuerModel) ([]string, diag.Diagnostics) {
-	d, diags := r.currentRoleDrift(ctx, m, "for drift")
+func (r *issuerResource) readRoleDrift(ctx context.Context, m *issuerModel, importing bool) ([]string, diag.Diagnostics) {
+	d, diags := r.currentRoleDriftImporting(ctx, m, "for drift", importing)
 	if d == nil {
 		return nil, diags
 	}
@@ -293,7 +321,8 @@ func (r *issuerResource) readRoleDrift(ctx context.Context, m *issuerModel) ([]s
 }
 
 // repairRole puts the role back as the provider makes it: its trust
-// policy and its inline policy alone, no managed policy, no boundary.
+// policy and its inline policy alone, no managed policy, and the boundary
+// of permissions_boundary (or none).
 func (r *issuerResource) repairRole(ctx context.Context, m *issuerModel) diag.Diagnostics {
 	fn := m.FunctionName.ValueString()
 	d, diags := r.currentRoleDrift(ctx, m, "repairing it")
@@ -336,8 +365,7 @@ func (r *issuerResource) repairRole(ctx context.Context, m *issuerModel) diag.Di
 		}
 	}
 	if d.boundary != "" {
-		_, err := r.clients.IAM.DeleteRolePermissionsBoundary(ctx, &iam.DeleteRolePermissionsBoundaryInput{RoleName: aws.String(fn)})
-		fix("iam:DeleteRolePermissionsBoundary", err, "iam:DeleteRolePermissionsBoundary")
+		diags.Append(r.putBoundary(ctx, m)...)
 	}
 	return diags
 }

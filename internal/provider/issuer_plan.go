@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -32,17 +33,24 @@ func (r *issuerResource) ValidateConfig(ctx context.Context, req resource.Valida
 			"jwt_authorizer is for api_type = \"http\"; with "+t+", use settings.auth = \"jwt\" (the issuer checks the token).")
 	}
 	resp.Diagnostics.Append(validateREST(&m)...)
+	resp.Diagnostics.Append(validateTags(&m)...)
+	resp.Diagnostics.Append(validateAccessLog(&m)...)
 	resp.Diagnostics.Append(validateFront(&m)...)
+	resp.Diagnostics.Append(ringFunctionMismatch(&m)...)
 	env, known, diags := settingsEnv(ctx, m.Settings)
 	if resp.Diagnostics.Append(diags...); !known || diags.HasError() {
 		return
 	}
 	env[envKeyring] = "placeholder"
-	env[envKMSKeyID] = m.KMSKeyARN.ValueString()
+	env[envKMSKeyID] = m.ringKeyID().ValueString()
 	for _, s := range sealedSettings {
 		var wo types.String
+		var version types.Int64
 		resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root(s.wo), &wo)...)
-		if !wo.IsNull() {
+		resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root(s.version()), &version)...)
+		// A version alone: the secret of an imported issuer (its version
+		// reads as 1), or one ModifyPlan asks for when it must be sealed.
+		if !wo.IsNull() || !version.IsNull() {
 			env[s.env] = "placeholder"
 		}
 	}
@@ -58,8 +66,9 @@ func (r *issuerResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	if req.Plan.Raw.IsNull() {
 		return
 	}
-	var plan, state issuerModel
+	var plan, state, config issuerModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
 	creating := req.State.Raw.IsNull()
 	if !creating {
 		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
@@ -75,6 +84,8 @@ func (r *issuerResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 		plan.FunctionARN = types.StringUnknown() // changed from the state's null, which the replacement needs
 	}
 	plan.ID = plan.FunctionName
+	planFront(&plan, &config)
+	plan.TagsAll = r.tagsAll(plan.Tags)
 	plan.SourceCodeHash = types.StringUnknown()
 	if !plan.PackagePath.IsUnknown() && !plan.Architecture.IsUnknown() {
 		if pkg, diags := issuerPackage(&plan); !diags.HasError() {
@@ -86,6 +97,9 @@ func (r *issuerResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	if !plan.FunctionName.IsUnknown() {
 		plan.LogGroupName = types.StringValue(logGroupName(plan.FunctionName.ValueString()))
 	}
+	if resp.Diagnostics.Append(r.planKeyARN(ctx, &plan, &state, creating)...); resp.Diagnostics.HasError() {
+		return
+	}
 	keyChanged := !plan.KMSKeyARN.Equal(state.KMSKeyARN)
 	for _, s := range sealedSettings {
 		v, ct := plan.sealedFields(s)
@@ -93,8 +107,18 @@ func (r *issuerResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 		switch {
 		case v.IsNull():
 			*ct = types.StringNull()
-		case creating || keyChanged || !v.Equal(sv) || sct.IsNull() || r.sealedWithoutPurpose(ctx, req.Private, state, *sct):
-			*ct = types.StringUnknown() // sealed (again): without a purpose, as versions before it sealed, it no longer opens
+		case creating || keyChanged || !v.Equal(sv) || sct.IsNull():
+			*ct = types.StringUnknown() // sealed from the write-only value, which must be set
+			var wo types.String
+			resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root(s.wo), &wo)...)
+			if wo.IsNull() {
+				resp.Diagnostics.AddAttributeError(path.Root(s.wo), "The secret is not set",
+					fmt.Sprintf("%s is set and the secret must be encrypted (a new issuer, a new version, or a new KMS key), so %s must be "+
+						"set too. After an import, %s reads as 1: set %s with it, or leave %s at 1 to keep the secret the function has.",
+						s.version(), s.wo, s.version(), s.wo, s.version()))
+			}
+		case r.sealedWithoutPurpose(ctx, req.Private, state, *sct):
+			*ct = types.StringUnknown() // sealed again: without a purpose, as versions before it sealed, it no longer opens
 		default:
 			*ct = *sct
 		}
@@ -132,10 +156,53 @@ func (r *issuerResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	// is opened again only when it, its key or the function name changes,
 	// so that a key disabled for a while fails no plan that leaves the
 	// ring alone.
-	if creating || !plan.SecretCiphertext.Equal(state.SecretCiphertext) || keyChanged || !plan.FunctionName.Equal(state.FunctionName) {
+	ringChanged := !plan.ringCiphertext().Equal(state.ringCiphertext()) || !plan.ringKeyID().Equal(state.ringKeyID())
+	if (creating || ringChanged || keyChanged || !plan.FunctionName.Equal(state.FunctionName)) && !ringFunctionMismatch(&plan).HasError() {
 		resp.Diagnostics.Append(r.checkRingFor(ctx, plan)...)
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+// planFront plans the arguments that apply to one api_type only: the
+// default where they apply and are not set, null where they do not
+// (ValidateConfig refuses them set there), so that no plan shows a value
+// that could never apply.
+func planFront(plan, config *issuerModel) {
+	if plan.APIType.IsUnknown() {
+		return
+	}
+	t := plan.APIType.ValueString()
+	api, url, rest := t != apiTypeFunctionURL, t == apiTypeFunctionURL, t == apiTypeREST
+	if config.ThrottleRateLimit.IsNull() {
+		plan.ThrottleRateLimit = types.Float64Null()
+		if api {
+			plan.ThrottleRateLimit = types.Float64Value(defaultThrottleRate)
+		}
+	}
+	if config.ThrottleBurstLimit.IsNull() {
+		plan.ThrottleBurstLimit = types.Int64Null()
+		if api {
+			plan.ThrottleBurstLimit = types.Int64Value(defaultThrottleBurst)
+		}
+	}
+	if config.FunctionURLAuthType.IsNull() {
+		plan.FunctionURLAuthType = types.StringNull()
+		if url {
+			plan.FunctionURLAuthType = types.StringValue(string(lambdatypes.FunctionUrlAuthTypeNone))
+		}
+	}
+	if config.RESTAuthorization.IsNull() {
+		plan.RESTAuthorization = types.StringNull()
+		if rest {
+			plan.RESTAuthorization = types.StringValue(restAuthNone)
+		}
+	}
+	if config.RESTAPIKeyRequired.IsNull() {
+		plan.RESTAPIKeyRequired = types.BoolNull()
+		if rest {
+			plan.RESTAPIKeyRequired = types.BoolValue(false)
+		}
+	}
 }
 
 // checkRingFor opens the ring at plan as the function will at its cold
@@ -145,28 +212,29 @@ func (r *issuerResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 // pending deletion, gone, not allowed) is said as such.
 func (r *issuerResource) checkRingFor(ctx context.Context, plan issuerModel) diag.Diagnostics {
 	var diags diag.Diagnostics
-	if r.clients == nil || plan.SecretCiphertext.IsUnknown() || plan.KMSKeyARN.IsUnknown() || plan.FunctionName.IsUnknown() {
+	ct := plan.ringCiphertext()
+	if r.clients == nil || ct.IsUnknown() || plan.KMSKeyARN.IsUnknown() || plan.FunctionName.IsUnknown() {
 		return nil
 	}
 	kc := keyring.KMS{Client: r.clients.KMS}
-	_, err := keyring.Open(ctx, kc, plan.KMSKeyARN.ValueString(), plan.FunctionName.ValueString(), plan.SecretCiphertext.ValueString())
+	_, err := keyring.Open(ctx, kc, plan.KMSKeyARN.ValueString(), plan.FunctionName.ValueString(), ct.ValueString())
 	var call *keyring.CallError
 	notThisRing := isA[*kmstypes.InvalidCiphertextException](err) || isA[*kmstypes.IncorrectKeyException](err) // a ring, or a key, other than the function's
 	switch {
-	case errors.As(err, &call) && keyring.SealedWithoutPurpose(ctx, kc, plan.KMSKeyARN.ValueString(), plan.FunctionName.ValueString(), plan.SecretCiphertext.ValueString()):
-		diags.AddAttributeError(path.Root("secret_ciphertext"), "The key ring is sealed without a purpose",
+	case errors.As(err, &call) && keyring.SealedWithoutPurpose(ctx, kc, plan.KMSKeyARN.ValueString(), plan.FunctionName.ValueString(), ct.ValueString()):
+		diags.AddAttributeError(keyRingPath.AtName("ciphertext"), "The key ring is sealed without a purpose",
 			"securestream_issuer: "+legacyRingFix(call, plan.FunctionName.ValueString()))
 	case errors.As(err, &call) && !notThisRing:
-		diags.Append(diagnostics.AttributeAWSCall(path.Root("kms_key_arn"), "kms:Decrypt of secret_ciphertext (the issuer's key ring) at plan", call.Err,
+		diags.Append(diagnostics.AttributeAWSCall(keyRingPath.AtName("kms_key_id"), "kms:Decrypt of key_ring.ciphertext (the issuer's key ring) at plan", call.Err,
 			decryptFix(call.Err, plan.FunctionName.ValueString(), plan.KMSKeyARN.ValueString())))
 	case errors.As(err, &call):
 		diags.AddAttributeError(path.Root("function_name"), "The key ring is not for this function",
-			fmt.Sprintf("kms:Decrypt of secret_ciphertext under %s with the encryption context LambdaFunctionName=%s failed (%v): the ring "+
-				"must be sealed for this function under this key, as the issuer opens it. Pass securestream_secret.<name>.function_name as "+
-				"function_name and its ciphertext and kms_key_arn (and let Terraform's identity use the key: kms:Decrypt).",
+			fmt.Sprintf("kms:Decrypt of key_ring.ciphertext under %s with the encryption context LambdaFunctionName=%s failed (%v): the ring "+
+				"must be sealed for this function under this key, as the issuer opens it. Pass key_ring = securestream_secret.<name>.key_ring "+
+				"with function_name = securestream_secret.<name>.function_name (and let Terraform's identity use the key: kms:Decrypt).",
 				plan.KMSKeyARN.ValueString(), plan.FunctionName.ValueString(), call.Err))
 	case err != nil:
-		diags.AddAttributeError(path.Root("secret_ciphertext"), "Invalid key ring", err.Error())
+		diags.AddAttributeError(keyRingPath.AtName("ciphertext"), "Invalid key ring", err.Error())
 	}
 	return diags
 }
@@ -255,6 +323,16 @@ func validateFront(m *issuerModel) diag.Diagnostics {
 		return nil
 	}
 	t, auth := m.APIType.ValueString(), settingText(m.Settings, "auth")
+	if t != apiTypeFunctionURL && !m.FunctionURLAuthType.IsNull() {
+		shown := t
+		if shown == "" {
+			shown = apiTypeHTTP
+		}
+		diags.AddAttributeError(path.Root("function_url_auth_type"), "Only for a function URL",
+			"function_url_auth_type is for api_type = \"function_url\"; this issuer's api_type is \""+shown+"\". Remove it (the API's "+
+				"authorization is jwt_authorizer with \"http\", rest_authorization with \"rest\"), or set api_type = \"function_url\" "+
+				"(which replaces the issuer).")
+	}
 	if t == apiTypeFunctionURL {
 		for _, a := range []struct {
 			name string

@@ -108,7 +108,7 @@ func TestAccIssuer_rest(t *testing.T) {
 				},
 				Check: e.checkREST(5, 10),
 			},
-			importIssuer(fn, "package_path", "origin_secret_wo_version"),
+			importIssuer(fn, "package_path"), // origin_secret_wo_version = 1 reads back as 1
 			{
 				// The API deleted outside Terraform: the issuer is made again.
 				PreConfig: func() {

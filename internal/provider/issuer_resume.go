@@ -49,8 +49,8 @@ func (r *issuerResource) adoptRole(ctx context.Context, m *issuerModel, ring *ke
 	case role == nil:
 		diags.Append(diagnostics.NoAnswer("iam:GetRole", "role"))
 		return diags
-	case aws.ToString(role.Path) != issuerRolePath || !hasIAMTag(role.Tags, issuerTag, fn):
-		diags.Append(roleNotOurs(role, fn, fmt.Sprintf("it is not an issuer's role (path %s, tag %s = %s)", issuerRolePath, issuerTag, fn)))
+	case aws.ToString(role.Path) != rolePath(m) || !hasIAMTag(role.Tags, issuerTag, fn):
+		diags.Append(roleNotOurs(role, fn, fmt.Sprintf("it is not an issuer's role (path %s, tag %s = %s)", rolePath(m), issuerTag, fn)))
 		return diags
 	case !ownedBy(ring, iamTagValue(role.Tags, issuerOwnerTag), aws.ToString(role.Arn), aws.ToString(role.RoleId)):
 		diags.Append(roleNotOurs(role, fn, fmt.Sprintf("its %s tag is missing or was not made by this issuer's key ring for this role", issuerOwnerTag)))

@@ -44,25 +44,45 @@ const lambdaTrustPolicy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow
 // under the function's encryption context, and writing to its own log
 // group. The log group ARN is built from the role's partition and account.
 func issuerPolicy(roleARN, region, function, keyARN string) (string, error) {
+	return issuerPolicyDoc(roleARN, region, function, keyARN, false)
+}
+
+// issuerPolicyOf is the role's inline policy for m: with tracing =
+// "Active", it also lets the function send its traces to X-Ray (which has
+// no resource to name: "*").
+func (r *issuerResource) issuerPolicyOf(m *issuerModel, roleARN string) (string, error) {
+	return issuerPolicyDoc(roleARN, r.clients.Config.Region, m.FunctionName.ValueString(), m.KMSKeyARN.ValueString(), m.Tracing.ValueString() == tracingActive)
+}
+
+func issuerPolicyDoc(roleARN, region, function, keyARN string, xray bool) (string, error) {
 	partition, account := accountOf(roleARN)
 	if partition == "" || account == "" {
 		return "", fmt.Errorf("%q is not an IAM role ARN", roleARN)
 	}
-	doc := map[string]any{
-		"Version": "2012-10-17",
-		"Statement": []any{
-			map[string]any{"Sid": "OpenTheKeyRing", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": keyARN,
-				"Condition": map[string]any{"StringEquals": map[string]any{"kms:EncryptionContext:" + keyring.ContextFunction: function,
-					"kms:EncryptionContext:" + keyring.ContextPurpose: keyring.Purposes}}}, // each secret, only as what it is (issue 18)
-			map[string]any{"Sid": "WriteItsLogs", "Effect": "Allow", "Action": []string{"logs:CreateLogStream", "logs:PutLogEvents"},
-				"Resource": fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:*", partition, region, account, logGroupName(function))},
-		},
+	statements := []any{
+		map[string]any{"Sid": "OpenTheKeyRing", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": keyARN,
+			"Condition": map[string]any{"StringEquals": map[string]any{"kms:EncryptionContext:" + keyring.ContextFunction: function,
+				"kms:EncryptionContext:" + keyring.ContextPurpose: keyring.Purposes}}}, // each secret, only as what it is (issue 18)
+		map[string]any{"Sid": "WriteItsLogs", "Effect": "Allow", "Action": []string{"logs:CreateLogStream", "logs:PutLogEvents"},
+			"Resource": fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:*", partition, region, account, logGroupName(function))},
 	}
-	b, err := json.Marshal(doc)
+	if xray {
+		statements = append(statements, map[string]any{"Sid": "SendItsTraces", "Effect": "Allow",
+			"Action": []string{"xray:PutTraceSegments", "xray:PutTelemetryRecords"}, "Resource": "*"})
+	}
+	b, err := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": statements})
 	return string(b), err
 }
 
 func logGroupName(function string) string { return "/aws/lambda/" + function }
+
+// rolePath is the role's path: role_path, or the default.
+func rolePath(m *issuerModel) string {
+	if p := m.RolePath.ValueString(); p != "" {
+		return p
+	}
+	return issuerRolePath
+}
 
 // createRole creates the role, tags it with its owner MAC, and puts its
 // policy, into m.RoleARN. A role left by an interrupted create of this
@@ -77,8 +97,8 @@ func (r *issuerResource) createRole(ctx context.Context, m *issuerModel, resumed
 		return diags
 	}
 	out, err := r.clients.IAM.CreateRole(ctx, &iam.CreateRoleInput{
-		RoleName: aws.String(fn), Path: aws.String(issuerRolePath), AssumeRolePolicyDocument: aws.String(lambdaTrustPolicy),
-		Description: aws.String("securestream issuer " + fn), Tags: iamTags(r.tags(fn)),
+		RoleName: aws.String(fn), Path: aws.String(rolePath(m)), AssumeRolePolicyDocument: aws.String(lambdaTrustPolicy),
+		Description: aws.String("securestream issuer " + fn), Tags: iamTags(r.tags(m)), PermissionsBoundary: m.PermissionsBoundary.ValueStringPointer(),
 	})
 	if isA[*iamtypes.EntityAlreadyExistsException](err) {
 		if diags.Append(r.adoptRole(ctx, m, ring)...); diags.HasError() {
@@ -105,7 +125,7 @@ func (r *issuerResource) createRole(ctx context.Context, m *issuerModel, resumed
 
 func (r *issuerResource) putRolePolicy(ctx context.Context, m *issuerModel) diag.Diagnostics {
 	var diags diag.Diagnostics
-	doc, err := issuerPolicy(m.RoleARN.ValueString(), r.clients.Config.Region, m.FunctionName.ValueString(), m.KMSKeyARN.ValueString())
+	doc, err := r.issuerPolicyOf(m, m.RoleARN.ValueString())
 	if err != nil {
 		diags.AddError("Cannot write the issuer's role policy", err.Error())
 		return diags
@@ -180,10 +200,11 @@ func grantsCurrent(grantIDs string) bool {
 
 // revokeGrant removes the grants grant_id lists; Terraform's identity
 // administers the key (kms:RevokeGrant), while RetireGrant is only for
-// the grantee or a retiring principal.
+// the grantee or a retiring principal. Grants on a key that is gone or
+// pending deletion went with it: nothing is revoked (see ringKeyFate).
 func (r *issuerResource) revokeGrant(ctx context.Context, keyARN, grantIDs string) diag.Diagnostics {
 	var diags diag.Diagnostics
-	if keyARN == "" {
+	if keyARN == "" || strings.Trim(grantIDs, ",") == "" || r.grantsMoot(ctx, keyARN) {
 		return nil
 	}
 	for _, id := range strings.Split(grantIDs, ",") {

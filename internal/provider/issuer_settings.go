@@ -236,9 +236,9 @@ func settingsFromEnv(env map[string]string) (types.Object, diag.Diagnostics) {
 func argumentOf(name string) (arg string, at path.Path, ok bool) {
 	switch name {
 	case envKeyring:
-		return "secret_ciphertext", path.Root("secret_ciphertext"), true
+		return "key_ring.ciphertext", keyRingPath.AtName("ciphertext"), true
 	case envKMSKeyID:
-		return "kms_key_arn", path.Root("kms_key_arn"), true
+		return "key_ring.kms_key_id", keyRingPath.AtName("kms_key_id"), true
 	}
 	for _, s := range sealedSettings {
 		if s.env == name {

@@ -47,7 +47,7 @@ func TestRetryLambda(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if err := r.retryLambda(ctx, func() error { return notYet }); err == nil || !strings.Contains(err.Error(), "timeouts block") {
+	if err := r.retryLambda(ctx, func() error { return notYet }); err == nil || !strings.Contains(err.Error(), "timeouts = { create") {
 		t.Fatalf("a retry past the deadline: %v", err)
 	}
 }

@@ -20,7 +20,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
@@ -30,10 +32,11 @@ import (
 )
 
 var (
-	_ resource.Resource                = (*functionResource)(nil)
-	_ resource.ResourceWithConfigure   = (*functionResource)(nil)
-	_ resource.ResourceWithModifyPlan  = (*functionResource)(nil)
-	_ resource.ResourceWithImportState = (*functionResource)(nil)
+	_ resource.Resource                 = (*functionResource)(nil)
+	_ resource.ResourceWithConfigure    = (*functionResource)(nil)
+	_ resource.ResourceWithModifyPlan   = (*functionResource)(nil)
+	_ resource.ResourceWithImportState  = (*functionResource)(nil)
+	_ resource.ResourceWithUpgradeState = (*functionResource)(nil)
 )
 
 // NewFunctionResource is securestream_function.
@@ -131,6 +134,10 @@ func (r *functionResource) Schema(ctx context.Context, _ resource.SchemaRequest,
 	} {
 		attrs[name] = schema.StringAttribute{Computed: true, MarkdownDescription: desc}
 	}
+	// CloudFront never changes a function's ARN: an update keeps it (a new
+	// name, a new function, is planned unknown by ModifyPlan).
+	attrs["arn"] = schema.StringAttribute{Computed: true, MarkdownDescription: "The function's ARN.",
+		PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}}
 	attrs["deployment_status"] = schema.StringAttribute{Computed: true,
 		MarkdownDescription: "With `wait_for_deployment`: `Deployed` once every associated distribution deployed the last change, " +
 			"`InProgress` when the wait ran out of time (the apply warns and saves the state; the next plan shows an update that waits " +
@@ -138,7 +145,9 @@ func (r *functionResource) Schema(ctx context.Context, _ resource.SchemaRequest,
 	attrs["code_size"] = schema.Int64Attribute{Computed: true, MarkdownDescription: "Size of the code in bytes (CloudFront's limit: 10,240)."}
 	attrs["key_ids"] = schema.ListAttribute{Computed: true, ElementType: types.StringType,
 		MarkdownDescription: "Ids of the keys the code holds (the seed key only with `seed_compat`)."}
+	functionAttrsTail(ctx, attrs)
 	resp.Schema = schema.Schema{
+		Version: 1,
 		MarkdownDescription: "The edge function: a CloudFront Function (" + edgefunc.Runtime + ", viewer request) rendered from the key " +
 			"ring, which checks the stream key of every manifest and segment request and answers 403 to anything not signed for it; " +
 			"published, and attached to cache behaviors of distributions managed elsewhere.\n\n" +
@@ -146,26 +155,33 @@ func (r *functionResource) Schema(ctx context.Context, _ resource.SchemaRequest,
 			"its SHA-256, and compares it with the deployed code (DEVELOPMENT and LIVE) to show drift. A rotation of the ring " +
 			"re-renders and republishes the function; the issuer's activation delay gives the edge time to learn a new key first.",
 		Attributes: attrs,
-		Blocks: map[string]schema.Block{
-			"association": schema.ListNestedBlock{
-				MarkdownDescription: "A cache behavior of a distribution that runs the function. Each change reads the distribution's " +
-					"configuration with its ETag right before updating it, and retries when another change won the race (412).",
-				Validators: []validator.List{uniqueAssociations{}},
-				NestedObject: schema.NestedBlockObject{Attributes: map[string]schema.Attribute{
-					"distribution_id": schema.StringAttribute{Required: true, MarkdownDescription: "The distribution's id."},
-					"path_pattern": schema.StringAttribute{Optional: true,
-						MarkdownDescription: "The path pattern of the cache behavior; unset for the default cache behavior."},
-					"event_type": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString(viewerRequest),
-						Validators:          []validator.String{stringvalidator.OneOf(viewerRequest)},
-						MarkdownDescription: "The event: `viewer-request`, where the function checks keys. Default `viewer-request`."},
-					"replace_existing": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),
-						MarkdownDescription: "Replace another CloudFront Function or Lambda@Edge function the behavior runs on the " +
-							"same event; by default the apply refuses, naming it. Default false."},
-				}},
-			},
-			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
-		},
 	}
+}
+
+// functionAttrsTail adds the association list and the timeouts.
+func functionAttrsTail(ctx context.Context, attrs map[string]schema.Attribute) {
+	attrs["association"] = schema.ListNestedAttribute{Optional: true,
+		MarkdownDescription: "The cache behaviors, of distributions managed elsewhere, that run the function: a list of objects, " +
+			"`association = [{ distribution_id = \"...\", path_pattern = \"/live/*\" }]`. Each change reads the distribution's " +
+			"configuration with its ETag right before updating it, and retries when another change won the race (412). The plan " +
+			"reads the configuration of each distribution a new association names, once its id is known " +
+			"(`cloudfront:GetDistributionConfig`, which the apply needs too), and refuses a distribution that does not exist, a " +
+			"`path_pattern` it has no cache behavior for, and a behavior that runs another function without `replace_existing`: " +
+			"before the apply makes anything.",
+		Validators: []validator.List{uniqueAssociations{}},
+		NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+			"distribution_id": schema.StringAttribute{Required: true, MarkdownDescription: "The distribution's id."},
+			"path_pattern": schema.StringAttribute{Optional: true,
+				MarkdownDescription: "The path pattern of the cache behavior; unset for the default cache behavior."},
+			"event_type": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString(viewerRequest),
+				Validators:          []validator.String{stringvalidator.OneOf(viewerRequest)},
+				MarkdownDescription: "The event: `viewer-request`, where the function checks keys. Default `viewer-request`."},
+			"replace_existing": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),
+				MarkdownDescription: "Replace another CloudFront Function or Lambda@Edge function the behavior runs on the " +
+					"same event; by default the apply refuses, naming it. Default false."},
+		}},
+	}
+	attrs["timeouts"] = timeouts.Attributes(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true})
 }
 
 // ModifyPlan renders the code at plan (decrypting the ring through KMS),
@@ -191,8 +207,9 @@ func (r *functionResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 	fresh := req.State.Raw.IsNull() || !plan.Name.Equal(state.Name)
 	set("id", plan.Name)
 	defer r.planDeployment(ctx, req, plan, state, resp)
-	if thinMargin(fresh, !plan.Ciphertext.Equal(state.Ciphertext), plan.Publish.ValueBool(), plan.WaitForDeployment.ValueBool(), len(plan.Associations.Elements())) {
-		resp.Diagnostics.AddAttributeWarning(path.Root("ciphertext"), "The key ring's activation_delay must cover this publish",
+	ciphertext, _, _ := plan.ring()
+	if thinMargin(fresh, ciphertext.IsUnknown(), plan.Publish.ValueBool(), plan.WaitForDeployment.ValueBool(), len(plan.Associations.Elements())) {
+		resp.Diagnostics.AddAttributeWarning(keyRingPath, "The key ring's activation_delay must cover this publish",
 			"The key ring changes, so the apply publishes the function again"+thinMarginWhy(plan.WaitForDeployment.ValueBool(), len(plan.Associations.Elements()))+
 				". The issuer signs with a new key activation_delay after the securestream_secret's update made it (counted from that update, "+
 				"to the second), not after this publish: keep the secret's activation_delay (and the issuer's settings.activation_delay) "+
@@ -202,6 +219,17 @@ func (r *functionResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 	if fresh && !req.State.Raw.IsNull() {
 		for _, p := range []string{"arn", "etag", "status", "live_etag", "code_sha256", "live_code_sha256", "code_size", "key_ids"} {
 			resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root(p), unknownOf(ctx, resp, p))...)
+		}
+	}
+	if resp.Diagnostics.Append(r.checkAssociations(ctx, plan, state, !req.State.Raw.IsNull())...); resp.Diagnostics.HasError() {
+		return
+	}
+	if !fresh {
+		// Known even when the ring is not (a rotation): the ARN never
+		// changes, the status when keepsStatus says so.
+		set("arn", state.ARN)
+		if keepsStatus(plan, state) {
+			set("status", state.Status)
 		}
 	}
 	if r.clients == nil || !plan.known() {
@@ -252,7 +280,7 @@ func (r *functionResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 	} else {
 		set("etag", state.ETag)
 	}
-	if codeChanges || liveChanges || assocChanges {
+	if (codeChanges || liveChanges || assocChanges) && !keepsStatus(plan, state) {
 		set("status", types.StringUnknown())
 	} else {
 		set("status", state.Status)
@@ -264,13 +292,33 @@ func (r *functionResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 	}
 }
 
+// publishedStatuses are the statuses of a function whose DEVELOPMENT stage
+// is published: UNASSOCIATED, or DEPLOYED when a distribution runs it.
+var publishedStatuses = map[string]bool{"UNASSOCIATED": true, "DEPLOYED": true}
+
+// keepsStatus reports whether an update leaves the function's status as
+// the state has it, whatever the code becomes (a rotation, whose ring is
+// known only at apply): the same function, published, with the same
+// comment and associations, which publishes after each change of the code
+// (DEVELOPMENT ends published again, as it is now) and changes nothing
+// else that the status reflects (an UpdateFunction of the comment alone is
+// not published: UNPUBLISHED).
+func keepsStatus(plan, state functionModel) bool {
+	return plan.Name.Equal(state.Name) && plan.Publish.ValueBool() && !plan.Publish.IsUnknown() && plan.Comment.Equal(state.Comment) &&
+		plan.Associations.Equal(state.Associations) && publishedStatuses[state.Status.ValueString()] &&
+		!state.CodeSHA256.IsNull() && state.LiveCodeSHA256.Equal(state.CodeSHA256)
+}
+
 // thinMargin reports whether the plan of a function should warn that the
 // ring's activation_delay must cover its publish and propagation: when an
-// existing, published function gets a changed ring (a rotation: the
-// ciphertext changes or is known only after apply) and the apply waits for
-// the distributions to deploy or publishes to two or more associations. The
+// existing, published function gets a changed ring (ringChanges: a
+// rotation of the securestream_secret in the same apply, which makes the
+// ciphertext known only after apply) and the apply waits for the
+// distributions to deploy or publishes to two or more associations. The
 // function does not see the secret's activation_delay, so the warning fires
-// only on a plan that changes the ring, not on every plan.
+// only on a plan that changes the ring, not on every plan; and only while
+// the new ring is unknown: the apply plans again once the secret has its
+// new ring, and a second warning there would say the same.
 func thinMargin(fresh, ringChanges, publish, waitForDeployment bool, associations int) bool {
 	if fresh || !ringChanges || !publish {
 		return false
@@ -285,7 +333,7 @@ func thinMarginWhy(waitForDeployment bool, associations int) string {
 		why = append(why, "waits for the distributions to deploy (wait_for_deployment = true)")
 	}
 	if associations >= 2 {
-		why = append(why, fmt.Sprintf("redeploys the distributions of its %d association blocks", associations))
+		why = append(why, fmt.Sprintf("redeploys the distributions of its %d associations", associations))
 	}
 	return ", " + strings.Join(why, " and ")
 }
@@ -377,6 +425,11 @@ func (r *functionResource) createFunction(ctx context.Context, name string, comm
 	return diags
 }
 
+// functionMissing says that the CloudFront Function name does not exist.
+func functionMissing(name string) string {
+	return fmt.Sprintf("The CloudFront Function %s does not exist: it was deleted outside Terraform, and the next plan creates it again.", name)
+}
+
 // finish ends a create or update whose function exists: it reads the
 // function into m (with time of its own, should the operation's have run
 // out, so that the state is right) and then, with wait_for_deployment and
@@ -419,7 +472,7 @@ func (r *functionResource) finish(ctx context.Context, op string, m *functionMod
 	}
 	fix := fmt.Sprintf("The wait ran out of time: raise timeouts.%s, or set wait_for_deployment = false.", op)
 	if ctx.Err() == nil {
-		fix = "The provider's credentials need cloudfront:GetDistribution on them."
+		fix = diagnostics.Call{Fix: "The provider's credentials need cloudfront:GetDistribution on them."}.Advice(why, op)
 	}
 	diags.AddAttributeWarning(path.Root("wait_for_deployment"), "The distributions did not deploy in time",
 		fmt.Sprintf("The function %s is published and attached, but distribution %s is not Deployed yet (cloudfront:GetDistribution: %v). "+
@@ -427,14 +480,17 @@ func (r *functionResource) finish(ctx context.Context, op string, m *functionMod
 			m.Name.ValueString(), strings.Join(late, ", "), why, inProgress, fix))
 }
 
-// ranOutOfTime adds to errors met once ctx's deadline passed which
-// timeout to raise: the errors of the calls that met it say only
-// "context deadline exceeded".
+// ranOutOfTime names timeouts.<op> in the diagnostics of the calls that
+// ran out of ctx's time, or, when none says so, adds to errors met once
+// ctx's deadline passed which timeout to raise: one diagnostic says it.
 func ranOutOfTime(ctx context.Context, op string, diags *diag.Diagnostics) {
+	if diagnostics.NameTimeout(*diags, op) {
+		return
+	}
 	if diags.HasError() && errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		diags.AddError("The "+op+" ran out of time",
-			fmt.Sprintf("The operation did not finish within timeouts.%s: raise it in the resource's timeouts block, then apply again "+
-				"(what was done is in the state; the next apply carries on).", op))
+			fmt.Sprintf("The operation did not finish within timeouts.%s: raise it in the resource's timeouts argument (timeouts = { %s = \"...\" }), then apply again "+
+				"(what was done is in the state; the next apply carries on).", op, op))
 	}
 }
 
@@ -456,8 +512,9 @@ func (r *functionResource) publish(ctx context.Context, name, sha string) diag.D
 		return err
 	})
 	if err != nil {
-		diags.Append(diagnostics.AttributeAWSCall(path.Root("publish"), "cloudfront:PublishFunction", err,
-			"The provider's credentials need cloudfront:DescribeFunction and cloudfront:PublishFunction; the next apply publishes again."))
+		diags.Append(diagnostics.Call{Action: "cloudfront:PublishFunction", Path: path.Root("publish"),
+			Fix:     "The provider's credentials need cloudfront:DescribeFunction and cloudfront:PublishFunction.",
+			Missing: functionMissing(name), After: "The next apply publishes again."}.Failed(err))
 	}
 	return diags
 }
@@ -469,7 +526,8 @@ func (r *functionResource) refresh(ctx context.Context, m *functionModel) diag.D
 	name := m.Name.ValueString()
 	dev, err := r.describeFunction(ctx, name)
 	if err != nil {
-		diags.Append(diagnostics.AWSCall("cloudfront:DescribeFunction", err, "The provider's credentials need cloudfront:DescribeFunction."))
+		diags.Append(diagnostics.Call{Action: "cloudfront:DescribeFunction", Path: path.Root("name"), Fix: "The provider's credentials need cloudfront:DescribeFunction.",
+			Missing: functionMissing(name)}.Failed(err))
 		return diags
 	}
 	m.ETag = types.StringPointerValue(dev.ETag)
@@ -484,7 +542,8 @@ func (r *functionResource) refresh(ctx context.Context, m *functionModel) diag.D
 	}
 	code, err := r.functionCode(ctx, name, cftypes.FunctionStageDevelopment)
 	if err != nil {
-		diags.Append(diagnostics.AWSCall("cloudfront:GetFunction", err, "The provider's credentials need cloudfront:GetFunction."))
+		diags.Append(diagnostics.Call{Action: "cloudfront:GetFunction", Path: path.Root("name"), Fix: "The provider's credentials need cloudfront:GetFunction.",
+			Missing: functionMissing(name)}.Failed(err))
 		return diags
 	}
 	m.CodeSHA256, m.CodeSize = types.StringValue(hashOf(code.FunctionCode)), types.Int64Value(int64(len(code.FunctionCode)))
@@ -530,6 +589,7 @@ func (r *functionResource) Read(ctx context.Context, req resource.ReadRequest, r
 	}
 	ctx, cancel := withTimeout(ctx, state.Timeouts.Read, defaultReadTimeout, &resp.Diagnostics)
 	defer cancel()
+	defer ranOutOfTime(ctx, "read", &resp.Diagnostics)
 	_, err := r.describeFunction(ctx, state.Name.ValueString())
 	if functionGone(err) {
 		resp.Diagnostics.AddWarning("The CloudFront Function is gone",
@@ -601,7 +661,9 @@ func (r *functionResource) Update(ctx context.Context, req resource.UpdateReques
 			return err
 		})
 		if err != nil {
-			resp.Diagnostics.Append(diagnostics.AWSCall("cloudfront:UpdateFunction", err, "The provider's credentials need cloudfront:UpdateFunction."))
+			resp.Diagnostics.Append(diagnostics.Call{Action: "cloudfront:UpdateFunction", Path: path.Root("name"),
+				Fix: "The provider's credentials need cloudfront:DescribeFunction and cloudfront:UpdateFunction.", Missing: functionMissing(name),
+				After: "The function is unchanged: LIVE and the edge keep the code they have."}.Failed(err))
 			return
 		}
 	}
@@ -663,6 +725,7 @@ func (r *functionResource) Delete(ctx context.Context, req resource.DeleteReques
 	}
 	ctx, cancel := withTimeout(ctx, state.Timeouts.Delete, defaultDeleteTimeout, &resp.Diagnostics)
 	defer cancel()
+	defer ranOutOfTime(ctx, "delete", &resp.Diagnostics)
 	// Detach first (one update per distribution), so that the delete
 	// meets FunctionInUse from this resource's own associations only while
 	// the detach reaches the edge, which deleteFunction waits out.
@@ -679,7 +742,7 @@ func (r *functionResource) Delete(ctx context.Context, req resource.DeleteReques
 	case isA[*cftypes.FunctionInUse](err):
 		resp.Diagnostics.Append(diagnostics.AWSCall("cloudfront:DeleteFunction", err,
 			"Distributions this resource does not manage still run the function (the error names them): detach it there, or add "+
-				"those cache behaviors as association blocks so that the resource detaches them, then destroy again."))
+				"those cache behaviors to association so that the resource detaches them, then destroy again."))
 	default:
 		resp.Diagnostics.Append(diagnostics.AWSCall("cloudfront:DeleteFunction", err, "The provider's credentials need cloudfront:DeleteFunction."))
 	}

@@ -64,11 +64,64 @@ func newCFEnv(t *testing.T, cfg localcf.Config) *cfEnv {
 
 // provider is the provider block with the local CloudFront.
 func (e *cfEnv) provider() string {
-	p := strings.TrimSuffix(strings.TrimSpace(e.accEnv.provider()), "}")
-	if !strings.Contains(p, "\n") { // AWS: provider "securestream" {
-		p += "\n"
+	return e.accEnv.provider(cloudfrontEndpoint(e.cf.Endpoint))
+}
+
+// publishFunction creates the CloudFront Function name, which passes
+// every request on, and publishes it, as someone else would, outside
+// Terraform; it returns the function's ARN.
+func (e *cfEnv) publishFunction(t *testing.T, name string) string {
+	t.Helper()
+	ctx := context.Background()
+	out, err := e.client.CreateFunction(ctx, &cloudfront.CreateFunctionInput{Name: aws.String(name), FunctionCode: []byte("function handler(e) { return e.request; }"),
+		FunctionConfig: &cftypes.FunctionConfig{Comment: aws.String("theirs"), Runtime: cftypes.FunctionRuntimeCloudfrontJs20}})
+	if err != nil {
+		t.Fatal(err)
 	}
-	return p + fmt.Sprintf("  endpoints {\n    cloudfront = %q\n  }\n}\n", e.cf.Endpoint)
+	if _, err := e.client.PublishFunction(ctx, &cloudfront.PublishFunctionInput{Name: aws.String(name), IfMatch: out.ETag}); err != nil {
+		t.Fatal(err)
+	}
+	return aws.ToString(out.FunctionSummary.FunctionMetadata.FunctionARN)
+}
+
+// runOnDefault puts the function arn on the default cache behavior of the
+// distribution dist (viewer requests), outside Terraform.
+func (e *cfEnv) runOnDefault(t *testing.T, dist, arn string) {
+	t.Helper()
+	ctx := context.Background()
+	got, err := e.client.GetDistributionConfig(ctx, &cloudfront.GetDistributionConfigInput{Id: aws.String(dist)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got.DistributionConfig.DefaultCacheBehavior.FunctionAssociations = &cftypes.FunctionAssociations{Quantity: aws.Int32(1),
+		Items: []cftypes.FunctionAssociation{{EventType: cftypes.EventTypeViewerRequest, FunctionARN: aws.String(arn)}}}
+	if _, err := e.client.UpdateDistribution(ctx, &cloudfront.UpdateDistributionInput{Id: aws.String(dist), IfMatch: got.ETag, DistributionConfig: got.DistributionConfig}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// secretHCL is securestream_secret.s for the issuer function fn, with args
+// added to its arguments.
+func secretHCL(fn, args string) string {
+	return fmt.Sprintf(`
+resource "securestream_secret" "s" {
+  function_name = %q
+  %s
+}
+`, fn, args)
+}
+
+// functionHCL is a securestream_function (the resource label) named edge
+// on the ring of securestream_secret.s, with body added to its arguments
+// (its associations, for one).
+func functionHCL(label, edge, body string) string {
+	return fmt.Sprintf(`
+resource "securestream_function" %q {
+  name     = %q
+  key_ring = securestream_secret.s.key_ring
+  %s
+}
+`, label, edge, body)
 }
 
 // distribution creates a distribution in front of the origin, with the
@@ -175,29 +228,16 @@ func (e *cfEnv) checkDestroyed(function string, dists ...string) resource.TestCh
 }
 
 func functionConfig(e *cfEnv, fn, issuer, rotation, extra, assoc string) string {
-	return e.provider() + fmt.Sprintf(`
-resource "securestream_secret" "s" {
-  function_name     = %q
-  rotation_triggers = { n = %q }
-}
-
-resource "securestream_function" "f" {
-  name          = %q
-  ciphertext    = securestream_secret.s.ciphertext
-  kms_key_id    = securestream_secret.s.id
-  function_name = securestream_secret.s.function_name
-  %s
-  %s
-}
-
+	return e.provider() + secretHCL(issuer, fmt.Sprintf("rotation_triggers = { n = %q }", rotation)) +
+		functionHCL("f", fn, extra+"\n  "+assoc) + `
 # A key for the client the edge sees (the test, on loopback).
-`+streamKeyBlock("data", "k", `kms_key_id = securestream_secret.s.id`, `activation_delay = "0s"`,
+` + streamKeyBlock("data", "k", `activation_delay = "0s"`,
 		`playback_url = "https://video.example.com/live/a/index.m3u8"`, `client_ip = "127.0.0.1"`,
-		`user_agent = "Player/1.0"`, `bind_host = false`)+`
+		`user_agent = "Player/1.0"`, `bind_host = false`) + `
 # A key that expired long ago.
-`+streamKeyBlock("data", "old", `kms_key_id = securestream_secret.s.id`, `not_before = "2020-01-01T00:00:00Z"`,
+` + streamKeyBlock("data", "old", `not_before = "2020-01-01T00:00:00Z"`,
 		`expires_at = "2020-01-01T01:00:00Z"`, `playback_url = "https://video.example.com/live/a/index.m3u8"`,
-		`client_ip = "127.0.0.1"`, `user_agent = "Player/1.0"`, `bind_host = false`), issuer, rotation, fn, extra, assoc)
+		`client_ip = "127.0.0.1"`, `user_agent = "Player/1.0"`, `bind_host = false`)
 }
 
 // The function is rendered from the ring, published and attached; the
@@ -208,7 +248,7 @@ func TestAccFunction_lifecycle(t *testing.T) {
 	e := newCFEnv(t, localcf.Config{ViewerIPHeader: "X-Test-Viewer-IP"})
 	dist := e.distribution(t)
 	fn, issuer := name("edge"), name("issuer")
-	assoc := fmt.Sprintf("association {\n    distribution_id = %q\n  }\n  association {\n    distribution_id = %q\n    path_pattern = \"/live/*\"\n  }", dist, dist)
+	assoc := assocOn(dist)
 	cfg := func(rotation, extra string) string { return functionConfig(e, fn, issuer, rotation, extra, assoc) }
 	var hash1 string
 	edge := func(withKey bool, path string, want int) resource.TestCheckFunc {
@@ -348,8 +388,18 @@ func TestAccFunction_lifecycle(t *testing.T) {
 				Check:  resource.ComposeTestCheckFunc(live, edge(false, "/live/a/index.m3u8", 200)),
 			},
 			{
-				// A rotation of the ring: two keys in the function.
+				// A rotation of the ring: two keys in the function. The
+				// ring is known only at apply; the ARN and the status,
+				// which an update and publish do not change, stay known
+				// (issue 20, item 12).
 				Config: cfg("2", "token_query = \"\"\n  token_cookie = \"\"\n  exempt_paths = [\"/favicon.ico\"]"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("securestream_function.f", plancheck.ResourceActionUpdate),
+					plancheck.ExpectUnknownValue("securestream_function.f", tfjsonpath.New("code_sha256")),
+					plancheck.ExpectKnownValue("securestream_function.f", tfjsonpath.New("arn"), knownvalue.StringRegexp(regexp.MustCompile(`:function/`+fn+`$`))),
+					plancheck.ExpectKnownValue("securestream_function.f", tfjsonpath.New("status"), knownvalue.StringExact("DEPLOYED")),
+					plancheck.ExpectUnknownValue("securestream_function.f", tfjsonpath.New("etag")),
+				}},
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue("securestream_function.f", tfjsonpath.New("key_ids"), knownvalue.ListSizeExact(2)),
 				},
@@ -391,7 +441,7 @@ func TestAccFunction_lifecycle(t *testing.T) {
 				ImportStateVerify: true,
 				ImportStateId:     fn,
 				// Only the configuration knows what the code is rendered from.
-				ImportStateVerifyIgnore: []string{"ciphertext", "kms_key_id", "function_name", "token_query", "token_cookie", "exempt_paths",
+				ImportStateVerifyIgnore: []string{"key_ring", "token_query", "token_cookie", "exempt_paths",
 					"association", "key_ids", "timeouts"},
 			},
 		},
@@ -428,35 +478,31 @@ func TestAccFunction_associationRules(t *testing.T) {
 	ctx := context.Background()
 	// Someone else's function on the default behavior.
 	other := name("other")
-	created, err := e.client.CreateFunction(ctx, &cloudfront.CreateFunctionInput{Name: aws.String(other), FunctionCode: []byte("function handler(e) { return e.request; }"),
-		FunctionConfig: &cftypes.FunctionConfig{Comment: aws.String("theirs"), Runtime: cftypes.FunctionRuntimeCloudfrontJs20}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.client.PublishFunction(ctx, &cloudfront.PublishFunctionInput{Name: aws.String(other), IfMatch: created.ETag}); err != nil {
-		t.Fatal(err)
-	}
-	got, _ := e.client.GetDistributionConfig(ctx, &cloudfront.GetDistributionConfigInput{Id: aws.String(dist)})
-	got.DistributionConfig.DefaultCacheBehavior.FunctionAssociations = &cftypes.FunctionAssociations{Quantity: aws.Int32(1),
-		Items: []cftypes.FunctionAssociation{{EventType: cftypes.EventTypeViewerRequest, FunctionARN: created.FunctionSummary.FunctionMetadata.FunctionARN}}}
-	if _, err := e.client.UpdateDistribution(ctx, &cloudfront.UpdateDistributionInput{Id: aws.String(dist), IfMatch: got.ETag, DistributionConfig: got.DistributionConfig}); err != nil {
-		t.Fatal(err)
-	}
+	e.runOnDefault(t, dist, e.publishFunction(t, other))
 	fn, issuer := name("edge"), name("issuer")
 	assoc := func(replace bool) string {
-		return fmt.Sprintf("association {\n    distribution_id = %q\n    replace_existing = %v\n  }", dist, replace)
+		return assocHCL(assocEntry(dist, "", fmt.Sprintf("replace_existing = %v", replace)))
 	}
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             e.checkDestroyed(fn, dist),
 		Steps: []resource.TestStep{
 			{
+				// Refused at plan (issue 20, item 4): nothing is made.
 				Config:      functionConfig(e, fn, issuer, "1", "", assoc(false)),
+				PlanOnly:    true,
 				ExpectError: regexp.MustCompile(`(?s)The cache behavior runs another function.*runs the CloudFront\s+Function\s.*` + other + `.*replace_existing`),
+			},
+			{
+				// The apply's own plan refuses it too, before the secret or
+				// the function is made.
+				Config:      functionConfig(e, fn, issuer, "1", "", assoc(false)),
+				ExpectError: regexp.MustCompile(`(?s)The cache behavior runs another function.*` + other),
 			},
 			{
 				// Races and throttling on the way: the apply converges.
 				PreConfig: func() {
+					e.noFunction(t, other)
 					e.cf.Fail("UpdateDistribution", 1, "PreconditionFailed")
 					e.cf.Fail("GetDistributionConfig", 2, "Throttling")
 					e.cf.Fail("PublishFunction", 1, "Throttling")
@@ -488,9 +534,13 @@ func TestAccFunction_associationRules(t *testing.T) {
 
 // functionCodeData is data "securestream_function_code" "c" with the
 // given arguments (HCL expressions) and more in extra.
-func functionCodeData(ciphertext, kmsKeyID, function, extra string) string {
-	return fmt.Sprintf("\ndata \"securestream_function_code\" \"c\" {\n  ciphertext    = %s\n  kms_key_id    = %s\n  function_name = %s\n  %s\n}\n",
-		ciphertext, kmsKeyID, function, extra)
+func functionCodeData(keyRing, extra string) string {
+	return fmt.Sprintf("\ndata \"securestream_function_code\" \"c\" {\n  key_ring = %s\n  %s\n}\n", keyRing, extra)
+}
+
+// ringHCL is a key_ring written out from its three values (expressions).
+func ringHCL(ciphertext, kmsKeyID, function string) string {
+	return fmt.Sprintf("{\n    ciphertext    = %s\n    kms_key_id    = %s\n    function_name = %s\n  }", ciphertext, kmsKeyID, function)
 }
 
 // The code data source renders what the resource deploys: the same hash
@@ -499,7 +549,7 @@ func TestAccFunctionCode_dataSource(t *testing.T) {
 	e := newCFEnv(t, localcf.Config{})
 	fn, issuer := name("edge"), name("issuer")
 	cfg := functionConfig(e, fn, issuer, "1", "", "") +
-		functionCodeData("securestream_secret.s.ciphertext", "securestream_secret.s.id", "securestream_secret.s.function_name", "")
+		functionCodeData("securestream_secret.s.key_ring", "")
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             e.checkDestroyed(fn),
@@ -520,4 +570,180 @@ func TestAccFunctionCode_dataSource(t *testing.T) {
 			),
 		}},
 	})
+}
+
+// allowOptions lets the distribution's behaviors take OPTIONS, which a
+// browser's CORS preflight needs (CloudFront refuses a method a behavior
+// does not allow before any function runs).
+func (e *cfEnv) allowOptions(t *testing.T, dist string) {
+	ctx := context.Background()
+	got, err := e.client.GetDistributionConfig(ctx, &cloudfront.GetDistributionConfigInput{Id: aws.String(dist)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	methods := &cftypes.AllowedMethods{Quantity: aws.Int32(3), Items: []cftypes.Method{"GET", "HEAD", "OPTIONS"},
+		CachedMethods: &cftypes.CachedMethods{Quantity: aws.Int32(2), Items: []cftypes.Method{"GET", "HEAD"}}}
+	dc := got.DistributionConfig
+	dc.DefaultCacheBehavior.AllowedMethods = methods
+	for i := range dc.CacheBehaviors.Items {
+		dc.CacheBehaviors.Items[i].AllowedMethods = methods
+	}
+	if _, err := e.client.UpdateDistribution(ctx, &cloudfront.UpdateDistributionInput{Id: aws.String(dist), IfMatch: got.ETag, DistributionConfig: dc}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// options sends an OPTIONS request through the distribution's edge.
+func (e *cfEnv) options(dist, path string, header map[string]string) (*http.Response, error) {
+	req, err := http.NewRequest("OPTIONS", e.cf.EdgeURL(dist)+path, nil)
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	resp.Body.Close()
+	return resp, nil
+}
+
+// M1: the function answers CORS preflights itself, from cors_origins and
+// cors_max_age, and no request without a key reaches the origin; the
+// code data source renders the same settings.
+func TestAccFunction_cors(t *testing.T) {
+	e := newCFEnv(t, localcf.Config{})
+	dist := e.distribution(t)
+	e.allowOptions(t, dist)
+	fn, issuer := name("edge"), name("issuer")
+	assoc := assocHCL(assocEntry(dist, "/live/*"))
+	const player = "https://player.example.com"
+	settings := "cors_origins = [\"" + player + "\", \"http://localhost:3000\"]\n  cors_max_age = \"90s\""
+	withCode := func(extra string) string {
+		return functionConfig(e, fn, issuer, "1", extra, assoc) +
+			functionCodeData("securestream_secret.s.key_ring", extra)
+	}
+	preflight := func(origin string) map[string]string {
+		return map[string]string{"Origin": origin, "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "x-stream-token"}
+	}
+	// answers checks the answers to preflights and that nothing without a
+	// key reached the origin.
+	answers := func(allowOrigin, maxAge, vary string, refused ...string) resource.TestCheckFunc {
+		return func(*terraform.State) error {
+			e.mu.Lock()
+			before := len(e.seen)
+			e.mu.Unlock()
+			resp, err := e.options(dist, "/live/a/seg1.ts", preflight(player))
+			if err != nil {
+				return err
+			}
+			h := resp.Header
+			if resp.StatusCode != 204 || h.Get("Access-Control-Allow-Origin") != allowOrigin || h.Get("Access-Control-Max-Age") != maxAge ||
+				h.Get("Vary") != vary || h.Get("Access-Control-Allow-Methods") != "GET, HEAD" || h.Get("Access-Control-Allow-Headers") != "x-stream-token, range" {
+				return fmt.Errorf("preflight from %s: %d %v; want 204, allow-origin %q, max-age %s", player, resp.StatusCode, h, allowOrigin, maxAge)
+			}
+			for _, o := range refused {
+				resp, err := e.options(dist, "/live/a/seg1.ts", preflight(o))
+				if err != nil {
+					return err
+				}
+				if resp.StatusCode != 403 || resp.Header.Get("Access-Control-Allow-Origin") != "" {
+					return fmt.Errorf("preflight from %s: %d %v; want 403 without Access-Control-Allow-Origin", o, resp.StatusCode, resp.Header)
+				}
+			}
+			for _, h := range []map[string]string{nil, {"Origin": player}} {
+				if resp, err := e.options(dist, "/live/a/seg1.ts", h); err != nil || resp.StatusCode != 403 {
+					return fmt.Errorf("OPTIONS without a key, headers %v: %v %v; want 403", h, resp, err)
+				}
+			}
+			if got, err := e.get(dist, "/live/a/seg1.ts", map[string]string{"Origin": player}); err != nil || got != 403 {
+				return fmt.Errorf("GET without a key: %d %v; want 403", got, err)
+			}
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			if len(e.seen) != before {
+				return fmt.Errorf("%d request(s) without a key reached the origin: %s %s", len(e.seen)-before, e.seen[before].Method, e.seen[before].URL)
+			}
+			return nil
+		}
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             e.checkDestroyed(fn, dist),
+		Steps: []resource.TestStep{
+			{
+				Config: withCode(settings),
+				Check: resource.ComposeTestCheckFunc(
+					answers(player, "90", "origin", "https://evil.example.net", "https://PLAYER.example.com"),
+					resource.TestCheckResourceAttrPair("data.securestream_function_code.c", "code_sha256", "securestream_function.f", "code_sha256"),
+					func(s *terraform.State) error {
+						a, _ := attrs(s, "data.securestream_function_code.c")
+						if !strings.Contains(a["code"], `"`+player+`"`) {
+							return fmt.Errorf("the data source's code does not hold the allowed origins")
+						}
+						return nil
+					},
+				),
+			},
+			{
+				// The defaults: any origin, ten minutes.
+				Config: withCode(""),
+				Check:  answers("*", "600", ""),
+			},
+		},
+	})
+}
+
+// The CORS settings are checked at plan, naming the argument.
+func TestAccFunction_corsRefusedAtPlan(t *testing.T) {
+	e := newCFEnv(t, localcf.Config{})
+	fn, issuer := name("edge"), name("issuer")
+	var steps []resource.TestStep
+	for _, c := range []struct{ extra, want string }{
+		{`cors_origins = ["https://Player.example.com"]`, `Invalid value.*lower case`},
+		{`cors_origins = ["https://player.example.com/"]`, `Invalid value.*no path`},
+		{`cors_origins = ["https://player.example.com:443"]`, `Invalid value.*default port`},
+		{`cors_origins = ["*", "https://player.example.com"]`, `cors_origins.*must be alone`},
+		{`cors_max_age = "3h"`, `cors_max_age.*1s to 2h`},
+		{`cors_max_age = "1500ms"`, `cors_max_age.*whole number of seconds`},
+	} {
+		steps = append(steps, resource.TestStep{Config: functionConfig(e, fn, issuer, "1", c.extra, ""), ExpectError: regexp.MustCompile(`(?s)` + c.want)})
+	}
+	steps = append(steps, resource.TestStep{Config: functionConfig(e, fn, issuer, "1", "", "")}) // so that the destroy plan is valid
+	resource.ParallelTest(t, resource.TestCase{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, CheckDestroy: e.accEnv.checkDestroyed, Steps: steps})
+}
+
+// H6: leeway is applied to a key's start (and the maximum-lifetime bound),
+// never to its expiry, as the code does; the description says so.
+func TestLeewayDescription(t *testing.T) {
+	d := functionCodeAttrs()["leeway"].desc
+	if strings.Contains(d, "start and expiry") || !strings.Contains(d, "not_before") || !strings.Contains(d, "Expiry has none") {
+		t.Errorf("leeway's description: %q; want it to say the leeway applies to not_before and not to the expiry", d)
+	}
+}
+
+func TestThinMargin(t *testing.T) {
+	for _, c := range []struct {
+		name                       string
+		fresh, ring, publish, wait bool
+		associations               int
+		want                       bool
+	}{
+		{name: "rotation, wait", ring: true, publish: true, wait: true, associations: 1, want: true},
+		{name: "rotation, two associations", ring: true, publish: true, associations: 2, want: true},
+		{name: "rotation, one association", ring: true, publish: true, associations: 1},
+		{name: "rotation, no association", ring: true, publish: true},
+		{name: "no ring change", publish: true, wait: true, associations: 3},
+		{name: "new function", fresh: true, ring: true, publish: true, wait: true, associations: 3},
+		{name: "not published", ring: true, wait: true, associations: 3},
+	} {
+		if got := thinMargin(c.fresh, c.ring, c.publish, c.wait, c.associations); got != c.want {
+			t.Errorf("%s: thinMargin = %v, want %v", c.name, got, c.want)
+		}
+	}
+	if got := thinMarginWhy(true, 2); !strings.Contains(got, "wait_for_deployment = true") || !strings.Contains(got, "2 associations") {
+		t.Errorf("thinMarginWhy(true, 2) = %q", got)
+	}
 }

@@ -19,8 +19,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/float64default"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/objectplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
@@ -36,6 +34,7 @@ var (
 	_ resource.ResourceWithModifyPlan     = (*issuerResource)(nil)
 	_ resource.ResourceWithImportState    = (*issuerResource)(nil)
 	_ resource.ResourceWithValidateConfig = (*issuerResource)(nil)
+	_ resource.ResourceWithUpgradeState   = (*issuerResource)(nil)
 )
 
 // NewIssuerResource is securestream_issuer.
@@ -53,7 +52,7 @@ type issuerResource struct {
 type issuerModel struct {
 	ID                     types.String   `tfsdk:"id"`
 	FunctionName           types.String   `tfsdk:"function_name"`
-	SecretCiphertext       types.String   `tfsdk:"secret_ciphertext"`
+	KeyRing                types.Object   `tfsdk:"key_ring"`
 	KMSKeyARN              types.String   `tfsdk:"kms_key_arn"`
 	Architecture           types.String   `tfsdk:"architecture"`
 	PackagePath            types.String   `tfsdk:"package_path"`
@@ -88,6 +87,13 @@ type issuerModel struct {
 	LogGroupName           types.String   `tfsdk:"log_group_name"`
 	PermissionID           types.String   `tfsdk:"permission_id"`
 	Drift                  types.List     `tfsdk:"drift"`
+	Tags                   types.Map      `tfsdk:"tags"`
+	TagsAll                types.Map      `tfsdk:"tags_all"`
+	PermissionsBoundary    types.String   `tfsdk:"permissions_boundary"`
+	RolePath               types.String   `tfsdk:"role_path"`
+	Description            types.String   `tfsdk:"description"`
+	Tracing                types.String   `tfsdk:"tracing"`
+	AccessLog              types.Object   `tfsdk:"access_log"`
 	Timeouts               timeouts.Value `tfsdk:"timeouts"`
 }
 
@@ -97,6 +103,15 @@ func (m *issuerModel) sealedFields(s sealedSetting) (version types.Int64, cipher
 		return m.JWTHS256KeyWOVersion, &m.JWTHS256KeyCiphertext
 	}
 	return m.OriginSecretWOVersion, &m.OriginSecretCiphertext
+}
+
+// setSealedVersion sets a sealed setting's version in m.
+func (m *issuerModel) setSealedVersion(s sealedSetting, v types.Int64) {
+	if s.wo == "jwt_hs256_key_wo" {
+		m.JWTHS256KeyWOVersion = v
+		return
+	}
+	m.OriginSecretWOVersion = v
 }
 
 var jwtAuthorizerTypes = map[string]attr.Type{"issuer": types.StringType, "audiences": types.ListType{ElemType: types.StringType}}
@@ -126,6 +141,7 @@ const (
 	defaultIssuerCreateTimeout = 10 * time.Minute
 	defaultIssuerUpdateTimeout = 10 * time.Minute
 	defaultIssuerDeleteTimeout = 10 * time.Minute
+	defaultIssuerReadTimeout   = 5 * time.Minute
 )
 
 var functionNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
@@ -144,13 +160,27 @@ func (r *issuerResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 		"id": computed("The function name."),
 		"function_name": schema.StringAttribute{Required: true, PlanModifiers: replace,
 			Validators: []validator.String{stringvalidator.RegexMatches(functionNameRE, "must be a Lambda function name: 1 to 64 of A-Z a-z 0-9 _ -")},
-			MarkdownDescription: "Name of the Lambda function, and of its role and log group. It must be the `function_name` of the " +
-				"`securestream_secret` whose ring it serves: the ring is encrypted for it. Changing it replaces the issuer."},
-		"secret_ciphertext": schema.StringAttribute{Required: true, Sensitive: true,
-			MarkdownDescription: "The key ring: `securestream_secret.<name>.ciphertext` (`SECURESTREAM_KEYRING`)."},
-		"kms_key_arn": schema.StringAttribute{Required: true,
-			Validators:          []validator.String{stringvalidator.RegexMatches(regexp.MustCompile(`^arn:aws[a-z-]*:kms:`), "must be a KMS key ARN")},
-			MarkdownDescription: "The ring's KMS key: `securestream_secret.<name>.kms_key_arn` (`SECURESTREAM_KMS_KEY_ID`)."},
+			MarkdownDescription: "Name of the Lambda function, and of its role and log group. It must be `key_ring.function_name`, " +
+				"the `function_name` of the `securestream_secret` whose ring it serves: the ring is encrypted for it. Changing it replaces the issuer."},
+		"key_ring": schema.SingleNestedAttribute{Required: true,
+			Attributes: map[string]schema.Attribute{
+				"ciphertext": schema.StringAttribute{Required: true, Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+					MarkdownDescription: ringAttrDescs["ciphertext"] + " The function's `SECURESTREAM_KEYRING`."},
+				"kms_key_id": schema.StringAttribute{Required: true, Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+					MarkdownDescription: ringAttrDescs["kms_key_id"] + " Resolved to the key's ARN (`kms_key_arn`) for the function's " +
+						"`SECURESTREAM_KMS_KEY_ID`, the role's policy and the grants."},
+				"function_name": schema.StringAttribute{Required: true,
+					Validators:          []validator.String{stringvalidator.RegexMatches(functionNameRE, "must be a Lambda function name: 1 to 64 of A-Z a-z 0-9 _ -")},
+					MarkdownDescription: ringAttrDescs["function_name"] + " It must equal the issuer's `function_name`."},
+			},
+			MarkdownDescription: keyRingDesc("The function's `SECURESTREAM_KEYRING` and `SECURESTREAM_KMS_KEY_ID`; opened through KMS " +
+				"(`kms:Decrypt`) at plan, as the function opens it, when it, its key or `function_name` changes. Its `ciphertext` is KMS " +
+				"ciphertext, which only the issuer's role (and Terraform's identity) may decrypt, so it is not marked sensitive: an " +
+				"import's generated configuration (`terraform plan -generate-config-out`) then holds it, and plans without changes; " +
+				"replace it with the reference.")},
+		"kms_key_arn": schema.StringAttribute{Computed: true,
+			MarkdownDescription: "The ARN of `key_ring.kms_key_id` (resolved with `kms:DescribeKey` when it is an id or an alias): " +
+				"the function's `SECURESTREAM_KMS_KEY_ID`, and the key of the role's policy and grants."},
 		"architecture": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString("arm64"),
 			Validators:          []validator.String{stringvalidator.OneOf("arm64", "x86_64")},
 			MarkdownDescription: "`arm64` (default, cheaper) or `x86_64`: which of the packages built into the provider to deploy."},
@@ -171,18 +201,19 @@ func (r *issuerResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 			Validators: []validator.String{stringvalidator.OneOf(apiTypeHTTP, apiTypeFunctionURL, apiTypeREST)},
 			MarkdownDescription: "How callers reach the issuer: `http` (default), an API Gateway HTTP API; `function_url`, a Lambda function URL; or " +
 				"`rest`, a regional API Gateway REST API. Changing it replaces the issuer."},
-		"function_url_auth_type": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString("NONE"),
+		"function_url_auth_type": schema.StringAttribute{Optional: true, Computed: true,
 			Validators: []validator.String{stringvalidator.OneOf("NONE", "AWS_IAM")},
 			MarkdownDescription: "`function_url`: `NONE` (default; the issuer's `settings.auth` decides, and with `settings.auth = \"none\"` " +
-				"the plan warns of a public, unthrottled issuer) or `AWS_IAM` (SigV4-signed callers whose IAM policy allows lambda:InvokeFunctionUrl)."},
-		"throttle_rate_limit": schema.Float64Attribute{Optional: true, Computed: true, Default: float64default.StaticFloat64(defaultThrottleRate),
+				"the plan warns of a public, unthrottled issuer) or `AWS_IAM` (SigV4-signed callers whose IAM policy allows lambda:InvokeFunctionUrl). " +
+				"Null with `http` and `rest`, which refuse it."},
+		"throttle_rate_limit": schema.Float64Attribute{Optional: true, Computed: true,
 			Validators: []validator.Float64{float64validator.AtLeast(0)},
 			MarkdownDescription: fmt.Sprintf("`http` and `rest`: requests per second the stage allows, steady. Default %d. Refused with "+
-				"`function_url`, which has no throttling (use `reserved_concurrency`).", defaultThrottleRate)},
-		"throttle_burst_limit": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(defaultThrottleBurst),
+				"`function_url`, which has no throttling (use `reserved_concurrency`); null there.", defaultThrottleRate)},
+		"throttle_burst_limit": schema.Int64Attribute{Optional: true, Computed: true,
 			Validators: []validator.Int64{int64validator.AtLeast(0)},
 			MarkdownDescription: fmt.Sprintf("`http` and `rest`: requests the stage allows in a burst. Default %d. Refused with "+
-				"`function_url`.", defaultThrottleBurst)},
+				"`function_url`; null there.", defaultThrottleBurst)},
 		"jwt_authorizer": schema.SingleNestedAttribute{Optional: true,
 			PlanModifiers: []planmodifier.Object{objectplanmodifier.RequiresReplaceIf(authorizerToggled,
 				"Adding or removing the authorizer replaces the issuer.", "Adding or removing the authorizer replaces the issuer.")},
@@ -194,21 +225,23 @@ func (r *issuerResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 			MarkdownDescription: "`http`: a JWT authorizer on the GET and POST routes, with `settings.auth = \"authorizer\"` (`\"none\"` " +
 				"is refused: the issuer would mint for anyone a route without the authorizer let through). " +
 				"Its issuer and audiences change in place; adding or removing it replaces the issuer."},
-		"rest_authorization": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString(restAuthNone),
+		"rest_authorization": schema.StringAttribute{Optional: true, Computed: true,
 			Validators: []validator.String{stringvalidator.OneOf(restAuthNone, restAuthIAM, restAuthCognito)},
 			MarkdownDescription: "`rest`: the authorization of the GET and POST methods (OPTIONS, the CORS preflight browsers send without " +
 				"credentials, stays `NONE`): `NONE` (default; the issuer's `settings.auth` decides), `AWS_IAM` (SigV4-signed callers whose " +
 				"IAM policy allows execute-api:Invoke) or `COGNITO_USER_POOLS` (an ID or access token of one of `rest_cognito_user_pool_arns` " +
-				"in the `Authorization` header, checked by a Cognito authorizer). Changes in place, with a new deployment of the stage."},
+				"in the `Authorization` header, checked by a Cognito authorizer). Changes in place, with a new deployment of the stage. " +
+				"Null with `http` and `function_url`, which refuse it."},
 		"rest_cognito_user_pool_arns": schema.SetAttribute{Optional: true, ElementType: types.StringType,
 			Validators: []validator.Set{setvalidator.SizeAtLeast(1), setvalidator.ValueStringsAre(
 				stringvalidator.RegexMatches(cognitoPoolARNRE, "must be a Cognito user pool ARN (arn:aws:cognito-idp:<region>:<account>:userpool/<id>)"))},
 			MarkdownDescription: "`rest` with `rest_authorization = \"COGNITO_USER_POOLS\"` (and only then): the ARNs of the Cognito user pools " +
 				"whose tokens the authorizer accepts. Changes in place."},
-		"rest_api_key_required": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),
+		"rest_api_key_required": schema.BoolAttribute{Optional: true, Computed: true,
 			MarkdownDescription: "`rest`: the GET and POST methods require an API key (`x-api-key` header). The issuer then also manages an " +
 				"API key (its value generated by AWS), a usage plan on the stage with the stage's throttling, and the key's place in the plan, " +
-				"and deletes them when this is turned off or on destroy. Default `false`. Changes in place."},
+				"and deletes them when this is turned off or on destroy. Default `false`. Changes in place. Null with `http` and " +
+				"`function_url`, which refuse it."},
 		"rest_api_key_id": schema.StringAttribute{Computed: true,
 			MarkdownDescription: "`rest` with `rest_api_key_required`: the id of the API key the issuer manages."},
 		"rest_api_key_value": schema.StringAttribute{Computed: true, Sensitive: true,
@@ -227,11 +260,15 @@ func (r *issuerResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 		"permission_id": schema.StringAttribute{Computed: true, MarkdownDescription: "Sid of the function policy statement that lets the API invoke it (none for a function URL with `AWS_IAM`)."},
 		"drift": schema.ListAttribute{Computed: true, ElementType: types.StringType,
 			MarkdownDescription: "What the last refresh found changed outside Terraform in what the issuer owns and that no other " +
-				"attribute shows: the role's trust policy, inline policies, attached managed policies and permissions boundary, the " +
+				"attribute shows: the role's trust policy, inline policies, attached managed policies and a permissions boundary other " +
+				"than `permissions_boundary`, the " +
 				"function's role and environment (each variable removed, changed or added, by name only: never a value), and " +
 				"the authorization of each HTTP API route. Empty when all is as the provider made it; otherwise the plan shows it " +
 				"going back to empty, and the apply puts each back."},
 	}
+	attrs["timeouts"] = timeouts.Attributes(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true})
+	maps.Copy(attrs, issuerExtraSchema())
+	attrs["access_log"] = accessLogSchema()
 	for _, s := range sealedSettings {
 		what := map[string]string{"jwt_hs256_key_wo": //nolint:gosec // descriptions, not credentials
 		"The HS256 key of `settings.auth = \"jwt\"` (at least 32 bytes)",
@@ -241,7 +278,8 @@ func (r *issuerResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 			MarkdownDescription: what + ". Write-only: never in the plan or state; the provider encrypts it with KMS (encryption context " +
 				"`LambdaFunctionName` and `Purpose` = `" + sealPurpose(s) + "`) into `" + s.env + "`. Needs `" + s.version() + "`."}
 		attrs[s.version()] = schema.Int64Attribute{Optional: true, Validators: []validator.Int64{int64validator.AtLeast(1)},
-			MarkdownDescription: "Version of `" + s.wo + "`; change it to encrypt the current value again."}
+			MarkdownDescription: "Version of `" + s.wo + "`; change it to encrypt the current value again. It is not in AWS: an " +
+				"import reads it as 1 when the function has the secret, so that a configuration with version 1 keeps that secret."}
 		attrs[s.ciphertext()] = schema.StringAttribute{Computed: true, Sensitive: true,
 			MarkdownDescription: "`" + s.wo + "` encrypted with KMS, as in the function's environment."}
 	}
@@ -250,10 +288,8 @@ func (r *issuerResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 			"least-privilege IAM role, a KMS grant to open the key ring, its log group, and an HTTP API, a function URL or a REST API " +
 			"(with its authorizer, API key and usage plan) in front. " +
 			"Every object is in the state and removed on destroy.",
+		Version:    1, // 1: key_ring (issuer_upgrade.go)
 		Attributes: attrs,
-		Blocks: map[string]schema.Block{
-			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Update: true, Delete: true}),
-		},
 	}
 }
 
@@ -261,16 +297,6 @@ func (r *issuerResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 // route, so the issuer is replaced; its settings change in place.
 func authorizerToggled(_ context.Context, req planmodifier.ObjectRequest, resp *objectplanmodifier.RequiresReplaceIfFuncResponse) {
 	resp.RequiresReplace = !req.State.Raw.IsNull() && req.StateValue.IsNull() != req.PlanValue.IsNull()
-}
-
-// tags are the tags of every object: default_tags and the issuer tag.
-func (r *issuerResource) tags(function string) map[string]string {
-	out := maps.Clone(r.defaultTags)
-	if out == nil {
-		out = map[string]string{}
-	}
-	out[issuerTag] = function
-	return out
 }
 
 // stringElems are the known strings of a list or set of strings.

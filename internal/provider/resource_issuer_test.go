@@ -54,8 +54,7 @@ resource "securestream_secret" "s" {
 
 resource "securestream_issuer" "i" {
   function_name     = securestream_secret.s.function_name
-  secret_ciphertext = securestream_secret.s.ciphertext
-  kms_key_arn       = securestream_secret.s.kms_key_arn
+  key_ring          = securestream_secret.s.key_ring
   package_path      = %q
 %s
 }
@@ -292,7 +291,8 @@ func (e *accEnv) checkAPIRoutes(audiences ...string) resource.TestCheckFunc {
 
 // importIssuer imports the issuer by its function name and compares it
 // with the state, but for ignored attributes, which live only in the
-// configuration.
+// configuration (package_path, a local file; a write-only secret's
+// version other than 1).
 func importIssuer(function string, ignored ...string) resource.TestStep {
 	return resource.TestStep{ResourceName: "securestream_issuer.i", ImportState: true, ImportStateId: function,
 		ImportStateVerify: true, ImportStateVerifyIgnore: ignored}
@@ -512,6 +512,7 @@ func TestAccIssuer_functionURL(t *testing.T) {
 				Check: resource.ComposeTestCheckFunc(e.checkIssuer(want, 30, pkg, false), e.checkSealed(sealedSettings[0], key2),
 					resource.TestCheckNoResourceAttr("securestream_issuer.i", "permission_id")),
 			},
+			// The version is not in AWS: an import reads it as 1 (this one is 2).
 			importIssuer(fn, "package_path", "jwt_hs256_key_wo_version"),
 			{
 				// A configuration that changes nothing after the import.
@@ -566,17 +567,27 @@ func TestAccIssuer_refusedAtPlan(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := func(ciphertext, settings string) string {
+	// The ring's key by its alias: resolved to the key's ARN
+	// (kms:DescribeKey) at plan.
+	alias := "alias/" + fn
+	if _, err := e.clients.KMS.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String(alias), TargetKeyId: key.KeyMetadata.KeyId}); err != nil {
+		t.Fatal(err)
+	}
+	cfgFor := func(ringFunction, ciphertext, settings string) string {
 		return e.provider() + fmt.Sprintf(`
 resource "securestream_issuer" "i" {
-  function_name     = %q
-  secret_ciphertext = %q
-  kms_key_arn       = %q
-  package_path      = %q
-  settings          = %s
+  function_name = %q
+  key_ring = {
+    ciphertext    = %q
+    kms_key_id    = %q
+    function_name = %q
+  }
+  package_path = %q
+  settings     = %s
 }
-`, fn, ciphertext, aws.ToString(key.KeyMetadata.Arn), pkgPath, settings)
+`, fn, ciphertext, alias, ringFunction, pkgPath, settings)
 	}
+	cfg := func(ciphertext, settings string) string { return cfgFor(fn, ciphertext, settings) }
 	ok := `{ auth = "none", allowed_hosts = ["media.example.com"] }`
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -597,6 +608,20 @@ resource "securestream_issuer" "i" {
 				PlanOnly:    true,
 				ExpectError: regexp.MustCompile(`(?s)The key ring is not for this function|Invalid key ring`),
 			},
+			{
+				// The ring as it is, for "another-function": refused before
+				// KMS, on key_ring.function_name, with what to pass.
+				Config:   cfgFor("another-function", other, ok),
+				PlanOnly: true,
+				ExpectError: regexp.MustCompile(`(?s)The key ring is for another function.*"another-function".*key_ring\s+=\s+` +
+					`securestream_secret\.<name>\.key_ring\s+with\s+function_name\s+=\s+securestream_secret\.<name>\.function_name`),
+			},
+			{
+				// A key the alias does not resolve: kms:DescribeKey, on key_ring.kms_key_id.
+				Config:      strings.Replace(cfg(other, ok), `"`+alias+`"`, `"alias/`+fn+`-none"`, 1),
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)kms:DescribeKey \(key_ring\.kms_key_id.*alias/` + fn + `-none`),
+			},
 		},
 	})
 }
@@ -607,8 +632,8 @@ func TestAccIssuer_example(t *testing.T) {
 	e := newAccEnv(t)
 	pkgPath, _ := testPackage(t, "echo example")
 	src := strings.Replace(readExample(t, "resources/securestream_issuer/resource.tf"),
-		"kms_key_arn       = securestream_secret.video.kms_key_arn\n",
-		fmt.Sprintf("kms_key_arn       = securestream_secret.video.kms_key_arn\n  package_path      = %q\n", pkgPath), 1)
+		"key_ring      = securestream_secret.video.key_ring\n",
+		fmt.Sprintf("key_ring      = securestream_secret.video.key_ring\n  package_path  = %q\n", pkgPath), 1)
 	if !strings.Contains(src, "package_path") {
 		t.Fatal("the example no longer has the line the test adds package_path after")
 	}
@@ -621,5 +646,74 @@ func TestAccIssuer_example(t *testing.T) {
 				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 			},
 		}},
+	})
+}
+
+// key_ring.kms_key_id may name the key by its alias, even one this apply
+// makes: the issuer resolves it to the key's ARN (kms_key_arn) for the
+// function's SECURESTREAM_KMS_KEY_ID, the role's policy and the grants
+// (checkIssuer compares them with the secret's ARN). Passing the
+// secret's key_ring instead, with the ARN, changes the argument only:
+// the same key, so the grants stay.
+func TestAccIssuer_keyRingByAlias(t *testing.T) {
+	e := newAccEnv(t)
+	fn := name("issuer")
+	pkgPath, pkg := testPackage(t, "echo one")
+	cfg := func(ring string) string {
+		return e.provider() + fmt.Sprintf(`
+resource "securestream_secret" "s" {
+  function_name = %q
+  alias         = "alias/%[1]s"
+}
+
+resource "securestream_issuer" "i" {
+  function_name = securestream_secret.s.function_name
+  key_ring      = %s
+  package_path  = %q
+  settings = {
+    auth          = "none"
+    allowed_hosts = ["media.example.com"]
+  }
+}
+`, fn, ring, pkgPath)
+	}
+	byAlias := `{
+    ciphertext    = securestream_secret.s.key_ring.ciphertext
+    kms_key_id    = securestream_secret.s.alias
+    function_name = securestream_secret.s.function_name
+  }`
+	var grants string
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             e.checkIssuerDestroyed,
+		Steps: []resource.TestStep{
+			{
+				Config: cfg(byAlias),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				Check: resource.ComposeTestCheckFunc(
+					resource.TestCheckResourceAttr("securestream_issuer.i", "key_ring.kms_key_id", "alias/"+fn),
+					resource.TestCheckResourceAttrPair("securestream_issuer.i", "kms_key_arn", "securestream_secret.s", "kms_key_arn"),
+					e.checkIssuer(map[string]string{"SECURESTREAM_AUTH": "none"}, defaultLogRetentionDays, pkg, true),
+					capture("securestream_issuer.i", "grant_id", &grants)),
+			},
+			{
+				Config: cfg("securestream_secret.s.key_ring"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction("securestream_issuer.i", plancheck.ResourceActionUpdate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				Check: resource.ComposeTestCheckFunc(
+					resource.TestCheckResourceAttrPair("securestream_issuer.i", "key_ring.kms_key_id", "securestream_secret.s", "kms_key_arn"),
+					func(s *terraform.State) error { // the same key: the grants stay
+						a, err := attrs(s, "securestream_issuer.i")
+						if err == nil && a["grant_id"] != grants {
+							err = fmt.Errorf("grant_id %q; want the grants kept, %q", a["grant_id"], grants)
+						}
+						return err
+					}),
+			},
+		},
 	})
 }

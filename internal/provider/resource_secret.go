@@ -15,7 +15,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
-	"github.com/hashicorp/terraform-plugin-framework-validators/boolvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
@@ -31,6 +30,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/securestream/terraform-provider-securestream/internal/diagnostics"
@@ -74,6 +74,7 @@ type secretModel struct {
 	Keys                 types.List     `tfsdk:"keys"`
 	NewestKeyID          types.String   `tfsdk:"newest_key_id"`
 	RotatedAt            types.String   `tfsdk:"rotated_at"`
+	KeyRing              types.Object   `tfsdk:"key_ring"`
 	Timeouts             timeouts.Value `tfsdk:"timeouts"`
 }
 
@@ -109,7 +110,6 @@ func (r *secretResource) Metadata(_ context.Context, req resource.MetadataReques
 
 func (r *secretResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	keep := []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
-	notForYourKey := path.MatchRoot("kms_key_id")
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "The key ring that signs stream keys, and the KMS key that keeps it encrypted. (The name: a " +
 			"securestream *secret* is the signing secret of a deployment, which is a ring of keys so that it can rotate.) The ring " +
@@ -133,36 +133,37 @@ func (r *secretResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 				PlanModifiers: keep, // ModifyPlan replaces the secret when it names another key
 				MarkdownDescription: "A symmetric KMS key to use (id, ARN or alias), in the provider's region. When set, the key is " +
 					"yours: it is not deleted with this resource, and `manages_kms_key` is false. When unset, the resource creates a " +
-					"key and schedules it for deletion when destroyed. Naming another key replaces the secret (new keys: every stream " +
+					"key and schedules it for deletion when destroyed; `kms_key_id` then stays null (the created key is `id` and `kms_key_arn`). Naming another key replaces the secret (new keys: every stream " +
 					"key handed out stops working); another spelling of the same key changes nothing, and naming the key this resource " +
 					"created hands it over to you (it is no longer deleted with the resource)."},
 			"kms_key_arn": schema.StringAttribute{Computed: true, PlanModifiers: keep,
 				MarkdownDescription: "ARN of the KMS key (grant the issuer's role `kms:Decrypt` on it)."},
 			"manages_kms_key": schema.BoolAttribute{Computed: true,
-				PlanModifiers:       []planmodifier.Bool{boolplanmodifier.UseStateForUnknown()},
-				MarkdownDescription: "Whether this resource created the KMS key and still owns it, and so deletes it."},
+				PlanModifiers: []planmodifier.Bool{boolplanmodifier.UseStateForUnknown()},
+				MarkdownDescription: "Whether this resource created the KMS key and still owns it, and so deletes it. An import " +
+					"reads it from the key: a key this resource created carries the tag `" + functionTag + "` = `function_name`."},
 			"deletion_window_in_days": schema.Int64Attribute{Optional: true,
-				Validators: []validator.Int64{int64validator.Between(7, 30), int64validator.ConflictsWith(notForYourKey)},
+				Validators: []validator.Int64{int64validator.Between(7, 30), notForYourKey{}},
 				MarkdownDescription: fmt.Sprintf("Waiting period, in days (7 to 30), before KMS deletes a key this resource created, "+
 					"as `aws_kms_key`'s. Default %d. Not for a key named in `kms_key_id`.", defaultDeletionWindowDays)},
 			"enable_key_rotation": schema.BoolAttribute{Optional: true,
-				Validators: []validator.Bool{boolvalidator.ConflictsWith(notForYourKey)},
+				Validators: []validator.Bool{notForYourKey{}},
 				MarkdownDescription: "Whether KMS rotates the created key's material yearly (security baselines expect it; the ring's " +
 					"ciphertext stays valid). Default true. Not for a key named in `kms_key_id`."},
 			"alias": schema.StringAttribute{Optional: true,
-				Validators: []validator.String{stringvalidator.ConflictsWith(notForYourKey),
+				Validators: []validator.String{notForYourKey{},
 					stringvalidator.RegexMatches(aliasRE, "must be alias/ followed by 1 to 250 of A-Z a-z 0-9 / _ -"),
 					stringvalidator.RegexMatches(regexp.MustCompile(`^alias/(?:[^a]|a[^w]|aw[^s]|aws[^/])`), "must not start with alias/aws/, which AWS reserves")},
 				MarkdownDescription: "An alias for the created key, such as `alias/video-keys`. Not for a key named in `kms_key_id`."},
 			"tags": schema.MapAttribute{Optional: true, ElementType: types.StringType,
-				Validators:          []validator.Map{mapvalidator.ConflictsWith(notForYourKey)},
+				Validators:          []validator.Map{notForYourKey{}},
 				MarkdownDescription: "Tags of the created key, merged over the provider's `default_tags`. Not for a key named in `kms_key_id`."},
 			"tags_all": schema.MapAttribute{Computed: true, ElementType: types.StringType,
 				MarkdownDescription: "The created key's tags: the provider's `default_tags` and `tags` (which win). The key also " +
 					"carries `" + functionTag + "` = `function_name`."},
 			"decrypt_role_arns": schema.SetAttribute{Optional: true, ElementType: types.StringType,
 				Validators: []validator.Set{setvalidator.ValueStringsAre(stringvalidator.RegexMatches(iamPrincipalRE,
-					"must be an IAM role or user ARN, such as arn:aws:iam::123456789012:role/issuer")), setvalidator.ConflictsWith(notForYourKey)},
+					"must be an IAM role or user ARN, such as arn:aws:iam::123456789012:role/issuer")), notForYourKey{}},
 				MarkdownDescription: "IAM roles (or users) that may decrypt the key ring, besides the identity Terraform runs as: the " +
 					"issuer's execution role. Used in the key policy of the created key (see **Key policy** below). Not for a key named " +
 					"in `kms_key_id`: its policy is yours."},
@@ -191,8 +192,14 @@ func (r *secretResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 			"secret_wo_version": schema.Int64Attribute{Optional: true, Validators: []validator.Int64{int64validator.AtLeast(1)},
 				MarkdownDescription: "Version of `secret_wo` (1 or more); changing it applies the current `secret_wo` (or removes the " +
 					"seed key when `secret_wo` is unset)."},
-			"ciphertext": schema.StringAttribute{Computed: true, Sensitive: true, PlanModifiers: keep,
-				MarkdownDescription: "The key ring, encrypted with KMS, in base64: the issuer's `SECURESTREAM_KEYRING`."},
+			// Not sensitive: KMS ciphertext, which opens only through the key
+			// policy (as aws_kms_ciphertext's ciphertext_blob). A sensitive
+			// value reaching securestream_function's required ciphertext
+			// would make terraform plan -generate-config-out write it as
+			// null, and an imported function plan a change of sensitivity.
+			"ciphertext": schema.StringAttribute{Computed: true, PlanModifiers: keep,
+				MarkdownDescription: "The key ring, encrypted with KMS, in base64: the issuer's `SECURESTREAM_KEYRING`. Not marked " +
+					"sensitive: it is KMS ciphertext, which only the principals of the key policy can decrypt, and only under its encryption context."},
 			"keys": schema.ListNestedAttribute{Computed: true,
 				PlanModifiers: []planmodifier.List{listplanmodifier.UseStateForUnknown()},
 				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
@@ -205,9 +212,21 @@ func (r *secretResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 				MarkdownDescription: "Id of the newest key (which the issuer signs with once it is `activation_delay` old)."},
 			"rotated_at": schema.StringAttribute{Computed: true, PlanModifiers: keep,
 				MarkdownDescription: "When the ring was created or last rotated (RFC 3339)."},
-		},
-		Blocks: map[string]schema.Block{
-			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
+			// Planned by ModifyPlan from the planned ciphertext: known
+			// whenever the ciphertext is, so that consumers plan no change
+			// until the ring does.
+			"key_ring": schema.SingleNestedAttribute{Computed: true,
+				Attributes: map[string]schema.Attribute{
+					"ciphertext":    schema.StringAttribute{Computed: true, MarkdownDescription: "The ring's KMS ciphertext: `ciphertext`."},
+					"kms_key_id":    schema.StringAttribute{Computed: true, MarkdownDescription: "The KMS key the ring is encrypted under, as its ARN: `kms_key_arn`."},
+					"function_name": schema.StringAttribute{Computed: true, MarkdownDescription: "The issuer's function name the ring is encrypted for: `function_name`."},
+				},
+				MarkdownDescription: "The key ring as its consumers take it, in one object: pass it whole, " +
+					"`key_ring = securestream_secret.<name>.key_ring`, to `securestream_issuer`, `securestream_function`, and the data " +
+					"sources `securestream_function_code` and `securestream_stream_key` (and the ephemeral `securestream_stream_key`). " +
+					"It holds `ciphertext`, `kms_key_id` (the key's ARN) and `function_name`, and changes exactly when `ciphertext` does " +
+					"(a rotation or a re-seal)."},
+			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
 		},
 	}
 }
@@ -224,14 +243,21 @@ func (r *secretResource) ValidateConfig(ctx context.Context, req resource.Valida
 	}
 }
 
+// configuredSecretWO is secret_wo as the configuration gives it: a
+// write-only argument is in neither the plan nor the state.
+func configuredSecretWO(ctx context.Context, config tfsdk.Config, diags *diag.Diagnostics) types.String {
+	var wo types.String
+	diags.Append(config.GetAttribute(ctx, path.Root("secret_wo"), &wo)...)
+	return wo
+}
+
 func (r *secretResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	if notConfigured(r.clients, &resp.Diagnostics) {
 		return
 	}
 	var plan secretModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	var secretWO types.String
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("secret_wo"), &secretWO)...)
+	secretWO := configuredSecretWO(ctx, req.Config, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -310,6 +336,7 @@ func (r *secretResource) seal(ctx context.Context, m *secretModel, doc *keyring.
 		return diags
 	}
 	m.Ciphertext = types.StringValue(ct)
+	m.KeyRing = keyRingValue(m.Ciphertext, m.KMSKeyARN, m.FunctionName)
 	return append(diags, setKeys(m, doc)...)
 }
 
@@ -380,9 +407,19 @@ func (r *secretResource) Read(ctx context.Context, req resource.ReadRequest, res
 		err = errors.New("the answer has no key metadata")
 	}
 	switch {
-	case isA[*kmstypes.NotFoundException](err) || (err == nil && out.KeyMetadata.KeyState == kmstypes.KeyStatePendingDeletion):
+	case isA[*kmstypes.NotFoundException](err):
+		// No deletion to cancel: the key does not exist (deleted long ago,
+		// another account or region, or a local stack that restarted empty).
 		resp.Diagnostics.AddWarning("The KMS key is gone",
-			fmt.Sprintf("KMS key %s was deleted or scheduled for deletion outside Terraform, so the key ring encrypted with it can no longer "+
+			fmt.Sprintf("KMS key %s no longer exists (kms:DescribeKey: NotFoundException): it was deleted outside Terraform, or the "+
+				"local stack restarted (moto starts empty). The key ring encrypted with it can no longer be decrypted, so the secret "+
+				"is removed from the state and the next apply creates it again, with a new KMS key and new signing keys; stream keys "+
+				"signed with the old ones stop working once the edge function has the new ring.", keyID))
+		resp.State.RemoveResource(ctx)
+		return
+	case err == nil && out.KeyMetadata.KeyState == kmstypes.KeyStatePendingDeletion:
+		resp.Diagnostics.AddWarning("The KMS key is gone",
+			fmt.Sprintf("KMS key %s was scheduled for deletion outside Terraform, so the key ring encrypted with it can no longer "+
 				"be decrypted. The next apply creates a new secret with new keys; stream keys signed with the old ones stop working once "+
 				"the edge function has the new ring. To keep the old ring, cancel the deletion (aws kms cancel-key-deletion --key-id %s) "+
 				"and enable the key before applying.", keyID, keyID))
@@ -416,11 +453,16 @@ func (r *secretResource) Read(ctx context.Context, req resource.ReadRequest, res
 		// Every key of the imported ring stays: keys leave only by time,
 		// at a later change (see keyring.Document.Retire).
 		resp.Diagnostics.Append(setKeys(&state, doc)...)
+		if resp.Diagnostics.Append(r.readImportedKey(ctx, &state)...); resp.Diagnostics.HasError() {
+			return
+		}
 		if state.RotatedAt.IsNull() {
 			newest, _ := doc.Newest()
 			state.RotatedAt = types.StringValue(newest.Created.UTC().Format(time.RFC3339))
 		}
 	}
+	// Filled here too in a state written before key_ring (null there).
+	state.KeyRing = keyRingValue(state.Ciphertext, state.KMSKeyARN, state.FunctionName)
 	// The time of this refresh is the time the next plan judges
 	// rotation_days and retirement by, so that a saved plan applies
 	// exactly what it showed.
@@ -435,8 +477,7 @@ func (r *secretResource) Update(ctx context.Context, req resource.UpdateRequest,
 	var plan, state secretModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	var secretWO types.String
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("secret_wo"), &secretWO)...)
+	secretWO := configuredSecretWO(ctx, req.Config, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -472,6 +513,7 @@ func (r *secretResource) Update(ctx context.Context, req resource.UpdateRequest,
 	if sealed {
 		setSealedWithPurpose(ctx, resp.Private)
 	}
+	plan.KeyRing = keyRingValue(plan.Ciphertext, plan.KMSKeyARN, plan.FunctionName)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 

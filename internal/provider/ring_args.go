@@ -3,7 +3,9 @@ package provider
 import (
 	"context"
 
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/securestream/terraform-provider-securestream/internal/awsclients"
@@ -14,16 +16,70 @@ import (
 // Arguments the function code and the stream key share, embedded in both
 // models (the framework reads an embedded struct's fields as its own).
 
+// The key ring travels as one object, key_ring: the securestream_secret
+// exports it, and every consumer takes it whole
+// (key_ring = securestream_secret.<name>.key_ring).
+
+// ringAttrDescs are key_ring's attributes, with their descriptions.
+var ringAttrDescs = map[string]string{
+	"ciphertext": "The ring's KMS ciphertext, in base64 (the secret's `ciphertext`). Not sensitive: it is KMS ciphertext.",
+	"kms_key_id": "The KMS key the ring is encrypted under (id, ARN or alias; the secret exports its ARN), passed to `kms:Decrypt`, " +
+		"which then refuses a ring encrypted under any other key.",
+	"function_name": "The issuer's function name the ring is encrypted for (its KMS encryption context).",
+}
+
+// keyRingAttrTypes is key_ring's object type.
+var keyRingAttrTypes = map[string]attr.Type{"ciphertext": types.StringType, "kms_key_id": types.StringType, "function_name": types.StringType}
+
+// keyRingPath is the argument that carries the ring.
+var keyRingPath = path.Root("key_ring")
+
+// keyRingDesc is the description of a consumer's key_ring argument.
+func keyRingDesc(use string) string {
+	return "The key ring: `securestream_secret.<name>.key_ring` (its `ciphertext`, the `kms_key_id` it is encrypted under and the " +
+		"issuer's `function_name` it is encrypted for). " + use
+}
+
+// keyRingValue is a key_ring object; unknown when the ciphertext is.
+func keyRingValue(ciphertext, kmsKeyID, function types.String) types.Object {
+	if ciphertext.IsUnknown() {
+		return types.ObjectUnknown(keyRingAttrTypes)
+	}
+	if ciphertext.IsNull() {
+		return types.ObjectNull(keyRingAttrTypes)
+	}
+	return types.ObjectValueMust(keyRingAttrTypes, map[string]attr.Value{"ciphertext": ciphertext, "kms_key_id": kmsKeyID, "function_name": function})
+}
+
 // ringArgs name the key ring and how to open it.
 type ringArgs struct {
-	Ciphertext   types.String `tfsdk:"ciphertext"`
-	KMSKeyID     types.String `tfsdk:"kms_key_id"`
-	FunctionName types.String `tfsdk:"function_name"`
+	KeyRing types.Object `tfsdk:"key_ring"`
+}
+
+// ring is key_ring's three values (unknown when the object is).
+func (a ringArgs) ring() (ciphertext, kmsKeyID, function types.String) {
+	get := func(name string) types.String {
+		if a.KeyRing.IsUnknown() {
+			return types.StringUnknown()
+		}
+		if v, ok := a.KeyRing.Attributes()[name].(types.String); ok {
+			return v
+		}
+		return types.StringNull()
+	}
+	return get("ciphertext"), get("kms_key_id"), get("function_name")
+}
+
+// ringKnown reports whether key_ring and its values are known.
+func (a ringArgs) ringKnown() bool {
+	c, k, f := a.ring()
+	return !c.IsUnknown() && !k.IsUnknown() && !f.IsUnknown()
 }
 
 // decrypt opens the ring, in memory only.
 func (a ringArgs) decrypt(ctx context.Context, c *awsclients.Clients) (*keyring.Document, diag.Diagnostics) {
-	return decryptRing(ctx, c, a.Ciphertext.ValueString(), a.FunctionName.ValueString(), a.KMSKeyID.ValueString())
+	ct, kmsKeyID, function := a.ring()
+	return decryptRingAt(ctx, c, keyRingPath.AtName("ciphertext"), ct.ValueString(), function.ValueString(), kmsKeyID.ValueString())
 }
 
 // channelArgs are where a key travels; each one unset has its default.

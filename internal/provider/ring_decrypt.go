@@ -21,16 +21,22 @@ import (
 // which then refuses a ciphertext made under any other key (symmetric
 // Decrypt would otherwise take any key).
 func decryptRing(ctx context.Context, c *awsclients.Clients, ciphertext, function, keyID string) (*keyring.Document, diag.Diagnostics) {
+	return decryptRingAt(ctx, c, path.Root("ciphertext"), ciphertext, function, keyID)
+}
+
+// decryptRingAt is decryptRing whose errors about the ciphertext point at
+// the argument at (key_ring.ciphertext, for the ring's consumers).
+func decryptRingAt(ctx context.Context, c *awsclients.Clients, at path.Path, ciphertext, function, keyID string) (*keyring.Document, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	kc := keyring.KMS{Client: c.KMS}
 	doc, err := keyring.Open(ctx, kc, keyID, function, ciphertext)
 	var call *keyring.CallError
 	switch {
 	case errors.Is(err, keyring.ErrCiphertext):
-		diags.AddAttributeError(path.Root("ciphertext"), "Invalid ciphertext", err.Error()+"\n\nPass the ciphertext attribute of a securestream_secret.")
+		diags.AddAttributeError(at, "Invalid ciphertext", err.Error()+"\n\nPass the key_ring (or ciphertext) attribute of a securestream_secret.")
 	case errors.As(err, &call) && keyring.SealedWithoutPurpose(ctx, kc, keyID, function, ciphertext):
 		// Asked only to say so: the legacy form is never used here.
-		diags.AddAttributeError(path.Root("ciphertext"), ringNoPurpose, legacyRingFix(call, function))
+		diags.AddAttributeError(at, ringNoPurpose, legacyRingFix(call, function))
 	case errors.As(err, &call):
 		diags.Append(decryptDiag(call, function, keyID))
 	case err != nil:

@@ -48,7 +48,11 @@ func (r *secretResource) createKey(ctx context.Context, m *secretModel) diag.Dia
 	}
 	m.ManagesKMSKey = types.BoolValue(true)
 	m.ID, m.KMSKeyARN = types.StringPointerValue(out.KeyMetadata.KeyId), types.StringPointerValue(out.KeyMetadata.Arn)
-	m.KMSKeyID = m.ID
+	// kms_key_id names a key of the user's; the created key is id and
+	// kms_key_arn. A generated configuration (terraform plan
+	// -generate-config-out) then leaves kms_key_id out, which it must: it
+	// conflicts with alias and tags, and would hand the key over.
+	m.KMSKeyID = types.StringNull()
 	if rotationOn(*m) {
 		if _, err := r.clients.KMS.EnableKeyRotation(ctx, &kms.EnableKeyRotationInput{KeyId: m.ID.ValueStringPointer()}); err != nil {
 			diags.Append(diagnostics.AttributeAWSCall(path.Root("enable_key_rotation"), "kms:EnableKeyRotation", err,

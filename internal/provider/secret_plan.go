@@ -90,8 +90,35 @@ func (r *secretResource) checkedAt(ctx context.Context, p privateState) time.Tim
 }
 
 // ModifyPlan shows what an apply will do to the KMS key and the ring, and
-// refuses or warns of what would hurt.
+// refuses or warns of what would hurt; then plans key_ring from the
+// planned ciphertext.
 func (r *secretResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	r.modifyPlan(ctx, req, resp)
+	if !req.Plan.Raw.IsNull() && !resp.Plan.Raw.IsNull() && !resp.Diagnostics.HasError() {
+		resp.Diagnostics.Append(planKeyRing(ctx, resp)...)
+	}
+}
+
+// planKeyRing plans key_ring from the planned ciphertext, kms_key_arn and
+// function_name: unknown when the ciphertext is (a new secret, a rotation,
+// a re-seal), and otherwise known, also for a state written before
+// key_ring existed (null there), so that consumers plan no change.
+func planKeyRing(ctx context.Context, resp *resource.ModifyPlanResponse) diag.Diagnostics {
+	var ct, arn, fn types.String
+	var diags diag.Diagnostics
+	diags.Append(resp.Plan.GetAttribute(ctx, path.Root("ciphertext"), &ct)...)
+	diags.Append(resp.Plan.GetAttribute(ctx, path.Root("kms_key_arn"), &arn)...)
+	diags.Append(resp.Plan.GetAttribute(ctx, path.Root("function_name"), &fn)...)
+	if diags.HasError() {
+		return diags
+	}
+	if arn.IsUnknown() || fn.IsUnknown() {
+		ct = types.StringUnknown()
+	}
+	return append(diags, resp.Plan.SetAttribute(ctx, path.Root("key_ring"), keyRingValue(ct, arn, fn))...)
+}
+
+func (r *secretResource) modifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() {
 		r.planDestroy(ctx, req, resp)
 		return
@@ -133,14 +160,27 @@ func (r *secretResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 			fmt.Sprintf("kms_key_id names the KMS key %s, which this resource created: from this apply on it is yours, and destroying "+
 				"the secret no longer schedules it for deletion. Its alias, tags and key policy stay as they are.", state.ID.ValueString()))
 	case !manages && config.KMSKeyID.IsNull():
-		resp.Diagnostics.AddAttributeWarning(path.Root("kms_key_id"), "The secret keeps your KMS key",
-			fmt.Sprintf("kms_key_id was removed from the configuration, but the secret stays encrypted under your KMS key %s, which it "+
-				"does not manage (it is not deleted with the secret). To move to a key this resource creates, replace the secret "+
-				"(terraform apply -replace=...), which makes new keys: every stream key handed out stops working.", state.ID.ValueString()))
+		resp.Diagnostics.AddAttributeWarning(path.Root("kms_key_id"), "The secret keeps your KMS key", keepsYourKey(state.ID.ValueString()))
 	}
 	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("manages_kms_key"), types.BoolValue(manages))...)
 	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("tags_all"), r.tagsAll(config, manages))...)
 	resp.Diagnostics.Append(r.planRing(ctx, req, plan, state, resp)...)
+}
+
+// keepsYourKey is the warning of a configuration without kms_key_id for a
+// secret whose KMS key is the user's (named in kms_key_id before, or
+// imported with a key securestream did not create). Its fix, naming the
+// key in kms_key_id, conflicts with the arguments that manage a created
+// key: it says so, and why.
+func keepsYourKey(keyID string) string {
+	return fmt.Sprintf("The configuration has no kms_key_id, but the secret's ring is encrypted under KMS key %s, which this resource does "+
+		"not manage (a key named in kms_key_id, or handed over to you, or imported without the %s tag naming function_name that a key "+
+		"this resource creates carries): it is not deleted with the secret. To keep it, and end "+
+		"this warning, set kms_key_id = %q. That key is then yours alone, so remove alias, tags, deletion_window_in_days, "+
+		"enable_key_rotation and decrypt_role_arns, which conflict with kms_key_id: they manage a key this resource creates, and "+
+		"the alias, tags, rotation and key policy of your key are left to you (as aws_kms_key, aws_kms_alias and aws_kms_key_policy "+
+		"manage them). To move to a key this resource creates instead, replace the secret (terraform apply -replace=...), which makes "+
+		"new keys: every stream key handed out stops working.", keyID, functionTag, keyID)
 }
 
 // planDestroy says what a destroy does to a key the resource owns.
@@ -232,9 +272,7 @@ func (r *secretResource) planRing(ctx context.Context, req resource.ModifyPlanRe
 		return diags
 	}
 	if seedChange {
-		var wo types.String
-		diags.Append(req.Config.GetAttribute(ctx, path.Root("secret_wo"), &wo)...)
-		doc.SetSeed([]byte(wo.ValueString())) // a stand-in secret: only the key list matters here
+		doc.SetSeed([]byte(configuredSecretWO(ctx, req.Config, &diags).ValueString())) // a stand-in secret: only the key list matters here
 	}
 	doc.Retire(at, l)
 	count := &keyring.Document{Keys: append([]keyring.Key(nil), doc.Keys...)}

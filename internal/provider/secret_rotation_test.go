@@ -39,12 +39,12 @@ resource "securestream_secret" "s" {
 }
 
 # What the issuer signs with now, with the secret's activation delay.
-`+streamKeyBlock("data", "now", `kms_key_id = securestream_secret.s.id`,
+`+streamKeyBlock("data", "now",
 			`activation_delay = securestream_secret.s.activation_delay`,
 			`playback_url = "https://video.example.com/live/a/index.m3u8"`, `client_ip = "198.51.100.7"`,
 			`user_agent = "Player/1.0"`)+`
 # What it signs with once the newest key is an hour old.
-`+streamKeyBlock("data", "later", `kms_key_id = securestream_secret.s.id`,
+`+streamKeyBlock("data", "later",
 			`activation_delay = securestream_secret.s.activation_delay`,
 			`not_before = timeadd(securestream_secret.s.rotated_at, "1h")`,
 			`playback_url = "https://video.example.com/live/a/index.m3u8"`, `client_ip = "198.51.100.7"`,

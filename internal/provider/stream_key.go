@@ -89,12 +89,7 @@ func streamKeyAttrs() map[string]attrSpec {
 		return attrSpec{kind: kind, computed: true, sensitive: kind != kindInt64, desc: desc}
 	}
 	return map[string]attrSpec{
-		"ciphertext": {kind: kindString, required: true, sensitive: true,
-			desc: "The key ring: `securestream_secret.<name>.ciphertext`. It is decrypted through KMS (`kms:Decrypt`) for the minting; the plaintext is never stored."},
-		"kms_key_id": in("The KMS key the ring is encrypted under: `securestream_secret.<name>.id`. When set, it is passed to " +
-			"`kms:Decrypt`, which then refuses a ring encrypted under any other key. Recommended."),
-		"function_name": {kind: kindString, required: true,
-			desc: "The issuer's function name the ring was encrypted for: `securestream_secret.<name>.function_name`."},
+		"key_ring": {kind: kindRing, desc: keyRingDesc("Decrypted through KMS (`kms:Decrypt`) for the minting; the plaintext is never stored.")},
 		"activation_delay": in("How old a key must be before it signs, as the issuer is configured: `securestream_secret.<name>.activation_delay`. "+
 			fmt.Sprintf("Default `%s`.", durationtext.Short(keyring.DefaultActivationDelay)),
 			durationValidator),
@@ -126,13 +121,13 @@ func streamKeyAttrs() map[string]attrSpec {
 		"format": in("`ss1` (the current format; default) or `seed` (the original blog post's `stream_key` and `stream_policy` headers, "+
 			"signed with the ring's seed key, which `secret_wo` adds).", stringvalidator.OneOf(formatSS1, formatSeed)),
 		"token_header": in(fmt.Sprintf("Header name the edge function reads, for `headers` and `curl`. Default `%s`.", issuance.DefaultChannels().Header),
-			channelValidator(issuance.ChannelHeader)),
+			channelValidator{ch: issuance.ChannelHeader}),
 		"token_query": in(fmt.Sprintf("Query parameter name, for `query_string`. Default `%s`.", issuance.DefaultChannels().Query),
-			channelValidator(issuance.ChannelQuery)),
+			channelValidator{ch: issuance.ChannelQuery}),
 		"token_cookie": in(fmt.Sprintf("Cookie name, for `cookie`. Default `%s`.", issuance.DefaultChannels().Cookie),
-			channelValidator(issuance.ChannelCookie)),
+			channelValidator{ch: issuance.ChannelCookie}),
 		"token_path_prefix": in(fmt.Sprintf("Path prefix segment, for `url`. Default `%s`.", issuance.DefaultChannels().PathPrefix),
-			channelValidator(issuance.ChannelPathPrefix)),
+			channelValidator{ch: issuance.ChannelPathPrefix}),
 		"cookie_samesite": in("SameSite of `cookie`, as the issuer's `SECURESTREAM_COOKIE_SAMESITE`: `lax` (default), `strict`, or `none` "+
 			"(for a player embedded on another site than the media host's).", stringvalidator.OneOf(issuance.SameSiteModes...)),
 
@@ -217,7 +212,7 @@ func (mt minter) mint(ctx context.Context, pd *providerData, m *streamKeyModel, 
 	}
 	ring, err := doc.Ring()
 	if err != nil {
-		diags.AddAttributeError(path.Root("ciphertext"), "The key ring is invalid", err.Error()+"\n\nPass the ciphertext of a securestream_secret.")
+		diags.AddAttributeError(keyRingPath, "The key ring is invalid", err.Error()+"\n\nPass the key_ring of a securestream_secret.")
 		return diags
 	}
 	k, ae := mintStreamKey(ring, args, mt.rand)
@@ -445,8 +440,8 @@ func mintStreamKey(ring *streamkey.Ring, args *streamKeyArgs, rnd io.Reader) (*m
 			curlHeaders: []string{"stream_key", "stream_policy"}}
 	} else {
 		if signers == 0 {
-			return nil, &argError{"ciphertext", "The ring has no ss1 signing key",
-				"The ring holds only the original deployment's seed key: set format = \"seed\", or pass the ciphertext of a securestream_secret that has a current key."}
+			return nil, &argError{"key_ring", "The ring has no ss1 signing key",
+				"The ring holds only the original deployment's seed key: set format = \"seed\", or pass the key_ring of a securestream_secret that has a current key."}
 		}
 		ik, err := issuance.MintKey(ring, args.policy, args.playback, args.subject, rnd)
 		if err != nil {

@@ -272,7 +272,9 @@ func TestMintStreamKeyRefusals(t *testing.T) {
 	}
 }
 
-// user_agent and ttl are refused at validation, on the attribute.
+// user_agent, ttl and the channel names are refused at validation, on the
+// attribute; "" is a channel switched off only where offOK says so (the
+// function's channels, not a test key's).
 func TestStreamKeyValidators(t *testing.T) {
 	for _, tc := range []struct {
 		v      validator.String
@@ -290,6 +292,10 @@ func TestStreamKeyValidators(t *testing.T) {
 		{ttlValidator, "1.5s", "out of range"},
 		{ttlValidator, "0s", "out of range"},
 		{ttlValidator, "169h", "out of range"},
+		{channelValidator{ch: issuance.ChannelHeader}, "x-stream", ""},
+		{channelValidator{ch: issuance.ChannelHeader}, "", `x = "" is not a`},
+		{channelValidator{ch: issuance.ChannelHeader, offOK: true}, "", ""},
+		{channelValidator{ch: issuance.ChannelHeader, offOK: true}, "x_stream", "'_' is refused"},
 	} {
 		resp := &validator.StringResponse{}
 		tc.v.ValidateString(context.Background(), validator.StringRequest{Path: path.Root("x"), ConfigValue: types.StringValue(tc.value)}, resp)

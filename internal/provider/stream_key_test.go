@@ -242,8 +242,7 @@ func testAccCheckFixedTimeForms() resource.TestCheckFunc {
 // with more arguments, one "argument = value" each. The lines are not
 // indented: the diagnostics tests match Terraform's "<line>: <source>".
 func streamKeyBlock(kind, name string, args ...string) string {
-	return fmt.Sprintf("%s \"securestream_stream_key\" %q {\nciphertext = securestream_secret.s.ciphertext\n"+
-		"function_name = securestream_secret.s.function_name\n%s\n}\n", kind, name, strings.Join(args, "\n"))
+	return fmt.Sprintf("%s \"securestream_stream_key\" %q {\nkey_ring = securestream_secret.s.key_ring\n%s\n}\n", kind, name, strings.Join(args, "\n"))
 }
 
 // sameArgs is a stream key data source named name with fixed times and

@@ -17,7 +17,7 @@ const (
 )
 
 // withTimeout bounds ctx by an operation's timeout (the resource's
-// timeouts block, or the default).
+// timeouts argument, or the default).
 func withTimeout(ctx context.Context, get func(context.Context, time.Duration) (time.Duration, diag.Diagnostics), def time.Duration, diags *diag.Diagnostics) (context.Context, context.CancelFunc) {
 	d, dd := get(ctx, def)
 	diags.Append(dd...)

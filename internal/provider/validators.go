@@ -100,39 +100,27 @@ func (userAgentValidator) ValidateString(_ context.Context, req validator.String
 }
 
 // channelValidator checks a channel name (token_header, ...) by the rule
-// every channel name follows, issuance.Channel.Normalize.
-type channelValidator issuance.Channel
+// every channel name follows, issuance.Channel.Normalize; with offOK it
+// takes "" as well: the channel switched off.
+type channelValidator struct {
+	ch    issuance.Channel
+	offOK bool
+}
 
 func (v channelValidator) Description(context.Context) string {
-	return "must be " + issuance.Channel(v).Rule()
+	if v.offOK {
+		return "must be \"\" (off) or " + v.ch.Rule()
+	}
+	return "must be " + v.ch.Rule()
 }
 
 func (v channelValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
 
 func (v channelValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() || (v.offOK && req.ConfigValue.ValueString() == "") {
 		return
 	}
-	checkChannel(issuance.Channel(v), req, resp)
-}
-
-// channelOrOffValidator is channelValidator, taking "" as well: the
-// channel switched off.
-type channelOrOffValidator issuance.Channel
-
-func (v channelOrOffValidator) Description(context.Context) string {
-	return "must be \"\" (off) or " + issuance.Channel(v).Rule()
-}
-
-func (v channelOrOffValidator) MarkdownDescription(ctx context.Context) string {
-	return v.Description(ctx)
-}
-
-func (v channelOrOffValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() || req.ConfigValue.ValueString() == "" {
-		return
-	}
-	checkChannel(issuance.Channel(v), req, resp)
+	checkChannel(v.ch, req, resp)
 }
 
 // checkChannel adds one error when the value breaks the channel's rule,

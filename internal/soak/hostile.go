@@ -201,6 +201,15 @@ func (c *corpus) otherRel() string {
 	return strings.TrimPrefix(c.Other, c.dir()[:strings.LastIndex(strings.TrimSuffix(c.dir(), "/"), "/")+1])
 }
 
+// escape is a way out of the key's directory (dir) spelt way, towards
+// the other title.
+func (c *corpus) escape(way string) string { return c.dir() + way + c.otherRel() }
+
+// traversal is a GET, with the genuine key, of escape(way).
+func traversal(way string) func(*corpus) *raw {
+	return func(c *corpus) *raw { return c.get(c.escape(way)) }
+}
+
 // prefixed is target behind the key's path prefix (/t/<key>).
 func (c *corpus) prefixed(target string) string { return "/t/" + c.Key.Token + target }
 
@@ -389,22 +398,22 @@ var hostileCases = []hostileCase{
 	{"edge/forged-prefix-over-genuine-header", false, func(c *corpus) *raw { return c.get("/t/" + c.forged() + c.Master) }, ""},
 	// The edge: every spelling of a way out of the key's directory, with
 	// the genuine key (header), towards the other title.
-	{"edge/traversal-dotdot", false, func(c *corpus) *raw { return c.get(c.dir() + "../" + c.otherRel()) }, "403 path"},
-	{"edge/traversal-encoded-dots", false, func(c *corpus) *raw { return c.get(c.dir() + "%2e%2e/" + c.otherRel()) }, "403 path"},
-	{"edge/traversal-encoded-upper", false, func(c *corpus) *raw { return c.get(c.dir() + "%2E%2E%2F" + c.otherRel()) }, "403 path"},
-	{"edge/traversal-encoded-slash", false, func(c *corpus) *raw { return c.get(c.dir() + "..%2f" + c.otherRel()) }, "403 path"},
-	{"edge/traversal-half-encoded", false, func(c *corpus) *raw { return c.get(c.dir() + ".%2e/" + c.otherRel()) }, "403 path"},
-	{"edge/traversal-double-encoded", false, func(c *corpus) *raw { return c.get(c.dir() + "%252e%252e/" + c.otherRel()) }, ""},
-	{"edge/traversal-backslash", false, func(c *corpus) *raw { return c.get(c.dir() + `..\` + c.otherRel()) }, "403 path"},
-	{"edge/traversal-encoded-backslash", false, func(c *corpus) *raw { return c.get(c.dir() + "..%5c" + c.otherRel()) }, "403 path"},
-	{"edge/traversal-double-slash", false, func(c *corpus) *raw { return c.get(c.dir() + "/../" + c.otherRel()) }, "403 path"},
-	{"edge/traversal-dot-segment", false, func(c *corpus) *raw { return c.get(c.dir() + "./../" + c.otherRel()) }, "403 path"},
-	{"edge/traversal-overlong-utf8", false, func(c *corpus) *raw { return c.get(c.dir() + "%c0%ae%c0%ae/" + c.otherRel()) }, "403 path"},
-	{"edge/traversal-semicolon", false, func(c *corpus) *raw { return c.get(c.dir() + "..;/" + c.otherRel()) }, "403 path"},
-	{"edge/traversal-nul", false, func(c *corpus) *raw { return c.get(c.dir() + "%00/../" + c.otherRel()) }, "403 path"},
-	{"edge/traversal-path-prefix", false, func(c *corpus) *raw { return c.bare(c.prefixed(c.dir() + "../" + c.otherRel())) }, "403 path"},
+	{"edge/traversal-dotdot", false, traversal("../"), "403 path"},
+	{"edge/traversal-encoded-dots", false, traversal("%2e%2e/"), "403 path"},
+	{"edge/traversal-encoded-upper", false, traversal("%2E%2E%2F"), "403 path"},
+	{"edge/traversal-encoded-slash", false, traversal("..%2f"), "403 path"},
+	{"edge/traversal-half-encoded", false, traversal(".%2e/"), "403 path"},
+	{"edge/traversal-double-encoded", false, traversal("%252e%252e/"), ""},
+	{"edge/traversal-backslash", false, traversal(`..\`), "403 path"},
+	{"edge/traversal-encoded-backslash", false, traversal("..%5c"), "403 path"},
+	{"edge/traversal-double-slash", false, traversal("/../"), "403 path"},
+	{"edge/traversal-dot-segment", false, traversal("./../"), "403 path"},
+	{"edge/traversal-overlong-utf8", false, traversal("%c0%ae%c0%ae/"), "403 path"},
+	{"edge/traversal-semicolon", false, traversal("..;/"), "403 path"},
+	{"edge/traversal-nul", false, traversal("%00/../"), "403 path"},
+	{"edge/traversal-path-prefix", false, func(c *corpus) *raw { return c.bare(c.prefixed(c.escape("../"))) }, "403 path"},
 	{"edge/traversal-query-channel", false, func(c *corpus) *raw {
-		return c.bare(c.dir() + "%2e%2e/" + c.otherRel() + "?" + c.Key.Query)
+		return c.bare(c.escape("%2e%2e/") + "?" + c.Key.Query)
 	}, "403 path"},
 	{"edge/leading-double-slash", false, func(c *corpus) *raw { return c.get("/" + c.Other) }, ""},
 	{"edge/upper-case-path", false, func(c *corpus) *raw { return c.get(strings.ToUpper(c.Master)) }, ""},

@@ -331,25 +331,21 @@ func validHost[T string | []byte](v T) bool {
 // validSessionID accepts 1 to 64 of A-Z a-z 0-9 . _ ~ - (URL-safe, so it can
 // also go into a revocation list key or a log field unescaped).
 func validSessionID[T string | []byte](v T) bool {
-	if len(v) == 0 || len(v) > maxSessionIDLen {
-		return false
-	}
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		if !(isKeyIDChar(c) || c == '.' || c == '~') {
-			return false
-		}
-	}
-	return true
+	return validChars(v, maxSessionIDLen, func(c byte) bool { return isKeyIDChar(c) || c == '.' || c == '~' })
 }
 
 // validData accepts 1 to 256 printable ASCII characters (space included).
 func validData[T string | []byte](v T) bool {
-	if len(v) == 0 || len(v) > maxDataLen {
+	return validChars(v, maxDataLen, func(c byte) bool { return 0x20 <= c && c <= 0x7e })
+}
+
+// validChars accepts 1 to most bytes, each of which ok accepts.
+func validChars[T string | []byte](v T, most int, ok func(byte) bool) bool {
+	if len(v) == 0 || len(v) > most {
 		return false
 	}
 	for i := 0; i < len(v); i++ {
-		if v[i] < 0x20 || v[i] > 0x7e {
+		if !ok(v[i]) {
 			return false
 		}
 	}

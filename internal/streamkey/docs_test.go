@@ -8,12 +8,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/securestream/terraform-provider-securestream/internal/testenv"
 )
 
 // The format guide quotes an example token and the size limits; they must
 // stay true.
 func TestFormatGuide(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join(repoRoot(t), "templates", "guides", "token-format.md"))
+	b, err := os.ReadFile(filepath.Join(testenv.RepoRoot(t), "templates", "guides", "token-format.md"))
 	if err != nil {
 		t.Fatal(err)
 	}

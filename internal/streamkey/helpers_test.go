@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"testing"
 	"time"
-
-	"github.com/securestream/terraform-provider-securestream/internal/reporoot"
 )
 
 // testSecret returns a deterministic secret of n bytes for key id.
@@ -23,16 +21,6 @@ func testRing(t testing.TB) *Ring {
 		t.Fatal(err)
 	}
 	return r
-}
-
-// repoRoot finds the directory holding go.mod.
-func repoRoot(t testing.TB) string {
-	t.Helper()
-	root, err := reporoot.Find()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return root
 }
 
 func must[T any](t testing.TB) func(T, error) T {

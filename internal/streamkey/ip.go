@@ -21,19 +21,12 @@ const (
 var ipBindingNames = [...]string{IPOff: "off", IPExact: "exact", IPSubnet: "subnet"}
 
 // String returns "off", "exact" or "subnet".
-func (b IPBinding) String() string {
-	if int(b) < len(ipBindingNames) {
-		return ipBindingNames[b]
-	}
-	return "invalid"
-}
+func (b IPBinding) String() string { return nameOf(ipBindingNames[:], b, "invalid") }
 
 // ParseIPBinding parses "off", "exact" or "subnet".
 func ParseIPBinding(s string) (IPBinding, error) {
-	for i, n := range ipBindingNames {
-		if n == s {
-			return IPBinding(i), nil
-		}
+	if b, ok := valueOf[IPBinding](ipBindingNames[:], s); ok {
+		return b, nil
 	}
 	return 0, fmt.Errorf("ip binding %q must be one of off, exact, subnet", s)
 }

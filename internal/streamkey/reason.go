@@ -63,22 +63,10 @@ var reasonCodes = [...]string{
 }
 
 // String returns the reason's stable code, e.g. "bad_mac".
-func (r Reason) String() string {
-	if int(r) < len(reasonCodes) {
-		return reasonCodes[r]
-	}
-	return "unknown"
-}
+func (r Reason) String() string { return nameOf(reasonCodes[:], r, "unknown") }
 
 // parseReason maps a code produced by String back to its Reason.
-func parseReason(code string) (Reason, bool) {
-	for i, c := range reasonCodes {
-		if c == code {
-			return Reason(i), true
-		}
-	}
-	return 0, false
-}
+func parseReason(code string) (Reason, bool) { return valueOf[Reason](reasonCodes[:], code) }
 
 // Reasons lists every reason, for tests and documentation.
 func Reasons() []Reason {

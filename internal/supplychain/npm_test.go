@@ -12,17 +12,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/securestream/terraform-provider-securestream/internal/reporoot"
+	"github.com/securestream/terraform-provider-securestream/internal/testenv"
 )
-
-func root(t *testing.T) string {
-	t.Helper()
-	r, err := reporoot.Find()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
 
 // npmRuns matches an npm command that installs, or runs, packages' code.
 var npmRuns = regexp.MustCompile(`\bnpm\s+(ci|install|i|add|update|up|rebuild|exec|x|run|run-script|test|start|restart|link|dedupe|audit\s+fix)\b`)
@@ -32,7 +23,7 @@ var npmRuns = regexp.MustCompile(`\bnpm\s+(ci|install|i|add|update|up|rebuild|ex
 // dependency's install scripts, which is code from the registry running
 // as the developer or CI. npx (which fetches and runs) is not used.
 func TestNPMIgnoresScripts(t *testing.T) {
-	r := root(t)
+	r := testenv.RepoRoot(t)
 	files := []string{filepath.Join(r, "GNUmakefile")}
 	err := filepath.WalkDir(filepath.Join(r, ".ci"), func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -81,7 +72,7 @@ func TestNPMIgnoresScripts(t *testing.T) {
 // that pins what it asks for, with an integrity hash for every package,
 // so that npm ci installs exactly that.
 func TestNPMLockfiles(t *testing.T) {
-	r := root(t)
+	r := testenv.RepoRoot(t)
 	var manifests []string
 	err := filepath.WalkDir(r, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {

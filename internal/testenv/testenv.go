@@ -27,6 +27,7 @@ import (
 	"testing"
 
 	"github.com/securestream/terraform-provider-securestream/internal/local/emulators"
+	"github.com/securestream/terraform-provider-securestream/internal/reporoot"
 	"github.com/securestream/terraform-provider-securestream/internal/sharedref"
 )
 
@@ -51,6 +52,17 @@ func Acceptance(t testing.TB) {
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("acceptance test (Terraform and moto_server): set TF_ACC=1 to run it; make test and make testacc do")
 	}
+}
+
+// RepoRoot returns the root of the checkout (reporoot.Find), for a test
+// that reads the repository's files, and fails t outside a checkout.
+func RepoRoot(t testing.TB) string {
+	t.Helper()
+	root, err := reporoot.Find()
+	if err != nil {
+		t.Fatalf("this test reads the repository's files: %v", err)
+	}
+	return root
 }
 
 // Install commands of the tools the tiers use.

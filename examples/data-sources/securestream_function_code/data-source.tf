@@ -5,9 +5,7 @@ resource "securestream_secret" "video" {
 # The edge function's code for an aws_cloudfront_function. The code holds
 # the ring's keys: it is stored in this state and in that resource's.
 data "securestream_function_code" "edge" {
-  ciphertext    = securestream_secret.video.ciphertext
-  kms_key_id    = securestream_secret.video.id
-  function_name = securestream_secret.video.function_name
+  key_ring = securestream_secret.video.key_ring
 }
 
 output "edge_code_sha256" {

@@ -1,5 +1,6 @@
-# In another workspace: the key ring the issuer runs with. Only key ids
-# and times are read into the state, never a key.
+# In another workspace: the key ring the issuer runs with. Key ids, times
+# and the ring's KMS ciphertext (key_ring) are read into the state, never a
+# key.
 data "securestream_secret" "video" {
   function_name = "video-issuer"
 }
@@ -10,4 +11,9 @@ output "ring_kms_key_arn" {
 
 output "newest_key_id" {
   value = data.securestream_secret.video.newest_key_id
+}
+
+# The deployed ring, as the consumers take it.
+data "securestream_function_code" "edge" {
+  key_ring = data.securestream_secret.video.key_ring
 }

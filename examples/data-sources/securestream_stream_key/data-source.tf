@@ -11,9 +11,7 @@ resource "securestream_secret" "video" {
 # The key is stored in the state. For a fresh key at every run, never
 # stored, use the ephemeral resource securestream_stream_key instead.
 data "securestream_stream_key" "test" {
-  ciphertext       = securestream_secret.video.ciphertext
-  kms_key_id       = securestream_secret.video.id
-  function_name    = securestream_secret.video.function_name
+  key_ring         = securestream_secret.video.key_ring
   activation_delay = securestream_secret.video.activation_delay
 
   playback_url = "https://video.example.com/live/channel-1/index.m3u8"

@@ -5,9 +5,7 @@ resource "securestream_secret" "video" {
 # A fresh key at every run, never stored in the plan or the state
 # (Terraform 1.10+).
 ephemeral "securestream_stream_key" "smoke" {
-  ciphertext       = securestream_secret.video.ciphertext
-  kms_key_id       = securestream_secret.video.id
-  function_name    = securestream_secret.video.function_name
+  key_ring         = securestream_secret.video.key_ring
   activation_delay = securestream_secret.video.activation_delay
 
   playback_url = "https://video.example.com/live/channel-1/index.m3u8"

@@ -5,10 +5,8 @@ resource "securestream_secret" "video" {
 # The edge function, rendered from the secret's key ring, published and
 # run on the viewer requests of a distribution managed elsewhere.
 resource "securestream_function" "edge" {
-  name          = "video-edge"
-  ciphertext    = securestream_secret.video.ciphertext
-  kms_key_id    = securestream_secret.video.id
-  function_name = securestream_secret.video.function_name
+  name     = "video-edge"
+  key_ring = securestream_secret.video.key_ring
 
   # Tokens come in the path prefix (native HLS players keep it on relative
   # URLs) or the header; the query and cookie channels are off.
@@ -18,11 +16,12 @@ resource "securestream_function" "edge" {
   exempt_paths = ["/favicon.ico", "/posters/*"]
   max_lifetime = securestream_secret.video.max_token_lifetime
 
-  association {
-    distribution_id = "E2QWRUHAPOMQZL"
-  }
-  association {
-    distribution_id = "E2QWRUHAPOMQZL"
-    path_pattern    = "/live/*"
+  association = [
+    { distribution_id = "E2QWRUHAPOMQZL" },
+    { distribution_id = "E2QWRUHAPOMQZL", path_pattern = "/live/*" },
+  ]
+
+  timeouts = {
+    update = "10m"
   }
 }

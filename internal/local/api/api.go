@@ -14,21 +14,25 @@
 // The function runs only if its CodeSha256 is the package's: the issuer
 // package embedded for the function's architecture (internal/issuerpkg),
 // or the zip given as Options.Package. Anything else is refused with 502
-// and the reason, never run in its place. A function stays warm (one
-// emulator per function) until its code or environment changes.
+// and the reason, never run in its place. A function stays warm until
+// its code, environment or reserved concurrency changes: each instance
+// (an emulator) runs one invocation at a time, and another starts when
+// all are busy, as Lambda scales out, up to the function's reserved
+// concurrency or Options.MaxConcurrency.
 //
 // It answers only requests whose Host is a loopback name (127.0.0.1,
 // localhost, ::1), and passes the function only its SECURESTREAM_*
 // variables (a function that sets an LD_* variable is refused), under an
 // emulator that must be linked statically.
 //
-// What it does not do: authorizers, throttling, CORS of API Gateway
-// itself, request validation, mapping templates (only Lambda proxy
-// integrations), and functions of another architecture than the
-// machine's.
+// What it does not do: authorizers, throttling (but a reserved
+// concurrency of 0 is 429), CORS of API Gateway itself, request
+// validation, mapping templates (only Lambda proxy integrations), and
+// functions of another architecture than the machine's.
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -58,6 +62,12 @@ type Options struct {
 	// RIE is the path of aws-lambda-rie; default: where `make tools`
 	// installs it, then PATH.
 	RIE string
+	// MaxConcurrency is the most instances of a function run at once (each
+	// runs one invocation at a time; another starts when all are busy, as
+	// Lambda scales out), for a function that reserves no concurrency: its
+	// reserved concurrency bounds it otherwise. Default
+	// DefaultMaxConcurrency.
+	MaxConcurrency int
 	// Logf logs each request and the functions' start and failures;
 	// default: nothing.
 	Logf func(format string, args ...any)
@@ -91,7 +101,7 @@ func New(opts Options) (*Server, error) {
 		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")}
 	s := &Server{opts: opts, lambda: lambda.NewFromConfig(cfg), httpAPIs: apigatewayv2.NewFromConfig(cfg),
 		restAPIs: apigateway.NewFromConfig(cfg)}
-	s.runtimes = &runtimes{opts: opts, warm: map[string]*runtime{}}
+	s.runtimes = &runtimes{opts: opts, warm: map[string]*pool{}}
 	return s, nil
 }
 
@@ -145,12 +155,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.opts.Logf("local API: %s %s: %v", r.Method, r.URL.Path, err)
 		return
 	}
-	rt, err := s.runtimes.get(r.Context(), s.lambda, t.function)
+	rt, release, err := s.instance(r.Context(), t.function)
 	if err != nil {
-		fail(w, http.StatusBadGateway, "%v", err)
+		var throttled errThrottled
+		if errors.As(err, &throttled) {
+			fail(w, http.StatusTooManyRequests, "%v", err)
+		} else {
+			fail(w, http.StatusBadGateway, "%v", err)
+		}
 		s.opts.Logf("local API: %s %s: %v", r.Method, r.URL.Path, err)
 		return
 	}
+	defer release()
 	ev, err := event(r, body, t, time.Now())
 	if err != nil {
 		fail(w, http.StatusInternalServerError, "building the event: %v", err)
@@ -166,6 +182,26 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.opts.Logf("local API: %s %s -> function %s", r.Method, r.URL.Path, t.function)
+}
+
+// instance returns an instance of the function free for one invocation,
+// and the func that gives it back. A function changed while the request
+// waited is read again.
+func (s *Server) instance(ctx context.Context, function string) (*runtime, func(), error) {
+	for {
+		p, err := s.runtimes.get(ctx, s.lambda, function)
+		if err != nil {
+			return nil, nil, err
+		}
+		rt, err := p.acquire(ctx)
+		if errors.Is(err, errRetired) {
+			continue
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("function %s: %w", function, err)
+		}
+		return rt, func() { p.release(rt) }, nil
+	}
 }
 
 // fail answers the local API's own errors as API Gateway does, with a

@@ -222,7 +222,7 @@ func TestPackageMustBeTheFunctionsCode(t *testing.T) {
 		t.Errorf("the right package was refused: %v", err)
 	}
 	other := map[string]string{"x86_64": "arm64", "arm64": "x86_64"}[hostArch()]
-	if _, err := rs.pkg("issuer", other, issuerpkg.SourceCodeHash(pkg)); err == nil || !strings.Contains(err.Error(), "architectures") {
+	if _, err := rs.pkg("issuer", other, issuerpkg.SourceCodeHash(pkg)); err == nil || !strings.Contains(err.Error(), "set architecture = ") {
 		t.Errorf("a function of another architecture: %v", err)
 	}
 	dir := t.TempDir()

@@ -25,7 +25,6 @@ import (
 	"github.com/securestream/terraform-provider-securestream/internal/keyring"
 	"github.com/securestream/terraform-provider-securestream/internal/local/api"
 	"github.com/securestream/terraform-provider-securestream/internal/local/localtest"
-	"github.com/securestream/terraform-provider-securestream/internal/reporoot"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
 	"github.com/securestream/terraform-provider-securestream/internal/testenv"
 )
@@ -133,11 +132,7 @@ func issuerPackage(t *testing.T) (pkg []byte, path string) {
 	t.Helper()
 	pkg, err := issuerpkg.Package(lambdaArch())
 	if err != nil {
-		root, rerr := reporoot.Find()
-		if rerr != nil {
-			t.Fatal(rerr)
-		}
-		if pkg, err = issuerpkg.Build(context.Background(), root, lambdaArch()); err != nil {
+		if pkg, err = issuerpkg.Build(context.Background(), testenv.RepoRoot(t), lambdaArch()); err != nil {
 			t.Fatal(err)
 		}
 	}

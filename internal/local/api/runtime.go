@@ -3,7 +3,9 @@ package api
 import (
 	"archive/zip"
 	"bytes"
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -21,9 +23,8 @@ import (
 	"github.com/securestream/terraform-provider-securestream/internal/local/emulators"
 )
 
-// runtime is a function kept warm under aws-lambda-rie.
+// runtime is an instance of a function kept warm under aws-lambda-rie.
 type runtime struct {
-	key string // what it was started from: code and environment
 	dir string
 	rie *emulators.RIE
 	mu  sync.Mutex // the emulator runs one invocation at a time, as Lambda runs one per instance
@@ -42,17 +43,149 @@ func (rt *runtime) stop() {
 	_ = os.RemoveAll(rt.dir)
 }
 
+// DefaultMaxConcurrency is how many instances of a function the local API
+// runs at once when the function reserves no concurrency and
+// Options.MaxConcurrency is 0.
+const DefaultMaxConcurrency = 10
+
+// errRetired is acquire's error when the function changed meanwhile: the
+// caller asks runtimes.get again.
+var errRetired = errors.New("the function changed while the request waited for it")
+
+// errThrottled is get's error for a function whose reserved concurrency
+// is 0: Lambda throttles every invocation of it.
+type errThrottled struct{ name string }
+
+func (e errThrottled) Error() string {
+	return fmt.Sprintf("function %s reserves a concurrency of 0, so Lambda throttles every invocation of it (TooManyRequestsException): "+
+		"set reserved_concurrency above 0, or null", e.name)
+}
+
+// pool is a function's warm instances, each a process under aws-lambda-rie
+// that runs one invocation at a time, as a Lambda execution environment
+// does. When every instance is busy it starts another, up to limit, as
+// Lambda scales out; beyond, a request waits for an instance to be free.
+type pool struct {
+	key   string // what it was started from: code, environment, limit
+	limit int
+	start func(instance int) (*runtime, error)
+
+	mu       sync.Mutex
+	idle     []*runtime
+	all      []*runtime
+	starting int
+	retired  bool
+	changed  chan struct{} // closed, and replaced, when an instance frees or a start ends
+}
+
+func newPool(key string, limit int, start func(int) (*runtime, error)) *pool {
+	return &pool{key: key, limit: limit, start: start, changed: make(chan struct{})}
+}
+
+// signal wakes the requests waiting for an instance. p.mu must be held.
+func (p *pool) signal() {
+	close(p.changed)
+	p.changed = make(chan struct{})
+}
+
+// acquire returns an idle instance, or starts one when all are busy and
+// the limit allows, or waits for one to be free; release gives it back.
+func (p *pool) acquire(ctx context.Context) (*runtime, error) {
+	for {
+		p.mu.Lock()
+		if p.retired {
+			p.mu.Unlock()
+			return nil, errRetired
+		}
+		if n := len(p.idle); n > 0 {
+			rt := p.idle[n-1]
+			p.idle = p.idle[:n-1]
+			p.mu.Unlock()
+			return rt, nil
+		}
+		if len(p.all)+p.starting < p.limit {
+			p.starting++
+			instance := len(p.all) + p.starting
+			p.mu.Unlock()
+			rt, err := p.start(instance)
+			p.mu.Lock()
+			defer p.mu.Unlock()
+			p.starting--
+			p.signal()
+			if err != nil {
+				return nil, err
+			}
+			if p.retired {
+				rt.stop()
+				return nil, errRetired
+			}
+			p.all = append(p.all, rt)
+			return rt, nil
+		}
+		wait := p.changed
+		p.mu.Unlock()
+		select {
+		case <-wait:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// release gives back an instance that acquire returned.
+func (p *pool) release(rt *runtime) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.retired {
+		rt.stop() // again, if retire(true) stopped it: harmless
+		p.all = slices.DeleteFunc(p.all, func(r *runtime) bool { return r == rt })
+		return
+	}
+	p.idle = append(p.idle, rt)
+	p.signal()
+}
+
+// retire stops the idle instances now and the busy ones when released,
+// after their invocation, when the function changed; all of them now when
+// the local API stops (all).
+func (p *pool) retire(all bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.retired = true
+	stop := p.idle
+	if all {
+		stop = p.all
+	}
+	for _, rt := range stop {
+		rt.stop()
+	}
+	p.all = slices.DeleteFunc(p.all, func(r *runtime) bool { return slices.Contains(stop, r) })
+	p.idle = nil
+	p.signal()
+}
+
+// output is what the instances have printed, one after the other.
+func (p *pool) output() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var outs []string
+	for _, rt := range p.all {
+		outs = append(outs, rt.output())
+	}
+	return strings.Join(outs, "\n")
+}
+
 // runtimes are the warm functions, by name.
 type runtimes struct {
 	opts Options
 	mu   sync.Mutex
-	warm map[string]*runtime
+	warm map[string]*pool
 }
 
-// get returns the function's runtime, started (or restarted, when its
-// code or environment changed since) from the function's configuration
-// in moto.
-func (rs *runtimes) get(ctx context.Context, client *lambda.Client, name string) (*runtime, error) {
+// get returns the function's pool of instances, made anew (the old one
+// retired) when its code, environment or reserved concurrency changed
+// since, from the function's configuration in moto.
+func (rs *runtimes) get(ctx context.Context, client *lambda.Client, name string) (*pool, error) {
 	fn, err := client.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(name)})
 	if err != nil {
 		return nil, fmt.Errorf("lambda GetFunction %s: %w", name, err)
@@ -80,29 +213,37 @@ func (rs *runtimes) get(ctx context.Context, client *lambda.Client, name string)
 	if m := aws.ToInt32(cfg.MemorySize); m > 0 {
 		fixed["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = fmt.Sprint(m)
 	}
-	key := aws.ToString(cfg.CodeSha256) + "\x00" + fingerprint(env) + "\x00" + fingerprint(fixed)
+	limit := cmp.Or(rs.opts.MaxConcurrency, DefaultMaxConcurrency)
+	if fn.Concurrency != nil && fn.Concurrency.ReservedConcurrentExecutions != nil {
+		if limit = int(*fn.Concurrency.ReservedConcurrentExecutions); limit == 0 {
+			return nil, errThrottled{name}
+		}
+	}
+	key := aws.ToString(cfg.CodeSha256) + "\x00" + fingerprint(env) + "\x00" + fingerprint(fixed) + "\x00" + fmt.Sprint(limit)
 
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
-	if rt := rs.warm[name]; rt != nil {
-		if rt.key == key {
-			return rt, nil
+	if p := rs.warm[name]; p != nil {
+		if p.key == key {
+			return p, nil
 		}
-		rt.stop() // Terraform changed the function: start it again, as Lambda would
+		p.retire(false) // Terraform changed the function: start it again, as Lambda would
 		delete(rs.warm, name)
 	}
 	pkg, err := rs.pkg(name, arch, aws.ToString(cfg.CodeSha256))
 	if err != nil {
 		return nil, err
 	}
-	rt, err := rs.start(name, pkg, env, fixed)
-	if err != nil {
-		return nil, err
-	}
-	rt.key = key
-	rs.warm[name] = rt
-	rs.opts.Logf("local API: started function %s (%s, code %s) under aws-lambda-rie", name, arch, aws.ToString(cfg.CodeSha256))
-	return rt, nil
+	p := newPool(key, limit, func(instance int) (*runtime, error) {
+		rt, err := rs.start(name, pkg, env, fixed)
+		if err == nil {
+			rs.opts.Logf("local API: started function %s (%s, code %s) under aws-lambda-rie, instance %d of at most %d",
+				name, arch, aws.ToString(cfg.CodeSha256), instance, limit)
+		}
+		return rt, err
+	})
+	rs.warm[name] = p
+	return p, nil
 }
 
 // functionEnv returns what of a function's environment (in moto, where
@@ -148,7 +289,7 @@ func (rs *runtimes) pkg(name, arch, codeSHA string) ([]byte, error) {
 	}
 	if want := map[string]string{"arm64": "arm64", "x86_64": "amd64"}[arch]; goruntime.GOOS != "linux" || want != goruntime.GOARCH {
 		return nil, fmt.Errorf("function %s is built for linux/%s and this machine is %s/%s: aws-lambda-rie runs only this machine's binaries; "+
-			"create the function with architectures = [\"%s\"] for local runs", name, arch, goruntime.GOOS, goruntime.GOARCH, hostArch())
+			"set architecture = \"%s\" on securestream_issuer for local runs", name, arch, goruntime.GOOS, goruntime.GOARCH, hostArch())
 	}
 	return pkg, nil
 }
@@ -242,8 +383,8 @@ func fingerprint(env map[string]string) string {
 func (rs *runtimes) stopAll() {
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
-	for name, rt := range rs.warm {
-		rt.stop()
+	for name, p := range rs.warm {
+		p.retire(true)
 		delete(rs.warm, name)
 	}
 }
@@ -253,8 +394,8 @@ func (rs *runtimes) stopAll() {
 func (s *Server) FunctionOutput(name string) string {
 	s.runtimes.mu.Lock()
 	defer s.runtimes.mu.Unlock()
-	if rt := s.runtimes.warm[name]; rt != nil {
-		return rt.output()
+	if p := s.runtimes.warm[name]; p != nil {
+		return p.output()
 	}
 	return ""
 }

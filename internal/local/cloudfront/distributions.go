@@ -35,6 +35,8 @@ type distribution struct {
 	// propagation.go), oldest first.
 	ConfigSince time.Time       `json:"configSince"`
 	Earlier     []*servedConfig `json:"earlier,omitempty"`
+	// Tags are the distribution's tags (tags.go).
+	Tags map[string]string `json:"tags,omitempty"`
 
 	cfg *types.DistributionConfig
 	// history is every configuration d had, oldest first (history.go).
@@ -59,6 +61,7 @@ func (d *distribution) behaviors() []types.CacheBehavior {
 	star := "*"
 	return append(bs, types.CacheBehavior{PathPattern: &star, TargetOriginId: def.TargetOriginId,
 		ViewerProtocolPolicy: def.ViewerProtocolPolicy, AllowedMethods: def.AllowedMethods,
+		CachePolicyId: def.CachePolicyId, OriginRequestPolicyId: def.OriginRequestPolicyId, ResponseHeadersPolicyId: def.ResponseHeadersPolicyId,
 		FunctionAssociations: def.FunctionAssociations, LambdaFunctionAssociations: def.LambdaFunctionAssociations})
 }
 
@@ -99,11 +102,22 @@ func (s *Server) readConfig(c *call, self string) (*node, *types.DistributionCon
 	if err != nil {
 		return nil, nil, err
 	}
+	return s.checkConfigNode(n, self)
+}
+
+// checkConfigNode fills a DistributionConfig document with CloudFront's
+// defaults, decodes it and checks it. s.mu must be held.
+func (s *Server) checkConfigNode(n *node, self string) (*node, *types.DistributionConfig, error) {
 	cfg, err := decodeConfig(n)
 	if err != nil {
 		return nil, nil, err
 	}
-	return n, cfg, s.checkConfig(cfg, self)
+	if err := s.checkConfig(cfg, self); err != nil {
+		return nil, nil, err
+	}
+	// Decoded again with the defaults: the edge reads them too.
+	cfg, err = decodeConfig(withDefaults(n))
+	return n, cfg, err
 }
 
 func required(what string) error {
@@ -162,7 +176,7 @@ func (s *Server) checkConfig(cfg *types.DistributionConfig, self string) error {
 	if dcb.CachePolicyId == nil && dcb.ForwardedValues == nil { //nolint:staticcheck // legacy settings are still valid input, as at CloudFront
 		return errInvalidArgument("the default cache behavior must include either CachePolicyId or ForwardedValues")
 	}
-	return nil
+	return s.checkPolicyRefs(cfg)
 }
 
 // checkAssociations enforces CloudFront's rules on one behavior's function
@@ -216,12 +230,67 @@ func (s *Server) createDistribution(c *call) error {
 	if err != nil {
 		return err
 	}
+	return s.addDistribution(c, raw, cfg, nil)
+}
+
+// createDistributionWithTags is CreateDistributionWithTags, the call
+// hashicorp/aws always creates with: a DistributionConfigWithTags
+// document holding the DistributionConfig and the Tags (botocore
+// DistributionConfigWithTags, both required).
+func (s *Server) createDistributionWithTags(c *call) error {
+	doc, err := parseXML(c.r.Body, "DistributionConfigWithTags")
+	if err != nil {
+		return err
+	}
+	var cfgNode, tagsNode *node
+	for _, k := range doc.Kids {
+		switch {
+		case k.Name == "DistributionConfig" && cfgNode == nil:
+			cfgNode = k
+		case k.Name == "Tags" && tagsNode == nil:
+			tagsNode = k
+		default:
+			return errMalformedXML("unexpected element DistributionConfigWithTags/%s: it holds one DistributionConfig and one Tags", k.Name)
+		}
+	}
+	if cfgNode == nil {
+		return required("DistributionConfigWithTags.DistributionConfig")
+	}
+	if tagsNode == nil {
+		return required("DistributionConfigWithTags.Tags")
+	}
+	var tags types.Tags
+	if err := tagsNode.decode(reflect.ValueOf(&tags).Elem(), "DistributionConfigWithTags/Tags"); err != nil {
+		return err
+	}
+	tagMap, err := checkTags(&tags)
+	if err != nil {
+		return err
+	}
+	if len(tagMap) > maxTags {
+		return errInvalidTagging("a resource can have at most %d tags, not %d", maxTags, len(tagMap))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	raw, cfg, err := s.checkConfigNode(cfgNode, "")
+	if err != nil {
+		return err
+	}
+	return s.addDistribution(c, raw, cfg, tagMap)
+}
+
+// addDistribution creates a distribution and answers with it. s.mu must
+// be held.
+func (s *Server) addDistribution(c *call, raw *node, cfg *types.DistributionConfig, tags map[string]string) error {
 	for _, d := range s.dists {
 		if deref(d.cfg.CallerReference) == *cfg.CallerReference {
 			return errDistributionAlreadyExists(*cfg.CallerReference, d.ID)
 		}
 	}
 	d := &distribution{ID: newID(), Raw: raw, cfg: cfg, ConfigSince: s.now().UTC()}
+	if len(tags) > 0 {
+		d.Tags = tags
+	}
 	d.ARN = "arn:aws:cloudfront::" + s.cfg.AccountID + ":distribution/" + d.ID
 	d.Domain = "d" + strings.ToLower(newID()[1:]) + ".cloudfront.net"
 	s.redeploy(d)
@@ -346,7 +415,7 @@ func (s *Server) listDistributions(c *call) error {
 		for _, id := range page {
 			d := s.dists[id]
 			b.WriteString("<DistributionSummary>")
-			d.header(&b, s.now())
+			d.header(&b, s.now(), d.ETag)
 			for _, name := range summaryMembers {
 				if k := d.Raw.child(name); k != nil {
 					k.write(&b, false)
@@ -377,20 +446,25 @@ func leaf(b *bytes.Buffer, name, text string) {
 
 // header writes the members a Distribution and a DistributionSummary
 // start with.
-func (d *distribution) header(b *bytes.Buffer, now time.Time) {
+// A DistributionSummary carries the ETag too (etag; "" in a
+// Distribution, whose ETag is a header).
+func (d *distribution) header(b *bytes.Buffer, now time.Time, etag string) {
 	leaf(b, "Id", d.ID)
 	leaf(b, "ARN", d.ARN)
+	if etag != "" {
+		leaf(b, "ETag", etag)
+	}
 	leaf(b, "Status", d.status(now))
 	leaf(b, "LastModifiedTime", timestamp(d.Modified))
 	leaf(b, "DomainName", d.Domain)
 }
 
 // distributionXML is the Distribution document, with the configuration
-// as it was sent. s.mu must be held.
+// as it was sent and CloudFront's defaults. s.mu must be held.
 func (s *Server) distributionXML(d *distribution) []byte {
 	var b bytes.Buffer
 	b.WriteString(xmlHeader + `<Distribution xmlns="` + Namespace + `">`)
-	d.header(&b, s.now())
+	d.header(&b, s.now(), "")
 	leaf(&b, "InProgressInvalidationBatches", "0")
 	b.WriteString("<ActiveTrustedSigners><Enabled>false</Enabled><Quantity>0</Quantity></ActiveTrustedSigners>")
 	b.WriteString("<ActiveTrustedKeyGroups><Enabled>false</Enabled><Quantity>0</Quantity></ActiveTrustedKeyGroups>")

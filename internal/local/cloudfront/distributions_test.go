@@ -35,14 +35,15 @@ func TestDistributionLifecycle(t *testing.T) {
 	sent := distConfig("ref1", "127.0.0.1", 8080, arn)
 	created := createDist(t, c, sent)
 	d := created.Distribution
+	want := wantDefaults(distConfig("ref1", "127.0.0.1", 8080, arn))
 	if *d.Status != "Deployed" || !etagShape.MatchString(*d.Id) || !strings.HasSuffix(*d.DomainName, ".cloudfront.net") ||
-		aws.ToString(created.Location) != s.Endpoint+"/2020-05-31/distribution/"+*d.Id || !reflect.DeepEqual(d.DistributionConfig, sent) {
-		t.Fatalf("CreateDistribution: %+v", d)
+		aws.ToString(created.Location) != s.Endpoint+"/2020-05-31/distribution/"+*d.Id || !reflect.DeepEqual(d.DistributionConfig, want) {
+		t.Fatalf("CreateDistribution: the configuration is not as sent with CloudFront's defaults:\n got %s\nwant %s", dump(d.DistributionConfig), dump(want))
 	}
 	id := d.Id
 	got, err := c.GetDistributionConfig(ctx, &cf.GetDistributionConfigInput{Id: id})
-	if err != nil || !reflect.DeepEqual(got.DistributionConfig, sent) || *got.ETag != *created.ETag {
-		t.Fatalf("GetDistributionConfig: %v; the configuration is not as sent:\n%+v", err, got.DistributionConfig)
+	if err != nil || !reflect.DeepEqual(got.DistributionConfig, want) || *got.ETag != *created.ETag {
+		t.Fatalf("GetDistributionConfig: %v; the configuration is not as sent with CloudFront's defaults:\n%+v", err, got.DistributionConfig)
 	}
 
 	// Publishing the function redeploys the distribution: a new ETag.

@@ -38,6 +38,14 @@ type forward struct {
 	viewerIP string
 	event    *cfruntime.Event   // nil when no function ran
 	request  *cfruntime.Request // the request the function returned
+	// sign, when set, signs the request to an S3 origin as the origin's
+	// access control does (SigV4, region).
+	sign   bool
+	region string
+	// viewer is the viewer's request, for the response headers policy.
+	viewer *http.Request
+	// headers is the behavior's response headers policy (nil: none).
+	headers *types.ResponseHeadersPolicyConfig
 }
 
 type forwardKey struct{}
@@ -63,6 +71,9 @@ func newEdge(s *Server) *edge {
 		},
 		ModifyResponse: func(resp *http.Response) error {
 			resp.Header.Set("X-Cache", "Miss from cloudfront")
+			if f, ok := resp.Request.Context().Value(forwardKey{}).(*forward); ok {
+				applyResponseHeaders(f.headers, f.viewer, resp.Header)
+			}
 			return nil
 		},
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
@@ -87,6 +98,10 @@ type edgeRoute struct {
 	origin         *types.Origin
 	fnName         string
 	live           *stage
+	// oac is the origin's access control, headers the behavior's
+	// response headers policy (nil: none).
+	oac     *types.OriginAccessControlConfig
+	headers *types.ResponseHeadersPolicyConfig
 }
 
 func (e *edge) route(r *http.Request, id string) (*edgeRoute, bool) {
@@ -112,6 +127,14 @@ func (e *edge) route(r *http.Request, id string) (*edgeRoute, bool) {
 		}
 	}
 	rt.origin = served.origin(deref(rt.behavior.TargetOriginId))
+	if rt.origin != nil {
+		if o := s.oacs[deref(rt.origin.OriginAccessControlId)]; o != nil {
+			rt.oac = o.cfg
+		}
+	}
+	if p := s.rhps[deref(rt.behavior.ResponseHeadersPolicyId)]; p != nil {
+		rt.headers = p.cfg
+	}
 	if fa := rt.behavior.FunctionAssociations; fa != nil {
 		for _, a := range fa.Items {
 			if a.EventType != types.EventTypeViewerRequest {
@@ -127,20 +150,31 @@ func (e *edge) route(r *http.Request, id string) (*edgeRoute, bool) {
 	return rt, true
 }
 
-// distByHost finds the distribution host names: <id>.cloudfront.local
-// (its DomainName and Aliases are names a web page could rebind to
-// loopback, and are refused before this). s.mu must be held.
+// distByHost finds the distribution host names: <id>.cloudfront.local,
+// or its own DomainName (d<random>.cloudfront.net, made here: a name only
+// AWS's DNS answers, so no web page can rebind it to loopback, and the
+// Host a CloudFront function sees, which stream keys bind). Its Aliases
+// are names a web page could rebind to loopback, and are refused before
+// this. s.mu must be held.
 func (s *Server) distByHost(host string) *distribution {
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		host = h
 	}
 	host = strings.TrimSuffix(strings.ToLower(host), ".")
 	for _, d := range s.dists {
-		if host == strings.ToLower(d.ID)+".cloudfront.local" {
+		if host == strings.ToLower(d.ID)+".cloudfront.local" || (d.Domain != "" && host == strings.ToLower(d.Domain)) {
 			return d
 		}
 	}
 	return nil
+}
+
+// ownDomain says whether host (a Host header) is one of the distributions'
+// own DomainName.
+func (s *Server) ownDomain(host string) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.distByHost(host) != nil
 }
 
 // origin returns the origin with id, or the first member of the origin
@@ -171,8 +205,8 @@ func (e *edge) serve(w http.ResponseWriter, r *http.Request, id string) {
 	}
 	// A web page that rebinds its name to loopback would read the origin's
 	// answers as its own: only names this machine gives out are served.
-	if !hostcheck.Loopback(r.Host) && !hostcheck.CloudFrontLocal(r.Host) {
-		why := hostcheck.Refused(r.Host, "loopback names (127.0.0.1, localhost, ::1) and <distribution id>.cloudfront.local")
+	if !hostcheck.Loopback(r.Host) && !hostcheck.CloudFrontLocal(r.Host) && !e.s.ownDomain(r.Host) {
+		why := hostcheck.Refused(r.Host, "loopback names (127.0.0.1, localhost, ::1), <distribution id>.cloudfront.local and a distribution's own domain name")
 		errorPage(w, http.StatusForbidden, "Bad request. "+html.EscapeString(why), why)
 		return
 	}
@@ -193,7 +227,20 @@ func (e *edge) serve(w http.ResponseWriter, r *http.Request, id string) {
 		errorPage(w, http.StatusBadGateway, "CloudFront wasn't able to connect to the origin.", "the behavior's origin does not exist")
 		return
 	}
-	fwd := &forward{target: originURL(rt.origin), viewerIP: e.viewerIP(r)}
+	fwd := &forward{target: originURL(rt.origin), viewerIP: e.viewerIP(r), viewer: r, headers: rt.headers}
+	if bucket, region, ok := s3Bucket(deref(rt.origin.DomainName)); ok && e.s.cfg.S3Endpoint != "" {
+		u, err := url.Parse(e.s.cfg.S3Endpoint)
+		if err != nil {
+			errorPage(w, http.StatusBadGateway, "CloudFront wasn't able to connect to the origin.", "S3Endpoint: "+err.Error())
+			return
+		}
+		fwd.target = &url.URL{Scheme: u.Scheme, Host: u.Host, Path: strings.TrimSuffix(u.Path, "/") + "/" + bucket + deref(rt.origin.OriginPath)}
+		fwd.region = region
+		if o := rt.oac; o != nil && o.OriginAccessControlOriginType == types.OriginAccessControlOriginTypesS3 {
+			fwd.sign = o.SigningBehavior == types.OriginAccessControlSigningBehaviorsAlways ||
+				(o.SigningBehavior == types.OriginAccessControlSigningBehaviorsNoOverride && r.Header.Get("Authorization") == "")
+		}
+	}
 	if rt.live != nil {
 		fn, err := rt.live.compile(rt.fnName)
 		if err != nil {
@@ -280,6 +327,9 @@ func (f *forward) rewrite(out *http.Request) {
 	out.Header.Del("Host")
 	out.Header.Set("X-Forwarded-For", f.viewerIP)
 	out.Header.Set("Via", "1.1 local.cloudfront.net (CloudFront)")
+	if f.sign {
+		signS3(out, f.region)
+	}
 }
 
 func values(f cfruntime.Field) []string {

@@ -39,6 +39,8 @@ type function struct {
 	// Earlier are LIVE stages that edge locations may still run (see
 	// propagation.go), oldest first.
 	Earlier []*stage `json:"earlier,omitempty"`
+	// Tags are the function's tags (tags.go).
+	Tags map[string]string `json:"tags,omitempty"`
 }
 
 // stage is one stage of a function.
@@ -134,6 +136,10 @@ func (s *Server) createFunction(c *call) error {
 	if err != nil {
 		return err
 	}
+	tags, err := checkTags(req.Tags)
+	if err != nil {
+		return err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	name := *req.Name
@@ -144,6 +150,9 @@ func (s *Server) createFunction(c *call) error {
 		return errTooManyFunctions(s.cfg.MaxFunctions)
 	}
 	f := &function{Name: name, ARN: s.functionARN(name), Created: st.Modified, Dev: st}
+	if len(tags) > 0 {
+		f.Tags = tags
+	}
 	s.functions[name] = f
 	s.saveLocked()
 	c.w.Header().Set("Location", s.Endpoint+"/"+APIVersion+"/function/"+f.ARN)

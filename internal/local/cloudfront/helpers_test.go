@@ -2,6 +2,7 @@ package cloudfront
 
 import (
 	"context"
+	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"io"
@@ -172,4 +173,48 @@ func start(t testing.TB, cfg Config) *Server {
 	t.Helper()
 	s, err := New(cfg)
 	return servetest.Listen(t, s, err, func(s *Server) error { return s.Listen("127.0.0.1:0", "127.0.0.1:0") })
+}
+
+// wantDefaults returns cfg (one of distConfig's) with the members
+// CloudFront fills in when a request leaves them out, as it answers them.
+func wantDefaults(cfg *types.DistributionConfig) *types.DistributionConfig {
+	cfg.DefaultRootObject = aws.String("")
+	cfg.OriginGroups = &types.OriginGroups{Quantity: aws.Int32(0)}
+	cfg.WebACLId = aws.String("")
+	cfg.ContinuousDeploymentPolicyId = aws.String("")
+	cfg.Staging = aws.Bool(false)
+	cfg.ViewerCertificate.MinimumProtocolVersion = types.MinimumProtocolVersionTLSv1
+	cfg.ViewerCertificate.CertificateSource = types.CertificateSourceCloudfront //nolint:staticcheck // deprecated, still answered by CloudFront
+	for i := range cfg.Origins.Items {
+		o := &cfg.Origins.Items[i]
+		o.ConnectionAttempts, o.ConnectionTimeout = aws.Int32(3), aws.Int32(10)
+		o.OriginShield = &types.OriginShield{Enabled: aws.Bool(false)}
+		o.OriginAccessControlId = aws.String("")
+		if o.CustomOriginConfig.OriginKeepaliveTimeout == nil {
+			o.CustomOriginConfig.OriginKeepaliveTimeout = aws.Int32(5)
+		}
+	}
+	off := func() (*types.TrustedSigners, *types.TrustedKeyGroups, *types.LambdaFunctionAssociations) {
+		return &types.TrustedSigners{Enabled: aws.Bool(false), Quantity: aws.Int32(0)},
+			&types.TrustedKeyGroups{Enabled: aws.Bool(false), Quantity: aws.Int32(0)},
+			&types.LambdaFunctionAssociations{Quantity: aws.Int32(0)}
+	}
+	dcb := cfg.DefaultCacheBehavior
+	dcb.TrustedSigners, dcb.TrustedKeyGroups, dcb.LambdaFunctionAssociations = off()
+	dcb.SmoothStreaming, dcb.FieldLevelEncryptionId = aws.Bool(false), aws.String("")
+	for i := range cfg.CacheBehaviors.Items {
+		b := &cfg.CacheBehaviors.Items[i]
+		b.TrustedSigners, b.TrustedKeyGroups, b.LambdaFunctionAssociations = off()
+		b.SmoothStreaming, b.FieldLevelEncryptionId = aws.Bool(false), aws.String("")
+		if b.Compress == nil {
+			b.Compress = aws.Bool(false)
+		}
+	}
+	return cfg
+}
+
+// dump renders v as JSON, for failure messages.
+func dump(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
 }

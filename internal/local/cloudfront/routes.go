@@ -1,16 +1,22 @@
 package cloudfront
 
-import "strings"
+import (
+	"net/url"
+	"strings"
+)
 
 // handlerFunc serves one control-plane operation.
 type handlerFunc func(s *Server, c *call) error
 
 // route is one control-plane operation: a method and a path under
 // /2020-05-31/, whose {id} segment (a function's name, a distribution's
-// id) is the call's arg.
+// id) is the call's arg, and the query parameter that names the
+// operation where the path alone does not (POST distribution?WithTags,
+// POST tagging?Operation=Tag).
 type route struct {
 	method string
 	path   []string // segments; "{id}" is any one segment
+	query  string   // "Name" or "Name=value" the query must hold; "" none
 	op     string
 	h      handlerFunc
 }
@@ -28,29 +34,66 @@ var routes = []route{
 	r("POST function/{id}/publish", "PublishFunction", (*Server).publishFunction),
 	r("POST function/{id}/test", "TestFunction", (*Server).testFunction),
 
+	r("POST distribution?WithTags", "CreateDistributionWithTags", (*Server).createDistributionWithTags),
 	r("POST distribution", "CreateDistribution", (*Server).createDistribution),
 	r("GET distribution", "ListDistributions", (*Server).listDistributions),
 	r("GET distribution/{id}", "GetDistribution", (*Server).getDistribution),
 	r("DELETE distribution/{id}", "DeleteDistribution", (*Server).deleteDistribution),
 	r("GET distribution/{id}/config", "GetDistributionConfig", (*Server).getDistributionConfig),
 	r("PUT distribution/{id}/config", "UpdateDistribution", (*Server).updateDistribution),
+
+	r("GET tagging", "ListTagsForResource", (*Server).listTags),
+	r("POST tagging?Operation=Tag", "TagResource", (*Server).tagResource),
+	r("POST tagging?Operation=Untag", "UntagResource", (*Server).untagResource),
+
+	r("POST origin-access-control", "CreateOriginAccessControl", (*Server).createOAC),
+	r("GET origin-access-control", "ListOriginAccessControls", (*Server).listOACs),
+	r("GET origin-access-control/{id}", "GetOriginAccessControl", (*Server).getOAC),
+	r("GET origin-access-control/{id}/config", "GetOriginAccessControlConfig", (*Server).getOACConfig),
+	r("PUT origin-access-control/{id}/config", "UpdateOriginAccessControl", (*Server).updateOAC),
+	r("DELETE origin-access-control/{id}", "DeleteOriginAccessControl", (*Server).deleteOAC),
+
+	r("POST response-headers-policy", "CreateResponseHeadersPolicy", (*Server).createRHP),
+	r("GET response-headers-policy", "ListResponseHeadersPolicies", (*Server).listRHPs),
+	r("GET response-headers-policy/{id}", "GetResponseHeadersPolicy", (*Server).getRHP),
+	r("GET response-headers-policy/{id}/config", "GetResponseHeadersPolicyConfig", (*Server).getRHPConfig),
+	r("PUT response-headers-policy/{id}", "UpdateResponseHeadersPolicy", (*Server).updateRHP),
+	r("DELETE response-headers-policy/{id}", "DeleteResponseHeadersPolicy", (*Server).deleteRHP),
+
+	r("GET cache-policy", "ListCachePolicies", (*Server).listCachePolicies),
+	r("GET cache-policy/{id}", "GetCachePolicy", (*Server).getCachePolicy),
+	r("GET cache-policy/{id}/config", "GetCachePolicyConfig", (*Server).getCachePolicyConfig),
+	r("GET origin-request-policy", "ListOriginRequestPolicies", (*Server).listOriginRequestPolicies),
+	r("GET origin-request-policy/{id}", "GetOriginRequestPolicy", (*Server).getOriginRequestPolicy),
+	r("GET origin-request-policy/{id}/config", "GetOriginRequestPolicyConfig", (*Server).getOriginRequestPolicyConfig),
 }
 
 func r(line, op string, h handlerFunc) route {
 	method, path, _ := strings.Cut(line, " ")
-	return route{method: method, path: strings.Split(path, "/"), op: op, h: h}
+	path, query, _ := strings.Cut(path, "?")
+	return route{method: method, path: strings.Split(path, "/"), query: query, op: op, h: h}
 }
 
-// match finds the operation of a method and escaped path; h is nil when
-// there is none.
-func match(method, path string) (op, arg string, h handlerFunc) {
+// hasQuery reports whether q holds want ("Name" or "Name=value").
+func hasQuery(q url.Values, want string) bool {
+	name, value, withValue := strings.Cut(want, "=")
+	if !q.Has(name) {
+		return false
+	}
+	return !withValue || q.Get(name) == value
+}
+
+// matchQuery finds the operation of a method, escaped path and query (h
+// is nil when there is none): a route that names a query parameter is
+// taken before one with the same path that does not.
+func matchQuery(method, path string, q url.Values) (op, arg string, h handlerFunc) {
 	rest, ok := strings.CutPrefix(path, "/"+APIVersion+"/")
 	if !ok {
 		return "", "", nil
 	}
 	segs := strings.Split(rest, "/")
 	for _, rt := range routes {
-		if rt.method != method || len(rt.path) != len(segs) {
+		if rt.method != method || len(rt.path) != len(segs) || (rt.query != "" && !hasQuery(q, rt.query)) {
 			continue
 		}
 		arg, ok := "", true

@@ -1,6 +1,10 @@
 package cloudfront
 
-import "testing"
+import (
+	"net/url"
+	"strings"
+	"testing"
+)
 
 func TestMatch(t *testing.T) {
 	v := "/" + APIVersion + "/"
@@ -23,10 +27,22 @@ func TestMatch(t *testing.T) {
 		{"GET", v + "function/fn-1/stages", "", ""}, // no such path
 		{"GET", v + "distribution/E1/config/x", "", ""},
 		{"GET", "/2019-03-26/distribution", "", ""}, // another API version
+		{"POST", v + "distribution?WithTags", "CreateDistributionWithTags", ""},
+		{"GET", v + "tagging?Resource=arn", "ListTagsForResource", ""},
+		{"POST", v + "tagging?Operation=Tag&Resource=arn", "TagResource", ""},
+		{"POST", v + "tagging?Operation=Untag&Resource=arn", "UntagResource", ""},
+		{"POST", v + "tagging?Operation=Other", "", ""},
+		{"POST", v + "tagging", "", ""},
+		{"PUT", v + "origin-access-control/E1/config", "UpdateOriginAccessControl", "E1"},
+		{"PUT", v + "response-headers-policy/p1", "UpdateResponseHeadersPolicy", "p1"},
+		{"GET", v + "cache-policy/c1", "GetCachePolicy", "c1"},
+		{"POST", v + "cache-policy", "", ""},
 	} {
-		op, arg, h := match(tc.method, tc.path)
+		path, query, _ := strings.Cut(tc.path, "?")
+		q, _ := url.ParseQuery(query)
+		op, arg, h := matchQuery(tc.method, path, q)
 		if op != tc.op || arg != tc.arg || (h == nil) != (tc.op == "") {
-			t.Errorf("match(%s %s) = %q, %q, handler %v; want %q, %q", tc.method, tc.path, op, arg, h != nil, tc.op, tc.arg)
+			t.Errorf("matchQuery(%s %s) = %q, %q, handler %v; want %q, %q", tc.method, tc.path, op, arg, h != nil, tc.op, tc.arg)
 		}
 	}
 }

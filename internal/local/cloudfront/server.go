@@ -74,6 +74,13 @@ type Config struct {
 	ViewerIPHeader string
 	// Host is the address listeners bind to; empty means 127.0.0.1.
 	Host string
+	// S3Endpoint is the URL of the S3 the edge fetches S3 origins from
+	// (moto_server's, "http://127.0.0.1:5000"): an origin whose DomainName
+	// is a bucket's domain name (<bucket>.s3.<region>.amazonaws.com or
+	// <bucket>.s3.amazonaws.com) is fetched path-style from
+	// <S3Endpoint>/<bucket>/<key>. Empty: such origins are fetched from
+	// their DomainName, as any other.
+	S3Endpoint string
 	// Logf, when set, is told where each distribution's edge listens.
 	Logf func(format string, args ...any)
 
@@ -89,6 +96,8 @@ type Server struct {
 	mu        sync.RWMutex
 	functions map[string]*function
 	dists     map[string]*distribution
+	oacs      map[string]*originAccessControl
+	rhps      map[string]*responseHeadersPolicy
 	faults    *faults.Engine
 	listeners []*http.Server
 	edgePorts map[string]*http.Server // distribution id → its own edge listener
@@ -115,7 +124,8 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Host == "" {
 		cfg.Host = "127.0.0.1"
 	}
-	s := &Server{cfg: cfg, functions: map[string]*function{}, dists: map[string]*distribution{}, edgePorts: map[string]*http.Server{}, faults: newFaults()}
+	s := &Server{cfg: cfg, functions: map[string]*function{}, dists: map[string]*distribution{},
+		oacs: map[string]*originAccessControl{}, rhps: map[string]*responseHeadersPolicy{}, edgePorts: map[string]*http.Server{}, faults: newFaults()}
 	s.edge = newEdge(s)
 	if err := s.load(); err != nil {
 		return nil, err
@@ -251,12 +261,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveAdmin(w, r)
 		return
 	}
-	op, arg, h := match(r.Method, r.URL.EscapedPath())
+	op, arg, h := matchQuery(r.Method, r.URL.EscapedPath(), r.URL.Query())
 	if h == nil {
 		writeError(w, errUnsupportedOperation(r.Method, r.URL.Path), requestID)
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	if r.ContentLength != 0 {
+		w = &settleWriter{ResponseWriter: w}
+	}
 	c := &call{w: w, r: r, op: op, arg: arg, requestID: requestID}
 	hit := s.faults.Record(op, []byte(r.URL.Path))
 	// The call goes on when its client gives up during a delay, as at
@@ -325,4 +338,36 @@ func checkETag(got, want string) error {
 // all the SDK's parser takes.
 func timestamp(t time.Time) string {
 	return t.UTC().Format("2006-01-02T15:04:05.000Z")
+}
+
+// settleDelay is how long the answer to a request with a body waits
+// after the body was read. aws-sdk-go-v2 closes the request body as soon
+// as the response arrives, and net/http's transport, if it had not yet
+// finished its own end-of-body check, then fails the write and closes the
+// connection, cutting off a response larger than its 4 KiB read buffer
+// (a distribution with CloudFront's defaults is): the SDK retries, and a
+// create that succeeded is sent again (DistributionAlreadyExists). An
+// answer microseconds after the last byte happens only on loopback;
+// CloudFront's answers take a network round trip.
+const settleDelay = 2 * time.Millisecond
+
+// settleWriter delays the response's header by settleDelay.
+type settleWriter struct {
+	http.ResponseWriter
+	done bool
+}
+
+func (w *settleWriter) WriteHeader(status int) {
+	if !w.done {
+		w.done = true
+		time.Sleep(settleDelay)
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *settleWriter) Write(b []byte) (int, error) {
+	if !w.done {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseWriter.Write(b)
 }

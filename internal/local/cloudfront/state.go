@@ -8,13 +8,18 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
+
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 )
 
 // state is what Config.StateFile holds.
 type state struct {
-	Functions     map[string]*function     `json:"functions"`
-	Distributions map[string]*distribution `json:"distributions"`
+	Functions               map[string]*function              `json:"functions"`
+	Distributions           map[string]*distribution          `json:"distributions"`
+	OriginAccessControls    map[string]*originAccessControl   `json:"originAccessControls,omitempty"`
+	ResponseHeadersPolicies map[string]*responseHeadersPolicy `json:"responseHeadersPolicies,omitempty"`
 }
 
 // load reads Config.StateFile, if set and present.
@@ -37,7 +42,7 @@ func (s *Server) load() error {
 		if d.Raw == nil {
 			return fmt.Errorf("local cloudfront: the state file %s has distribution %s without its configuration; move the file away to start empty", s.cfg.StateFile, id)
 		}
-		if d.cfg, err = decodeConfig(d.Raw); err != nil {
+		if d.cfg, err = decodeConfig(withDefaults(d.Raw)); err != nil {
 			return fmt.Errorf("local cloudfront: the state file %s: distribution %s: %v", s.cfg.StateFile, id, err)
 		}
 		for _, e := range d.Earlier {
@@ -53,6 +58,26 @@ func (s *Server) load() error {
 		if f == nil || f.Dev == nil || slices.Contains(f.Earlier, nil) {
 			return fmt.Errorf("local cloudfront: the state file %s has function %s without its code; move the file away to start empty", s.cfg.StateFile, name)
 		}
+	}
+	for id, o := range st.OriginAccessControls {
+		if o == nil || o.Raw == nil {
+			return fmt.Errorf("local cloudfront: the state file %s has origin access control %s without its configuration; move the file away to start empty", s.cfg.StateFile, id)
+		}
+		o.cfg = &types.OriginAccessControlConfig{}
+		if err := o.Raw.decode(reflect.ValueOf(o.cfg).Elem(), "OriginAccessControlConfig"); err != nil {
+			return fmt.Errorf("local cloudfront: the state file %s: origin access control %s: %v", s.cfg.StateFile, id, err)
+		}
+		s.oacs[id] = o
+	}
+	for id, p := range st.ResponseHeadersPolicies {
+		if p == nil || p.Raw == nil {
+			return fmt.Errorf("local cloudfront: the state file %s has response headers policy %s without its configuration; move the file away to start empty", s.cfg.StateFile, id)
+		}
+		p.cfg = &types.ResponseHeadersPolicyConfig{}
+		if err := p.Raw.decode(reflect.ValueOf(p.cfg).Elem(), "ResponseHeadersPolicyConfig"); err != nil {
+			return fmt.Errorf("local cloudfront: the state file %s: response headers policy %s: %v", s.cfg.StateFile, id, err)
+		}
+		s.rhps[id] = p
 	}
 	if st.Functions != nil {
 		s.functions = st.Functions
@@ -70,7 +95,7 @@ func (s *Server) saveLocked() {
 	if s.cfg.StateFile == "" {
 		return
 	}
-	b, err := json.MarshalIndent(state{Functions: s.functions, Distributions: s.dists}, "", " ")
+	b, err := json.MarshalIndent(state{Functions: s.functions, Distributions: s.dists, OriginAccessControls: s.oacs, ResponseHeadersPolicies: s.rhps}, "", " ")
 	if err == nil {
 		tmp := s.cfg.StateFile + ".tmp"
 		if err = os.WriteFile(tmp, b, 0o600); err == nil {

@@ -9,7 +9,6 @@ import (
 
 	"github.com/securestream/terraform-provider-securestream/internal/local/emulators"
 	"github.com/securestream/terraform-provider-securestream/internal/local/localtest"
-	"github.com/securestream/terraform-provider-securestream/internal/reporoot"
 	"github.com/securestream/terraform-provider-securestream/internal/testenv"
 )
 
@@ -80,11 +79,7 @@ func TestLookRIERefusesDynamic(t *testing.T) {
 // make tools builds the emulator static where LookRIE looks first, at the
 // version the tests expect.
 func TestMakeToolsBuildsWhereLookRIELooks(t *testing.T) {
-	root, err := reporoot.Find()
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(filepath.Join(root, "GNUmakefile"))
+	b, err := os.ReadFile(filepath.Join(testenv.RepoRoot(t), "GNUmakefile"))
 	if err != nil {
 		t.Fatal(err)
 	}

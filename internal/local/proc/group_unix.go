@@ -12,7 +12,10 @@ import (
 // own: the terminal's Ctrl-C reaches this program only, which stops cmd
 // when it is done with it.
 func OwnProcessGroup(cmd *exec.Cmd) {
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if cmd.SysProcAttr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	cmd.SysProcAttr.Setpgid = true
 }
 
 // Interrupt asks the started cmd to stop as Ctrl-C would.

@@ -2,6 +2,8 @@
 // aws-lambda-rie, Terraform for the demo): a command with its output
 // kept or passed on, in a process group of its own when the terminal's
 // Ctrl-C must not reach it, waited for until it answers, and stopped.
+// On Linux each dies with the program that started it (the kernel's
+// parent-death signal), however that program ends.
 package proc
 
 import (
@@ -52,6 +54,9 @@ func Start(name string, cmd *exec.Cmd, opts Options) (*Process, error) {
 	if opts.OwnGroup {
 		OwnProcessGroup(cmd)
 	}
+	// However this program ends (a SIGKILL, a SIGPIPE on a closed
+	// stdout), what it started does not outlive it, holding a port.
+	dieWithParent(cmd)
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting %s: %w", name, err)
 	}
@@ -104,14 +109,7 @@ func (p *Process) Kill() error {
 // 50 ms for at most within. It fails early when the process exits or ctx
 // ends; on a timeout or exit the error holds the kept output.
 func (p *Process) WaitHTTP(ctx context.Context, url string, within time.Duration) error {
-	return p.wait(ctx, within, 50*time.Millisecond, "answer at "+url, func() bool {
-		resp, err := http.Get(url)
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return true
-	})
+	return p.waitGet(ctx, url, within, "answer at "+url, func(int) bool { return true })
 }
 
 // WaitHTTPOK waits until a GET of url answers 200 OK. Unlike WaitHTTP it
@@ -119,13 +117,19 @@ func (p *Process) WaitHTTP(ctx context.Context, url string, within time.Duration
 // with an error page (a free port can be taken between the pick and the
 // bind by a test running beside this one).
 func (p *Process) WaitHTTPOK(ctx context.Context, url string, within time.Duration) error {
-	return p.wait(ctx, within, 50*time.Millisecond, "answer 200 at "+url, func() bool {
+	return p.waitGet(ctx, url, within, "answer 200 at "+url, func(status int) bool { return status == http.StatusOK })
+}
+
+// waitGet polls a GET of url every 50 ms until it answers with a status
+// that ok accepts.
+func (p *Process) waitGet(ctx context.Context, url string, within time.Duration, what string, ok func(status int) bool) error {
+	return p.wait(ctx, within, 50*time.Millisecond, what, func() bool {
 		resp, err := http.Get(url)
 		if err != nil {
 			return false
 		}
 		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
+		return ok(resp.StatusCode)
 	})
 }
 

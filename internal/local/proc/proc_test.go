@@ -28,6 +28,17 @@ func TestMain(m *testing.M) {
 			os.Exit(1)
 		}
 		_ = http.Serve(l, http.NotFoundHandler()) // until interrupted
+	case "parent":
+		// Starts a "serve" child, says its pid, and waits to be killed.
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), "PROC_TEST_HELPER=serve")
+		p, err := Start("child", cmd, Options{OwnGroup: os.Getenv("PROC_TEST_OWN_GROUP") != ""})
+		if err != nil {
+			fmt.Println(err)
+			os.Exit(1)
+		}
+		fmt.Printf("child %d\n", p.cmd.Process.Pid)
+		select {}
 	}
 }
 

@@ -10,7 +10,12 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
 
 	"github.com/securestream/terraform-provider-securestream/internal/local/api"
 	"github.com/securestream/terraform-provider-securestream/internal/local/cloudfront"
@@ -25,8 +30,14 @@ type Options struct {
 	// WithoutMoto starts no moto_server, and so no local API: the local
 	// CloudFront alone.
 	WithoutMoto bool
-	// MotoOutput receives moto_server's output; nil discards it.
+	// MotoOutput receives moto_server's output; nil discards it (or
+	// keeps it in MotoLog alone). Its write errors are ignored: a closed
+	// terminal or pipe does not stall moto_server.
 	MotoOutput io.Writer
+	// MotoLog, when set, is a file that receives moto_server's output
+	// (its access log and tracebacks), truncated at start, besides
+	// MotoOutput.
+	MotoLog string
 
 	// ControlAddr and EdgeAddr are the local CloudFront's control plane
 	// and shared edge ("127.0.0.1:4580", "127.0.0.1:4581").
@@ -57,8 +68,13 @@ type Stack struct {
 	CloudFront *cloudfront.Server
 	// API is the local API (its URL); nil WithoutAPI or WithoutMoto.
 	API *api.Server
+	// StateNote says what state was kept from an earlier run or dropped,
+	// and why (moto_server starts empty; see startState).
+	StateNote string
 
-	moto *emulators.Moto
+	moto      *emulators.Moto
+	motoLog   *os.File
+	stateLock *os.File
 }
 
 // Start starts what opts ask for and waits until each answers. On error
@@ -70,20 +86,52 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 			_ = s.Close()
 		}
 	}()
+	if opts.CloudFront.StateFile != "" {
+		// Before anything moves: another stack on the same state must
+		// not lose it.
+		if s.stateLock, err = lockState(opts.CloudFront.StateFile); err != nil {
+			return nil, err
+		}
+	}
 	if !opts.WithoutMoto {
+		// Before anything moves: an address another make local holds
+		// must not cost that one its state.
+		if err := bindable(opts.ControlAddr, opts.EdgeAddr, opts.APIAddr); err != nil {
+			return nil, err
+		}
 		// moto runs in a process group of its own, so that the Ctrl-C
 		// meant for this program does not stop it before a terraform
 		// destroy that still needs it: Close stops it.
-		out := opts.MotoOutput
-		if out == nil {
-			out = io.Discard // not kept: make local runs for hours
+		out := io.Discard // not kept: make local runs for hours
+		if opts.MotoOutput != nil {
+			out = ignoreErrors{opts.MotoOutput}
+		}
+		if opts.MotoLog != "" {
+			if err := os.MkdirAll(filepath.Dir(opts.MotoLog), 0o700); err != nil {
+				return nil, fmt.Errorf("moto_server's log %s: %w", opts.MotoLog, err)
+			}
+			if s.motoLog, err = os.OpenFile(opts.MotoLog, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600); err != nil {
+				return nil, fmt.Errorf("moto_server's log: %w", err)
+			}
+			out = s.motoLog
+			if opts.MotoOutput != nil {
+				out = io.MultiWriter(s.motoLog, ignoreErrors{opts.MotoOutput})
+			}
 		}
 		if s.moto, err = emulators.StartMoto(ctx, emulators.MotoOptions{Addr: opts.MotoAddr, Output: out, OwnGroup: true}); err != nil {
 			return nil, err
 		}
 		s.MotoURL = s.moto.Endpoint
 	}
-	cf, err := cloudfront.New(opts.CloudFront)
+	// moto_server started empty: the local CloudFront's state must agree.
+	if s.StateNote, err = startState(opts.CloudFront.StateFile, !opts.WithoutMoto, time.Now()); err != nil {
+		return nil, err
+	}
+	cfCfg := opts.CloudFront
+	if cfCfg.S3Endpoint == "" {
+		cfCfg.S3Endpoint = s.MotoURL // S3 origins are served from moto, as CloudFront serves them from S3
+	}
+	cf, err := cloudfront.New(cfCfg)
 	if err != nil {
 		return nil, err
 	}
@@ -123,5 +171,40 @@ func (s *Stack) Close() error {
 		errs = append(errs, s.moto.Close())
 		s.moto = nil
 	}
+	if s.motoLog != nil {
+		errs = append(errs, s.motoLog.Close())
+		s.motoLog = nil
+	}
+	if s.stateLock != nil { // after the CloudFront's last save
+		errs = append(errs, s.stateLock.Close())
+		s.stateLock = nil
+	}
 	return errors.Join(errs...)
+}
+
+// ignoreErrors passes writes on and reports them all written: moto_server
+// writes into a pipe that os/exec drains into it, and a failed write (a
+// terminal gone, a pipe whose reader exited) would stop the draining and
+// leave moto_server blocked on a full pipe.
+type ignoreErrors struct{ w io.Writer }
+
+func (w ignoreErrors) Write(p []byte) (int, error) {
+	_, _ = w.w.Write(p)
+	return len(p), nil
+}
+
+// bindable returns an error unless each non-empty address can be listened
+// on now.
+func bindable(addrs ...string) error {
+	for _, a := range addrs {
+		if a == "" {
+			continue
+		}
+		l, err := net.Listen("tcp", a)
+		if err != nil {
+			return err
+		}
+		_ = l.Close()
+	}
+	return nil
 }

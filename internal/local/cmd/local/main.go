@@ -3,8 +3,13 @@
 // (control plane and edge) and the local API, which runs the issuer that
 // Terraform applied to moto behind its API Gateway APIs and function URLs,
 // in the foreground, until Ctrl-C.
-// It prints the endpoints and a provider block to paste. `make local`
-// runs it.
+// It prints the endpoints and a provider block to paste, then each
+// issuer's local URL as it appears; it writes them all to -endpoints for
+// scripts. moto_server's output goes to -moto-log (-v: here too).
+// moto_server starts empty, so the local CloudFront's state of an earlier
+// run is moved aside (it says so at start). Ctrl-C, SIGTERM or SIGHUP
+// stop everything it started and exit 0; the processes it started die
+// with it even when it is killed (Linux). `make local` runs it.
 package main
 
 import (
@@ -18,6 +23,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	"github.com/securestream/terraform-provider-securestream/internal/local/api"
 	"github.com/securestream/terraform-provider-securestream/internal/local/cloudfront"
@@ -28,7 +34,7 @@ import (
 func main() {
 	motoAddr := flag.String("moto", "127.0.0.1:5000", "address moto_server listens on; empty: do not start moto_server")
 	control := flag.String("cloudfront", "127.0.0.1:4580", "address of the local CloudFront's control plane")
-	edge := flag.String("edge", "127.0.0.1:4581", "address of the shared edge (distributions by Host: <id>.cloudfront.local); each distribution also gets a port of its own")
+	edge := flag.String("edge", "127.0.0.1:4581", "address of the shared edge (distributions by Host: <id>.cloudfront.local or their own d….cloudfront.net); each distribution also gets a port of its own")
 	state := flag.String("state", ".local/cloudfront.json", "file that keeps the local CloudFront's state across restarts; empty: memory only")
 	deployDelay := flag.Duration("deploy-delay", 0, "how long a changed distribution stays InProgress")
 	propagation := flag.Duration("propagation-delay", 0, "how long the edge keeps serving the previous LIVE code and distribution configuration after a change, as edge locations learn it")
@@ -36,18 +42,60 @@ func main() {
 	viewerIP := flag.String("viewer-ip-header", "", "request header the edge takes viewer.ip from (X-Forwarded-For style); default: the peer's address")
 	apiAddr := flag.String("api", "127.0.0.1:4582", "address of the local API, which runs the functions behind the API Gateway APIs and function URLs in moto; empty: none")
 	issuerPackage := flag.String("issuer-package", "", "Lambda zip the local API runs (a function's code must be this zip); default: the issuer package built into this command (make issuer)")
+	concurrency := flag.Int("concurrency", api.DefaultMaxConcurrency, "the most invocations of a function the local API runs at once (an instance each, started as Lambda scales out), for a function without reserved concurrency; its reserved_concurrency bounds it otherwise")
+	freePorts := flag.Bool("free-ports", false, "listen on free loopback ports instead of the default ones, for each of -moto, -cloudfront, -edge and -api not given (as make demo does); -endpoints says which")
+	motoLog := flag.String("moto-log", ".local/moto.log", "file that receives moto_server's output (its access log and tracebacks), rewritten at each start; empty: none")
+	verbose := flag.Bool("v", false, "show moto_server's output here too, besides -moto-log")
+	endpoints := flag.String("endpoints", ".local/endpoints.json", "JSON file where scripts read each endpoint (moto, CloudFront API and edge, local API, each issuer's and each distribution's local URL), rewritten when one changes and removed at exit; empty: none")
 	flag.Parse()
-	apiOpts := api.Options{Package: *issuerPackage, Logf: log.Printf}
+	if *freePorts {
+		given := map[string]bool{}
+		flag.Visit(func(f *flag.Flag) { given[f.Name] = true })
+		for name, addr := range map[string]*string{"moto": motoAddr, "cloudfront": control, "edge": edge, "api": apiAddr} {
+			if !given[name] {
+				*addr = "127.0.0.1:0"
+			}
+		}
+	}
+	// A closed stdout or stderr (make local | tee log, and tee ended
+	// first) makes writes fail instead of killing this program before it
+	// stops what it started. SIGPIPE also comes from sockets whose peer
+	// left, so it is drained, never a reason to stop.
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
+	if *concurrency < 1 {
+		log.Fatalf("-concurrency %d: give 1 or more", *concurrency)
+	}
+	apiOpts := api.Options{Package: *issuerPackage, MaxConcurrency: *concurrency, Logf: log.Printf}
 	cf := cloudfront.Config{StateFile: *state, DeployDelay: *deployDelay, PropagationDelay: *propagation, PropagationSpread: *spread,
 		ViewerIPHeader: *viewerIP, Logf: log.Printf}
-	if err := run(*motoAddr, *control, *edge, cf, *apiAddr, apiOpts); err != nil {
+	if *motoAddr == "" {
+		*motoLog = ""
+	}
+	o := stack.Options{
+		MotoAddr: *motoAddr, WithoutMoto: *motoAddr == "", MotoLog: *motoLog,
+		ControlAddr: *control, EdgeAddr: *edge,
+		CloudFront: cf,
+		APIAddr:    *apiAddr, WithoutAPI: *apiAddr == "", API: apiOpts,
+	}
+	if *verbose || *motoLog == "" {
+		o.MotoOutput = os.Stderr
+	}
+	if err := run(o, *endpoints); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(motoAddr, control, edge string, cf cloudfront.Config, apiAddr string, apiOpts api.Options) error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+// run runs the stack until SIGINT (Ctrl-C), SIGTERM or SIGHUP (unless
+// ignored, as under nohup), then stops it and returns nil: a stop asked
+// for is a success (exit 0).
+func run(o stack.Options, endpointsFile string) error {
+	stopOn := []os.Signal{os.Interrupt, syscall.SIGTERM}
+	if !signal.Ignored(syscall.SIGHUP) { // under nohup, a hangup does not stop it
+		stopOn = append(stopOn, syscall.SIGHUP)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), stopOn...)
 	defer stop()
+	cf := o.CloudFront
 
 	if cf.StateFile != "" {
 		// Yours alone: the state holds the functions' code, ring keys in it.
@@ -55,16 +103,11 @@ func run(motoAddr, control, edge string, cf cloudfront.Config, apiAddr string, a
 			return fmt.Errorf("creating the state directory: %w", err)
 		}
 	}
-	st, err := stack.Start(ctx, stack.Options{
-		MotoAddr: motoAddr, WithoutMoto: motoAddr == "", MotoOutput: os.Stderr,
-		ControlAddr: control, EdgeAddr: edge,
-		CloudFront: cf,
-		APIAddr:    apiAddr, WithoutAPI: apiAddr == "", API: apiOpts,
-	})
+	st, err := stack.Start(ctx, o)
 	if err != nil {
 		switch {
 		case errors.Is(err, syscall.EADDRINUSE):
-			err = fmt.Errorf("%w (is another `make local` running? pick other addresses with -moto, -cloudfront, -edge and -api)", err)
+			err = fmt.Errorf("%w (is another `make local` running? pick other addresses with -moto, -cloudfront, -edge and -api, or free ones with -free-ports)", err)
 		case errors.Is(err, stack.ErrNoMoto):
 			err = fmt.Errorf("%w; or run with -moto '' to start the local CloudFront alone", err)
 		}
@@ -86,9 +129,13 @@ machine can call it (README.md: What make local exposes); web pages cannot (Host
 
   moto_server           %[1]s
   CloudFront API        %[2]s
-  CloudFront edge       %[3]s   (Host: <distribution id>.cloudfront.local, or each distribution's own port, logged below)
+  CloudFront edge       %[3]s   (Host: <distribution id>.cloudfront.local or its d….cloudfront.net, or each distribution's own port, logged below)
   local API             %[6]s   (/<api id>/<stage>/<path>, /<api id>/<path> for $default, /fn/<function name>/<path>)
-  state                 %[4]s
+  state file            %[4]s
+  moto_server's log     %[7]s
+  endpoints (JSON)      %[8]s
+
+%[9]s
 
 Paste into your Terraform configuration:
 
@@ -103,9 +150,34 @@ Paste into your Terraform configuration:
     }
   }
 
-`, orNone(motoURL), s.Endpoint, s.EdgeEndpoint, orNone(cf.StateFile), cmp.Or(motoURL, "<moto's or LocalStack's URL>"), orNone(apiURL))
+Each issuer's local URL is printed below when it appears (issuer <name> → <url>).
+
+`, orNone(motoURL), s.Endpoint, s.EdgeEndpoint, orNone(cf.StateFile), cmp.Or(motoURL, "<moto's or LocalStack's URL>"), orNone(apiURL),
+		orNone(o.MotoLog), orNone(endpointsFile), st.StateNote)
+
+	// Each issuer as it appears, and the endpoints for scripts.
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		var prev stack.Endpoints
+		st.Watch(ctx, 2*time.Second, func(cur stack.Endpoints) {
+			for _, line := range stack.Changes(prev, cur) {
+				fmt.Println(line)
+			}
+			prev = cur
+			if endpointsFile != "" {
+				if err := stack.WriteEndpoints(endpointsFile, cur); err != nil {
+					log.Print(err)
+				}
+			}
+		})
+	}()
 	<-ctx.Done()
+	<-watched
 	log.Print("stopping")
+	if endpointsFile != "" {
+		_ = os.Remove(endpointsFile)
+	}
 	return nil
 }
 
