@@ -18,11 +18,9 @@ type functionCodeDataSource struct{ dataSourceBase }
 
 type functionCodeDataModel struct {
 	functionCodeModel
-	Code       types.String `tfsdk:"code"`
-	CodeSHA256 types.String `tfsdk:"code_sha256"`
-	CodeSize   types.Int64  `tfsdk:"code_size"`
-	KeyIDs     types.List   `tfsdk:"key_ids"`
-	Runtime    types.String `tfsdk:"runtime"`
+	codeFactsModel
+	Code    types.String `tfsdk:"code"`
+	Runtime types.String `tfsdk:"runtime"`
 }
 
 func (d *functionCodeDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {

@@ -24,7 +24,7 @@ func pairs(ds, res string, attrs ...string) resource.TestCheckFunc {
 }
 
 // dsIssuerSettings are the fewest settings an issuer takes.
-const dsIssuerSettings = "  settings = {\n    auth          = \"none\"\n    allowed_hosts = [\"media.example.com\"]\n  }\n"
+const dsIssuerSettings = minimalSettings
 
 // resourcesOnly runs a CheckDestroy on the state's resources alone: the
 // destroy checks read every kms_key_arn in the state as a key to check,

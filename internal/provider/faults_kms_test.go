@@ -160,11 +160,8 @@ func TestAccFaults_ringKeyTrouble(t *testing.T) {
 						t.Fatal(err)
 					}
 				},
-				Config: cfg("2"),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction("securestream_issuer.i", plancheck.ResourceActionUpdate)},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
+				Config:           cfg("2"),
+				ConfigPlanChecks: updatesInPlace("securestream_issuer.i"),
 				Check: func(s *terraform.State) error {
 					env, err := e.functionEnvOf(fn)
 					if err != nil {

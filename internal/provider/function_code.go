@@ -27,6 +27,15 @@ import (
 // securestream_function_code data source. The code holds the ring's
 // secrets: the resource never stores it, only its hash.
 
+// codeFactsModel are what the function resource and the function code
+// data source say of the rendered code alike: its hash, its size and the
+// ids of the keys it holds.
+type codeFactsModel struct {
+	CodeSHA256 types.String `tfsdk:"code_sha256"`
+	CodeSize   types.Int64  `tfsdk:"code_size"`
+	KeyIDs     types.List   `tfsdk:"key_ids"`
+}
+
 // functionCodeModel are the arguments the code is rendered from.
 type functionCodeModel struct {
 	ringArgs

@@ -26,6 +26,21 @@ import (
 // hashicorp/aws expect it, on moto.
 
 // minimalSettings are settings the issuer starts with.
+// jwtSettings are the settings of an issuer that takes HS256 JWTs for
+// the audience video.
+const jwtSettings = `  settings = {
+    auth          = "jwt"
+    jwt_audience  = "video"
+    allowed_hosts = ["media.example.com"]
+  }
+`
+
+// hs256Key are the arguments that give an issuer the HS256 key key, at
+// version 1.
+func hs256Key(key string) string {
+	return fmt.Sprintf("  jwt_hs256_key_wo         = %q\n  jwt_hs256_key_wo_version = 1\n", key)
+}
+
 const minimalSettings = `  settings = {
     auth          = "none"
     allowed_hosts = ["media.example.com"]
@@ -148,6 +163,15 @@ func (e *accEnv) checkRole(path, boundary, description, tracing string, xray boo
 	}
 }
 
+// updatesInPlace: the step's plan updates addr in place (and passes
+// more), and once applied the plan is empty.
+func updatesInPlace(addr string, more ...plancheck.PlanCheck) resource.ConfigPlanChecks {
+	return resource.ConfigPlanChecks{
+		PreApply:             append([]plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate)}, more...),
+		PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+	}
+}
+
 // knownOnUpdate: what an in-place update does not change stays known in
 // its plan (issue 20 item 12: quiet plans).
 func knownOnUpdate() []plancheck.PlanCheck {
@@ -200,10 +224,7 @@ func TestAccIssuer_awsConventions(t *testing.T) {
   description = "Mints stream keys for the player"
   tracing     = "Active"
 `)
-	update := resource.ConfigPlanChecks{
-		PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction("securestream_issuer.i", plancheck.ResourceActionUpdate)},
-		PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-	}
+	update := updatesInPlace("securestream_issuer.i")
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             e.checkIssuerDestroyed,
@@ -223,12 +244,8 @@ func TestAccIssuer_awsConventions(t *testing.T) {
 				),
 			},
 			{
-				Config: second,
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: append([]plancheck.PlanCheck{plancheck.ExpectResourceAction("securestream_issuer.i", plancheck.ResourceActionUpdate)},
-						knownOnUpdate()...),
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
+				Config:           second,
+				ConfigPlanChecks: updatesInPlace("securestream_issuer.i", knownOnUpdate()...),
 				Check: resource.ComposeTestCheckFunc(
 					e.checkObjectTags(map[string]string{"team": "audio", "env": "dev", "owner": "bob"}, false),
 					e.checkRole("/securestream/team-a/", boundaries[1], "Mints stream keys for the player", "Active", true),
@@ -266,30 +283,32 @@ func TestAccIssuer_awsConventions(t *testing.T) {
 // TestAccIssuer_rolePathRefused: a role path the key policy does not let
 // the provider grant the ring to fails at plan, naming why.
 func TestAccIssuer_rolePathRefused(t *testing.T) {
+	testIssuerRefusedAtPlan(t,
+		refusal{"  role_path = \"/team-a/\"\n" + minimalSettings, `(?s)role_path.*must be an IAM path under /securestream/.*role/securestream/`},
+		refusal{"  permissions_boundary = \"arn:aws:iam::123456789012:role/not-a-policy\"\n" + minimalSettings,
+			`(?s)permissions_boundary.*must be an IAM managed policy ARN`},
+		refusal{"  tags = { \"securestream:issuer\" = \"other\" }\n" + minimalSettings, `(?s)A reserved tag key.*securestream:issuer`},
+		// A version alone (as an import reads it) is no secret to seal
+		// for a new issuer: refused at plan, not at apply.
+		refusal{"  api_type = \"function_url\"\n  jwt_hs256_key_wo_version = 1\n" + jwtSettings,
+			`(?s)The secret is not set.*jwt_hs256_key_wo_version is set`},
+	)
+}
+
+// refusal is an issuer's arguments and the error its plan fails with.
+type refusal struct{ body, want string }
+
+// testIssuerRefusedAtPlan checks that each refusal's arguments fail the
+// issuer's plan with its error.
+func testIssuerRefusedAtPlan(t *testing.T, refusals ...refusal) {
 	e := newAccEnv(t)
 	fn := name("issuer")
 	pkgPath, _ := testPackage(t, "echo one")
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{
-			{Config: issuerConfig(e, fn, pkgPath, "  role_path = \"/team-a/\"\n"+minimalSettings), PlanOnly: true,
-				ExpectError: regexp.MustCompile(`(?s)role_path.*must be an IAM path under /securestream/.*role/securestream/`)},
-			{Config: issuerConfig(e, fn, pkgPath, "  permissions_boundary = \"arn:aws:iam::123456789012:role/not-a-policy\"\n"+minimalSettings), PlanOnly: true,
-				ExpectError: regexp.MustCompile(`(?s)permissions_boundary.*must be an IAM managed policy ARN`)},
-			{Config: issuerConfig(e, fn, pkgPath, "  tags = { \"securestream:issuer\" = \"other\" }\n"+minimalSettings), PlanOnly: true,
-				ExpectError: regexp.MustCompile(`(?s)A reserved tag key.*securestream:issuer`)},
-			// A version alone (as an import reads it) is no secret to seal
-			// for a new issuer: refused at plan, not at apply.
-			{Config: issuerConfig(e, fn, pkgPath, `  api_type = "function_url"
-  jwt_hs256_key_wo_version = 1
-  settings = {
-    auth          = "jwt"
-    jwt_audience  = "video"
-    allowed_hosts = ["media.example.com"]
-  }
-`), PlanOnly: true, ExpectError: regexp.MustCompile(`(?s)The secret is not set.*jwt_hs256_key_wo_version is set`)},
-		},
-	})
+	var steps []resource.TestStep
+	for _, r := range refusals {
+		steps = append(steps, resource.TestStep{Config: issuerConfig(e, fn, pkgPath, r.body), PlanOnly: true, ExpectError: regexp.MustCompile(r.want)})
+	}
+	resource.ParallelTest(t, resource.TestCase{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Steps: steps})
 }
 
 // TestAccIssuer_importGenerated: an issuer imported plans no change, by
@@ -312,14 +331,7 @@ func TestAccIssuer_importGenerated(t *testing.T) {
 		{apiTypeFunctionURL, `
   api_type                 = "function_url"
   function_url_auth_type   = "AWS_IAM"
-  jwt_hs256_key_wo         = "hs256-key-one-0123456789abcdefghijklmnop"
-  jwt_hs256_key_wo_version = 1
-  settings = {
-    auth          = "jwt"
-    jwt_audience  = "video"
-    allowed_hosts = ["media.example.com"]
-  }
-`},
+` + hs256Key("hs256-key-one-0123456789abcdefghijklmnop") + jwtSettings},
 		{apiTypeREST, `
   api_type              = "rest"
   rest_api_key_required = true
@@ -414,10 +426,7 @@ func TestAccIssuer_accessLog(t *testing.T) {
 	t.Run("rest", func(t *testing.T) {
 		fn := name("issuer")
 		pkgPath, _ := testPackage(t, "echo one")
-		update := resource.ConfigPlanChecks{
-			PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction("securestream_issuer.i", plancheck.ResourceActionUpdate)},
-			PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-		}
+		update := updatesInPlace("securestream_issuer.i")
 		resource.Test(t, resource.TestCase{
 			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 			CheckDestroy:             e.checkIssuerDestroyed,

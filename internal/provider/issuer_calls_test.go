@@ -12,9 +12,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
-	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/securestream/terraform-provider-securestream/internal/keyring"
@@ -200,35 +198,3 @@ const restFailureConfig = `  rest_authorization          = "COGNITO_USER_POOLS"
   rest_cognito_user_pool_arns = ["arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Abc123456"]
   rest_api_key_required       = true
 `
-
-// A function deleted outside Terraform replaces the issuer: its role, log
-// group, grant and API go with it (the state used to be dropped, leaving
-// them behind to collide with the next create).
-func TestAccIssuer_functionDeleted(t *testing.T) {
-	e := newAccEnv(t)
-	pkgPath, _ := testPackage(t, "echo one")
-	fn := name("issuer")
-	cfg := issuerConfig(e, fn, pkgPath, "  settings = {\n    auth          = \"none\"\n    allowed_hosts = [\"media.example.com\"]\n  }\n")
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		CheckDestroy:             e.checkIssuerDestroyed,
-		Steps: []resource.TestStep{
-			{Config: cfg},
-			{
-				PreConfig: func() {
-					if _, err := e.clients.Lambda.DeleteFunction(context.Background(), &lambda.DeleteFunctionInput{FunctionName: aws.String(fn)}); err != nil {
-						t.Fatal(err)
-					}
-				},
-				Config: cfg,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction("securestream_issuer.i", plancheck.ResourceActionDestroyBeforeCreate),
-				}},
-				Check: func(*terraform.State) error {
-					_, err := e.clients.Lambda.GetFunction(context.Background(), &lambda.GetFunctionInput{FunctionName: aws.String(fn)})
-					return err
-				},
-			},
-		},
-	})
-}

@@ -46,15 +46,21 @@ func (e *accEnv) plantRole(t *testing.T, fn string, tags ...iamtypes.Tag) {
 	}
 }
 
+// rolePolicies returns the names of role fn's inline policies.
+func (e *accEnv) rolePolicies(t *testing.T, fn string) []string {
+	t.Helper()
+	out, err := e.clients.IAM.ListRolePolicies(context.Background(), &iam.ListRolePoliciesInput{RoleName: aws.String(fn)})
+	if err != nil {
+		t.Fatalf("iam:ListRolePolicies %s: %v", fn, err)
+	}
+	return out.PolicyNames
+}
+
 // removeRole deletes a role and its inline policies.
 func (e *accEnv) removeRole(t *testing.T, fn string) {
 	t.Helper()
 	ctx := context.Background()
-	names, err := e.clients.IAM.ListRolePolicies(ctx, &iam.ListRolePoliciesInput{RoleName: aws.String(fn)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range names.PolicyNames {
+	for _, p := range e.rolePolicies(t, fn) {
 		if _, err := e.clients.IAM.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String(fn), PolicyName: aws.String(p)}); err != nil {
 			t.Fatal(err)
 		}
@@ -77,9 +83,8 @@ func (e *accEnv) checkPlantedUntouched(t *testing.T, fn string) {
 	if doc, _ := url.QueryUnescape(aws.ToString(role.Role.AssumeRolePolicyDocument)); doc != foreignTrust {
 		t.Errorf("the planted role's trust policy was changed: %s", doc)
 	}
-	names, err := e.clients.IAM.ListRolePolicies(ctx, &iam.ListRolePoliciesInput{RoleName: aws.String(fn)})
-	if err != nil || !slices.Equal(names.PolicyNames, []string{"everything"}) {
-		t.Errorf("the planted role's inline policies are %v (%v); want only the planted one", names, err)
+	if names := e.rolePolicies(t, fn); !slices.Equal(names, []string{"everything"}) {
+		t.Errorf("the planted role's inline policies are %v; want only the planted one", names)
 	}
 	keys, err := e.clients.KMS.ListKeys(ctx, &kms.ListKeysInput{})
 	if err != nil {
@@ -108,26 +113,32 @@ func TestAccIssuer_foreignRoleRefused(t *testing.T) {
 	e := newAccEnv(t)
 	fn := name("issuer")
 	pkgPath, _ := testPackage(t, "echo one")
-	withIssuer := issuerConfig(e, fn, pkgPath, "  settings = {\n    auth          = \"none\"\n    allowed_hosts = [\"media.example.com\"]\n  }\n")
+	withIssuer := issuerConfig(e, fn, pkgPath, minimalSettings)
 	secretOnly := e.provider() + fmt.Sprintf("resource \"securestream_secret\" \"s\" {\n  function_name = %q\n}\n", fn)
 	refused := regexp.MustCompile(`(?s)The issuer's role exists and is not this issuer's.*Import\s+it,\s+or\s+delete\s+it.*aws\s+iam\s+delete-role\s+--role-name\s+` + fn)
 	var copied []iamtypes.Tag
 	ctx := context.Background()
+	// plantedRefused plants a role under the issuer's name, with *tags:
+	// the apply is refused. madeOnceRemoved checks it untouched and
+	// removes it: the apply makes the issuer.
+	plantedRefused := func(tags *[]iamtypes.Tag) resource.TestStep {
+		return resource.TestStep{PreConfig: func() { e.plantRole(t, fn, *tags...) }, Config: withIssuer, ExpectError: refused}
+	}
+	madeOnceRemoved := func(step resource.TestStep) resource.TestStep {
+		step.PreConfig = func() {
+			e.checkPlantedUntouched(t, fn)
+			e.removeRole(t, fn)
+		}
+		step.Config = withIssuer
+		return step
+	}
+	var noTags []iamtypes.Tag
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             e.checkIssuerDestroyed,
 		Steps: []resource.TestStep{
-			{
-				PreConfig:   func() { e.plantRole(t, fn) },
-				Config:      withIssuer,
-				ExpectError: refused,
-			},
-			{
-				PreConfig: func() {
-					e.checkPlantedUntouched(t, fn)
-					e.removeRole(t, fn)
-				},
-				Config: withIssuer,
+			plantedRefused(&noTags),
+			madeOnceRemoved(resource.TestStep{
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
@@ -143,21 +154,10 @@ func TestAccIssuer_foreignRoleRefused(t *testing.T) {
 					}
 					return nil
 				},
-			},
-			{Config: secretOnly}, // the issuer destroyed, its role with it
-			{
-				// The earlier role's tags, copied onto a new role.
-				PreConfig:   func() { e.plantRole(t, fn, copied...) },
-				Config:      withIssuer,
-				ExpectError: refused,
-			},
-			{
-				PreConfig: func() {
-					e.checkPlantedUntouched(t, fn)
-					e.removeRole(t, fn)
-				},
-				Config: withIssuer,
-			},
+			}),
+			{Config: secretOnly},    // the issuer destroyed, its role with it
+			plantedRefused(&copied), // the earlier role's tags, copied onto a new role
+			madeOnceRemoved(resource.TestStep{}),
 		},
 	})
 }
@@ -186,10 +186,7 @@ func TestAccIssuer_roleAndRouteDrift(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	repaired := resource.ConfigPlanChecks{
-		PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction("securestream_issuer.i", plancheck.ResourceActionUpdate)},
-		PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-	}
+	repaired := updatesInPlace("securestream_issuer.i")
 	var apiID string
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -318,47 +315,15 @@ func (e *accEnv) checkRouteAuthorization(apiID *string) resource.TestCheckFunc {
 // authorizer in front of settings.auth = "none" (the issuer would mint
 // for anyone once a route lost the authorizer).
 func TestAccIssuer_frontRefusedAtPlan(t *testing.T) {
-	e := newAccEnv(t)
-	fn := name("issuer")
-	pkgPath, _ := testPackage(t, "echo one")
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{
-			{
-				Config: issuerConfig(e, fn, pkgPath, `  api_type            = "function_url"
-  throttle_rate_limit = 5
-  settings = {
-    auth          = "none"
-    allowed_hosts = ["media.example.com"]
-  }
-`),
-				PlanOnly:    true,
-				ExpectError: regexp.MustCompile(`(?s)Throttling needs API Gateway.*throttle_rate_limit = 5.*reserved_concurrency`),
-			},
-			{
-				Config: issuerConfig(e, fn, pkgPath, `  api_type             = "function_url"
-  throttle_burst_limit = 5
-  settings = {
-    auth          = "none"
-    allowed_hosts = ["media.example.com"]
-  }
-`),
-				PlanOnly:    true,
-				ExpectError: regexp.MustCompile(`(?s)Throttling needs API Gateway.*throttle_burst_limit = 5`),
-			},
-			{
-				Config: issuerConfig(e, fn, pkgPath, `  settings = {
-    auth          = "none"
-    allowed_hosts = ["media.example.com"]
-  }
-  jwt_authorizer = {
+	testIssuerRefusedAtPlan(t,
+		refusal{"  api_type            = \"function_url\"\n  throttle_rate_limit = 5\n" + minimalSettings,
+			`(?s)Throttling needs API Gateway.*throttle_rate_limit = 5.*reserved_concurrency`},
+		refusal{"  api_type             = \"function_url\"\n  throttle_burst_limit = 5\n" + minimalSettings,
+			`(?s)Throttling needs API Gateway.*throttle_burst_limit = 5`},
+		refusal{minimalSettings + `  jwt_authorizer = {
     issuer    = "https://idp.example.com/"
     audiences = ["video"]
   }
-`),
-				PlanOnly:    true,
-				ExpectError: regexp.MustCompile(`(?s)An authorizer in front of an issuer that mints for anyone.*jwt_authorizer = \{.*settings.auth\s+=\s+"authorizer"`),
-			},
-		},
-	})
+`, `(?s)An authorizer in front of an issuer that mints for anyone.*jwt_authorizer = \{.*settings.auth\s+=\s+"authorizer"`},
+	)
 }

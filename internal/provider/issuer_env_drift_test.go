@@ -28,16 +28,9 @@ func TestAccIssuer_environmentDrift(t *testing.T) {
 	fn := name("issuer")
 	pkgPath, _ := testPackage(t, "echo one")
 	key := "hs256-key-env-drift-0123456789abcdefghij"
-	cfg := issuerConfig(e, fn, pkgPath, fmt.Sprintf(`  api_type                 = "function_url"
+	cfg := issuerConfig(e, fn, pkgPath, `  api_type                 = "function_url"
   function_url_auth_type   = "AWS_IAM"
-  jwt_hs256_key_wo         = %q
-  jwt_hs256_key_wo_version = 1
-  settings = {
-    auth          = "jwt"
-    jwt_audience  = "video"
-    allowed_hosts = ["media.example.com"]
-  }
-`, key))
+`+hs256Key(key)+jwtSettings)
 	ctx := context.Background()
 	// values are the environment's values before each edit and those the
 	// edit wrote: none may appear in the drift text.
@@ -81,11 +74,7 @@ func TestAccIssuer_environmentDrift(t *testing.T) {
 	// sets (the ring, its key, the sealed key, the settings), and its role
 	// the issuer's.
 	asMade := func(s *terraform.State) error {
-		a, env, err := e.issuerEnv(s)
-		if err != nil {
-			return err
-		}
-		sec, err := attrs(s, "securestream_secret.s")
+		a, sec, env, err := e.issuerAndSecret(s)
 		if err != nil {
 			return err
 		}

@@ -56,7 +56,7 @@ func stackReset(t *testing.T, body string) {
 	e := newAccEnv(t)
 	pkgPath, _ := testPackage(t, "echo one")
 	fn := name("issuer")
-	cfg := issuerConfig(e, fn, pkgPath, body+"  settings = {\n    auth          = \"none\"\n    allowed_hosts = [\"media.example.com\"]\n  }\n")
+	cfg := issuerConfig(e, fn, pkgPath, body+minimalSettings)
 	created := []plancheck.PlanCheck{
 		plancheck.ExpectResourceAction("securestream_secret.s", plancheck.ResourceActionCreate),
 		plancheck.ExpectResourceAction("securestream_issuer.i", plancheck.ResourceActionCreate),
@@ -91,43 +91,64 @@ func stackReset(t *testing.T, body string) {
 	})
 }
 
+// A function deleted outside Terraform replaces the issuer: its role, log
+// group, grant and API go with it (the state used to be dropped, leaving
+// them behind to collide with the next create).
+func TestAccIssuer_functionDeleted(t *testing.T) {
+	testReplacedWhenGone(t, func(e *accEnv, fn string) {
+		if _, err := e.clients.Lambda.DeleteFunction(context.Background(), &lambda.DeleteFunctionInput{FunctionName: aws.String(fn)}); err != nil {
+			t.Fatal(err)
+		}
+	}, nil, nil)
+}
+
 // The function and the ring's key gone, the role left: the issuer is
 // replaced (as when only the function is gone), without kms:ListGrants on
 // the missing key at the refresh nor kms:RevokeGrant at the delete; the
 // replacement's delete removes the role left behind.
 func TestAccIssuer_functionAndKeyGone(t *testing.T) {
+	testReplacedWhenGone(t, func(e *accEnv, fn string) {
+		ctx := context.Background()
+		role, err := e.clients.IAM.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(fn)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.resetMoto(t) // everything gone; then the role alone comes back
+		if _, err := e.clients.IAM.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(fn), Path: role.Role.Path,
+			AssumeRolePolicyDocument: aws.String(lambdaTrustPolicy)}); err != nil {
+			t.Fatal(err)
+		}
+	}, []plancheck.PlanCheck{plancheck.ExpectResourceAction("securestream_secret.s", plancheck.ResourceActionCreate)},
+		func(e *accEnv, pkg []byte) resource.TestCheckFunc { return e.checkIssuer(nil, 30, pkg, true) })
+}
+
+// testReplacedWhenGone makes an issuer, lets gone remove some of its
+// objects outside Terraform, and checks that the next apply replaces it
+// (planning alsoPlanned too) and that its function is back, then check
+// (nil: nothing more).
+func testReplacedWhenGone(t *testing.T, gone func(e *accEnv, fn string), alsoPlanned []plancheck.PlanCheck, check func(e *accEnv, pkg []byte) resource.TestCheckFunc) {
 	e := newAccEnv(t)
 	pkgPath, pkg := testPackage(t, "echo one")
 	fn := name("issuer")
-	cfg := issuerConfig(e, fn, pkgPath, "  settings = {\n    auth          = \"none\"\n    allowed_hosts = [\"media.example.com\"]\n  }\n")
+	cfg := issuerConfig(e, fn, pkgPath, minimalSettings)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             e.checkIssuerDestroyed,
 		Steps: []resource.TestStep{
 			{Config: cfg},
 			{
-				PreConfig: func() {
-					ctx := context.Background()
-					role, err := e.clients.IAM.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(fn)})
-					if err != nil {
-						t.Fatal(err)
-					}
-					e.resetMoto(t) // everything gone; then the role alone comes back
-					if _, err := e.clients.IAM.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(fn), Path: role.Role.Path,
-						AssumeRolePolicyDocument: aws.String(lambdaTrustPolicy)}); err != nil {
-						t.Fatal(err)
-					}
-				},
-				Config: cfg,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction("securestream_secret.s", plancheck.ResourceActionCreate),
-					plancheck.ExpectResourceAction("securestream_issuer.i", plancheck.ResourceActionDestroyBeforeCreate),
-				}},
+				PreConfig: func() { gone(e, fn) },
+				Config:    cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: append(alsoPlanned,
+					plancheck.ExpectResourceAction("securestream_issuer.i", plancheck.ResourceActionDestroyBeforeCreate))},
 				Check: func(s *terraform.State) error {
 					if _, err := e.clients.Lambda.GetFunction(context.Background(), &lambda.GetFunctionInput{FunctionName: aws.String(fn)}); err != nil {
 						return err
 					}
-					return e.checkIssuer(nil, 30, pkg, true)(s)
+					if check == nil {
+						return nil
+					}
+					return check(e, pkg)(s)
 				},
 			},
 		},

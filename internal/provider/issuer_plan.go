@@ -173,35 +173,22 @@ func planFront(plan, config *issuerModel) {
 	}
 	t := plan.APIType.ValueString()
 	api, url, rest := t != apiTypeFunctionURL, t == apiTypeFunctionURL, t == apiTypeREST
-	if config.ThrottleRateLimit.IsNull() {
-		plan.ThrottleRateLimit = types.Float64Null()
-		if api {
-			plan.ThrottleRateLimit = types.Float64Value(defaultThrottleRate)
-		}
+	planDefault(&plan.ThrottleRateLimit, config.ThrottleRateLimit, api, types.Float64Null(), types.Float64Value(defaultThrottleRate))
+	planDefault(&plan.ThrottleBurstLimit, config.ThrottleBurstLimit, api, types.Int64Null(), types.Int64Value(defaultThrottleBurst))
+	planDefault(&plan.FunctionURLAuthType, config.FunctionURLAuthType, url, types.StringNull(), types.StringValue(string(lambdatypes.FunctionUrlAuthTypeNone)))
+	planDefault(&plan.RESTAuthorization, config.RESTAuthorization, rest, types.StringNull(), types.StringValue(restAuthNone))
+	planDefault(&plan.RESTAPIKeyRequired, config.RESTAPIKeyRequired, rest, types.BoolNull(), types.BoolValue(false))
+}
+
+// planDefault plans an argument that is not set (config null): def where
+// it applies, null where it does not.
+func planDefault[T interface{ IsNull() bool }](plan *T, config T, applies bool, null, def T) {
+	if !config.IsNull() {
+		return
 	}
-	if config.ThrottleBurstLimit.IsNull() {
-		plan.ThrottleBurstLimit = types.Int64Null()
-		if api {
-			plan.ThrottleBurstLimit = types.Int64Value(defaultThrottleBurst)
-		}
-	}
-	if config.FunctionURLAuthType.IsNull() {
-		plan.FunctionURLAuthType = types.StringNull()
-		if url {
-			plan.FunctionURLAuthType = types.StringValue(string(lambdatypes.FunctionUrlAuthTypeNone))
-		}
-	}
-	if config.RESTAuthorization.IsNull() {
-		plan.RESTAuthorization = types.StringNull()
-		if rest {
-			plan.RESTAuthorization = types.StringValue(restAuthNone)
-		}
-	}
-	if config.RESTAPIKeyRequired.IsNull() {
-		plan.RESTAPIKeyRequired = types.BoolNull()
-		if rest {
-			plan.RESTAPIKeyRequired = types.BoolValue(false)
-		}
+	*plan = null
+	if applies {
+		*plan = def
 	}
 }
 

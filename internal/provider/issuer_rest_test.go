@@ -101,12 +101,9 @@ func TestAccIssuer_rest(t *testing.T) {
 					capture("securestream_issuer.i", "api_id", &firstAPI)),
 			},
 			{
-				Config: cfg(5, 10),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction("securestream_issuer.i", plancheck.ResourceActionUpdate)},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
-				Check: e.checkREST(5, 10),
+				Config:           cfg(5, 10),
+				ConfigPlanChecks: updatesInPlace("securestream_issuer.i"),
+				Check:            e.checkREST(5, 10),
 			},
 			importIssuer(fn, "package_path"), // origin_secret_wo_version = 1 reads back as 1
 			{
@@ -316,7 +313,7 @@ func TestAccIssuer_restAuthorization(t *testing.T) {
 	var apiID string
 	first := cfg(iam)
 	invalid := func(body string) string {
-		return issuerConfig(e, "x", pkgPath, body+"  settings = {\n    auth          = \"none\"\n    allowed_hosts = [\"media.example.com\"]\n  }\n")
+		return issuerConfig(e, "x", pkgPath, body+minimalSettings)
 	}
 	steps := []resource.TestStep{
 		{Config: invalid("  api_type = \"http\"\n" + iam), PlanOnly: true,

@@ -54,6 +54,7 @@ type functionResource struct {
 
 type functionModel struct {
 	functionCodeModel
+	codeFactsModel
 	ID                types.String   `tfsdk:"id"`
 	Name              types.String   `tfsdk:"name"`
 	Comment           types.String   `tfsdk:"comment"`
@@ -64,10 +65,7 @@ type functionModel struct {
 	ETag              types.String   `tfsdk:"etag"`
 	LiveETag          types.String   `tfsdk:"live_etag"`
 	Status            types.String   `tfsdk:"status"`
-	CodeSHA256        types.String   `tfsdk:"code_sha256"`
 	LiveCodeSHA256    types.String   `tfsdk:"live_code_sha256"`
-	CodeSize          types.Int64    `tfsdk:"code_size"`
-	KeyIDs            types.List     `tfsdk:"key_ids"`
 	DeploymentStatus  types.String   `tfsdk:"deployment_status"`
 	Timeouts          timeouts.Value `tfsdk:"timeouts"`
 }

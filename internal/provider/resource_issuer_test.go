@@ -72,6 +72,16 @@ func (e *accEnv) issuerEnv(s *terraform.State) (map[string]string, map[string]st
 	return a, env, err
 }
 
+// issuerAndSecret returns the attributes of securestream_issuer.i and
+// securestream_secret.s and the issuer function's environment.
+func (e *accEnv) issuerAndSecret(s *terraform.State) (issuer, secret, env map[string]string, err error) {
+	if issuer, env, err = e.issuerEnv(s); err != nil {
+		return nil, nil, nil, err
+	}
+	secret, err = attrs(s, "securestream_secret.s")
+	return issuer, secret, env, err
+}
+
 // functionEnvOf reads a function's environment from Lambda.
 func (e *accEnv) functionEnvOf(function string) (map[string]string, error) {
 	out, err := e.clients.Lambda.GetFunctionConfiguration(context.Background(), &lambda.GetFunctionConfigurationInput{FunctionName: aws.String(function)})
@@ -90,11 +100,7 @@ func (e *accEnv) functionEnvOf(function string) (map[string]string, error) {
 func (e *accEnv) checkIssuer(want map[string]string, retention int32, pkg []byte, permission bool) resource.TestCheckFunc {
 	return func(s *terraform.State) error {
 		ctx := context.Background()
-		a, env, err := e.issuerEnv(s)
-		if err != nil {
-			return err
-		}
-		sec, err := attrs(s, "securestream_secret.s")
+		a, sec, env, err := e.issuerAndSecret(s)
 		if err != nil {
 			return err
 		}
@@ -350,11 +356,8 @@ func TestAccIssuer_http(t *testing.T) {
 				),
 			},
 			{
-				Config: second,
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction("securestream_issuer.i", plancheck.ResourceActionUpdate)},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
+				Config:           second,
+				ConfigPlanChecks: updatesInPlace("securestream_issuer.i"),
 				Check: resource.ComposeTestCheckFunc(
 					e.checkIssuer(map[string]string{"SECURESTREAM_ALLOWED_HOSTS": "media.example.com,*.cdn.example.com"}, 14, pkg, true),
 					e.checkAPIRoutes("video", "tv"),
@@ -395,12 +398,9 @@ func TestAccIssuer_http(t *testing.T) {
 						t.Fatal(err)
 					}
 				},
-				Config: second,
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction("securestream_issuer.i", plancheck.ResourceActionUpdate)},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
-				Check: e.checkIssuer(map[string]string{"SECURESTREAM_ALLOWED_HOSTS": "media.example.com,*.cdn.example.com"}, 14, pkg, true),
+				Config:           second,
+				ConfigPlanChecks: updatesInPlace("securestream_issuer.i"),
+				Check:            e.checkIssuer(map[string]string{"SECURESTREAM_ALLOWED_HOSTS": "media.example.com,*.cdn.example.com"}, 14, pkg, true),
 			},
 			{
 				// The API deleted outside Terraform: the issuer is made again.
@@ -504,11 +504,8 @@ func TestAccIssuer_functionURL(t *testing.T) {
 			{
 				// AWS_IAM needs no public permission; a new key version is
 				// encrypted again.
-				Config: cfg("AWS_IAM", key2, 2),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction("securestream_issuer.i", plancheck.ResourceActionUpdate)},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
+				Config:           cfg("AWS_IAM", key2, 2),
+				ConfigPlanChecks: updatesInPlace("securestream_issuer.i"),
 				Check: resource.ComposeTestCheckFunc(e.checkIssuer(want, 30, pkg, false), e.checkSealed(sealedSettings[0], key2),
 					resource.TestCheckNoResourceAttr("securestream_issuer.i", "permission_id")),
 			},
@@ -532,12 +529,9 @@ func TestAccIssuer_functionURL(t *testing.T) {
 						t.Fatal(err)
 					}
 				},
-				Config: cfg("AWS_IAM", key2, 2),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction("securestream_issuer.i", plancheck.ResourceActionUpdate)},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
-				Check: resource.ComposeTestCheckFunc(e.checkIssuer(want, 30, pkg, false), e.checkSealed(sealedSettings[0], key2)),
+				Config:           cfg("AWS_IAM", key2, 2),
+				ConfigPlanChecks: updatesInPlace("securestream_issuer.i"),
+				Check:            resource.ComposeTestCheckFunc(e.checkIssuer(want, 30, pkg, false), e.checkSealed(sealedSettings[0], key2)),
 			},
 		},
 	})
@@ -699,11 +693,8 @@ resource "securestream_issuer" "i" {
 					capture("securestream_issuer.i", "grant_id", &grants)),
 			},
 			{
-				Config: cfg("securestream_secret.s.key_ring"),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction("securestream_issuer.i", plancheck.ResourceActionUpdate)},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
+				Config:           cfg("securestream_secret.s.key_ring"),
+				ConfigPlanChecks: updatesInPlace("securestream_issuer.i"),
 				Check: resource.ComposeTestCheckFunc(
 					resource.TestCheckResourceAttrPair("securestream_issuer.i", "key_ring.kms_key_id", "securestream_secret.s", "kms_key_arn"),
 					func(s *terraform.State) error { // the same key: the grants stay

@@ -525,15 +525,7 @@ func TestAccPurpose_hs256CiphertextIsNotARing(t *testing.T) {
 	if _, err := keyring.Parse([]byte(chosenRing)); err != nil {
 		t.Fatalf("the chosen key must be a valid ring for the test to mean anything: %v", err)
 	}
-	cfg := issuerConfig(e, fn, pkgPath, fmt.Sprintf(`  api_type                 = "function_url"
-  jwt_hs256_key_wo         = %q
-  jwt_hs256_key_wo_version = 1
-  settings = {
-    auth          = "jwt"
-    jwt_audience  = "video"
-    allowed_hosts = ["media.example.com"]
-  }
-`, chosenRing)) +
+	cfg := issuerConfig(e, fn, pkgPath, "  api_type                 = \"function_url\"\n"+hs256Key(chosenRing)+jwtSettings) +
 		functionCodeData(ringHCL("securestream_issuer.i.jwt_hs256_key_ciphertext", "securestream_secret.s.kms_key_arn", "securestream_secret.s.function_name"), "")
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,

@@ -12,9 +12,14 @@
 //	http://127.0.0.1:PORT/fn/<function name>/<path> a function's URL
 //
 // The function runs only if its CodeSha256 is the package's: the issuer
-// package embedded for the function's architecture (internal/issuerpkg),
-// or the zip given as Options.Package. Anything else is refused with 502
-// and the reason, never run in its place. A function stays warm until
+// package for the function's architecture (Options.Packages, default the
+// one embedded by internal/issuerpkg), or the zip given as
+// Options.Package. Anything else is refused with 502 and the reason, never
+// run in its place. aws-lambda-rie runs only this machine's binaries: a
+// function whose code is the issuer package for another architecture
+// runs the same source's package for this machine's (logged once per
+// function); a function of another architecture whose code is
+// Options.Package is refused. A function stays warm until
 // its code, environment or reserved concurrency changes: each instance
 // (an emulator) runs one invocation at a time, and another starts when
 // all are busy, as Lambda scales out, up to the function's reserved
@@ -25,10 +30,24 @@
 // variables (a function that sets an LD_* variable is refused), under an
 // emulator that must be linked statically.
 //
-// What it does not do: authorizers, throttling (but a reserved
-// concurrency of 0 is 429), CORS of API Gateway itself, request
-// validation, mapping templates (only Lambda proxy integrations), and
-// functions of another architecture than the machine's.
+// An HTTP API route whose authorization type is JWT runs its JWT
+// authorizer as API Gateway does before the function: the token of its
+// identity source (Authorization, "Bearer " optional) must be signed
+// with a key of the issuer's JWKS (its
+// <issuer>/.well-known/openid-configuration's jwks_uri, fetched over
+// https, or http on a loopback address; kept a minute), carry iss equal
+// to the issuer, an aud or client_id among the audiences, an exp not
+// past and an nbf not ahead (no leeway), and one of the route's
+// authorization scopes if it has any. A refused request is answered 401
+// {"message":"Unauthorized"} (403 {"message":"Forbidden"} for scopes),
+// why in the log, and the function is not invoked; an accepted one
+// reaches the function with the claims (as strings) and scopes in
+// requestContext.authorizer.jwt.
+//
+// What it does not do: other authorizers (Lambda, IAM, Cognito: such
+// routes run unauthenticated), throttling (but a reserved concurrency of
+// 0 is 429), CORS of API Gateway itself, request validation and mapping
+// templates (only Lambda proxy integrations).
 package api
 
 import (
@@ -56,9 +75,15 @@ type Options struct {
 	Endpoint string
 	// Region is the region Terraform used; default us-east-1.
 	Region string
-	// Package is the path of the Lambda zip to run; default: the issuer
-	// package embedded for the function's architecture.
+	// Package is the path of the Lambda zip to run, whatever the
+	// function's architecture; default: Packages.
 	Package string
+	// Packages are the paths of the issuer packages by architecture
+	// ("arm64", "x86_64"), built from one source; an architecture it
+	// lacks takes the package embedded for it (internal/issuerpkg). A
+	// function whose code is the package for its architecture, another
+	// than this machine's, runs the package for this machine's.
+	Packages map[string]string
 	// RIE is the path of aws-lambda-rie; default: where `make tools`
 	// installs it, then PATH.
 	RIE string
@@ -83,6 +108,7 @@ type Server struct {
 	httpAPIs *apigatewayv2.Client
 	restAPIs *apigateway.Client
 	runtimes *runtimes
+	keys     *keyCache
 	http     *http.Server
 }
 
@@ -102,6 +128,7 @@ func New(opts Options) (*Server, error) {
 	s := &Server{opts: opts, lambda: lambda.NewFromConfig(cfg), httpAPIs: apigatewayv2.NewFromConfig(cfg),
 		restAPIs: apigateway.NewFromConfig(cfg)}
 	s.runtimes = &runtimes{opts: opts, warm: map[string]*pool{}}
+	s.keys = &keyCache{client: &http.Client{Timeout: 10 * time.Second}}
 	return s, nil
 }
 
@@ -154,6 +181,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		s.opts.Logf("local API: %s %s: %v", r.Method, r.URL.Path, err)
 		return
+	}
+	if t.jwt != nil {
+		if t.claims, t.scopes, err = t.jwt.authorize(r.Context(), r, s.keys, time.Now()); err != nil {
+			s.writeAuthFailure(w, r, t, err)
+			return
+		}
 	}
 	rt, release, err := s.instance(r.Context(), t.function)
 	if err != nil {

@@ -38,6 +38,11 @@ type target struct {
 	params   map[string]string
 	function string
 	payload  string // the payload format version: "2.0" or "1.0"
+	// jwt is the route's JWT authorizer (HTTP APIs), nil without; once it
+	// has let the request through, claims and scopes are what it passes.
+	jwt    *jwtAuthorizer
+	claims map[string]string
+	scopes []string
 }
 
 // event builds the event the target's front door sends to the function
@@ -68,6 +73,9 @@ func event(r *http.Request, body []byte, t *target, now time.Time) ([]byte, erro
 				Identity: events.APIGatewayRequestIdentity{SourceIP: sourceIP, UserAgent: r.UserAgent()},
 			},
 		}
+		if t.claims != nil { // an HTTP API's JWT authorizer, payload 1.0
+			ev.RequestContext.Authorizer = map[string]any{"claims": t.claims, "scopes": t.scopes}
+		}
 		for name, vs := range headers(r) {
 			ev.Headers[name], ev.MultiValueHeaders[name] = vs[len(vs)-1], vs
 		}
@@ -93,6 +101,10 @@ func event(r *http.Request, body []byte, t *target, now time.Time) ([]byte, erro
 				Method: r.Method, Path: fullPath, Protocol: r.Proto, SourceIP: sourceIP, UserAgent: r.UserAgent(),
 			},
 		},
+	}
+	if t.claims != nil {
+		ev.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
+			JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: t.claims, Scopes: t.scopes}}
 	}
 	for name, vs := range headers(r) {
 		if name == "cookie" { // payload 2.0 moves cookies out of the headers

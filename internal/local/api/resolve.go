@@ -84,6 +84,7 @@ func (s *Server) resolveHTTPAPI(ctx context.Context, apiID, method, rest string)
 	for _, r := range routes.Items {
 		rt := parseRouteKey(aws.ToString(r.RouteKey))
 		rt.ref = strings.TrimPrefix(aws.ToString(r.Target), "integrations/")
+		rt.authType, rt.authorizer, rt.scopes = string(r.AuthorizationType), aws.ToString(r.AuthorizerId), r.AuthorizationScopes
 		rs = append(rs, rt)
 	}
 	rt, params, err := pick(rs, method, t.path)
@@ -108,6 +109,20 @@ func (s *Server) resolveHTTPAPI(ctx context.Context, apiID, method, rest string)
 	t.payload = aws.ToString(in.PayloadFormatVersion)
 	if t.payload == "" {
 		t.payload = "2.0"
+	}
+	if rt.authType == "JWT" {
+		au, err := s.httpAPIs.GetAuthorizer(ctx, &apigatewayv2.GetAuthorizerInput{ApiId: aws.String(apiID), AuthorizerId: aws.String(rt.authorizer)})
+		if err != nil {
+			return nil, fmt.Errorf("apigatewayv2 GetAuthorizer %s of API %s (route %q): %w", rt.authorizer, apiID, t.routeKey, err)
+		}
+		if au.JwtConfiguration == nil || aws.ToString(au.JwtConfiguration.Issuer) == "" {
+			return nil, fmt.Errorf("HTTP API %s: route %q uses JWT authorizer %s, which has no issuer (jwt_configuration)", apiID, t.routeKey, rt.authorizer)
+		}
+		t.jwt = &jwtAuthorizer{id: rt.authorizer, issuer: aws.ToString(au.JwtConfiguration.Issuer), audiences: au.JwtConfiguration.Audience,
+			source: "$request.header.Authorization", scopes: rt.scopes}
+		if len(au.IdentitySource) > 0 {
+			t.jwt.source = au.IdentitySource[0]
+		}
 	}
 	return t, nil
 }

@@ -47,6 +47,10 @@ type route struct {
 	method   string // an HTTP method or ANY; "" for $default
 	template string
 	ref      string // the integration: an HTTP API integration id, or a REST resource id
+	// HTTP API: the route's authorization type (JWT runs its authorizer),
+	// authorizer id and authorization scopes.
+	authType, authorizer string
+	scopes               []string
 }
 
 // pick returns the route that serves method and path, as API Gateway

@@ -180,6 +180,9 @@ type runtimes struct {
 	opts Options
 	mu   sync.Mutex
 	warm map[string]*pool
+	// crossLogged names the functions of another architecture whose run
+	// of this machine's package has been logged, once each.
+	crossLogged map[string]bool
 }
 
 // get returns the function's pool of instances, made anew (the old one
@@ -270,16 +273,13 @@ func functionEnv(name string, vars map[string]string) (env map[string]string, dr
 
 // pkg returns the package the local API would run for the function, if
 // the function's code is that package and it can run on this machine.
+// A function whose code is exactly the issuer package for its own
+// architecture (Options.Packages, or the embedded one) but that is not
+// this machine's architecture runs the same source's package for this
+// machine's: aws-lambda-rie runs only this machine's binaries. rs.mu is
+// held (or rs is the caller's alone).
 func (rs *runtimes) pkg(name, arch, codeSHA string) ([]byte, error) {
-	var pkg []byte
-	var err error
-	what := "the issuer package embedded for " + arch
-	if rs.opts.Package != "" {
-		what = rs.opts.Package
-		pkg, err = os.ReadFile(rs.opts.Package)
-	} else {
-		pkg, err = issuerpkg.Package(arch)
-	}
+	pkg, what, err := rs.issuerPackage(arch)
 	if err != nil {
 		return nil, fmt.Errorf("function %s: the package to run: %w", name, err)
 	}
@@ -287,11 +287,47 @@ func (rs *runtimes) pkg(name, arch, codeSHA string) ([]byte, error) {
 		return nil, fmt.Errorf("function %s: its code (CodeSha256 %s) is not %s (%s); the local API runs only the package the function was created from: "+
 			"deploy that package, or give the zip you deployed (make local LOCAL_FLAGS='-issuer-package <zip>')", name, codeSHA, what, sum)
 	}
-	if want := map[string]string{"arm64": "arm64", "x86_64": "amd64"}[arch]; goruntime.GOOS != "linux" || want != goruntime.GOARCH {
-		return nil, fmt.Errorf("function %s is built for linux/%s and this machine is %s/%s: aws-lambda-rie runs only this machine's binaries; "+
-			"set architecture = \"%s\" on securestream_issuer for local runs", name, arch, goruntime.GOOS, goruntime.GOARCH, hostArch())
+	host := hostArch()
+	if goruntime.GOOS == "linux" && arch == host {
+		return pkg, nil
 	}
-	return pkg, nil
+	if rs.opts.Package == "" && goruntime.GOOS == "linux" && (host == "x86_64" || host == "arm64") {
+		// The function's code is the issuer package for its architecture:
+		// run the same source, built for this machine.
+		native, nativeWhat, err := rs.issuerPackage(host)
+		if err != nil {
+			return nil, fmt.Errorf("function %s is built for linux/%s and aws-lambda-rie runs only this machine's binaries (linux/%s), "+
+				"so the local API runs the same issuer source built for %s, which it lacks: %w", name, arch, goruntime.GOARCH, host, err)
+		}
+		if rs.crossLogged == nil {
+			rs.crossLogged = map[string]bool{}
+		}
+		if !rs.crossLogged[name] {
+			rs.crossLogged[name] = true
+			rs.opts.Logf("local API: function %s is %s; running the same issuer source built for %s: aws-lambda-rie runs only this machine's binaries (running %s)",
+				name, arch, host, nativeWhat)
+		}
+		return native, nil
+	}
+	return nil, fmt.Errorf("function %s is built for linux/%s and this machine is %s/%s: aws-lambda-rie runs only this machine's binaries; "+
+		"set architecture = \"%s\" on securestream_issuer for local runs", name, arch, goruntime.GOOS, goruntime.GOARCH, host)
+}
+
+// issuerPackage returns the package the local API takes for a function of
+// arch, and what it is, for messages: Options.Package whatever the
+// architecture, else Options.Packages[arch], else the package embedded
+// for arch.
+func (rs *runtimes) issuerPackage(arch string) (pkg []byte, what string, err error) {
+	switch {
+	case rs.opts.Package != "":
+		pkg, err = os.ReadFile(rs.opts.Package)
+		return pkg, rs.opts.Package, err
+	case rs.opts.Packages[arch] != "":
+		pkg, err = os.ReadFile(rs.opts.Packages[arch])
+		return pkg, "the issuer package for " + arch + " (" + rs.opts.Packages[arch] + ")", err
+	}
+	pkg, err = issuerpkg.Package(arch)
+	return pkg, "the issuer package embedded for " + arch, err
 }
 
 // hostArch is this machine's architecture as Lambda names it.

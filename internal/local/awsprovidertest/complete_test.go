@@ -3,11 +3,14 @@ package awsprovidertest
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
 	"encoding/json"
 	"fmt"
 	"io"
 	"io/fs"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path"
@@ -27,6 +30,7 @@ import (
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
+	"github.com/securestream/terraform-provider-securestream/internal/issuerpkg"
 	"github.com/securestream/terraform-provider-securestream/internal/jwttest"
 	"github.com/securestream/terraform-provider-securestream/internal/local/api"
 	"github.com/securestream/terraform-provider-securestream/internal/local/cloudfront"
@@ -43,17 +47,83 @@ const (
 	completeRegion   = "eu-west-1"
 	completeOrigin   = "https://player.example.test"
 	completeAudience = "video-player"
-	completeIssuer   = "https://login.example.test/"
 	completeUA       = "Mozilla/5.0 (securestream complete example test)"
 )
 
-// completeVars are the -var arguments of every plan and apply.
-func completeVars() []string {
+// completeVars are the -var arguments of every plan and apply; issuer is
+// the test's identity provider.
+func completeVars(issuer string) []string {
 	return []string{
 		"-var", `player_origins=["` + completeOrigin + `"]`,
-		"-var", "jwt_issuer=" + completeIssuer,
+		"-var", "jwt_issuer=" + issuer,
 		"-var", "jwt_audience=" + completeAudience,
 	}
+}
+
+// identityProvider is the player's identity provider: an OpenID
+// configuration and a JWKS of one RSA key, which the HTTP API's JWT
+// authorizer (run by the local API) fetches as API Gateway does.
+type identityProvider struct {
+	URL string
+	key *rsa.PrivateKey
+}
+
+func newIdentityProvider(t *testing.T) *identityProvider {
+	t.Helper()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &identityProvider{key: key}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Path {
+		case "/.well-known/openid-configuration":
+			_ = json.NewEncoder(w).Encode(map[string]string{"issuer": p.URL, "jwks_uri": p.URL + "/jwks"})
+		case "/jwks":
+			_, _ = io.WriteString(w, jwttest.JWKS(jwttest.JWK(key, map[string]string{"kid": "player", "use": "sig", "alg": "RS256"})))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	p.URL = srv.URL
+	return p
+}
+
+// token is a user's ID token for the player, signed with the identity
+// provider's key.
+func (p *identityProvider) token(sub string) string {
+	now := time.Now()
+	return jwttest.Sign(map[string]any{"alg": "RS256", "typ": "JWT", "kid": "player"}, map[string]any{
+		"iss": p.URL, "aud": completeAudience, "sub": sub, "iat": now.Unix(), "exp": now.Add(time.Hour).Unix(),
+	}, p.key)
+}
+
+// issuerPackages are the issuer's Lambda packages for both architectures,
+// as the provider built into the mirror embeds them (mirror.Build takes
+// internal/issuerpkg/dist, or builds what it lacks with issuerpkg.Build,
+// which is reproducible), for the local API to run.
+func issuerPackages(ctx context.Context, t *testing.T, root string) map[string]string {
+	t.Helper()
+	dir := t.TempDir()
+	paths := map[string]string{}
+	for _, arch := range []string{"arm64", "x86_64"} {
+		dist := filepath.Join(root, "internal", "issuerpkg", "dist", issuerpkg.FileName(arch))
+		if _, err := os.Stat(dist); err == nil {
+			paths[arch] = dist
+			continue
+		}
+		pkg, err := issuerpkg.Build(ctx, root, arch)
+		if err != nil {
+			t.Fatalf("building the issuer package for %s: %v", arch, err)
+		}
+		paths[arch] = filepath.Join(dir, issuerpkg.FileName(arch))
+		if err := os.WriteFile(paths[arch], pkg, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return paths
 }
 
 // copyTF copies the *.tf files of src into dst, unchanged.
@@ -288,18 +358,17 @@ type issuerKey struct {
 
 // requestKey asks the issuer behind the HTTP API apiID on the local API
 // for a key to playbackURL, as a player does: a POST with the user's JWT
-// (which the API's JWT authorizer checks) and the player's User-Agent.
-func requestKey(apiURL, apiID, playbackURL string) (*issuerKey, error) {
-	jwt := jwttest.HS256([]byte("the identity provider's key, unknown to the issuer"), map[string]any{
-		"iss": completeIssuer, "aud": completeAudience, "sub": "viewer-1",
-		"iat": time.Now().Unix(), "exp": time.Now().Add(time.Hour).Unix(),
-	})
+// (which the API's JWT authorizer checks; none when jwt is empty) and the
+// player's User-Agent.
+func requestKey(apiURL, apiID, playbackURL, jwt string) (*issuerKey, error) {
 	body, _ := json.Marshal(map[string]string{"playback_url": playbackURL})
 	req, err := http.NewRequest(http.MethodPost, strings.TrimSuffix(apiURL, "/")+"/"+apiID+"/", bytes.NewReader(body))
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Authorization", "Bearer "+jwt)
+	if jwt != "" {
+		req.Header.Set("Authorization", "Bearer "+jwt)
+	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", completeUA)
 	req.Header.Set("Origin", completeOrigin)
@@ -361,7 +430,9 @@ func TestCompleteExample(t *testing.T) {
 	st, err := stack.Start(ctx, stack.Options{
 		MotoLog:    motoLog,
 		CloudFront: cloudfront.Config{Logf: t.Logf},
-		API:        api.Options{Region: completeRegion, Logf: t.Logf},
+		// The example's issuer is arm64 (the default): the local API runs
+		// the same source built for this machine (its packages for both).
+		API: api.Options{Region: completeRegion, Logf: t.Logf, Packages: issuerPackages(ctx, t, root)},
 	})
 	if err != nil {
 		t.Fatal(err) // moto_server missing: the error says how to install it
@@ -378,7 +449,8 @@ func TestCompleteExample(t *testing.T) {
 		[]byte(providersOverride(st.MotoURL, st.CloudFront.Endpoint, f.endpointsIsBlock())), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	vars := completeVars()
+	idp := newIdentityProvider(t)
+	vars := completeVars(idp.URL)
 	f.run(append([]string{"apply", "-input=false", "-auto-approve", "-no-color"}, vars...))
 
 	var edge string
@@ -420,10 +492,19 @@ func TestCompleteExample(t *testing.T) {
 			t.Fatalf("issuer_url %q is not a URL", issuerURL)
 		}
 		apiID, _, _ := strings.Cut(u.Host, ".")
-		k, err := requestKey(st.API.URL, apiID, "https://"+domain+master)
+		// The JWT authorizer refuses a request without a token, or with one
+		// signed by another key, before the issuer runs.
+		for name, jwt := range map[string]string{"no token": "", "a token of another key": jwttest.Sign(
+			map[string]any{"alg": "RS256", "typ": "JWT", "kid": "player"},
+			map[string]any{"iss": idp.URL, "aud": completeAudience, "sub": "x", "exp": time.Now().Add(time.Hour).Unix()}, otherKey(t))} {
+			if _, err := requestKey(st.API.URL, apiID, "https://"+domain+master, jwt); err == nil || !strings.Contains(err.Error(), "401") {
+				t.Errorf("%s: %v; want 401 from the authorizer", name, err)
+			}
+		}
+		k, err := requestKey(st.API.URL, apiID, "https://"+domain+master, idp.token("viewer-1"))
 		if err != nil {
 			// examples/complete's issuer is arm64 (the default) behind an
-			// HTTP API with a JWT authorizer: the local API must run both.
+			// HTTP API with a JWT authorizer: the local API runs both.
 			t.Fatalf("a key from the issuer through the local API: %v\nthe issuer's output:\n%s", err, st.API.FunctionOutput("video-issuer"))
 		}
 		tampered := k.Token[:len(k.Token)-1] + map[bool]string{true: "A", false: "B"}[!strings.HasSuffix(k.Token, "A")]
@@ -625,4 +706,14 @@ func importPlan(t *testing.T, planJSON string) (imported []string, changed map[s
 		changed[rc.Address] = append(attrs, "("+strings.Join(rc.Change.Actions, ",")+")")
 	}
 	return imported, changed
+}
+
+// otherKey is an RSA key the identity provider does not publish.
+func otherKey(t *testing.T) *rsa.PrivateKey {
+	t.Helper()
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
 }

@@ -3,7 +3,6 @@ package cloudfront
 import (
 	"bytes"
 	"fmt"
-	"maps"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -393,43 +392,19 @@ func (s *Server) deleteDistribution(c *call) error {
 }
 
 func (s *Server) listDistributions(c *call) error {
-	q := c.r.URL.Query()
-	maxItems, err := parseMaxItems(q.Get("MaxItems"))
-	if err != nil {
-		return err
-	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	page, next := paginate(slices.Sorted(maps.Keys(s.dists)), q.Get("Marker"), maxItems, func(id string) string { return id })
-	var b bytes.Buffer
-	b.WriteString(xmlHeader + `<DistributionList xmlns="` + Namespace + `">`)
-	leaf(&b, "Marker", q.Get("Marker"))
-	if next != "" {
-		leaf(&b, "NextMarker", next)
-	}
-	leaf(&b, "MaxItems", fmt.Sprint(maxItems))
-	leaf(&b, "IsTruncated", fmt.Sprint(next != ""))
-	leaf(&b, "Quantity", fmt.Sprint(len(page)))
-	if len(page) > 0 {
-		b.WriteString("<Items>")
-		for _, id := range page {
-			d := s.dists[id]
-			b.WriteString("<DistributionSummary>")
-			d.header(&b, s.now(), d.ETag)
-			for _, name := range summaryMembers {
-				if k := d.Raw.child(name); k != nil {
-					k.write(&b, false)
-				}
+	return listKept(c, "Distribution", s.dists, func(b *bytes.Buffer, d *distribution) {
+		d.header(b, s.now(), d.ETag)
+		for _, name := range summaryMembers {
+			if k := d.Raw.child(name); k != nil {
+				k.write(b, false)
 			}
-			if d.Raw.child("Staging") == nil {
-				leaf(&b, "Staging", "false")
-			}
-			b.WriteString("</DistributionSummary>")
 		}
-		b.WriteString("</Items>")
-	}
-	b.WriteString("</DistributionList>")
-	return c.replyRaw(http.StatusOK, "", b.Bytes())
+		if d.Raw.child("Staging") == nil {
+			leaf(b, "Staging", "false")
+		}
+	})
 }
 
 // summaryMembers are the DistributionConfig members a DistributionSummary

@@ -457,23 +457,6 @@ func (f *fakeS3) last(t *testing.T) *http.Request {
 	return f.seen[len(f.seen)-1]
 }
 
-func edgeGet(t *testing.T, method, url string, header map[string]string) *http.Response {
-	t.Helper()
-	req, err := http.NewRequest(method, url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	return resp
-}
-
 // The edge fetches an S3 origin from Config.S3Endpoint path-style, signs
 // it as the origin access control says, and applies the behavior's
 // response headers policy.
@@ -499,7 +482,7 @@ func TestEdgeS3OriginAndResponseHeaders(t *testing.T) {
 	d := createDist(t, c, dc)
 	edge := s.EdgeURL(*d.Distribution.Id)
 
-	resp := edgeGet(t, "GET", edge+"/vod/movie/index.m3u8", map[string]string{"Origin": "https://player.example", "Authorization": "Bearer viewer"})
+	resp := send(t, "GET", edge+"/vod/movie/index.m3u8", map[string]string{"Origin": "https://player.example", "Authorization": "Bearer viewer"})
 	got := s3.last(t)
 	if resp.StatusCode != http.StatusOK || got.URL.Path != "/media/vod/movie/index.m3u8" {
 		t.Fatalf("GET through the edge: %d, S3 saw %s; want 200 and /media/vod/movie/index.m3u8", resp.StatusCode, got.URL.Path)
@@ -513,15 +496,15 @@ func TestEdgeS3OriginAndResponseHeaders(t *testing.T) {
 	if resp.Header.Get("Access-Control-Allow-Methods") != "" {
 		t.Errorf("a GET got the preflight's Access-Control-Allow-Methods")
 	}
-	pre := edgeGet(t, "OPTIONS", edge+"/vod/movie/index.m3u8", map[string]string{"Origin": "https://player.example", "Access-Control-Request-Method": "GET"})
+	pre := send(t, "OPTIONS", edge+"/vod/movie/index.m3u8", map[string]string{"Origin": "https://player.example", "Access-Control-Request-Method": "GET"})
 	if pre.Header.Get("Access-Control-Allow-Methods") != "GET, HEAD, OPTIONS" || pre.Header.Get("Access-Control-Allow-Headers") != "x-stream-token" ||
 		pre.Header.Get("Access-Control-Max-Age") != "600" || pre.Header.Get("Access-Control-Allow-Origin") != "https://player.example" {
 		t.Errorf("preflight CORS headers: %v", pre.Header)
 	}
-	if other := edgeGet(t, "GET", edge+"/vod/movie/index.m3u8", map[string]string{"Origin": "https://evil.example"}); other.Header.Get("Access-Control-Allow-Origin") != "" {
+	if other := send(t, "GET", edge+"/vod/movie/index.m3u8", map[string]string{"Origin": "https://evil.example"}); other.Header.Get("Access-Control-Allow-Origin") != "" {
 		t.Errorf("an origin the policy does not list got Access-Control-Allow-Origin %q", other.Header.Get("Access-Control-Allow-Origin"))
 	}
-	if none := edgeGet(t, "GET", edge+"/vod/movie/index.m3u8", nil); none.Header.Get("Access-Control-Allow-Origin") != "" {
+	if none := send(t, "GET", edge+"/vod/movie/index.m3u8", nil); none.Header.Get("Access-Control-Allow-Origin") != "" {
 		t.Errorf("a request without Origin got Access-Control-Allow-Origin")
 	}
 }
@@ -543,7 +526,7 @@ func TestEdgeCORSOriginOverride(t *testing.T) {
 		dc.Origins.Items[0].CustomOriginConfig = nil
 		dc.DefaultCacheBehavior.ResponseHeadersPolicyId = rhp.ResponseHeadersPolicy.Id
 		d := createDist(t, c, dc)
-		resp := edgeGet(t, "GET", s.EdgeURL(*d.Distribution.Id)+"/x.m3u8", map[string]string{"Origin": "https://player.example"})
+		resp := send(t, "GET", s.EdgeURL(*d.Distribution.Id)+"/x.m3u8", map[string]string{"Origin": "https://player.example"})
 		want := "https://from-origin.example"
 		if override {
 			want = "https://player.example"

@@ -32,48 +32,255 @@ type policy struct {
 	Raw      *node     `json:"config"`
 }
 
-type originAccessControl struct {
+// keptPolicy is a kept policy with its configuration decoded.
+type keptPolicy[C any] struct {
 	policy
-	cfg *types.OriginAccessControlConfig
+	cfg *C
 }
 
-type responseHeadersPolicy struct {
-	policy
-	cfg *types.ResponseHeadersPolicyConfig
+type (
+	originAccessControl   = keptPolicy[types.OriginAccessControlConfig]
+	responseHeadersPolicy = keptPolicy[types.ResponseHeadersPolicyConfig]
+)
+
+// policyKind is what sets one kind of kept policy apart. Its methods are
+// the one home of what every kind does alike: create with a unique name;
+// get and get config; update and delete with If-Match, delete refusing
+// while a distribution uses it; loading from the state file.
+type policyKind[C any] struct {
+	root     string // the document's root, as OriginAccessControl; its configuration's is root+"Config"
+	path     string // the path below the API version, as origin-access-control
+	noun     string // as origin access control, for errors
+	article  string // the noun's indefinite article, capitalised
+	usedIn   string // where a distribution names it, as origins
+	withTime bool   // whether its documents carry LastModifiedTime
+	newID    func() string
+	kept     func(*Server) map[string]*keptPolicy[C]
+	decode   func(*Server, *call) (*node, *C, error)
+	name     func(*C) string
+	usedBy   func(*types.DistributionConfig) []string
 }
 
-func errNoSuchOAC(id string) *apiError {
-	return &apiError{Status: http.StatusNotFound, Code: "NoSuchOriginAccessControl", Message: fmt.Sprintf("The origin access control %s does not exist.", id)}
+var oacKind = &policyKind[types.OriginAccessControlConfig]{
+	root: "OriginAccessControl", path: "origin-access-control", noun: "origin access control", article: "An", usedIn: "origins", newID: newID,
+	kept:   func(s *Server) map[string]*originAccessControl { return s.oacs },
+	decode: (*Server).readOAC,
+	name:   func(cfg *types.OriginAccessControlConfig) string { return deref(cfg.Name) },
+	usedBy: oacIDs,
 }
 
-func errOACExists(name string) *apiError {
-	return &apiError{Status: http.StatusConflict, Code: "OriginAccessControlAlreadyExists", Message: fmt.Sprintf("An origin access control named %s already exists.", name)}
+var rhpKind = &policyKind[types.ResponseHeadersPolicyConfig]{
+	root: "ResponseHeadersPolicy", path: "response-headers-policy", noun: "response headers policy", article: "A", usedIn: "cache behaviors",
+	withTime: true, newID: newRequestID,
+	kept:   func(s *Server) map[string]*responseHeadersPolicy { return s.rhps },
+	decode: (*Server).readRHP,
+	name:   func(cfg *types.ResponseHeadersPolicyConfig) string { return deref(cfg.Name) },
+	usedBy: rhpIDs,
 }
 
-func errOACInUse(id string, users []string) *apiError {
-	return &apiError{Status: http.StatusConflict, Code: "OriginAccessControlInUse", Message: fmt.Sprintf(
-		"Cannot delete the origin access control %s: it is in use by distributions %v. Remove it from their origins first.", id, users)}
+// routes are the kind's routes; its Update call's path is k.path/{id}
+// then updatePath, its List call's name List then plural.
+func (k *policyKind[C]) routes(plural, updatePath string, list handlerFunc) []route {
+	return []route{
+		r("POST "+k.path, "Create"+k.root, k.create),
+		r("GET "+k.path, "List"+plural, list),
+		r("GET "+k.path+"/{id}", "Get"+k.root, k.get),
+		r("GET "+k.path+"/{id}/config", "Get"+k.root+"Config", k.getConfig),
+		r("PUT "+k.path+"/{id}"+updatePath, "Update"+k.root, k.update),
+		r("DELETE "+k.path+"/{id}", "Delete"+k.root, k.delete),
+	}
 }
 
-func errNoSuchRHP(id string) *apiError {
-	return &apiError{Status: http.StatusNotFound, Code: "NoSuchResponseHeadersPolicy", Message: fmt.Sprintf("The response headers policy %s does not exist.", id)}
+func (k *policyKind[C]) doc(p *keptPolicy[C]) []byte {
+	return policyXML(k.root, &p.policy, k.withTime, true)
 }
 
-func errRHPExists(name string) *apiError {
-	return &apiError{Status: http.StatusConflict, Code: "ResponseHeadersPolicyAlreadyExists", Message: fmt.Sprintf("A response headers policy named %s already exists.", name)}
+// find returns the policy id. s.mu must be held.
+func (k *policyKind[C]) find(s *Server, id string) (*keptPolicy[C], error) {
+	p := k.kept(s)[id]
+	if p == nil {
+		return nil, k.errNoSuch(id)
+	}
+	return p, nil
 }
 
-func errRHPInUse(id string, users []string) *apiError {
-	return &apiError{Status: http.StatusConflict, Code: "ResponseHeadersPolicyInUse", Message: fmt.Sprintf(
-		"Cannot delete the response headers policy %s: it is in use by distributions %v. Remove it from their cache behaviors first.", id, users)}
+// named reports whether a policy other than self is named name. s.mu
+// must be held.
+func (k *policyKind[C]) named(s *Server, name, self string) bool {
+	for _, p := range k.kept(s) {
+		if p.ID != self && k.name(p.cfg) == name {
+			return true
+		}
+	}
+	return false
 }
 
-func errNoSuchCachePolicy(id string) *apiError {
-	return &apiError{Status: http.StatusNotFound, Code: "NoSuchCachePolicy", Message: fmt.Sprintf("The cache policy %s does not exist.", id)}
+func (k *policyKind[C]) create(s *Server, c *call) error {
+	n, cfg, err := k.decode(s, c)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if k.named(s, k.name(cfg), "") {
+		return k.errExists(k.name(cfg))
+	}
+	p := &keptPolicy[C]{policy: policy{ID: k.newID(), ETag: newID(), Modified: s.now().UTC(), Raw: n}, cfg: cfg}
+	k.kept(s)[p.ID] = p
+	s.saveLocked()
+	c.w.Header().Set("Location", s.Endpoint+"/"+APIVersion+"/"+k.path+"/"+p.ID)
+	return c.replyRaw(http.StatusCreated, p.ETag, k.doc(p))
 }
 
-func errNoSuchOriginRequestPolicy(id string) *apiError {
-	return &apiError{Status: http.StatusNotFound, Code: "NoSuchOriginRequestPolicy", Message: fmt.Sprintf("The origin request policy %s does not exist.", id)}
+// read answers with body(the policy the path names).
+func (k *policyKind[C]) read(s *Server, c *call, body func(*keptPolicy[C]) []byte) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	p, err := k.find(s, c.pathID())
+	if err != nil {
+		return err
+	}
+	return c.replyRaw(http.StatusOK, p.ETag, body(p))
+}
+
+func (k *policyKind[C]) get(s *Server, c *call) error {
+	return k.read(s, c, k.doc)
+}
+
+func (k *policyKind[C]) getConfig(s *Server, c *call) error {
+	return k.read(s, c, func(p *keptPolicy[C]) []byte { return configXML(p.Raw) })
+}
+
+// write runs change on the policy the path names once its ETag matches
+// etag, under s.mu.
+func (k *policyKind[C]) write(s *Server, c *call, etag string, change func(*keptPolicy[C]) error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, err := k.find(s, c.pathID())
+	if err == nil {
+		err = checkETag(etag, p.ETag)
+	}
+	if err != nil {
+		return err
+	}
+	return change(p)
+}
+
+func (k *policyKind[C]) update(s *Server, c *call) error {
+	etag, err := c.ifMatch()
+	if err != nil {
+		return err
+	}
+	n, cfg, err := k.decode(s, c)
+	if err != nil {
+		return err
+	}
+	return k.write(s, c, etag, func(p *keptPolicy[C]) error {
+		if k.named(s, k.name(cfg), p.ID) {
+			return k.errExists(k.name(cfg))
+		}
+		p.Raw, p.cfg, p.ETag, p.Modified = n, cfg, newID(), s.now().UTC()
+		s.saveLocked()
+		return c.replyRaw(http.StatusOK, p.ETag, k.doc(p))
+	})
+}
+
+func (k *policyKind[C]) delete(s *Server, c *call) error {
+	etag, err := c.ifMatch()
+	if err != nil {
+		return err
+	}
+	return k.write(s, c, etag, func(p *keptPolicy[C]) error {
+		if users := s.distsUsing(func(cfg *types.DistributionConfig) bool { return slices.Contains(k.usedBy(cfg), p.ID) }); len(users) > 0 {
+			return k.errInUse(p.ID, users)
+		}
+		delete(k.kept(s), p.ID)
+		s.saveLocked()
+		c.w.WriteHeader(http.StatusNoContent)
+		return nil
+	})
+}
+
+// listXML renders a List call's answer, <root>List: Marker and IsTruncated
+// where full (the lists that carry them), then NextMarker, MaxItems,
+// Quantity and the n Items items writes.
+func listXML(root string, full bool, marker, next string, maxItems, n int, items func(*bytes.Buffer)) []byte {
+	var b bytes.Buffer
+	b.WriteString(xmlHeader + "<" + root + `List xmlns="` + Namespace + `">`)
+	if full {
+		leaf(&b, "Marker", marker)
+	}
+	if next != "" {
+		leaf(&b, "NextMarker", next)
+	}
+	leaf(&b, "MaxItems", fmt.Sprint(maxItems))
+	if full {
+		leaf(&b, "IsTruncated", fmt.Sprint(next != ""))
+	}
+	leaf(&b, "Quantity", fmt.Sprint(n))
+	if n > 0 {
+		b.WriteString("<Items>")
+		items(&b)
+		b.WriteString("</Items>")
+	}
+	b.WriteString("</" + root + "List>")
+	return b.Bytes()
+}
+
+// idPage is the page of kept's sorted ids a List call asks for (its
+// MaxItems and Marker). The lock guarding kept must be held.
+func idPage[V any](c *call, kept map[string]V) (page []string, next string, maxItems int, err error) {
+	q := c.r.URL.Query()
+	if maxItems, err = parseMaxItems(q.Get("MaxItems")); err != nil {
+		return nil, "", 0, err
+	}
+	page, next = paginate(slices.Sorted(maps.Keys(kept)), q.Get("Marker"), maxItems, func(id string) string { return id })
+	return page, next, maxItems, nil
+}
+
+// listKept answers a List call that carries Marker and IsTruncated over
+// kept, each <root>Summary's members written by summary. The lock
+// guarding kept must be held.
+func listKept[V any](c *call, root string, kept map[string]V, summary func(*bytes.Buffer, V)) error {
+	page, next, maxItems, err := idPage(c, kept)
+	if err != nil {
+		return err
+	}
+	return c.replyRaw(http.StatusOK, "", listXML(root, true, c.r.URL.Query().Get("Marker"), next, maxItems, len(page), func(b *bytes.Buffer) {
+		for _, id := range page {
+			b.WriteString("<" + root + "Summary>")
+			summary(b, kept[id])
+			b.WriteString("</" + root + "Summary>")
+		}
+	}))
+}
+
+// listType is a List call's Type (managed, custom, or "" for both).
+func listType(c *call) (string, error) {
+	typ := c.r.URL.Query().Get("Type")
+	if typ != "" && typ != "managed" && typ != "custom" {
+		return "", errInvalidArgument("Type must be managed or custom, not %q", typ)
+	}
+	return typ, nil
+}
+
+// errNoSuch is the error for a policy of the kind root (the noun) that
+// does not exist.
+func errNoSuch(root, noun, id string) *apiError {
+	return &apiError{Status: http.StatusNotFound, Code: "NoSuch" + root, Message: fmt.Sprintf("The %s %s does not exist.", noun, id)}
+}
+
+func (k *policyKind[C]) errNoSuch(id string) *apiError {
+	return errNoSuch(k.root, k.noun, id)
+}
+
+func (k *policyKind[C]) errExists(name string) *apiError {
+	return &apiError{Status: http.StatusConflict, Code: k.root + "AlreadyExists", Message: fmt.Sprintf("%s %s named %s already exists.", k.article, k.noun, name)}
+}
+
+func (k *policyKind[C]) errInUse(id string, users []string) *apiError {
+	return &apiError{Status: http.StatusConflict, Code: k.root + "InUse", Message: fmt.Sprintf(
+		"Cannot delete the %s %s: it is in use by distributions %v. Remove it from their %s first.", k.noun, id, users, k.usedIn)}
 }
 
 func errInvalidOAC(id string) *apiError {
@@ -136,144 +343,15 @@ func (s *Server) readOAC(c *call) (*node, *types.OriginAccessControlConfig, erro
 	return n, cfg, nil
 }
 
-// oacNamed returns the origin access control named name other than self.
-// s.mu must be held.
-func (s *Server) oacNamed(name, self string) *originAccessControl {
-	for _, o := range s.oacs {
-		if o.ID != self && deref(o.cfg.Name) == name {
-			return o
-		}
-	}
-	return nil
-}
-
-func (s *Server) oac(c *call) (*originAccessControl, error) {
-	o := s.oacs[c.pathID()]
-	if o == nil {
-		return nil, errNoSuchOAC(c.pathID())
-	}
-	return o, nil
-}
-
-func (s *Server) createOAC(c *call) error {
-	n, cfg, err := s.readOAC(c)
-	if err != nil {
-		return err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.oacNamed(*cfg.Name, "") != nil {
-		return errOACExists(*cfg.Name)
-	}
-	o := &originAccessControl{policy: policy{ID: newID(), ETag: newID(), Modified: s.now().UTC(), Raw: n}, cfg: cfg}
-	s.oacs[o.ID] = o
-	s.saveLocked()
-	c.w.Header().Set("Location", s.Endpoint+"/"+APIVersion+"/origin-access-control/"+o.ID)
-	return c.replyRaw(http.StatusCreated, o.ETag, policyXML("OriginAccessControl", &o.policy, false, true))
-}
-
-func (s *Server) getOAC(c *call) error {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	o, err := s.oac(c)
-	if err != nil {
-		return err
-	}
-	return c.replyRaw(http.StatusOK, o.ETag, policyXML("OriginAccessControl", &o.policy, false, true))
-}
-
-func (s *Server) getOACConfig(c *call) error {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	o, err := s.oac(c)
-	if err != nil {
-		return err
-	}
-	return c.replyRaw(http.StatusOK, o.ETag, configXML(o.Raw))
-}
-
-func (s *Server) updateOAC(c *call) error {
-	etag, err := c.ifMatch()
-	if err != nil {
-		return err
-	}
-	n, cfg, err := s.readOAC(c)
-	if err != nil {
-		return err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	o, err := s.oac(c)
-	if err == nil {
-		err = checkETag(etag, o.ETag)
-	}
-	if err != nil {
-		return err
-	}
-	if s.oacNamed(*cfg.Name, o.ID) != nil {
-		return errOACExists(*cfg.Name)
-	}
-	o.Raw, o.cfg, o.ETag, o.Modified = n, cfg, newID(), s.now().UTC()
-	s.saveLocked()
-	return c.replyRaw(http.StatusOK, o.ETag, policyXML("OriginAccessControl", &o.policy, false, true))
-}
-
-func (s *Server) deleteOAC(c *call) error {
-	etag, err := c.ifMatch()
-	if err != nil {
-		return err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	o, err := s.oac(c)
-	if err == nil {
-		err = checkETag(etag, o.ETag)
-	}
-	if err != nil {
-		return err
-	}
-	if users := s.distsUsing(func(cfg *types.DistributionConfig) bool { return slices.Contains(oacIDs(cfg), o.ID) }); len(users) > 0 {
-		return errOACInUse(o.ID, users)
-	}
-	delete(s.oacs, o.ID)
-	s.saveLocked()
-	c.w.WriteHeader(http.StatusNoContent)
-	return nil
-}
-
 func (s *Server) listOACs(c *call) error {
-	q := c.r.URL.Query()
-	maxItems, err := parseMaxItems(q.Get("MaxItems"))
-	if err != nil {
-		return err
-	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	page, next := paginate(slices.Sorted(maps.Keys(s.oacs)), q.Get("Marker"), maxItems, func(id string) string { return id })
-	var b bytes.Buffer
-	b.WriteString(xmlHeader + `<OriginAccessControlList xmlns="` + Namespace + `">`)
-	leaf(&b, "Marker", q.Get("Marker"))
-	if next != "" {
-		leaf(&b, "NextMarker", next)
-	}
-	leaf(&b, "MaxItems", fmt.Sprint(maxItems))
-	leaf(&b, "IsTruncated", fmt.Sprint(next != ""))
-	leaf(&b, "Quantity", fmt.Sprint(len(page)))
-	if len(page) > 0 {
-		b.WriteString("<Items>")
-		for _, id := range page {
-			o := s.oacs[id]
-			b.WriteString("<OriginAccessControlSummary>")
-			leaf(&b, "Id", o.ID)
-			for _, k := range o.Raw.Kids {
-				k.write(&b, false)
-			}
-			b.WriteString("</OriginAccessControlSummary>")
+	return listKept(c, "OriginAccessControl", s.oacs, func(b *bytes.Buffer, o *originAccessControl) {
+		leaf(b, "Id", o.ID)
+		for _, k := range o.Raw.Kids {
+			k.write(b, false)
 		}
-		b.WriteString("</Items>")
-	}
-	b.WriteString("</OriginAccessControlList>")
-	return c.replyRaw(http.StatusOK, "", b.Bytes())
+	})
 }
 
 // oacIDs returns the origin access controls cfg's origins name.
@@ -328,7 +406,7 @@ func (s *Server) checkPolicyRefs(cfg *types.DistributionConfig) error {
 	}
 	for _, id := range rhpIDs(cfg) {
 		if s.rhps[id] == nil {
-			return errNoSuchRHP(id)
+			return rhpKind.errNoSuch(id)
 		}
 	}
 	return nil
@@ -363,144 +441,28 @@ func (s *Server) readRHP(c *call) (*node, *types.ResponseHeadersPolicyConfig, er
 	return n, cfg, nil
 }
 
-func (s *Server) rhp(c *call) (*responseHeadersPolicy, error) {
-	p := s.rhps[c.pathID()]
-	if p == nil {
-		return nil, errNoSuchRHP(c.pathID())
-	}
-	return p, nil
-}
-
-func (s *Server) rhpNamed(name, self string) bool {
-	for _, p := range s.rhps {
-		if p.ID != self && deref(p.cfg.Name) == name {
-			return true
-		}
-	}
-	return false
-}
-
-func (s *Server) createRHP(c *call) error {
-	n, cfg, err := s.readRHP(c)
-	if err != nil {
-		return err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.rhpNamed(*cfg.Name, "") {
-		return errRHPExists(*cfg.Name)
-	}
-	p := &responseHeadersPolicy{policy: policy{ID: newRequestID(), ETag: newID(), Modified: s.now().UTC(), Raw: n}, cfg: cfg}
-	s.rhps[p.ID] = p
-	s.saveLocked()
-	c.w.Header().Set("Location", s.Endpoint+"/"+APIVersion+"/response-headers-policy/"+p.ID)
-	return c.replyRaw(http.StatusCreated, p.ETag, policyXML("ResponseHeadersPolicy", &p.policy, true, true))
-}
-
-func (s *Server) getRHP(c *call) error {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	p, err := s.rhp(c)
-	if err != nil {
-		return err
-	}
-	return c.replyRaw(http.StatusOK, p.ETag, policyXML("ResponseHeadersPolicy", &p.policy, true, true))
-}
-
-func (s *Server) getRHPConfig(c *call) error {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	p, err := s.rhp(c)
-	if err != nil {
-		return err
-	}
-	return c.replyRaw(http.StatusOK, p.ETag, configXML(p.Raw))
-}
-
-func (s *Server) updateRHP(c *call) error {
-	etag, err := c.ifMatch()
-	if err != nil {
-		return err
-	}
-	n, cfg, err := s.readRHP(c)
-	if err != nil {
-		return err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p, err := s.rhp(c)
-	if err == nil {
-		err = checkETag(etag, p.ETag)
-	}
-	if err != nil {
-		return err
-	}
-	if s.rhpNamed(*cfg.Name, p.ID) {
-		return errRHPExists(*cfg.Name)
-	}
-	p.Raw, p.cfg, p.ETag, p.Modified = n, cfg, newID(), s.now().UTC()
-	s.saveLocked()
-	return c.replyRaw(http.StatusOK, p.ETag, policyXML("ResponseHeadersPolicy", &p.policy, true, true))
-}
-
-func (s *Server) deleteRHP(c *call) error {
-	etag, err := c.ifMatch()
-	if err != nil {
-		return err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p, err := s.rhp(c)
-	if err == nil {
-		err = checkETag(etag, p.ETag)
-	}
-	if err != nil {
-		return err
-	}
-	if users := s.distsUsing(func(cfg *types.DistributionConfig) bool { return slices.Contains(rhpIDs(cfg), p.ID) }); len(users) > 0 {
-		return errRHPInUse(p.ID, users)
-	}
-	delete(s.rhps, p.ID)
-	s.saveLocked()
-	c.w.WriteHeader(http.StatusNoContent)
-	return nil
-}
-
 func (s *Server) listRHPs(c *call) error {
-	q := c.r.URL.Query()
-	typ := q.Get("Type")
-	if typ != "" && typ != "managed" && typ != "custom" {
-		return errInvalidArgument("Type must be managed or custom, not %q", typ)
-	}
-	maxItems, err := parseMaxItems(q.Get("MaxItems"))
+	typ, err := listType(c)
 	if err != nil {
 		return err
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	var ids []string
-	if typ != "managed" { // no managed response headers policy is kept here
-		ids = slices.Sorted(maps.Keys(s.rhps))
+	kept := s.rhps
+	if typ == "managed" { // no managed response headers policy is kept here
+		kept = nil
 	}
-	page, next := paginate(ids, q.Get("Marker"), maxItems, func(id string) string { return id })
-	var b bytes.Buffer
-	b.WriteString(xmlHeader + `<ResponseHeadersPolicyList xmlns="` + Namespace + `">`)
-	if next != "" {
-		leaf(&b, "NextMarker", next)
+	page, next, maxItems, err := idPage(c, kept)
+	if err != nil {
+		return err
 	}
-	leaf(&b, "MaxItems", fmt.Sprint(maxItems))
-	leaf(&b, "Quantity", fmt.Sprint(len(page)))
-	if len(page) > 0 {
-		b.WriteString("<Items>")
+	return c.replyRaw(http.StatusOK, "", listXML("ResponseHeadersPolicy", false, "", next, maxItems, len(page), func(b *bytes.Buffer) {
 		for _, id := range page {
 			b.WriteString("<ResponseHeadersPolicySummary><Type>custom</Type>")
 			b.Write(policyXML("ResponseHeadersPolicy", &s.rhps[id].policy, true, false))
 			b.WriteString("</ResponseHeadersPolicySummary>")
 		}
-		b.WriteString("</Items>")
-	}
-	b.WriteString("</ResponseHeadersPolicyList>")
-	return c.replyRaw(http.StatusOK, "", b.Bytes())
+	}))
 }
 
 // --- managed cache and origin request policies ---
@@ -600,11 +562,11 @@ func managedETag(id string) string {
 // listManaged answers List<root>s: the managed policies (none is custom
 // here), by Type (managed, custom, or both).
 func listManaged(c *call, root string, ps []managedPolicy) error {
-	q := c.r.URL.Query()
-	typ := q.Get("Type")
-	if typ != "" && typ != "managed" && typ != "custom" {
-		return errInvalidArgument("Type must be managed or custom, not %q", typ)
+	typ, err := listType(c)
+	if err != nil {
+		return err
 	}
+	q := c.r.URL.Query()
 	maxItems, err := parseMaxItems(q.Get("MaxItems"))
 	if err != nil {
 		return err
@@ -614,46 +576,41 @@ func listManaged(c *call, root string, ps []managedPolicy) error {
 		rows = slices.SortedFunc(slices.Values(ps), func(a, b managedPolicy) int { return strings.Compare(a.id, b.id) })
 	}
 	page, next := paginate(rows, q.Get("Marker"), maxItems, func(p managedPolicy) string { return p.id })
-	var b bytes.Buffer
-	b.WriteString(xmlHeader + "<" + root + `List xmlns="` + Namespace + `">`)
-	if next != "" {
-		leaf(&b, "NextMarker", next)
-	}
-	leaf(&b, "MaxItems", fmt.Sprint(maxItems))
-	leaf(&b, "Quantity", fmt.Sprint(len(page)))
-	if len(page) > 0 {
-		b.WriteString("<Items>")
+	return c.replyRaw(http.StatusOK, "", listXML(root, false, "", next, maxItems, len(page), func(b *bytes.Buffer) {
 		for _, p := range page {
 			b.WriteString("<" + root + "Summary><Type>managed</Type>")
 			b.Write(managedXML(root, p, false, false))
 			b.WriteString("</" + root + "Summary>")
 		}
-		b.WriteString("</Items>")
+	}))
+}
+
+// managedKind is one kind of managed policy: its document's root, its
+// noun, its path below the API version and its List call's plural.
+type managedKind struct {
+	root, noun, path, plural string
+	ps                       []managedPolicy
+}
+
+var managedKinds = []managedKind{
+	{"CachePolicy", "cache policy", "cache-policy", "CachePolicies", managedCachePolicies},
+	{"OriginRequestPolicy", "origin request policy", "origin-request-policy", "OriginRequestPolicies", managedOriginRequestPolicies},
+}
+
+// managedRoutes are the managed policies' routes: List, Get and Get
+// config of each kind.
+func managedRoutes() []route {
+	var rs []route
+	for _, m := range managedKinds {
+		get := func(config bool) handlerFunc {
+			return func(_ *Server, c *call) error {
+				return getManaged(c, m.root, m.ps, config, func(id string) *apiError { return errNoSuch(m.root, m.noun, id) })
+			}
+		}
+		rs = append(rs,
+			r("GET "+m.path, "List"+m.plural, func(_ *Server, c *call) error { return listManaged(c, m.root, m.ps) }),
+			r("GET "+m.path+"/{id}", "Get"+m.root, get(false)),
+			r("GET "+m.path+"/{id}/config", "Get"+m.root+"Config", get(true)))
 	}
-	b.WriteString("</" + root + "List>")
-	return c.replyRaw(http.StatusOK, "", b.Bytes())
-}
-
-func (s *Server) getCachePolicy(c *call) error {
-	return getManaged(c, "CachePolicy", managedCachePolicies, false, errNoSuchCachePolicy)
-}
-
-func (s *Server) getCachePolicyConfig(c *call) error {
-	return getManaged(c, "CachePolicy", managedCachePolicies, true, errNoSuchCachePolicy)
-}
-
-func (s *Server) listCachePolicies(c *call) error {
-	return listManaged(c, "CachePolicy", managedCachePolicies)
-}
-
-func (s *Server) getOriginRequestPolicy(c *call) error {
-	return getManaged(c, "OriginRequestPolicy", managedOriginRequestPolicies, false, errNoSuchOriginRequestPolicy)
-}
-
-func (s *Server) getOriginRequestPolicyConfig(c *call) error {
-	return getManaged(c, "OriginRequestPolicy", managedOriginRequestPolicies, true, errNoSuchOriginRequestPolicy)
-}
-
-func (s *Server) listOriginRequestPolicies(c *call) error {
-	return listManaged(c, "OriginRequestPolicy", managedOriginRequestPolicies)
+	return rs
 }

@@ -2,6 +2,7 @@ package cloudfront
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -23,8 +24,9 @@ type route struct {
 
 // routes are the operations the local CloudFront serves, as
 // "METHOD path" lines with their operation names, as the fault proxy
-// names AWS's (internal/local/faultproxy/operations.go).
-var routes = []route{
+// names AWS's (internal/local/faultproxy/operations.go); the kept policy
+// kinds' from policyKind.routes.
+var routes = slices.Concat([]route{
 	r("POST function", "CreateFunction", (*Server).createFunction),
 	r("GET function", "ListFunctions", (*Server).listFunctions),
 	r("GET function/{id}", "GetFunction", (*Server).getFunction),
@@ -45,28 +47,11 @@ var routes = []route{
 	r("GET tagging", "ListTagsForResource", (*Server).listTags),
 	r("POST tagging?Operation=Tag", "TagResource", (*Server).tagResource),
 	r("POST tagging?Operation=Untag", "UntagResource", (*Server).untagResource),
-
-	r("POST origin-access-control", "CreateOriginAccessControl", (*Server).createOAC),
-	r("GET origin-access-control", "ListOriginAccessControls", (*Server).listOACs),
-	r("GET origin-access-control/{id}", "GetOriginAccessControl", (*Server).getOAC),
-	r("GET origin-access-control/{id}/config", "GetOriginAccessControlConfig", (*Server).getOACConfig),
-	r("PUT origin-access-control/{id}/config", "UpdateOriginAccessControl", (*Server).updateOAC),
-	r("DELETE origin-access-control/{id}", "DeleteOriginAccessControl", (*Server).deleteOAC),
-
-	r("POST response-headers-policy", "CreateResponseHeadersPolicy", (*Server).createRHP),
-	r("GET response-headers-policy", "ListResponseHeadersPolicies", (*Server).listRHPs),
-	r("GET response-headers-policy/{id}", "GetResponseHeadersPolicy", (*Server).getRHP),
-	r("GET response-headers-policy/{id}/config", "GetResponseHeadersPolicyConfig", (*Server).getRHPConfig),
-	r("PUT response-headers-policy/{id}", "UpdateResponseHeadersPolicy", (*Server).updateRHP),
-	r("DELETE response-headers-policy/{id}", "DeleteResponseHeadersPolicy", (*Server).deleteRHP),
-
-	r("GET cache-policy", "ListCachePolicies", (*Server).listCachePolicies),
-	r("GET cache-policy/{id}", "GetCachePolicy", (*Server).getCachePolicy),
-	r("GET cache-policy/{id}/config", "GetCachePolicyConfig", (*Server).getCachePolicyConfig),
-	r("GET origin-request-policy", "ListOriginRequestPolicies", (*Server).listOriginRequestPolicies),
-	r("GET origin-request-policy/{id}", "GetOriginRequestPolicy", (*Server).getOriginRequestPolicy),
-	r("GET origin-request-policy/{id}/config", "GetOriginRequestPolicyConfig", (*Server).getOriginRequestPolicyConfig),
-}
+},
+	oacKind.routes("OriginAccessControls", "/config", (*Server).listOACs),
+	rhpKind.routes("ResponseHeadersPolicies", "", (*Server).listRHPs),
+	managedRoutes(),
+)
 
 func r(line, op string, h handlerFunc) route {
 	method, path, _ := strings.Cut(line, " ")

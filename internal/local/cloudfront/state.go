@@ -10,8 +10,6 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
-
-	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 )
 
 // state is what Config.StateFile holds.
@@ -59,25 +57,11 @@ func (s *Server) load() error {
 			return fmt.Errorf("local cloudfront: the state file %s has function %s without its code; move the file away to start empty", s.cfg.StateFile, name)
 		}
 	}
-	for id, o := range st.OriginAccessControls {
-		if o == nil || o.Raw == nil {
-			return fmt.Errorf("local cloudfront: the state file %s has origin access control %s without its configuration; move the file away to start empty", s.cfg.StateFile, id)
-		}
-		o.cfg = &types.OriginAccessControlConfig{}
-		if err := o.Raw.decode(reflect.ValueOf(o.cfg).Elem(), "OriginAccessControlConfig"); err != nil {
-			return fmt.Errorf("local cloudfront: the state file %s: origin access control %s: %v", s.cfg.StateFile, id, err)
-		}
-		s.oacs[id] = o
+	if err := oacKind.load(s, st.OriginAccessControls); err != nil {
+		return err
 	}
-	for id, p := range st.ResponseHeadersPolicies {
-		if p == nil || p.Raw == nil {
-			return fmt.Errorf("local cloudfront: the state file %s has response headers policy %s without its configuration; move the file away to start empty", s.cfg.StateFile, id)
-		}
-		p.cfg = &types.ResponseHeadersPolicyConfig{}
-		if err := p.Raw.decode(reflect.ValueOf(p.cfg).Elem(), "ResponseHeadersPolicyConfig"); err != nil {
-			return fmt.Errorf("local cloudfront: the state file %s: response headers policy %s: %v", s.cfg.StateFile, id, err)
-		}
-		s.rhps[id] = p
+	if err := rhpKind.load(s, st.ResponseHeadersPolicies); err != nil {
+		return err
 	}
 	if st.Functions != nil {
 		s.functions = st.Functions
@@ -105,4 +89,20 @@ func (s *Server) saveLocked() {
 	if err != nil {
 		log.Printf("local cloudfront: saving the state to %s: %v (the change is kept in memory only)", s.cfg.StateFile, err)
 	}
+}
+
+// load keeps the policies of this kind a state file holds, each checked
+// and its configuration decoded.
+func (k *policyKind[C]) load(s *Server, kept map[string]*keptPolicy[C]) error {
+	for id, p := range kept {
+		if p == nil || p.Raw == nil {
+			return fmt.Errorf("local cloudfront: the state file %s has %s %s without its configuration; move the file away to start empty", s.cfg.StateFile, k.noun, id)
+		}
+		p.cfg = new(C)
+		if err := p.Raw.decode(reflect.ValueOf(p.cfg).Elem(), k.root+"Config"); err != nil {
+			return fmt.Errorf("local cloudfront: the state file %s: %s %s: %v", s.cfg.StateFile, k.noun, id, err)
+		}
+		k.kept(s)[id] = p
+	}
+	return nil
 }
