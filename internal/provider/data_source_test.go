@@ -1,11 +1,14 @@
 package provider
 
 import (
+	"context"
 	"fmt"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 )
@@ -125,6 +128,33 @@ func TestAccDataSourceIssuerAndSecret_errors(t *testing.T) {
 			},
 		},
 	})
+}
+
+// A Lambda function that no securestream_issuer made (it lacks the issuer
+// tag) is refused by both data sources, naming the tag, rather than read
+// as an issuer.
+func TestAccDataSourceIssuerAndSecret_notAnIssuer(t *testing.T) {
+	e := newAccEnv(t)
+	fn := name("other")
+	if err := e.createIssuerFunctionEnv(t, fn, map[string]string{"SOMETHING": "else"}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	got, err := e.clients.Lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(fn)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.clients.Lambda.UntagResource(ctx, &lambda.UntagResourceInput{Resource: got.Configuration.FunctionArn, TagKeys: []string{issuerTag}}); err != nil {
+		t.Fatal(err)
+	}
+	var steps []resource.TestStep
+	for _, ds := range []string{"securestream_issuer", "securestream_secret"} {
+		steps = append(steps, resource.TestStep{
+			Config:      e.provider() + fmt.Sprintf("\ndata %q \"d\" {\n  function_name = %q\n}\n", ds, fn),
+			ExpectError: regexp.MustCompile(`(?s)Not an issuer function: ` + fn + `.*` + regexp.QuoteMeta(issuerTag)),
+		})
+	}
+	resource.ParallelTest(t, resource.TestCase{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Steps: steps})
 }
 
 // The data source securestream_secret exports the deployed ring as

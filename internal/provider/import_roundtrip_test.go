@@ -662,3 +662,34 @@ func (e *accEnv) createIssuerFunctionEnv(t *testing.T, function string, env map[
 	})
 	return nil
 }
+
+// The issuer the same way, through the CLI: imported by its function name
+// into the configuration that made it (with the built-in package, as
+// package_path is not in AWS to read back), the import changes nothing, and
+// neither it nor the next plan warns; from the configuration Terraform
+// generates too.
+func TestAccImport_cliIssuerNoWarnings(t *testing.T) {
+	e := newAccEnv(t)
+	fn := name("issuer")
+	cfg := e.provider() + fmt.Sprintf(`
+resource "securestream_secret" "s" {
+  function_name = %q
+}
+
+resource "securestream_issuer" "i" {
+  function_name = securestream_secret.s.function_name
+  key_ring      = securestream_secret.s.key_ring
+%s}
+`, fn, minimalSettings)
+	tf := newTFProcess(t, cfg)
+	if out, err := tf.run("apply", "-auto-approve", "-no-color"); err != nil {
+		t.Fatalf("terraform apply: %v\n%s", err, out)
+	}
+	if out, err := tf.run("state", "rm", "-no-color", "securestream_issuer.i"); err != nil {
+		t.Fatalf("terraform state rm: %v\n%s", err, out)
+	}
+	importWithCLI(t, tf, cfg, map[string]string{"securestream_issuer.i": fn}, false)
+
+	gen := newTFProcess(t, e.provider())
+	importWithCLI(t, gen, e.provider(), map[string]string{"securestream_issuer.g": fn}, true)
+}
