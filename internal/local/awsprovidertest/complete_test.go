@@ -194,22 +194,7 @@ func providersOverride(motoURL, cloudfrontURL string, endpointsBlock bool) strin
 		eq = ""
 	}
 	return fmt.Sprintf(`# Written by the test: both providers on the local stack.
-provider "aws" {
-  access_key                  = "testing"
-  secret_key                  = "testing"
-  skip_credentials_validation = true
-  skip_requesting_account_id  = true
-  skip_metadata_api_check     = true
-  s3_use_path_style           = true
-
-  endpoints {
-    cloudfront = %[2]q
-    s3         = %[1]q
-    sts        = %[1]q
-    iam        = %[1]q
-  }
-}
-
+%[4]s
 provider "securestream" {
   access_key                  = "testing"
   secret_key                  = "testing"
@@ -220,7 +205,7 @@ provider "securestream" {
     cloudfront = %[2]q
   }
 }
-`, motoURL, cloudfrontURL, eq)
+`, motoURL, cloudfrontURL, eq, awsProvider(motoURL, cloudfrontURL, ""))
 }
 
 // stateResource returns the attributes of a resource (mode "managed" or
@@ -716,4 +701,27 @@ func otherKey(t *testing.T) *rsa.PrivateKey {
 		t.Fatal(err)
 	}
 	return k
+}
+
+// awsProvider is a hashicorp/aws provider block on the local stack: test
+// credentials, no account lookups, S3 in path style (a loopback endpoint
+// has no bucket subdomains), CloudFront at the local CloudFront and the
+// rest at moto; extra holds more arguments (a region).
+func awsProvider(motoURL, cloudfrontURL, extra string) string {
+	return fmt.Sprintf(`provider "aws" {
+%[3]s  access_key                  = "testing"
+  secret_key                  = "testing"
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+  s3_use_path_style           = true
+
+  endpoints {
+    cloudfront = %[2]q
+    s3         = %[1]q
+    sts        = %[1]q
+    iam        = %[1]q
+  }
+}
+`, motoURL, cloudfrontURL, extra)
 }

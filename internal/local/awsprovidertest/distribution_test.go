@@ -52,23 +52,7 @@ func config(motoURL, cloudfrontURL string, enabled bool, importID string) string
   }
 }
 
-provider "aws" {
-  region                      = "eu-west-1"
-  access_key                  = "testing"
-  secret_key                  = "testing"
-  skip_credentials_validation = true
-  skip_requesting_account_id  = true
-  skip_metadata_api_check     = true
-  s3_use_path_style           = true
-
-  endpoints {
-    cloudfront = %[2]q
-    s3         = %[1]q
-    sts        = %[1]q
-    iam        = %[1]q
-  }
-}
-
+%[6]s
 resource "aws_s3_bucket" "media" {
   bucket_prefix = "video-media-"
   force_destroy = true
@@ -164,7 +148,8 @@ output "distribution_id" {
 output "bucket" {
   value = aws_s3_bucket.media.id
 }
-`, motoURL, cloudfrontURL, enabled, playlist, playerOrigin)
+`, motoURL, cloudfrontURL, enabled, playlist, playerOrigin, awsProvider(motoURL, cloudfrontURL, `  region                      = "eu-west-1"
+`))
 }
 
 // tf runs Terraform in a directory, with hashicorp/aws from a mirror.
