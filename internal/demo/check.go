@@ -5,13 +5,16 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/securestream/terraform-provider-securestream/internal/dash"
 	"github.com/securestream/terraform-provider-securestream/internal/hls"
+	"github.com/securestream/terraform-provider-securestream/internal/local/origin"
 )
 
 // Row is one request of Check: what was asked, how, what the edge must
@@ -19,6 +22,7 @@ import (
 // being the edge function's x-stream-key-error (examples/local turns
 // debug_reasons on).
 type Row struct {
+	Format   string // HLS or DASH
 	Request  string // the path, with the key shown as <key>
 	Channel  string // header, query, cookie, path prefix; none; origin
 	Key      string // valid, none, tampered, expired...
@@ -40,11 +44,16 @@ const (
 )
 
 // Check asks the issuer for a key and plays the demo title through the
-// edge on every channel (master playlist, its first variant playlist and
-// that variant's segments), then makes the requests the edge must refuse:
-// no key, another title's path, a tampered key, an expired key, another
-// client address. It returns a row per request; an error means a request
-// could not be made at all (the issuer refused a key, say).
+// edge on every channel, as HLS (master playlist, its first variant
+// playlist and that variant's segments) and, with a key asked for its
+// MPD, as DASH (the MPD, and the init and media segments of its first
+// video representation and of its audio). Then it makes the requests the
+// edge must refuse: no key, another title's path, a tampered key, an
+// expired key, another client address, and a variant playlist and a DASH
+// init segment resolved from a manifest URL that had the key in its query
+// (a player drops the query there). It returns a row per request; an
+// error means a request could not be made at all (the issuer refused a
+// key, say).
 func (e *Env) Check(ctx context.Context) ([]Row, error) {
 	e.progress("asking the issuer for a key, as a player does (POST %s with the player's JWT)", e.IssuerURL)
 	k, err := e.RequestKey(ctx, KeyRequest{})
@@ -54,12 +63,32 @@ func (e *Env) Check(ctx context.Context) ([]Row, error) {
 	var rows []Row
 	for _, ch := range channels {
 		e.progress("playing %s through the edge, the key in the %s", e.MasterPath, ch)
-		rows = append(rows, e.play(ctx, ch, k)...)
+		rows = append(rows, format("HLS", e.play(ctx, ch, k))...)
+	}
+	e.progress("asking the issuer for a key for %s", e.MPDPath)
+	dk, err := e.RequestKey(ctx, KeyRequest{Path: e.MPDPath})
+	if err != nil {
+		return nil, err
+	}
+	for _, ch := range channels {
+		e.progress("playing %s through the edge, the key in the %s", e.MPDPath, ch)
+		rows = append(rows, format("DASH", e.playDASH(ctx, ch, dk))...)
 	}
 
 	e.progress("making the requests the edge must refuse")
 	master := e.EdgeURL + e.MasterPath
 	rows = append(rows, e.fetch(ctx, master, "none", nil, "none", nil, "403 missing"))
+	// The query channel as a player that does not add the key to each
+	// request uses it: the master playlist's URL has the key, and the
+	// variant playlist's URL, resolved against it, has not.
+	variant, err := firstVariant(e.MasterPath)
+	if err != nil {
+		return nil, err
+	}
+	if variant, err = hls.Resolve(master+"?"+k.Query, variant); err != nil {
+		return nil, err
+	}
+	rows = append(rows, e.dropped(ctx, variant))
 	// The other title is there (the origin serves it), and the key does
 	// not open it.
 	rows = append(rows, e.fetch(ctx, e.OriginURL+e.OtherMasterPath, "origin", nil, "none (the origin, not the edge)", nil, "200"))
@@ -89,7 +118,132 @@ func (e *Env) Check(ctx context.Context) ([]Row, error) {
 		return nil, ctx.Err()
 	}
 	rows = append(rows, e.fetch(ctx, master, "header", short, "expired (asked to live 1 s)", nil, "403 expired"))
-	return rows, nil
+	rows = format("HLS", rows)
+
+	refusals, err := e.refuseDASH(ctx, dk)
+	if err != nil {
+		return nil, err
+	}
+	return append(rows, format("DASH", refusals)...), nil
+}
+
+// dropped requests u, resolved from a manifest URL that had the key in
+// its query, as a player that does not add the key to each request does:
+// without the key, which the edge refuses.
+func (e *Env) dropped(ctx context.Context, u string) Row {
+	row := e.fetch(ctx, u, "none", nil, "dropped: only the manifest URL had it (query)", nil, "403 missing")
+	row.Channel = "query"
+	return row
+}
+
+// format sets the Format of the rows that have none.
+func format(f string, rows []Row) []Row {
+	for i := range rows {
+		if rows[i].Format == "" {
+			rows[i].Format = f
+		}
+	}
+	return rows
+}
+
+// firstVariant is the first variant URI of the origin's master playlist
+// at p: the bytes the edge serves.
+func firstVariant(p string) (string, error) {
+	b, err := fs.ReadFile(origin.Files(), strings.TrimPrefix(p, "/"))
+	if err != nil {
+		return "", err
+	}
+	uris := hls.URIs(b)
+	if len(uris) == 0 {
+		return "", fmt.Errorf("the origin's %s has no variant", p)
+	}
+	return uris[0], nil
+}
+
+// playDASH fetches the MPD with k on channel ch, then the init segment
+// and media segments of its first video representation and of its audio,
+// resolving each URI against the MPD's URL as a player does (a relative
+// URI keeps the path prefix and drops the query).
+func (e *Env) playDASH(ctx context.Context, ch string, k *Key) []Row {
+	mpd := e.EdgeURL + e.MPDPath
+	if ch == "path prefix" {
+		mpd = k.PrefixURL
+	}
+	row, body := e.get(ctx, mpd, ch, k, "valid", nil, "200", isMPD)
+	rows := []Row{row}
+	if !row.OK() {
+		return rows
+	}
+	reps, err := dash.Representations(body)
+	if err != nil {
+		rows[0].Got = "200, but " + err.Error()
+		return rows
+	}
+	for _, kind := range []string{"video", "audio"} {
+		r, ok := firstOf(reps, kind)
+		if !ok {
+			rows[0].Got = "200, but no " + kind + " representation in it"
+			return rows
+		}
+		for i, u := range append([]string{r.Init}, r.Media...) {
+			valid := isFragment
+			if i == 0 {
+				valid = isInit
+			}
+			// URL resolution is RFC 3986's, for an MPD as for a playlist.
+			seg, err := hls.Resolve(mpd, u)
+			if err != nil {
+				rows = append(rows, Row{Request: u, Channel: ch, Key: "valid", Expected: "200", Got: err.Error()})
+				continue
+			}
+			row, _ := e.get(ctx, seg, ch, k, "valid", nil, "200", valid)
+			rows = append(rows, row)
+		}
+	}
+	return rows
+}
+
+func firstOf(reps []dash.Representation, kind string) (dash.Representation, bool) {
+	for _, r := range reps {
+		if r.ContentType == kind {
+			return r, true
+		}
+	}
+	return dash.Representation{}, false
+}
+
+// refuseDASH makes the DASH requests the edge must refuse, with k the
+// key for the MPD: a media segment without a key and with k tampered,
+// and an init segment resolved from the MPD's URL with k in its query.
+func (e *Env) refuseDASH(ctx context.Context, k *Key) ([]Row, error) {
+	b, err := fs.ReadFile(origin.Files(), strings.TrimPrefix(e.MPDPath, "/"))
+	if err != nil {
+		return nil, err
+	}
+	reps, err := dash.Representations(b)
+	if err != nil {
+		return nil, fmt.Errorf("the origin's %s: %w", e.MPDPath, err)
+	}
+	mpd := e.EdgeURL + e.MPDPath
+	seg, err := hls.Resolve(mpd, reps[0].Media[0])
+	if err != nil {
+		return nil, err
+	}
+	initSeg, err := hls.Resolve(mpd+"?"+k.Query, reps[0].Init)
+	if err != nil {
+		return nil, err
+	}
+	tampered, err := Tamper(k.Token)
+	if err != nil {
+		return nil, err
+	}
+	tk := *k
+	tk.Header.Value = tampered
+	return []Row{
+		e.fetch(ctx, seg, "none", nil, "none", nil, "403 missing"),
+		e.fetch(ctx, seg, "header", &tk, "tampered (expiry moved an hour later)", nil, "403 bad_mac"),
+		e.dropped(ctx, initSeg),
+	}, nil
 }
 
 // play fetches the master playlist with k on channel ch, then its first
@@ -229,6 +383,30 @@ func isMedia(b []byte) string {
 	return ""
 }
 
+func isMPD(b []byte) string {
+	if !bytes.Contains(b, []byte("<MPD")) {
+		return "not an MPD"
+	}
+	return ""
+}
+
+// isInit and isFragment check the first box of a fragmented MP4 file:
+// an init segment starts with ftyp (then moov), a media segment with
+// styp or moof.
+func isInit(b []byte) string {
+	if len(b) < 8 || string(b[4:8]) != "ftyp" || !bytes.Contains(b, []byte("moov")) {
+		return "not an MP4 init segment"
+	}
+	return ""
+}
+
+func isFragment(b []byte) string {
+	if len(b) < 8 || (string(b[4:8]) != "styp" && string(b[4:8]) != "moof") || !bytes.Contains(b, []byte("mdat")) {
+		return "not an MP4 media segment"
+	}
+	return ""
+}
+
 func isTS(b []byte) string {
 	if len(b) == 0 || len(b)%188 != 0 || b[0] != 0x47 {
 		return "not MPEG-TS"
@@ -240,14 +418,14 @@ func isTS(b []byte) string {
 // reports whether every row is as expected.
 func WriteTable(w io.Writer, rows []Row) bool {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "REQUEST\tCHANNEL\tKEY\tEXPECTED\tGOT\t")
+	fmt.Fprintln(tw, "FORMAT\tREQUEST\tCHANNEL\tKEY\tEXPECTED\tGOT\t")
 	ok := true
 	for _, r := range rows {
 		mark := ""
 		if !r.OK() {
 			mark, ok = "<- differs", false
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Request, r.Channel, r.Key, r.Expected, r.Got, mark)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Format, r.Request, r.Channel, r.Key, r.Expected, r.Got, mark)
 	}
 	_ = tw.Flush()
 	return ok

@@ -1,11 +1,12 @@
 // Package demo runs the product's main job on one machine, without AWS:
 // it starts the local stack (moto_server, the local CloudFront with its
-// edge, the local API that runs the issuer) and a local origin with a real
-// HLS stream, creates a distribution in front of the origin through the
-// AWS SDK as a user would, applies examples/local with the provider under
-// Terraform (a dev_overrides CLI configuration), then asks the issuer for
-// keys as a player does and fetches the stream through the edge on every
-// delivery channel, and is refused where it must be (Check).
+// edge, the local API that runs the issuer) and a local origin with real
+// HLS and DASH streams, creates a distribution in front of the origin
+// through the AWS SDK as a user would, applies examples/local with the
+// provider under Terraform (a dev_overrides CLI configuration), then asks
+// the issuer for keys as a player does and fetches both streams through
+// the edge on every delivery channel, and is refused where it must be
+// (Check).
 //
 // make demo (internal/local/cmd/demo) prints what Check finds; the
 // browser test plays the stream Start sets up. Close destroys what
@@ -72,7 +73,8 @@ type Env struct {
 	EdgeURL string
 	// MasterPath is the demo title's master playlist; OtherMasterPath is
 	// another title's, which a key for the demo title does not open.
-	MasterPath, OtherMasterPath string
+	// MPDPath is the demo title's DASH MPD.
+	MasterPath, OtherMasterPath, MPDPath string
 	// IssuerURL is where a player POSTs for a key, with JWT as its bearer
 	// token: the issuer's HTTP API on the local API.
 	IssuerURL string
@@ -105,7 +107,7 @@ type Env struct {
 // aws-lambda-rie is missing. On error, whatever it started is stopped
 // (and destroyed) before it returns.
 func Start(ctx context.Context, opts Options) (_ *Env, err error) {
-	e := &Env{opts: opts, MasterPath: origin.DemoMaster, OtherMasterPath: origin.OtherMaster,
+	e := &Env{opts: opts, MasterPath: origin.DemoMaster, OtherMasterPath: origin.OtherMaster, MPDPath: origin.DemoMPD,
 		client: &http.Client{Timeout: 30 * time.Second}, output: newTail(opts.Output), progress: opts.Progress}
 	if e.progress == nil {
 		e.progress = func(string, ...any) {}
@@ -156,7 +158,7 @@ func Start(ctx context.Context, opts Options) (_ *Env, err error) {
 		return nil, err
 	}
 
-	e.progress("starting the origin (a 6 s HLS stream in two renditions, two titles)")
+	e.progress("starting the origin (a 6 s HLS stream in two renditions, two titles; the demo title as DASH too)")
 	if e.origin, err = origin.Start("127.0.0.1:0", origin.Options{}); err != nil {
 		return nil, err
 	}

@@ -48,26 +48,31 @@ func TestDemo(t *testing.T) {
 	if !ok {
 		t.Error("rows differ (marked <- differs above)")
 	}
-	// Every channel played the master, a variant and its 3 segments, and
-	// every refusal was made.
+	// Every channel played the HLS master, a variant and its 3 segments,
+	// and the DASH MPD, the init segment and 3 segments of a video
+	// representation and of the audio; every refusal was made.
 	played := map[string]int{}
 	refused := map[string]bool{}
 	for _, r := range rows {
 		if r.Key == "valid" && r.Expected == "200" {
-			played[r.Channel]++
+			played[r.Format+" "+r.Channel]++
 		}
 		if strings.HasPrefix(r.Expected, "403 ") {
-			refused[strings.TrimPrefix(r.Expected, "403 ")] = true
+			refused[r.Format+" "+r.Channel+" "+strings.TrimPrefix(r.Expected, "403 ")] = true
 		}
 	}
 	for _, ch := range channels {
-		if played[ch] != 5 {
-			t.Errorf("the %s channel: %d requests, want 5 (master, variant, 3 segments)", ch, played[ch])
+		if n := played["HLS "+ch]; n != 5 {
+			t.Errorf("HLS on the %s channel: %d requests, want 5 (master, variant, 3 segments)", ch, n)
+		}
+		if n := played["DASH "+ch]; n != 9 {
+			t.Errorf("DASH on the %s channel: %d requests, want 9 (MPD, video init and 3 segments, audio init and 3 segments)", ch, n)
 		}
 	}
-	for _, why := range []string{"missing", "path", "bad_mac", "expired", "ip"} {
+	for _, why := range []string{"HLS none missing", "HLS header path", "HLS header bad_mac", "HLS header expired", "HLS header ip",
+		"HLS query missing", "DASH none missing", "DASH header bad_mac", "DASH query missing"} {
 		if !refused[why] {
-			t.Errorf("no request was refused for %s", why)
+			t.Errorf("no request was refused for %s (format, channel, reason)", why)
 		}
 	}
 	// The API the browser test uses: a key for the browser's User-Agent,

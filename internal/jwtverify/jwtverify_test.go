@@ -27,21 +27,25 @@ func sign(alg, kid string, key any, claims map[string]any) string {
 	return jwttest.Sign(h, claims, key)
 }
 
-func jwksDoc(rsaKey *rsa.PrivateKey, ecKey *ecdsa.PrivateKey) []byte {
-	return []byte(jwttest.JWKS(
-		jwttest.JWK(rsaKey, map[string]string{"kid": "r1", "use": "sig"}),
-		jwttest.JWK(ecKey, map[string]string{"kid": "e1"}),
-		map[string]any{"kty": "oct", "kid": "ignored", "k": "AAAA"}))
-}
-
-func TestVerify(t *testing.T) {
+// testJWKS makes an RSA key and an EC key and parses a JWKS of both (kids
+// r1 and e1) beside a symmetric key, which the parser ignores.
+func testJWKS(t *testing.T) (*rsa.PrivateKey, *ecdsa.PrivateKey, map[string]jwks.Key) {
+	t.Helper()
 	rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
 	ecKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	hsKey := []byte("an-hs256-key-of-at-least-32-bytes!!")
-	keys, err := jwks.Parse(jwksDoc(rsaKey, ecKey))
+	keys, err := jwks.Parse([]byte(jwttest.JWKS(
+		jwttest.JWK(rsaKey, map[string]string{"kid": "r1", "use": "sig"}),
+		jwttest.JWK(ecKey, map[string]string{"kid": "e1"}),
+		map[string]any{"kty": "oct", "kid": "ignored", "k": "AAAA"})))
 	if err != nil {
 		t.Fatal(err)
 	}
+	return rsaKey, ecKey, keys
+}
+
+func TestVerify(t *testing.T) {
+	rsaKey, ecKey, keys := testJWKS(t)
+	hsKey := []byte("an-hs256-key-of-at-least-32-bytes!!")
 	v := &Verifier{HS256Key: hsKey, Keys: keys, Issuer: "https://idp.example", Audience: "securestream", Leeway: time.Minute}
 	good := map[string]any{"iss": "https://idp.example", "aud": "securestream", "exp": now.Add(time.Hour).Unix(), "sub": "u1"}
 	with := func(k string, val any) map[string]any {
@@ -170,12 +174,7 @@ func signHeader(h map[string]any, key any, claims map[string]any) string {
 // is from ours, so a verifier with JWKS keys and no issuer accepts nothing,
 // and a token without our iss is refused.
 func TestJWKSNeedsIssuer(t *testing.T) {
-	rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
-	ecKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	keys, err := jwks.Parse(jwksDoc(rsaKey, ecKey))
-	if err != nil {
-		t.Fatal(err)
-	}
+	rsaKey, ecKey, keys := testJWKS(t)
 	claims := func(iss any) map[string]any {
 		c := map[string]any{"aud": "securestream", "exp": now.Add(time.Hour).Unix(), "sub": "u1"}
 		if iss != nil {
@@ -217,12 +216,7 @@ func TestJWKSNeedsIssuer(t *testing.T) {
 // proofs) are not bearer tokens and are refused.
 func TestTyp(t *testing.T) {
 	key := []byte("an-hs256-key-of-at-least-32-bytes!!")
-	rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
-	ecKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	keys, err := jwks.Parse(jwksDoc(rsaKey, ecKey))
-	if err != nil {
-		t.Fatal(err)
-	}
+	rsaKey, _, keys := testJWKS(t)
 	v := &Verifier{HS256Key: key, Keys: keys, Issuer: "https://idp.example", Audience: "securestream"}
 	claims := map[string]any{"iss": "https://idp.example", "aud": "securestream", "exp": now.Add(time.Hour).Unix(), "sub": "u1"}
 	for _, tc := range []struct {

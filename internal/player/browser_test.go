@@ -183,10 +183,10 @@ func (b *browser) run(d time.Duration, actions ...chromedp.Action[chromedp.Void]
 	return chromedp.Do(ctx, actions...)
 }
 
-// open loads the player page and waits until hls.js is there. The tab's
-// HTTP cache is off: a response cached for one case (a playlist fetched
-// with a valid key) would otherwise answer a request of another (the same
-// playlist with a tampered key) without asking the edge.
+// open loads the player page and waits until every player is there. The
+// tab's HTTP cache is off: a response cached for one case (a playlist
+// fetched with a valid key) would otherwise answer a request of another
+// (the same playlist with a tampered key) without asking the edge.
 func (b *browser) open(url string) error {
 	noCache := chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
 		_, err := cdp.Call(ctx, t, network.SetCacheDisabled, network.SetCacheDisabledParams{CacheDisabled: true})
@@ -197,21 +197,21 @@ func (b *browser) open(url string) error {
 	}
 	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
 	defer cancel()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[string](`typeof Hls == 'function' ? Hls.version : ''`))
-	if err != nil || v == "" {
-		return fmt.Errorf("the player page has no hls.js (%v)", err)
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]string](`versions()`))
+	if err != nil {
+		return fmt.Errorf("the player page has no players: %w", err)
+	}
+	for _, p := range []string{HLSJS, DashJS, Shaka} {
+		if v[p] == "" {
+			return fmt.Errorf("the player page has no %s (versions %v)", p, v)
+		}
 	}
 	return nil
 }
 
-// header is a request header hls.js sends with every request.
-type header struct {
-	Name  string `json:"name"`
-	Value string `json:"value"`
-}
-
-// hlsError is an hls.js ERROR event as the page records it.
-type hlsError struct {
+// playerError is a player's error as the page records it: Code is the
+// HTTP status the player's own error object carries (0: none).
+type playerError struct {
 	Type    string `json:"type"`
 	Details string `json:"details"`
 	Fatal   bool   `json:"fatal"`
@@ -219,7 +219,7 @@ type hlsError struct {
 	URL     string `json:"url"`
 }
 
-func (e *hlsError) String() string {
+func (e *playerError) String() string {
 	if e == nil {
 		return "none"
 	}
@@ -228,10 +228,22 @@ func (e *hlsError) String() string {
 
 // playback is how a case of the page goes.
 type playback struct {
-	Time   float64    `json:"time"`
-	Levels int        `json:"levels"`
-	Fatal  *hlsError  `json:"fatal"`
-	Errors []hlsError `json:"errors"`
+	Time       float64       `json:"time"`
+	Ended      bool          `json:"ended"`
+	Renditions int           `json:"renditions"`
+	Fatal      *playerError  `json:"fatal"`
+	Errors     []playerError `json:"errors"`
+	// Keys are the case's keys, in the order it got them.
+	Keys []struct {
+		Gen     int   `json:"gen"`
+		Expires int64 `json:"expires"` // Unix seconds
+	} `json:"keys"`
+	// Requests are the requests the player's hook saw.
+	Requests []struct {
+		At  int64  `json:"at"`  // Unix milliseconds
+		Gen int    `json:"gen"` // the key it was sent with
+		URL string `json:"url"` // redacted
+	} `json:"requests"`
 }
 
 // call calls the page's function fn (an expression) with args, within
@@ -258,10 +270,9 @@ func (b *browser) call(d time.Duration, res any, fn string, args ...any) error {
 	return nil
 }
 
-// play starts a case on the page: hls.js plays src, sending h (if not
-// nil) with every request.
-func (b *browser) play(id, label, src string, h *header) error {
-	return b.call(10*time.Second, nil, "play", id, label, src, h)
+// play starts case id on the page, as o says.
+func (b *browser) play(id string, o playOpts) error {
+	return b.call(10*time.Second, nil, "play", id, o)
 }
 
 // await polls case id until done says it is over or d passes, and
@@ -290,6 +301,21 @@ func (b *browser) screenshot(path string) error {
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		return fmt.Errorf("taking the screenshot: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, png, 0o644)
+}
+
+// screenshotOf saves the page's element sel (a CSS selector) as a PNG at
+// path.
+func (b *browser) screenshotOf(sel, path string) error {
+	ctx, cancel := context.WithTimeout(b.ctx, 15*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.Screenshot(chromedp.CSS(sel)))
+	if err != nil {
+		return fmt.Errorf("taking the screenshot of %s: %w", sel, err)
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err

@@ -12,19 +12,16 @@ import (
 	"testing"
 )
 
-// The pin is exact and the lock file installs that version: npm ci then
-// installs the same hls.js on every machine.
-func TestHLSPinned(t *testing.T) {
+// Every player's pin is exact and the lock file installs that version:
+// npm ci then installs the same players on every machine.
+func TestPlayersPinned(t *testing.T) {
 	dir, err := WebDir()
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := pinned(dir)
+	pins, err := pinned(dir)
 	if err != nil {
 		t.Fatal(err)
-	}
-	if !regexp.MustCompile(`^\d+\.\d+\.\d+$`).MatchString(v) {
-		t.Errorf("package.json asks for hls.js %q, want an exact version", v)
 	}
 	var lock struct {
 		Packages map[string]struct {
@@ -36,17 +33,25 @@ func TestHLSPinned(t *testing.T) {
 	if err := readJSON(filepath.Join(dir, "package-lock.json"), &lock); err != nil {
 		t.Fatal(err)
 	}
-	if got := lock.Packages[""].Dependencies["hls.js"]; got != v {
-		t.Errorf("package-lock.json was made for hls.js %q, package.json pins %q: run npm install --package-lock-only --ignore-scripts --prefix internal/player/web", got, v)
-	}
-	if got := lock.Packages["node_modules/hls.js"]; got.Version != v || !strings.HasPrefix(got.Integrity, "sha512-") {
-		t.Errorf("package-lock.json locks hls.js %q (integrity %q), want %s with its sha512", got.Version, got.Integrity, v)
+	for _, m := range modules {
+		v := pins[m.pkg]
+		if !regexp.MustCompile(`^\d+\.\d+\.\d+$`).MatchString(v) {
+			t.Errorf("package.json asks for %s %q, want an exact version", m.pkg, v)
+		}
+		if got := lock.Packages[""].Dependencies[m.pkg]; got != v {
+			t.Errorf("package-lock.json was made for %s %q, package.json pins %q: run npm install --package-lock-only --ignore-scripts --prefix internal/player/web", m.pkg, got, v)
+		}
+		if got := lock.Packages["node_modules/"+m.pkg]; got.Version != v || !strings.HasPrefix(got.Integrity, "sha512-") {
+			t.Errorf("package-lock.json locks %s %q (integrity %q), want %s with its sha512", m.pkg, got.Version, got.Integrity, v)
+		}
 	}
 }
 
-// fakeWeb is a page directory with hls.js at version installed ("" for
-// none), pinned at 1.2.3.
-func fakeWeb(t *testing.T, installed string) string {
+// fakeWeb is a page directory whose package.json pins every player at
+// 1.2.3 (but the ones pins names: their pin, "" for none), with each
+// player installed at 1.2.3 (but the ones installed names: that version,
+// "" for not installed).
+func fakeWeb(t *testing.T, pins, installed map[string]string) string {
 	t.Helper()
 	dir := t.TempDir()
 	write := func(name, content string) {
@@ -58,31 +63,53 @@ func fakeWeb(t *testing.T, installed string) string {
 			t.Fatal(err)
 		}
 	}
-	write("package.json", `{"dependencies": {"hls.js": "1.2.3"}}`)
+	deps := map[string]string{}
+	for _, m := range modules {
+		v, ok := pins[m.pkg]
+		if !ok {
+			v = "1.2.3"
+		}
+		if v != "" {
+			deps[m.pkg] = v
+		}
+		if v, ok = installed[m.pkg]; !ok {
+			v = "1.2.3"
+		}
+		if v != "" {
+			b, _ := json.Marshal(map[string]string{"version": v})
+			write("node_modules/"+m.pkg+"/package.json", string(b))
+			write("node_modules/"+m.pkg+"/"+m.bundle, "var "+m.pkg+";")
+		}
+	}
+	b, _ := json.Marshal(map[string]any{"dependencies": deps})
+	write("package.json", string(b))
 	write("index.html", "<!doctype html>page")
 	write("player.js", "var cases = {};")
-	if installed != "" {
-		b, _ := json.Marshal(map[string]string{"version": installed})
-		write("node_modules/hls.js/package.json", string(b))
-		write("node_modules/hls.js/dist/hls.min.js", "var Hls;")
-	}
 	return dir
 }
 
-func TestHandlerNeedsPinnedHLS(t *testing.T) {
-	for installed, want := range map[string]string{
-		"":      "hls.js is not installed in ",
-		"1.2.4": "hls.js 1.2.4 is installed in ",
-	} {
-		_, err := Handler(fakeWeb(t, installed))
-		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "make player-tools") {
-			t.Errorf("hls.js %q installed: error %v, want %q and the install command", installed, err, want)
+func TestHandlerNeedsPinnedPlayers(t *testing.T) {
+	for _, m := range modules {
+		for _, c := range []struct {
+			pins, installed map[string]string
+			want            string
+		}{
+			{nil, map[string]string{m.pkg: ""}, m.pkg + " is not installed in "},
+			{nil, map[string]string{m.pkg: "1.2.4"}, m.pkg + " 1.2.4 is installed in "},
+			{map[string]string{m.pkg: ""}, nil, "pins no " + m.pkg + " version"},
+		} {
+			_, err := Handler(fakeWeb(t, c.pins, c.installed))
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("pins %v, installed %v: error %v, want %q", c.pins, c.installed, err, c.want)
+			} else if c.pins == nil && !strings.Contains(err.Error(), "make player-tools") {
+				t.Errorf("pins %v, installed %v: error %v, want the install command", c.pins, c.installed, err)
+			}
 		}
 	}
 }
 
 func TestHandlerServesThePage(t *testing.T) {
-	h, err := Handler(fakeWeb(t, "1.2.3"))
+	h, err := Handler(fakeWeb(t, nil, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,10 +120,12 @@ func TestHandlerServesThePage(t *testing.T) {
 		typ    string
 		body   string
 	}{
-		"/":            {200, "text/html; charset=utf-8", "<!doctype html>page"},
-		"/player.js":   {200, "text/javascript; charset=utf-8", "var cases = {};"},
-		"/hls.min.js":  {200, "text/javascript; charset=utf-8", "var Hls;"},
-		"/favicon.ico": {404, "", ""},
+		"/":                         {200, "text/html; charset=utf-8", "<!doctype html>page"},
+		"/player.js":                {200, "text/javascript; charset=utf-8", "var cases = {};"},
+		"/hls.min.js":               {200, "text/javascript; charset=utf-8", "var hls.js;"},
+		"/dash.all.min.js":          {200, "text/javascript; charset=utf-8", "var dashjs;"},
+		"/shaka-player.compiled.js": {200, "text/javascript; charset=utf-8", "var shaka-player;"},
+		"/favicon.ico":              {404, "", ""},
 		// Nothing else of the directory: not the modules, not package.json.
 		"/package.json":                     {404, "", ""},
 		"/node_modules/hls.js/package.json": {404, "", ""},

@@ -58,30 +58,18 @@ type attrTypes[A any] struct{ str, i64, boolean, mp, list, ring A }
 // panics there.
 
 func resourceAttributes(specs map[string]attrSpec) map[string]rschema.Attribute {
-	ring := map[string]rschema.Attribute{}
-	for name, desc := range ringAttrDescs {
-		ring[name] = rschema.StringAttribute{Required: true, MarkdownDescription: desc}
-	}
 	return schemaAttributes(specs, attrTypes[rschema.Attribute]{rschema.StringAttribute{}, rschema.Int64Attribute{},
-		rschema.BoolAttribute{}, rschema.MapAttribute{}, rschema.ListAttribute{}, rschema.SingleNestedAttribute{Attributes: ring}})
+		rschema.BoolAttribute{}, rschema.MapAttribute{}, rschema.ListAttribute{}, rschema.SingleNestedAttribute{}})
 }
 
 func dataSourceAttributes(specs map[string]attrSpec) map[string]dschema.Attribute {
-	ring := map[string]dschema.Attribute{}
-	for name, desc := range ringAttrDescs {
-		ring[name] = dschema.StringAttribute{Required: true, MarkdownDescription: desc}
-	}
 	return schemaAttributes(specs, attrTypes[dschema.Attribute]{dschema.StringAttribute{}, dschema.Int64Attribute{},
-		dschema.BoolAttribute{}, dschema.MapAttribute{}, dschema.ListAttribute{}, dschema.SingleNestedAttribute{Attributes: ring}})
+		dschema.BoolAttribute{}, dschema.MapAttribute{}, dschema.ListAttribute{}, dschema.SingleNestedAttribute{}})
 }
 
 func ephemeralAttributes(specs map[string]attrSpec) map[string]eschema.Attribute {
-	ring := map[string]eschema.Attribute{}
-	for name, desc := range ringAttrDescs {
-		ring[name] = eschema.StringAttribute{Required: true, MarkdownDescription: desc}
-	}
 	return schemaAttributes(specs, attrTypes[eschema.Attribute]{eschema.StringAttribute{}, eschema.Int64Attribute{},
-		eschema.BoolAttribute{}, eschema.MapAttribute{}, eschema.ListAttribute{}, eschema.SingleNestedAttribute{Attributes: ring}})
+		eschema.BoolAttribute{}, eschema.MapAttribute{}, eschema.ListAttribute{}, eschema.SingleNestedAttribute{}})
 }
 
 // schemaAttributes builds one schema package's attributes from their specs.
@@ -106,7 +94,11 @@ func schemaAttributes[A any](specs map[string]attrSpec, zeros attrTypes[A]) map[
 			zero, fields = zeros.list, map[string]any{"Required": a.required, "Optional": opt, "Computed": a.computed, "ElementType": stringType,
 				"Validators": []validator.List{listvalidator.ValueStringsAre(a.strList...)}}
 		case kindRing:
-			zero, fields = zeros.ring, map[string]any{"Required": true}
+			ring := map[string]A{}
+			for name, desc := range ringAttrDescs {
+				ring[name] = withFields(zeros.str, map[string]any{"Required": true, "MarkdownDescription": desc})
+			}
+			zero, fields = zeros.ring, map[string]any{"Required": true, "Attributes": ring}
 		default:
 			panic(unknownKind(name, a))
 		}

@@ -1,39 +1,16 @@
 package provider
 
 import (
-	"context"
 	"strings"
 	"testing"
-
-	"github.com/hashicorp/terraform-plugin-framework/datasource"
-	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
-	"github.com/hashicorp/terraform-plugin-framework/resource"
 )
 
 // Every schema builds: a spec with a kind the converters do not know
 // panics here rather than dropping its attribute.
 func TestAttrSpecSchemas(t *testing.T) {
-	ctx := context.Background()
-	p := New("test", "")().(*securestreamProvider)
-	for _, f := range p.Resources(ctx) {
-		var resp resource.SchemaResponse
-		f().Schema(ctx, resource.SchemaRequest{}, &resp)
-		if resp.Diagnostics.HasError() || len(resp.Schema.Attributes) == 0 {
-			t.Errorf("resource schema: %v, %d attributes", resp.Diagnostics, len(resp.Schema.Attributes))
-		}
-	}
-	for _, f := range p.DataSources(ctx) {
-		var resp datasource.SchemaResponse
-		f().Schema(ctx, datasource.SchemaRequest{}, &resp)
-		if resp.Diagnostics.HasError() || len(resp.Schema.Attributes) == 0 {
-			t.Errorf("data source schema: %v, %d attributes", resp.Diagnostics, len(resp.Schema.Attributes))
-		}
-	}
-	for _, f := range p.EphemeralResources(ctx) {
-		var resp ephemeral.SchemaResponse
-		f().Schema(ctx, ephemeral.SchemaRequest{}, &resp)
-		if resp.Diagnostics.HasError() || len(resp.Schema.Attributes) == 0 {
-			t.Errorf("ephemeral resource schema: %v, %d attributes", resp.Diagnostics, len(resp.Schema.Attributes))
+	for _, rt := range registeredSchemas(t) {
+		if n := rt.schema.FieldByName("Attributes").Len(); rt.diags.HasError() || n == 0 {
+			t.Errorf("%s %s schema: %v, %d attributes", rt.kind, rt.name, rt.diags, n)
 		}
 	}
 	// Each spec's attributes all arrive, in each schema package.

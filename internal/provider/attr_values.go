@@ -27,3 +27,15 @@ func optional(s string) types.String {
 	}
 	return types.StringValue(s)
 }
+
+// stringMap is the known strings of m (tags and such), without the null
+// and unknown ones.
+func stringMap(m types.Map) map[string]string {
+	out := map[string]string{}
+	for k, v := range m.Elements() {
+		if s, ok := v.(types.String); ok && !s.IsNull() && !s.IsUnknown() {
+			out[k] = s.ValueString()
+		}
+	}
+	return out
+}

@@ -66,6 +66,30 @@ func (b *ephemeralBase) Configure(_ context.Context, req ephemeral.ConfigureRequ
 	b.configure(req.ProviderData, &resp.Diagnostics)
 }
 
+// decode is one part of a request, its plan, state or configuration
+// (tfsdk.Plan, tfsdk.State, tfsdk.Config), and the model it is read into.
+type decode struct {
+	from interface {
+		Get(ctx context.Context, target any) diag.Diagnostics
+	}
+	into any
+}
+
+// load is the opening of every Create, Read, Update and Delete (and of a
+// data source's Read): it refuses a call before the provider is
+// configured, then reads each part of the request into its model. It
+// returns false when the provider is not configured or a part does not
+// decode, with every failure in diags.
+func (pd *providerData) load(ctx context.Context, diags *diag.Diagnostics, parts ...decode) bool {
+	if notConfigured(pd.clients, diags) {
+		return false
+	}
+	for _, p := range parts {
+		diags.Append(p.from.Get(ctx, p.into)...)
+	}
+	return !diags.HasError()
+}
+
 // notConfigured reports, as an error, a call before the provider was
 // configured (its configuration depends on values not known yet).
 func notConfigured(c *awsclients.Clients, diags *diag.Diagnostics) bool {

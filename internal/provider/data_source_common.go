@@ -28,11 +28,8 @@ import (
 // a model, lets read fill in the rest, and saves the model as the data
 // source's state unless read failed.
 func readDataSource[M any](ctx context.Context, pd *providerData, req datasource.ReadRequest, resp *datasource.ReadResponse, read func(m *M) diag.Diagnostics) {
-	if notConfigured(pd.clients, &resp.Diagnostics) {
-		return
-	}
 	var m M
-	if resp.Diagnostics.Append(req.Config.Get(ctx, &m)...); resp.Diagnostics.HasError() {
+	if !pd.load(ctx, &resp.Diagnostics, decode{req.Config, &m}) {
 		return
 	}
 	if resp.Diagnostics.Append(read(&m)...); resp.Diagnostics.HasError() {

@@ -105,7 +105,7 @@ func (d *issuerDataSource) readFrontDoor(ctx context.Context, m *issuerDataModel
 	}
 	r := &issuerResource{resourceBase: resourceBase{d.providerData}} // for its finders
 	api, err := r.findHTTPAPI(ctx, fn)
-	if awsFailed(&diags, err, "apigateway:GetApis"+ds, "The provider's credentials need apigateway:GET on /apis.") {
+	if awsFailed(&diags, err, "apigateway:GetApis"+ds, findHTTPAPIFix) {
 		return diags
 	}
 	if api != nil {
@@ -118,7 +118,7 @@ func (d *issuerDataSource) readFrontDoor(ctx context.Context, m *issuerDataModel
 		return nil
 	}
 	id, err := r.findRESTAPI(ctx, fn)
-	if awsFailed(&diags, err, "apigateway:GetRestApis"+ds, "The provider's credentials need apigateway:GET on /restapis.") {
+	if awsFailed(&diags, err, "apigateway:GetRestApis"+ds, findRESTAPIFix) {
 		return diags
 	}
 	if id != nil {

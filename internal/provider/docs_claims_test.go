@@ -11,10 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-framework/datasource"
-	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
-	"github.com/hashicorp/terraform-plugin-framework/resource"
 
 	"github.com/securestream/terraform-provider-securestream/internal/testenv"
 )
@@ -159,23 +156,9 @@ func TestDocsChecksCatchTheOldSentences(t *testing.T) {
 // sources and ephemeral resources.
 func providerTypeNames(t *testing.T) []string {
 	t.Helper()
-	ctx := context.Background()
-	p := New("test", "none")().(*securestreamProvider)
 	var names []string
-	for _, f := range p.Resources(ctx) {
-		var resp resource.MetadataResponse
-		f().Metadata(ctx, resource.MetadataRequest{ProviderTypeName: "securestream"}, &resp)
-		names = append(names, resp.TypeName)
-	}
-	for _, f := range p.DataSources(ctx) {
-		var resp datasource.MetadataResponse
-		f().Metadata(ctx, datasource.MetadataRequest{ProviderTypeName: "securestream"}, &resp)
-		names = append(names, resp.TypeName)
-	}
-	for _, f := range p.EphemeralResources(ctx) {
-		var resp ephemeral.MetadataResponse
-		f().Metadata(ctx, ephemeral.MetadataRequest{ProviderTypeName: "securestream"}, &resp)
-		names = append(names, resp.TypeName)
+	for _, rt := range registeredSchemas(t) {
+		names = append(names, rt.name)
 	}
 	slices.Sort(names)
 	names = slices.Compact(names)
@@ -220,13 +203,10 @@ func docSentences(t *testing.T) []docSentence {
 	var ps provider.SchemaResponse
 	p.Schema(ctx, provider.SchemaRequest{}, &ps)
 	out = append(out, sentences("provider.go (the provider's description)", ps.Schema.MarkdownDescription, 1)...)
-	for _, f := range p.Resources(ctx) {
-		r := f()
-		var m resource.MetadataResponse
-		r.Metadata(ctx, resource.MetadataRequest{ProviderTypeName: "securestream"}, &m)
-		var s resource.SchemaResponse
-		r.Schema(ctx, resource.SchemaRequest{}, &s)
-		out = append(out, sentences(m.TypeName+"'s description", s.Schema.MarkdownDescription, 1)...)
+	for _, rt := range registeredSchemas(t) {
+		if rt.kind == "resource" {
+			out = append(out, sentences(rt.name+"'s description", rt.schema.FieldByName("MarkdownDescription").String(), 1)...)
+		}
 	}
 	return out
 }

@@ -392,17 +392,11 @@ func (r *functionResource) waitDeployed(ctx context.Context, id string) error {
 // uniqueAssociations refuses two associations for one cache behavior
 // (and event), whatever their replace_existing: one error per behavior,
 // naming the associations (by index) and the behavior.
-type uniqueAssociations struct{}
+var uniqueAssociations = uniqueAssociationsRule{"each association names another cache behavior"}
 
-func (uniqueAssociations) Description(context.Context) string {
-	return "each association names another cache behavior"
-}
+type uniqueAssociationsRule struct{ describedAs }
 
-func (v uniqueAssociations) MarkdownDescription(ctx context.Context) string {
-	return v.Description(ctx)
-}
-
-func (uniqueAssociations) ValidateList(ctx context.Context, req validator.ListRequest, resp *validator.ListResponse) {
+func (uniqueAssociationsRule) ValidateList(ctx context.Context, req validator.ListRequest, resp *validator.ListResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}

@@ -75,7 +75,7 @@ func functionCodeAttrs() map[string]attrSpec {
 			desc: "Clock skew tolerated, for an edge whose clock is behind the issuer's: a key is accepted that long before its " +
 				"start (`not_before`), and may end that much beyond `max_lifetime` from now. Expiry has none: a key is refused from " +
 				"its expiry on. Whole seconds, `0s` to `1h`. Default `30s`."},
-		"exempt_paths": {kind: kindList, strList: []validator.String{patternValidator{}},
+		"exempt_paths": {kind: kindList, strList: []validator.String{patternValidator},
 			desc: "Path patterns that need no key, such as `/favicon.ico` or `/posters/*` (an exact path, or a prefix ending in `*`)."},
 		"report_only": {kind: kindBool,
 			desc: "Log refusals and let every request through, to roll the function out without refusing anyone. Default false."},
@@ -197,7 +197,7 @@ func (m functionCodeModel) edgeConfig(ctx context.Context, doc *keyring.Document
 }
 
 // leewayValidator: whole seconds, 0s to 1h.
-var leewayValidator = textValidator{want: "a whole number of seconds from 0s to 1h, such as 30s", check: func(s string) error {
+var leewayValidator = textValidator{describedAs: "a whole number of seconds from 0s to 1h, such as 30s", check: func(s string) error {
 	d, err := durationtext.Parse(s)
 	if err == nil && (d < 0 || d > time.Hour || d%time.Second != 0) {
 		err = fmt.Errorf("%v is out of range", d)
@@ -206,7 +206,7 @@ var leewayValidator = textValidator{want: "a whole number of seconds from 0s to 
 }}
 
 // corsMaxAgeValidator: whole seconds, 1s to 2h.
-var corsMaxAgeValidator = textValidator{want: "a whole number of seconds from 1s to " + durationtext.Short(edgefunc.MaxCORSMaxAge) + ", such as 10m",
+var corsMaxAgeValidator = textValidator{describedAs: describedAs("a whole number of seconds from 1s to " + durationtext.Short(edgefunc.MaxCORSMaxAge) + ", such as 10m"),
 	check: func(s string) error {
 		d, err := durationtext.Parse(s)
 		if err == nil && (d < time.Second || d > edgefunc.MaxCORSMaxAge || d%time.Second != 0) {
@@ -216,19 +216,15 @@ var corsMaxAgeValidator = textValidator{want: "a whole number of seconds from 1s
 	}}
 
 // originValidator checks one CORS origin as browsers send it.
-var originValidator = textValidator{want: "an origin such as https://player.example.com, or * alone",
+var originValidator = textValidator{describedAs: "an origin such as https://player.example.com, or * alone",
 	check: func(s string) error { return edgefunc.CheckOrigins([]string{s}) }}
 
 // patternValidator checks a path pattern as the token format reads it.
-type patternValidator struct{}
+var patternValidator = pathPatternRule{"an exact path or a prefix ending in *, starting with /, with no dot segments"}
 
-func (patternValidator) Description(context.Context) string {
-	return "an exact path or a prefix ending in *, starting with /, with no dot segments"
-}
+type pathPatternRule struct{ describedAs }
 
-func (v patternValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
-
-func (v patternValidator) ValidateString(ctx context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+func (v pathPatternRule) ValidateString(ctx context.Context, req validator.StringRequest, resp *validator.StringResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}

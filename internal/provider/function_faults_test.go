@@ -229,10 +229,14 @@ func (c *callCounter) want(counts map[string]int) resource.TestCheckFunc {
 // second function, a half-attached distribution or FunctionInUse. Lost
 // answers make the retries meet their own changes: the create finds its
 // function (the same code: adopted), the publish finds its LIVE code
-// (AWS refuses to publish an unchanged stage again: StrictPublish), the
-// association its behaviors attached, the delete its function gone.
+// (AWS refuses to publish an unchanged stage again, as the local
+// CloudFront does by default), the association its behaviors attached,
+// the delete its function gone.
 func TestAccFunctionFaults_retried(t *testing.T) {
-	e := newCFEnv(t, localcf.Config{StrictPublish: true})
+	// Instant deploy: converged wants each distribution Deployed right
+	// after an apply that does not wait for it; deploy timing is not what
+	// this test is about.
+	e := newCFEnv(t, localcf.Config{InstantDeploy: true})
 	d1, d2 := e.distribution(t), e.distribution(t)
 	fn, issuer := name("edge"), name("issuer")
 	calls := &callCounter{e: e}
@@ -306,7 +310,7 @@ func TestAccFunctionFaults_retried(t *testing.T) {
 // the other, the LIVE code and the edge as they were), and the next apply
 // converges.
 func TestAccFunctionFaults_persistent(t *testing.T) {
-	e := newCFEnv(t, localcf.Config{})
+	e := newCFEnv(t, localcf.Config{InstantDeploy: true}) // converged wants Deployed without a wait (see _retried)
 	dist := e.distribution(t)
 	fn, issuer := name("edge"), name("issuer")
 	cfg := func(rotation string) string { return functionConfig(e, fn, issuer, rotation, "", assocOn(dist)) }
@@ -545,7 +549,7 @@ func (e *cfEnv) neverUnprotected(dist string, fns ...string) resource.TestCheckF
 // deleted. Also with a rotation in the same apply, where the plan cannot
 // render the code.
 func TestAccFunctionProtection_rename(t *testing.T) {
-	e := newCFEnv(t, localcf.Config{})
+	e := newCFEnv(t, localcf.Config{InstantDeploy: true}) // converged wants Deployed without a wait (see _retried)
 	d1, d2 := e.distribution(t), e.distribution(t)
 	fn1, fn2, issuer := name("edge"), name("edge"), name("issuer")
 	cfg := func(fn, rotation, assoc string) string { return functionConfig(e, fn, issuer, rotation, "", assoc) }

@@ -115,7 +115,9 @@ func TestAccFunction_refusedAtPlanNotApply(t *testing.T) {
 // and the apply, which plans again with the new ring known, does not say
 // it a second time.
 func TestAccFunction_rotationWarnsOnce(t *testing.T) {
-	e := newCFEnv(t, localcf.Config{})
+	// The rotation warnings are under test, not the wait for deployment:
+	// distributions deploy at once.
+	e := newCFEnv(t, localcf.Config{InstantDeploy: true})
 	dist := e.distribution(t)
 	fn, issuer := name("edge"), name("issuer")
 	cfg := func(rotation string) string {

@@ -121,8 +121,8 @@ func TestUpgradeFunctionStateV0Nulls(t *testing.T) {
 		t.Errorf("key_ring.ciphertext = %q", got)
 	}
 	var resp resource.UpgradeStateResponse
-	upgradeRawState(resource.UpgradeStateRequest{RawState: &tfprotov6.RawState{JSON: []byte(`[1]`)}}, &resp, "securestream_function",
-		map[string]string{"ciphertext": "ciphertext"}, nil)
+	ringUpgrade{typ: "securestream_function", moved: map[string]string{"ciphertext": "ciphertext"}}.upgrade(context.Background(),
+		resource.UpgradeStateRequest{RawState: &tfprotov6.RawState{JSON: []byte(`[1]`)}}, &resp)
 	if !resp.Diagnostics.HasError() || resp.DynamicValue != nil {
 		t.Errorf("a state that is no JSON object: %v", resp.Diagnostics)
 	}

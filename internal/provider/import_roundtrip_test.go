@@ -100,7 +100,7 @@ decrypt_role_arns   = [%q]`, fn, alias, role)
 func TestAccImport_secretUserKeyRoundTrip(t *testing.T) {
 	e := newAccEnv(t)
 	fn := name("issuer")
-	keyID, _ := e.userKey(t)
+	keyID, _ := e.userKey(t, "brought by the user")
 	importID := func(s *terraform.State) (string, error) {
 		a, err := attrs(s, "securestream_secret.s")
 		return a["kms_key_id"] + "," + a["function_name"] + "," + a["ciphertext"], err
@@ -447,25 +447,13 @@ func TestAccSecret_existingKeyAndLambdaImport(t *testing.T) {
 	e := newAccEnv(t)
 	fn := name("issuer")
 	ctx := context.Background()
-	key, err := e.clients.KMS.CreateKey(ctx, &kms.CreateKeyInput{Description: aws.String("brought by the user")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	keyID, keyARN := e.userKey(t, "brought by the user")
 	alias := "alias/" + name("ss-test")
-	if _, err := e.clients.KMS.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String(alias), TargetKeyId: key.KeyMetadata.KeyId}); err != nil {
+	if _, err := e.clients.KMS.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String(alias), TargetKeyId: aws.String(keyID)}); err != nil {
 		t.Fatal(err)
 	}
-	keyID := aws.ToString(key.KeyMetadata.KeyId)
-	other, err := e.clients.KMS.CreateKey(ctx, &kms.CreateKeyInput{Description: aws.String("another key of the user's")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	otherID := aws.ToString(other.KeyMetadata.KeyId)
-	t.Cleanup(func() {
-		_, _ = e.clients.KMS.ScheduleKeyDeletion(ctx, &kms.ScheduleKeyDeletionInput{KeyId: aws.String(otherID), PendingWindowInDays: aws.Int32(7)})
-		_, _ = e.clients.KMS.DeleteAlias(ctx, &kms.DeleteAliasInput{AliasName: aws.String(alias)})
-		_, _ = e.clients.KMS.ScheduleKeyDeletion(ctx, &kms.ScheduleKeyDeletionInput{KeyId: aws.String(keyID), PendingWindowInDays: aws.Int32(7)})
-	})
+	t.Cleanup(func() { _, _ = e.clients.KMS.DeleteAlias(ctx, &kms.DeleteAliasInput{AliasName: aws.String(alias)}) })
+	otherID, _ := e.userKey(t, "another key of the user's")
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             e.checkDestroyed,
@@ -499,7 +487,7 @@ func TestAccSecret_existingKeyAndLambdaImport(t *testing.T) {
 			{
 				// The same key by its ARN: an update of the spelling, not a
 				// replacement with new keys.
-				Config: secretConfig(e, fmt.Sprintf("function_name = %q\nkms_key_id = %q", fn, aws.ToString(key.KeyMetadata.Arn))),
+				Config: secretConfig(e, fmt.Sprintf("function_name = %q\nkms_key_id = %q", fn, keyARN)),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction("securestream_secret.s", plancheck.ResourceActionUpdate),
 					plancheck.ExpectKnownValue("securestream_secret.s", tfjsonpath.New("ciphertext"), knownvalue.NotNull()),
@@ -534,14 +522,7 @@ func TestAccSecret_importKeepsKeys(t *testing.T) {
 	ctx := context.Background()
 	var keyIDs [2]string
 	for i := range keyIDs {
-		key, err := e.clients.KMS.CreateKey(ctx, &kms.CreateKeyInput{Description: aws.String("brought by the user")})
-		if err != nil {
-			t.Fatal(err)
-		}
-		keyIDs[i] = aws.ToString(key.KeyMetadata.KeyId)
-		t.Cleanup(func() {
-			_, _ = e.clients.KMS.ScheduleKeyDeletion(ctx, &kms.ScheduleKeyDeletionInput{KeyId: key.KeyMetadata.KeyId, PendingWindowInDays: aws.Int32(7)})
-		})
+		keyIDs[i], _ = e.userKey(t, "brought by the user")
 	}
 	// A ring another deployment made: three keys from the last half hour,
 	// each with tokens that may still be valid.
@@ -671,16 +652,7 @@ func (e *accEnv) createIssuerFunctionEnv(t *testing.T, function string, env map[
 func TestAccImport_cliIssuerNoWarnings(t *testing.T) {
 	e := newAccEnv(t)
 	fn := name("issuer")
-	cfg := e.provider() + fmt.Sprintf(`
-resource "securestream_secret" "s" {
-  function_name = %q
-}
-
-resource "securestream_issuer" "i" {
-  function_name = securestream_secret.s.function_name
-  key_ring      = securestream_secret.s.key_ring
-%s}
-`, fn, minimalSettings)
+	cfg := issuerConfig(e, fn, "", minimalSettings)
 	tf := newTFProcess(t, cfg)
 	if out, err := tf.run("apply", "-auto-approve", "-no-color"); err != nil {
 		t.Fatalf("terraform apply: %v\n%s", err, out)

@@ -348,17 +348,7 @@ func TestAccIssuer_importGenerated(t *testing.T) {
 				body = fmt.Sprintf(body, aws.ToString(p.Policy.Arn))
 			}
 			// The built-in package: package_path is not in AWS to read back.
-			config := e.provider() + fmt.Sprintf(`
-resource "securestream_secret" "s" {
-  function_name = %q
-}
-
-resource "securestream_issuer" "i" {
-  function_name     = securestream_secret.s.function_name
-  key_ring          = securestream_secret.s.key_ring
-%s
-}
-`, fn, body)
+			config := issuerConfig(e, fn, "", body)
 			resource.Test(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 				CheckDestroy:             e.checkIssuerDestroyed,

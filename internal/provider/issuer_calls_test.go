@@ -1,17 +1,13 @@
 package provider
 
 import (
-	"context"
 	"fmt"
 	"maps"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
@@ -26,23 +22,9 @@ import (
 // the issuer's arguments, and so is what is passed to cfg.
 func issuerBehindProxy(t *testing.T, e *accEnv, apiType string, extra ...string) (cfg func(more ...string) string, p *faultproxy.Proxy, fn string) {
 	t.Helper()
-	ctx := context.Background()
-	key, err := e.clients.KMS.CreateKey(ctx, &kms.CreateKeyInput{Description: aws.String("ring of an issuer behind a proxy")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_, _ = e.clients.KMS.ScheduleKeyDeletion(ctx, &kms.ScheduleKeyDeletionInput{KeyId: key.KeyMetadata.KeyId, PendingWindowInDays: aws.Int32(7)})
-	})
+	_, keyARN := e.userKey(t, "ring of an issuer behind a proxy")
 	fn = name("issuer")
-	k, err := newRingKey(time.Now().UTC().Truncate(time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ct, err := keyring.Seal(ctx, keyring.KMS{Client: e.clients.KMS}, aws.ToString(key.KeyMetadata.Arn), fn, &keyring.Document{Keys: []keyring.Key{k}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ct := e.sealedRing(t, keyARN, fn)
 	p = localtest.StartFaultProxy(t, e.endpoint)
 	pkgPath, _ := testPackage(t, "echo one")
 	return func(more ...string) string {
@@ -67,7 +49,7 @@ resource "securestream_issuer" "i" {
     allowed_hosts = ["media.example.com"]
   }
 %[7]s}
-`, p.URL, fn, ct, aws.ToString(key.KeyMetadata.Arn), pkgPath, apiType, strings.Join(append(append([]string(nil), extra...), more...), ""))
+`, p.URL, fn, ct, keyARN, pkgPath, apiType, strings.Join(append(append([]string(nil), extra...), more...), ""))
 	}, p, fn
 }
 

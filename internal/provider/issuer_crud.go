@@ -22,6 +22,18 @@ import (
 	"github.com/securestream/terraform-provider-securestream/internal/issuerpkg"
 )
 
+// planInputs is what Create and Update take from the plan before any
+// write: the function's package, the settings' environment, and the
+// ring's key as an ARN (applyKeyARN, into plan).
+func (r *issuerResource) planInputs(ctx context.Context, plan *issuerModel) (pkg []byte, settings map[string]string, diags diag.Diagnostics) {
+	pkg, diags = issuerPackage(plan)
+	settings, _, d := settingsEnv(ctx, plan.Settings)
+	if diags.Append(d...); diags.HasError() {
+		return nil, nil, diags
+	}
+	return pkg, settings, append(diags, r.applyKeyARN(ctx, plan)...)
+}
+
 // Create makes, in order: the role and its policy, the KMS grant, the log
 // group, the function, its API and the invoke permission. A step that
 // fails leaves what the earlier ones made in the state, which Terraform
@@ -29,21 +41,14 @@ import (
 // that was stopped before it could record anything (Terraform killed) is
 // resumed from the role it left (see issuer_resume.go).
 func (r *issuerResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	if notConfigured(r.clients, &resp.Diagnostics) {
-		return
-	}
 	var plan issuerModel
-	if resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...); resp.Diagnostics.HasError() {
+	if !r.load(ctx, &resp.Diagnostics, decode{req.Plan, &plan}) {
 		return
 	}
 	ctx, cancel := withTimeout(ctx, plan.Timeouts.Create, defaultIssuerCreateTimeout, &resp.Diagnostics)
 	defer cancel()
-	pkg, diags := issuerPackage(&plan)
-	settings, _, d := settingsEnv(ctx, plan.Settings)
-	if resp.Diagnostics.Append(append(diags, d...)...); resp.Diagnostics.HasError() {
-		return
-	}
-	if resp.Diagnostics.Append(r.applyKeyARN(ctx, &plan)...); resp.Diagnostics.HasError() {
+	pkg, settings, diags := r.planInputs(ctx, &plan)
+	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
 		return // nothing made yet
 	}
 	created := plan
@@ -129,11 +134,8 @@ func corsOrigins(ctx context.Context, settings types.Object) []string {
 // function's environment: an import, or an edit in the console, shows as
 // the settings' values.
 func (r *issuerResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	if notConfigured(r.clients, &resp.Diagnostics) {
-		return
-	}
 	var m issuerModel
-	if resp.Diagnostics.Append(req.State.Get(ctx, &m)...); resp.Diagnostics.HasError() {
+	if !r.load(ctx, &resp.Diagnostics, decode{req.State, &m}) {
 		return
 	}
 	ctx, cancel := withTimeout(ctx, m.Timeouts.Read, defaultIssuerReadTimeout, &resp.Diagnostics)
@@ -401,7 +403,7 @@ func (r *issuerResource) readAPI(ctx context.Context, m *issuerModel) diag.Diagn
 	if m.APIID.IsNull() && m.APIType.ValueString() != apiTypeREST {
 		api, err := r.findHTTPAPI(ctx, *fn)
 		if err != nil {
-			diags.Append(diagnostics.AWSCall("apigateway:GetApis", err, "The provider's credentials need apigateway:GET on /apis."))
+			diags.Append(diagnostics.AWSCall("apigateway:GetApis", err, findHTTPAPIFix))
 			return diags
 		}
 		if api != nil {
@@ -411,7 +413,7 @@ func (r *issuerResource) readAPI(ctx context.Context, m *issuerModel) diag.Diagn
 	if m.APIID.IsNull() && m.APIType.ValueString() != apiTypeHTTP {
 		id, err := r.findRESTAPI(ctx, *fn)
 		if err != nil {
-			diags.Append(diagnostics.AWSCall("apigateway:GetRestApis", err, "The provider's credentials need apigateway:GET on /restapis."))
+			diags.Append(diagnostics.AWSCall("apigateway:GetRestApis", err, findRESTAPIFix))
 			return diags
 		}
 		if id != nil {
@@ -482,23 +484,14 @@ func stringList(items []string) types.List {
 // environment, the log retention, the API's CORS, authorizer and
 // throttling, and the invoke permission when it went missing.
 func (r *issuerResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	if notConfigured(r.clients, &resp.Diagnostics) {
-		return
-	}
 	var plan, state issuerModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	if !r.load(ctx, &resp.Diagnostics, decode{req.Plan, &plan}, decode{req.State, &state}) {
 		return
 	}
 	ctx, cancel := withTimeout(ctx, plan.Timeouts.Update, defaultIssuerUpdateTimeout, &resp.Diagnostics)
 	defer cancel()
-	pkg, diags := issuerPackage(&plan)
-	settings, _, d := settingsEnv(ctx, plan.Settings)
-	if resp.Diagnostics.Append(append(diags, d...)...); resp.Diagnostics.HasError() {
-		return
-	}
-	if resp.Diagnostics.Append(r.applyKeyARN(ctx, &plan)...); resp.Diagnostics.HasError() {
+	pkg, settings, diags := r.planInputs(ctx, &plan)
+	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
 		return
 	}
 	plan.SourceCodeHash = types.StringValue(issuerpkg.SourceCodeHash(pkg))
@@ -591,11 +584,8 @@ func (r *issuerResource) Update(ctx context.Context, req resource.UpdateRequest,
 // Delete removes, in reverse order, what the state says was created; an
 // object already gone is no error.
 func (r *issuerResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	if notConfigured(r.clients, &resp.Diagnostics) {
-		return
-	}
 	var m issuerModel
-	if resp.Diagnostics.Append(req.State.Get(ctx, &m)...); resp.Diagnostics.HasError() {
+	if !r.load(ctx, &resp.Diagnostics, decode{req.State, &m}) {
 		return
 	}
 	ctx, cancel := withTimeout(ctx, m.Timeouts.Delete, defaultIssuerDeleteTimeout, &resp.Diagnostics)

@@ -235,6 +235,9 @@ func (r *issuerResource) deleteHTTPAPI(ctx context.Context, apiID string) diag.D
 	return diags
 }
 
+// findHTTPAPIFix is the fix of a findHTTPAPI that failed.
+const findHTTPAPIFix = "The provider's credentials need apigateway:GET on /apis."
+
 // findHTTPAPI finds the issuer's API by its tag (import).
 func (r *issuerResource) findHTTPAPI(ctx context.Context, function string) (*apitypes.Api, error) {
 	var next *string

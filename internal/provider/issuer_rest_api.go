@@ -465,6 +465,9 @@ func (r *issuerResource) deleteRESTAPI(ctx context.Context, apiID string) diag.D
 	return diags
 }
 
+// findRESTAPIFix is the fix of a findRESTAPI that failed.
+const findRESTAPIFix = "The provider's credentials need apigateway:GET on /restapis."
+
 // findRESTAPI finds the issuer's REST API by its tag (import).
 func (r *issuerResource) findRESTAPI(ctx context.Context, function string) (*string, error) {
 	p := apigateway.NewGetRestApisPaginator(r.clients.APIGateway, &apigateway.GetRestApisInput{})

@@ -117,7 +117,7 @@ func (r *issuerResource) clearInterrupted(ctx context.Context, m *issuerModel) d
 	}
 	for {
 		api, err := r.findHTTPAPI(ctx, fn)
-		if awsFailed(&diags, err, "apigateway:GetApis (resuming an interrupted create)", "The provider's credentials need apigateway:GET on /apis.") {
+		if awsFailed(&diags, err, "apigateway:GetApis (resuming an interrupted create)", findHTTPAPIFix) {
 			return diags
 		}
 		if api == nil {
@@ -141,7 +141,7 @@ func (r *issuerResource) clearInterruptedREST(ctx context.Context, m *issuerMode
 	}
 	for {
 		id, err := r.findRESTAPI(ctx, fn)
-		if awsFailed(&diags, err, "apigateway:GetRestApis (resuming an interrupted create)", "The provider's credentials need apigateway:GET on /restapis.") {
+		if awsFailed(&diags, err, "apigateway:GetRestApis (resuming an interrupted create)", findRESTAPIFix) {
 			return diags
 		}
 		if id == nil {

@@ -139,17 +139,6 @@ func (r *issuerResource) tagsAll(tags types.Map) types.Map {
 	return types.MapValueMust(types.StringType, out)
 }
 
-// stringMap is a known map of strings.
-func stringMap(m types.Map) map[string]string {
-	out := map[string]string{}
-	for k, v := range m.Elements() {
-		if s, ok := v.(types.String); ok && !s.IsNull() && !s.IsUnknown() {
-			out[k] = s.ValueString()
-		}
-	}
-	return out
-}
-
 // tags are the tags of every object: tags_all and the issuer tag.
 func (r *issuerResource) tags(m *issuerModel) map[string]string {
 	all := m.TagsAll

@@ -9,10 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-framework/datasource"
-	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
-	"github.com/hashicorp/terraform-plugin-framework/resource"
 	rschema "github.com/hashicorp/terraform-plugin-framework/resource/schema"
 )
 
@@ -159,48 +156,17 @@ func keyRingProblems(where string, v any) []string {
 	return out
 }
 
-// schemaOf is a registered type's kind, name, attributes and block names.
-func schemaOf(t *testing.T, v any) (kind, typ string, attrs map[string]any, blocks []string) {
-	ctx := context.Background()
-	var s any
-	switch x := v.(type) {
-	case resource.Resource:
-		var m resource.MetadataResponse
-		x.Metadata(ctx, resource.MetadataRequest{ProviderTypeName: "securestream"}, &m)
-		var resp resource.SchemaResponse
-		x.Schema(ctx, resource.SchemaRequest{}, &resp)
-		kind, typ, s = "resource", m.TypeName, resp.Schema
-	case datasource.DataSource:
-		var m datasource.MetadataResponse
-		x.Metadata(ctx, datasource.MetadataRequest{ProviderTypeName: "securestream"}, &m)
-		var resp datasource.SchemaResponse
-		x.Schema(ctx, datasource.SchemaRequest{}, &resp)
-		kind, typ, s = "data source", m.TypeName, resp.Schema
-	case ephemeral.EphemeralResource:
-		var m ephemeral.MetadataResponse
-		x.Metadata(ctx, ephemeral.MetadataRequest{ProviderTypeName: "securestream"}, &m)
-		var resp ephemeral.SchemaResponse
-		x.Schema(ctx, ephemeral.SchemaRequest{}, &resp)
-		kind, typ, s = "ephemeral resource", m.TypeName, resp.Schema
-	default:
-		t.Fatalf("%T is no resource, data source or ephemeral resource", v)
-	}
-	sv := reflect.ValueOf(s)
-	attrs = attrMap(sv.FieldByName("Attributes"))
-	for _, k := range sv.FieldByName("Blocks").MapKeys() {
-		blocks = append(blocks, k.String())
-	}
-	return kind, typ, attrs, blocks
-}
-
 // Every registered type follows the scheme; each departure is named by its
 // type and attribute path.
 func TestNamingScheme(t *testing.T) {
 	seen := map[string]bool{}
-	for _, v := range registeredTypes() {
-		kind, typ, attrs, blocks := schemaOf(t, v)
-		seen[kind+" "+typ] = true
-		for _, p := range namingProblems(kind, typ, attrs, blocks) {
+	for _, rt := range registeredSchemas(t) {
+		seen[rt.kind+" "+rt.name] = true
+		var blocks []string
+		for _, k := range rt.schema.FieldByName("Blocks").MapKeys() {
+			blocks = append(blocks, k.String())
+		}
+		for _, p := range namingProblems(rt.kind, rt.name, attrMap(rt.schema.FieldByName("Attributes")), blocks) {
 			t.Error(p)
 		}
 	}

@@ -166,7 +166,7 @@ func functionAttrsTail(ctx context.Context, attrs map[string]schema.Attribute) {
 			"(`cloudfront:GetDistributionConfig`, which the apply needs too), and refuses a distribution that does not exist, a " +
 			"`path_pattern` it has no cache behavior for, and a behavior that runs another function without `replace_existing`: " +
 			"before the apply makes anything.",
-		Validators: []validator.List{uniqueAssociations{}},
+		Validators: []validator.List{uniqueAssociations},
 		NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
 			"distribution_id": schema.StringAttribute{Required: true, MarkdownDescription: "The distribution's id."},
 			"path_pattern": schema.StringAttribute{Optional: true,
@@ -369,11 +369,8 @@ func (r *functionResource) planDeployment(ctx context.Context, req resource.Modi
 }
 
 func (r *functionResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	if notConfigured(r.clients, &resp.Diagnostics) {
-		return
-	}
 	var plan functionModel
-	if resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...); resp.Diagnostics.HasError() {
+	if !r.load(ctx, &resp.Diagnostics, decode{req.Plan, &plan}) {
 		return
 	}
 	ctx, cancel := withTimeout(ctx, plan.Timeouts.Create, defaultCreateTimeout, &resp.Diagnostics)
@@ -578,11 +575,8 @@ func hashOf(code []byte) string {
 }
 
 func (r *functionResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	if notConfigured(r.clients, &resp.Diagnostics) {
-		return
-	}
 	var state functionModel
-	if resp.Diagnostics.Append(req.State.Get(ctx, &state)...); resp.Diagnostics.HasError() {
+	if !r.load(ctx, &resp.Diagnostics, decode{req.State, &state}) {
 		return
 	}
 	ctx, cancel := withTimeout(ctx, state.Timeouts.Read, defaultReadTimeout, &resp.Diagnostics)
@@ -627,13 +621,8 @@ func (r *functionResource) canTell(ctx context.Context, of []association) bool {
 }
 
 func (r *functionResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	if notConfigured(r.clients, &resp.Diagnostics) {
-		return
-	}
 	var plan, state functionModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	if !r.load(ctx, &resp.Diagnostics, decode{req.Plan, &plan}, decode{req.State, &state}) {
 		return
 	}
 	ctx, cancel := withTimeout(ctx, plan.Timeouts.Update, defaultUpdateTimeout, &resp.Diagnostics)
@@ -714,11 +703,8 @@ func (r *functionResource) rename(ctx context.Context, plan, state *functionMode
 }
 
 func (r *functionResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	if notConfigured(r.clients, &resp.Diagnostics) {
-		return
-	}
 	var state functionModel
-	if resp.Diagnostics.Append(req.State.Get(ctx, &state)...); resp.Diagnostics.HasError() {
+	if !r.load(ctx, &resp.Diagnostics, decode{req.State, &state}) {
 		return
 	}
 	ctx, cancel := withTimeout(ctx, state.Timeouts.Delete, defaultDeleteTimeout, &resp.Diagnostics)

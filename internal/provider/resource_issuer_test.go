@@ -46,7 +46,13 @@ func testPackage(t *testing.T, script string) (string, []byte) {
 	return p, pkg
 }
 
+// issuerConfig is a secret for function and an issuer with its ring,
+// from the package at pkg ("": the built-in package), with body added to
+// the issuer's arguments.
 func issuerConfig(e *accEnv, function, pkg, body string) string {
+	if pkg != "" {
+		body = fmt.Sprintf("  package_path      = %q\n", pkg) + body
+	}
 	return e.provider() + fmt.Sprintf(`
 resource "securestream_secret" "s" {
   function_name = %q
@@ -55,10 +61,25 @@ resource "securestream_secret" "s" {
 resource "securestream_issuer" "i" {
   function_name     = securestream_secret.s.function_name
   key_ring          = securestream_secret.s.key_ring
-  package_path      = %q
 %s
 }
-`, function, pkg, body)
+`, function, body)
+}
+
+// sealedRing is a ring of one new key sealed under keyARN for the
+// function fn, as securestream_secret seals one, for an issuer given a ring
+// made without it.
+func (e *accEnv) sealedRing(t *testing.T, keyARN, fn string) string {
+	t.Helper()
+	k, err := newRingKey(time.Now().UTC().Truncate(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ct, err := keyring.Seal(context.Background(), keyring.KMS{Client: e.clients.KMS}, keyARN, fn, &keyring.Document{Keys: []keyring.Key{k}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ct
 }
 
 // issuerEnv is the issuer's attributes in the state and its function's
@@ -546,25 +567,12 @@ func TestAccIssuer_refusedAtPlan(t *testing.T) {
 	fn := name("issuer")
 	pkgPath, _ := testPackage(t, "echo one")
 	ctx := context.Background()
-	key, err := e.clients.KMS.CreateKey(ctx, &kms.CreateKeyInput{Description: aws.String("a ring for another function")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_, _ = e.clients.KMS.ScheduleKeyDeletion(ctx, &kms.ScheduleKeyDeletionInput{KeyId: key.KeyMetadata.KeyId, PendingWindowInDays: aws.Int32(7)})
-	})
-	k, err := newRingKey(time.Now().UTC().Truncate(time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	other, err := keyring.Seal(ctx, keyring.KMS{Client: e.clients.KMS}, aws.ToString(key.KeyMetadata.Arn), "another-function", &keyring.Document{Keys: []keyring.Key{k}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	keyID, keyARN := e.userKey(t, "a ring for another function")
+	other := e.sealedRing(t, keyARN, "another-function")
 	// The ring's key by its alias: resolved to the key's ARN
 	// (kms:DescribeKey) at plan.
 	alias := "alias/" + fn
-	if _, err := e.clients.KMS.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String(alias), TargetKeyId: key.KeyMetadata.KeyId}); err != nil {
+	if _, err := e.clients.KMS.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String(alias), TargetKeyId: aws.String(keyID)}); err != nil {
 		t.Fatal(err)
 	}
 	cfgFor := func(ringFunction, ciphertext, settings string) string {

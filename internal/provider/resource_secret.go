@@ -143,32 +143,32 @@ func (r *secretResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 				MarkdownDescription: "Whether this resource created the KMS key and still owns it, and so deletes it. An import " +
 					"reads it from the key: a key this resource created carries the tag `" + functionTag + "` = `function_name`."},
 			"deletion_window_in_days": schema.Int64Attribute{Optional: true,
-				Validators: []validator.Int64{int64validator.Between(7, 30), notForYourKey{}},
+				Validators: []validator.Int64{int64validator.Between(7, 30), notForYourKey},
 				MarkdownDescription: fmt.Sprintf("Waiting period, in days (7 to 30), before KMS deletes a key this resource created, "+
 					"as `aws_kms_key`'s. Default %d. Not for a key named in `kms_key_id`.", defaultDeletionWindowDays)},
 			"enable_key_rotation": schema.BoolAttribute{Optional: true,
-				Validators: []validator.Bool{notForYourKey{}},
+				Validators: []validator.Bool{notForYourKey},
 				MarkdownDescription: "Whether KMS rotates the created key's material yearly (security baselines expect it; the ring's " +
 					"ciphertext stays valid). Default true. Not for a key named in `kms_key_id`."},
 			"alias": schema.StringAttribute{Optional: true,
-				Validators: []validator.String{notForYourKey{},
+				Validators: []validator.String{notForYourKey,
 					stringvalidator.RegexMatches(aliasRE, "must be alias/ followed by 1 to 250 of A-Z a-z 0-9 / _ -"),
 					stringvalidator.RegexMatches(regexp.MustCompile(`^alias/(?:[^a]|a[^w]|aw[^s]|aws[^/])`), "must not start with alias/aws/, which AWS reserves")},
 				MarkdownDescription: "An alias for the created key, such as `alias/video-keys`. Not for a key named in `kms_key_id`."},
 			"tags": schema.MapAttribute{Optional: true, ElementType: types.StringType,
-				Validators:          []validator.Map{notForYourKey{}},
+				Validators:          []validator.Map{notForYourKey},
 				MarkdownDescription: "Tags of the created key, merged over the provider's `default_tags`. Not for a key named in `kms_key_id`."},
 			"tags_all": schema.MapAttribute{Computed: true, ElementType: types.StringType,
 				MarkdownDescription: "The created key's tags: the provider's `default_tags` and `tags` (which win). The key also " +
 					"carries `" + functionTag + "` = `function_name`."},
 			"decrypt_role_arns": schema.SetAttribute{Optional: true, ElementType: types.StringType,
 				Validators: []validator.Set{setvalidator.ValueStringsAre(stringvalidator.RegexMatches(iamPrincipalRE,
-					"must be an IAM role or user ARN, such as arn:aws:iam::123456789012:role/issuer")), notForYourKey{}},
+					"must be an IAM role or user ARN, such as arn:aws:iam::123456789012:role/issuer")), notForYourKey},
 				MarkdownDescription: "IAM roles (or users) that may decrypt the key ring, besides the identity Terraform runs as: the " +
 					"issuer's execution role. Used in the key policy of the created key (see **Key policy** below). Not for a key named " +
 					"in `kms_key_id`: its policy is yours."},
 			"rotation_triggers": schema.MapAttribute{Optional: true, ElementType: types.StringType,
-				Validators: []validator.Map{mapvalidator.ValueStringsAre(stringNotNull{})},
+				Validators: []validator.Map{mapvalidator.ValueStringsAre(stringNotNull)},
 				MarkdownDescription: "Arbitrary values (as `triggers` and `keepers` elsewhere); changing any of them rotates the ring. " +
 					"Setting them where they were unset (as after an import), or removing them, does not rotate."},
 			"rotation_days": schema.Int64Attribute{Optional: true, Validators: []validator.Int64{int64validator.AtLeast(1)},
@@ -252,11 +252,10 @@ func configuredSecretWO(ctx context.Context, config tfsdk.Config, diags *diag.Di
 }
 
 func (r *secretResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	if notConfigured(r.clients, &resp.Diagnostics) {
+	var plan secretModel
+	if !r.load(ctx, &resp.Diagnostics, decode{req.Plan, &plan}) {
 		return
 	}
-	var plan secretModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	secretWO := configuredSecretWO(ctx, req.Config, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
@@ -391,12 +390,8 @@ func (r *secretResource) open(ctx context.Context, m *secretModel, legacy bool) 
 }
 
 func (r *secretResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	if notConfigured(r.clients, &resp.Diagnostics) {
-		return
-	}
 	var state secretModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	if !r.load(ctx, &resp.Diagnostics, decode{req.State, &state}) {
 		return
 	}
 	ctx, cancel := withTimeout(ctx, state.Timeouts.Read, defaultReadTimeout, &resp.Diagnostics)
@@ -471,12 +466,10 @@ func (r *secretResource) Read(ctx context.Context, req resource.ReadRequest, res
 }
 
 func (r *secretResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	if notConfigured(r.clients, &resp.Diagnostics) {
+	var plan, state secretModel
+	if !r.load(ctx, &resp.Diagnostics, decode{req.Plan, &plan}, decode{req.State, &state}) {
 		return
 	}
-	var plan, state secretModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	secretWO := configuredSecretWO(ctx, req.Config, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
@@ -582,12 +575,8 @@ type plannedKey struct {
 }
 
 func (r *secretResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	if notConfigured(r.clients, &resp.Diagnostics) {
-		return
-	}
 	var state secretModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() || !state.ManagesKMSKey.ValueBool() {
+	if !r.load(ctx, &resp.Diagnostics, decode{req.State, &state}) || !state.ManagesKMSKey.ValueBool() {
 		return
 	}
 	ctx, cancel := withTimeout(ctx, state.Timeouts.Delete, defaultDeleteTimeout, &resp.Diagnostics)

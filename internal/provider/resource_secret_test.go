@@ -476,11 +476,12 @@ func TestAccSecret_drift(t *testing.T) {
 // Issue 18, H1: every secret is sealed for a purpose, and what versions
 // before the purpose sealed is re-sealed by the next apply.
 
-// userKey creates a KMS key the test owns (deleted with the test).
-func (e *accEnv) userKey(t *testing.T) (id, arn string) {
+// userKey creates a KMS key the test owns, described as desc (deleted
+// with the test).
+func (e *accEnv) userKey(t *testing.T, desc string) (id, arn string) {
 	t.Helper()
 	ctx := context.Background()
-	key, err := e.clients.KMS.CreateKey(ctx, &kms.CreateKeyInput{Description: aws.String("brought by the user")})
+	key, err := e.clients.KMS.CreateKey(ctx, &kms.CreateKeyInput{Description: aws.String(desc)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -545,7 +546,7 @@ func TestAccPurpose_hs256CiphertextIsNotARing(t *testing.T) {
 func TestAccPurpose_secretUpgrade(t *testing.T) {
 	e := newAccEnv(t)
 	fn := name("issuer")
-	keyID, _ := e.userKey(t)
+	keyID, _ := e.userKey(t, "brought by the user")
 	now := time.Now().UTC().Truncate(time.Second)
 	doc := &keyring.Document{Version: keyring.Version, Keys: []keyring.Key{
 		{ID: "k-old-ring", Secret: []byte("an-old-ring-key-of-at-least-32-bytes!!"), Created: now.Add(-time.Hour)}}}
@@ -620,7 +621,7 @@ func TestAccPurpose_issuerUpgrade(t *testing.T) {
 	ctx := context.Background()
 	r := &issuerResource{resourceBase: resourceBase{providerData{clients: e.clients}}}
 	fn := name("issuer")
-	_, keyARN := e.userKey(t)
+	_, keyARN := e.userKey(t, "brought by the user")
 	role := "arn:aws:iam::123456789012:role/securestream/" + fn
 
 	old, err := e.clients.KMS.CreateGrant(ctx, &kms.CreateGrantInput{KeyId: aws.String(keyARN), GranteePrincipal: aws.String(role), Name: aws.String(fn),

@@ -16,24 +16,20 @@ import (
 // enable_key_rotation, decrypt_role_arns) beside kms_key_id, and says why:
 // the fix "set kms_key_id" of the warning "The secret keeps your KMS key"
 // meets it, and a bare "cannot be specified when" does not explain it.
-type notForYourKey struct{}
+var notForYourKey = notForYourKeyRule{"only for a key this resource creates: not with kms_key_id"}
+
+type notForYourKeyRule struct{ describedAs }
 
 var (
-	_ validator.String = notForYourKey{}
-	_ validator.Bool   = notForYourKey{}
-	_ validator.Int64  = notForYourKey{}
-	_ validator.Map    = notForYourKey{}
-	_ validator.Set    = notForYourKey{}
+	_ validator.String = notForYourKey
+	_ validator.Bool   = notForYourKey
+	_ validator.Int64  = notForYourKey
+	_ validator.Map    = notForYourKey
+	_ validator.Set    = notForYourKey
 )
 
-func (notForYourKey) Description(context.Context) string {
-	return "only for a key this resource creates: not with kms_key_id"
-}
-
-func (v notForYourKey) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
-
 // check adds the error when the argument at is set beside kms_key_id.
-func (notForYourKey) check(ctx context.Context, config tfsdk.Config, at path.Path, set bool, diags *diag.Diagnostics) {
+func (notForYourKeyRule) check(ctx context.Context, config tfsdk.Config, at path.Path, set bool, diags *diag.Diagnostics) {
 	if !set {
 		return
 	}
@@ -48,22 +44,22 @@ func (notForYourKey) check(ctx context.Context, config tfsdk.Config, at path.Pat
 			"this resource creates and manages.", at, at, at))
 }
 
-func (v notForYourKey) ValidateString(ctx context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+func (v notForYourKeyRule) ValidateString(ctx context.Context, req validator.StringRequest, resp *validator.StringResponse) {
 	v.check(ctx, req.Config, req.Path, !req.ConfigValue.IsNull(), &resp.Diagnostics)
 }
 
-func (v notForYourKey) ValidateBool(ctx context.Context, req validator.BoolRequest, resp *validator.BoolResponse) {
+func (v notForYourKeyRule) ValidateBool(ctx context.Context, req validator.BoolRequest, resp *validator.BoolResponse) {
 	v.check(ctx, req.Config, req.Path, !req.ConfigValue.IsNull(), &resp.Diagnostics)
 }
 
-func (v notForYourKey) ValidateInt64(ctx context.Context, req validator.Int64Request, resp *validator.Int64Response) {
+func (v notForYourKeyRule) ValidateInt64(ctx context.Context, req validator.Int64Request, resp *validator.Int64Response) {
 	v.check(ctx, req.Config, req.Path, !req.ConfigValue.IsNull(), &resp.Diagnostics)
 }
 
-func (v notForYourKey) ValidateMap(ctx context.Context, req validator.MapRequest, resp *validator.MapResponse) {
+func (v notForYourKeyRule) ValidateMap(ctx context.Context, req validator.MapRequest, resp *validator.MapResponse) {
 	v.check(ctx, req.Config, req.Path, !req.ConfigValue.IsNull(), &resp.Diagnostics)
 }
 
-func (v notForYourKey) ValidateSet(ctx context.Context, req validator.SetRequest, resp *validator.SetResponse) {
+func (v notForYourKeyRule) ValidateSet(ctx context.Context, req validator.SetRequest, resp *validator.SetResponse) {
 	v.check(ctx, req.Config, req.Path, !req.ConfigValue.IsNull(), &resp.Diagnostics)
 }

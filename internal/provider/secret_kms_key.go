@@ -114,23 +114,13 @@ func deletionWindow(m secretModel) int32 {
 
 // kmsTags are the created key's tags: tags_all and the function tag.
 func kmsTags(m *secretModel) []kmstypes.Tag {
-	all := tagMap(m.TagsAll)
+	all := stringMap(m.TagsAll)
 	all[functionTag] = m.FunctionName.ValueString()
 	var tags []kmstypes.Tag
 	for _, k := range slices.Sorted(maps.Keys(all)) {
 		tags = append(tags, kmstypes.Tag{TagKey: aws.String(k), TagValue: aws.String(all[k])})
 	}
 	return tags
-}
-
-func tagMap(v types.Map) map[string]string {
-	out := map[string]string{}
-	for k, e := range v.Elements() {
-		if s, ok := e.(types.String); ok && !s.IsNull() && !s.IsUnknown() {
-			out[k] = s.ValueString()
-		}
-	}
-	return out
 }
 
 // updateKey brings a key the resource owns in line with the plan: policy
@@ -163,10 +153,10 @@ func (r *secretResource) updateKey(ctx context.Context, plan, state *secretModel
 		}
 	}
 	if renamed || !plan.TagsAll.Equal(state.TagsAll) {
-		old, want := tagMap(state.TagsAll), kmsTags(plan)
+		old, want := stringMap(state.TagsAll), kmsTags(plan)
 		var gone []string
 		for k := range old {
-			if _, ok := tagMap(plan.TagsAll)[k]; !ok && k != functionTag {
+			if _, ok := stringMap(plan.TagsAll)[k]; !ok && k != functionTag {
 				gone = append(gone, k)
 			}
 		}

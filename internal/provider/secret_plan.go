@@ -225,7 +225,7 @@ func (r *secretResource) tagsAll(config secretModel, manages bool) types.Map {
 	if config.Tags.IsUnknown() {
 		return types.MapUnknown(types.StringType)
 	}
-	m, _ := types.MapValueFrom(context.Background(), types.StringType, r.tagsWith(tagMap(config.Tags)))
+	m, _ := types.MapValueFrom(context.Background(), types.StringType, r.tagsWith(stringMap(config.Tags)))
 	return m
 }
 

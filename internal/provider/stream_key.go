@@ -99,7 +99,7 @@ func streamKeyAttrs() map[string]attrSpec {
 				"punycode). A query is kept; a fragment, which is never sent, is dropped."},
 		"client_ip": in("The client's address. Required unless `ip_binding` is `off`; `curl` then works from that address only."),
 		"user_agent": in("The client's User-Agent, bound when `bind_user_agent` is true (`curl` sends it with `-A`). No control characters.",
-			userAgentValidator{}),
+			userAgentValidator),
 		"ttl": in(fmt.Sprintf("Lifetime from `not_before`, a Go duration in whole seconds from `1s` to `%s` (7 days), such as `15m`. Default `%s`. "+
 			"Conflicts with `expires_at`. The edge function refuses keys that live longer than its maximum lifetime (%s by default).",
 			durationtext.Short(maxTestKeyLifetime), durationtext.Short(defaultTestKeyLifetime), durationtext.Hours(keyring.DefaultMaxTokenLifetime)),
@@ -137,7 +137,8 @@ func streamKeyAttrs() map[string]attrSpec {
 		"expires":        {kind: kindInt64, computed: true, desc: "Expiry, in Unix seconds."},
 		"headers": out(kindMap, "The request headers the key needs: the token header (or, for `seed`, `stream_key` and `stream_policy`) and, "+
 			"when the key binds it, `user-agent`."),
-		"query_string": out(kindString, "`<token_query>=<token>`, to append to a URL (`ss1`)."),
+		"query_string": out(kindString, "`<token_query>=<token>`, to append to a URL (`ss1`). Only that URL carries it: a player "+
+			"resolving a manifest's relative URIs drops the query, so for a stream use `url` (the path prefix)."),
 		"url": out(kindString, "The playback URL with the token as a path prefix: `https://host/<token_path_prefix>/<token>/path?query` (`ss1`); "+
 			"for `seed`, the playback URL. Either way as a request sends it: scheme and host in lower case, path and query escaped, "+
 			"no fragment; `curl` fetches the same URL, without the token prefix."),

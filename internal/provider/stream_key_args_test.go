@@ -281,11 +281,11 @@ func TestStreamKeyValidators(t *testing.T) {
 		value  string
 		detail string // "" for valid
 	}{
-		{userAgentValidator{}, "Player/1.0 (Linux; ü)", ""},
-		{userAgentValidator{}, "Player/1.0\r\nX-Evil: 1", "U+000D at byte 10"},
-		{userAgentValidator{}, "a\x1b[2Jb", "U+001B at byte 1"},
-		{userAgentValidator{}, "a\u009bb", "U+009B at byte 1"},
-		{userAgentValidator{}, "a\x7f", "U+007F"},
+		{userAgentValidator, "Player/1.0 (Linux; ü)", ""},
+		{userAgentValidator, "Player/1.0\r\nX-Evil: 1", "U+000D at byte 10"},
+		{userAgentValidator, "a\x1b[2Jb", "U+001B at byte 1"},
+		{userAgentValidator, "a\u009bb", "U+009B at byte 1"},
+		{userAgentValidator, "a\x7f", "U+007F"},
 		{ttlValidator, "15m", ""},
 		{ttlValidator, "168h", ""},
 		{ttlValidator, "900", "has no unit: write 900s"},

@@ -17,15 +17,23 @@ import (
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
 )
 
+// describedAs is a validator's Description and MarkdownDescription: one
+// plain text, which says what the validator wants.
+type describedAs string
+
+func (d describedAs) Description(context.Context) string { return string(d) }
+
+func (d describedAs) MarkdownDescription(context.Context) string { return string(d) }
+
 // textValidator checks that a string parses: check returns why it does
-// not, and want says what was expected.
+// not, and describedAs says what was expected.
 type textValidator struct {
-	want  string
+	describedAs
 	check func(string) error
 }
 
 var (
-	durationValidator = textValidator{want: "a duration between 0 and " + durationtext.Short(keyring.MaxActivationDelay) + ", such as 10m or 1h30m", check: func(s string) error {
+	durationValidator = textValidator{describedAs: describedAs("a duration between 0 and " + durationtext.Short(keyring.MaxActivationDelay) + ", such as 10m or 1h30m"), check: func(s string) error {
 		d, err := durationtext.Parse(s)
 		if err == nil && (d < 0 || d > keyring.MaxActivationDelay) {
 			err = fmt.Errorf("%v is out of range", d)
@@ -34,7 +42,7 @@ var (
 	}}
 	// lifetimeValidator: the issuer's SECURESTREAM_MAX_TTL range; the edge
 	// function refuses longer-lived keys by default.
-	lifetimeValidator = textValidator{want: "a whole number of seconds between 1m and 24h, such as 12h or 90m", check: func(s string) error {
+	lifetimeValidator = textValidator{describedAs: "a whole number of seconds between 1m and 24h, such as 12h or 90m", check: func(s string) error {
 		d, err := durationtext.Parse(s)
 		if err == nil && (d < time.Minute || d > streamkey.DefaultMaxLifetime || d%time.Second != 0) {
 			err = fmt.Errorf("%v is out of range", d)
@@ -43,7 +51,7 @@ var (
 	}}
 	// ttlValidator: a test key's lifetime, in the token format's whole
 	// seconds.
-	ttlValidator = textValidator{want: "a whole number of seconds from 1s to " + durationtext.Short(maxTestKeyLifetime) + " (7 days), such as 15m or 24h", check: func(s string) error {
+	ttlValidator = textValidator{describedAs: describedAs("a whole number of seconds from 1s to " + durationtext.Short(maxTestKeyLifetime) + " (7 days), such as 15m or 24h"), check: func(s string) error {
 		d, err := durationtext.Parse(s)
 		if err == nil && (d < time.Second || d > maxTestKeyLifetime || d%time.Second != 0) {
 			err = fmt.Errorf("%v is out of range", d)
@@ -52,7 +60,7 @@ var (
 	}}
 	// pathPrefixValidator: a directory the issuer can sign a prefix key
 	// for (an unsafe prefix would match no path at all).
-	pathPrefixValidator = textValidator{want: "a path that starts and ends with / and has no dot segments, \"//\", '*' or encoded slashes", check: func(s string) error {
+	pathPrefixValidator = textValidator{describedAs: "a path that starts and ends with / and has no dot segments, \"//\", '*' or encoded slashes", check: func(s string) error {
 		if !strings.HasPrefix(s, "/") || !strings.HasSuffix(s, "/") || strings.Contains(s, "*") || !streamkey.SafePath(s) {
 			return errors.New("not a safe directory path")
 		}
@@ -60,34 +68,24 @@ var (
 	}}
 )
 
-func (v textValidator) Description(context.Context) string { return v.want }
-
-func (v textValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
-
 func (v textValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}
 	if err := v.check(req.ConfigValue.ValueString()); err != nil {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid value",
-			fmt.Sprintf("%q is not %s (%v).", req.ConfigValue.ValueString(), v.want, err))
+			fmt.Sprintf("%q is not %s (%v).", req.ConfigValue.ValueString(), v.describedAs, err))
 	}
 }
 
 // userAgentValidator refuses control characters in a User-Agent: a header
 // cannot carry them, and the curl command line would print them as they
 // are (a terminal runs escape sequences).
-type userAgentValidator struct{}
+var userAgentValidator = userAgentRule{"must have no control characters (U+0000 to U+001F, U+007F to U+009F)"}
 
-func (userAgentValidator) Description(context.Context) string {
-	return "must have no control characters (U+0000 to U+001F, U+007F to U+009F)"
-}
+type userAgentRule struct{ describedAs }
 
-func (v userAgentValidator) MarkdownDescription(ctx context.Context) string {
-	return v.Description(ctx)
-}
-
-func (userAgentValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+func (userAgentRule) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}
@@ -147,13 +145,11 @@ func checkChannel(ch issuance.Channel, req validator.StringRequest, resp *valida
 
 // stringNotNull refuses a null value where one is not allowed (a map's
 // element: rotation_triggers = { a = null } would rotate on nothing).
-type stringNotNull struct{}
+var stringNotNull = notNullRule{"must not be null"}
 
-func (stringNotNull) Description(context.Context) string { return "must not be null" }
+type notNullRule struct{ describedAs }
 
-func (v stringNotNull) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
-
-func (stringNotNull) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+func (notNullRule) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
 	if req.ConfigValue.IsNull() {
 		resp.Diagnostics.AddAttributeError(req.Path, "Null value", "Each value must be a string (null compares as nothing): give it a value or remove the key.")
 	}

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -208,11 +207,7 @@ func TestNotFound(t *testing.T) {
 
 // The local API runs only the package the function was created from.
 func TestPackageMustBeTheFunctionsCode(t *testing.T) {
-	pkg, _ := issuerpkg.Zip([]byte("#!/bin/sh\n"))
-	path := filepath.Join(t.TempDir(), "issuer.zip")
-	if err := os.WriteFile(path, pkg, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	pkg, path := stubPackage(t)
 	rs := &runtimes{opts: Options{Package: path}}
 	_, err := rs.pkg("issuer", hostArch(), "c29tZXRoaW5nIGVsc2U=")
 	if err == nil || !strings.Contains(err.Error(), "CodeSha256 c29tZXRoaW5nIGVsc2U=") || !strings.Contains(err.Error(), path) {
@@ -242,14 +237,22 @@ func TestPackageMustBeTheFunctionsCode(t *testing.T) {
 // returns the answer's status and body.
 func post(t testing.TB, url, body, userAgent string) (int, string) {
 	t.Helper()
+	header := http.Header{"Content-Type": {"application/json"}}
+	if userAgent != "" {
+		header.Set("User-Agent", userAgent)
+	}
+	return postWith(t, url, body, header)
+}
+
+// postWith sends body to url with header and returns the answer's status
+// and body.
+func postWith(t testing.TB, url, body string, header http.Header) (int, string) {
+	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Content-Type", "application/json")
-	if userAgent != "" {
-		req.Header.Set("User-Agent", userAgent)
-	}
+	maps.Copy(req.Header, header)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

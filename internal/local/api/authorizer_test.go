@@ -4,11 +4,8 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -114,42 +111,19 @@ func fakeHTTPAPI(t *testing.T, issuer string, scopes []string, pkg []byte) strin
 // emulator; starts counts the function's starts.
 func authorizedAPI(t *testing.T, rie, issuer string, scopes []string) (*Server, *atomic.Int32) {
 	t.Helper()
-	pkg, err := issuerpkg.Zip([]byte("#!/bin/sh\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "issuer.zip")
-	if err := os.WriteFile(path, pkg, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	starts := &atomic.Int32{}
-	s := start(t, Options{Endpoint: fakeHTTPAPI(t, issuer, scopes, pkg), Package: path, RIE: rie, Logf: func(format string, args ...any) {
-		if strings.HasPrefix(format, "local API: started function") {
-			starts.Add(1)
-		}
-		t.Logf(format, args...)
-	}})
-	return s, starts
+	pkg, path := stubPackage(t)
+	return startCounting(t, Options{Endpoint: fakeHTTPAPI(t, issuer, scopes, pkg), Package: path, RIE: rie})
 }
 
 // callWith POSTs to the API with the Authorization header (none when
 // empty) and returns the status and body.
 func callWith(t *testing.T, url, authorization string) (int, string) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(`{"playback_url":"x"}`))
-	if err != nil {
-		t.Fatal(err)
-	}
+	header := http.Header{}
 	if authorization != "" {
-		req.Header.Set("Authorization", authorization)
+		header.Set("Authorization", authorization)
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return postWith(t, url, `{"playback_url":"x"}`, header)
 }
 
 // A route with a JWT authorizer runs it as API Gateway does: a token

@@ -1,11 +1,9 @@
 package api
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,8 +11,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/securestream/terraform-provider-securestream/internal/issuerpkg"
 )
 
 // scalingAPI runs a local API, with the stand-in emulator, over a function
@@ -22,40 +18,9 @@ import (
 // starts counts the instances it started.
 func scalingAPI(t *testing.T, rie string, maxConcurrency, reserved int) (*Server, *atomic.Int32) {
 	t.Helper()
-	pkg, err := issuerpkg.Zip([]byte("#!/bin/sh\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "issuer.zip")
-	if err := os.WriteFile(path, pkg, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	aws := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		switch r.URL.Path {
-		case "/2015-03-31/functions/issuer":
-			out := map[string]any{"Configuration": map[string]any{"FunctionName": "issuer", "CodeSha256": issuerpkg.SourceCodeHash(pkg),
-				"Architectures": []string{hostArch()}, "Environment": map[string]any{"Variables": map[string]string{"SECURESTREAM_AUTH": "none"}}}}
-			if reserved >= 0 {
-				out["Concurrency"] = map[string]any{"ReservedConcurrentExecutions": reserved}
-			}
-			_ = json.NewEncoder(w).Encode(out)
-		case "/2021-10-31/functions/issuer/url":
-			_ = json.NewEncoder(w).Encode(map[string]any{"FunctionUrl": "https://abcdefgh.lambda-url.us-east-1.on.aws/", "AuthType": "NONE"})
-		default:
-			w.Header().Set("X-Amzn-Errortype", "ResourceNotFoundException")
-			w.WriteHeader(http.StatusNotFound)
-		}
-	}))
-	t.Cleanup(aws.Close)
-	starts := &atomic.Int32{}
-	s := start(t, Options{Endpoint: aws.URL, Package: path, RIE: rie, MaxConcurrency: maxConcurrency, Logf: func(format string, args ...any) {
-		if strings.HasPrefix(format, "local API: started function") {
-			starts.Add(1)
-		}
-		t.Logf(format, args...)
-	}})
-	return s, starts
+	pkg, path := stubPackage(t)
+	endpoint := fakeLambda(t, "issuer", pkg, map[string]string{"SECURESTREAM_AUTH": "none"}, reserved)
+	return startCounting(t, Options{Endpoint: endpoint, Package: path, RIE: rie, MaxConcurrency: maxConcurrency})
 }
 
 // Invocations run at once, as Lambda scales out: while every instance is

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -60,7 +59,7 @@ type deployment struct {
 func deploy(t *testing.T, moto string, pkg []byte) deployment {
 	t.Helper()
 	ctx := context.Background()
-	cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(moto), Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")}
+	cfg := motoConfig(moto)
 	must := func(err error, what string) {
 		t.Helper()
 		if err != nil {
@@ -126,6 +125,12 @@ func deploy(t *testing.T, moto string, pkg []byte) deployment {
 	return d
 }
 
+// motoConfig is the AWS configuration for moto at endpoint, with the test
+// credentials it accepts.
+func motoConfig(endpoint string) aws.Config {
+	return aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(endpoint), Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")}
+}
+
 // issuerPackage is the embedded package for this machine, or, without
 // `make issuer`, one built now; it returns the zip's path too.
 func issuerPackage(t *testing.T) (pkg []byte, path string) {
@@ -154,13 +159,7 @@ func TestIssuerThroughLocalAPI(t *testing.T) {
 	pkg, pkgPath := issuerPackage(t)
 	d := deploy(t, moto.Endpoint, pkg)
 
-	var starts atomic.Int32
-	s := localtest.StartAPI(t, api.Options{Endpoint: moto.Endpoint, Package: pkgPath, RIE: localtest.FindRIE(t), Logf: func(format string, args ...any) {
-		if strings.HasPrefix(format, "local API: started function") {
-			starts.Add(1)
-		}
-		t.Logf(format, args...)
-	}})
+	s, starts := api.StartCounting(t, api.Options{Endpoint: moto.Endpoint, Package: pkgPath, RIE: localtest.FindRIE(t)})
 	ring, err := d.ring.Ring()
 	if err != nil {
 		t.Fatal(err)
@@ -206,8 +205,7 @@ func TestIssuerThroughLocalAPI(t *testing.T) {
 
 	// Code that is not the package is refused, not run in its place.
 	other, _ := issuerpkg.Zip([]byte("#!/bin/sh\necho not the issuer\n"))
-	_, err = lambda.NewFromConfig(aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(moto.Endpoint),
-		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")}).UpdateFunctionCode(context.Background(),
+	_, err = lambda.NewFromConfig(motoConfig(moto.Endpoint)).UpdateFunctionCode(context.Background(),
 		&lambda.UpdateFunctionCodeInput{FunctionName: aws.String(functionName), ZipFile: other})
 	if err != nil {
 		t.Fatal(err)

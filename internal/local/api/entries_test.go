@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/securestream/terraform-provider-securestream/internal/local/api"
@@ -28,8 +27,7 @@ func TestEntries(t *testing.T) {
 	}
 	pkg, _ := issuerPackage(t)
 	d := deploy(t, moto.Endpoint, pkg)
-	lc := lambda.NewFromConfig(aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(moto.Endpoint),
-		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
+	lc := lambda.NewFromConfig(motoConfig(moto.Endpoint))
 	if _, err := lc.TagResource(ctx, &lambda.TagResourceInput{Resource: aws.String(d.functionA), Tags: map[string]string{api.IssuerTag: functionName}}); err != nil {
 		t.Fatal(err)
 	}

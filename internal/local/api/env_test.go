@@ -33,16 +33,21 @@ func fakeRIE(t *testing.T) string {
 }
 
 // fakeLambda answers GetFunction and GetFunctionUrlConfig for one function
-// whose code is pkg and whose environment is vars.
-func fakeLambda(t *testing.T, name string, pkg []byte, vars map[string]string) string {
+// whose code is pkg, whose environment is vars and which reserves a
+// concurrency of reserved (none when negative).
+func fakeLambda(t *testing.T, name string, pkg []byte, vars map[string]string, reserved int) string {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		switch r.URL.Path {
 		case "/2015-03-31/functions/" + name:
-			_ = json.NewEncoder(w).Encode(map[string]any{"Configuration": map[string]any{
+			out := map[string]any{"Configuration": map[string]any{
 				"FunctionName": name, "CodeSha256": issuerpkg.SourceCodeHash(pkg), "Architectures": []string{hostArch()},
-				"Timeout": 10, "MemorySize": 128, "Environment": map[string]any{"Variables": vars}}})
+				"Timeout": 10, "MemorySize": 128, "Environment": map[string]any{"Variables": vars}}}
+			if reserved >= 0 {
+				out["Concurrency"] = map[string]any{"ReservedConcurrentExecutions": reserved}
+			}
+			_ = json.NewEncoder(w).Encode(out)
 		case "/2021-10-31/functions/" + name + "/url":
 			_ = json.NewEncoder(w).Encode(map[string]any{"FunctionUrl": "https://abcdefgh.lambda-url.us-east-1.on.aws/", "AuthType": "NONE"})
 		default:
@@ -55,26 +60,41 @@ func fakeLambda(t *testing.T, name string, pkg []byte, vars map[string]string) s
 	return srv.URL
 }
 
-// localAPI runs a local API over a function whose environment is vars,
-// with the stand-in emulator; starts counts the functions it started.
-func localAPI(t *testing.T, rie string, vars map[string]string) (s *Server, starts *atomic.Int32) {
+// startCounting runs a local API as start does, logging to the test;
+// starts counts the functions it started.
+func startCounting(t testing.TB, opts Options) (s *Server, starts *atomic.Int32) {
+	t.Helper()
+	starts = &atomic.Int32{}
+	opts.Logf = func(format string, args ...any) {
+		if strings.HasPrefix(format, "local API: started function") {
+			starts.Add(1)
+		}
+		t.Logf(format, args...)
+	}
+	return start(t, opts), starts
+}
+
+// stubPackage writes a package whose bootstrap does nothing (the stand-in
+// emulator never runs it) and returns it and its path.
+func stubPackage(t testing.TB) (pkg []byte, path string) {
 	t.Helper()
 	pkg, err := issuerpkg.Zip([]byte("#!/bin/sh\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(t.TempDir(), "issuer.zip")
+	path = filepath.Join(t.TempDir(), "issuer.zip")
 	if err := os.WriteFile(path, pkg, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	starts = &atomic.Int32{}
-	s = start(t, Options{Endpoint: fakeLambda(t, "issuer", pkg, vars), Package: path, RIE: rie, Logf: func(format string, args ...any) {
-		if strings.HasPrefix(format, "local API: started function") {
-			starts.Add(1)
-		}
-		t.Logf(format, args...)
-	}})
-	return s, starts
+	return pkg, path
+}
+
+// localAPI runs a local API over a function whose environment is vars,
+// with the stand-in emulator; starts counts the functions it started.
+func localAPI(t *testing.T, rie string, vars map[string]string) (s *Server, starts *atomic.Int32) {
+	t.Helper()
+	pkg, path := stubPackage(t)
+	return startCounting(t, Options{Endpoint: fakeLambda(t, "issuer", pkg, vars, -1), Package: path, RIE: rie})
 }
 
 // A function's environment reaches the process the local API starts only

@@ -1,4 +1,8 @@
 package api
 
-// Post is post, for the external tests.
-var Post = post
+// Post and StartCounting are post and startCounting, for the external
+// tests.
+var (
+	Post          = post
+	StartCounting = startCounting
+)

@@ -355,11 +355,20 @@ func TestHashicorpAWSDistribution(t *testing.T) {
 	if cfgs := cfs.DistributionConfigs(id); len(cfgs) == 0 || aws.ToBool(cfgs[len(cfgs)-1].Enabled) {
 		t.Fatalf("the imported distribution %s was not disabled", id)
 	}
-	f.run([]string{"destroy", "-input=false", "-auto-approve", "-no-color"})
-
+	// The disable deploys for cloudfront.DefaultDeployDelay: destroy once
+	// it is Deployed, as a user would after wait_for_deployment = false;
+	// earlier, the provider's delete would first wait 30 s itself.
 	c := cf.New(cf.Options{BaseEndpoint: aws.String(cfs.Endpoint), Region: "us-east-1",
 		Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", "")})
 	ctx := context.Background()
+	w := cf.NewDistributionDeployedWaiter(c, func(o *cf.DistributionDeployedWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 200*time.Millisecond, time.Second
+	})
+	if err := w.Wait(ctx, &cf.GetDistributionInput{Id: aws.String(id)}, 10*cloudfront.DefaultDeployDelay); err != nil {
+		t.Fatalf("waiting for the disabled distribution %s to be Deployed: %v", id, err)
+	}
+	f.run([]string{"destroy", "-input=false", "-auto-approve", "-no-color"})
+
 	dists, err := c.ListDistributions(ctx, &cf.ListDistributionsInput{})
 	if err != nil || aws.ToInt32(dists.DistributionList.Quantity) != 0 {
 		t.Errorf("after destroy, ListDistributions: %v, %d left", err, aws.ToInt32(dists.DistributionList.Quantity))

@@ -18,7 +18,8 @@ import (
 // A distribution through the SDK: kept as sent, ETags, publish changing
 // them, the association rules, FunctionInUse, deletion once disabled.
 func TestDistributionLifecycle(t *testing.T) {
-	s := start(t, Config{})
+	clock := newClock() // each change stays InProgress (DefaultDeployDelay) until the clock moves
+	s := start(t, Config{now: clock.now})
 	c := sdk(s)
 	dev := createFn(t, c, "verify", testCode)
 	arn := *dev.FunctionSummary.FunctionMetadata.FunctionARN
@@ -36,7 +37,7 @@ func TestDistributionLifecycle(t *testing.T) {
 	created := createDist(t, c, sent)
 	d := created.Distribution
 	want := wantDefaults(distConfig("ref1", "127.0.0.1", 8080, arn))
-	if *d.Status != "Deployed" || !etagShape.MatchString(*d.Id) || !strings.HasSuffix(*d.DomainName, ".cloudfront.net") ||
+	if *d.Status != "InProgress" || !etagShape.MatchString(*d.Id) || !strings.HasSuffix(*d.DomainName, ".cloudfront.net") ||
 		aws.ToString(created.Location) != s.Endpoint+"/2020-05-31/distribution/"+*d.Id || !reflect.DeepEqual(d.DistributionConfig, want) {
 		t.Fatalf("CreateDistribution: the configuration is not as sent with CloudFront's defaults:\n got %s\nwant %s", dump(d.DistributionConfig), dump(want))
 	}
@@ -102,6 +103,10 @@ func TestDistributionLifecycle(t *testing.T) {
 	if err != nil || *list.DistributionList.Quantity != 1 || *list.DistributionList.Items[0].Id != *id {
 		t.Fatalf("ListDistributions: %v %+v", err, list)
 	}
+	// Disabled, but not Deployed yet (DefaultDeployDelay): not deletable.
+	_, err = c.DeleteDistribution(ctx, &cf.DeleteDistributionInput{Id: id, IfMatch: disabled.ETag})
+	wantCode(t, err, "DistributionNotDisabled")
+	clock.advance(DefaultDeployDelay)
 	if _, err := c.DeleteDistribution(ctx, &cf.DeleteDistributionInput{Id: id, IfMatch: disabled.ETag}); err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +118,7 @@ func TestDistributionLifecycle(t *testing.T) {
 }
 
 func TestDistributionErrorsAtTheWire(t *testing.T) {
-	s := start(t, Config{})
+	s := start(t, Config{now: newClock().now}) // a still clock: the new distribution stays InProgress
 	c := sdk(s)
 	created := createDist(t, c, distConfig("r", "127.0.0.1", 80, ""))
 	id := *created.Distribution.Id
@@ -162,9 +167,71 @@ func TestDistributionErrorsAtTheWire(t *testing.T) {
 		Status   string
 		Modified string `xml:"LastModifiedTime"`
 	}
-	if err := xml.Unmarshal([]byte(b), &doc); err != nil || doc.XMLName.Local != "Distribution" || doc.Status != "Deployed" ||
+	if err := xml.Unmarshal([]byte(b), &doc); err != nil || doc.XMLName.Local != "Distribution" || doc.Status != "InProgress" ||
 		!strings.HasSuffix(doc.Modified, "Z") || !strings.Contains(b, "<CallerReference>r</CallerReference>") {
 		t.Fatalf("GetDistribution: %v %s", err, b)
+	}
+}
+
+// By default (the zero Config) a distribution is InProgress for
+// DefaultDeployDelay after its creation and after each change, then
+// Deployed, as CloudFront's take minutes.
+func TestDeployDelayByDefault(t *testing.T) {
+	clock := newClock()
+	s := start(t, Config{now: clock.now})
+	c := sdk(s)
+	created := createDist(t, c, distConfig("r", "127.0.0.1", 80, ""))
+	id := created.Distribution.Id
+	status := func() string {
+		t.Helper()
+		got, err := c.GetDistribution(ctx, &cf.GetDistributionInput{Id: id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return aws.ToString(got.Distribution.Status)
+	}
+	if got, now := aws.ToString(created.Distribution.Status), status(); got != "InProgress" || now != "InProgress" {
+		t.Fatalf("a new distribution: CreateDistribution says %s, GetDistribution %s; want InProgress", got, now)
+	}
+	clock.advance(DefaultDeployDelay - time.Millisecond)
+	if got := status(); got != "InProgress" {
+		t.Fatalf("just before DefaultDeployDelay: %s; want InProgress", got)
+	}
+	clock.advance(time.Millisecond)
+	if got := status(); got != "Deployed" {
+		t.Fatalf("after DefaultDeployDelay: %s; want Deployed", got)
+	}
+	cfg := distConfig("r", "127.0.0.1", 80, "")
+	cfg.Comment = aws.String("changed")
+	if _, err := c.UpdateDistribution(ctx, &cf.UpdateDistributionInput{Id: id, IfMatch: created.ETag, DistributionConfig: cfg}); err != nil {
+		t.Fatal(err)
+	}
+	if got := status(); got != "InProgress" {
+		t.Fatalf("after an update: %s; want InProgress", got)
+	}
+	clock.advance(DefaultDeployDelay)
+	if got := status(); got != "Deployed" {
+		t.Fatalf("DefaultDeployDelay after the update: %s; want Deployed", got)
+	}
+}
+
+// InstantDeploy, the opt-out, deploys every change at once, whatever
+// DeployDelay says; a negative DeployDelay is refused.
+func TestInstantDeploy(t *testing.T) {
+	s := start(t, Config{InstantDeploy: true, DeployDelay: time.Hour, now: newClock().now})
+	c := sdk(s)
+	created := createDist(t, c, distConfig("r", "127.0.0.1", 80, ""))
+	if got := aws.ToString(created.Distribution.Status); got != "Deployed" {
+		t.Fatalf("InstantDeploy: a new distribution is %s; want Deployed", got)
+	}
+	cfg := distConfig("r", "127.0.0.1", 80, "")
+	cfg.Comment = aws.String("changed")
+	upd, err := c.UpdateDistribution(ctx, &cf.UpdateDistributionInput{Id: created.Distribution.Id, IfMatch: created.ETag, DistributionConfig: cfg})
+	if err != nil || aws.ToString(upd.Distribution.Status) != "Deployed" {
+		t.Fatalf("InstantDeploy: after an update: %v, %+v; want Deployed", err, upd)
+	}
+	if _, err := New(Config{DeployDelay: -time.Second}); err == nil || !strings.Contains(err.Error(), "DeployDelay -1s") {
+		t.Fatalf("New with a negative DeployDelay: %v; want an error that names it", err)
 	}
 }
 

@@ -25,8 +25,15 @@
 // InProgress for the longer of DeployDelay and PropagationDelay after each
 // change (an update, or a publish of a function it runs), so that Deployed
 // means every request sees the change; a function stays in use
-// (FunctionInUse) while the edge may still run it. Both delays default to
-// zero: every change is served, and deployed, at once.
+// (FunctionInUse) while the edge may still run it. DeployDelay defaults
+// to DefaultDeployDelay (seconds, where CloudFront takes minutes), so
+// that a client that does not wait for Deployed meets InProgress as it
+// would at AWS; Config.InstantDeploy deploys at once. PropagationDelay
+// defaults to zero: every change is served at once.
+//
+// Publishing a function whose DEVELOPMENT stage has not changed since its
+// last publish is refused with 412 PreconditionFailed, as AWS does;
+// Config.LenientPublish accepts it.
 //
 // Both answer only a loopback Host (127.0.0.1, localhost, ::1), and the
 // edge also <distribution id>.cloudfront.local and a distribution's own

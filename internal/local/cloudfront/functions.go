@@ -51,7 +51,7 @@ type stage struct {
 	Code     []byte    `json:"code"`
 	ETag     string    `json:"etag"`
 	Modified time.Time `json:"modified"`
-	// Published is the DEVELOPMENT ETag last published (StrictPublish).
+	// Published is the DEVELOPMENT ETag last published (Config.LenientPublish).
 	Published string `json:"published,omitempty"`
 
 	compileOnce sync.Once
@@ -254,7 +254,7 @@ func (s *Server) publishFunction(c *call) error {
 		return err
 	}
 	return s.writeDev(c, etag, nil, func(f *function, dev *stage) error {
-		if s.cfg.StrictPublish && dev.Published == dev.ETag {
+		if !s.cfg.LenientPublish && dev.Published == dev.ETag {
 			return errPreconditionFailed()
 		}
 		dev.Published = dev.ETag

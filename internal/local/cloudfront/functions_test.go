@@ -271,10 +271,11 @@ func TestListFunctionsPages(t *testing.T) {
 	}
 }
 
-// StrictPublish reproduces terraform-provider-aws #49572: publishing an
-// unchanged DEVELOPMENT stage again is refused.
-func TestStrictPublish(t *testing.T) {
-	s := start(t, Config{StrictPublish: true})
+// By default, as terraform-provider-aws #49572 saw AWS do, publishing an
+// unchanged DEVELOPMENT stage again is refused (412), on the wire too; a
+// change of the code makes it publishable again.
+func TestPublishUnchangedRefusedByDefault(t *testing.T) {
+	s := start(t, Config{})
 	c := sdk(s)
 	out := createFn(t, c, "f", testCode)
 	if _, err := c.PublishFunction(ctx, &cf.PublishFunctionInput{Name: aws.String("f"), IfMatch: out.ETag}); err != nil {
@@ -282,6 +283,44 @@ func TestStrictPublish(t *testing.T) {
 	}
 	_, err := c.PublishFunction(ctx, &cf.PublishFunctionInput{Name: aws.String("f"), IfMatch: out.ETag})
 	wantCode(t, err, "PreconditionFailed")
+	resp, b := raw(t, s, "POST", "/2020-05-31/function/f/publish", map[string]string{"If-Match": *out.ETag}, "")
+	wantWireError(t, resp, b, 412, "PreconditionFailed")
+
+	up, err := c.UpdateFunction(ctx, &cf.UpdateFunctionInput{Name: aws.String("f"), IfMatch: out.ETag, FunctionCode: []byte(testCode + "\n"),
+		FunctionConfig: &types.FunctionConfig{Comment: aws.String("test"), Runtime: types.FunctionRuntimeCloudfrontJs20}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PublishFunction(ctx, &cf.PublishFunctionInput{Name: aws.String("f"), IfMatch: up.ETag}); err != nil {
+		t.Fatalf("publishing changed code: %v", err)
+	}
+}
+
+// LenientPublish, the opt-out, publishes an unchanged DEVELOPMENT stage
+// again: 200 and a new LIVE ETag.
+func TestLenientPublish(t *testing.T) {
+	s := start(t, Config{LenientPublish: true})
+	c := sdk(s)
+	out := createFn(t, c, "f", testCode)
+	first, err := c.PublishFunction(ctx, &cf.PublishFunctionInput{Name: aws.String("f"), IfMatch: out.ETag})
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := func() string {
+		d, err := c.DescribeFunction(ctx, &cf.DescribeFunctionInput{Name: aws.String("f"), Stage: types.FunctionStageLive})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return aws.ToString(d.ETag)
+	}
+	before := live()
+	second, err := c.PublishFunction(ctx, &cf.PublishFunctionInput{Name: aws.String("f"), IfMatch: out.ETag})
+	if err != nil {
+		t.Fatalf("LenientPublish: publishing unchanged code again: %v; want 200", err)
+	}
+	if after := live(); after == before || first.FunctionSummary == nil || second.FunctionSummary == nil {
+		t.Fatalf("LIVE ETag %s before the second publish, %s after; want a new one", before, after)
+	}
 }
 
 // A byte order mark makes TestFunction itself fail (500, which the SDK

@@ -257,7 +257,7 @@ func TestOriginAccessControls(t *testing.T) {
 	d := createDist(t, c, dc)
 	_, err = c.DeleteOriginAccessControl(ctx, &cf.DeleteOriginAccessControlInput{Id: id, IfMatch: updated.ETag})
 	wantCode(t, err, "OriginAccessControlInUse")
-	disableAndDelete(t, c, *d.Distribution.Id)
+	disableAndDelete(t, s, *d.Distribution.Id)
 	if _, err := c.DeleteOriginAccessControl(ctx, &cf.DeleteOriginAccessControlInput{Id: id, IfMatch: updated.ETag}); err != nil {
 		t.Fatal(err)
 	}
@@ -266,8 +266,12 @@ func TestOriginAccessControls(t *testing.T) {
 }
 
 // disableAndDelete disables distribution id and deletes it.
-func disableAndDelete(t *testing.T, c *cf.Client, id string) {
+// disableAndDelete disables distribution id, waits until that is
+// Deployed (s.FinishDeployments stands for the wait, as the test is not
+// about it) and deletes it, as a client of CloudFront must.
+func disableAndDelete(t *testing.T, s *Server, id string) {
 	t.Helper()
+	c := sdk(s)
 	got, err := c.GetDistributionConfig(ctx, &cf.GetDistributionConfigInput{Id: aws.String(id)})
 	if err != nil {
 		t.Fatal(err)
@@ -277,6 +281,7 @@ func disableAndDelete(t *testing.T, c *cf.Client, id string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	s.FinishDeployments()
 	if _, err := c.DeleteDistribution(ctx, &cf.DeleteDistributionInput{Id: aws.String(id), IfMatch: upd.ETag}); err != nil {
 		t.Fatal(err)
 	}
@@ -336,12 +341,13 @@ func TestResponseHeadersPolicies(t *testing.T) {
 	wantCode(t, err, "ResponseHeadersPolicyInUse")
 
 	s.Close()
-	c = sdk(start(t, Config{StateFile: file}))
+	s = start(t, Config{StateFile: file})
+	c = sdk(s)
 	got, err := c.GetResponseHeadersPolicyConfig(ctx, &cf.GetResponseHeadersPolicyConfigInput{Id: p.Id})
 	if err != nil || *got.ETag != *updated.ETag || len(got.ResponseHeadersPolicyConfig.CorsConfig.AccessControlAllowOrigins.Items) != 2 {
 		t.Fatalf("after a restart: %v", err)
 	}
-	disableAndDelete(t, c, *d.Distribution.Id)
+	disableAndDelete(t, s, *d.Distribution.Id)
 	if _, err := c.DeleteResponseHeadersPolicy(ctx, &cf.DeleteResponseHeadersPolicyInput{Id: p.Id, IfMatch: updated.ETag}); err != nil {
 		t.Fatal(err)
 	}

@@ -22,6 +22,11 @@ const APIVersion = "2020-05-31"
 const (
 	DefaultAccountID    = "123456789012"
 	DefaultMaxFunctions = 100
+	// DefaultDeployDelay is how long a distribution stays InProgress
+	// after a change unless Config says otherwise. CloudFront takes
+	// minutes; a couple of seconds are enough for a client that does not
+	// wait for Deployed to meet InProgress, and cost a session little.
+	DefaultDeployDelay = 2 * time.Second
 	// maxBody bounds a request body: the largest legal one, a function of
 	// 40,960 bytes in base64, is far smaller.
 	maxBody = 1 << 20
@@ -29,15 +34,23 @@ const (
 	maxHeaderBytes = 20480
 )
 
-// Config sets up a local CloudFront. The zero value is usable.
+// Config sets up a local CloudFront. The zero value behaves as AWS does
+// where a client can tell: a change deploys for DefaultDeployDelay, and
+// a publish of unchanged code is refused; InstantDeploy and
+// LenientPublish opt out.
 type Config struct {
 	// AccountID goes into ARNs; empty means DefaultAccountID.
 	AccountID string
 	// DeployDelay is how long a distribution stays InProgress after a
-	// change (an update, or a publish of a function it runs); zero:
-	// Deployed at once. It is never shorter than PropagationDelay:
-	// Deployed means every edge location serves the change.
+	// change (its creation, an update, or a publish of a function it
+	// runs); zero means DefaultDeployDelay. It is never shorter than
+	// PropagationDelay: Deployed means every edge location serves the
+	// change.
 	DeployDelay time.Duration
+	// InstantDeploy makes a distribution Deployed at once after a change
+	// (DeployDelay ignored; PropagationDelay still counts), for tests and
+	// sessions whose speed matters more than the wait.
+	InstantDeploy bool
 	// PropagationDelay is how long the edge may go on serving what was
 	// there before a change, as CloudFront's edge locations learn it over
 	// seconds: after a publish, the function's previous LIVE code; after
@@ -61,10 +74,11 @@ type Config struct {
 	UtilizationBase time.Duration
 	// MaxFunctions is the account's function quota; zero means 100.
 	MaxFunctions int
-	// StrictPublish refuses, with PreconditionFailed, a publish when the
-	// DEVELOPMENT stage has not changed since the last one, as AWS was
+	// LenientPublish accepts (200, a new LIVE ETag) a publish when the
+	// DEVELOPMENT stage has not changed since the last one. Without it
+	// such a publish is refused with 412 PreconditionFailed, as AWS was
 	// seen to do (terraform-provider-aws #49572).
-	StrictPublish bool
+	LenientPublish bool
 	// StateFile, when set, is loaded at start and rewritten after every
 	// change, so that a local stack survives a restart.
 	StateFile string
@@ -123,6 +137,14 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.Host == "" {
 		cfg.Host = "127.0.0.1"
+	}
+	switch {
+	case cfg.DeployDelay < 0:
+		return nil, fmt.Errorf("local cloudfront: DeployDelay %s: give zero (%s) or more, or InstantDeploy", cfg.DeployDelay, DefaultDeployDelay)
+	case cfg.InstantDeploy:
+		cfg.DeployDelay = 0
+	case cfg.DeployDelay == 0:
+		cfg.DeployDelay = DefaultDeployDelay
 	}
 	s := &Server{cfg: cfg, functions: map[string]*function{}, dists: map[string]*distribution{},
 		oacs: map[string]*originAccessControl{}, rhps: map[string]*responseHeadersPolicy{}, edgePorts: map[string]*http.Server{}, faults: newFaults()}

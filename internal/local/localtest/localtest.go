@@ -95,7 +95,9 @@ func Invoke(t testing.TB, r *emulators.RIE, event []byte) []byte {
 
 // StartCloudFront runs a local CloudFront with cfg on free loopback
 // ports: Endpoint is the SDK's BaseEndpoint, EdgeURL(id) a
-// distribution's edge.
+// distribution's edge. The zero cfg behaves as AWS (changes deploy for
+// cloudfront.DefaultDeployDelay, an unchanged publish is refused); a test
+// that needs otherwise sets InstantDeploy or LenientPublish, and says why.
 func StartCloudFront(t testing.TB, cfg cloudfront.Config) *cloudfront.Server {
 	t.Helper()
 	s, err := cloudfront.New(cfg)

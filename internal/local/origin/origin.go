@@ -1,10 +1,13 @@
-// Package origin is a local HTTP origin that holds a real HLS stream, for
-// the demo (make demo) and the player tests: the local CloudFront's edge
-// forwards to it what the edge function lets through.
+// Package origin is a local HTTP origin that holds real HLS and DASH
+// streams, for the demo (make demo) and the player tests: the local
+// CloudFront's edge forwards to it what the edge function lets through.
 //
-// It serves two titles, each a master playlist over two renditions
+// It serves two HLS titles, each a master playlist over two renditions
 // (320x180 and 160x90) of 6 s of H.264 and AAC-LC in three 2 s MPEG-TS
-// segments, embedded from media/videos. media/generate.sh made them with
+// segments, and the demo title as DASH too: an MPD over the same two
+// video representations and the audio, each an init segment and three
+// 2 s fragmented-MP4 segments ($Number$ SegmentTemplate, relative URIs).
+// All are embedded from media/videos; media/generate.sh made them with
 // ffmpeg and remakes them. Two titles, so that a key for one is shown to
 // be refused for the other.
 //
@@ -31,11 +34,13 @@ import (
 //go:embed media/videos
 var media embed.FS
 
-// The titles' master playlists, as paths on the origin (and on the edge,
-// which forwards paths unchanged).
+// The titles' master playlists and the demo title's MPD, as paths on the
+// origin (and on the edge, which forwards paths unchanged). A key asked
+// for DemoMaster covers /videos/demo/ and so DemoMPD too.
 const (
 	DemoMaster  = "/videos/demo/master.m3u8"
 	OtherMaster = "/videos/other/master.m3u8"
+	DemoMPD     = "/videos/demo/dash/manifest.mpd"
 )
 
 // Files are the served files: path "videos/demo/master.m3u8" is served
@@ -48,12 +53,17 @@ func Files() fs.FS {
 	return sub
 }
 
-// contentTypes are the types players expect (RFC 8216); Go's table, which
-// may come from the system's mime.types, does not know .m3u8 and may
-// call .ts a translation file.
+// contentTypes are the types players expect (RFC 8216 for HLS; ISO/IEC
+// 23009-1 and the IANA registry for DASH: an MPD, init segments (.mp4) and
+// media segments (.m4s)); Go's table, which may come from the system's
+// mime.types, does not know .m3u8, .mpd or .m4s and may call .ts a
+// translation file.
 var contentTypes = map[string]string{
 	".m3u8": "application/vnd.apple.mpegurl",
 	".ts":   "video/mp2t",
+	".mpd":  "application/dash+xml",
+	".mp4":  "video/mp4",
+	".m4s":  "video/iso.segment",
 }
 
 // Options configure the origin.

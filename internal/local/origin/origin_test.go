@@ -2,6 +2,8 @@ package origin
 
 import (
 	"bufio"
+	"encoding/binary"
+	"encoding/xml"
 	"io"
 	"io/fs"
 	"net/http"
@@ -110,6 +112,128 @@ func TestFixtures(t *testing.T) {
 	}
 }
 
+// mpd is the part of a DASH MPD the fixtures are checked for.
+type mpd struct {
+	Type     string `xml:"type,attr"`
+	Duration string `xml:"mediaPresentationDuration,attr"`
+	Periods  []struct {
+		Sets []struct {
+			ContentType string `xml:"contentType,attr"`
+			Reps        []struct {
+				ID       string `xml:"id,attr"`
+				MimeType string `xml:"mimeType,attr"`
+				Codecs   string `xml:"codecs,attr"`
+				Width    int    `xml:"width,attr"`
+				Template struct {
+					Timescale   int    `xml:"timescale,attr"`
+					Duration    int    `xml:"duration,attr"`
+					Init        string `xml:"initialization,attr"`
+					Media       string `xml:"media,attr"`
+					StartNumber int    `xml:"startNumber,attr"`
+				} `xml:"SegmentTemplate"`
+			} `xml:"Representation"`
+		} `xml:"AdaptationSet"`
+	} `xml:"Period"`
+}
+
+// boxes lists the types of the top-level ISO BMFF boxes of b, failing t
+// when a box's size runs past the end.
+func boxes(t *testing.T, name string, b []byte) []string {
+	t.Helper()
+	var types []string
+	for i := 0; i < len(b); {
+		if len(b)-i < 8 {
+			t.Fatalf("%s: %d stray bytes at %d", name, len(b)-i, i)
+		}
+		size := int(binary.BigEndian.Uint32(b[i:]))
+		if size < 8 || i+size > len(b) {
+			t.Fatalf("%s: box %q at %d has size %d, past the end (%d bytes)", name, b[i+4:i+8], i, size, len(b))
+		}
+		types = append(types, string(b[i+4:i+8]))
+		i += size
+	}
+	return types
+}
+
+// The DASH title: a static MPD over two video representations and one
+// audio representation, each with an init segment and three 2 s media
+// segments named by a $Number$ SegmentTemplate with relative URIs (the
+// path-prefix channel needs them), every one a file that is there and
+// fragmented MP4, and no file the MPD does not name.
+func TestDASHFixtures(t *testing.T) {
+	name := strings.TrimPrefix(DemoMPD, "/")
+	dir := path.Dir(name)
+	raw, err := fs.ReadFile(Files(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m mpd
+	if err := xml.Unmarshal(raw, &m); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	if m.Type != "static" || m.Duration != "PT6.0S" || len(m.Periods) != 1 {
+		t.Fatalf("%s: type %q, duration %q, %d periods; want a static 6 s MPD of one period", name, m.Type, m.Duration, len(m.Periods))
+	}
+	named := map[string]bool{}
+	var video, audio []string
+	total := 0
+	for _, set := range m.Periods[0].Sets {
+		for _, r := range set.Reps {
+			switch {
+			case set.ContentType == "video" && r.MimeType == "video/mp4" && r.Codecs == "avc1.42c01e" && r.Width > 0:
+				video = append(video, r.ID)
+			case set.ContentType == "audio" && r.MimeType == "audio/mp4" && r.Codecs == "mp4a.40.2":
+				audio = append(audio, r.ID)
+			default:
+				t.Errorf("%s: representation %s: %s %s %s, not H.264 video or AAC-LC audio in MP4", name, r.ID, set.ContentType, r.MimeType, r.Codecs)
+			}
+			tpl := r.Template
+			if tpl.Timescale == 0 || tpl.Duration != 2*tpl.Timescale || !strings.Contains(tpl.Media, "$Number$") || tpl.StartNumber != 1 {
+				t.Errorf("%s: representation %s: SegmentTemplate %+v; want 2 s segments named by $Number$ from 1", name, r.ID, tpl)
+			}
+			files := []string{strings.ReplaceAll(tpl.Init, "$RepresentationID$", r.ID)}
+			for n := 1; n <= 3; n++ {
+				files = append(files, strings.ReplaceAll(strings.ReplaceAll(tpl.Media, "$RepresentationID$", r.ID), "$Number$", strconv.Itoa(n)))
+			}
+			for i, f := range files {
+				if f == "" || strings.HasPrefix(f, "/") || strings.Contains(f, "://") || strings.Contains(f, "..") {
+					t.Fatalf("%s: representation %s names %q; the path-prefix channel needs URIs relative to the MPD", name, r.ID, f)
+				}
+				p := path.Join(dir, f)
+				b, err := fs.ReadFile(Files(), p)
+				if err != nil {
+					t.Fatalf("%s names %s: %v", name, p, err)
+				}
+				named[path.Base(p)] = true
+				total += len(b)
+				types := strings.Join(boxes(t, p, b), " ")
+				if i == 0 && !(strings.HasPrefix(types, "ftyp ") && strings.Contains(types, "moov")) {
+					t.Errorf("%s: boxes %s; an init segment is ftyp and moov", p, types)
+				}
+				if i > 0 && !(strings.Contains(types, "moof mdat") && !strings.Contains(types, "moov")) {
+					t.Errorf("%s: boxes %s; a media segment is moof and mdat, without moov", p, types)
+				}
+			}
+		}
+	}
+	if len(video) != 2 || len(audio) != 1 {
+		t.Errorf("%s: video representations %v, audio %v; want two and one", name, video, audio)
+	}
+	entries, err := fs.ReadDir(Files(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.Name() != path.Base(name) && !named[e.Name()] {
+			t.Errorf("%s: %s is not named by the MPD (a segment past its 6 s?)", dir, e.Name())
+		}
+	}
+	// The fixtures are committed: keep them small.
+	if total > 150<<10 {
+		t.Errorf("the DASH segments hold %d bytes; keep them under 150 KiB", total)
+	}
+}
+
 func TestHandler(t *testing.T) {
 	srv := httptest.NewServer(Handler(Options{}))
 	defer srv.Close()
@@ -127,7 +251,8 @@ func TestHandler(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return resp, string(b)
 	}
-	for p, ct := range map[string]string{DemoMaster: "application/vnd.apple.mpegurl", "/videos/other/90p/seg2.ts": "video/mp2t"} {
+	for p, ct := range map[string]string{DemoMaster: "application/vnd.apple.mpegurl", "/videos/other/90p/seg2.ts": "video/mp2t",
+		DemoMPD: "application/dash+xml", "/videos/demo/dash/init-2.mp4": "video/mp4", "/videos/demo/dash/seg-0-3.m4s": "video/iso.segment"} {
 		resp, body := do(http.MethodGet, p, map[string]string{"Origin": "http://player.test"})
 		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != ct || resp.Header.Get("Access-Control-Allow-Origin") != "*" || body == "" {
 			t.Errorf("GET %s: %d, Content-Type %q, Access-Control-Allow-Origin %q, %d bytes; want 200, %s, *",

@@ -8,6 +8,12 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	cfsdk "github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 
 	"github.com/securestream/terraform-provider-securestream/internal/local/cloudfront"
 	"github.com/securestream/terraform-provider-securestream/internal/local/localtest"
@@ -64,6 +70,55 @@ func TestStartCloudFrontAlone(t *testing.T) {
 	}
 	if err := s.Close(); err != nil {
 		t.Errorf("a second Close: %v", err)
+	}
+}
+
+// Start's local CloudFront is faithful by default (make demo and the
+// tests on the stack get it): a new distribution is InProgress, then
+// Deployed after cloudfront.DefaultDeployDelay; publishing unchanged code
+// again is refused with 412 PreconditionFailed.
+func TestStartFaithfulByDefault(t *testing.T) {
+	s, err := Start(context.Background(), Options{WithoutMoto: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	ctx := context.Background()
+	c := cfsdk.New(cfsdk.Options{BaseEndpoint: aws.String(s.CloudFront.Endpoint), Region: "us-east-1",
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
+
+	fn, err := c.CreateFunction(ctx, &cfsdk.CreateFunctionInput{Name: aws.String("f"), FunctionCode: []byte("function handler(event) { return event.request; }"),
+		FunctionConfig: &cftypes.FunctionConfig{Comment: aws.String(""), Runtime: cftypes.FunctionRuntimeCloudfrontJs20}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PublishFunction(ctx, &cfsdk.PublishFunctionInput{Name: aws.String("f"), IfMatch: fn.ETag}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.PublishFunction(ctx, &cfsdk.PublishFunctionInput{Name: aws.String("f"), IfMatch: fn.ETag})
+	if ae := (*cftypes.PreconditionFailed)(nil); !errors.As(err, &ae) {
+		t.Errorf("publishing unchanged code again: %v; want PreconditionFailed, as AWS", err)
+	}
+
+	d, err := c.CreateDistribution(ctx, &cfsdk.CreateDistributionInput{DistributionConfig: &cftypes.DistributionConfig{
+		CallerReference: aws.String("r"), Comment: aws.String(""), Enabled: aws.Bool(true),
+		Origins: &cftypes.Origins{Quantity: aws.Int32(1), Items: []cftypes.Origin{{Id: aws.String("o"), DomainName: aws.String("origin.example.test"),
+			CustomOriginConfig: &cftypes.CustomOriginConfig{HTTPPort: aws.Int32(80), HTTPSPort: aws.Int32(443), OriginProtocolPolicy: cftypes.OriginProtocolPolicyHttpOnly}}}},
+		DefaultCacheBehavior: &cftypes.DefaultCacheBehavior{TargetOriginId: aws.String("o"), ViewerProtocolPolicy: cftypes.ViewerProtocolPolicyAllowAll,
+			CachePolicyId: aws.String("4135ea2d-6df8-44a3-9df3-4b5a84be39ad")},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := aws.ToString(d.Distribution.Status); got != "InProgress" {
+		t.Fatalf("a new distribution is %s; want InProgress (cloudfront.DefaultDeployDelay)", got)
+	}
+	// The hang guard is 10 times the delay; the waiter polls every 100 ms.
+	w := cfsdk.NewDistributionDeployedWaiter(c, func(o *cfsdk.DistributionDeployedWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 100*time.Millisecond, 100*time.Millisecond
+	})
+	if err := w.Wait(ctx, &cfsdk.GetDistributionInput{Id: d.Distribution.Id}, 10*cloudfront.DefaultDeployDelay); err != nil {
+		t.Fatalf("waiting for Deployed: %v", err)
 	}
 }
 

@@ -1,5 +1,5 @@
 // Command demo shows the product doing its job on this machine, without
-// AWS (make demo): the local stack and an origin with a real HLS stream,
+// AWS (make demo): the local stack and an origin with real HLS and DASH streams,
 // a distribution made through the AWS SDK, examples/local applied with
 // the provider under Terraform, then a key from the issuer as a player
 // asks for it, the stream fetched through the edge on every channel, and
@@ -106,6 +106,10 @@ func howToPlay(ctx context.Context, w io.Writer, env *demo.Env) error {
 	if err != nil {
 		return err
 	}
+	dash, err := env.RequestKey(ctx, demo.KeyRequest{Path: env.MPDPath})
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(w, `Everything keeps running until Ctrl-C. Keys are bound to the player's User-Agent and address (127.0.0.1's /24).
 
 Play it in a browser: a page that asks the issuer for a key (for the browser's own User-Agent) and plays the
@@ -117,9 +121,13 @@ Play it with ffplay (Debian's ffmpeg package), with the User-Agent this key is b
 
   ffplay -user_agent '%s' '%s'
 
+and its DASH version (the MPD, with its own key):
+
+  ffplay -user_agent '%s' '%s'
+
 The edge: %s (distribution %s); the issuer: POST %s with
 "Authorization: Bearer <JWT>" and {"playback_url": "%s"}.
-`, page, k.ExpiresAt().Format(time.TimeOnly), k.UserAgent, k.PrefixURL, env.EdgeURL, env.DistributionID, env.IssuerURL,
+`, page, k.ExpiresAt().Format(time.TimeOnly), k.UserAgent, k.PrefixURL, dash.UserAgent, dash.PrefixURL, env.EdgeURL, env.DistributionID, env.IssuerURL,
 		demo.PlaybackURL(env.MasterPath))
 	return nil
 }

@@ -1,8 +1,11 @@
 #!/bin/sh
-# Regenerates the origin's HLS fixtures (videos/) with ffmpeg from Debian
-# (apt-get install ffmpeg; made with 5.1). Two titles, each a master
+# Regenerates the origin's fixtures (videos/) with ffmpeg from Debian
+# (apt-get install ffmpeg; made with 5.1). HLS: two titles, each a master
 # playlist over two renditions, 6 s of H.264 (constrained baseline,
 # yuv420p, 12 fps) with AAC-LC audio, in three 2 s MPEG-TS segments.
+# DASH: the demo title again (videos/demo/dash/), an MPD over two video
+# representations and one audio representation, each an init segment and
+# three 2 s fragmented-MP4 segments named by a $Number$ SegmentTemplate.
 # Inputs are ffmpeg's own test sources, so nothing is downloaded; encoding
 # is single-threaded with bit-exact muxing, so a rerun with the same ffmpeg
 # rewrites the same bytes.
@@ -53,3 +56,31 @@ for title in demo other; do
 	rendition "$title" "$src" "$tone" 160 90 24
 	master "$title"
 done
+
+# dash TITLE SOURCE TONE: one ffmpeg run encodes both video
+# representations (the same settings as the HLS renditions) and the audio,
+# and writes the MPD with relative URIs (the path-prefix channel needs
+# them). The audio is 5.95 s: AAC's priming and 1024-sample frames would
+# spill the end of 6 s into a fourth 2 s segment that the 6 s MPD never
+# names.
+dash() {
+	out="videos/$1/dash"
+	rm -rf "$out"
+	mkdir -p "$out"
+	ffmpeg -nostdin -hide_banner -loglevel error \
+		-f lavfi -i "$2=size=320x180:rate=12:duration=6" \
+		-f lavfi -i "sine=frequency=$3:beep_factor=4:sample_rate=22050:duration=5.95" \
+		-filter_complex "[0:v]split=2[v180][full];[full]scale=160:90[v90]" \
+		-map "[v180]" -map "[v90]" -map 1:a -map_metadata -1 \
+		-c:v libx264 -profile:v baseline -level:v 3.0 -pix_fmt yuv420p -preset medium -threads 1 \
+		-b:v:0 48k -maxrate:v:0 48k -bufsize:v:0 96k -b:v:1 24k -maxrate:v:1 24k -bufsize:v:1 48k \
+		-g 24 -keyint_min 24 -sc_threshold 0 \
+		-c:a aac -profile:a aac_low -ac 1 -b:a 16k \
+		-fflags +bitexact -flags:v +bitexact -flags:a +bitexact \
+		-f dash -seg_duration 2 -use_template 1 -use_timeline 0 -single_file 0 \
+		-adaptation_sets "id=0,streams=v id=1,streams=a" \
+		-init_seg_name 'init-$RepresentationID$.mp4' -media_seg_name 'seg-$RepresentationID$-$Number$.m4s' \
+		"$out/manifest.mpd"
+}
+
+dash demo testsrc 440
