@@ -5,8 +5,9 @@
 # would make it; its id comes in as var.distribution_id.
 #
 # It deploys what protects the stream: the key ring, the issuer (a Lambda
-# function behind an HTTP API, checking the player's JWT itself) and the
-# edge function attached to the distribution.
+# function behind an HTTP API, checking the player's JWT itself), the edge
+# function attached to the distribution, and the revocation list (a
+# CloudFront KeyValueStore) through which one session is cut off.
 
 terraform {
   required_version = ">= 1.11" # write-only arguments (jwt_hs256_key_wo)
@@ -39,6 +40,19 @@ resource "securestream_secret" "demo" {
   max_token_lifetime = var.max_token_lifetime
 }
 
+# The revocation list: the issuer's admin route writes a revoked session
+# to it, and the edge function refuses that session's keys once the write
+# has reached the edge.
+resource "securestream_revocation_list" "demo" {
+  name = "${var.function_name}-revoked"
+
+  # CloudFront refuses to delete a store a function still uses: a new name
+  # makes the new store and updates the function before the old one goes.
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
 # The issuer: players POST {"playback_url": ...} with their identity
 # provider's JWT (HS256 here, so that the demo can act as the identity
 # provider) and get a stream key for the title's directory, bound to their
@@ -68,6 +82,13 @@ resource "securestream_issuer" "demo" {
     # var.max_token_lifetime is set (it may be below the issuer's default
     # of 1h); null: that default.
     default_ttl = var.max_token_lifetime
+
+    # POST (revoke) and DELETE (lift) /revocations/{session_id}, for a JWT
+    # of the same identity provider whose scope includes admin_scope; a
+    # player's JWT is refused there. A key request that continues a
+    # revoked session (its session_id) is refused too.
+    revocation_kvs_arn = securestream_revocation_list.demo.arn
+    admin_scope        = var.admin_scope
   }
 }
 
@@ -82,6 +103,9 @@ resource "securestream_function" "demo" {
   # x-stream-key-error header, which the demo's table shows. Leave it off
   # in production: it tells a token thief which tokens are genuine.
   debug_reasons = true
+
+  # Every key carries a session id: refuse a session the list holds.
+  revocation_list = securestream_revocation_list.demo.arn
 
   association = [
     { distribution_id = var.distribution_id },

@@ -11,3 +11,8 @@ output "issuer_invoke_url" {
 output "edge_function_arn" {
   value = securestream_function.demo.arn
 }
+
+output "revocation_list_arn" {
+  description = "The revocation list (a CloudFront KeyValueStore on the local CloudFront)."
+  value       = securestream_revocation_list.demo.arn
+}

@@ -66,6 +66,12 @@ variable "jwt_audience" {
   default     = "securestream-demo-player"
 }
 
+variable "admin_scope" {
+  description = "The scope a JWT needs to use the issuer's admin routes (revoking a session)."
+  type        = string
+  default     = "securestream:revoke"
+}
+
 variable "rotation_triggers" {
   description = "Values whose change rotates the key ring (securestream_secret's rotation_triggers); null: no trigger. The soak test (internal/soak) rotates through it."
   type        = map(string)

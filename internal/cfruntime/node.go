@@ -87,25 +87,54 @@ func (n *Node) call(req any, reply any) error {
 // Run invokes the handler with ev at time now and checks the output as
 // CloudFront would, like Function.Run.
 func (n *Node) Run(ev *Event, now time.Time) (*Result, error) {
+	return n.RunKVS(ev, now, nil)
+}
+
+// RunKVS is Run with kvs as the function's associated key value store
+// (cf.kvs()), as Options.KVS is for goja: its contents, times, id and
+// read failure (KVS.FailReads) are copied to node for this run. An async
+// handler's promise is awaited.
+func (n *Node) RunKVS(ev *Event, now time.Time, kvs *KVS) (*Result, error) {
 	b, err := json.Marshal(ev)
 	if err != nil {
 		return nil, err
 	}
-	return n.run(b, ev, now)
+	return n.run(b, ev, now, kvs)
 }
 
 // RunJSON is Run for an event given as JSON of any shape.
 func (n *Node) RunJSON(event []byte, now time.Time) (*Result, error) {
-	return n.run(event, lenientEvent(event), now)
+	return n.run(event, lenientEvent(event), now, nil)
 }
 
-func (n *Node) run(event json.RawMessage, ev *Event, now time.Time) (*Result, error) {
+// nodeKVS is a store as the harness takes it.
+type nodeKVS struct {
+	ID      string            `json:"id"`
+	Data    map[string][]byte `json:"data"` // base64, as encoding/json writes []byte
+	Created int64             `json:"created"`
+	Updated int64             `json:"updated"`
+	Fail    string            `json:"fail,omitempty"`
+}
+
+func toNodeKVS(kvs *KVS) *nodeKVS {
+	if kvs == nil {
+		return nil
+	}
+	data, m, fail := kvs.snapshot()
+	out := &nodeKVS{ID: kvs.ID, Data: data, Created: m.created.UnixMilli(), Updated: m.updated.UnixMilli()}
+	if fail != nil {
+		out.Fail = fail.Error()
+	}
+	return out
+}
+
+func (n *Node) run(event json.RawMessage, ev *Event, now time.Time, kvs *KVS) (*Result, error) {
 	var reply struct {
 		Output *string  `json:"output"`
 		Logs   []string `json:"logs"`
 		Error  string   `json:"error"`
 	}
-	if err := n.call(map[string]any{"op": "run", "event": event, "now": now.UnixMilli()}, &reply); err != nil {
+	if err := n.call(map[string]any{"op": "run", "event": event, "now": now.UnixMilli(), "kvs": toNodeKVS(kvs)}, &reply); err != nil {
 		return nil, err
 	}
 	res := &Result{Logs: reply.Logs}
@@ -123,13 +152,47 @@ func (n *Node) run(event json.RawMessage, ev *Event, now time.Time) (*Result, er
 // Bench runs the handler iterations times on ev inside node and returns the
 // mean time per invocation, as node measures it.
 func (n *Node) Bench(ev *Event, now time.Time, iterations int) (time.Duration, error) {
+	return n.BenchKVS(ev, now, iterations, nil)
+}
+
+// BenchKVS is Bench with kvs as the associated store (RunKVS).
+func (n *Node) BenchKVS(ev *Event, now time.Time, iterations int, kvs *KVS) (time.Duration, error) {
 	var reply struct {
 		NsPerOp float64 `json:"ns_per_op"`
 	}
-	if err := n.call(map[string]any{"op": "bench", "event": ev, "now": now.UnixMilli(), "n": iterations}, &reply); err != nil {
+	if err := n.call(map[string]any{"op": "bench", "event": ev, "now": now.UnixMilli(), "n": iterations, "kvs": toNodeKVS(kvs)}, &reply); err != nil {
 		return 0, err
 	}
 	return time.Duration(reply.NsPerOp), nil
+}
+
+// LoadBaseline loads code into the same node process beside the function
+// StartNode loaded, as the baseline of BenchPaired.
+func (n *Node) LoadBaseline(code []byte) error {
+	var reply struct {
+		OK bool `json:"ok"`
+	}
+	return n.call(map[string]any{"op": "load", "slot": 1, "code": string(code), "runtime": n.rt}, &reply)
+}
+
+// BenchPaired runs the baseline (LoadBaseline; baseKVS is its store) and
+// the function (kvs) alternately in one loop inside node, iterations times
+// each, each invocation timed on its own and an async handler's promise
+// awaited, and returns each one's mean time per invocation. Paired, the
+// drift of a shared machine's speed falls on both alike, as in the goja
+// edge benchmarks.
+func (n *Node) BenchPaired(ev *Event, now time.Time, iterations int, baseKVS, kvs *KVS) (base, self time.Duration, err error) {
+	var reply struct {
+		NsPerOp []float64 `json:"ns_per_op"`
+	}
+	stores := []*nodeKVS{toNodeKVS(kvs), toNodeKVS(baseKVS)} // by slot: the function is 0
+	if err := n.call(map[string]any{"op": "pair", "event": ev, "now": now.UnixMilli(), "n": iterations, "kvs": stores}, &reply); err != nil {
+		return 0, 0, err
+	}
+	if len(reply.NsPerOp) != 2 {
+		return 0, 0, fmt.Errorf("node harness: pair answered %d times, want 2", len(reply.NsPerOp))
+	}
+	return time.Duration(reply.NsPerOp[1]), time.Duration(reply.NsPerOp[0]), nil
 }
 
 // Close stops node.

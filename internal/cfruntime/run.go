@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"time"
 
 	"github.com/dop251/goja"
@@ -158,7 +159,11 @@ func (f *Function) run(evJSON []byte, ev *Event, opt Options) (res *Result) {
 		res.fail(ExecutionError, describe(err))
 		return res
 	}
-	if p, ok := out.Export().(*goja.Promise); ok {
+	// An async handler's promise; jobs (promise reactions) have run when
+	// the call returned. The type is checked before exporting: exporting
+	// a sync handler's result would copy the whole request into Go maps.
+	if o, ok := out.(*goja.Object); ok && o.ExportType() == promiseType {
+		p, _ := o.Export().(*goja.Promise)
 		switch p.State() {
 		case goja.PromiseStateFulfilled:
 			out = p.Result()
@@ -173,6 +178,8 @@ func (f *Function) run(evJSON []byte, ev *Event, opt Options) (res *Result) {
 	res.validate(out, ev)
 	return res
 }
+
+var promiseType = reflect.TypeOf((*goja.Promise)(nil))
 
 func (r *Result) fail(o Outcome, msg string) {
 	r.Outcome, r.Error = o, msg

@@ -22,9 +22,9 @@ import (
 // being the edge function's x-stream-key-error (examples/local turns
 // debug_reasons on).
 type Row struct {
-	Format   string // HLS or DASH
+	Format   string // HLS or DASH; issuer for a request to the issuer
 	Request  string // the path, with the key shown as <key>
-	Channel  string // header, query, cookie, path prefix; none; origin
+	Channel  string // header, query, cookie, path prefix; none; origin; the issuer's route
 	Key      string // valid, none, tampered, expired...
 	Expected string
 	Got      string
@@ -51,9 +51,11 @@ const (
 // edge must refuse: no key, another title's path, a tampered key, an
 // expired key, another client address, and a variant playlist and a DASH
 // init segment resolved from a manifest URL that had the key in its query
-// (a player drops the query there). It returns a row per request; an
-// error means a request could not be made at all (the issuer refused a
-// key, say).
+// (a player drops the query there). Last, it revokes a session through
+// the issuer's admin route and shows the edge refusing it, and only it,
+// once the revocation list has reached the edge (checkRevocation). It
+// returns a row per request; an error means a request could not be made
+// at all (the issuer refused a key, say).
 func (e *Env) Check(ctx context.Context) ([]Row, error) {
 	e.progress("asking the issuer for a key, as a player does (POST %s with the player's JWT)", e.IssuerURL)
 	k, err := e.RequestKey(ctx, KeyRequest{})
@@ -124,7 +126,13 @@ func (e *Env) Check(ctx context.Context) ([]Row, error) {
 	if err != nil {
 		return nil, err
 	}
-	return append(rows, format("DASH", refusals)...), nil
+	rows = append(rows, format("DASH", refusals)...)
+
+	revocation, err := e.checkRevocation(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return append(rows, revocation...), nil
 }
 
 // dropped requests u, resolved from a manifest URL that had the key in

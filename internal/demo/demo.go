@@ -5,8 +5,10 @@
 // through the AWS SDK as a user would, applies examples/local with the
 // provider under Terraform (a dev_overrides CLI configuration), then asks
 // the issuer for keys as a player does and fetches both streams through
-// the edge on every delivery channel, and is refused where it must be
-// (Check).
+// the edge on every delivery channel, and is refused where it must be;
+// then it revokes one session through the issuer's admin route and shows
+// the edge refusing that session, and no other, once the revocation list
+// has reached it (Check).
 //
 // make demo (internal/local/cmd/demo) prints what Check finds; the
 // browser test plays the stream Start sets up. Close destroys what
@@ -48,7 +50,9 @@ type Options struct {
 	Example string
 	// CloudFront configures the local CloudFront. Its ViewerIPHeader is
 	// X-Forwarded-For unless set, so that a request can come from another
-	// client address (Check's "another client address").
+	// client address (Check's "another client address"), and its
+	// KVSPropagationDelay is KVSPropagationDelay unless set, so that a
+	// revocation reaches the edge after a while, as at AWS.
 	CloudFront cloudfront.Config
 	// Progress is told each step as it starts; nil: nothing.
 	Progress func(format string, args ...any)
@@ -66,6 +70,13 @@ const (
 	PlaybackHost = "127.0.0.1"
 )
 
+// KVSPropagationDelay is how long the demo's edge goes on reading the
+// revocation list as it was before a write: short, so that the demo waits
+// little, but not zero, so that the revocation rows show the edge
+// learning a revocation a while after the issuer wrote it (at AWS:
+// seconds, with no published bound).
+const KVSPropagationDelay = 2 * time.Second
+
 // Env is the running demo.
 type Env struct {
 	// EdgeURL is the distribution's edge (http://127.0.0.1:port): the
@@ -81,6 +92,13 @@ type Env struct {
 	// JWT is the demo player's identity token, signed as its identity
 	// provider would (HS256 with the key Terraform gave the issuer).
 	JWT string
+	// AdminJWT is an operator's token from the same identity provider,
+	// with AdminScope in its scope: the issuer's admin routes take it
+	// (Revoke), and refuse JWT.
+	AdminJWT string
+	// KVSPropagationDelay is the local CloudFront's: how long after a
+	// revocation the edge may still serve the session.
+	KVSPropagationDelay time.Duration
 	// DistributionID is the distribution the edge function is attached
 	// to; OriginURL the origin behind it.
 	DistributionID, OriginURL string
@@ -173,6 +191,10 @@ func Start(ctx context.Context, opts Options) (_ *Env, err error) {
 	if cf.Logf == nil {
 		cf.Logf = logf
 	}
+	if cf.KVSPropagationDelay == 0 {
+		cf.KVSPropagationDelay = KVSPropagationDelay
+	}
+	e.KVSPropagationDelay = cf.KVSPropagationDelay
 	if e.Stack, err = stack.Start(ctx, stack.Options{MotoOutput: e.output, CloudFront: cf,
 		API: api.Options{Package: pkgPath, RIE: rie, Logf: logf}}); err != nil {
 		return nil, err
@@ -187,7 +209,7 @@ func Start(ctx context.Context, opts Options) (_ *Env, err error) {
 	if example == "" {
 		example = filepath.Join(root, "examples", "local")
 	}
-	e.progress("terraform apply %s (key ring, issuer, edge function and its association), with the provider through dev_overrides", relTo(root, example))
+	e.progress("terraform apply %s (key ring, issuer, edge function and its association, revocation list), with the provider through dev_overrides", relTo(root, example))
 	jwtKey := make([]byte, 32)
 	if _, err := rand.Read(jwtKey); err != nil {
 		return nil, err
@@ -206,6 +228,7 @@ func Start(ctx context.Context, opts Options) (_ *Env, err error) {
 		"jwt_hs256_key":       hsKey,
 		"jwt_issuer":          jwtIssuer,
 		"jwt_audience":        jwtAudience,
+		"admin_scope":         AdminScope,
 	}
 	if pkgPath != "" {
 		e.tf.vars["issuer_package_path"] = pkgPath
@@ -222,6 +245,7 @@ func Start(ctx context.Context, opts Options) (_ *Env, err error) {
 		return nil, fmt.Errorf("%s has no issuer_url output", example)
 	}
 	e.JWT = signJWT(hsKey, time.Now())
+	e.AdminJWT = signAdminJWT(hsKey, time.Now())
 	return e, nil
 }
 

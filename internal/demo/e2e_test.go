@@ -14,7 +14,9 @@ import (
 // The whole demo, as make demo runs it: the provider is built here (go
 // build; with no `make issuer` package in this test binary, the issuer
 // package is built too and deployed from its path), examples/local is
-// applied, and every row of the table must be as expected.
+// applied, and every row of the table must be as expected, the
+// revocation rows among them. Then two players stream while one's session
+// is revoked (testRevocationEndToEnd).
 func TestDemo(t *testing.T) {
 	testenv.Acceptance(t)
 	testenv.Cross(t)
@@ -75,6 +77,11 @@ func TestDemo(t *testing.T) {
 			t.Errorf("no request was refused for %s (format, channel, reason)", why)
 		}
 	}
+	// A session revoked through the issuer's admin route is refused at the
+	// edge, after the revocation list's propagation delay, and no other.
+	checkRevocationRows(t, rows)
+	t.Run("RevocationEndToEnd", func(t *testing.T) { testRevocationEndToEnd(t, e) })
+
 	// The API the browser test uses: a key for the browser's User-Agent,
 	// on the edge.
 	k, err := e.RequestKey(ctx, KeyRequest{UserAgent: "Mozilla/5.0 (test)"})

@@ -24,12 +24,26 @@ const (
 	jwtAudience = "securestream-demo-player"
 )
 
+// AdminScope is the scope of examples/local's admin_scope, which the
+// issuer's admin routes ask of a token.
+const AdminScope = "securestream:revoke"
+
 // signJWT is the demo player's identity token: what its identity provider
 // would give it, signed with the HS256 key the issuer was given, for an
 // hour.
 func signJWT(key string, now time.Time) string {
 	return jwttest.HS256([]byte(key), map[string]any{
 		"iss": jwtIssuer, "aud": jwtAudience, "sub": "demo-viewer",
+		"iat": now.Unix(), "exp": now.Add(time.Hour).Unix(),
+	})
+}
+
+// signAdminJWT is an operator's token from the same identity provider:
+// the player's claims, another subject, and AdminScope in its scope
+// (RFC 8693's space-separated list, with another scope beside it).
+func signAdminJWT(key string, now time.Time) string {
+	return jwttest.HS256([]byte(key), map[string]any{
+		"iss": jwtIssuer, "aud": jwtAudience, "sub": "demo-operator", "scope": "openid " + AdminScope,
 		"iat": now.Unix(), "exp": now.Add(time.Hour).Unix(),
 	})
 }
@@ -44,6 +58,9 @@ type KeyRequest struct {
 	// UserAgent is the player's, which the key is bound to; default:
 	// UserAgent. A browser sends its own.
 	UserAgent string
+	// SessionID continues a session: the SessionID of the player's
+	// previous key. Empty: the issuer starts a new one.
+	SessionID string
 }
 
 // Key is the issuer's answer: the key in each of its ready-to-use forms.
@@ -65,6 +82,9 @@ type Key struct {
 	URL string `json:"url"`
 	// Expires is the key's expiry, in Unix seconds.
 	Expires int64 `json:"expires"`
+	// SessionID is the session the key belongs to, which revoking cuts
+	// off (Revoke); the player's next key request continues it.
+	SessionID string `json:"session_id"`
 
 	// PrefixURL is URL on the local edge (its port added).
 	PrefixURL string `json:"-"`
@@ -86,9 +106,17 @@ func (k *Key) ExpiresAt() time.Time { return time.Unix(k.Expires, 0) }
 func PlaybackURL(path string) string { return "http://" + PlaybackHost + path }
 
 // RequestKey asks the issuer for a key as a player does: a POST of the
-// playback URL (and a lifetime) with its JWT as bearer token. A refusal
-// is an error with the issuer's status and message.
+// playback URL (and a lifetime, and the session it continues) with its
+// JWT as bearer token. A refusal is an error with the issuer's status and
+// message.
 func (e *Env) RequestKey(ctx context.Context, r KeyRequest) (*Key, error) {
+	k, _, err := e.askKey(ctx, r)
+	return k, err
+}
+
+// askKey is RequestKey, which also returns a refusal as the table shows
+// it: "<status> <error>" (403 revoked). err is set for a refusal too.
+func (e *Env) askKey(ctx context.Context, r KeyRequest) (_ *Key, refusal string, _ error) {
 	if r.Path == "" {
 		r.Path = e.MasterPath
 	}
@@ -99,34 +127,61 @@ func (e *Env) RequestKey(ctx context.Context, r KeyRequest) (*Key, error) {
 	if r.TTL > 0 {
 		body["ttl_seconds"] = int64(r.TTL / time.Second)
 	}
-	b, _ := json.Marshal(body)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.IssuerURL, bytes.NewReader(b))
-	if err != nil {
-		return nil, err
+	if r.SessionID != "" {
+		body["session_id"] = r.SessionID
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+e.JWT)
-	req.Header.Set("User-Agent", r.UserAgent)
+	b, _ := json.Marshal(body)
+	status, raw, err := e.callIssuer(ctx, http.MethodPost, e.IssuerURL, e.JWT, r.UserAgent, b)
+	if err != nil {
+		return nil, "", fmt.Errorf("asking the issuer at %s for a key: %w", e.IssuerURL, err)
+	}
+	if status != http.StatusOK {
+		return nil, refusalOf(status, raw), fmt.Errorf("the issuer at %s answered %d %s: %s", e.IssuerURL, status, http.StatusText(status), strings.TrimSpace(string(raw)))
+	}
+	k := &Key{UserAgent: r.UserAgent}
+	if err := json.Unmarshal(raw, k); err != nil || k.Token == "" || k.URL == "" || k.Header.Name == "" {
+		return nil, "", fmt.Errorf("the issuer's answer is not a key with its forms (%v)", err)
+	}
+	if k.PrefixURL, err = onEdge(k.URL, e.EdgeURL); err != nil {
+		return nil, "", err
+	}
+	return k, "", nil
+}
+
+// callIssuer sends body (nil for none) to the issuer at u with jwt as
+// bearer token, and returns its status and body.
+func (e *Env) callIssuer(ctx context.Context, method, u, jwt, userAgent string, body []byte) (int, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, method, u, bytes.NewReader(body))
+	if err != nil {
+		return 0, nil, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Authorization", "Bearer "+jwt)
+	req.Header.Set("User-Agent", userAgent)
 	resp, err := e.client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("asking the issuer at %s for a key: %w", e.IssuerURL, err)
+		return 0, nil, err
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
-		return nil, fmt.Errorf("reading the issuer's answer: %w", err)
+		return 0, nil, fmt.Errorf("reading the issuer's answer: %w", err)
 	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("the issuer at %s answered %s: %s", e.IssuerURL, resp.Status, strings.TrimSpace(string(raw)))
+	return resp.StatusCode, raw, nil
+}
+
+// refusalOf is the issuer's refusal as the table shows it: the status and
+// the error code of its body ({"error": "revoked", "message": ...}).
+func refusalOf(status int, body []byte) string {
+	var r struct {
+		Error string `json:"error"`
 	}
-	k := &Key{UserAgent: r.UserAgent}
-	if err := json.Unmarshal(raw, k); err != nil || k.Token == "" || k.URL == "" || k.Header.Name == "" {
-		return nil, fmt.Errorf("the issuer's answer is not a key with its forms (%v)", err)
+	if json.Unmarshal(body, &r) == nil && r.Error != "" {
+		return fmt.Sprintf("%d %s", status, r.Error)
 	}
-	if k.PrefixURL, err = onEdge(k.URL, e.EdgeURL); err != nil {
-		return nil, err
-	}
-	return k, nil
+	return fmt.Sprint(status)
 }
 
 // onEdge is a URL the issuer made for PlaybackHost, on the local edge at

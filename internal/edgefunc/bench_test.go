@@ -41,10 +41,9 @@ func benchCases(b *testing.B) []benchCase {
 	seedEv := newEvent("GET", segment, v.ClientIP, [][2]string{{"host", host}, {"user-agent", v.UserAgent},
 		{"stream_key", v.StreamKey}, {"stream_policy", v.StreamPolicy}}, nil, nil)
 
-	// Two keys as securestream_secret makes them: 43 base64url characters.
-	keys := []Key{{ID: "k20261101T000000-a1b2", Secret: []byte("Tq0Xc3n9V2mQ7sK1pL5wR8yB4hD6fJ0gZ2aE9uC7iN3")},
-		{ID: "k20261201T000000-c3d4", Secret: []byte("m4Hs8Qe1Wz6Ry3Tk0Vb5Nx9Pc2Lg7Jf4Ud1Ia8Ko6Ep")}}
-	code, err := Render(Config{Keys: keys, Channels: issuance.DefaultChannels()})
+	cfg := benchConfig(false)
+	keys := cfg.Keys
+	code, err := Render(cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -60,6 +59,18 @@ func benchCases(b *testing.B) []benchCase {
 		{"baseline_seed_function", []byte(seedCode), cfruntime.JS10, seedEv, now},
 		{"securestream", code, cfruntime.JS20, ourEv, now},
 	}
+}
+
+// benchConfig is the benchmarks' function: two keys as securestream_secret
+// makes them (43 base64url characters), every channel, and a key value
+// store when revocation is set.
+func benchConfig(revocation bool) Config {
+	cfg := Config{Keys: []Key{{ID: "k20261101T000000-a1b2", Secret: []byte("Tq0Xc3n9V2mQ7sK1pL5wR8yB4hD6fJ0gZ2aE9uC7iN3")},
+		{ID: "k20261201T000000-c3d4", Secret: []byte("m4Hs8Qe1Wz6Ry3Tk0Vb5Nx9Pc2Lg7Jf4Ud1Ia8Ko6Ep")}}, Channels: issuance.DefaultChannels()}
+	if revocation {
+		cfg.Revocation = &Revocation{}
+	}
+	return cfg
 }
 
 // BenchmarkEdgeGoja: time per request in the local runtime (goja). The

@@ -32,38 +32,9 @@ var userAgents = []string{
 // the Go model, the rendered function in goja and the rendered function in
 // node, which must all give the same verdict and reason.
 func TestDifferential(t *testing.T) {
-	keys := testKeys()
-	base := Config{Keys: keys[:2], Channels: issuance.DefaultChannels(), Exempt: []string{"/favicon.ico", "/posters/*"},
-		Leeway: 30 * time.Second, MaxLifetime: 6 * time.Hour}
-	// Seed compatibility on, with precise reasons in the header and
-	// preflights that need a token.
-	withSeed := base
-	withSeed.Keys = keys
-	withSeed.SeedKeyID = "legacy"
-	withSeed.DebugReasons, withSeed.PreflightNeedsToken = true, true
-	// The seed key in the ring, seed compatibility off.
-	seedOff := base
-	seedOff.Keys = append(append([]Key(nil), keys[:2]...), Key{ID: "legacy", Secret: keys[2].Secret, Seed: true})
-	// And a list of allowed CORS origins.
-	seedOff.CORSOrigins, seedOff.CORSMaxAge = []string{"https://player.example.com"}, time.Minute
+	base, withSeed, seedOff := differentialConfigs()
 	configs := []*engines{newEngines(t, base), newEngines(t, withSeed), newEngines(t, seedOff)}
-
-	// The minting ring has the seed secret as an ordinary key "legacy",
-	// so that it can make the ss1 tokens no edge may accept; seed-format
-	// keys come from a ring where it is the seed key.
-	mintRing, err := streamkey.NewRing(
-		streamkey.Key{ID: keys[0].ID, Secret: keys[0].Secret},
-		streamkey.Key{ID: keys[1].ID, Secret: keys[1].Secret},
-		streamkey.Key{ID: "k2025z", Secret: []byte("a-key-that-no-edge-function-has!")},
-		streamkey.Key{ID: "legacy", Secret: keys[2].Secret},
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	seedRing, err := streamkey.NewRing(streamkey.Key{ID: "legacy", Secret: keys[2].Secret, Seed: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	mintRing, seedRing := differentialRings(t)
 	rng := rand.New(rand.NewPCG(2026, 11))
 	t0 := time.Unix(1_767_225_600, 0)
 	counts := map[string]int{}
@@ -87,6 +58,48 @@ func TestDifferential(t *testing.T) {
 	}
 }
 
+// differentialConfigs are the differential test's configurations: base;
+// withSeed, seed compatibility on, with precise reasons in the header and
+// preflights that need a token; seedOff, the seed key in the ring with seed
+// compatibility off, and a list of allowed CORS origins.
+func differentialConfigs() (base, withSeed, seedOff Config) {
+	keys := testKeys()
+	base = Config{Keys: keys[:2], Channels: issuance.DefaultChannels(), Exempt: []string{"/favicon.ico", "/posters/*"},
+		Leeway: 30 * time.Second, MaxLifetime: 6 * time.Hour}
+	withSeed = base
+	withSeed.Keys = keys
+	withSeed.SeedKeyID = "legacy"
+	withSeed.DebugReasons, withSeed.PreflightNeedsToken = true, true
+	seedOff = base
+	seedOff.Keys = append(append([]Key(nil), keys[:2]...), Key{ID: "legacy", Secret: keys[2].Secret, Seed: true})
+	seedOff.CORSOrigins, seedOff.CORSMaxAge = []string{"https://player.example.com"}, time.Minute
+	return base, withSeed, seedOff
+}
+
+// differentialRings are the rings generated requests are minted with. The
+// minting ring has testKeys' two edge keys, a key no edge has, and the
+// seed secret as an ordinary key "legacy", so that it can make the ss1
+// tokens no edge may accept; seed-format keys come from a ring where it is
+// the seed key.
+func differentialRings(t testing.TB) (mintRing, seedRing *streamkey.Ring) {
+	t.Helper()
+	keys := testKeys()
+	mintRing, err := streamkey.NewRing(
+		streamkey.Key{ID: keys[0].ID, Secret: keys[0].Secret},
+		streamkey.Key{ID: keys[1].ID, Secret: keys[1].Secret},
+		streamkey.Key{ID: "k2025z", Secret: []byte("a-key-that-no-edge-function-has!")},
+		streamkey.Key{ID: "legacy", Secret: keys[2].Secret},
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seedRing, err = streamkey.NewRing(streamkey.Key{ID: "legacy", Secret: keys[2].Secret, Seed: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mintRing, seedRing
+}
+
 func sorted(m map[string]int) string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
@@ -100,6 +113,9 @@ func sorted(m map[string]int) string {
 	return b.String()
 }
 
+// pick is one of xs, drawn from rng.
+func pick(rng *rand.Rand, xs ...string) string { return xs[rng.IntN(len(xs))] }
+
 type generated struct {
 	kind string
 	ev   *cfruntime.Event
@@ -109,10 +125,9 @@ type generated struct {
 // genRequest makes one request: an honest one, then usually one mutation.
 // ring mints ss1 tokens, seedRing seed-format keys.
 func genRequest(rng *rand.Rand, ring, seedRing *streamkey.Ring, t0 time.Time, cfg Config) generated {
-	pick := func(xs ...string) string { return xs[rng.IntN(len(xs))] }
 	now := t0.Add(time.Duration(rng.IntN(86400)) * time.Second).Add(time.Duration(rng.IntN(1000)) * time.Millisecond)
 	title := fmt.Sprintf("movie-%d", rng.IntN(50))
-	path := fmt.Sprintf("/vod/%s/%s/seg_%05d.ts", title, pick("1080p", "720p", "audio"), rng.IntN(2000))
+	path := fmt.Sprintf("/vod/%s/%s/seg_%05d.ts", title, pick(rng, "1080p", "720p", "audio"), rng.IntN(2000))
 	var client netip.Addr
 	if rng.IntN(2) == 0 {
 		client = netip.AddrFrom4([4]byte{203, 0, byte(rng.IntN(4)), byte(rng.IntN(256))})
@@ -139,7 +154,7 @@ func genRequest(rng *rand.Rand, ring, seedRing *streamkey.Ring, t0 time.Time, cf
 	if rng.IntN(3) == 0 {
 		g.SessionID = fmt.Sprintf("s%d", rng.IntN(1e6))
 	}
-	kid := pick("k2026a", "k2026a", "k2026b", "k2026b", "k2026b", "k2025z", "legacy") // legacy: the seed secret, never valid for ss1
+	kid := pick(rng, "k2026a", "k2026a", "k2026b", "k2026b", "k2026b", "k2025z", "legacy") // legacy: the seed secret, never valid for ss1
 	tok, err := ring.Mint(kid, g)
 	if err != nil {
 		panic(err)
@@ -148,7 +163,7 @@ func genRequest(rng *rand.Rand, ring, seedRing *streamkey.Ring, t0 time.Time, cf
 	ua := g.UserAgent
 	host := "media.example.com"
 	method := "GET"
-	channel := pick("prefix", "header", "query", "cookie")
+	channel := pick(rng, "prefix", "header", "query", "cookie")
 	var extraHeaders, query, cookies [][2]string
 	kind := "honest"
 
@@ -169,7 +184,7 @@ func genRequest(rng *rand.Rand, ring, seedRing *streamkey.Ring, t0 time.Time, cf
 		tok = tok[:i] + string(alpha[rng.IntN(len(alpha))]) + tok[i+1:]
 	case 7:
 		kind = "path"
-		path = pick("/vod/movie-999/index.m3u8", "/vod/"+title+"/../other/index.m3u8", "/vod/"+title+"/%2e%2e/x.ts",
+		path = pick(rng, "/vod/movie-999/index.m3u8", "/vod/"+title+"/../other/index.m3u8", "/vod/"+title+"/%2e%2e/x.ts",
 			"/vod/"+title+"//x.ts", "/vod/"+title+"/a%2fb.ts", "/vod/"+title, "/VOD/"+title+"/x.ts", "/vod/"+title+"/x y.ts",
 			"/subs/"+title+".vtt", "/keys/k.key", "/vod/"+title+"/..;/x.ts", "/vod/"+title+"/%zz.ts",
 			"/vod/"+title+"/%252e%252e/x.ts", "/vod/"+title+"/%2525.ts",
@@ -179,7 +194,7 @@ func genRequest(rng *rand.Rand, ring, seedRing *streamkey.Ring, t0 time.Time, cf
 	case 8:
 		kind = "other address"
 		if rng.IntN(2) == 0 {
-			ip = pick("198.51.100.7", "203.0.1.1", "2001:db8:ffff::1", "::1", "203.0.113.", "not-an-ip", "", "fe80::1%eth0")
+			ip = pick(rng, "198.51.100.7", "203.0.1.1", "2001:db8:ffff::1", "::1", "203.0.113.", "not-an-ip", "", "fe80::1%eth0")
 		} else if client.Is4() {
 			b := client.As4()
 			b[3] ^= 1
@@ -194,10 +209,10 @@ func genRequest(rng *rand.Rand, ring, seedRing *streamkey.Ring, t0 time.Time, cf
 		}
 	case 9:
 		kind = "user agent"
-		ua = pick(ua+" ", "curl/8.5.0", "", strings.ToUpper(ua))
+		ua = pick(rng, ua+" ", "curl/8.5.0", "", strings.ToUpper(ua))
 	case 10:
 		kind = "host"
-		host = pick("evil.example.net", "MEDIA.EXAMPLE.COM:443", "media.example.com.", "", "media.example.com:x", "médiä.example.com")
+		host = pick(rng, "evil.example.net", "MEDIA.EXAMPLE.COM:443", "media.example.com.", "", "media.example.com:x", "médiä.example.com")
 	case 11:
 		kind = "duplicated"
 		switch rng.IntN(3) {
@@ -205,19 +220,19 @@ func genRequest(rng *rand.Rand, ring, seedRing *streamkey.Ring, t0 time.Time, cf
 			channel = "header"
 			extraHeaders = append(extraHeaders, [2]string{cfg.Channels.Header, tok})
 		case 1:
-			extraHeaders = append(extraHeaders, [2]string{"user-agent", pick(ua, "other/1.0")})
+			extraHeaders = append(extraHeaders, [2]string{"user-agent", pick(rng, ua, "other/1.0")})
 		default:
 			channel = "query"
 			query = append(query, [2]string{cfg.Channels.Query, "junk"})
 		}
 	case 12:
 		kind = "two channels"
-		channel = pick("prefix", "header")
-		query = append(query, [2]string{cfg.Channels.Query, pick("junk", tok)})
+		channel = pick(rng, "prefix", "header")
+		query = append(query, [2]string{cfg.Channels.Query, pick(rng, "junk", tok)})
 		cookies = append(cookies, [2]string{cfg.Channels.Cookie, "junk"})
 	case 13:
 		kind = "garbage"
-		tok = pick("", "x", "ss1", "ss1.....", tok[:rng.IntN(len(tok))], strings.Repeat("A", rng.IntN(4000)),
+		tok = pick(rng, "", "x", "ss1", "ss1.....", tok[:rng.IntN(len(tok))], strings.Repeat("A", rng.IntN(4000)),
 			"ss1."+strings.Repeat("a.", rng.IntN(6)), tok+"."+tok, "ss1.k2026a.\u00e9.x.y", tok+"\n")
 	case 14:
 		kind = "seed"
@@ -234,9 +249,9 @@ func genRequest(rng *rand.Rand, ring, seedRing *streamkey.Ring, t0 time.Time, cf
 		case 1:
 			pol = strings.TrimRight(pol, "=")
 		case 2:
-			pol = pick("", "e30=", "!!!", "eyJ1cmwiOjEsImV4cGlyZXMiOjF9", pol+"AAAA")
+			pol = pick(rng, "", "e30=", "!!!", "eyJ1cmwiOjEsImV4cGlyZXMiOjF9", pol+"AAAA")
 		}
-		extraHeaders = append(extraHeaders, [2]string{pick("stream_key", "stream-key"), key}, [2]string{pick("stream_policy", "stream-policy"), pol})
+		extraHeaders = append(extraHeaders, [2]string{pick(rng, "stream_key", "stream-key"), key}, [2]string{pick(rng, "stream_policy", "stream-policy"), pol})
 		if rng.IntN(5) == 0 {
 			extraHeaders = append(extraHeaders, [2]string{"stream-key", key})
 		}
@@ -249,10 +264,10 @@ func genRequest(rng *rand.Rand, ring, seedRing *streamkey.Ring, t0 time.Time, cf
 			method = "OPTIONS"
 			switch rng.IntN(4) {
 			case 0, 1:
-				extraHeaders = append(extraHeaders, [2]string{"origin", pick("https://player.example.com", "https://evil.example.net")},
+				extraHeaders = append(extraHeaders, [2]string{"origin", pick(rng, "https://player.example.com", "https://evil.example.net")},
 					[2]string{"access-control-request-method", "GET"})
 			case 2:
-				extraHeaders = append(extraHeaders, [2]string{pick("origin", "access-control-request-method"), "x"})
+				extraHeaders = append(extraHeaders, [2]string{pick(rng, "origin", "access-control-request-method"), "x"})
 			}
 		case 1:
 			path = "/favicon.ico"
@@ -261,13 +276,13 @@ func genRequest(rng *rand.Rand, ring, seedRing *streamkey.Ring, t0 time.Time, cf
 		default:
 			path = "/posters/../vod/" + title + "/index.m3u8"
 		}
-		channel = pick("none", channel)
+		channel = pick(rng, "none", channel)
 	case 16:
 		kind, channel = "no token", "none"
 	case 17:
 		kind = "prefix edge cases"
 		channel = "prefix"
-		path = pick("/", "", "/x")
+		path = pick(rng, "/", "", "/x")
 	}
 
 	if kid == "legacy" && kind == "honest" {

@@ -3,6 +3,7 @@ package edgefunc
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +21,13 @@ type engines struct {
 	goja  *cfruntime.Function
 	node  *cfruntime.Node // nil unless the cross-implementation tier runs
 	model *model
+	store *revStore // the associated key value store, nil for none
+}
+
+// useStore associates s (nil: none) with the function in every engine and
+// in the model.
+func (e *engines) useStore(s *revStore) {
+	e.store, e.model.store = s, s
 }
 
 func newEngines(t testing.TB, cfg Config) *engines {
@@ -53,8 +61,9 @@ const hangGuard = 10 * time.Second
 // run runs ev in every engine there is.
 func (e *engines) run(t testing.TB, ev *cfruntime.Event, now time.Time) map[string]*cfruntime.Result {
 	t.Helper()
-	return e.results(t, e.goja.Run(ev, cfruntime.Options{Now: now, Budget: hangGuard}),
-		func() (*cfruntime.Result, error) { return e.node.Run(ev, now) })
+	kvs := e.store.kvs()
+	return e.results(t, e.goja.Run(ev, cfruntime.Options{Now: now, Budget: hangGuard, KVS: kvs}),
+		func() (*cfruntime.Result, error) { return e.node.RunKVS(ev, now, kvs) })
 }
 
 // runJSON runs a raw event (which may be malformed) in every engine there is.
@@ -139,6 +148,13 @@ func (e *engines) check(t testing.TB, name string, ev *cfruntime.Event, now time
 		for _, l := range r.Logs {
 			if strings.Contains(l, "securestream error") {
 				t.Errorf("%s: %s: the function caught an error: %s", name, engine, l)
+			}
+		}
+		// A revocation check that failed open says so in the log (and a
+		// request never looked up does not).
+		if r.Outcome == cfruntime.Continue && e.cfg.Revocation != nil {
+			if got := slices.Contains(r.Logs, "securestream "+ReasonRevocationUnavailable); got != e.model.unchecked {
+				t.Errorf("%s: %s: logs %q; the model says the revocation check failed open: %v", name, engine, r.Logs, e.model.unchecked)
 			}
 		}
 		if r.Outcome == cfruntime.Continue {

@@ -17,6 +17,12 @@ import (
 type model struct {
 	cfg Config
 	ver *streamkey.Verifier
+	// store is the key value store the function reads (Config.Revocation),
+	// nil for none; sid is the session id of the last ss1 token decide
+	// verified, and unchecked says its revocation check failed open.
+	store     *revStore
+	sid       string
+	unchecked bool
 }
 
 func newModel(cfg Config) *model {
@@ -47,6 +53,7 @@ func (m *model) header(reason string) string {
 func (m *model) decide(ev *cfruntime.Event, now time.Time) (string, string) {
 	q := ev.Request
 	uri := q.URI
+	m.sid, m.unchecked = "", false
 	var toks []*string
 	take := func(list *[]*string, f cfruntime.Fields, name string) {
 		if name == "" {
@@ -101,7 +108,7 @@ func (m *model) decide(ev *cfruntime.Event, now time.Time) (string, string) {
 	case len(toks) > 0 && toks[0] == nil:
 		return "malformed", uri
 	case len(toks) > 0:
-		return m.ver.Verify(*toks[0], req).Reason.String(), uri
+		return m.revocation(m.ver.Verify(*toks[0], req), now), uri
 	case len(keys) > 0 && (keys[0] == nil || (len(pols) > 0 && pols[0] == nil)):
 		return "malformed", uri
 	case len(keys) > 0:
@@ -112,6 +119,33 @@ func (m *model) decide(ev *cfruntime.Event, now time.Time) (string, string) {
 		return seed.Verify(m.ver, *keys[0], pol, req).Reason.String(), uri
 	}
 	return "missing", uri
+}
+
+// revocation is the revocation check, after every other: a valid token
+// with a session id is refused while the store holds an entry for the
+// session whose expiry is after now. A store that cannot be read, or a
+// value that is not 1 to 12 ASCII digits, refuses the token
+// (FailClosed) or lets it pass unchecked.
+func (m *model) revocation(res streamkey.Result, now time.Time) string {
+	m.sid = res.SessionID
+	if m.cfg.Revocation == nil || res.Reason != streamkey.OK || res.SessionID == "" {
+		return res.Reason.String()
+	}
+	v, found, readable := m.store.read(RevocationKey(res.SessionID))
+	if readable && !found {
+		return "ok"
+	}
+	if readable && len(v) >= 1 && len(v) <= 12 && strings.Trim(v, "0123456789") == "" {
+		if exp, _ := strconv.ParseInt(v, 10, 64); now.Unix() < exp {
+			return ReasonRevoked
+		}
+		return "ok"
+	}
+	if m.cfg.Revocation.FailClosed {
+		return ReasonRevocationUnavailable
+	}
+	m.unchecked = true
+	return "ok"
 }
 
 // origins is the allowed-origins list, nil for any origin ("*").

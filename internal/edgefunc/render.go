@@ -157,7 +157,35 @@ type Config struct {
 	DebugReasons bool
 	// ReportOnly logs refusals and lets every request through.
 	ReportOnly bool
+	// Revocation, when set, says a CloudFront KeyValueStore is associated
+	// with the function and the function checks it for revoked sessions.
+	// Nil: no store, and the code is what it was before revocation existed.
+	Revocation *Revocation
 }
+
+// Revocation is the revocation check of a function with a KeyValueStore
+// (docs/guides/edge-function.md): after every other check has passed, a
+// token with a session id s is refused as revoked while the store holds
+// the key "r:"+s with a value (decimal Unix seconds) after now.
+type Revocation struct {
+	// FailClosed refuses a token (403 revocation_unavailable) when the
+	// store cannot be read or holds a value that is not a decimal
+	// integer. By default (fail open) the request passes and the function
+	// logs "securestream revocation_unavailable".
+	FailClosed bool
+}
+
+// The reasons of the revocation check, edge only like origin (the Go
+// verifier has no store): in the deny log line, and in the 403's
+// x-stream-key-error header with DebugReasons ("invalid" otherwise).
+const (
+	ReasonRevoked               = "revoked"
+	ReasonRevocationUnavailable = "revocation_unavailable"
+)
+
+// RevocationKey is the store key of a revoked session: "r:" and the
+// session id (ss1's s claim), at most 66 bytes.
+func RevocationKey(sessionID string) string { return "r:" + sessionID }
 
 // Render returns the function code for cfg. It refuses a configuration
 // that is invalid, and code over CloudFront's 10,240-byte limit.
@@ -230,6 +258,8 @@ func Render(cfg Config) ([]byte, error) {
 		"Debug":         "",
 		"ReportOnly":    "",
 		"Exempt":        "",
+		"Revocation":    "",
+		"FailClosed":    "",
 	}
 	if !cfg.PreflightNeedsToken {
 		data["Preflight"] = "true"
@@ -245,6 +275,12 @@ func Render(cfg Config) ([]byte, error) {
 	}
 	if len(exempt) > 0 {
 		data["Exempt"] = js(exempt)
+	}
+	if cfg.Revocation != nil {
+		data["Revocation"] = "true"
+		if cfg.Revocation.FailClosed {
+			data["FailClosed"] = "true"
+		}
 	}
 	var b bytes.Buffer
 	if err := tmpl.Execute(&b, data); err != nil {

@@ -40,6 +40,10 @@ func TestRenderSize(t *testing.T) {
 		{"8 keys, all channels, seed, exempt paths", Config{Keys: keysN(8, 32), SeedKeyID: fmt.Sprintf("k%031d", 0), Channels: issuance.DefaultChannels(),
 			Exempt: []string{"/favicon.ico", "/posters/*", "/robots.txt"}, CORSOrigins: []string{"https://player.example.com", "https://www.example.com",
 				"http://localhost:3000"}}, MaxSize},
+		// With a key value store (issue 23), either fail mode: the full ring
+		// still fits.
+		{"8 keys, all channels, seed, exempt paths, a store failing open", withRevocation(fullRing(), false), MaxSize},
+		{"8 keys, all channels, seed, exempt paths, a store failing closed", withRevocation(fullRing(), true), MaxSize},
 	} {
 		code, err := Render(tc.cfg)
 		if err != nil {

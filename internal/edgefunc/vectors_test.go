@@ -11,48 +11,63 @@ import (
 	"github.com/securestream/terraform-provider-securestream/internal/issuance"
 )
 
-// The shared vectors of the token format hold for the rendered function in
-// goja and in node, exactly as for the Go reference.
-func TestFormatVectors(t *testing.T) {
+// formatVectors is streamkey's shared vectors of the token format
+// (testdata/vectors.json).
+type formatVectors struct {
+	MaxLifetimeSeconds int64 `json:"max_lifetime_seconds"`
+	LeewaySeconds      int64 `json:"leeway_seconds"`
+	Keys               []struct {
+		KeyID     string `json:"kid"`
+		SecretHex string `json:"secret_hex"`
+		Seed      bool   `json:"seed"`
+	} `json:"keys"`
+	Cases []struct {
+		Name         string `json:"name"`
+		Token        string `json:"token"`
+		StreamKey    string `json:"stream_key"`
+		StreamPolicy string `json:"stream_policy"`
+		Request      struct {
+			Now       int64  `json:"now"`
+			Path      string `json:"path"`
+			Host      string `json:"host"`
+			ClientIP  string `json:"client_ip"`
+			UserAgent string `json:"user_agent"`
+		} `json:"request"`
+		Reason string `json:"reason"`
+	} `json:"cases"`
+}
+
+// loadFormatVectors reads the shared vectors and the edge configuration
+// that checks them: their keys, lifetime and leeway, tokens in one header.
+func loadFormatVectors(t testing.TB) (Config, formatVectors) {
+	t.Helper()
 	b, err := os.ReadFile(filepath.Join("..", "streamkey", "testdata", "vectors.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var vf struct {
-		MaxLifetimeSeconds int64 `json:"max_lifetime_seconds"`
-		LeewaySeconds      int64 `json:"leeway_seconds"`
-		Keys               []struct {
-			KeyID     string `json:"kid"`
-			SecretHex string `json:"secret_hex"`
-			Seed      bool   `json:"seed"`
-		} `json:"keys"`
-		Cases []struct {
-			Name         string `json:"name"`
-			Token        string `json:"token"`
-			StreamKey    string `json:"stream_key"`
-			StreamPolicy string `json:"stream_policy"`
-			Request      struct {
-				Now       int64  `json:"now"`
-				Path      string `json:"path"`
-				Host      string `json:"host"`
-				ClientIP  string `json:"client_ip"`
-				UserAgent string `json:"user_agent"`
-			} `json:"request"`
-			Reason string `json:"reason"`
-		} `json:"cases"`
-	}
+	var vf formatVectors
 	if err := json.Unmarshal(b, &vf); err != nil {
 		t.Fatal(err)
 	}
 	cfg := Config{Channels: issuance.Channels{Header: "x-stream-token"}, MaxLifetime: time.Duration(vf.MaxLifetimeSeconds) * time.Second,
 		Leeway: time.Duration(vf.LeewaySeconds) * time.Second}
 	for _, k := range vf.Keys {
-		secret, _ := hex.DecodeString(k.SecretHex)
+		secret, err := hex.DecodeString(k.SecretHex)
+		if err != nil {
+			t.Fatalf("vector key %s: %v", k.KeyID, err)
+		}
 		cfg.Keys = append(cfg.Keys, Key{ID: k.KeyID, Secret: secret, Seed: k.Seed})
 		if k.Seed {
 			cfg.SeedKeyID = k.KeyID
 		}
 	}
+	return cfg, vf
+}
+
+// The shared vectors of the token format hold for the rendered function in
+// goja and in node, exactly as for the Go reference.
+func TestFormatVectors(t *testing.T) {
+	cfg, vf := loadFormatVectors(t)
 	e := newEngines(t, cfg)
 	for _, c := range vf.Cases {
 		headers := [][2]string{{"host", c.Request.Host}, {"user-agent", c.Request.UserAgent}}

@@ -29,16 +29,9 @@ func (is *Issuer) authenticate(req *request) ([]string, *outcome) {
 		}
 		return []string{}, nil // the claim is configured but absent: nothing is playable
 	case config.AuthJWT:
-		h := req.headers["authorization"]
-		scheme, token, _ := strings.Cut(h, " ")
-		if !strings.EqualFold(scheme, "bearer") || strings.TrimSpace(token) == "" {
-			return nil, &outcome{status: 401, reason: "unauthenticated", message: "send Authorization: Bearer <JWT>",
-				headers: map[string]string{"www-authenticate": `Bearer realm="securestream"`}}
-		}
-		claims, err := is.jwt.Verify(strings.TrimSpace(token), is.Now())
-		if err != nil {
-			return nil, &outcome{status: 401, reason: "unauthenticated", message: err.Error(),
-				headers: map[string]string{"www-authenticate": `Bearer realm="securestream", error="invalid_token"`}}
+		claims, res := is.bearer(req)
+		if res != nil {
+			return nil, res
 		}
 		if is.cfg.PathsClaim == "" {
 			return nil, nil
@@ -50,6 +43,22 @@ func (is *Issuer) authenticate(req *request) ([]string, *outcome) {
 		return pathList(v), nil
 	}
 	return nil, refuse(500, "internal", "unknown authentication mode")
+}
+
+// bearer verifies the request's bearer JWT and returns its claims.
+func (is *Issuer) bearer(req *request) (map[string]any, *outcome) {
+	h := req.headers["authorization"]
+	scheme, token, _ := strings.Cut(h, " ")
+	if !strings.EqualFold(scheme, "bearer") || strings.TrimSpace(token) == "" {
+		return nil, &outcome{status: 401, reason: "unauthenticated", message: "send Authorization: Bearer <JWT>",
+			headers: map[string]string{"www-authenticate": `Bearer realm="securestream"`}}
+	}
+	claims, err := is.jwt.Verify(strings.TrimSpace(token), is.Now())
+	if err != nil {
+		return nil, &outcome{status: 401, reason: "unauthenticated", message: err.Error(),
+			headers: map[string]string{"www-authenticate": `Bearer realm="securestream", error="invalid_token"`}}
+	}
+	return claims, nil
 }
 
 func dig(m map[string]any, keys ...string) any {

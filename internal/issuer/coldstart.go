@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	kvs "github.com/aws/aws-sdk-go-v2/service/cloudfrontkeyvaluestore"
+
 	"github.com/securestream/terraform-provider-securestream/internal/issuer/config"
 	"github.com/securestream/terraform-provider-securestream/internal/keyring"
 )
@@ -39,6 +41,8 @@ const (
 type Container struct {
 	cfg *config.Config
 	kms keyring.Decrypter
+	// KVS is the revocation store's client, given to the issuer.
+	KVS *kvs.Client
 	// Now and Log are the clock and the log output; tests replace them.
 	Now func() time.Time
 	Log io.Writer
@@ -68,7 +72,7 @@ func (c *Container) Start(ctx context.Context) *Container {
 func (c *Container) build(ctx context.Context) {
 	is, err := New(ctx, c.cfg, c.kms)
 	if err == nil {
-		is.Now, is.Log = c.Now, c.Log
+		is.Now, is.Log, is.KVS = c.Now, c.Log, c.KVS
 		if c.err != nil {
 			c.logLine("info", "recovered", "the key ring is open: the issuer serves", nil)
 		}

@@ -23,11 +23,26 @@ type request struct {
 	sourceIP   string
 	requestID  string
 	authorizer map[string]any // what an API Gateway authorizer left, if anything
+	// path is the request's path (REST: without the stage; HTTP API: with
+	// it, unless $default), pathParams the route's parameters.
+	path       string
+	pathParams map[string]string
+	// iamCaller is the ARN of the IAM identity API Gateway (AWS_IAM
+	// authorization) or the function URL (AuthType AWS_IAM) verified, ""
+	// for another request. The caller cannot write it: the service sets
+	// the request context.
+	iamCaller string
+	// logFields are added to the request's log line: who used an admin
+	// route, why the revocation store could not be read.
+	logFields map[string]string
 }
 
 // rawEvent holds the fields of all three event shapes.
 type rawEvent struct {
 	Version                         string              `json:"version"`
+	Path                            string              `json:"path"`
+	RawPath                         string              `json:"rawPath"`
+	PathParameters                  map[string]string   `json:"pathParameters"`
 	HTTPMethod                      string              `json:"httpMethod"`
 	Headers                         map[string]string   `json:"headers"`
 	MultiValueHeaders               map[string][]string `json:"multiValueHeaders"`
@@ -38,7 +53,9 @@ type rawEvent struct {
 	RequestContext                  struct {
 		RequestID string `json:"requestId"`
 		Identity  struct {
-			SourceIP string `json:"sourceIp"`
+			SourceIP  string `json:"sourceIp"`
+			UserArn   string `json:"userArn"`
+			AccessKey string `json:"accessKey"`
 		} `json:"identity"`
 		HTTP struct {
 			Method   string `json:"method"`
@@ -57,12 +74,22 @@ func parseEvent(raw []byte) (*request, error) {
 		return nil, errNotHTTP
 	}
 	r := &request{headers: map[string]string{}, query: map[string]string{}, requestID: ev.RequestContext.RequestID,
-		authorizer: ev.RequestContext.Authorizer}
+		authorizer: ev.RequestContext.Authorizer, pathParams: ev.PathParameters, logFields: map[string]string{}}
 	switch {
 	case ev.Version == "2.0" && ev.RequestContext.HTTP.Method != "":
-		r.flavour, r.method, r.sourceIP = httpV2, ev.RequestContext.HTTP.Method, ev.RequestContext.HTTP.SourceIP
+		r.flavour, r.method, r.sourceIP, r.path = httpV2, ev.RequestContext.HTTP.Method, ev.RequestContext.HTTP.SourceIP, ev.RawPath
+		// HTTP APIs and function URLs put the verified IAM identity in
+		// authorizer.iam.
+		if arn, ok := dig(ev.RequestContext.Authorizer, "iam", "userArn").(string); ok {
+			r.iamCaller = arn
+		}
 	case ev.HTTPMethod != "":
-		r.flavour, r.method, r.sourceIP = restV1, ev.HTTPMethod, ev.RequestContext.Identity.SourceIP
+		r.flavour, r.method, r.sourceIP, r.path = restV1, ev.HTTPMethod, ev.RequestContext.Identity.SourceIP, ev.Path
+		// REST APIs fill identity.userArn and accessKey only for a
+		// request signed with SigV4 that AWS_IAM authorization verified.
+		if id := ev.RequestContext.Identity; id.AccessKey != "" {
+			r.iamCaller = id.UserArn
+		}
 	default:
 		return nil, errNotHTTP
 	}

@@ -21,6 +21,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	kvs "github.com/aws/aws-sdk-go-v2/service/cloudfrontkeyvaluestore"
+
 	"github.com/securestream/terraform-provider-securestream/internal/issuance"
 	"github.com/securestream/terraform-provider-securestream/internal/issuer/config"
 	"github.com/securestream/terraform-provider-securestream/internal/jwks"
@@ -37,11 +39,27 @@ type Issuer struct {
 	// originSecret is the SHA-256 of the origin header's secret value, if
 	// any: comparing digests in constant time does not leak its length.
 	originSecret *[sha256.Size]byte
-	// Now, Log and Rand are the clock, the log output and the randomness;
-	// tests replace them.
-	Now  func() time.Time
-	Log  io.Writer
-	Rand io.Reader
+	// KVS is the client of the revocation store
+	// (SECURESTREAM_REVOCATION_KVS_ARN); see NewKVSClient.
+	KVS *kvs.Client
+	// Now, Log and Rand are the clock, the log output and the randomness,
+	// and Sleep waits between tries of a store write; tests replace them.
+	Now   func() time.Time
+	Log   io.Writer
+	Rand  io.Reader
+	Sleep func(context.Context, time.Duration) error
+}
+
+// sleep waits d, or less if ctx ends first.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // MaxBodyBytes bounds a request body.
@@ -84,7 +102,7 @@ func New(ctx context.Context, cfg *config.Config, kms keyring.Decrypter) (*Issue
 	if ring.SigningKey(time.Now(), 0) == "" {
 		return nil, errors.New("SECURESTREAM_KEYRING: the ring holds only the seed key; it needs a key that signs new tokens")
 	}
-	is := &Issuer{cfg: cfg, ring: ring, Now: time.Now, Log: os.Stdout, Rand: rand.Reader}
+	is := &Issuer{cfg: cfg, ring: ring, Now: time.Now, Log: os.Stdout, Rand: rand.Reader, Sleep: sleep}
 	if _, ok := doc.Seed(); cfg.SeedCompat && !ok {
 		return nil, errors.New("SECURESTREAM_SEED_COMPAT=true but the key ring has no seed key")
 	}
@@ -136,7 +154,7 @@ func (is *Issuer) Handle(ctx context.Context, raw json.RawMessage) (out *respons
 		out = is.respond(req, res)
 		is.log(start, req, res.status, res.reason, res.kid, res.sid, res.notes...)
 	}()
-	res = is.serve(req)
+	res = is.serve(ctx, req)
 	return out, nil
 }
 
@@ -162,7 +180,10 @@ func refused(rf *issuance.Refusal) *outcome {
 	return &outcome{status: rf.Status, reason: rf.Reason.String(), message: rf.Message}
 }
 
-func (is *Issuer) serve(req *request) *outcome {
+func (is *Issuer) serve(ctx context.Context, req *request) *outcome {
+	if sid, ok := adminRoute(req); ok {
+		return is.serveAdmin(ctx, req, sid)
+	}
 	switch req.method {
 	case "OPTIONS":
 		return &outcome{status: 204, reason: "preflight"}
@@ -178,13 +199,16 @@ func (is *Issuer) serve(req *request) *outcome {
 	if res != nil {
 		return res
 	}
-	return is.mint(req, in, entitled)
+	return is.mint(ctx, req, in, entitled)
 }
 
 // input is what the caller asks for.
 type input struct {
 	PlaybackURL string
 	TTL         time.Duration
+	// SessionID continues a session: the session_id of the caller's
+	// previous key, "" for a new session.
+	SessionID string
 }
 
 // kind names a JSON value's type for an error message.
@@ -207,11 +231,14 @@ func parseInput(req *request) (*input, *outcome) {
 		return nil, refuse(413, "body_too_large", "the body is %d bytes; the limit is %d", len(req.body), MaxBodyBytes)
 	}
 	in := &input{}
-	var ttl *string
+	var ttl, sid *string
 	if req.method == "GET" && req.query["playback_url"] != "" {
 		in.PlaybackURL = req.query["playback_url"]
 		if v, ok := req.query["ttl_seconds"]; ok {
 			ttl = &v
+		}
+		if v, ok := req.query["session_id"]; ok {
+			sid = &v
 		}
 	} else {
 		if len(strings.TrimSpace(string(req.body))) == 0 {
@@ -238,6 +265,19 @@ func parseInput(req *request) (*input, *outcome) {
 			s := string(n)
 			ttl = &s
 		}
+		if raw, ok := body["session_id"]; ok && string(raw) != "null" {
+			var s string
+			if json.Unmarshal(raw, &s) != nil {
+				return nil, refuse(400, "bad_request", "session_id: must be a string, not %s", kind(raw))
+			}
+			sid = &s
+		}
+	}
+	if sid != nil {
+		if !validSessionID(*sid) {
+			return nil, refuse(400, "bad_request", "session_id: must be 1 to 64 of A-Z a-z 0-9 . _ ~ - (the session_id of a key this issuer gave)")
+		}
+		in.SessionID = *sid
 	}
 	if ttl != nil {
 		f, err := strconv.ParseFloat(*ttl, 64)
@@ -249,7 +289,7 @@ func parseInput(req *request) (*input, *outcome) {
 	return in, nil
 }
 
-func (is *Issuer) mint(req *request, in *input, entitled []string) *outcome {
+func (is *Issuer) mint(ctx context.Context, req *request, in *input, entitled []string) *outcome {
 	hosts := is.cfg.AllowedHosts
 	if hosts == nil {
 		hosts = []string{} // the issuer never signs for any host
@@ -281,9 +321,15 @@ func (is *Issuer) mint(req *request, in *input, entitled []string) *outcome {
 	if seedIP == "" {
 		seedIP = req.sourceIP
 	}
+	// Only a continued session can be revoked already: a new one is random.
+	if in.SessionID != "" && is.cfg.RevocationKVSARN != "" {
+		if res := is.checkRevocation(ctx, req, in.SessionID, &notes); res != nil {
+			return res
+		}
+	}
 	k, err := issuance.MintKey(is.ring, is.policy(), pb, issuance.Subject{
 		ClientIP: clientIP, SeedClientIP: seedIP, UserAgent: req.headers["user-agent"],
-		NotBefore: is.Now(), TTL: ttl, Entitled: entitled,
+		NotBefore: is.Now(), TTL: ttl, Entitled: entitled, SessionID: in.SessionID,
 	}, is.Rand)
 	if errors.As(err, &rf) {
 		return refused(rf)

@@ -22,6 +22,9 @@ func (is *Issuer) respond(req *request, o *outcome) *response {
 				h["access-control-expose-headers"] = "content-type"
 				if req.method == "OPTIONS" {
 					h["access-control-allow-methods"] = "GET, POST, OPTIONS"
+					if _, admin := adminRoute(req); admin {
+						h["access-control-allow-methods"] = "POST, DELETE, OPTIONS"
+					}
 					h["access-control-allow-headers"] = "authorization, content-type"
 					h["access-control-max-age"] = "600"
 				}
@@ -50,6 +53,8 @@ func (is *Issuer) respond(req *request, o *outcome) *response {
 func (is *Issuer) log(start time.Time, req *request, status int, reason, kid, sid string, notes ...string) {
 	outcome := "refused"
 	switch {
+	case status == 200 && (reason == "revoked" || reason == "unrevoked"):
+		outcome = reason // an admin route's write
 	case status == 200:
 		outcome = "issued"
 	case status == 204:
@@ -70,6 +75,9 @@ func (is *Issuer) log(start time.Time, req *request, status int, reason, kid, si
 	}
 	if req != nil {
 		line["request_id"], line["event"], line["method"] = req.requestID, req.flavour, req.method
+		for k, v := range req.logFields {
+			line[k] = v
+		}
 	}
 	if kid != "" {
 		line["kid"] = kid

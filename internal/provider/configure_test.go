@@ -62,7 +62,7 @@ func TestCRUDRefusesBeforeConfigure(t *testing.T) {
 		}
 		checked++
 	}
-	if checked != 6 {
-		t.Errorf("checked %d types; want the 3 resources and the 3 data sources that read AWS", checked)
+	if checked != 7 {
+		t.Errorf("checked %d types; want the 4 resources and the 3 data sources that read AWS", checked)
 	}
 }

@@ -37,7 +37,8 @@ func (d *functionCodeDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 	attrs["runtime"] = schema.StringAttribute{Computed: true, MarkdownDescription: "The runtime the code needs: `" + edgefunc.Runtime + "`."}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "The edge function's code, rendered from the key ring, for those who manage the CloudFront Function with " +
-			"the AWS provider's `aws_cloudfront_function`.\n\n" +
+			"the AWS provider's `aws_cloudfront_function`. With `revocation_list`, give that function the same store in " +
+			"`key_value_store_associations` (and the `runtime` below), or the code cannot read it.\n\n" +
 			"~> **The code holds the ring's keys, and this data source puts it in the state** (and in the state of the " +
 			"`aws_cloudfront_function` that uses it): anyone who can read the state can sign stream keys. Prefer the " +
 			"`securestream_function` resource, which deploys the same code and stores only its hash; use this data source only where " +

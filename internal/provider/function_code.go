@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -49,6 +50,11 @@ type functionCodeModel struct {
 	CORSOrigins         types.List   `tfsdk:"cors_origins"`
 	CORSMaxAge          types.String `tfsdk:"cors_max_age"`
 	DebugReasons        types.Bool   `tfsdk:"debug_reasons"`
+	// RevocationList is the ARN of the KeyValueStore of revoked sessions
+	// the function reads (securestream_revocation_list's, or
+	// aws_cloudfront_key_value_store's); null: no revocation check.
+	RevocationList       types.String `tfsdk:"revocation_list"`
+	RevocationFailClosed types.Bool   `tfsdk:"revocation_fail_closed"`
 }
 
 // functionCodeAttrs describe the arguments once for both schema packages.
@@ -92,6 +98,15 @@ func functionCodeAttrs() map[string]attrSpec {
 		"cors_max_age": {kind: kindString, str: []validator.String{corsMaxAgeValidator},
 			desc: fmt.Sprintf("How long a browser may keep the function's answer to a preflight (`Access-Control-Max-Age`): whole "+
 				"seconds from `1s` to `%s`. Default `%s`.", durationtext.Short(edgefunc.MaxCORSMaxAge), durationtext.Short(edgefunc.DefaultCORSMaxAge))},
+		"revocation_list": {kind: kindString, str: []validator.String{kvsARNValidator},
+			desc: "ARN of the revocation list, the CloudFront KeyValueStore of revoked sessions: `securestream_revocation_list.<name>.arn`, " +
+				"or the `arn` of an `aws_cloudfront_key_value_store`. The code then checks every key with a session id, after every other " +
+				"check has passed, and refuses it (403, reason `revoked`) while the store holds its session. " + revocationListRole +
+				" Removing it removes the check (and the association)."},
+		"revocation_fail_closed": {kind: kindBool,
+			desc: "With `revocation_list`: refuse a key (403, reason `revocation_unavailable`) when the store cannot be read. By default " +
+				"(false) such a request passes and the function logs `revocation_unavailable`, so that a store outage does not stop " +
+				"every stream. Default false."},
 		"debug_reasons": {kind: kindBool,
 			desc: "Put the precise refusal reason (ip, ua, bad_mac, ...) in the 403's `x-stream-key-error` header; by default it says only `expired` or `invalid`, which tells a token thief nothing. Default false."},
 	}
@@ -111,7 +126,7 @@ func (m functionCodeModel) known() bool {
 	}
 	for _, v := range []interface{ IsUnknown() bool }{m.TokenHeader, m.TokenQuery,
 		m.TokenCookie, m.TokenPathPrefix, m.SeedCompat, m.MaxLifetime, m.Leeway, m.ExemptPaths, m.ReportOnly, m.PreflightNeedsToken, m.CORSOrigins,
-		m.CORSMaxAge, m.DebugReasons} {
+		m.CORSMaxAge, m.DebugReasons, m.RevocationList, m.RevocationFailClosed} {
 		if v.IsUnknown() {
 			return false
 		}
@@ -193,8 +208,34 @@ func (m functionCodeModel) edgeConfig(ctx context.Context, doc *keyring.Document
 	if d, err := durationtext.Parse(str(m.CORSMaxAge, "")); err == nil {
 		cfg.CORSMaxAge = d
 	}
+	switch {
+	case !m.RevocationList.IsNull():
+		cfg.Revocation = &edgefunc.Revocation{FailClosed: m.RevocationFailClosed.ValueBool()}
+	case m.RevocationFailClosed.ValueBool():
+		diags.AddAttributeError(path.Root("revocation_fail_closed"), "revocation_fail_closed needs revocation_list",
+			"revocation_fail_closed says what the function does when its revocation list cannot be read, and there is none: set "+
+				"revocation_list (securestream_revocation_list.<name>.arn), or remove revocation_fail_closed.")
+	}
 	return cfg, diags
 }
+
+// revocationListRole says who associates the store with the function.
+const revocationListRole = "`securestream_function` associates the store with the function (`KeyValueStoreAssociations`, on " +
+	"the `" + edgefunc.Runtime + "` runtime it uses); with `securestream_function_code`, associate it yourself with the same ARN: " +
+	"`key_value_store_associations = [<arn>]` on the `aws_cloudfront_function`, or the code cannot read the store."
+
+// kvsARNRE is a CloudFront KeyValueStore's ARN, as CloudFront gives it.
+var kvsARNRE = regexp.MustCompile(`^arn:aws:cloudfront::[0-9]{12}:key-value-store/[0-9a-fA-F-]{36}$`)
+
+// kvsARNValidator checks revocation_list: a store's ARN, not its name or id.
+var kvsARNValidator = textValidator{describedAs: "the ARN of a CloudFront KeyValueStore, such as " +
+	"arn:aws:cloudfront::123456789012:key-value-store/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0 (securestream_revocation_list.<name>.arn)",
+	check: func(s string) error {
+		if !kvsARNRE.MatchString(s) {
+			return errors.New("it is not a KeyValueStore ARN (the name or the id of a store is not enough: give its arn)")
+		}
+		return nil
+	}}
 
 // leewayValidator: whole seconds, 0s to 1h.
 var leewayValidator = textValidator{describedAs: "a whole number of seconds from 0s to 1h, such as 30s", check: func(s string) error {

@@ -231,8 +231,8 @@ func (r *issuerResource) Read(ctx context.Context, req resource.ReadRequest, res
 }
 
 // readDrift compares, into m.Drift, what no other attribute shows: the
-// role's policies (issuer_owner.go) and the HTTP API routes'
-// authorization.
+// role's policies (issuer_owner.go), the HTTP API routes' authorization,
+// and the admin routes (issuer_revocation.go).
 func (r *issuerResource) readDrift(ctx context.Context, m *issuerModel, importing bool) diag.Diagnostics {
 	var diags diag.Diagnostics
 	if m.RoleARN.IsNull() { // a create failed before the role
@@ -243,7 +243,7 @@ func (r *issuerResource) readDrift(ctx context.Context, m *issuerModel, importin
 		return diags
 	}
 	if m.APIType.ValueString() == apiTypeHTTP && !m.APIID.IsNull() {
-		routes, err := r.inspectRoutes(ctx, m.APIID.ValueStringPointer(), !m.JWTAuthorizer.IsNull())
+		routes, err := r.inspectRoutes(ctx, m.APIID.ValueStringPointer(), !m.JWTAuthorizer.IsNull(), adminOf(m))
 		if err != nil {
 			diags.Append(diagnostics.AWSCall("apigateway:GetRoutes (the routes' authorization)", err, "The provider's credentials need apigateway:GET on the API."))
 			return diags
@@ -251,6 +251,14 @@ func (r *issuerResource) readDrift(ctx context.Context, m *issuerModel, importin
 		for _, rt := range routes {
 			drift = append(drift, rt.describe())
 		}
+	}
+	if m.APIType.ValueString() == apiTypeREST && !m.APIID.IsNull() {
+		admin, err := r.inspectRESTAdmin(ctx, m)
+		if err != nil {
+			diags.Append(diagnostics.AWSCall("apigateway:GetResources (the REST API's admin routes)", err, "The provider's credentials need apigateway:GET on the REST API."))
+			return diags
+		}
+		drift = append(drift, admin...)
 	}
 	m.Drift = stringList(drift)
 	return diags
@@ -505,14 +513,15 @@ func (r *issuerResource) Update(ctx context.Context, req resource.UpdateRequest,
 			if d := r.repairRole(ctx, &plan); d.HasError() {
 				return d
 			}
-			if plan.APIType.ValueString() != apiTypeHTTP || plan.APIID.IsNull() || plan.APIID.IsUnknown() {
-				return nil
+			if plan.APIType.ValueString() == apiTypeREST && !adminOf(&plan).on {
+				return nil // (a REST API's admin routes are read only while on)
 			}
-			return r.repairRoutes(ctx, &plan)
+			return r.updateAdmin(ctx, &plan) // the HTTP API's routes, and the REST API's admin routes
 		},
 		func() diag.Diagnostics { return r.updateBoundary(ctx, &plan, &state) },
 		func() diag.Diagnostics {
-			if plan.KMSKeyARN.Equal(state.KMSKeyARN) && !plan.GrantID.IsUnknown() && plan.Tracing.Equal(state.Tracing) {
+			if plan.KMSKeyARN.Equal(state.KMSKeyARN) && !plan.GrantID.IsUnknown() && plan.Tracing.Equal(state.Tracing) &&
+				revocationStore(plan.Settings) == revocationStore(state.Settings) {
 				return nil // (grants remade: the policy of this version, with the purposes, too)
 			}
 			return r.putRolePolicy(ctx, &plan)

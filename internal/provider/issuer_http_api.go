@@ -63,6 +63,11 @@ func (r *issuerResource) createHTTPAPI(ctx context.Context, m *issuerModel, cors
 			return diags
 		}
 	}
+	for _, d := range adminRouteDrift(nil, adminOf(m), authorizerID != nil, authorizerID, "integrations/"+aws.ToString(integ.IntegrationId)) {
+		if diags.Append(r.createRoute(ctx, api.ApiId, d, fix)...); diags.HasError() {
+			return diags
+		}
+	}
 	if _, err := r.clients.APIGatewayV2.CreateStage(ctx, &apigatewayv2.CreateStageInput{ApiId: api.ApiId, StageName: aws.String(defaultStage),
 		AutoDeploy: aws.Bool(true), DefaultRouteSettings: routeSettings(m), Tags: r.tags(m), AccessLogSettings: httpAccessLog(m)}); err != nil {
 		diags.Append(diagnostics.AWSCall("apigateway:CreateStage ($default)", err, fix))
@@ -84,7 +89,8 @@ func routeSettings(m *issuerModel) *apitypes.RouteSettings {
 		ThrottlingBurstLimit: aws.Int32(int32Of(m.ThrottleBurstLimit))}
 }
 
-// updateHTTPAPI applies CORS, authorizer and throttling changes.
+// updateHTTPAPI applies CORS, authorizer, throttling and admin route
+// changes.
 func (r *issuerResource) updateHTTPAPI(ctx context.Context, plan, state *issuerModel, cors, oldCors []string) diag.Diagnostics {
 	var diags diag.Diagnostics
 	api := plan.APIID.ValueStringPointer()
@@ -116,7 +122,11 @@ func (r *issuerResource) updateHTTPAPI(ctx context.Context, plan, state *issuerM
 		if _, err := r.clients.APIGatewayV2.UpdateStage(ctx, &apigatewayv2.UpdateStageInput{ApiId: api, StageName: aws.String(defaultStage),
 			DefaultRouteSettings: routeSettings(plan)}); err != nil {
 			diags.Append(diagnostics.AWSCall("apigateway:UpdateStage (throttling)", err, "The provider's credentials need apigateway:PATCH on the API's stages."))
+			return diags
 		}
+	}
+	if adminChanged(plan, state) {
+		diags.Append(r.updateAdmin(ctx, plan)...)
 	}
 	return diags
 }
@@ -144,17 +154,40 @@ type routeDrift struct {
 	got            string
 	want           apitypes.AuthorizationType
 	wantAuthorizer *string
+	// For the admin routes (issuer_revocation.go): the route's scopes and
+	// integration (target); a route missing, or one to delete.
+	scopes          []string
+	target          string
+	missing, remove bool
 }
 
 func (d routeDrift) describe() string {
+	switch {
+	case d.remove:
+		return fmt.Sprintf("route %s: present, want none", d.key)
+	case d.missing:
+		return fmt.Sprintf("route %s: missing, want authorization %s", d.key, d.want)
+	}
 	return fmt.Sprintf("route %s: authorization %s, want %s", d.key, d.got, d.want)
+}
+
+// createRoute makes the route d is about, with its authorization.
+func (r *issuerResource) createRoute(ctx context.Context, api *string, d routeDrift, fix string) diag.Diagnostics {
+	var diags diag.Diagnostics
+	in := &apigatewayv2.CreateRouteInput{ApiId: api, RouteKey: aws.String(d.key), Target: aws.String(d.target),
+		AuthorizationType: d.want, AuthorizerId: d.wantAuthorizer, AuthorizationScopes: d.scopes}
+	if _, err := r.clients.APIGatewayV2.CreateRoute(ctx, in); err != nil {
+		diags.Append(diagnostics.AWSCall("apigateway:CreateRoute ("+d.key+")", err, fix))
+	}
+	return diags
 }
 
 // inspectRoutes reads the authorization of every route (not only the
 // first with an authorizer: one route switched to NONE outside Terraform
 // would mint for anyone). jwt says whether the issuer has an authorizer;
-// its id is the one the routes name.
-func (r *issuerResource) inspectRoutes(ctx context.Context, api *string, jwt bool) ([]routeDrift, error) {
+// its id is the one the routes name. admin says which admin routes there
+// should be (adminRouteDrift).
+func (r *issuerResource) inspectRoutes(ctx context.Context, api *string, jwt bool, admin adminAccess) ([]routeDrift, error) {
 	var routes []apitypes.Route
 	in := &apigatewayv2.GetRoutesInput{ApiId: api}
 	for {
@@ -175,10 +208,14 @@ func (r *issuerResource) inspectRoutes(ctx context.Context, api *string, jwt boo
 		}
 	}
 	var drift []routeDrift
+	target := ""
 	for _, rt := range routes {
 		key := aws.ToString(rt.RouteKey)
 		if !slices.Contains(issuerRoutes, key) {
 			continue
+		}
+		if target == "" {
+			target = aws.ToString(rt.Target)
 		}
 		want, wantID := apitypes.AuthorizationTypeNone, (*string)(nil)
 		if jwt && key != "OPTIONS /" {
@@ -197,6 +234,7 @@ func (r *issuerResource) inspectRoutes(ctx context.Context, api *string, jwt boo
 		}
 		drift = append(drift, routeDrift{id: aws.ToString(rt.RouteId), key: key, got: desc, want: want, wantAuthorizer: wantID})
 	}
+	drift = append(drift, adminRouteDrift(routes, admin, jwt, authorizer, target)...)
 	slices.SortFunc(drift, func(a, b routeDrift) int { return strings.Compare(a.key, b.key) })
 	return drift, nil
 }
@@ -206,11 +244,35 @@ func (r *issuerResource) repairRoutes(ctx context.Context, m *issuerModel) diag.
 	var diags diag.Diagnostics
 	api := m.APIID.ValueStringPointer()
 	fix := "The provider's credentials need apigateway:GET and apigateway:PATCH on the API's routes."
-	drift, err := r.inspectRoutes(ctx, api, m.authorizer() != nil)
+	drift, err := r.inspectRoutes(ctx, api, m.authorizer() != nil, adminOf(m))
 	if awsFailed(&diags, err, "apigateway:GetRoutes (repairing the routes' authorization)", fix) {
 		return diags
 	}
 	for _, d := range drift {
+		if slices.Contains(adminRouteKeys, d.key) {
+			// An admin route authorised otherwise is made again: its
+			// scopes would otherwise have to be emptied first.
+			if !d.missing {
+				_, err := r.clients.APIGatewayV2.DeleteRoute(ctx, &apigatewayv2.DeleteRouteInput{ApiId: api, RouteId: aws.String(d.id)})
+				if err != nil && !isA[*apitypes.NotFoundException](err) {
+					diags.Append(diagnostics.AWSCall("apigateway:DeleteRoute ("+d.key+")", err, "The provider's credentials need apigateway:DELETE on the API's routes."))
+					return diags
+				}
+			}
+			if d.remove {
+				continue
+			}
+			if d.target == "" || (d.want == apitypes.AuthorizationTypeJwt && d.wantAuthorizer == nil) {
+				diags.AddError("The admin route cannot be made",
+					fmt.Sprintf("No route of the API %s names the issuer's integration or authorizer any more (changed outside Terraform), so %s cannot be made. "+
+						"Replace the issuer: terraform apply -replace=<address of this securestream_issuer>.", m.APIID.ValueString(), d.key))
+				return diags
+			}
+			if diags.Append(r.createRoute(ctx, api, d, "The provider's credentials need apigateway:POST on the API's routes.")...); diags.HasError() {
+				return diags
+			}
+			continue
+		}
 		if d.want == apitypes.AuthorizationTypeJwt && d.wantAuthorizer == nil {
 			diags.AddAttributeError(pathJWTAuthorizer, "The HTTP API's authorizer is gone",
 				fmt.Sprintf("No route of the API %s names an authorizer any more (changed outside Terraform), so %s cannot be put back. "+

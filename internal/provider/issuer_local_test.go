@@ -34,21 +34,7 @@ func TestAccIssuer_localAPI(t *testing.T) {
 	if e.endpoint == "" {
 		t.Fatal("this test runs the applied issuer locally: it needs moto (unset SECURESTREAM_ACC_ENDPOINT=aws)")
 	}
-	arch := map[string]string{"amd64": "x86_64", "arm64": "arm64"}[runtime.GOARCH]
-	pkg, err := issuerpkg.Package(arch)
-	if err != nil { // without `make issuer`: build it now
-		root, rerr := reporoot.Find()
-		if rerr != nil {
-			t.Fatal(rerr)
-		}
-		if pkg, err = issuerpkg.Build(context.Background(), root, arch); err != nil {
-			t.Fatal(err)
-		}
-	}
-	pkgPath := filepath.Join(t.TempDir(), issuerpkg.FileName(arch))
-	if err := os.WriteFile(pkgPath, pkg, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	arch, pkgPath := localIssuerPackage(t, false)
 	fn := name("issuer")
 	const hsKey = "a-shared-hs256-key-of-the-players-idp-0123"
 	cfg := issuerConfig(e, fn, pkgPath, fmt.Sprintf(`  architecture             = %q
@@ -134,4 +120,28 @@ func TestAccIssuer_localAPI(t *testing.T) {
 			},
 		}},
 	})
+}
+
+// localIssuerPackage is the issuer's package for this machine, which
+// aws-lambda-rie runs: `make issuer`'s, else (or when fresh: a test of
+// what that build may predate) built now from the source; its
+// architecture and a path to it.
+func localIssuerPackage(t *testing.T, fresh bool) (arch, path string) {
+	t.Helper()
+	arch = map[string]string{"amd64": "x86_64", "arm64": "arm64"}[runtime.GOARCH]
+	pkg, err := issuerpkg.Package(arch)
+	if err != nil || fresh { // without `make issuer`: build it now
+		root, rerr := reporoot.Find()
+		if rerr != nil {
+			t.Fatal(rerr)
+		}
+		if pkg, err = issuerpkg.Build(context.Background(), root, arch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	path = filepath.Join(t.TempDir(), issuerpkg.FileName(arch))
+	if err := os.WriteFile(path, pkg, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return arch, path
 }

@@ -36,6 +36,7 @@ func (r *issuerResource) ValidateConfig(ctx context.Context, req resource.Valida
 	resp.Diagnostics.Append(validateTags(&m)...)
 	resp.Diagnostics.Append(validateAccessLog(&m)...)
 	resp.Diagnostics.Append(validateFront(&m)...)
+	resp.Diagnostics.Append(validateRevocation(&m)...)
 	resp.Diagnostics.Append(ringFunctionMismatch(&m)...)
 	env, known, diags := settingsEnv(ctx, m.Settings)
 	if resp.Diagnostics.Append(diags...); !known || diags.HasError() {

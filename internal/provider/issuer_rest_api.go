@@ -80,8 +80,7 @@ func (r *issuerResource) createRESTAPI(ctx context.Context, m *issuerModel) diag
 			return diags
 		}
 	}
-	partition, _ := accountOf(m.FunctionARN.ValueString())
-	uri := fmt.Sprintf("arn:%s:apigateway:%s:lambda:path/2015-03-31/functions/%s/invocations", partition, r.clients.Config.Region, m.FunctionARN.ValueString())
+	uri := r.restIntegrationURI(m)
 	for _, method := range corsMethods {
 		in := &apigateway.PutMethodInput{RestApiId: api.Id, ResourceId: root, HttpMethod: aws.String(method), AuthorizationType: aws.String(restAuthNone)}
 		if slices.Contains(restAuthorizedMethods, method) {
@@ -94,6 +93,11 @@ func (r *issuerResource) createRESTAPI(ctx context.Context, m *issuerModel) diag
 		if _, err := r.clients.APIGateway.PutIntegration(ctx, &apigateway.PutIntegrationInput{RestApiId: api.Id, ResourceId: root,
 			HttpMethod: aws.String(method), Type: resttypes.IntegrationTypeAwsProxy, IntegrationHttpMethod: aws.String("POST"), Uri: aws.String(uri)}); err != nil {
 			diags.Append(diagnostics.AWSCall("apigateway:PutIntegration ("+method+" /)", err, restFix))
+			return diags
+		}
+	}
+	if adminOf(m).on {
+		if _, diags = r.syncRESTAdmin(ctx, m); diags.HasError() {
 			return diags
 		}
 	}
@@ -300,7 +304,8 @@ func (r *issuerResource) deleteRESTAPIKey(ctx context.Context, m *issuerModel) d
 // updateREST applies throttling, authorization and API key changes: the
 // authorizer and the key are made first, the methods then changed
 // (UpdateMethod) and the stage deployed again so that the change takes
-// effect, and what is no longer used deleted last.
+// effect, the admin routes brought to the plan (issuer_revocation.go),
+// and what is no longer used deleted last.
 func (r *issuerResource) updateREST(ctx context.Context, plan, state *issuerModel) diag.Diagnostics {
 	var diags diag.Diagnostics
 	api := plan.APIID.ValueStringPointer()
@@ -382,6 +387,11 @@ func (r *issuerResource) updateREST(ctx context.Context, plan, state *issuerMode
 		if _, err := r.clients.APIGateway.CreateDeployment(ctx, &apigateway.CreateDeploymentInput{RestApiId: api, StageName: aws.String(restStage),
 			Description: aws.String("securestream: methods' authorization changed")}); err != nil {
 			diags.Append(diagnostics.AWSCall("apigateway:CreateDeployment (stage "+restStage+", for the methods' new authorization)", err, restFix))
+			return diags
+		}
+	}
+	if adminChanged(plan, state) { // before an authorizer their methods may name is deleted
+		if diags = r.updateAdmin(ctx, plan); diags.HasError() {
 			return diags
 		}
 	}

@@ -44,17 +44,19 @@ const lambdaTrustPolicy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow
 // under the function's encryption context, and writing to its own log
 // group. The log group ARN is built from the role's partition and account.
 func issuerPolicy(roleARN, region, function, keyARN string) (string, error) {
-	return issuerPolicyDoc(roleARN, region, function, keyARN, false)
+	return issuerPolicyDoc(roleARN, region, function, keyARN, false, "")
 }
 
 // issuerPolicyOf is the role's inline policy for m: with tracing =
 // "Active", it also lets the function send its traces to X-Ray (which has
-// no resource to name: "*").
+// no resource to name: "*"); with settings.revocation_kvs_arn, use that
+// store (kvsStatement).
 func (r *issuerResource) issuerPolicyOf(m *issuerModel, roleARN string) (string, error) {
-	return issuerPolicyDoc(roleARN, r.clients.Config.Region, m.FunctionName.ValueString(), m.KMSKeyARN.ValueString(), m.Tracing.ValueString() == tracingActive)
+	return issuerPolicyDoc(roleARN, r.clients.Config.Region, m.FunctionName.ValueString(), m.KMSKeyARN.ValueString(), m.Tracing.ValueString() == tracingActive,
+		revocationStore(m.Settings))
 }
 
-func issuerPolicyDoc(roleARN, region, function, keyARN string, xray bool) (string, error) {
+func issuerPolicyDoc(roleARN, region, function, keyARN string, xray bool, kvsARN string) (string, error) {
 	partition, account := accountOf(roleARN)
 	if partition == "" || account == "" {
 		return "", fmt.Errorf("%q is not an IAM role ARN", roleARN)
@@ -69,6 +71,9 @@ func issuerPolicyDoc(roleARN, region, function, keyARN string, xray bool) (strin
 	if xray {
 		statements = append(statements, map[string]any{"Sid": "SendItsTraces", "Effect": "Allow",
 			"Action": []string{"xray:PutTraceSegments", "xray:PutTelemetryRecords"}, "Resource": "*"})
+	}
+	if kvsARN != "" {
+		statements = append(statements, kvsStatement(kvsARN))
 	}
 	b, err := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": statements})
 	return string(b), err

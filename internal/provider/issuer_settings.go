@@ -266,11 +266,23 @@ func asArguments(msg string) string {
 		switch {
 		case !ok:
 			return m
+		case hasValue && (value == "true" || value == "false") && boolSetting(name):
+			return arg + " = " + value // a bool, as the configuration writes it
 		case hasValue:
 			return arg + " = " + strconv.Quote(value)
 		}
 		return arg
 	})
+}
+
+// boolSetting says whether the variable name is a bool setting.
+func boolSetting(name string) bool {
+	for _, s := range issuerSettings {
+		if s.v.Name == name {
+			return s.form() == formBool
+		}
+	}
+	return false
 }
 
 // settingsDiagnostics are the issuer's objections to its environment

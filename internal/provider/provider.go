@@ -240,7 +240,7 @@ func (p *securestreamProvider) Configure(ctx context.Context, req provider.Confi
 }
 
 func (p *securestreamProvider) Resources(_ context.Context) []func() resource.Resource {
-	return []func() resource.Resource{NewSecretResource, NewFunctionResource, NewIssuerResource}
+	return []func() resource.Resource{NewSecretResource, NewFunctionResource, NewIssuerResource, NewRevocationListResource}
 }
 
 func (p *securestreamProvider) DataSources(_ context.Context) []func() datasource.DataSource {

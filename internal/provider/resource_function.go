@@ -268,8 +268,11 @@ func (r *functionResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 		}
 		return
 	}
-	codeChanges := state.CodeSHA256.ValueString() != rc.sha256 || !plan.Comment.Equal(state.Comment)
-	liveChanges := !live.Equal(state.LiveCodeSHA256)
+	// A new revocation_list changes the configuration of both stages even
+	// where the code stays (another store, the same fail mode).
+	storeChanges := !plan.RevocationList.Equal(state.RevocationList)
+	codeChanges := state.CodeSHA256.ValueString() != rc.sha256 || !plan.Comment.Equal(state.Comment) || storeChanges
+	liveChanges := !live.Equal(state.LiveCodeSHA256) || (storeChanges && plan.Publish.ValueBool())
 	set("arn", state.ARN)
 	// The status says whether a distribution runs the function, too.
 	assocChanges := !plan.Associations.Equal(state.Associations)
@@ -303,7 +306,7 @@ var publishedStatuses = map[string]bool{"UNASSOCIATED": true, "DEPLOYED": true}
 // not published: UNPUBLISHED).
 func keepsStatus(plan, state functionModel) bool {
 	return plan.Name.Equal(state.Name) && plan.Publish.ValueBool() && !plan.Publish.IsUnknown() && plan.Comment.Equal(state.Comment) &&
-		plan.Associations.Equal(state.Associations) && publishedStatuses[state.Status.ValueString()] &&
+		plan.Associations.Equal(state.Associations) && plan.RevocationList.Equal(state.RevocationList) && publishedStatuses[state.Status.ValueString()] &&
 		!state.CodeSHA256.IsNull() && state.LiveCodeSHA256.Equal(state.CodeSHA256)
 }
 
@@ -381,14 +384,14 @@ func (r *functionResource) Create(ctx context.Context, req resource.CreateReques
 		return
 	}
 	name := plan.Name.ValueString()
-	if resp.Diagnostics.Append(r.createFunction(ctx, name, plan.Comment, rc)...); resp.Diagnostics.HasError() {
+	if resp.Diagnostics.Append(r.createFunction(ctx, name, plan.Comment, plan.RevocationList, rc)...); resp.Diagnostics.HasError() {
 		return
 	}
 	// From here on the function exists: save it even if a later step fails,
 	// so that the next apply carries on instead of colliding with it.
 	plan.ID = plan.Name
 	if plan.Publish.ValueBool() {
-		resp.Diagnostics.Append(r.publish(ctx, name, rc.sha256)...)
+		resp.Diagnostics.Append(r.publish(ctx, name, rc.sha256, plan.RevocationList)...)
 	}
 	if !resp.Diagnostics.HasError() {
 		resp.Diagnostics.Append(r.attachAll(ctx, &plan, nil)...)
@@ -399,11 +402,11 @@ func (r *functionResource) Create(ctx context.Context, req resource.CreateReques
 
 // createFunction makes the function name with the rendered code, or
 // adopts the one a lost answer or a killed apply left.
-func (r *functionResource) createFunction(ctx context.Context, name string, comment types.String, rc *renderedCode) diag.Diagnostics {
+func (r *functionResource) createFunction(ctx context.Context, name string, comment, store types.String, rc *renderedCode) diag.Diagnostics {
 	var diags diag.Diagnostics
 	_, err := r.clients.CloudFront.CreateFunction(ctx, &cloudfront.CreateFunctionInput{Name: aws.String(name), FunctionCode: rc.code,
-		FunctionConfig: &cftypes.FunctionConfig{Comment: comment.ValueStringPointer(), Runtime: cftypes.FunctionRuntimeCloudfrontJs20}})
-	if isA[*cftypes.FunctionAlreadyExists](err) && r.madeFrom(ctx, name, rc.sha256, comment.ValueString()) {
+		FunctionConfig: cfFunctionConfig(comment, store)})
+	if isA[*cftypes.FunctionAlreadyExists](err) && r.madeFrom(ctx, name, rc.sha256, comment.ValueString(), store) {
 		// This very function is there already: made by a CreateFunction
 		// whose answer was lost (the SDK's retry meets it) or by an apply
 		// killed before it saved the state. The code holds the ring's keys,
@@ -411,11 +414,14 @@ func (r *functionResource) createFunction(ctx context.Context, name string, comm
 		err = nil
 	}
 	if err != nil {
-		fix := "The provider's credentials need cloudfront:CreateFunction."
-		if isA[*cftypes.FunctionAlreadyExists](err) {
+		at, fix := path.Root("name"), "The provider's credentials need cloudfront:CreateFunction."
+		switch {
+		case isA[*cftypes.FunctionAlreadyExists](err):
 			fix = fmt.Sprintf("A function named %q exists already, with other code: import it (terraform import ... %s) or choose another name.", name, name)
+		case storeRefused(err, store):
+			at, fix = path.Root("revocation_list"), storeRefusedFix
 		}
-		diags.Append(diagnostics.AttributeAWSCall(path.Root("name"), "cloudfront:CreateFunction", err, fix))
+		diags.Append(diagnostics.AttributeAWSCall(at, "cloudfront:CreateFunction", err, fix))
 	}
 	return diags
 }
@@ -489,9 +495,9 @@ func ranOutOfTime(ctx context.Context, op string, diags *diag.Diagnostics) {
 	}
 }
 
-// publish publishes DEVELOPMENT, which holds the code whose hash is sha,
-// to LIVE, with the current ETag.
-func (r *functionResource) publish(ctx context.Context, name, sha string) diag.Diagnostics {
+// publish publishes DEVELOPMENT, which holds the code whose hash is sha
+// and associates store, to LIVE, with the current ETag.
+func (r *functionResource) publish(ctx context.Context, name, sha string, store types.String) diag.Diagnostics {
 	var diags diag.Diagnostics
 	err := r.retryOn412(ctx, func() error {
 		d, err := r.describeFunction(ctx, name)
@@ -499,7 +505,7 @@ func (r *functionResource) publish(ctx context.Context, name, sha string) diag.D
 			return err
 		}
 		_, err = r.clients.CloudFront.PublishFunction(ctx, &cloudfront.PublishFunctionInput{Name: aws.String(name), IfMatch: d.ETag})
-		if isA[*cftypes.PreconditionFailed](err) && r.holds(ctx, name, cftypes.FunctionStageLive, sha) {
+		if isA[*cftypes.PreconditionFailed](err) && r.holds(ctx, name, cftypes.FunctionStageLive, sha) && r.liveStore(ctx, name).Equal(store) {
 			// Published already, by a call whose answer was lost: AWS
 			// refuses to publish an unchanged DEVELOPMENT stage again.
 			return nil
@@ -531,6 +537,9 @@ func (r *functionResource) refresh(ctx context.Context, m *functionModel) diag.D
 		if s.FunctionConfig != nil {
 			m.Comment = types.StringPointerValue(s.FunctionConfig.Comment)
 		}
+		// An association removed (or changed) outside Terraform shows as a
+		// change of revocation_list, which the apply puts back.
+		m.RevocationList = storeOf(s.FunctionConfig)
 		if s.FunctionMetadata != nil {
 			m.ARN = types.StringPointerValue(s.FunctionMetadata.FunctionARN)
 		}
@@ -555,11 +564,12 @@ func (r *functionResource) refresh(ctx context.Context, m *functionModel) diag.D
 }
 
 // madeFrom reports whether the function's DEVELOPMENT stage is what
-// Create makes: the code whose hash is sha, with the comment.
-func (r *functionResource) madeFrom(ctx context.Context, name, sha, comment string) bool {
+// Create makes: the code whose hash is sha, with the comment and the store.
+func (r *functionResource) madeFrom(ctx context.Context, name, sha, comment string, store types.String) bool {
 	d, err := r.describeFunction(ctx, name)
 	return err == nil && d.FunctionSummary != nil && d.FunctionSummary.FunctionConfig != nil &&
-		aws.ToString(d.FunctionSummary.FunctionConfig.Comment) == comment && r.holds(ctx, name, cftypes.FunctionStageDevelopment, sha)
+		aws.ToString(d.FunctionSummary.FunctionConfig.Comment) == comment && storeOf(d.FunctionSummary.FunctionConfig).Equal(store) &&
+		r.holds(ctx, name, cftypes.FunctionStageDevelopment, sha)
 }
 
 // holds reports whether the stage of the function holds the code whose
@@ -637,25 +647,31 @@ func (r *functionResource) Update(ctx context.Context, req resource.UpdateReques
 		return
 	}
 	name := plan.Name.ValueString()
-	if rc.sha256 != state.CodeSHA256.ValueString() || !plan.Comment.Equal(state.Comment) {
+	storeChanges := !plan.RevocationList.Equal(state.RevocationList)
+	if rc.sha256 != state.CodeSHA256.ValueString() || !plan.Comment.Equal(state.Comment) || storeChanges {
 		err := r.retryOn412(ctx, func() error {
 			d, err := r.describeFunction(ctx, name)
 			if err != nil {
 				return err
 			}
 			_, err = r.clients.CloudFront.UpdateFunction(ctx, &cloudfront.UpdateFunctionInput{Name: aws.String(name), IfMatch: d.ETag, FunctionCode: rc.code,
-				FunctionConfig: &cftypes.FunctionConfig{Comment: plan.Comment.ValueStringPointer(), Runtime: cftypes.FunctionRuntimeCloudfrontJs20}})
+				FunctionConfig: cfFunctionConfig(plan.Comment, plan.RevocationList)})
 			return err
 		})
 		if err != nil {
-			resp.Diagnostics.Append(diagnostics.Call{Action: "cloudfront:UpdateFunction", Path: path.Root("name"),
+			c := diagnostics.Call{Action: "cloudfront:UpdateFunction", Path: path.Root("name"),
 				Fix: "The provider's credentials need cloudfront:DescribeFunction and cloudfront:UpdateFunction.", Missing: functionMissing(name),
-				After: "The function is unchanged: LIVE and the edge keep the code they have."}.Failed(err))
+				After: "The function is unchanged: LIVE and the edge keep the code they have."}
+			if storeRefused(err, plan.RevocationList) {
+				c.Path, c.Fix = path.Root("revocation_list"), storeRefusedFix
+			}
+			resp.Diagnostics.Append(c.Failed(err))
 			return
 		}
 	}
-	if plan.Publish.ValueBool() && rc.sha256 != state.LiveCodeSHA256.ValueString() {
-		if resp.Diagnostics.Append(r.publish(ctx, name, rc.sha256)...); resp.Diagnostics.HasError() {
+	// LIVE takes the store with the publish, whether or not the code changed.
+	if plan.Publish.ValueBool() && (rc.sha256 != state.LiveCodeSHA256.ValueString() || storeChanges) {
+		if resp.Diagnostics.Append(r.publish(ctx, name, rc.sha256, plan.RevocationList)...); resp.Diagnostics.HasError() {
 			return
 		}
 	}
@@ -673,12 +689,12 @@ func (r *functionResource) Update(ctx context.Context, req resource.UpdateReques
 // so that the next apply carries on (adopting the new function it made).
 func (r *functionResource) rename(ctx context.Context, plan, state *functionModel, rc *renderedCode, resp *resource.UpdateResponse) {
 	name, old := plan.Name.ValueString(), state.Name.ValueString()
-	if resp.Diagnostics.Append(r.createFunction(ctx, name, plan.Comment, rc)...); resp.Diagnostics.HasError() {
+	if resp.Diagnostics.Append(r.createFunction(ctx, name, plan.Comment, plan.RevocationList, rc)...); resp.Diagnostics.HasError() {
 		return
 	}
 	plan.ID = plan.Name
 	if plan.Publish.ValueBool() {
-		if resp.Diagnostics.Append(r.publish(ctx, name, rc.sha256)...); resp.Diagnostics.HasError() {
+		if resp.Diagnostics.Append(r.publish(ctx, name, rc.sha256, plan.RevocationList)...); resp.Diagnostics.HasError() {
 			return
 		}
 	}

@@ -200,7 +200,11 @@ func (r *issuerResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 		"api_type": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString(apiTypeHTTP), PlanModifiers: replace,
 			Validators: []validator.String{stringvalidator.OneOf(apiTypeHTTP, apiTypeFunctionURL, apiTypeREST)},
 			MarkdownDescription: "How callers reach the issuer: `http` (default), an API Gateway HTTP API; `function_url`, a Lambda function URL; or " +
-				"`rest`, a regional API Gateway REST API. Changing it replaces the issuer."},
+				"`rest`, a regional API Gateway REST API. Changing it replaces the issuer. With `settings.revocation_kvs_arn` and " +
+				"`settings.admin_scope` or `settings.admin_iam`, `http` and `rest` also get the admin routes, `POST` and " +
+				"`DELETE /revocations/{session_id}`: `AWS_IAM` with `admin_iam`; otherwise, with `http`, the JWT authorizer (if any) with " +
+				"the admin scope as the route's authorization scope, and with `rest` the methods' `rest_authorization`, the issuer " +
+				"checking the scope. A function URL passes them to the function as it does every path."},
 		"function_url_auth_type": schema.StringAttribute{Optional: true, Computed: true,
 			Validators: []validator.String{stringvalidator.OneOf("NONE", "AWS_IAM")},
 			MarkdownDescription: "`function_url`: `NONE` (default; the issuer's `settings.auth` decides, and with `settings.auth = \"none\"` " +
@@ -263,7 +267,8 @@ func (r *issuerResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 				"attribute shows: the role's trust policy, inline policies, attached managed policies and a permissions boundary other " +
 				"than `permissions_boundary`, the " +
 				"function's role and environment (each variable removed, changed or added, by name only: never a value), and " +
-				"the authorization of each HTTP API route. Empty when all is as the provider made it; otherwise the plan shows it " +
+				"the authorization of each HTTP API route, and the admin routes (one missing, or left after the settings that make " +
+				"them were removed; a REST API's are read only while on). Empty when all is as the provider made it; otherwise the plan shows it " +
 				"going back to empty, and the apply puts each back."},
 	}
 	attrs["timeouts"] = timeouts.Attributes(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true})

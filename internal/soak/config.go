@@ -48,6 +48,12 @@ type Config struct {
 	RequireRetirement bool
 	// HostilePlayers play beside the hostile corpus.
 	HostilePlayers int
+	// Revocations sessions of their own are revoked one by one through
+	// the issuer's admin route during the honest phase; KVSPropagation is
+	// the local CloudFront's KVSPropagationDelay, how long its edge reads
+	// the revocation store as it was before a write.
+	Revocations    int
+	KVSPropagation time.Duration
 }
 
 // Short is the form make test runs: about a minute and a half of load.
@@ -59,6 +65,7 @@ func Short() Config {
 		MaxTokenLifetime: time.Minute, ControlRotations: 2,
 		KeyTTL: 20 * time.Second, RenewBefore: 5 * time.Second, Pace: 250 * time.Millisecond,
 		PinnedTTL: 20 * time.Second, HostilePlayers: 16,
+		Revocations: 100, KVSPropagation: time.Second,
 	}
 }
 
@@ -72,6 +79,7 @@ func Long() Config {
 	c.Pace = 150 * time.Millisecond
 	c.RequireRetirement = true
 	c.HostilePlayers = 50
+	c.KVSPropagation = 5 * time.Second
 	return c
 }
 

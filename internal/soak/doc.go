@@ -9,7 +9,11 @@
 //     activation delay covers the propagation, and a control run whose
 //     activation delay does not must see refusals. Each rotation is
 //     checked against the retention rules, and keys minted just before a
-//     rotation must work until they expire.
+//     rotation must work until they expire. Meanwhile sessions of their
+//     own are revoked one by one through the issuer's admin route (100
+//     in both forms): each must be refused at the edge once the revocation
+//     list's propagation delay has passed, and by the issuer, and no
+//     player (whose renewals continue their sessions) refused.
 //   - the hostile corpus (TestHostile): requests no client should send,
 //     to the issuer's API and to the edge, each of which must get a 4xx
 //     while honest players go on being served.

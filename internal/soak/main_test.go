@@ -46,7 +46,8 @@ func TestMain(m *testing.M) {
 }
 
 // sharedEnv returns the environment, starting it on first use: the local
-// stack with the CloudFront propagation delay of the form, and
+// stack with the CloudFront propagation delays (function code, revocation
+// store) of the form, and
 // examples/local applied with the soak's rotation trigger, activation
 // delay and maximum token lifetime. It fails t (never skips) when a tool
 // is missing, once the tiers are on.
@@ -79,7 +80,7 @@ func sharedEnv(t *testing.T) (*demo.Env, Config) {
 		defer cancel()
 		progress := func(format string, args ...any) { (*shared.logf.Load())(format, args...) }
 		shared.env, shared.err = demo.Start(ctx, demo.Options{Progress: progress,
-			CloudFront: cloudfront.Config{PropagationDelay: shared.cfg.Propagation}})
+			CloudFront: cloudfront.Config{PropagationDelay: shared.cfg.Propagation, KVSPropagationDelay: shared.cfg.KVSPropagation}})
 		if shared.err == nil {
 			shared.err = waitDeployed(ctx, shared.env, time.Minute)
 		}

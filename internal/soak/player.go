@@ -158,7 +158,13 @@ func (p *player) renew(ctx context.Context) bool {
 	if p.fresh() {
 		return true
 	}
-	k, ok := p.f.requestKey(ctx, p.ua, p.key != nil)
+	// A renewal continues the player's session, as a player's next key
+	// request does: the issuer looks it up in the revocation list.
+	sid := ""
+	if p.key != nil {
+		sid = p.key.SessionID
+	}
+	k, ok := p.f.requestKey(ctx, p.ua, p.key != nil, sid)
 	if ok {
 		p.key = k
 	}
@@ -170,7 +176,7 @@ func (p *player) renew(ctx context.Context) bool {
 func (f *Fleet) join(ctx context.Context, i int) {
 	ua := fmt.Sprintf("securestream-soak-joiner/%d", i)
 	for n := 0; ctx.Err() == nil; n++ {
-		if k, ok := f.requestKey(ctx, ua, false); ok {
+		if k, ok := f.requestKey(ctx, ua, false, ""); ok {
 			ch := channels[n%len(channels)]
 			u := f.env.EdgeURL + f.env.MasterPath
 			if ch == "path prefix" {
@@ -182,16 +188,21 @@ func (f *Fleet) join(ctx context.Context, i int) {
 	}
 }
 
-// requestKey asks the issuer for a key as the player's User-Agent and
-// logs its key id and expiry.
-func (f *Fleet) requestKey(ctx context.Context, ua string, renewal bool) (*demo.Key, bool) {
+// requestKey asks the issuer for a key as the player's User-Agent,
+// continuing session sid unless it is empty, and logs its key
+// id and expiry. A continued session must come back with the same id.
+func (f *Fleet) requestKey(ctx context.Context, ua string, renewal bool, sid string) (*demo.Key, bool) {
 	c := f.Phase()
 	start := time.Now()
-	k, err := f.env.RequestKey(ctx, demo.KeyRequest{TTL: f.cfg.KeyTTL, UserAgent: ua})
+	k, err := f.env.RequestKey(ctx, demo.KeyRequest{TTL: f.cfg.KeyTTL, UserAgent: ua, SessionID: sid})
 	if err != nil {
 		if ctx.Err() == nil {
 			c.issuerError("%s: %v", ua, err)
 		}
+		return nil, false
+	}
+	if sid != "" && k.SessionID != sid {
+		c.issuerError("%s: asked to continue session %s, the issuer gave a key of session %q", ua, sid, k.SessionID)
 		return nil, false
 	}
 	c.issued(time.Since(start), renewal)

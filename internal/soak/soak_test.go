@@ -17,7 +17,12 @@ import (
 //
 // Honest phase: the activation delay covers the propagation (and the
 // apply's own time from the key's creation to the publish): no request
-// of a player may be refused, and the issuer may not fail once. Each
+// of a player may be refused, and the issuer may not fail once, while
+// cfg.Revocations other sessions are revoked one by one through the
+// issuer's admin route (revocations): each must be refused, at the edge
+// (403 revoked, within the hang guard after the store's propagation
+// delay) and by the issuer (continuing it); the players, who continue
+// their sessions when they renew, must not be. Each
 // rotation is checked against the retention rules (checkRing), and a key
 // minted just before each rotation must be served until it expires.
 //
@@ -63,6 +68,14 @@ func TestSoak(t *testing.T) {
 	if fleet.Phase().Served.Load() == 0 {
 		t.Fatalf("no request was served before the first rotation:\n%s", fleet.Phase().Samples())
 	}
+
+	// Revocations, one by one, while the players play and the ring
+	// rotates: the honest phase lasts until they are all checked.
+	revs := newRevocations(env, cfg)
+	rctx, rcancel := context.WithCancel(ctx)
+	rdone := make(chan struct{})
+	go func() { defer close(rdone); revs.run(rctx) }()
+	defer func() { rcancel(); <-rdone }()
 
 	var rotations []*rotation
 	failed := false
@@ -116,6 +129,7 @@ func TestSoak(t *testing.T) {
 			pause.For(ctx, 200*time.Millisecond)
 		}
 	}
+	<-rdone
 	honest := fleet.SetPhase("control")
 
 	// Control phase: the activation delay below the propagation delay.
@@ -141,7 +155,8 @@ func TestSoak(t *testing.T) {
 	report := []string{fmt.Sprintf("soak (%s) in %s: %d players + %d joiners, %d rotations through terraform apply (%d honest, %d control), propagation delay %s",
 		cfg.Form, total.Round(time.Second), cfg.Players, cfg.Joiners, len(rotations), min(cfg.Rotations, len(rotations)), max(len(rotations)-cfg.Rotations, 0), cfg.Propagation),
 		fmt.Sprintf("honest phase, activation delay %s: %s", cfg.ActivationDelay, honest.Summary()),
-		fmt.Sprintf("control phase, activation delay %s: %s", cfg.ControlActivationDelay, control.Summary())}
+		fmt.Sprintf("control phase, activation delay %s: %s", cfg.ControlActivationDelay, control.Summary()),
+		"honest phase, " + revs.Summary()}
 	var lags []time.Duration
 	var retired []string
 	for _, r := range rotations {
@@ -168,6 +183,13 @@ func TestSoak(t *testing.T) {
 	if honest.Served.Load() == 0 || honest.Renewals.Load() < int64(cfg.Players) {
 		t.Errorf("honest phase: %d requests served and %d renewals; want requests, and every player renewing its key at least once",
 			honest.Served.Load(), honest.Renewals.Load())
+	}
+	// The revoked sessions: each refused at the edge as revoked within
+	// the hang guard, and by the issuer; the honest phase's zero above is
+	// the other sessions'.
+	if probs := revs.problems(); len(probs) > 0 {
+		t.Errorf("revocations: %d problems (the first %d):\n%s", len(probs), min(len(probs), maxSamples),
+			strings.Join(probs[:min(len(probs), maxSamples)], "\n"))
 	}
 	if len(rotations) < cfg.Rotations {
 		t.Errorf("%d honest rotations made, want %d", len(rotations), cfg.Rotations)

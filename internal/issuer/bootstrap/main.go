@@ -44,5 +44,9 @@ func start(ctx context.Context) (*issuer.Container, error) {
 	if err != nil {
 		return nil, fmt.Errorf("AWS configuration: %w", err)
 	}
-	return issuer.NewContainer(cfg, keyring.KMS{Client: kms.NewFromConfig(awsCfg)}).Start(ctx), nil
+	c := issuer.NewContainer(cfg, keyring.KMS{Client: kms.NewFromConfig(awsCfg)})
+	if cfg.RevocationKVSARN != "" {
+		c.KVS = issuer.NewKVSClient(awsCfg)
+	}
+	return c.Start(ctx), nil
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"math"
 	"net/netip"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -91,6 +92,18 @@ type Config struct {
 
 	SeedCompat bool
 	SessionIDs bool
+
+	// RevocationKVSARN is the store of revocations ("" for none);
+	// RevocationFailClosed refuses to continue a session whose revocation
+	// cannot be read. EdgeLeeway is the edge function's leeway: with
+	// MaxTTL, how long a revocation must last.
+	RevocationKVSARN     string
+	RevocationFailClosed bool
+	EdgeLeeway           time.Duration
+	// AdminScope ("" for none) and AdminIAM say who may use the admin
+	// routes: a JWT with that scope, or an IAM identity.
+	AdminScope string
+	AdminIAM   bool
 }
 
 // channelVariables name the variable of each channel.
@@ -155,6 +168,12 @@ func read(getenv func(string) string, strict bool) (*Config, error) {
 		CookieSameSite: r.oneOf("SECURESTREAM_COOKIE_SAMESITE"),
 		SeedCompat:     r.boolean("SECURESTREAM_SEED_COMPAT"),
 		SessionIDs:     r.boolean("SECURESTREAM_SESSION_IDS"),
+
+		RevocationKVSARN:     r.kvsARN("SECURESTREAM_REVOCATION_KVS_ARN"),
+		RevocationFailClosed: r.boolean("SECURESTREAM_REVOCATION_FAIL_CLOSED"),
+		EdgeLeeway:           r.duration("SECURESTREAM_EDGE_LEEWAY"),
+		AdminScope:           strings.TrimSpace(r.text("SECURESTREAM_ADMIN_SCOPE")),
+		AdminIAM:             r.boolean("SECURESTREAM_ADMIN_IAM"),
 	}
 	c.IPBinding, _ = streamkey.ParseIPBinding(r.oneOf("SECURESTREAM_IP_BINDING"))
 	c.TrustedProxies = r.cidrs("SECURESTREAM_TRUSTED_PROXIES")
@@ -253,6 +272,20 @@ func (c *Config) check(r *reader) {
 		if _, err := jwks.Parse([]byte(c.JWTJWKS)); err != nil {
 			add("SECURESTREAM_JWT_JWKS", "SECURESTREAM_JWT_JWKS: %v", err)
 		}
+	}
+	if c.AdminScope != "" && c.Auth == AuthNone {
+		add("SECURESTREAM_ADMIN_SCOPE", "SECURESTREAM_ADMIN_SCOPE needs SECURESTREAM_AUTH=jwt or authorizer: the admin's token is checked as the players' are, "+
+			"and with none nobody's is (let IAM authorise the admin routes instead: SECURESTREAM_ADMIN_IAM=true)")
+	}
+	if c.AdminScope != "" && strings.ContainsAny(c.AdminScope, " \t") {
+		add("SECURESTREAM_ADMIN_SCOPE", "SECURESTREAM_ADMIN_SCOPE: %q must be one scope, without spaces", c.AdminScope)
+	}
+	if (c.AdminScope != "" || c.AdminIAM) && c.RevocationKVSARN == "" && ok("SECURESTREAM_REVOCATION_KVS_ARN") {
+		name := "SECURESTREAM_ADMIN_SCOPE"
+		if c.AdminScope == "" {
+			name = "SECURESTREAM_ADMIN_IAM"
+		}
+		add("SECURESTREAM_REVOCATION_KVS_ARN", "%s enables the admin routes, which write revocations: set SECURESTREAM_REVOCATION_KVS_ARN to the store's ARN", name)
 	}
 	for _, s := range c.AllowedSchemes {
 		if s != "https" && s != "http" {
@@ -448,6 +481,19 @@ func (r *reader) kmsKeyID(name string) string {
 	}
 	if !ok {
 		r.fail(name, "%q is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), key id or alias", v)
+	}
+	return v
+}
+
+// kvsARNPattern is a KeyValueStore's ARN; the data plane's endpoint is
+// built from its account id, in the aws partition only.
+var kvsARNPattern = regexp.MustCompile(`^arn:aws:cloudfront::[0-9]{12}:key-value-store/[0-9A-Za-z-]{1,64}$`)
+
+// kvsARN reads an optional KeyValueStore ARN.
+func (r *reader) kvsARN(name string) string {
+	v := r.value(name, KindString)
+	if v != "" && !kvsARNPattern.MatchString(v) {
+		r.fail(name, "%q is not a KeyValueStore ARN (arn:aws:cloudfront::<account>:key-value-store/<id>)", v)
 	}
 	return v
 }

@@ -122,7 +122,13 @@ var Variables = []Variable{
 		Meaning: "SameSite of the ready-to-use cookie: lax (sent to the media host from pages on its own site), strict, or none (also from pages on other sites, for a player embedded elsewhere; the cookie is always Secure)."},
 	{Name: "SECURESTREAM_TOKEN_PATH_PREFIX", Kind: KindString, Default: issuance.DefaultChannels().PathPrefix, Meaning: "Path prefix in the ready-to-use URL."},
 	{Name: "SECURESTREAM_SEED_COMPAT", Kind: KindBool, Default: "false", Meaning: "Also return stream_key and stream_policy as the original issuer did (needs a seed key in the ring), unless the seed policy would cover more than the key; then seed_omitted says why."},
-	{Name: "SECURESTREAM_SESSION_IDS", Kind: KindBool, Default: "true", Meaning: "Give every key a random session id, for logs and revocation."},
+	{Name: "SECURESTREAM_SESSION_IDS", Kind: KindBool, Default: "true", Meaning: "Give every key a random session id, for logs and revocation, unless the caller continues a session (`session_id` in the request)."},
+	{Name: "SECURESTREAM_REVOCATION_KVS_ARN", Kind: KindString, Meaning: "The ARN of the CloudFront KeyValueStore the edge function reads revocations from (`arn:aws:cloudfront::<account>:key-value-store/<id>`): the admin routes write it, and a request continuing a session (`session_id`) is refused while the session is revoked. Its endpoint is AWS_ENDPOINT_URL_CLOUDFRONT_KEYVALUESTORE or AWS_ENDPOINT_URL when set, used as it is."},
+	{Name: "SECURESTREAM_REVOCATION_FAIL_CLOSED", Kind: KindBool, Default: "false", Meaning: "When the store cannot be read while a request continues a session: false mints anyway and logs revocation_unavailable, true refuses (503 revocation_unavailable); as the edge function's own setting."},
+	durationVar("SECURESTREAM_EDGE_LEEWAY", durationtext.Short(streamkey.DefaultLeeway), 0, time.Hour,
+		"The edge function's clock-skew leeway, as it is configured (%[1]s to %[2]s): a revocation lasts SECURESTREAM_MAX_TTL plus this, the longest a key of the session can still pass the edge."),
+	{Name: "SECURESTREAM_ADMIN_SCOPE", Kind: KindString, Meaning: "jwt or authorizer: the scope (in the token's scope or scp, or the authorizer's scopes) that lets a caller use the admin routes (POST and DELETE .../revocations/{session_id}); the token is checked as the players' are. Needs SECURESTREAM_REVOCATION_KVS_ARN."},
+	{Name: "SECURESTREAM_ADMIN_IAM", Kind: KindBool, Default: "false", Meaning: "Whether a request API Gateway authorised with AWS_IAM (an IAM identity in its request context) may use the admin routes; deploy those routes with AWS_IAM authorization. Needs SECURESTREAM_REVOCATION_KVS_ARN."},
 }
 
 // Lookup returns the entry of Variables for name; reading a variable the

@@ -73,6 +73,12 @@ import (
 type Options struct {
 	// Endpoint is moto's URL, where Terraform applied the configuration.
 	Endpoint string
+	// KVSEndpoint is the local CloudFront's URL (its Endpoint), which also
+	// serves the cloudfront-keyvaluestore data plane: passed to the
+	// functions as AWS_ENDPOINT_URL_CLOUDFRONT_KEYVALUESTORE, so that an
+	// issuer with a revocation store writes to it rather than to moto
+	// (which has no such API). Empty: not passed.
+	KVSEndpoint string
 	// Region is the region Terraform used; default us-east-1.
 	Region string
 	// Package is the path of the Lambda zip to run, whatever the

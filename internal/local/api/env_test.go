@@ -202,3 +202,39 @@ func TestForeignHostRefused(t *testing.T) {
 		}
 	}
 }
+
+// With a KVSEndpoint (the local stack's CloudFront), the function's
+// process gets AWS_ENDPOINT_URL_CLOUDFRONT_KEYVALUESTORE, which wins over
+// any value the function's configuration holds: an issuer's revocation
+// store is written through the local CloudFront, not moto. Without one,
+// nothing is passed.
+func TestFunctionGetsKVSEndpoint(t *testing.T) {
+	rie := fakeRIE(t)
+	vars := map[string]string{"SECURESTREAM_AUTH": "none", "AWS_ENDPOINT_URL_CLOUDFRONT_KEYVALUESTORE": "http://attacker.example"}
+	environ := func(kvs string) map[string]string {
+		t.Helper()
+		pkg, path := stubPackage(t)
+		s, _ := startCounting(t, Options{Endpoint: fakeLambda(t, "issuer", pkg, vars, -1), Package: path, RIE: rie, KVSEndpoint: kvs})
+		status, body := post(t, s.URL+"/fn/issuer/", "{}", "")
+		if status != http.StatusOK {
+			t.Fatalf("%d %s", status, body)
+		}
+		var list []string
+		if err := json.Unmarshal([]byte(body), &list); err != nil {
+			t.Fatalf("the stand-in's answer %s: %v", body, err)
+		}
+		got := map[string]string{}
+		for _, kv := range list { // the last value of a name wins, as exec keeps it
+			k, v, _ := strings.Cut(kv, "=")
+			got[k] = v
+		}
+		return got
+	}
+	const local = "http://127.0.0.1:4580"
+	if got := environ(local)["AWS_ENDPOINT_URL_CLOUDFRONT_KEYVALUESTORE"]; got != local {
+		t.Errorf("AWS_ENDPOINT_URL_CLOUDFRONT_KEYVALUESTORE=%q in the function's process; want %q", got, local)
+	}
+	if got, ok := environ("")["AWS_ENDPOINT_URL_CLOUDFRONT_KEYVALUESTORE"]; ok {
+		t.Errorf("AWS_ENDPOINT_URL_CLOUDFRONT_KEYVALUESTORE=%q passed without a KVSEndpoint", got)
+	}
+}

@@ -371,6 +371,9 @@ func (rs *runtimes) start(name string, pkg []byte, env, fixed map[string]string)
 	// last value of a name): the function's calls go to moto, as itself.
 	vars = append(vars, "AWS_LAMBDA_FUNCTION_NAME="+name, "AWS_REGION="+rs.opts.Region, "AWS_DEFAULT_REGION="+rs.opts.Region,
 		"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_SESSION_TOKEN=", "AWS_ENDPOINT_URL="+rs.opts.Endpoint)
+	if rs.opts.KVSEndpoint != "" { // the revocation store's data plane: the local CloudFront, not moto
+		vars = append(vars, "AWS_ENDPOINT_URL_CLOUDFRONT_KEYVALUESTORE="+rs.opts.KVSEndpoint)
+	}
 	r, err := emulators.RunRIE(rie, vars, bootstrap)
 	if err != nil {
 		_ = os.RemoveAll(dir)

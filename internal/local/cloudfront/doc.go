@@ -35,6 +35,17 @@
 // last publish is refused with 412 PreconditionFailed, as AWS does;
 // Config.LenientPublish accepts it.
 //
+// CloudFront KeyValueStore is served on both planes, on the control
+// plane's listener: the CloudFront API's five KeyValueStore operations
+// (by name, XML; a store is READY at once, ImportSource is refused,
+// deletion is refused with CannotDeleteEntityWhileInUse while a function
+// associates the store) and the cloudfront-keyvaluestore data API (by ARN,
+// JSON, paths /key-value-stores/...: kvs_data.go), with its If-Match ETag
+// rules and quotas, SigV4A accepted by the Authorization header's shape.
+// The SDK client reaches it through KVSEndpointResolver, not BaseEndpoint.
+// The edge gives a function its associated store as of now minus
+// Config.KVSPropagationDelay.
+//
 // Both answer only a loopback Host (127.0.0.1, localhost, ::1), and the
 // edge also <distribution id>.cloudfront.local and a distribution's own
 // DomainName (d<random>.cloudfront.net, made here: only AWS's DNS answers

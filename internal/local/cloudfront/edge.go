@@ -98,6 +98,10 @@ type edgeRoute struct {
 	origin         *types.Origin
 	fnName         string
 	live           *stage
+	// kvs is what the function's cf.kvs() reads: its associated store's
+	// contents as this request's edge location has learned them (nil:
+	// none associated).
+	kvs *cfruntime.KVS
 	// oac is the origin's access control, headers the behavior's
 	// response headers policy (nil: none).
 	oac     *types.OriginAccessControlConfig
@@ -143,6 +147,9 @@ func (e *edge) route(r *http.Request, id string) (*edgeRoute, bool) {
 			for _, f := range s.functions {
 				if live := f.liveAt(cutoff); f.ARN == deref(a.FunctionARN) && live != nil {
 					rt.fnName, rt.live = f.Name, live
+					// Writes to the store reach edge locations on their
+					// own time (Config.KVSPropagationDelay).
+					rt.kvs = s.kvsFor(live.KVS, s.kvsCutoff())
 				}
 			}
 		}
@@ -248,7 +255,9 @@ func (e *edge) serve(w http.ResponseWriter, r *http.Request, id string) {
 			return
 		}
 		fwd.event = cfruntime.NewEvent(r, fwd.viewerIP, cfruntime.EventOptions{DistributionDomainName: rt.domain, DistributionID: rt.distID})
-		res := fn.Run(fwd.event, e.s.runOptions())
+		opts := e.s.runOptions()
+		opts.KVS = rt.kvs
+		res := fn.Run(fwd.event, opts)
 		switch res.Outcome {
 		case cfruntime.Respond:
 			writeGenerated(w, res.Response)

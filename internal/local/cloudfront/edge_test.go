@@ -90,19 +90,8 @@ func startStack(t testing.TB, cfg Config) *stack {
 func startStackWith(t testing.TB, cfg Config, code string) *stack {
 	s := start(t, cfg)
 	c := sdk(s)
-	out, err := c.CreateFunction(ctx, &cf.CreateFunctionInput{Name: aws.String("securestream"), FunctionCode: []byte(code),
-		FunctionConfig: &types.FunctionConfig{Comment: aws.String(""), Runtime: types.FunctionRuntimeCloudfrontJs20}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pub, err := c.PublishFunction(ctx, &cf.PublishFunctionInput{Name: aws.String("securestream"), IfMatch: out.ETag})
-	if err != nil {
-		t.Fatal(err)
-	}
-	o := startOrigin(t)
-	host, port, _ := net.SplitHostPort(strings.TrimPrefix(o.URL, "http://"))
-	p, _ := strconv.Atoi(port)
-	dc := distConfig("ref", host, int32(p), *pub.FunctionSummary.FunctionMetadata.FunctionARN)
+	o, dc := publishBehindOrigin(t, c, "securestream", code,
+		&types.FunctionConfig{Comment: aws.String(""), Runtime: types.FunctionRuntimeCloudfrontJs20}, "ref")
 	dc.DefaultCacheBehavior.FunctionAssociations = &types.FunctionAssociations{Quantity: aws.Int32(0)} // the default is open
 	prefixed := dc.CacheBehaviors.Items[0]
 	prefixed.PathPattern = aws.String("/t/*") // the path-prefix channel
@@ -110,6 +99,26 @@ func startStackWith(t testing.TB, cfg Config, code string) *stack {
 	d := createDist(t, c, dc)
 	ring, _ := streamkey.NewRing(testKey)
 	return &stack{s: s, origin: o, id: *d.Distribution.Id, edge: s.EdgeURL(*d.Distribution.Id), ring: ring}
+}
+
+// publishBehindOrigin creates the function name of code with the
+// configuration fc and publishes it, starts an origin, and returns the
+// origin and the configuration of a distribution ref in front of it that
+// runs the function.
+func publishBehindOrigin(t testing.TB, c *cf.Client, name, code string, fc *types.FunctionConfig, ref string) (*origin, *types.DistributionConfig) {
+	t.Helper()
+	out, err := c.CreateFunction(ctx, &cf.CreateFunctionInput{Name: aws.String(name), FunctionCode: []byte(code), FunctionConfig: fc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := c.PublishFunction(ctx, &cf.PublishFunctionInput{Name: aws.String(name), IfMatch: out.ETag})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := startOrigin(t)
+	host, port, _ := net.SplitHostPort(strings.TrimPrefix(o.URL, "http://"))
+	p, _ := strconv.Atoi(port)
+	return o, distConfig(ref, host, int32(p), *pub.FunctionSummary.FunctionMetadata.FunctionARN)
 }
 
 func (st *stack) token(t testing.TB) string {

@@ -149,6 +149,9 @@ func (s *Server) createFunction(c *call) error {
 	if len(s.functions) >= s.cfg.MaxFunctions {
 		return errTooManyFunctions(s.cfg.MaxFunctions)
 	}
+	if err := s.checkKVSAssociations(st); err != nil {
+		return err
+	}
 	f := &function{Name: name, ARN: s.functionARN(name), Created: st.Modified, Dev: st}
 	if len(tags) > 0 {
 		f.Tags = tags
@@ -238,7 +241,8 @@ func (s *Server) updateFunction(c *call) error {
 	if err != nil {
 		return err
 	}
-	return s.writeDev(c, etag, nil, func(f *function, dev *stage) error {
+	stores := func(*function) error { return s.checkKVSAssociations(st) }
+	return s.writeDev(c, etag, stores, func(f *function, dev *stage) error {
 		st.Published = dev.Published
 		f.Dev = st
 		s.saveLocked()
@@ -286,8 +290,11 @@ func (s *Server) testFunction(c *call) error {
 		err = checkETag(etag, st.ETag)
 	}
 	var summary functionSummary
+	opts := s.runOptions()
 	if err == nil {
 		summary = s.summary(f, stageOf(f, st))
+		// TestFunction reads the associated store as it is now.
+		opts.KVS = s.kvsFor(st.KVS, s.now())
 	}
 	s.mu.RUnlock()
 	if err != nil {
@@ -303,7 +310,7 @@ func (s *Server) testFunction(c *call) error {
 	if cerr != nil {
 		out.FunctionErrorMessage = cerr.Error()
 	} else {
-		res := fn.RunJSON(req.EventObject, s.runOptions())
+		res := fn.RunJSON(req.EventObject, opts)
 		tr := fn.TestResult(res)
 		out.ComputeUtilization = tr.ComputeUtilization
 		out.FunctionExecutionLogs = tr.FunctionExecutionLogs

@@ -44,6 +44,12 @@ var routes = slices.Concat([]route{
 	r("GET distribution/{id}/config", "GetDistributionConfig", (*Server).getDistributionConfig),
 	r("PUT distribution/{id}/config", "UpdateDistribution", (*Server).updateDistribution),
 
+	r("POST key-value-store", "CreateKeyValueStore", (*Server).createKeyValueStore),
+	r("GET key-value-store", "ListKeyValueStores", (*Server).listKeyValueStores),
+	r("GET key-value-store/{id}", "DescribeKeyValueStore", (*Server).describeKeyValueStore),
+	r("PUT key-value-store/{id}", "UpdateKeyValueStore", (*Server).updateKeyValueStore),
+	r("DELETE key-value-store/{id}", "DeleteKeyValueStore", (*Server).deleteKeyValueStore),
+
 	r("GET tagging", "ListTagsForResource", (*Server).listTags),
 	r("POST tagging?Operation=Tag", "TagResource", (*Server).tagResource),
 	r("POST tagging?Operation=Untag", "UntagResource", (*Server).untagResource),

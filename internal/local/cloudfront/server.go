@@ -60,6 +60,14 @@ type Config struct {
 	// every change at once. A new distribution, or a function's first
 	// LIVE code, has nothing older and is served at once.
 	PropagationDelay time.Duration
+	// KVSPropagationDelay is how long the edge may go on reading a key
+	// value store's contents from before a write (PutKey, DeleteKey,
+	// UpdateKeys), as CloudFront's edge locations learn writes over
+	// seconds (AWS publishes no figure; about 15 s was seen): cf.kvs()
+	// reads the contents as of now minus the delay (spread as
+	// PropagationSpread says). Zero, as for PropagationDelay: every write
+	// is read at once.
+	KVSPropagationDelay time.Duration
 	// PropagationSpread makes each edge request stand for an edge
 	// location of its own, which learns a change after a random part
 	// (uniform) of PropagationDelay: during the window the old and the new
@@ -112,6 +120,8 @@ type Server struct {
 	dists     map[string]*distribution
 	oacs      map[string]*originAccessControl
 	rhps      map[string]*responseHeadersPolicy
+	kvs       map[string]*kvStore // key value stores by name
+	kvsFail   map[string]error    // FailKVSReads, by store name
 	faults    *faults.Engine
 	listeners []*http.Server
 	edgePorts map[string]*http.Server // distribution id → its own edge listener
@@ -146,8 +156,11 @@ func New(cfg Config) (*Server, error) {
 	case cfg.DeployDelay == 0:
 		cfg.DeployDelay = DefaultDeployDelay
 	}
+	if cfg.KVSPropagationDelay < 0 {
+		return nil, fmt.Errorf("local cloudfront: KVSPropagationDelay %s: give zero (writes read at once) or more", cfg.KVSPropagationDelay)
+	}
 	s := &Server{cfg: cfg, functions: map[string]*function{}, dists: map[string]*distribution{},
-		oacs: map[string]*originAccessControl{}, rhps: map[string]*responseHeadersPolicy{}, edgePorts: map[string]*http.Server{}, faults: newFaults()}
+		oacs: map[string]*originAccessControl{}, rhps: map[string]*responseHeadersPolicy{}, kvs: map[string]*kvStore{}, edgePorts: map[string]*http.Server{}, faults: newFaults()}
 	s.edge = newEdge(s)
 	if err := s.load(); err != nil {
 		return nil, err
@@ -279,6 +292,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errAccessDenied("local cloudfront: "+hostcheck.Refused(r.Host, "loopback names (127.0.0.1, localhost, ::1)")), requestID)
 		return
 	}
+	// The cloudfront-keyvaluestore data plane, on the same listener: its
+	// paths (/key-value-stores/{KvsARN}...) are not the control plane's.
+	if strings.HasPrefix(r.URL.Path, kvsDataPrefix) {
+		s.serveKVSData(w, r) // x-amzn-RequestId is set above
+		return
+	}
 	if strings.HasPrefix(r.URL.Path, adminPrefix) {
 		s.serveAdmin(w, r)
 		return
@@ -288,41 +307,73 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errUnsupportedOperation(r.Method, r.URL.Path), requestID)
 		return
 	}
+	errs := apiErrors{
+		write: func(w http.ResponseWriter, e *apiError) { writeError(w, e, requestID) },
+		fault: func(f *faults.Fault) *apiError {
+			return &apiError{Status: f.HTTPStatus(), Code: f.Code, Message: f.Message}
+		},
+		tooLarge: errBodyTooLarge,
+		internal: errInternal,
+	}
+	s.serveCall(w, r, op, errs, func(w http.ResponseWriter) error {
+		return h(s, &call{w: w, r: r, op: op, arg: arg, requestID: requestID})
+	})
+}
+
+// apiErrors is how one API of the listener answers errors: the control
+// plane's XML (writeError), the data plane's restJson1 (writeKVSError).
+type apiErrors struct {
+	write func(http.ResponseWriter, *apiError)
+	// fault is the error an injected fault answers.
+	fault func(*faults.Fault) *apiError
+	// tooLarge is the error of a request body over maxBody.
+	tooLarge func(op string) *apiError
+	// internal is the error of a handler's error that is no *apiError.
+	internal func(error) *apiError
+}
+
+// serveCall runs handle, the operation op of r, with the request body
+// bounded by maxBody, the answer to a request with a body settled
+// (settleWriter), and op's injected faults: a fault answers instead of the
+// call or, Lost, lets the call take effect and answers instead of its
+// answer. handle writes its answer to the writer it is given; its error is
+// answered as errs says.
+func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, op string, errs apiErrors, handle func(http.ResponseWriter) error) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	if r.ContentLength != 0 {
 		w = &settleWriter{ResponseWriter: w}
 	}
-	c := &call{w: w, r: r, op: op, arg: arg, requestID: requestID}
+	answer := w
 	hit := s.faults.Record(op, []byte(r.URL.Path))
 	// The call goes on when its client gives up during a delay, as at
 	// CloudFront, which has the request by then.
 	_ = hit.Wait(r.Context())
 	var fault *apiError
 	if f := hit.Fault; f != nil {
-		fault = &apiError{Status: f.HTTPStatus(), Code: f.Code, Message: f.Message}
+		fault = errs.fault(f)
 		if !f.Lost {
-			writeError(w, fault, requestID)
+			errs.write(w, fault)
 			return
 		}
 		// The call takes effect, and its answer is lost on the way back:
 		// the client sees the fault instead.
-		c.w = faults.Discard()
+		answer = faults.Discard()
 	}
 	lost := fault != nil
-	if err := h(s, c); err != nil && !lost {
+	if err := handle(answer); err != nil && !lost {
 		var ae *apiError
 		var mbe *http.MaxBytesError
 		switch {
 		case errors.As(err, &ae):
 		case errors.As(err, &mbe):
-			ae = errBodyTooLarge(op)
+			ae = errs.tooLarge(op)
 		default:
-			ae = errInternal(err)
+			ae = errs.internal(err)
 		}
-		writeError(w, ae, requestID)
+		errs.write(w, ae)
 	}
 	if lost {
-		writeError(w, fault, requestID)
+		errs.write(w, fault)
 	}
 }
 

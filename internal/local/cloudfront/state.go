@@ -18,6 +18,7 @@ type state struct {
 	Distributions           map[string]*distribution          `json:"distributions"`
 	OriginAccessControls    map[string]*originAccessControl   `json:"originAccessControls,omitempty"`
 	ResponseHeadersPolicies map[string]*responseHeadersPolicy `json:"responseHeadersPolicies,omitempty"`
+	KeyValueStores          map[string]*kvStore               `json:"keyValueStores,omitempty"`
 }
 
 // load reads Config.StateFile, if set and present.
@@ -57,6 +58,11 @@ func (s *Server) load() error {
 			return fmt.Errorf("local cloudfront: the state file %s has function %s without its code; move the file away to start empty", s.cfg.StateFile, name)
 		}
 	}
+	for name, kv := range st.KeyValueStores {
+		if kv == nil || kv.Data == nil || kv.Data.Items == nil || slices.Contains(kv.Earlier, nil) {
+			return fmt.Errorf("local cloudfront: the state file %s has key value store %s without its contents; move the file away to start empty", s.cfg.StateFile, name)
+		}
+	}
 	if err := oacKind.load(s, st.OriginAccessControls); err != nil {
 		return err
 	}
@@ -69,6 +75,9 @@ func (s *Server) load() error {
 	if st.Distributions != nil {
 		s.dists = st.Distributions
 	}
+	if st.KeyValueStores != nil {
+		s.kvs = st.KeyValueStores
+	}
 	return nil
 }
 
@@ -79,7 +88,7 @@ func (s *Server) saveLocked() {
 	if s.cfg.StateFile == "" {
 		return
 	}
-	b, err := json.MarshalIndent(state{Functions: s.functions, Distributions: s.dists, OriginAccessControls: s.oacs, ResponseHeadersPolicies: s.rhps}, "", " ")
+	b, err := json.MarshalIndent(state{Functions: s.functions, Distributions: s.dists, OriginAccessControls: s.oacs, ResponseHeadersPolicies: s.rhps, KeyValueStores: s.kvs}, "", " ")
 	if err == nil {
 		tmp := s.cfg.StateFile + ".tmp"
 		if err = os.WriteFile(tmp, b, 0o600); err == nil {

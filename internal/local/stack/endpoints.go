@@ -28,6 +28,12 @@ type Endpoints struct {
 	// (endpoints.cloudfront); Edge its shared edge.
 	CloudFront string `json:"cloudfront"`
 	Edge       string `json:"edge"`
+	// CloudFrontKeyValueStore is the cloudfront-keyvaluestore data plane
+	// (the control plane's listener, paths /key-value-stores/...). The
+	// SDK's BaseEndpoint does not reach it (the client puts the store's
+	// account id in front of the host): use an endpoint resolver that
+	// returns this URL (cloudfront.KVSEndpointResolver in Go).
+	CloudFrontKeyValueStore string `json:"cloudfrontKeyValueStore"`
 	// API is the local API's URL; empty without.
 	API string `json:"api,omitempty"`
 	// Issuers is what the local API serves: each issuer (and any other
@@ -45,7 +51,7 @@ func (s *Stack) Endpoints(ctx context.Context) (Endpoints, error) {
 	if s.CloudFront == nil {
 		return e, nil
 	}
-	e.CloudFront, e.Edge = s.CloudFront.Endpoint, s.CloudFront.EdgeEndpoint
+	e.CloudFront, e.Edge, e.CloudFrontKeyValueStore = s.CloudFront.Endpoint, s.CloudFront.EdgeEndpoint, s.CloudFront.Endpoint
 	if s.API != nil {
 		e.API = s.API.URL
 		entries, err := s.API.Entries(ctx)

@@ -106,6 +106,7 @@ func TestWatchEndpoints(t *testing.T) {
 	}
 	first := next("the stack", func(Endpoints) bool { return true })
 	if first.Moto != s.MotoURL || first.API != s.API.URL || first.CloudFront != s.CloudFront.Endpoint || first.Edge != s.CloudFront.EdgeEndpoint ||
+		first.CloudFrontKeyValueStore != s.CloudFront.Endpoint ||
 		first.PID != os.Getpid() || len(first.Issuers) != 0 || len(first.Distributions) != 0 {
 		t.Errorf("first reading %+v", first)
 	}

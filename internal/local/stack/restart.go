@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strings"
 	"time"
 )
 
@@ -37,15 +38,14 @@ func startState(path string, withMoto bool, now time.Time) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("reading the local CloudFront's state %s: %w", path, err)
 	}
-	functions, distributions, parsed := stateCounts(b)
-	held := "its content unreadable"
-	if parsed {
-		held = fmt.Sprintf("%d function(s), %d distribution(s)", functions, distributions)
+	held, parsed := stateHeld(b)
+	if !parsed {
+		held = "its content unreadable"
 	}
 	if !withMoto {
 		return fmt.Sprintf("state: kept the local CloudFront's %s (%s); no moto_server started here, so its other half is wherever -moto points", path, held), nil
 	}
-	if parsed && functions == 0 && distributions == 0 {
+	if parsed && held == "" {
 		return fmt.Sprintf("state: the local CloudFront's %s holds nothing; moto_server starts empty (it keeps nothing across restarts)", path), nil
 	}
 	aside, err := moveAside(path, now)
@@ -57,17 +57,31 @@ func startState(path string, withMoto bool, now time.Time) (string, error) {
 		"and distributions that are gone: run `terraform state rm` on them, or delete terraform.tfstate, before the next plan", held, aside), nil
 }
 
-// stateCounts reads how many functions and distributions a state file
-// holds; ok is false when it is not the local CloudFront's JSON.
-func stateCounts(b []byte) (functions, distributions int, ok bool) {
-	var st struct {
-		Functions     map[string]json.RawMessage `json:"functions"`
-		Distributions map[string]json.RawMessage `json:"distributions"`
-	}
+// stateKinds are the local CloudFront's state file's collections, as its
+// JSON names them, and what this file calls them.
+var stateKinds = []struct{ key, name string }{
+	{"functions", "function(s)"},
+	{"distributions", "distribution(s)"},
+	{"keyValueStores", "key value store(s)"},
+	{"originAccessControls", "origin access control(s)"},
+	{"responseHeadersPolicies", "response headers polic(ies)"},
+}
+
+// stateHeld says what a state file holds ("1 function(s), 2 key value
+// store(s)"; "" when nothing); ok is false when it is not the local
+// CloudFront's JSON.
+func stateHeld(b []byte) (held string, ok bool) {
+	var st map[string]map[string]json.RawMessage
 	if err := json.Unmarshal(b, &st); err != nil {
-		return 0, 0, false
+		return "", false
 	}
-	return len(st.Functions), len(st.Distributions), true
+	var parts []string
+	for _, k := range stateKinds {
+		if n := len(st[k.key]); n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, k.name))
+		}
+	}
+	return strings.Join(parts, ", "), true
 }
 
 // moveAside renames path to path.<UTC time>.bak (.1.bak, ... when taken)

@@ -136,6 +136,15 @@ func TestStartStateFiles(t *testing.T) {
 	if _, err := os.Stat(path); err != nil {
 		t.Errorf("an empty state was moved: %v", err)
 	}
+	// A state holding only key value stores is not empty: moto's half (the
+	// IAM and Lambda objects of the issuer that writes to them) is gone.
+	if err := os.WriteFile(path, []byte(`{"functions": {}, "keyValueStores": {"revocations": {}}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	note, err = startState(path, false, time.Now())
+	if err != nil || !strings.Contains(note, "(1 key value store(s))") {
+		t.Errorf("a state with one store, kept: %q %v", note, err)
+	}
 	now := time.Date(2026, 12, 6, 4, 0, 0, 0, time.UTC)
 	var asides []string
 	for i := range 2 {

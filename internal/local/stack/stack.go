@@ -50,7 +50,8 @@ type Options struct {
 	APIAddr string
 	// WithoutAPI starts no local API.
 	WithoutAPI bool
-	// API configures the local API; its Endpoint is moto's URL, set here.
+	// API configures the local API; its Endpoint is moto's URL, set here,
+	// and its KVSEndpoint, when empty, the local CloudFront's.
 	API api.Options
 }
 
@@ -141,9 +142,7 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	}
 	s.CloudFront = cf
 	if s.MotoURL != "" && !opts.WithoutAPI {
-		apiOpts := opts.API
-		apiOpts.Endpoint = s.MotoURL
-		a, err := api.New(apiOpts)
+		a, err := api.New(apiOptions(opts.API, s.MotoURL, cf.Endpoint))
 		if err != nil {
 			return nil, err
 		}
@@ -153,6 +152,18 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 		s.API = a
 	}
 	return s, nil
+}
+
+// apiOptions are the local API's options: moto's endpoint, and the
+// local CloudFront's as the cloudfront-keyvaluestore endpoint of the
+// functions it runs (their revocation store's data plane) unless the
+// options name another.
+func apiOptions(opts api.Options, motoURL, cloudFront string) api.Options {
+	opts.Endpoint = motoURL
+	if opts.KVSEndpoint == "" {
+		opts.KVSEndpoint = cloudFront
+	}
+	return opts
 }
 
 // Close stops the local API (and the functions it runs), the local

@@ -2,8 +2,10 @@
 // AWS (make demo): the local stack and an origin with real HLS and DASH streams,
 // a distribution made through the AWS SDK, examples/local applied with
 // the provider under Terraform, then a key from the issuer as a player
-// asks for it, the stream fetched through the edge on every channel, and
-// the requests the edge must refuse. It prints a table of what was
+// asks for it, the stream fetched through the edge on every channel, the
+// requests the edge must refuse, and a session revoked through the
+// issuer's admin route, refused at the edge once the revocation list has
+// reached it while another session plays on. It prints a table of what was
 // expected and what came back, then destroys and stops everything, also
 // when a step fails or on Ctrl-C. It exits 1 when a row differs.
 //
@@ -127,7 +129,11 @@ and its DASH version (the MPD, with its own key):
 
 The edge: %s (distribution %s); the issuer: POST %s with
 "Authorization: Bearer <JWT>" and {"playback_url": "%s"}.
+
+Revoke a session (the session_id of its keys; this ffplay key's is %s): POST %srevocations/<session_id>
+with "Authorization: Bearer <JWT>" of a token whose scope includes %s; DELETE lifts it. The edge refuses
+the session (403, x-stream-key-error: revoked) once the revocation list reaches it, within %s here.
 `, page, k.ExpiresAt().Format(time.TimeOnly), k.UserAgent, k.PrefixURL, dash.UserAgent, dash.PrefixURL, env.EdgeURL, env.DistributionID, env.IssuerURL,
-		demo.PlaybackURL(env.MasterPath))
+		demo.PlaybackURL(env.MasterPath), k.SessionID, env.IssuerURL, demo.AdminScope, env.KVSPropagationDelay)
 	return nil
 }

@@ -48,3 +48,17 @@ func TestFlagsReachTheCloudFrontConfig(t *testing.T) {
 		t.Errorf("-deploy-delay soon: %v; want the usage", err)
 	}
 }
+
+// -kvs-propagation-delay reaches Config.KVSPropagationDelay; by default
+// writes are read at once, and a negative delay is refused, named.
+func TestKVSPropagationFlag(t *testing.T) {
+	if o, _, err := parseFlags(nil); err != nil || o.CloudFront.KVSPropagationDelay != 0 {
+		t.Fatalf("default: %v, KVSPropagationDelay %s; want 0", err, o.CloudFront.KVSPropagationDelay)
+	}
+	if o, _, err := parseFlags([]string{"-kvs-propagation-delay", "15s"}); err != nil || o.CloudFront.KVSPropagationDelay != 15*time.Second {
+		t.Fatalf("-kvs-propagation-delay 15s: %v, KVSPropagationDelay %s", err, o.CloudFront.KVSPropagationDelay)
+	}
+	if _, _, err := parseFlags([]string{"-kvs-propagation-delay", "-1s"}); err == nil || !strings.Contains(err.Error(), "-kvs-propagation-delay -1s") {
+		t.Fatalf("-kvs-propagation-delay -1s: %v; want an error that names it", err)
+	}
+}

@@ -72,6 +72,7 @@ func parseFlags(args []string) (stack.Options, string, error) {
 	lenientPublish := fs.Bool("lenient-publish", false, "accept (200) a publish of a function whose DEVELOPMENT code has not changed since its last publish; default: refused with 412 PreconditionFailed, as AWS does")
 	propagation := fs.Duration("propagation-delay", 0, "how long the edge keeps serving the previous LIVE code and distribution configuration after a change, as edge locations learn it")
 	spread := fs.Bool("propagation-spread", false, "during -propagation-delay, serve each request as an edge location that learns the change at a random moment (default: the old version until the delay has passed)")
+	kvsPropagation := fs.Duration("kvs-propagation-delay", 0, "how long the edge's functions go on reading a key value store's contents from before a write (PutKey, DeleteKey, UpdateKeys), as edge locations learn writes over seconds at AWS (no published figure; about 15 s was seen); 0: every write is read at once")
 	viewerIP := fs.String("viewer-ip-header", "", "request header the edge takes viewer.ip from (X-Forwarded-For style); default: the peer's address")
 	apiAddr := fs.String("api", "127.0.0.1:4582", "address of the local API, which runs the functions behind the API Gateway APIs and function URLs in moto; empty: none")
 	issuerPackage := fs.String("issuer-package", "", "Lambda zip the local API runs (a function's code must be this zip); default: the issuer package built into this command (make issuer)")
@@ -101,12 +102,15 @@ func parseFlags(args []string) (stack.Options, string, error) {
 	if *concurrency < 1 {
 		return stack.Options{}, "", fmt.Errorf("-concurrency %d: give 1 or more", *concurrency)
 	}
+	if *kvsPropagation < 0 {
+		return stack.Options{}, "", fmt.Errorf("-kvs-propagation-delay %s: give 0 (writes read at once) or more", *kvsPropagation)
+	}
 	if *deployDelay < 0 {
 		return stack.Options{}, "", fmt.Errorf("-deploy-delay %s: give 0 (Deployed at once) or more", *deployDelay)
 	}
 	apiOpts := api.Options{Package: *issuerPackage, MaxConcurrency: *concurrency, Logf: log.Printf}
 	cf := cloudfront.Config{StateFile: *state, DeployDelay: *deployDelay, InstantDeploy: *deployDelay == 0, LenientPublish: *lenientPublish,
-		PropagationDelay: *propagation, PropagationSpread: *spread, ViewerIPHeader: *viewerIP, Logf: log.Printf}
+		PropagationDelay: *propagation, PropagationSpread: *spread, KVSPropagationDelay: *kvsPropagation, ViewerIPHeader: *viewerIP, Logf: log.Printf}
 	if *motoAddr == "" {
 		*motoLog = ""
 	}
