@@ -42,8 +42,8 @@ func BenchmarkColdStart(b *testing.B) {
 	}
 	runtimeJS, _ := filepath.Abs(filepath.Join("testdata", "node-runtime.js"))
 
-	// The original decrypts a string secret; ours, its key ring; both under
-	// the same KMS key and encryption context.
+	// The original decrypts a string secret sealed under its context
+	// (function name alone); ours, its key ring sealed for its purpose.
 	secretCT := encryptBytes(b, moto.Endpoint, []byte(streamkeytest.SeedSecret))
 	ringCT := encryptRing(b, moto.Endpoint, testRing(), keyring.EncryptionContext(functionName))
 

@@ -47,8 +47,11 @@ func encryptRing(t testing.TB, endpoint string, doc *keyring.Document, encCtx ma
 }
 
 // encryptBytes encrypts a plaintext under the function's context.
+// encryptBytes seals a secret as the original deployment did, under
+// {LambdaFunctionName} alone (the benchmarks' baseline, the original
+// issuer, decrypts with that context and no purpose).
 func encryptBytes(t testing.TB, endpoint string, pt []byte) string {
-	return encryptWith(t, endpoint, pt, keyring.EncryptionContext(functionName))
+	return encryptWith(t, endpoint, pt, keyring.LegacyContext(functionName))
 }
 
 func encryptWith(t testing.TB, endpoint string, pt []byte, encCtx map[string]string) string {
