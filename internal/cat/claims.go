@@ -221,7 +221,7 @@ func decodeArray(r cbor.RawMessage) ([]cbor.RawMessage, Reason) {
 // the first failure, and so the reason, never depends on map order.
 func decodeMap(r cbor.RawMessage) (map[int64]cbor.RawMessage, []int64, Reason) {
 	var m map[int64]cbor.RawMessage
-	if major(r) != majorMap || decMode.Unmarshal(r, &m) != nil || len(m) == 0 {
+	if major(r) != majorMap || decMode.Unmarshal(r, &m) != nil || len(m) == 0 || !plainKeys(r, len(m)) {
 		return nil, nil, Malformed
 	}
 	keys := make([]int64, 0, len(m))
@@ -230,6 +230,30 @@ func decodeMap(r cbor.RawMessage) (map[int64]cbor.RawMessage, []int64, Reason) {
 	}
 	slices.Sort(keys)
 	return m, keys, OK
+}
+
+// plainKeys reports whether every key of r, a map of n pairs that decMode
+// has read already (so well formed, of definite length, within the
+// limits), is an integer with no tag around it. decMode reads a tagged key
+// such as 1000(4) as the integer under the tag; the edge function refuses
+// it, and a key is a number, not a value a tag could qualify.
+func plainKeys(r cbor.RawMessage, n int) bool {
+	head := 1 // the map head: the initial byte, then 0, 1, 2, 4 or 8 bytes of count
+	if ai := r[0] & 31; ai >= 24 {
+		head += 1 << (ai - 24)
+	}
+	rest := []byte(r[head:])
+	var item cbor.RawMessage
+	for i := 0; i < 2*n; i++ {
+		if i%2 == 0 && major(rest) != majorUint && major(rest) != majorNegInt {
+			return false
+		}
+		var err error
+		if rest, err = decMode.UnmarshalFirst(rest, &item); err != nil {
+			return false
+		}
+	}
+	return len(rest) == 0
 }
 
 func decodeTexts(r cbor.RawMessage, out *[]string) Reason {

@@ -298,3 +298,62 @@ func TestClaimsCritAndUnknown(t *testing.T) {
 		t.Errorf("ClaimKeys = %v", keys)
 	}
 }
+
+// TestClaimsTaggedKey: a key under a tag is malformed in every map the
+// claims are read from, as at the edge, though the decoder would read it
+// as the integer under the tag; the same map with the key untagged is
+// read.
+func TestClaimsTaggedKey(t *testing.T) {
+	r := testRing(t)
+	exp := uint64(t0.Add(time.Hour).Unix())
+	// key is k as written: plain, or under tag 1000.
+	for _, c := range []struct {
+		name    string
+		claims  func(key func(k int64) any) map[any]any
+		renewal bool
+		plain   Reason
+	}{
+		{"exp, top level", func(key func(int64) any) map[any]any { return map[any]any{key(keyExp): exp} }, false, OK},
+		{"cti beside exp", func(key func(int64) any) map[any]any {
+			return map[any]any{uint64(keyExp): exp, key(keyCti): []byte("s1")}
+		}, false, OK},
+		{"negative key", func(key func(int64) any) map[any]any { return map[any]any{uint64(keyExp): exp, key(-1): 1} }, false, Unsupported},
+		{"catu component", func(key func(int64) any) map[any]any {
+			return map[any]any{uint64(keyExp): exp, uint64(keyCatu): map[any]any{key(3): map[any]any{uint64(1): "/vod/"}}}
+		}, false, OK},
+		{"catu match type", func(key func(int64) any) map[any]any {
+			return map[any]any{uint64(keyExp): exp, uint64(keyCatu): map[any]any{uint64(3): map[any]any{key(1): "/vod/"}}}
+		}, false, OK},
+		{"catr label", func(key func(int64) any) map[any]any {
+			return map[any]any{uint64(keyExp): exp, uint64(keyCatr): map[any]any{key(catrType): uint64(2), uint64(catrExpAdd): uint64(60)}}
+		}, true, OK},
+	} {
+		v := &Verifier{Ring: r, Renewal: c.renewal}
+		plain := func(k int64) any {
+			if k < 0 {
+				return k
+			}
+			return uint64(k)
+		}
+		tagged := func(k int64) any { return cbor.Tag{Number: 1000, Content: plain(k)} }
+		if got := v.Verify(signPayload(t, "k1", mustCBOR(t, c.claims(plain))), baseRequest()).Reason; got != c.plain {
+			t.Errorf("%s, plain key: %s, want %s", c.name, got, c.plain)
+		}
+		if got := v.Verify(signPayload(t, "k1", mustCBOR(t, c.claims(tagged))), baseRequest()).Reason; got != Malformed {
+			t.Errorf("%s, tagged key: %s, want malformed", c.name, got)
+		}
+	}
+	// The walk over the keys reads a map head of any length, as the
+	// decoder does (it takes a count in more bytes than needed).
+	for _, head := range [][]byte{{0xb8, 1}, {0xb9, 0, 1}, {0xba, 0, 0, 0, 1}, {0xbb, 0, 0, 0, 0, 0, 0, 0, 1}} {
+		payload := append(head, mustCBOR(t, uint64(keyExp))...)
+		payload = append(payload, mustCBOR(t, exp)...)
+		if got := (&Verifier{Ring: r}).Verify(signPayload(t, "k1", payload), baseRequest()).Reason; got != OK {
+			t.Errorf("map head % x: %s, want ok", head, got)
+		}
+		payload[len(head)] = 0x24 // the key -5
+		if got := (&Verifier{Ring: r}).Verify(signPayload(t, "k1", payload), baseRequest()).Reason; got != Unsupported {
+			t.Errorf("map head % x, key -5: %s, want unsupported", head, got)
+		}
+	}
+}

@@ -31,6 +31,11 @@
 // ignored. The [Reason] codes are those of ss1 where a check has an ss1
 // counterpart.
 //
+// [OpenMac0] and [SealMac0] are the MAC-only halves, for the local
+// CloudFront Functions runtime's cf.cwt (package cfruntime): any HS256
+// COSE_Mac0 of at most [MaxTokenBytes], headers and claims returned as
+// generic CBOR values, nothing checked but the structure, alg and MAC.
+//
 // The time policy (maximum lifetime, leeway) is streamkey's, and a catu
 // path condition needs a path streamkey.SafePath accepts, as an ss1 path
 // pattern does.

@@ -2,6 +2,7 @@ package cat
 
 import (
 	"net/netip"
+	"slices"
 	"testing"
 	"time"
 )
@@ -59,6 +60,46 @@ func FuzzVerify(f *testing.F) {
 			if why != OK || !minted[string(env.kid)+"\x00"+string(env.payload)] {
 				t.Fatalf("FORGERY: token %q was never minted but verifies for %+v", tok, req)
 			}
+		}
+	})
+}
+
+// FuzzDecodeClaims feeds the claims decoder payloads directly, as
+// FuzzVerify cannot past the MAC: it never panics, gives the same verdict
+// twice and a claims reason, and a payload it reads becomes malformed
+// once its first key is put under a tag (which the edge refuses, and the
+// CBOR decoder alone would pass over).
+func FuzzDecodeClaims(f *testing.F) {
+	exp := t0.Add(time.Hour).Unix()
+	for _, m := range []map[int64]any{
+		{keyExp: exp},
+		{keyExp: exp, keyCatu: map[int64]map[int64]string{3: {1: "/vod/"}}},
+		{keyExp: exp, keyCatr: map[int64]any{0: 2, 1: 60}, keyCrit: []int64{keyCatr}},
+		{-1: 1, keyExp: exp},
+	} {
+		f.Add(mustCBOR(f, m))
+	}
+	f.Add([]byte{0xa0})
+	f.Add([]byte{0xb8, 0x01, 0x04, 0x1a, 0x69, 0x55, 0xc7, 0x10})
+	f.Add([]byte{0xa1, 0xd9, 0x03, 0xe8, 0x04, 0x1a, 0x69, 0x55, 0xc7, 0x10})
+	f.Fuzz(func(t *testing.T, payload []byte) {
+		_, why := decodeClaims(payload, true)
+		if _, again := decodeClaims(payload, true); again != why {
+			t.Fatalf("not deterministic: %s then %s", why, again)
+		}
+		if why != OK && why != Malformed && why != Unsupported {
+			t.Fatalf("reason %s is no claims reason", why)
+		}
+		if why != OK || len(payload) < 2 {
+			return // {} has no key to tag
+		}
+		head := 1
+		if ai := payload[0] & 31; ai >= 24 {
+			head += 1 << (ai - 24)
+		}
+		tagged := append(append(slices.Clip(payload[:head]), 0xd9, 0x03, 0xe8), payload[head:]...) // tag 1000
+		if _, why := decodeClaims(tagged, true); why != Malformed {
+			t.Fatalf("% x read, but with its first key tagged it is %s, not malformed", payload, why)
 		}
 	})
 }

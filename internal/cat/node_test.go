@@ -153,7 +153,7 @@ func runNode(t *testing.T, verify []nodeVerify, mint []nodeMint) ([]nodeVerdict,
 		t.Fatal(err)
 	}
 	var pins struct{ Dependencies map[string]string }
-	readJSONFile(t, filepath.Join(dir, "package.json"), &pins)
+	testenv.ReadJSON(t, filepath.Join(dir, "package.json"), &pins)
 	for _, pkg := range []string{"cose-js", "cbor"} {
 		var got struct{ Version string }
 		b, err := os.ReadFile(filepath.Join(dir, "node_modules", pkg, "package.json"))
@@ -187,17 +187,6 @@ func runNode(t *testing.T, verify []nodeVerify, mint []nodeMint) ([]nodeVerdict,
 		t.Fatalf("node answered %d verdicts and %d tokens for %d and %d", len(answer.Verify), len(answer.Mint), len(verify), len(mint))
 	}
 	return answer.Verify, answer.Mint
-}
-
-func readJSONFile(t *testing.T, path string, v any) {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
 }
 
 // interopClaims are the claim sets exchanged with node: every claim and

@@ -129,15 +129,16 @@ func (s *KVS) snapshot() (map[string][]byte, kvsMeta, error) {
 func isoTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
 
 // cloudfrontModule is `import cf from 'cloudfront'`: the key value store
-// helpers, the edge location, and the origin modification helpers (which
-// are recorded, as TestFunction does not test them either). Its members
-// are made on first use (lazyObject): most invocations touch one of them.
+// helpers, the CWT module (cwt.go), the edge location, and the origin
+// modification helpers (which are recorded, as TestFunction does not test
+// them either). Its members are made on first use (lazyObject): most
+// invocations touch one of them.
 func (e *env) cloudfrontModule() goja.Value {
 	return e.lazyObject(cloudfrontMembers, e.cloudfrontMember)
 }
 
 // cloudfrontMembers are the module's members, in the order of its keys.
-var cloudfrontMembers = []string{"kvs", "edgeLocation", "updateRequestOrigin", "selectRequestOriginById", "createRequestOriginGroup"}
+var cloudfrontMembers = []string{"kvs", "edgeLocation", "updateRequestOrigin", "selectRequestOriginById", "createRequestOriginGroup", "cwt"}
 
 func (e *env) cloudfrontMember(name string) goja.Value {
 	vm := e.vm
@@ -154,6 +155,8 @@ func (e *env) cloudfrontMember(name string) goja.Value {
 			}
 			return e.lazyObject(kvsMembers, e.kvsMember)
 		})
+	case "cwt":
+		return e.lazyObject(cwtMembers, e.cwtMember)
 	case "edgeLocation":
 		loc := vm.NewObject()
 		_ = loc.Set("name", "LCL")

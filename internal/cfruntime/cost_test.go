@@ -29,12 +29,12 @@ function handler(event) {
 }`
 	r := compile(t, JS20, code).Run(testEvent(), Options{KVS: NewKVS(), Budget: hangGuard})
 	want := strings.Join([]string{
-		"kvs,edgeLocation,updateRequestOrigin,selectRequestOriginById,createRequestOriginGroup",
+		"kvs,edgeLocation,updateRequestOrigin,selectRequestOriginById,createRequestOriginGroup,cwt",
 		"true,true,true,false,undefined",
 		`{"name":"LCL","serverIp":"127.0.0.1","region":"local"},function,function`,
-		"kvs,edgeLocation,updateRequestOrigin,selectRequestOriginById,createRequestOriginGroup",
+		"kvs,edgeLocation,updateRequestOrigin,selectRequestOriginById,createRequestOriginGroup,cwt",
 		"get,exists,meta,false,true,function",
-		"kvs,updateRequestOrigin,selectRequestOriginById,createRequestOriginGroup,extra,1,replaced,undefined",
+		"kvs,updateRequestOrigin,selectRequestOriginById,createRequestOriginGroup,cwt,extra,1,replaced,undefined",
 		"1,true,true,true",
 	}, "|")
 	if bodyOf(r) != want {

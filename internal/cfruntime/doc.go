@@ -5,7 +5,8 @@
 // want to try a function without AWS. It emulates:
 //
 //   - the cloudfront-js-1.0 and cloudfront-js-2.0 runtimes: their modules
-//     (crypto, querystring, Buffer, cloudfront with its key value store),
+//     (crypto, querystring, Buffer, cloudfront with its key value store
+//     and its CWT module cf.cwt, whose undocumented points cwt.go lists),
 //     globals (atob, btoa, TextEncoder, TextDecoder, String.bytesFrom and
 //     friends in 1.0) and syntax (no const, let or async in 1.0);
 //   - what CloudFront lacks, which fails as it does there: eval, the

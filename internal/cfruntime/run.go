@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"runtime"
 	"time"
 
 	"github.com/dop251/goja"
@@ -33,9 +34,11 @@ func (o Outcome) String() string {
 
 // Defaults for Options.
 const (
-	// DefaultBudget is how long an invocation may run before it is
-	// interrupted as runaway code. goja is far slower than CloudFront's
-	// engine, so this is generous; it exists to stop infinite loops.
+	// DefaultBudget is how much CPU time an invocation may use before it
+	// is interrupted as runaway code (wall-clock time where per-thread CPU
+	// time cannot be read: budget.go). goja is far slower than
+	// CloudFront's engine, so this is generous; it exists to stop
+	// infinite loops.
 	DefaultBudget = 250 * time.Millisecond
 	// DefaultUtilizationBase is the time that counts as 100% compute
 	// utilization in the estimate.
@@ -48,7 +51,8 @@ type Options struct {
 	Now time.Time
 	// KVS is the key value store associated with the function, if any.
 	KVS *KVS
-	// Budget interrupts runaway code; zero means DefaultBudget.
+	// Budget interrupts runaway code once it has used that much CPU
+	// time; zero means DefaultBudget.
 	Budget time.Duration
 	// UtilizationBase is the run time reported as 100% utilization; zero
 	// means DefaultUtilizationBase.
@@ -131,8 +135,10 @@ func (f *Function) run(evJSON []byte, ev *Event, opt Options) (res *Result) {
 		res.Duration = time.Since(start)
 		res.ComputeUtilization = min(100, max(1, int((100*res.Duration+base-1)/base)))
 	}()
-	timer := time.AfterFunc(budget, func() { e.vm.Interrupt("the function exceeded its compute budget") })
-	defer timer.Stop()
+	// The budget counts the invocation's CPU time (budget.go).
+	defer runtime.UnlockOSThread()
+	wd := startWatchdog(e.vm, budget)
+	defer wd.stop()
 
 	if _, err := e.vm.RunProgram(f.prog); err != nil {
 		res.fail(ExecutionError, describe(err))

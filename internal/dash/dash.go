@@ -47,23 +47,18 @@ func (t *template) inherit(from *template) {
 	if from == nil {
 		return
 	}
-	if t.Timescale == nil {
-		t.Timescale = from.Timescale
-	}
-	if t.Duration == nil {
-		t.Duration = from.Duration
-	}
-	if t.Init == nil {
-		t.Init = from.Init
-	}
-	if t.Media == nil {
-		t.Media = from.Media
-	}
-	if t.StartNumber == nil {
-		t.StartNumber = from.StartNumber
-	}
-	if t.Timeline == nil {
-		t.Timeline = from.Timeline
+	inheritAttr(&t.Timescale, from.Timescale)
+	inheritAttr(&t.Duration, from.Duration)
+	inheritAttr(&t.Init, from.Init)
+	inheritAttr(&t.Media, from.Media)
+	inheritAttr(&t.StartNumber, from.StartNumber)
+	inheritAttr(&t.Timeline, from.Timeline)
+}
+
+// inheritAttr sets the attribute at p to from where it is unset (nil).
+func inheritAttr[T any](p **T, from *T) {
+	if *p == nil {
+		*p = from
 	}
 }
 

@@ -53,8 +53,10 @@ const (
 // init segment resolved from a manifest URL that had the key in its query
 // (a player drops the query there). Last, it revokes a session through
 // the issuer's admin route and shows the edge refusing it, and only it,
-// once the revocation list has reached the edge (checkRevocation). It
-// returns a row per request; an error means a request could not be made
+// once the revocation list has reached the edge (checkRevocation). Then
+// the same in the Common Access Token format, on the CAT distribution's
+// edge with CATs from the CAT issuer (checkCAT). It returns a row per
+// request; an error means a request could not be made
 // at all (the issuer refused a key, say).
 func (e *Env) Check(ctx context.Context) ([]Row, error) {
 	e.progress("asking the issuer for a key, as a player does (POST %s with the player's JWT)", e.IssuerURL)
@@ -132,7 +134,13 @@ func (e *Env) Check(ctx context.Context) ([]Row, error) {
 	if err != nil {
 		return nil, err
 	}
-	return append(rows, revocation...), nil
+	rows = append(rows, revocation...)
+
+	cat, err := e.checkCAT(ctx, k)
+	if err != nil {
+		return nil, err
+	}
+	return append(rows, cat...), nil
 }
 
 // dropped requests u, resolved from a manifest URL that had the key in
@@ -168,12 +176,13 @@ func firstVariant(p string) (string, error) {
 	return uris[0], nil
 }
 
-// playDASH fetches the MPD with k on channel ch, then the init segment
+// playDASH fetches the MPD with k on channel ch, on k's edge (edgeOf),
+// then the init segment
 // and media segments of its first video representation and of its audio,
 // resolving each URI against the MPD's URL as a player does (a relative
 // URI keeps the path prefix and drops the query).
 func (e *Env) playDASH(ctx context.Context, ch string, k *Key) []Row {
-	mpd := e.EdgeURL + e.MPDPath
+	mpd := e.edgeOf(k) + e.MPDPath
 	if ch == "path prefix" {
 		mpd = k.PrefixURL
 	}
@@ -254,11 +263,12 @@ func (e *Env) refuseDASH(ctx context.Context, k *Key) ([]Row, error) {
 	}, nil
 }
 
-// play fetches the master playlist with k on channel ch, then its first
+// play fetches the master playlist with k on channel ch, on k's edge
+// (edgeOf), then its first
 // variant playlist and that variant's segments, resolving each URI as a
 // player does (relative to the playlist: the path prefix carries over).
 func (e *Env) play(ctx context.Context, ch string, k *Key) []Row {
-	master := e.EdgeURL + e.MasterPath
+	master := e.edgeOf(k) + e.MasterPath
 	if ch == "path prefix" {
 		master = k.PrefixURL
 	}
@@ -362,11 +372,12 @@ func (e *Env) get(ctx context.Context, u, ch string, k *Key, key string, h http.
 	return row, body
 }
 
-// shown writes u for the table: the path and query on the edge or the
+// shown writes u for the table: the path and query on an edge or the
 // origin, keys (in the path or the query) as <key>.
 func (e *Env) shown(u string, k *Key) string {
-	for _, base := range []string{e.EdgeURL, e.OriginURL} {
-		if base != "" && strings.HasPrefix(u, base) {
+	for _, base := range []string{e.EdgeURL, e.CATEdgeURL, e.OriginURL} {
+		// The bases differ in their port alone: :8080 is not :80.
+		if base != "" && strings.HasPrefix(u, base+"/") {
 			u = strings.TrimPrefix(u, base)
 			break
 		}

@@ -8,7 +8,9 @@
 // the edge on every delivery channel, and is refused where it must be;
 // then it revokes one session through the issuer's admin route and shows
 // the edge refusing that session, and no other, once the revocation list
-// has reached it (Check).
+// has reached it. The same runs in the Common Access Token format
+// (CTA-5007) on a second distribution, whose edge function checks CATs
+// that a second issuer mints (checkCAT; the configuration is cat.tf) (Check).
 //
 // make demo (internal/local/cmd/demo) prints what Check finds; the
 // browser test plays the stream Start sets up. Close destroys what
@@ -102,6 +104,11 @@ type Env struct {
 	// DistributionID is the distribution the edge function is attached
 	// to; OriginURL the origin behind it.
 	DistributionID, OriginURL string
+	// CATEdgeURL is the edge of the second distribution (CATDistributionID),
+	// in front of the same origin, whose edge function checks Common Access
+	// Tokens (CTA-5007), which the issuer at CATIssuerURL mints (cat.tf).
+	// KeyRequest.CAT asks that issuer; a Key of format cat is played there.
+	CATEdgeURL, CATDistributionID, CATIssuerURL string
 	// Stack is the local stack: moto (MotoURL), the local CloudFront
 	// (CloudFront.Endpoint) and the local API (API.URL).
 	Stack *stack.Stack
@@ -200,8 +207,11 @@ func Start(ctx context.Context, opts Options) (_ *Env, err error) {
 		return nil, err
 	}
 
-	e.progress("creating the distribution in front of the origin (AWS SDK, CreateDistribution)")
-	if e.DistributionID, e.EdgeURL, err = createDistribution(ctx, e.Stack.CloudFront, e.origin); err != nil {
+	e.progress("creating the distribution in front of the origin (AWS SDK, CreateDistribution), and a second one for Common Access Tokens")
+	if e.DistributionID, e.EdgeURL, err = createDistribution(ctx, e.Stack.CloudFront, e.origin, "securestream demo: the local origin's streams"); err != nil {
+		return nil, err
+	}
+	if e.CATDistributionID, e.CATEdgeURL, err = createDistribution(ctx, e.Stack.CloudFront, e.origin, "securestream demo: the same streams, for Common Access Tokens (CTA-5007)"); err != nil {
 		return nil, err
 	}
 
@@ -209,7 +219,7 @@ func Start(ctx context.Context, opts Options) (_ *Env, err error) {
 	if example == "" {
 		example = filepath.Join(root, "examples", "local")
 	}
-	e.progress("terraform apply %s (key ring, issuer, edge function and its association, revocation list), with the provider through dev_overrides", relTo(root, example))
+	e.progress("terraform apply %s (key ring, issuer, edge function and its association, revocation list; the same for Common Access Tokens), with the provider through dev_overrides", relTo(root, example))
 	jwtKey := make([]byte, 32)
 	if _, err := rand.Read(jwtKey); err != nil {
 		return nil, err
@@ -223,6 +233,7 @@ func Start(ctx context.Context, opts Options) (_ *Env, err error) {
 		"cloudfront_endpoint": e.Stack.CloudFront.Endpoint,
 		"local_api_url":       e.Stack.API.URL,
 		"distribution_id":     e.DistributionID,
+		"cat_distribution_id": e.CATDistributionID,
 		"playback_host":       PlaybackHost,
 		"architecture":        arch,
 		"jwt_hs256_key":       hsKey,
@@ -243,6 +254,9 @@ func Start(ctx context.Context, opts Options) (_ *Env, err error) {
 	}
 	if e.IssuerURL = outputs["issuer_url"]; e.IssuerURL == "" {
 		return nil, fmt.Errorf("%s has no issuer_url output", example)
+	}
+	if e.CATIssuerURL = outputs["cat_issuer_url"]; e.CATIssuerURL == "" {
+		return nil, fmt.Errorf("%s has no cat_issuer_url output (%s)", example, catConfigName)
 	}
 	e.JWT = signJWT(hsKey, time.Now())
 	e.AdminJWT = signAdminJWT(hsKey, time.Now())

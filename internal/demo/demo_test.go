@@ -83,8 +83,9 @@ func TestWriteTable(t *testing.T) {
 	}
 }
 
-// The configuration is copied without its state or lock, and the CLI
-// configuration points dev_overrides at the provider's directory.
+// The configuration is copied without its state or lock, with the CAT
+// deployment beside it, and the CLI configuration points dev_overrides at
+// the provider's directory.
 func TestNewTerraform(t *testing.T) {
 	src, tmp := t.TempDir(), t.TempDir()
 	for name, body := range map[string]string{"main.tf": "# main\n", "terraform.tfstate": "{}", "notes.txt": "x"} {
@@ -101,8 +102,8 @@ func TestNewTerraform(t *testing.T) {
 		t.Fatal(err)
 	}
 	entries, _ := os.ReadDir(tf.dir)
-	if len(entries) != 1 || entries[0].Name() != "main.tf" {
-		t.Errorf("copied %v, want main.tf alone", entries)
+	if len(entries) != 2 || entries[0].Name() != catConfigName || entries[1].Name() != "main.tf" {
+		t.Errorf("copied %v, want main.tf and %s alone", entries, catConfigName)
 	}
 	rc, _ := os.ReadFile(filepath.Join(tmp, "terraformrc"))
 	override := filepath.Join(tmp, "provider-override")

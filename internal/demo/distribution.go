@@ -26,8 +26,9 @@ const cachingDisabled = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 // header: CloudFront refuses a method the behavior does not allow before
 // the function runs, and the function answers preflights itself, never
 // forwarding them. The edge function is attached to it later, by Terraform. It
-// returns the distribution's id and its edge's URL.
-func createDistribution(ctx context.Context, cf *cloudfront.Server, o *origin.Server) (id, edgeURL string, err error) {
+// returns the distribution's id and its edge's URL; comment says what the
+// distribution is for.
+func createDistribution(ctx context.Context, cf *cloudfront.Server, o *origin.Server, comment string) (id, edgeURL string, err error) {
 	client := cfsdk.NewFromConfig(aws.Config{Region: "us-east-1",
 		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")},
 		func(opt *cfsdk.Options) { opt.BaseEndpoint = aws.String(cf.Endpoint) })
@@ -35,7 +36,7 @@ func createDistribution(ctx context.Context, cf *cloudfront.Server, o *origin.Se
 		CachedMethods: &types.CachedMethods{Quantity: aws.Int32(2), Items: []types.Method{types.MethodGet, types.MethodHead}}}
 	out, err := client.CreateDistribution(ctx, &cfsdk.CreateDistributionInput{DistributionConfig: &types.DistributionConfig{
 		CallerReference: aws.String(fmt.Sprintf("securestream-demo-%d", time.Now().UnixNano())),
-		Comment:         aws.String("securestream demo: the local origin's HLS stream"),
+		Comment:         aws.String(comment),
 		Enabled:         aws.Bool(true),
 		Origins: &types.Origins{Quantity: aws.Int32(1), Items: []types.Origin{{
 			Id: aws.String("video"), DomainName: aws.String(o.Host),

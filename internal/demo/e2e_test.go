@@ -15,7 +15,9 @@ import (
 // build; with no `make issuer` package in this test binary, the issuer
 // package is built too and deployed from its path), examples/local is
 // applied, and every row of the table must be as expected, the
-// revocation rows among them. Then two players stream while one's session
+// revocation rows among them, and the Common Access Token rows: a CAT from
+// the CAT issuer plays through the CAT distribution's edge, which refuses
+// what it must (checkCATRows). Then two players stream while one's session
 // is revoked (testRevocationEndToEnd).
 func TestDemo(t *testing.T) {
 	testenv.Acceptance(t)
@@ -80,6 +82,10 @@ func TestDemo(t *testing.T) {
 	// A session revoked through the issuer's admin route is refused at the
 	// edge, after the revocation list's propagation delay, and no other.
 	checkRevocationRows(t, rows)
+	// The CAT issuer mints CATs, and the CAT edge plays them and refuses
+	// what it must, an ss1 key among them.
+	checkCATRows(t, rows)
+	t.Run("CATForms", func(t *testing.T) { testCATForms(t, e) })
 	t.Run("RevocationEndToEnd", func(t *testing.T) { testRevocationEndToEnd(t, e) })
 
 	// The API the browser test uses: a key for the browser's User-Agent,

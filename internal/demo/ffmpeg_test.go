@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/securestream/terraform-provider-securestream/internal/demo"
+	"github.com/securestream/terraform-provider-securestream/internal/issuance"
 	"github.com/securestream/terraform-provider-securestream/internal/player"
 	"github.com/securestream/terraform-provider-securestream/internal/testenv"
 )
@@ -41,10 +42,13 @@ const (
 // edge with a key from the issuer, on every channel of its rows of
 // player.Matrix: header (-headers), cookie (-cookies with the issuer's
 // Set-Cookie value), path prefix (the issuer's url as the input), and
-// query, which must fail with the edge's 403, since ffmpeg resolves the
-// manifest's relative URIs without the query. A cell whose outcome differs
-// from its Works fails the test. Each channel that plays is refused with a
-// tampered key (403 in ffmpeg's output).
+// query, which must fail with the edge's 403 once the manifest (which the
+// query opens) has been read, since ffmpeg resolves the manifest's
+// relative URIs without the query. The ss1 rows play ss1 keys through the
+// first distribution's edge; the CAT rows Common Access Tokens (CTA-5007)
+// from the CAT issuer through the CAT distribution's edge. A cell whose
+// outcome differs from its Works fails the test. Each channel that plays
+// is refused with a tampered key (403 in ffmpeg's output).
 //
 // Refresh: ffmpeg takes its key once, for the whole run (the -headers,
 // -cookies and input URL are fixed when it opens the input); it cannot ask
@@ -86,50 +90,60 @@ func TestFFmpegThroughEdge(t *testing.T) {
 	}()
 	f := &ffmpegRunner{t: t, exe: exe, dir: artefacts, env: env}
 	paths := map[string]string{"HLS": env.MasterPath, "DASH": env.MPDPath}
-	keys := map[string]*demo.Key{}
-	for format, p := range paths {
-		if keys[format], err = env.RequestKey(ctx, demo.KeyRequest{Path: p, UserAgent: ffmpegUA}); err != nil {
-			t.Fatal(err)
+	// One key a token format and media format, from that format's issuer.
+	keys := map[[2]string]*demo.Key{}
+	for _, token := range []string{player.SS1, player.CAT} {
+		for format, p := range paths {
+			k, err := env.RequestKey(ctx, demo.KeyRequest{Path: p, UserAgent: ffmpegUA, CAT: token == player.CAT})
+			if err != nil {
+				t.Fatal(err)
+			}
+			keys[[2]string{token, format}] = k
 		}
 	}
 
 	for _, c := range cells {
 		p, ok := paths[c.Format]
-		if !ok {
-			t.Fatalf("%+v: no %s title in the demo", c, c.Format)
+		k := keys[[2]string{c.Token, c.Format}]
+		if !ok || k == nil {
+			t.Fatalf("%+v: no %s title in the demo, or no key of token format %q", c, c.Format, c.Token)
 		}
-		k := keys[c.Format]
 		if channelArgs(env, p, c.Channel, k.Token, k) == nil {
 			t.Fatalf("%+v: the test does not know how to give ffmpeg a key on the %s channel", c, c.Channel)
 		}
-		name := strings.ToLower(c.Format + "-" + strings.ReplaceAll(c.Channel, " ", "-"))
+		name := strings.ToLower(c.Token + "-" + c.Format + "-" + strings.ReplaceAll(c.Channel, " ", "-"))
+		what := c.Format + " with " + c.Token
 		r := f.run(ctx, name, c.Format, channelArgs(env, p, c.Channel, k.Token, k))
 		switch {
 		case r.played && !c.Works:
-			t.Errorf("%s over the %s: ffmpeg played it (%s), and player.Matrix says it does not: %s (%s)", c.Format, c.Channel, r.summary, c.How, r.log)
+			t.Errorf("%s over the %s: ffmpeg played it (%s), and player.Matrix says it does not: %s (%s)", what, c.Channel, r.summary, c.How, r.log)
 		case !r.played && c.Works:
-			t.Errorf("%s over the %s: ffmpeg did not play it (%s), and player.Matrix says it does: %s (%s)", c.Format, c.Channel, r.summary, c.How, r.log)
+			t.Errorf("%s over the %s: ffmpeg did not play it (%s), and player.Matrix says it does: %s (%s)", what, c.Channel, r.summary, c.How, r.log)
 		case !c.Works && !r.forbidden:
-			t.Errorf("%s over the %s: ffmpeg failed (%s) but not with the edge's 403, which the matrix's reason needs (%s)", c.Format, c.Channel, r.summary, r.log)
+			t.Errorf("%s over the %s: ffmpeg failed (%s) but not with the edge's 403, which the matrix's reason needs (%s)", what, c.Channel, r.summary, r.log)
 		case c.Channel == player.Query && !droppedQuery(r.requested, k.Query):
 			// The matrix's reason: the manifest opened with the key in its
 			// query, and the URIs resolved from it lost the query.
-			t.Errorf("%s over the query: ffmpeg requested %v after the manifest; want URIs resolved from it, without the query (%s)", c.Format, redactAll(r.requested), r.log)
+			t.Errorf("%s over the query: ffmpeg requested %v after the manifest; want URIs resolved from it, without the query (%s)", what, redactAll(r.requested), r.log)
 		default:
-			t.Logf("%s over the %s: %s, as player.Matrix says (%s)", c.Format, c.Channel, r.summary, r.log)
+			t.Logf("%s over the %s: %s, as player.Matrix says (%s)", what, c.Channel, r.summary, r.log)
 		}
 		if !c.Works {
 			continue
 		}
-		tampered, err := demo.Tamper(k.Token)
+		tamper := demo.Tamper
+		if c.Token == player.CAT {
+			tamper = demo.TamperCAT
+		}
+		tampered, err := tamper(k.Token)
 		if err != nil {
 			t.Fatal(err)
 		}
 		r = f.run(ctx, name+"-tampered", c.Format, channelArgs(env, p, c.Channel, tampered, k))
 		if r.played || !r.forbidden {
-			t.Errorf("%s over the %s with a tampered key: %s; want ffmpeg to fail with the edge's 403 (%s)", c.Format, c.Channel, r.summary, r.log)
+			t.Errorf("%s over the %s with a tampered key: %s; want ffmpeg to fail with the edge's 403 (%s)", what, c.Channel, r.summary, r.log)
 		} else {
-			t.Logf("%s over the %s with a tampered key: %s (%s)", c.Format, c.Channel, r.summary, r.log)
+			t.Logf("%s over the %s with a tampered key: %s (%s)", what, c.Channel, r.summary, r.log)
 		}
 	}
 
@@ -171,19 +185,28 @@ func TestFFmpegThroughEdge(t *testing.T) {
 }
 
 // channelArgs are ffmpeg's input options and input for the title at p
-// with token on channel ch (nil for a channel it does not know); k gives
-// the forms (names, URL), token the key they carry (k's own, or a
-// tampered one).
+// with token on channel ch (nil for a channel it does not know, or that
+// k's format has not); k gives the forms (names, URL) and, by its format,
+// the edge, token the key they carry (k's own, or a tampered one).
 func channelArgs(env *demo.Env, p, ch, token string, k *demo.Key) []string {
 	input := env.EdgeURL + p
+	if k.Format == issuance.FormatCAT {
+		input = env.CATEdgeURL + p
+	}
 	switch ch {
 	case player.Header:
 		return []string{"-headers", k.Header.Name + ": " + token + "\r\n", "-i", input}
 	case player.Cookie:
 		return []string{"-cookies", strings.ReplaceAll(k.Cookie, k.Token, token), "-i", input}
 	case player.PathPrefix:
+		if k.PrefixURL == "" {
+			return nil
+		}
 		return []string{"-i", strings.Replace(k.PrefixURL, k.Token, token, 1)}
 	case player.Query:
+		if k.QueryURL != "" { // a CAT's url: the playback URL with the CAT query
+			return []string{"-i", strings.Replace(k.QueryURL, k.Token, token, 1)}
+		}
 		return []string{"-i", input + "?" + strings.ReplaceAll(k.Query, k.Token, token)}
 	}
 	return nil
@@ -328,11 +351,9 @@ func countFrames(out []byte) ([]int, []string) {
 	return frames, kinds
 }
 
-// tokens matches stream keys (ss1.<kid>.<payload>.<check>.<mac>), in a
-// URL, a header or a cookie: they never reach an artefact.
-var tokens = regexp.MustCompile(`ss1\.[\w.-]+`)
-
-func redact(s string) string { return tokens.ReplaceAllString(s, "ss1.…") }
+// redact hides stream keys, ss1 and CAT, in a URL, a header or a cookie:
+// they never reach an artefact.
+func redact(s string) string { return player.Redact(s) }
 
 func quoteArgs(args []string) []string {
 	out := make([]string, len(args))
@@ -365,7 +386,10 @@ func TestFFmpegOutput(t *testing.T) {
 	if len(got) != 2 || !droppedQuery(got[:1], "stream_token=x") || droppedQuery(got, "stream_token=x") || droppedQuery(nil, "stream_token=x") {
 		t.Errorf("opened: %q", got)
 	}
-	if s := redact("-headers x-stream-token: ss1.k1.abc.def.ghi\r\n"); strings.Contains(s, "abc") {
-		t.Errorf("redact: %q", s)
+	for _, line := range []string{"-headers x-stream-token: ss1.k1.abc.def.ghi\r\n", `-headers "cta-common-access-token: 0oRDabc\r\n"`,
+		"-cookies cta-common-access-token=0oRDabc; Path=/", "Opening 'http://e/videos/demo/master.m3u8?CAT=0oRDabc' for reading"} {
+		if s := redact(line); strings.Contains(s, "abc") {
+			t.Errorf("redact: %q", s)
+		}
 	}
 }

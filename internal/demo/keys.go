@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/securestream/terraform-provider-securestream/internal/issuance"
 	"github.com/securestream/terraform-provider-securestream/internal/jwttest"
 )
 
@@ -61,10 +62,16 @@ type KeyRequest struct {
 	// SessionID continues a session: the SessionID of the player's
 	// previous key. Empty: the issuer starts a new one.
 	SessionID string
+	// CAT asks the issuer of Common Access Tokens (Env.CATIssuerURL)
+	// rather than the ss1 one; the key is then for Env.CATEdgeURL.
+	CAT bool
 }
 
 // Key is the issuer's answer: the key in each of its ready-to-use forms.
 type Key struct {
+	// Format is the token's format: ss1, or cat for a Common Access Token
+	// (CTA-5007), which only the CAT distribution's edge accepts.
+	Format string `json:"format"`
 	// Token is the stream key.
 	Token string `json:"token"`
 	// Header is the header channel: a request header and its value.
@@ -78,7 +85,9 @@ type Key struct {
 	Cookie string `json:"cookie"`
 	// URL is the path-prefix channel as the issuer gives it: the playback
 	// URL with /<prefix>/<token> before its path. It names no port, as
-	// CloudFront serves 443: PrefixURL is the same on the local edge.
+	// CloudFront serves 443: PrefixURL is the same on the local edge. A
+	// CAT has no path-prefix form: its URL is the playback URL with the
+	// token in its query (QueryURL on the local edge).
 	URL string `json:"url"`
 	// Expires is the key's expiry, in Unix seconds.
 	Expires int64 `json:"expires"`
@@ -86,8 +95,9 @@ type Key struct {
 	// off (Revoke); the player's next key request continues it.
 	SessionID string `json:"session_id"`
 
-	// PrefixURL is URL on the local edge (its port added).
-	PrefixURL string `json:"-"`
+	// PrefixURL is an ss1 key's URL on the local edge (its port added);
+	// QueryURL is a CAT's. The other one is empty.
+	PrefixURL, QueryURL string `json:"-"`
 	// UserAgent is the User-Agent the key was asked with (and is bound to).
 	UserAgent string `json:"-"`
 }
@@ -131,19 +141,32 @@ func (e *Env) askKey(ctx context.Context, r KeyRequest) (_ *Key, refusal string,
 		body["session_id"] = r.SessionID
 	}
 	b, _ := json.Marshal(body)
-	status, raw, err := e.callIssuer(ctx, http.MethodPost, e.IssuerURL, e.JWT, r.UserAgent, b)
+	issuer, format := e.IssuerURL, issuance.FormatSS1
+	if r.CAT {
+		issuer, format = e.CATIssuerURL, issuance.FormatCAT
+	}
+	status, raw, err := e.callIssuer(ctx, http.MethodPost, issuer, e.JWT, r.UserAgent, b)
 	if err != nil {
-		return nil, "", fmt.Errorf("asking the issuer at %s for a key: %w", e.IssuerURL, err)
+		return nil, "", fmt.Errorf("asking the issuer at %s for a key: %w", issuer, err)
 	}
 	if status != http.StatusOK {
-		return nil, refusalOf(status, raw), fmt.Errorf("the issuer at %s answered %d %s: %s", e.IssuerURL, status, http.StatusText(status), strings.TrimSpace(string(raw)))
+		return nil, refusalOf(status, raw), fmt.Errorf("the issuer at %s answered %d %s: %s", issuer, status, http.StatusText(status), strings.TrimSpace(string(raw)))
 	}
 	k := &Key{UserAgent: r.UserAgent}
 	if err := json.Unmarshal(raw, k); err != nil || k.Token == "" || k.URL == "" || k.Header.Name == "" {
 		return nil, "", fmt.Errorf("the issuer's answer is not a key with its forms (%v)", err)
 	}
-	if k.PrefixURL, err = onEdge(k.URL, e.EdgeURL); err != nil {
+	if k.Format != format {
+		return nil, "", fmt.Errorf("the issuer at %s gave a key of format %q, want %q", issuer, k.Format, format)
+	}
+	u, err := onEdge(k.URL, e.edgeOf(k))
+	if err != nil {
 		return nil, "", err
+	}
+	if r.CAT {
+		k.QueryURL = u
+	} else {
+		k.PrefixURL = u
 	}
 	return k, "", nil
 }
@@ -182,6 +205,15 @@ func refusalOf(status int, body []byte) string {
 		return fmt.Sprintf("%d %s", status, r.Error)
 	}
 	return fmt.Sprint(status)
+}
+
+// edgeOf is the edge that accepts k: the CAT distribution's for a Common
+// Access Token, else the ss1 one's.
+func (e *Env) edgeOf(k *Key) string {
+	if k != nil && k.Format == issuance.FormatCAT {
+		return e.CATEdgeURL
+	}
+	return e.EdgeURL
 }
 
 // onEdge is a URL the issuer made for PlaybackHost, on the local edge at

@@ -19,30 +19,31 @@ import (
 // revocation list, and the edge refuses the session's keys once the write
 // has reached it (within KVSPropagationDelay on the local CloudFront).
 func (e *Env) Revoke(ctx context.Context, sid string) error {
-	if got := e.revoke(ctx, http.MethodPost, sid, e.AdminJWT); got != "200 revoked" {
-		return fmt.Errorf("revoking session %s: POST %s answered %s", sid, e.revocationURL(sid), got)
+	if got := e.revoke(ctx, e.IssuerURL, http.MethodPost, sid, e.AdminJWT); got != "200 revoked" {
+		return fmt.Errorf("revoking session %s: POST %s answered %s", sid, revocationURL(e.IssuerURL, sid), got)
 	}
 	return nil
 }
 
 // Unrevoke lifts the revocation of sid (DELETE .../revocations/{sid}).
 func (e *Env) Unrevoke(ctx context.Context, sid string) error {
-	if got := e.revoke(ctx, http.MethodDelete, sid, e.AdminJWT); got != "200 unrevoked" {
-		return fmt.Errorf("lifting the revocation of session %s: DELETE %s answered %s", sid, e.revocationURL(sid), got)
+	if got := e.revoke(ctx, e.IssuerURL, http.MethodDelete, sid, e.AdminJWT); got != "200 unrevoked" {
+		return fmt.Errorf("lifting the revocation of session %s: DELETE %s answered %s", sid, revocationURL(e.IssuerURL, sid), got)
 	}
 	return nil
 }
 
-// revocationURL is the issuer's admin route for sid.
-func (e *Env) revocationURL(sid string) string {
-	return strings.TrimSuffix(e.IssuerURL, "/") + "/revocations/" + url.PathEscape(sid)
+// revocationURL is the admin route for sid of the issuer at issuer.
+func revocationURL(issuer, sid string) string {
+	return strings.TrimSuffix(issuer, "/") + "/revocations/" + url.PathEscape(sid)
 }
 
-// revoke calls the admin route for sid with method and jwt, and returns
+// revoke calls the admin route for sid of the issuer at issuer (IssuerURL
+// or CATIssuerURL) with method and jwt, and returns
 // the answer as the table shows it: "200 revoked" or "200 unrevoked" when
 // the issuer did it, else the refusal ("403 forbidden").
-func (e *Env) revoke(ctx context.Context, method, sid, jwt string) string {
-	status, body, err := e.callIssuer(ctx, method, e.revocationURL(sid), jwt, UserAgent, nil)
+func (e *Env) revoke(ctx context.Context, issuer, method, sid, jwt string) string {
+	status, body, err := e.callIssuer(ctx, method, revocationURL(issuer, sid), jwt, UserAgent, nil)
 	if err != nil {
 		return err.Error()
 	}
@@ -98,7 +99,7 @@ func (e *Env) checkRevocation(ctx context.Context) ([]Row, error) {
 	}
 	admin := func(jwt, who, expected string) Row {
 		return Row{Format: "issuer", Request: "POST /revocations/" + a.SessionID, Channel: "admin route", Key: who,
-			Expected: expected, Got: e.revoke(ctx, http.MethodPost, a.SessionID, jwt)}
+			Expected: expected, Got: e.revoke(ctx, e.IssuerURL, http.MethodPost, a.SessionID, jwt)}
 	}
 	e.progress("revoking session A through the issuer's admin route (POST /revocations/%s): with the player's JWT, then with an admin's", a.SessionID)
 	rows = append(rows, admin(e.JWT, "player's JWT (no "+AdminScope+" scope)", "403 forbidden"))

@@ -67,12 +67,16 @@ type terraform struct {
 	out      io.Writer
 }
 
-// newTerraform copies the configuration at example into tmp/work and
-// writes tmp/terraformrc, whose dev_overrides serve provider (a binary,
+// newTerraform copies the configuration at example into tmp/work, with
+// the CAT deployment (cat.tf) beside it unless it has its own, and writes
+// tmp/terraformrc, whose dev_overrides serve provider (a binary,
 // linked into a directory of its own under the name Terraform looks for).
 func newTerraform(bin, provider, example, tmp string, out io.Writer) (*terraform, error) {
 	work := filepath.Join(tmp, "work")
 	if err := copyConfig(example, work); err != nil {
+		return nil, err
+	}
+	if err := addCATConfig(work); err != nil {
 		return nil, err
 	}
 	pdir := filepath.Dir(provider)

@@ -73,26 +73,51 @@ func benchConfig(revocation bool) Config {
 	return cfg
 }
 
-// BenchmarkEdgeGoja: time per request in the local runtime (goja). The
-// original function (the baseline) and ours run alternately in one loop,
-// each timed on its own, so that both see the same machine: on a shared
-// machine the speed drifts by a fifth within seconds, which separate
-// benchmarks would turn into their ratio. It reports each one's time and
-// allocations per request, and the ratio (x-baseline).
+// BenchmarkEdgeGoja: time per request in the local runtime (goja) of the
+// original function (the baseline) and ours, paired (benchPairedGoja).
 func BenchmarkEdgeGoja(b *testing.B) {
 	cs := benchCases(b)
-	var fs [2]*cfruntime.Function
-	var allocs [2]float64
+	var fs [2]pairedFunc
 	for i, c := range cs {
-		f, err := cfruntime.Compile(c.name, c.code, c.rt)
+		fs[i] = pairedFunc{name: c.name, code: c.code, rt: c.rt, ev: c.ev, opts: cfruntime.Options{Now: c.now}}
+	}
+	fs[0].mayLog = true // the original function logs six times a request
+	benchPairedGoja(b, fs)
+}
+
+// pairedFunc is one of the two functions of a paired benchmark, with the
+// request it is given and how it is run.
+type pairedFunc struct {
+	name string
+	code []byte
+	rt   cfruntime.Runtime
+	ev   *cfruntime.Event
+	opts cfruntime.Options
+	// mayLog lets the function log on the honest request; a function of
+	// this project must not.
+	mayLog bool
+}
+
+// benchPairedGoja times fs[1] against fs[0], its baseline, in goja: the
+// two run alternately in one loop, each timed on its own, so that both see
+// the same machine (on a shared machine the speed drifts by a fifth within
+// seconds, which separate benchmarks would turn into their ratio). It
+// reports each one's time and allocations per request, and the ratio
+// (x-baseline), under the metric names .ci/benchratio.awk reads.
+func benchPairedGoja(b *testing.B, fs [2]pairedFunc) {
+	b.Helper()
+	var compiled [2]*cfruntime.Function
+	var allocs [2]float64
+	for i, pf := range fs {
+		f, err := cfruntime.Compile(pf.name, pf.code, pf.rt)
 		if err != nil {
 			b.Fatal(err)
 		}
-		if r := f.Run(c.ev, cfruntime.Options{Now: c.now}); r.Outcome != cfruntime.Continue {
-			b.Fatalf("%s refused an honest request: %s %s", c.name, verdict(r), r.Error)
+		if r := f.Run(pf.ev, pf.opts); r.Outcome != cfruntime.Continue || (!pf.mayLog && len(r.Logs) != 0) {
+			b.Fatalf("%s refused an honest request or logged: %s %s %q", pf.name, verdict(r), r.Error, r.Logs)
 		}
-		fs[i] = f
-		allocs[i] = testing.AllocsPerRun(50, func() { f.Run(c.ev, cfruntime.Options{Now: c.now}) })
+		compiled[i] = f
+		allocs[i] = testing.AllocsPerRun(50, func() { f.Run(pf.ev, pf.opts) })
 	}
 	var spent [2]time.Duration
 	n := 0
@@ -101,10 +126,10 @@ func BenchmarkEdgeGoja(b *testing.B) {
 		n++
 		for _, i := range [2]int{first, 1 - first} {
 			start := time.Now()
-			r := fs[i].Run(cs[i].ev, cfruntime.Options{Now: cs[i].now})
+			r := compiled[i].Run(fs[i].ev, fs[i].opts)
 			spent[i] += time.Since(start)
 			if r.Outcome != cfruntime.Continue {
-				b.Fatalf("%s refused an honest request: %s %s", cs[i].name, verdict(r), r.Error)
+				b.Fatalf("%s refused an honest request: %s %s", fs[i].name, verdict(r), r.Error)
 			}
 		}
 	}
@@ -113,6 +138,60 @@ func BenchmarkEdgeGoja(b *testing.B) {
 	b.ReportMetric(allocs[0], "baseline-allocs/op")
 	b.ReportMetric(allocs[1], "self-allocs/op") // "allocs/op" is the testing package's own
 	b.ReportMetric(float64(spent[1])/float64(spent[0]), "x-baseline")
+}
+
+// benchPairedNode times self against baseline in node (V8), both given ev
+// (self with the store kvs, nil for none), paired in one loop inside node
+// (Node.BenchPaired; an async function is awaited every time). It reports
+// the metrics benchPairedGoja does but allocations, which node does not
+// count.
+func benchPairedNode(b *testing.B, name string, baseline, self []byte, ev *cfruntime.Event, now time.Time, kvs *cfruntime.KVS) {
+	b.Helper()
+	n, err := cfruntime.StartNode(self, cfruntime.JS20)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer n.Close()
+	if err := n.LoadBaseline(baseline); err != nil {
+		b.Fatal(err)
+	}
+	if r, err := n.RunKVS(ev, now, kvs); err != nil || r.Outcome != cfruntime.Continue || len(r.Logs) != 0 {
+		b.Fatalf("%s refused an honest request in node or logged: %v %+v", name, err, r)
+	}
+	base, spent, err := n.BenchPaired(ev, now, b.N, nil, kvs)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(base.Nanoseconds()), "baseline-ns/op")
+	b.ReportMetric(float64(spent.Nanoseconds()), "ns/op")
+	b.ReportMetric(float64(spent)/float64(base), "x-baseline")
+}
+
+// The request of the paired benchmarks of this project's functions: an
+// honest segment request from a player.
+const (
+	benchHost    = "media.example.com"
+	benchIP      = "203.0.113.9"
+	benchUA      = "AppleCoreMedia/1.0.0.21A5326a (iPhone; U; CPU OS 17_0 like Mac OS X; en_us)"
+	benchSegment = "/transcoded-out/high/1080p/seg_00042.ts"
+)
+
+// benchToken is an ss1 token for the benchmark request under cfg's first
+// key, minted as in benchCases: every binding on, a session id.
+func benchToken(b testing.TB, cfg Config, now time.Time) string {
+	b.Helper()
+	k := cfg.Keys[0]
+	ring, err := streamkey.NewRing(streamkey.Key{ID: k.ID, Secret: k.Secret})
+	if err != nil {
+		b.Fatal(err)
+	}
+	tok, err := ring.Mint(k.ID, streamkey.Grant{Expires: now.Add(time.Hour), NotBefore: now.Add(-time.Minute),
+		Paths: []string{"/transcoded-out/high/*"}, Host: benchHost, IPBinding: streamkey.IPSubnet, ClientIP: benchIP,
+		BindUserAgent: true, UserAgent: benchUA, SessionID: "sess-42"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return tok
 }
 
 // BenchmarkEdgeNode: time per request in node (V8), measured inside node

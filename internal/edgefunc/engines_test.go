@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/securestream/terraform-provider-securestream/internal/cfruntime"
+	"github.com/securestream/terraform-provider-securestream/internal/issuance"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkeytest"
 	"github.com/securestream/terraform-provider-securestream/internal/testenv"
 )
@@ -39,6 +40,9 @@ func newEngines(t testing.TB, cfg Config) *engines {
 	fn, err := cfruntime.Compile("securestream", code, cfruntime.JS20)
 	if err != nil {
 		t.Fatalf("the rendered function does not compile: %v\n%s", err, code)
+	}
+	if cfg.Format == issuance.FormatCAT && cfg.Channels == (issuance.Channels{}) {
+		cfg.Channels = issuance.DefaultCATChannels() // as Render has it
 	}
 	e := &engines{cfg: cfg, code: code, goja: fn, model: newModel(cfg)}
 	if testenv.CrossOn() {

@@ -1,12 +1,16 @@
 package edgefunc
 
 import (
+	"encoding/base64"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/securestream/terraform-provider-securestream/internal/cat"
 	"github.com/securestream/terraform-provider-securestream/internal/cfruntime"
+	"github.com/securestream/terraform-provider-securestream/internal/issuance"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey/seed"
 )
@@ -17,6 +21,9 @@ import (
 type model struct {
 	cfg Config
 	ver *streamkey.Verifier
+	// catVer is the CAT verifier of a function in CAT mode, as the
+	// contract sets it: Issuer and Audience unset, renewal off.
+	catVer *cat.Verifier
 	// store is the key value store the function reads (Config.Revocation),
 	// nil for none; sid is the session id of the last ss1 token decide
 	// verified, and unchecked says its revocation check failed open.
@@ -36,7 +43,22 @@ func newModel(cfg Config) *model {
 	if err != nil {
 		panic(err)
 	}
-	return &model{cfg: cfg, ver: &streamkey.Verifier{Ring: ring, MaxLifetime: cfg.MaxLifetime, Leeway: cfg.Leeway}}
+	m := &model{cfg: cfg, ver: &streamkey.Verifier{Ring: ring, MaxLifetime: cfg.MaxLifetime, Leeway: cfg.Leeway}}
+	if cfg.Format == issuance.FormatCAT {
+		m.catVer = &cat.Verifier{MaxLifetime: cfg.MaxLifetime, Leeway: cfg.Leeway}
+		var ck []cat.Key
+		for _, k := range keys {
+			if !k.Seed {
+				ck = append(ck, cat.Key{ID: k.ID, Secret: k.Secret})
+			}
+		}
+		if len(ck) > 0 { // none: every kid is unknown
+			if m.catVer.Ring, err = cat.NewRing(ck...); err != nil {
+				panic(err)
+			}
+		}
+	}
+	return m
 }
 
 // header is what the 403's x-stream-key-error header says for a reason:
@@ -107,8 +129,12 @@ func (m *model) decide(ev *cfruntime.Event, now time.Time) (string, string) {
 	switch {
 	case len(toks) > 0 && toks[0] == nil:
 		return "malformed", uri
+	case len(toks) > 0 && m.catVer != nil:
+		reason, sid := m.verifyCAT(*toks[0], ev, uri, now)
+		return m.revocation(reason, sid, now), uri
 	case len(toks) > 0:
-		return m.revocation(m.ver.Verify(*toks[0], req), now), uri
+		res := m.ver.Verify(*toks[0], req)
+		return m.revocation(res.Reason.String(), res.SessionID, now), uri
 	case len(keys) > 0 && (keys[0] == nil || (len(pols) > 0 && pols[0] == nil)):
 		return "malformed", uri
 	case len(keys) > 0:
@@ -126,12 +152,12 @@ func (m *model) decide(ev *cfruntime.Event, now time.Time) (string, string) {
 // session whose expiry is after now. A store that cannot be read, or a
 // value that is not 1 to 12 ASCII digits, refuses the token
 // (FailClosed) or lets it pass unchecked.
-func (m *model) revocation(res streamkey.Result, now time.Time) string {
-	m.sid = res.SessionID
-	if m.cfg.Revocation == nil || res.Reason != streamkey.OK || res.SessionID == "" {
-		return res.Reason.String()
+func (m *model) revocation(reason, sid string, now time.Time) string {
+	m.sid = sid
+	if m.cfg.Revocation == nil || reason != streamkey.OK.String() || sid == "" {
+		return reason
 	}
-	v, found, readable := m.store.read(RevocationKey(res.SessionID))
+	v, found, readable := m.store.read(RevocationKey(sid))
 	if readable && !found {
 		return "ok"
 	}
@@ -146,6 +172,62 @@ func (m *model) revocation(res streamkey.Result, now time.Time) string {
 	}
 	m.unchecked = true
 	return "ok"
+}
+
+// sessionID matches a session id as the revocation check keys it: ss1's
+// s claim, and a CAT's cti as text.
+var sessionID = regexp.MustCompile(`^[\w.~-]{1,64}$`)
+
+// verifyCAT is the CAT mode's verdict on tok and its session id: package
+// cat's Verifier, with the request as the function sees it (the scheme
+// from CloudFront-Forwarded-Proto), and the one check the edge adds: with
+// no such header, a catu scheme condition refuses (Go would compare "").
+func (m *model) verifyCAT(tok string, ev *cfruntime.Event, uri string, now time.Time) (string, string) {
+	h := ev.Request.Headers
+	req := cat.Request{Now: now, Path: uri, Method: ev.Request.Method, ClientIP: ev.Viewer.IP}
+	req.Host, _ = h.Get("host")
+	var proto bool
+	req.Scheme, proto = h.Get("cloudfront-forwarded-proto")
+	res := m.catVer.Verify(tok, req)
+	if m.cwtRefuses(tok, res) {
+		res.Reason = cat.BadMAC
+	}
+	switch res.Reason {
+	case cat.OK, cat.Scheme, cat.Host, cat.Path, cat.Method, cat.IP: // catu was checked, scheme first
+		if !proto && slices.ContainsFunc(res.Claims.URI, func(u cat.URIMatch) bool { return u.Component == cat.ComponentScheme }) {
+			res.Reason = cat.Scheme
+		}
+	}
+	sid := ""
+	if sessionID.Match(res.Claims.ID) {
+		sid = string(res.Claims.ID)
+	}
+	return res.Reason.String(), sid
+}
+
+// cwtRefuses tells whether cf.cwt (the local one: cat.OpenMac0) throws on
+// the payload of a token whose MAC is genuine: a payload that is no map,
+// or holds what it cannot represent (duplicate keys, time and bignum tags,
+// simple values, integers beyond 2^53, 1 beside "1"). The function calls
+// it before it reads the claims, as Go checks the MAC first, and takes a
+// throw for bad_mac; Go refuses those payloads too (malformed or
+// unsupported), so the function is never wider.
+func (m *model) cwtRefuses(tok string, res cat.Result) bool {
+	switch res.Reason {
+	case cat.Missing, cat.UnknownKey, cat.WrongAlg, cat.BadMAC:
+		return false
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(tok)
+	if err != nil || res.KeyID == "" {
+		return false
+	}
+	for _, k := range m.cfg.Keys {
+		if k.ID == res.KeyID && !k.Seed && k.ID != m.cfg.SeedKeyID {
+			_, err := cat.OpenMac0(raw, k.Secret)
+			return err != nil && strings.Contains(err.Error(), ": payload: ")
+		}
+	}
+	return false
 }
 
 // origins is the allowed-origins list, nil for any origin ("*").

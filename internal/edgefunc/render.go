@@ -11,11 +11,13 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"text/template"
 	"time"
 
+	"github.com/securestream/terraform-provider-securestream/internal/cat"
 	"github.com/securestream/terraform-provider-securestream/internal/cflimits"
 	"github.com/securestream/terraform-provider-securestream/internal/issuance"
 	"github.com/securestream/terraform-provider-securestream/internal/keyring"
@@ -116,6 +118,11 @@ func corsMaxAge(d time.Duration) (int64, error) {
 
 // Config is what the function is rendered from.
 type Config struct {
+	// Format is the token format the function checks: "" or
+	// issuance.FormatSS1 (the default), or issuance.FormatCAT (CTA-5007
+	// Common Access Tokens, MAC checked with cf.cwt; the ring's non-seed
+	// keys are the CAT keys, as cat.RingFromStreamkey makes them).
+	Format string
 	// Keys is the key ring: 1 to 8 keys.
 	Keys []Key
 	// SeedKeyID, when set, switches seed compatibility on: seed-format keys
@@ -125,7 +132,8 @@ type Config struct {
 	SeedKeyID string
 	// Channels say where tokens are looked for, in this order of
 	// precedence: path prefix, header, query parameter, cookie. An empty
-	// name switches a channel off.
+	// name switches a channel off. In CAT mode there is no path prefix,
+	// and no channel set at all means issuance.DefaultCATChannels().
 	Channels issuance.Channels
 	// MaxLifetime and Leeway are the verifier's policy, as in
 	// streamkey.Verifier: whole seconds, MaxLifetime 1s to 7 days (zero:
@@ -260,6 +268,13 @@ func Render(cfg Config) ([]byte, error) {
 		"Exempt":        "",
 		"Revocation":    "",
 		"FailClosed":    "",
+		// The revocation check's session id: ss1's s claim, or the cti of
+		// a CAT.
+		"SID": "c[8]",
+		"CAT": "",
+	}
+	if cfg.Format == issuance.FormatCAT {
+		catData(data)
 	}
 	if !cfg.PreflightNeedsToken {
 		data["Preflight"] = "true"
@@ -294,7 +309,36 @@ func Render(cfg Config) ([]byte, error) {
 	return code, nil
 }
 
+// catData sets the CAT mode's settings: the claim keys, from package
+// cat's one table, and the claims a crit list may name.
+func catData(data map[string]string) {
+	data["CAT"], data["SID"] = "true", "D"
+	data["MaxTokenLen"] = fmt.Sprint(cat.MaxTokenLen)
+	var critical []int64
+	for name, key := range cat.ClaimKeys() {
+		data["C"+name] = fmt.Sprint(key)
+		if name != "crit" && name != "catr" { // crit cannot be critical; catr needs renewal, which the edge does not do
+			critical = append(critical, key)
+		}
+	}
+	slices.Sort(critical)
+	data["Critical"] = js(critical)
+}
+
 func (cfg *Config) validate() error {
+	switch cfg.Format {
+	case "", issuance.FormatSS1:
+	case issuance.FormatCAT:
+		if cfg.Channels == (issuance.Channels{}) {
+			cfg.Channels = issuance.DefaultCATChannels()
+		}
+		if cfg.Channels.PathPrefix != "" {
+			return fmt.Errorf("edgefunc: the CAT format has no path-prefix channel (a CAT is up to %d characters, and catu covers the path "+
+				"the request carries); switch the path prefix %q off and use the header, query parameter or cookie", cat.MaxTokenLen, cfg.Channels.PathPrefix)
+		}
+	default:
+		return fmt.Errorf("edgefunc: unknown token format %q; use %q (the default) or %q", cfg.Format, issuance.FormatSS1, issuance.FormatCAT)
+	}
 	if len(cfg.Keys) == 0 || len(cfg.Keys) > MaxKeys {
 		return fmt.Errorf("edgefunc: the key ring needs 1 to %d keys, got %d", MaxKeys, len(cfg.Keys))
 	}

@@ -8,6 +8,7 @@
 // (internal/provider) both mint through MintKey, so a test key is exactly
 // what the issuer would hand out; the edge function's renderer
 // (internal/edgefunc) reads tokens from the same Channels. The package
-// depends on the token format (internal/streamkey) only, so that the
-// provider does not carry the Lambda's handler and JWT code.
+// depends on the token formats (internal/streamkey, and internal/cat for
+// Common Access Tokens) only, so that the provider does not carry the
+// Lambda's handler and JWT code.
 package issuance

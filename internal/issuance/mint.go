@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
+	"github.com/securestream/terraform-provider-securestream/internal/cat"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey/seed"
 )
@@ -25,6 +27,13 @@ type Policy struct {
 	// CookieSameSite is the cookie form's SameSite (SameSiteModes); ""
 	// is the default, lax.
 	CookieSameSite string
+	// Format is the token format (Formats); "" is ss1. With FormatCAT,
+	// Channels name the CAT's channels (DefaultCATChannels) and
+	// BindUserAgent must be off: a CAT has no User-Agent claim.
+	Format string
+	// CATRing is the ring's keys as a CAT ring (cat.RingFromStreamkey),
+	// built once by a caller that mints many; nil builds it per key.
+	CATRing *cat.Ring
 }
 
 // Subject is who a key is for and when.
@@ -37,6 +46,9 @@ type Subject struct {
 	// long it works from then.
 	NotBefore time.Time
 	TTL       time.Duration
+	// IssuedAt is a CAT's iat; zero is NotBefore (the issuer's now). A
+	// caller minting a key that starts later sets it to now.
+	IssuedAt time.Time
 	// SessionID, when set, is used instead of a random one.
 	SessionID string
 	// KeyID, when set, signs with that key instead of the one the ring's
@@ -49,6 +61,8 @@ type Subject struct {
 
 // Key is a minted stream key and its ready-to-use forms.
 type Key struct {
+	// Format is the token's format: FormatSS1 or FormatCAT.
+	Format                  string
 	Token, KeyID, SessionID string
 	Pattern                 string
 	Expires                 time.Time
@@ -95,14 +109,25 @@ func MintKey(ring *streamkey.Ring, pol Policy, pb Playback, s Subject, rnd io.Re
 			return nil, errors.New("the key ring has no key that signs new tokens, only the original deployment's seed key")
 		}
 	}
-	tok, err := ring.Mint(kid, g)
-	if err != nil {
-		return nil, err
+	var k *Key
+	switch pol.Format {
+	case FormatSS1, "":
+		tok, err := ring.Mint(kid, g)
+		if err != nil {
+			return nil, err
+		}
+		// Expiry is signed in whole seconds; report what was signed.
+		exp := time.Unix(g.Expires.Unix(), 0).UTC()
+		k = &Key{Format: FormatSS1, Token: tok, KeyID: kid, SessionID: g.SessionID, Pattern: g.Paths[0], Expires: exp,
+			Forms: makeForms(tok, pb.Scheme, pb.Host, pb.Path, s.TTL, pol.Channels, pol.CookieSameSite)}
+	case FormatCAT:
+		var err error
+		if k, err = mintCAT(ring, pol, pb, s, g, kid); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("unknown token format %q (one of %s)", pol.Format, strings.Join(Formats, ", "))
 	}
-	// Expiry is signed in whole seconds; report what was signed.
-	exp := time.Unix(g.Expires.Unix(), 0).UTC()
-	k := &Key{Token: tok, KeyID: kid, SessionID: g.SessionID, Pattern: g.Paths[0], Expires: exp,
-		Forms: makeForms(tok, pb.Scheme, pb.Host, pb.Path, s.TTL, pol.Channels, pol.CookieSameSite)}
 	if pol.SeedCompat {
 		// The seed format always covers the URL's directory; hand it out
 		// only when that is no more than the ss1 key covers.

@@ -2,12 +2,11 @@ package issuer_test
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/securestream/terraform-provider-securestream/internal/issuer"
 	"github.com/securestream/terraform-provider-securestream/internal/keyring"
 	"github.com/securestream/terraform-provider-securestream/internal/local/emulators"
 	"github.com/securestream/terraform-provider-securestream/internal/local/faultproxy"
@@ -31,23 +30,10 @@ func TestBootstrapKMSFaultsUnderRIE(t *testing.T) {
 	p := localtest.StartFaultProxy(t, moto.Endpoint)
 	fnEnv := append(env(p.URL, ct), "SECURESTREAM_KMS_KEY_ID="+keyARN,
 		"AWS_MAX_ATTEMPTS=1") // the SDK's own retries off: each cold start attempt is one call
-	ev, err := os.ReadFile(filepath.Join("testdata", "events", "rest_v1_post.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	type answer struct {
-		StatusCode int               `json:"statusCode"`
-		Headers    map[string]string `json:"headers"`
-		Body       string            `json:"body"`
-	}
-	invoke := func(rie *emulators.RIE) answer {
+	ev := issuer.ReadEvent(t, "rest_v1_post.json")
+	invoke := func(rie *emulators.RIE) proxyAnswer {
 		t.Helper()
-		var a answer
-		out := localtest.Invoke(t, rie, ev)
-		if err := json.Unmarshal(out, &a); err != nil {
-			t.Fatalf("the function's answer is not a proxy response: %s\n%s", out, rie.Output())
-		}
-		return a
+		return invokeProxy(t, rie, ev)
 	}
 	decrypts := func() int { return p.Counts()["kms:Decrypt"] }
 	// The function's log reaches RIE's output after its answer, so a line

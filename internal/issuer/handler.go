@@ -23,6 +23,7 @@ import (
 
 	kvs "github.com/aws/aws-sdk-go-v2/service/cloudfrontkeyvaluestore"
 
+	"github.com/securestream/terraform-provider-securestream/internal/cat"
 	"github.com/securestream/terraform-provider-securestream/internal/issuance"
 	"github.com/securestream/terraform-provider-securestream/internal/issuer/config"
 	"github.com/securestream/terraform-provider-securestream/internal/jwks"
@@ -35,7 +36,9 @@ import (
 type Issuer struct {
 	cfg  *config.Config
 	ring *streamkey.Ring
-	jwt  *jwtverify.Verifier
+	// catRing is ring's keys as a CAT ring, with SECURESTREAM_TOKEN_FORMAT=cat.
+	catRing *cat.Ring
+	jwt     *jwtverify.Verifier
 	// originSecret is the SHA-256 of the origin header's secret value, if
 	// any: comparing digests in constant time does not leak its length.
 	originSecret *[sha256.Size]byte
@@ -103,6 +106,11 @@ func New(ctx context.Context, cfg *config.Config, kms keyring.Decrypter) (*Issue
 		return nil, errors.New("SECURESTREAM_KEYRING: the ring holds only the seed key; it needs a key that signs new tokens")
 	}
 	is := &Issuer{cfg: cfg, ring: ring, Now: time.Now, Log: os.Stdout, Rand: rand.Reader, Sleep: sleep}
+	if cfg.TokenFormat == issuance.FormatCAT {
+		if is.catRing, err = cat.RingFromStreamkey(ring); err != nil {
+			return nil, fmt.Errorf("SECURESTREAM_KEYRING: %w", err)
+		}
+	}
 	if _, ok := doc.Seed(); cfg.SeedCompat && !ok {
 		return nil, errors.New("SECURESTREAM_SEED_COMPAT=true but the key ring has no seed key")
 	}
@@ -327,7 +335,8 @@ func (is *Issuer) mint(ctx context.Context, req *request, in *input, entitled []
 			return res
 		}
 	}
-	k, err := issuance.MintKey(is.ring, is.policy(), pb, issuance.Subject{
+	pol := is.policy()
+	k, err := issuance.MintKey(is.ring, pol, pb, issuance.Subject{
 		ClientIP: clientIP, SeedClientIP: seedIP, UserAgent: req.headers["user-agent"],
 		NotBefore: is.Now(), TTL: ttl, Entitled: entitled, SessionID: in.SessionID,
 	}, is.Rand)
@@ -338,11 +347,12 @@ func (is *Issuer) mint(ctx context.Context, req *request, in *input, entitled []
 		return refuse(400, "bad_request", "%v", err)
 	}
 	body := map[string]any{
+		"format":     k.Format,
 		"token":      k.Token,
 		"key_id":     k.KeyID,
 		"expires":    k.Expires.Unix(),
 		"expires_at": k.Expires.UTC().Format(time.RFC3339),
-		"header":     map[string]string{"name": is.cfg.Channels.Header, "value": k.Token},
+		"header":     map[string]string{"name": pol.Channels.Header, "value": k.Token},
 		"query":      k.Forms.Query,
 		"url":        k.Forms.URL,
 		"cookie":     k.Forms.Cookie,
@@ -362,11 +372,16 @@ func (is *Issuer) mint(ctx context.Context, req *request, in *input, entitled []
 
 // policy is the part of the configuration that shapes keys.
 func (is *Issuer) policy() issuance.Policy {
-	return issuance.Policy{
+	p := issuance.Policy{
 		PatternMode: is.cfg.PatternMode, IPBinding: is.cfg.IPBinding, BindUserAgent: is.cfg.BindUserAgent,
 		BindHost: is.cfg.BindHost, SessionIDs: is.cfg.SessionIDs, SeedCompat: is.cfg.SeedCompat,
 		ActivationDelay: is.cfg.ActivationDelay, Channels: is.cfg.Channels, CookieSameSite: is.cfg.CookieSameSite,
+		Format: is.cfg.TokenFormat,
 	}
+	if p.Format == issuance.FormatCAT {
+		p.Channels, p.CATRing = is.cfg.CATChannels, is.catRing
+	}
+	return p
 }
 
 // clientIP finds the client's address as configured, normalised as the

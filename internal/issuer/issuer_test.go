@@ -325,6 +325,7 @@ func TestConfigErrors(t *testing.T) {
 		"ftp scheme":          {map[string]string{"SECURESTREAM_ALLOWED_SCHEMES": "ftp"}, "SECURESTREAM_ALLOWED_SCHEMES"},
 		"bad header name":     {map[string]string{"SECURESTREAM_TOKEN_HEADER": "x token"}, "SECURESTREAM_TOKEN_HEADER"},
 		"no function name":    {map[string]string{"AWS_LAMBDA_FUNCTION_NAME": ""}, "AWS_LAMBDA_FUNCTION_NAME"},
+		"cat binding the UA":  {map[string]string{"SECURESTREAM_TOKEN_FORMAT": "cat"}, "no User-Agent claim"},
 	} {
 		env := baseEnv(t)
 		for k, v := range tc.set {

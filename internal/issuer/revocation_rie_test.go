@@ -2,8 +2,6 @@ package issuer_test
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -28,10 +26,7 @@ func TestBootstrapRevocationUnderRIE(t *testing.T) {
 		"SECURESTREAM_REVOCATION_KVS_ARN="+store.ARN, "SECURESTREAM_ADMIN_IAM=true",
 		"AWS_ENDPOINT_URL_CLOUDFRONT_KEYVALUESTORE="+store.URL), buildBootstrap(t))
 
-	base, err := os.ReadFile(filepath.Join("testdata", "events", "rest_v1_post.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	base := issuer.ReadEvent(t, "rest_v1_post.json")
 	event := func(method, path, body string, iam bool) []byte {
 		var ev map[string]any
 		if err := json.Unmarshal(base, &ev); err != nil {
@@ -47,17 +42,12 @@ func TestBootstrapRevocationUnderRIE(t *testing.T) {
 	}
 	invoke := func(ev []byte) (int, map[string]any) {
 		t.Helper()
-		var res struct {
-			StatusCode int               `json:"statusCode"`
-			Headers    map[string]string `json:"headers"`
-			Body       string            `json:"body"`
-		}
-		out := localtest.Invoke(t, rie, ev)
+		a := invokeProxy(t, rie, ev)
 		var body map[string]any
-		if err := json.Unmarshal(out, &res); err != nil || json.Unmarshal([]byte(res.Body), &body) != nil || res.Headers["cache-control"] != "no-store" {
-			t.Fatalf("answer %s (%v)\n%s", out, err, rie.Output())
+		if err := json.Unmarshal([]byte(a.Body), &body); err != nil || a.Headers["cache-control"] != "no-store" {
+			t.Fatalf("answer %+v (%v)\n%s", a, err, rie.Output())
 		}
-		return res.StatusCode, body
+		return a.StatusCode, body
 	}
 	mint := func(sid string) []byte {
 		return event("POST", "/streamkey", `{"playback_url":"https://media.example.com/vod/a/index.m3u8","session_id":"`+sid+`"}`, false)

@@ -17,6 +17,7 @@ import (
 	"github.com/securestream/terraform-provider-securestream/internal/cfruntime"
 	"github.com/securestream/terraform-provider-securestream/internal/edgefunc"
 	"github.com/securestream/terraform-provider-securestream/internal/issuance"
+	"github.com/securestream/terraform-provider-securestream/internal/issuer"
 	"github.com/securestream/terraform-provider-securestream/internal/issuerpkg"
 	"github.com/securestream/terraform-provider-securestream/internal/keyring"
 	"github.com/securestream/terraform-provider-securestream/internal/local/localtest"
@@ -142,22 +143,14 @@ func TestBootstrapUnderRIE(t *testing.T) {
 		{"function URL", "function_url_get.json", "203.0.113.9", "AppleCoreMedia/1.0.0.21A5326a (iPhone; U; CPU OS 17_0 like Mac OS X; en_us)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ev, err := os.ReadFile(filepath.Join("testdata", "events", tc.event))
-			if err != nil {
-				t.Fatal(err)
-			}
+			ev := issuer.ReadEvent(t, tc.event)
 			if tc.event == "function_url_get.json" { // the function URL test asks for /live/, which this issuer does not sign
 				ev = []byte(strings.ReplaceAll(string(ev), "live%2Fch1%2Findex.mpd", "vod%2Fch1%2Findex.mpd"))
 				ev = []byte(strings.ReplaceAll(string(ev), "/live/ch1/index.mpd", "/vod/ch1/index.mpd"))
 			}
-			var res struct {
-				StatusCode int               `json:"statusCode"`
-				Headers    map[string]string `json:"headers"`
-				Body       string            `json:"body"`
-			}
-			out := localtest.Invoke(t, rie, ev)
-			if err := json.Unmarshal(out, &res); err != nil || res.StatusCode != 200 {
-				t.Fatalf("answer %s (%v)\n%s", out, err, rie.Output())
+			res := invokeProxy(t, rie, ev)
+			if res.StatusCode != 200 {
+				t.Fatalf("answer %d %s\n%s", res.StatusCode, res.Body, rie.Output())
 			}
 			var body struct {
 				Token        string `json:"token"`
@@ -220,7 +213,7 @@ func TestBootstrapColdStartFailure(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			rie := localtest.StartRIE(t, tc.env, bootstrap)
 			defer rie.Stop()
-			ev, _ := os.ReadFile(filepath.Join("testdata", "events", "rest_v1_post.json"))
+			ev := issuer.ReadEvent(t, "rest_v1_post.json")
 			out := string(localtest.Invoke(t, rie, ev))
 			deadline := time.Now().Add(5 * time.Second)
 			for !strings.Contains(rie.Output(), "SECURESTREAM_KEYRING") && time.Now().Before(deadline) {

@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -112,7 +111,7 @@ func startBrowser(t testing.TB, exe string) *browser {
 				return
 			}
 			b.mu.Lock()
-			b.console = append(b.console, redact(m.String()))
+			b.console = append(b.console, Redact(m.String()))
 			b.mu.Unlock()
 		}
 	}()
@@ -129,7 +128,7 @@ func (b *browser) record(ev any) {
 		if _, ok := b.requests[e.RequestID]; !ok {
 			b.order = append(b.order, e.RequestID)
 		}
-		b.requests[e.RequestID] = &request{method: e.Request.Method, url: redact(e.Request.URL)}
+		b.requests[e.RequestID] = &request{method: e.Request.Method, url: Redact(e.Request.URL)}
 	case *network.EventResponseReceived:
 		if r := b.requests[e.RequestID]; r != nil {
 			r.status = e.Response.Status
@@ -159,7 +158,7 @@ func (b *browser) requestsTo(s string) []request {
 }
 
 // journal is what the tab did: its requests and console, for a failure
-// message. Stream keys are redacted.
+// message. Stream keys (ss1 and CAT) are redacted.
 func (b *browser) journal() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -329,9 +328,3 @@ func artefact(t testing.TB, name string) string {
 	t.Helper()
 	return filepath.Join(testenv.RepoRoot(t), ".artifacts", "player", name)
 }
-
-// tokens matches stream keys (ss1.<kid>.<payload>.<check>.<mac>), in a
-// URL or a log line: they never reach the test's output.
-var tokens = regexp.MustCompile(`ss1\.[\w.-]+`)
-
-func redact(s string) string { return tokens.ReplaceAllString(s, "ss1.…") }

@@ -75,18 +75,23 @@ func TestGuideMatrixCheckFails(t *testing.T) {
 	}
 }
 
-// Every cell is a known player, format and channel, once; every player
-// plays on some channel; and How fits in a table cell.
+// Every cell is a known player, token, format and channel, once; a CAT
+// has no path-prefix cell; every player plays on some channel, with each
+// token of its cells; and How fits in a table cell.
 func TestMatrixCells(t *testing.T) {
 	formats := map[string]bool{"HLS": true, "DASH": true}
 	channels := map[string]bool{Header: true, PathPrefix: true, Query: true, Cookie: true}
 	players := map[string]bool{HLSJS: true, DashJS: true, Shaka: true, FFmpeg: true}
-	seen := map[[3]string]bool{}
-	works := map[string]bool{}
+	tokenFormats := map[string]bool{SS1: true, CAT: true}
+	seen := map[[4]string]bool{}
+	works := map[[2]string]bool{}
 	for _, c := range Matrix {
-		k := [3]string{c.Player, c.Format, c.Channel}
-		if !players[c.Player] || !formats[c.Format] || !channels[c.Channel] {
-			t.Errorf("%v: unknown player, format or channel", k)
+		k := [4]string{c.Player, c.Token, c.Format, c.Channel}
+		if !players[c.Player] || !tokenFormats[c.Token] || !formats[c.Format] || !channels[c.Channel] {
+			t.Errorf("%v: unknown player, token, format or channel", k)
+		}
+		if c.Token == CAT && c.Channel == PathPrefix {
+			t.Errorf("%v: a CAT has no path-prefix channel", k)
 		}
 		if seen[k] {
 			t.Errorf("%v: twice in Matrix", k)
@@ -95,25 +100,53 @@ func TestMatrixCells(t *testing.T) {
 		if c.How == "" || strings.ContainsAny(c.How, "|\n") {
 			t.Errorf("%v: How %q must be one line without |", k, c.How)
 		}
-		works[c.Player] = works[c.Player] || c.Works
+		works[[2]string{c.Player, c.Token}] = works[[2]string{c.Player, c.Token}] || c.Works
 	}
-	for _, p := range []string{HLSJS, DashJS, Shaka} {
-		if len(Cells(p)) == 0 {
-			t.Errorf("Matrix has no cell of %s", p)
+	for _, p := range []string{HLSJS, DashJS, Shaka, FFmpeg} {
+		for _, tf := range []string{SS1, CAT} {
+			if _, ok := works[[2]string{p, tf}]; !ok {
+				t.Errorf("Matrix has no %s cell of %s", tf, p)
+			}
 		}
 	}
-	for p := range seen {
-		if !works[p[0]] {
-			t.Errorf("%s: no cell of Matrix plays", p[0])
+	for p, ok := range works {
+		if !ok {
+			t.Errorf("%s with %s: no cell of Matrix plays", p[0], p[1])
 		}
 	}
-	// A query cell that does not play: the guide's warning that relative
-	// URIs drop the query rests on it.
-	refused := false
+	// A query cell that does not play, in each token format: the guide's
+	// warning that relative URIs drop the query rests on them.
+	refused := map[string]bool{}
 	for _, c := range Matrix {
-		refused = refused || c.Channel == Query && !c.Works
+		refused[c.Token] = refused[c.Token] || c.Channel == Query && !c.Works
 	}
-	if !refused {
-		t.Error("Matrix has no query cell that does not play")
+	for _, tf := range []string{SS1, CAT} {
+		if !refused[tf] {
+			t.Errorf("Matrix has no %s query cell that does not play", tf)
+		}
+	}
+}
+
+// Redact hides ss1 keys anywhere and CATs after the names they travel
+// under (query, header, cookie, in any case), in URLs, ffmpeg's quoted
+// arguments and log lines, and keeps what is around them.
+func TestRedact(t *testing.T) {
+	const cat = "0oRDoQEFoQRCazFYHqYDeBg"
+	for in, want := range map[string]string{
+		"http://e/v/master.m3u8?CAT=" + cat:                    "http://e/v/master.m3u8?CAT=…",
+		"http://e/v/master.m3u8?a=1&cat=" + cat + "&b=2":       "http://e/v/master.m3u8?a=1&cat=…&b=2",
+		`-headers "cta-common-access-token: ` + cat + `\r\n"`:  `-headers "cta-common-access-token: …\r\n"`,
+		"CTA-Common-Access-Token:" + cat:                       "CTA-Common-Access-Token:…",
+		"-cookies cta-common-access-token=" + cat + "; Path=/": "-cookies cta-common-access-token=…; Path=/",
+		"-headers x-stream-token: ss1.k1.abc.def.ghi\r\n":      "-headers x-stream-token: ss1.…\r\n",
+		"http://e/t/ss1.k1.a-b.c_d.e/v/index.m3u8":             "http://e/t/ss1.…/v/index.m3u8",
+		"stream_token=ss1.k1.abc.def.ghi&x=1":                  "stream_token=ss1.…&x=1",
+		// Not a token: the words alone, and a name that only ends in cat.
+		"CAT edge, cta-common-access-token header": "CAT edge, cta-common-access-token header",
+		"bobcat=12": "bobcat=12",
+	} {
+		if got := Redact(in); got != want {
+			t.Errorf("Redact(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package player
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	"github.com/securestream/terraform-provider-securestream/internal/demo"
+	"github.com/securestream/terraform-provider-securestream/internal/issuance"
 	"github.com/securestream/terraform-provider-securestream/internal/local/emulators"
 	"github.com/securestream/terraform-provider-securestream/internal/local/origin"
 	"github.com/securestream/terraform-provider-securestream/internal/testenv"
@@ -78,13 +80,15 @@ const (
 )
 
 // The player matrix: hls.js, dash.js and Shaka Player in Debian's
-// headless Chromium ask the demo's issuer for keys, as a player page does
+// headless Chromium ask the demo's issuers for keys, as a player page does
 // (fetch, with its JWT), and play the demo's HLS and DASH streams through
-// the edge. Each player's subtest plays every cell of Matrix of its player
-// (its own request hook for the header, the issuer's URL for the path
-// prefix, the URL with the issuer's query) and fails when the outcome
-// differs from the cell's Works; a tampered key gets the player's fatal
-// error carrying the edge's 403; and a key that lives 3 s, asked for again
+// the edge: ss1 keys through the first distribution's, Common Access
+// Tokens (CTA-5007) from the CAT issuer through the CAT distribution's.
+// Each player's subtest plays every cell of Matrix of its player (its own
+// request hook for the header, the issuer's URL for the path prefix, the
+// URL with the issuer's query) and fails when the outcome differs from the
+// cell's Works; a tampered key, ss1 or CAT, gets the player's fatal error
+// carrying the edge's 403; and an ss1 key that lives 3 s, asked for again
 // before it expires and swapped in by the request hook (header and path
 // prefix), keeps playback going past its expiry. One demo environment for
 // all: starting it is the slow part. Each player's section of the page is
@@ -117,24 +121,25 @@ func TestPlayerThroughEdge(t *testing.T) {
 	if err := b.open(pg.URL + "/"); err != nil {
 		t.Fatalf("%v\n%s", err, b.journal())
 	}
-	edge, err := url.Parse(env.EdgeURL)
-	if err != nil {
-		t.Fatal(err)
-	}
 
-	// One key a format, asked for by the page: the issuer's CORS, the
-	// browser's own User-Agent (the key is bound to it) and client address.
+	// One key a token format and media format, asked for by the page from
+	// that format's issuer: the issuer's CORS, the browser's own User-Agent
+	// (an ss1 key is bound to it) and client address.
 	paths := map[string]string{"HLS": env.MasterPath, "DASH": env.MPDPath}
-	keys := map[string]*issued{}
-	for format, path := range paths {
-		k, err := b.issue(env.IssuerURL, env.JWT, demo.PlaybackURL(path), 0)
+	keys := map[[2]string]*issued{}
+	keyFor := func(token, format string) *issued {
+		if k := keys[[2]string{token, format}]; k != nil {
+			return k
+		}
+		if paths[format] == "" {
+			t.Fatalf("the demo has no %s title", format)
+		}
+		k, err := b.issueFor(env, token, paths[format], 0)
 		if err != nil {
 			t.Fatalf("%v\n%s", err, b.journal())
 		}
-		if err := k.onEdge(edge, path); err != nil {
-			t.Fatal(err)
-		}
-		keys[format] = k
+		keys[[2]string{token, format}] = k
+		return k
 	}
 
 	// Every case of every player starts at once, and plays while the
@@ -145,12 +150,13 @@ func TestPlayerThroughEdge(t *testing.T) {
 		if len(cells) == 0 {
 			t.Fatalf("Matrix has no cell of %s", p)
 		}
-		formats := map[string]bool{}
+		streams := map[[2]string]bool{}
 		for _, c := range cells {
-			cases = append(cases, cellCase(env, keys[c.Format], paths[c.Format], c))
-			if !formats[c.Format] {
-				formats[c.Format] = true
-				fc, err := formatCases(env, p, c.Format, paths[c.Format], keys[c.Format])
+			k := keyFor(c.Token, c.Format)
+			cases = append(cases, cellCase(env, k, paths[c.Format], c))
+			if s := [2]string{c.Token, c.Format}; !streams[s] {
+				streams[s] = true
+				fc, err := formatCases(env, p, c.Token, c.Format, paths[c.Format], k)
 				if err != nil {
 					t.Fatalf("%v\n%s", err, b.journal())
 				}
@@ -162,7 +168,7 @@ func TestPlayerThroughEdge(t *testing.T) {
 		// A refreshed case asks for its short-lived key right before it
 		// starts.
 		if c.refreshed {
-			if err := c.shortKey(b, env, edge); err != nil {
+			if err := c.shortKey(b, env); err != nil {
 				t.Fatalf("%v\n%s", err, b.journal())
 			}
 		}
@@ -187,7 +193,7 @@ func TestPlayerThroughEdge(t *testing.T) {
 			if err := os.MkdirAll(filepath.Dir(logFile), 0o755); err != nil {
 				t.Fatal(err)
 			}
-			if err := os.WriteFile(logFile, []byte(redact(log.String())), 0o644); err != nil {
+			if err := os.WriteFile(logFile, []byte(Redact(log.String())), 0o644); err != nil {
 				t.Error(err)
 			}
 			t.Logf("screenshot: %s, log: %s", shot, logFile)
@@ -195,27 +201,35 @@ func TestPlayerThroughEdge(t *testing.T) {
 	}
 
 	// The header channel is not a CORS-safelisted header: the browser sent
-	// preflights, which the edge function let through without a key and
-	// the origin answered.
-	master := env.EdgeURL + env.MasterPath
-	preflights := 0
-	for _, r := range b.requestsTo(master) {
-		if r.method == http.MethodOptions {
-			preflights++
-			if r.status != http.StatusNoContent {
-				t.Errorf("the preflight of the master playlist got %d %s through the edge, want 204", r.status, r.failed)
+	// preflights, which each edge function (ss1, CAT) answered itself,
+	// without a key.
+	ua := b.userAgent(t)
+	for _, token := range []string{SS1, CAT} {
+		k := keys[[2]string{token, "HLS"}]
+		if k == nil {
+			t.Errorf("no web player plays HLS with %s: the test no longer covers that edge's CORS", token)
+			continue
+		}
+		master := edgeFor(env, token) + env.MasterPath
+		preflights := 0
+		for _, r := range b.requestsTo(master) {
+			if r.method == http.MethodOptions {
+				preflights++
+				if r.status != http.StatusNoContent {
+					t.Errorf("the preflight of the master playlist got %d %s through the %s edge, want 204", r.status, r.failed, token)
+				}
 			}
 		}
+		if preflights == 0 {
+			t.Errorf("the browser sent no preflight for the %s header (%s): the test no longer covers CORS", token, k.Header.Name)
+		}
+		// The same request outside the browser: the edge's own 403.
+		tampered, err := tamper(token, k.Token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		refusedBy(t, master, k.Header.Name, tampered, ua)
 	}
-	if preflights == 0 {
-		t.Errorf("the browser sent no preflight for the key's header: the test no longer covers CORS")
-	}
-	// The same request outside the browser: the edge's own 403.
-	tampered, err := demo.Tamper(keys["HLS"].Token)
-	if err != nil {
-		t.Fatal(err)
-	}
-	refusedBy(t, master, keys["HLS"].Header.Name, tampered, b.userAgent(t))
 
 	shot := artefact(t, "player.png")
 	if err := b.screenshot(shot); err != nil {
@@ -243,10 +257,36 @@ type playCase struct {
 	path string
 }
 
+// edgeFor is the demo's edge for keys of token format token: the CAT
+// distribution's for a CAT, the first one's for ss1.
+func edgeFor(env *demo.Env, token string) string {
+	if token == CAT {
+		return env.CATEdgeURL
+	}
+	return env.EdgeURL
+}
+
+// keyName is how a case's label names a key of token format token.
+func keyName(token string) string {
+	if token == CAT {
+		return "CAT"
+	}
+	return "ss1 key"
+}
+
+// tamper is token's own tampering of key (its expiry moved an hour later,
+// the MAC kept).
+func tamper(token, key string) (string, error) {
+	if token == CAT {
+		return demo.TamperCAT(key)
+	}
+	return demo.Tamper(key)
+}
+
 // cellCase is the case that plays cell c with key k.
 func cellCase(env *demo.Env, k *issued, path string, c Cell) *playCase {
-	pc := &playCase{id: caseID(c.Player, c.Format, c.Channel), cell: &c,
-		opts: playOpts{Player: c.Player, Label: c.Format + ", key in the " + c.Channel, Src: env.EdgeURL + path}}
+	pc := &playCase{id: caseID(c.Player, c.Token, c.Format, c.Channel), cell: &c,
+		opts: playOpts{Player: c.Player, Label: c.Format + ", " + keyName(c.Token) + " in the " + c.Channel, Src: edgeFor(env, c.Token) + path}}
 	switch c.Channel {
 	case Header:
 		pc.opts.Key = &pageKey{Token: k.Token, Expires: k.Expires}
@@ -262,23 +302,29 @@ func cellCase(env *demo.Env, k *issued, path string, c Cell) *playCase {
 	return pc
 }
 
-// formatCases are the cases of player p and format besides the cells: a
-// tampered key in the header, and a key refreshed before expiry, in the
-// header and in the path prefix.
-func formatCases(env *demo.Env, p, format, path string, k *issued) ([]*playCase, error) {
-	tampered, err := demo.Tamper(k.Token)
+// formatCases are the cases of player p, token format token and media
+// format besides the cells: a tampered key in the header, and, for ss1, a
+// key refreshed before expiry, in the header and in the path prefix. The
+// refresh is the page's and the issuer's doing, the same for a CAT (whose
+// expiry the edge checks as it does ss1's: make demo's expired CAT row):
+// ss1's cases prove it, and the CAT cells add no 4 s cases to the run.
+func formatCases(env *demo.Env, p, token, format, path string, k *issued) ([]*playCase, error) {
+	tampered, err := tamper(token, k.Token)
 	if err != nil {
 		return nil, err
 	}
 	out := []*playCase{{
-		id: caseID(p, format, "tampered"), refused: true, path: path,
-		opts: playOpts{Player: p, Label: format + ", tampered key in the header: refused", Src: env.EdgeURL + path,
+		id: caseID(p, token, format, "tampered"), refused: true, path: path,
+		opts: playOpts{Player: p, Label: format + ", tampered " + keyName(token) + " in the header: refused", Src: edgeFor(env, token) + path,
 			Key: &pageKey{Token: tampered, Expires: k.Expires}, Header: k.Header.Name},
 	}}
+	if token != SS1 {
+		return out, nil
+	}
 	for _, ch := range []string{Header, PathPrefix} {
 		out = append(out, &playCase{
-			id: caseID(p, format, "refresh "+ch), refreshed: true, path: path,
-			opts: playOpts{Player: p, Label: format + fmt.Sprintf(", key in the %s, living %d s, refreshed", ch, refreshTTL),
+			id: caseID(p, token, format, "refresh "+ch), refreshed: true, path: path,
+			opts: playOpts{Player: p, Label: format + fmt.Sprintf(", ss1 key in the %s, living %d s, refreshed", ch, refreshTTL),
 				Prefix: ch == PathPrefix, Buffer: refreshBuffer,
 				Refresh: &refresh{Issuer: env.IssuerURL, JWT: env.JWT, Playback: demo.PlaybackURL(path), TTL: refreshTTL, Before: refreshBefore}},
 		})
@@ -289,14 +335,11 @@ func formatCases(env *demo.Env, p, format, path string, k *issued) ([]*playCase,
 	return out, nil
 }
 
-// shortKey asks the issuer for the refreshed case's first key, which
-// lives refreshTTL, and plays it.
-func (c *playCase) shortKey(b *browser, env *demo.Env, edge *url.URL) error {
-	k, err := b.issue(env.IssuerURL, env.JWT, demo.PlaybackURL(c.path), refreshTTL)
+// shortKey asks the issuer for the refreshed case's first key (ss1),
+// which lives refreshTTL, and plays it.
+func (c *playCase) shortKey(b *browser, env *demo.Env) error {
+	k, err := b.issueFor(env, SS1, c.path, refreshTTL)
 	if err != nil {
-		return err
-	}
-	if err := k.onEdge(edge, c.path); err != nil {
 		return err
 	}
 	c.opts.Key = &pageKey{Token: k.Token, Expires: k.Expires}
@@ -453,6 +496,7 @@ func TestPlayerOrigin(t *testing.T) {
 
 // issued is the issuer's answer, as the page got it.
 type issued struct {
+	Format string `json:"format"` // issuance.FormatSS1 or FormatCAT
 	Token  string `json:"token"`
 	Header struct {
 		Name  string `json:"name"`
@@ -466,17 +510,49 @@ type issued struct {
 	edgeURL string
 }
 
-// onEdge checks the issuer's path-prefix URL and sets k.edgeURL: the
-// issuer's URL names the playback host without a port (CloudFront serves
-// 443); the local edge listens on its own port.
-func (k *issued) onEdge(edge *url.URL, path string) error {
+// onEdge checks the issuer's url and sets k.edgeURL: the issuer's URL
+// names the playback host without a port (CloudFront serves 443); the
+// local edge listens on its own port. An ss1 key's url has the key in its
+// path prefix; a CAT's (which has no path prefix) in its query.
+func (k *issued) onEdge(edge, path string) error {
 	u, err := url.Parse(k.URL)
-	if err != nil || u.Host != demo.PlaybackHost || !strings.HasPrefix(u.Path, "/t/") || !strings.HasSuffix(u.Path, path) {
-		return fmt.Errorf("the issuer's url is %q (%v), want http://%s/t/<key>%s", redact(k.URL), err, demo.PlaybackHost, path)
+	ok := err == nil && u.Host == demo.PlaybackHost
+	want := "http://" + demo.PlaybackHost + "/t/<key>" + path
+	if k.Format == issuance.FormatCAT {
+		want = "http://" + demo.PlaybackHost + path + "?CAT=<key>"
+		ok = ok && u.Path == path && u.RawQuery == k.Query && strings.HasSuffix(k.Query, "="+k.Token)
+	} else {
+		ok = ok && strings.HasPrefix(u.Path, "/t/") && strings.HasSuffix(u.Path, path)
 	}
-	u.Host = edge.Host
+	e, perr := url.Parse(edge)
+	if !ok || perr != nil {
+		return fmt.Errorf("the issuer's url is %q (%v), want %s", Redact(k.URL), errors.Join(err, perr), want)
+	}
+	u.Host = e.Host
 	k.edgeURL = u.String()
 	return nil
+}
+
+// issueFor has the page ask the issuer of token format token (ss1 or
+// CAT) for a key for the demo title at path, which lives ttl seconds (0:
+// the issuer's default), and checks that it is one of that format whose
+// url is for that format's edge.
+func (b *browser) issueFor(env *demo.Env, token, path string, ttl int) (*issued, error) {
+	issuer, format := env.IssuerURL, issuance.FormatSS1
+	if token == CAT {
+		issuer, format = env.CATIssuerURL, issuance.FormatCAT
+	}
+	k, err := b.issue(issuer, env.JWT, demo.PlaybackURL(path), ttl)
+	if err != nil {
+		return nil, err
+	}
+	if k.Format != format {
+		return nil, fmt.Errorf("the issuer at %s gave a key of format %q, want %q", issuer, k.Format, format)
+	}
+	if err := k.onEdge(edgeFor(env, token), path); err != nil {
+		return nil, err
+	}
+	return k, nil
 }
 
 // issue has the page ask the issuer for a key for playback, as a player
@@ -496,7 +572,11 @@ func (b *browser) issue(issuer, jwt, playback string, ttl int) (*issued, error) 
 	}
 	var k issued
 	if err := json.Unmarshal([]byte(res.Body), &k); err != nil || k.Token == "" || k.Header.Value != k.Token {
-		return nil, fmt.Errorf("the issuer's answer has no usable key (%v): %s", err, redact(res.Body))
+		body := res.Body
+		if k.Token != "" { // a CAT has no mark Redact finds in JSON
+			body = strings.ReplaceAll(body, k.Token, "…")
+		}
+		return nil, fmt.Errorf("the issuer's answer has no usable key (%v): %s", err, Redact(body))
 	}
 	return &k, nil
 }

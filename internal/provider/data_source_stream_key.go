@@ -31,8 +31,9 @@ func (d *streamKeyDataSource) Schema(ctx context.Context, _ datasource.SchemaReq
 	attrs := dataSourceAttributes(streamKeyAttrs())
 	attrs["timeouts"] = dstimeouts.AttributesWithOpts(ctx, dstimeouts.Opts{ReadDescription: streamKeyTimeoutDesc})
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "Mints a stream key exactly as the issuer would, for tests during plan and apply: the token, its expiry and " +
-			"the ready-to-use forms (headers, query string, path-prefixed URL, cookie, a `curl` command line), or a seed-format key.\n\n" +
+		MarkdownDescription: "Mints a stream key exactly as the issuer would, for tests during plan and apply: the token (`ss1`, or a " +
+			"CTA-5007 Common Access Token with `format = \"cat\"`), its expiry and the ready-to-use forms (headers, query string, " +
+			"path-prefixed URL, cookie, a `curl` command line), or a seed-format key.\n\n" +
 			"When every argument is known, the key is minted during the plan, and again at every read. For a key that stays the same, " +
 			"so that plans settle, set `not_before` and `expires_at` (for example from the secret's `rotated_at` with `timeadd`, as below) " +
 			"and leave `session_id` unset: with the default `not_before` (now), the key, and any output that shows it, changes at every " +
@@ -42,6 +43,13 @@ func (d *streamKeyDataSource) Schema(ctx context.Context, _ datasource.SchemaReq
 			"or use the ephemeral resource `securestream_stream_key`, which is never stored.",
 		Attributes: attrs,
 	}
+}
+
+var _ datasource.DataSourceWithValidateConfig = (*streamKeyDataSource)(nil)
+
+// ValidateConfig refuses what format = "cat" cannot mint.
+func (d *streamKeyDataSource) ValidateConfig(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
+	resp.Diagnostics.Append(validateStreamKeyFormat(ctx, req.Config)...)
 }
 
 func (d *streamKeyDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {

@@ -40,6 +40,13 @@ func (e *streamKeyEphemeral) Schema(ctx context.Context, _ ephemeral.SchemaReque
 	}
 }
 
+var _ ephemeral.EphemeralResourceWithValidateConfig = (*streamKeyEphemeral)(nil)
+
+// ValidateConfig refuses what format = "cat" cannot mint.
+func (e *streamKeyEphemeral) ValidateConfig(ctx context.Context, req ephemeral.ValidateConfigRequest, resp *ephemeral.ValidateConfigResponse) {
+	resp.Diagnostics.Append(validateStreamKeyFormat(ctx, req.Config)...)
+}
+
 func (e *streamKeyEphemeral) Open(ctx context.Context, req ephemeral.OpenRequest, resp *ephemeral.OpenResponse) {
 	var m streamKeyModelEphemeral
 	resp.Diagnostics.Append(e.mintFor(ctx, &e.providerData, req.Config, &m, &m.streamKeyModel, func() streamKeyTimeout {

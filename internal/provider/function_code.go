@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
@@ -41,6 +42,9 @@ type codeFactsModel struct {
 type functionCodeModel struct {
 	ringArgs
 	channelArgs
+	// TokenFormat is the format the code checks (issuance.Formats); null
+	// is ss1.
+	TokenFormat         types.String `tfsdk:"token_format"`
 	SeedCompat          types.Bool   `tfsdk:"seed_compat"`
 	MaxLifetime         types.String `tfsdk:"max_lifetime"`
 	Leeway              types.String `tfsdk:"leeway"`
@@ -59,20 +63,29 @@ type functionCodeModel struct {
 
 // functionCodeAttrs describe the arguments once for both schema packages.
 func functionCodeAttrs() map[string]attrSpec {
-	channel := func(ch issuance.Channel, def, what string) attrSpec {
-		return attrSpec{kind: kindString, desc: fmt.Sprintf("%s Default `%s`; `\"\"` switches the channel off.", what, def),
-			str: []validator.String{channelValidator{ch: ch, offOK: true}}}
+	def, cat := issuance.DefaultChannels(), issuance.DefaultCATChannels()
+	channel := func(ch issuance.Channel, what string) attrSpec {
+		return attrSpec{kind: kindString, desc: fmt.Sprintf("%s Default `%s`, with `token_format = \"cat\"` `%s`; `\"\"` switches the channel off.",
+			what, channelName(def, ch), channelName(cat, ch)), str: []validator.String{channelValidator{ch: ch, offOK: true}}}
 	}
-	def := issuance.DefaultChannels()
 	return map[string]attrSpec{
 		// Not sensitive, as the secret's ciphertext: KMS ciphertext opens only
 		// through the key policy, and a sensitive argument is written as null
 		// by -generate-config-out, which a required one cannot be.
-		"key_ring":          {kind: kindRing, desc: keyRingDesc("Decrypted through KMS (`kms:Decrypt`) at plan and apply to render the code.")},
-		"token_header":      channel(issuance.ChannelHeader, def.Header, "Request header that carries a token (lower case)."),
-		"token_query":       channel(issuance.ChannelQuery, def.Query, "Query parameter that carries a token."),
-		"token_cookie":      channel(issuance.ChannelCookie, def.Cookie, "Cookie that carries a token."),
-		"token_path_prefix": channel(issuance.ChannelPathPrefix, def.PathPrefix, "Path prefix segment: `/<prefix>/<token>/path`, which native HLS players keep on relative URLs."),
+		"key_ring": {kind: kindRing, desc: keyRingDesc("Decrypted through KMS (`kms:Decrypt`) at plan and apply to render the code.")},
+		"token_format": {kind: kindString, str: []validator.String{stringvalidator.OneOf(issuance.Formats...)},
+			desc: "The token format the code checks: `ss1` (default), or `cat`, a CTA-5007 Common Access Token (HS256 COSE_Mac0 " +
+				"signed with the ring's keys, its MAC checked with `cf.cwt`), for players and CDNs that speak CAT. The issuer's " +
+				"`settings.token_format` (and a `securestream_stream_key`'s `format`) must say the same. With `cat` the channels " +
+				"default to CAT's names (header `" + cat.Header + "`, query parameter `" + cat.Query + "`, cookie `" + cat.Cookie +
+				"`) and `token_path_prefix` must be unset or `\"\"`: a CAT has no path-prefix channel. A change re-renders the code " +
+				"and updates the function in place."},
+		"token_header": channel(issuance.ChannelHeader, "Request header that carries a token (lower case)."),
+		"token_query":  channel(issuance.ChannelQuery, "Query parameter that carries a token."),
+		"token_cookie": channel(issuance.ChannelCookie, "Cookie that carries a token."),
+		"token_path_prefix": {kind: kindString, str: []validator.String{channelValidator{ch: issuance.ChannelPathPrefix, offOK: true}},
+			desc: fmt.Sprintf("Path prefix segment: `/<prefix>/<token>/path`, which native HLS players keep on relative URLs. Default `%s`; "+
+				"`\"\"` switches the channel off. With `token_format = \"cat\"` it must be unset or `\"\"`: a CAT has no path-prefix channel.", def.PathPrefix)},
 		"seed_compat": {kind: kindBool,
 			desc: "Also accept the original (blog post) deployment's seed-format keys, signed with the ring's seed key (`secret_wo`). Default false."},
 		"max_lifetime": {kind: kindString, str: []validator.String{lifetimeValidator},
@@ -124,7 +137,7 @@ func (m functionCodeModel) known() bool {
 	if !m.ringKnown() {
 		return false
 	}
-	for _, v := range []interface{ IsUnknown() bool }{m.TokenHeader, m.TokenQuery,
+	for _, v := range []interface{ IsUnknown() bool }{m.TokenFormat, m.TokenHeader, m.TokenQuery,
 		m.TokenCookie, m.TokenPathPrefix, m.SeedCompat, m.MaxLifetime, m.Leeway, m.ExemptPaths, m.ReportOnly, m.PreflightNeedsToken, m.CORSOrigins,
 		m.CORSMaxAge, m.DebugReasons, m.RevocationList, m.RevocationFailClosed} {
 		if v.IsUnknown() {
@@ -169,13 +182,17 @@ func (m functionCodeModel) render(ctx context.Context, c *awsclients.Clients) (*
 // edgeConfig is the renderer's configuration for the ring doc.
 func (m functionCodeModel) edgeConfig(ctx context.Context, doc *keyring.Document) (edgefunc.Config, diag.Diagnostics) {
 	var diags diag.Diagnostics
+	format := str(m.TokenFormat, "")
 	cfg := edgefunc.Config{
+		Format:     format,
 		Keys:       doc.Keys,
-		Channels:   m.channels(),
+		Channels:   m.channels(format),
 		ReportOnly: m.ReportOnly.ValueBool(), PreflightNeedsToken: m.PreflightNeedsToken.ValueBool(), DebugReasons: m.DebugReasons.ValueBool(),
 	}
-	if _, err := cfg.Channels.Normalize(); errors.Is(err, issuance.ErrNoChannel) {
-		diags.Append(everyChannelOff())
+	if ae := m.catPathPrefix(format, "token_format"); ae != nil {
+		diags.Append(ae.diags()...)
+	} else if _, err := cfg.Channels.Normalize(); errors.Is(err, issuance.ErrNoChannel) {
+		diags.Append(everyChannelOff(format))
 	}
 	if m.SeedCompat.ValueBool() {
 		seed, ok := doc.Seed()
@@ -272,4 +289,17 @@ func (v pathPatternRule) ValidateString(ctx context.Context, req validator.Strin
 	if _, err := streamkey.CanonicalPattern(req.ConfigValue.ValueString()); err != nil {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid path pattern", fmt.Sprintf("%q is not %s: %v.", req.ConfigValue.ValueString(), v.Description(ctx), err))
 	}
+}
+
+// channelName is the name of the channel ch in chs.
+func channelName(chs issuance.Channels, ch issuance.Channel) string {
+	switch ch {
+	case issuance.ChannelHeader:
+		return chs.Header
+	case issuance.ChannelQuery:
+		return chs.Query
+	case issuance.ChannelCookie:
+		return chs.Cookie
+	}
+	return chs.PathPrefix
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/securestream/terraform-provider-securestream/internal/diagnostics"
+	"github.com/securestream/terraform-provider-securestream/internal/issuance"
 )
 
 // functionImportForms are the import ids securestream_function takes, as
@@ -31,7 +32,8 @@ var cfFunctionNameRE = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`)
 // ImportState takes the function's name, alone or with where its key ring
 // is (functionImportForms): with the ring, the import fills every
 // required argument, so that terraform plan -generate-config-out writes a
-// configuration that plans no change. The associations are read from the
+// configuration that plans no change. With the issuer's name, the issuer's
+// token format, which the function must check, is token_format too. The associations are read from the
 // distributions (every cache behavior that runs the function on viewer
 // requests), in the order ListDistributions gives the distributions, each
 // one's default behavior first, then its cache behaviors in order.
@@ -72,6 +74,10 @@ func (r *functionResource) ImportState(ctx context.Context, req resource.ImportS
 		if resp.Diagnostics.Append(r.ringFromIssuer(ctx, &id)...); resp.Diagnostics.HasError() {
 			return
 		}
+		if id.tokenFormat == issuance.FormatCAT {
+			// ss1, the default, stays unset, as configurations leave it.
+			set("token_format", id.tokenFormat)
+		}
 	}
 	if id.ciphertext == "" { // <name> alone: the configuration has the ring
 		return
@@ -95,6 +101,9 @@ func (r *functionResource) ImportState(ctx context.Context, req resource.ImportS
 // functionImportID is a parsed import id of securestream_function.
 type functionImportID struct {
 	name, issuer, kmsKeyID, function, ciphertext string
+	// tokenFormat is the issuer's SECURESTREAM_TOKEN_FORMAT (the
+	// <name>,lambda:<issuer> form only).
+	tokenFormat string
 }
 
 // parseFunctionImportID reads one of functionImportForms.
@@ -146,6 +155,7 @@ func (r *functionResource) ringFromIssuer(ctx context.Context, id *functionImpor
 		return diags
 	}
 	id.kmsKeyID, id.function, id.ciphertext = aws.ToString(key.KeyMetadata.Arn), id.issuer, env[envKeyring]
+	id.tokenFormat = env[envTokenFormat]
 	return diags
 }
 

@@ -8,9 +8,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/securestream/terraform-provider-securestream/internal/diagnostics"
 	"github.com/securestream/terraform-provider-securestream/internal/issuance"
@@ -18,36 +21,64 @@ import (
 
 // What securestream_function refuses at plan that would otherwise fail at
 // apply, after the secret (and the function) were made: every token
-// channel off (ValidateConfig), and an association the distribution cannot
-// take (ModifyPlan, which reads the distribution's configuration when its
-// id is known).
+// channel off and a path-prefix channel with the CAT format
+// (ValidateConfig, which securestream_function_code shares), and an
+// association the distribution cannot take (ModifyPlan, which reads the
+// distribution's configuration when its id is known).
 
-var _ resource.ResourceWithValidateConfig = (*functionResource)(nil)
+var (
+	_ resource.ResourceWithValidateConfig     = (*functionResource)(nil)
+	_ datasource.DataSourceWithValidateConfig = (*functionCodeDataSource)(nil)
+)
 
-// ValidateConfig refuses a configuration with every token channel off: no
-// player could send a key. Channels not known yet are checked at apply.
+// ValidateConfig refuses a configuration whose channels no player could
+// send a key in.
 func (r *functionResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	resp.Diagnostics.Append(validateChannels(ctx, req.Config)...)
+}
+
+// ValidateConfig refuses what securestream_function refuses.
+func (d *functionCodeDataSource) ValidateConfig(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
+	resp.Diagnostics.Append(validateChannels(ctx, req.Config)...)
+}
+
+// validateChannels refuses, in the edge function's arguments, every token
+// channel off (no player could send a key) and token_path_prefix with
+// token_format = "cat". Arguments not known yet are checked at apply.
+func validateChannels(ctx context.Context, config tfsdk.Config) diag.Diagnostics {
+	var diags diag.Diagnostics
 	var ch channelArgs
+	var format types.String
 	for p, v := range map[string]any{"token_header": &ch.TokenHeader, "token_query": &ch.TokenQuery, "token_cookie": &ch.TokenCookie,
-		"token_path_prefix": &ch.TokenPathPrefix} {
-		resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root(p), v)...)
+		"token_path_prefix": &ch.TokenPathPrefix, "token_format": &format} {
+		diags.Append(config.GetAttribute(ctx, path.Root(p), v)...)
 	}
-	if resp.Diagnostics.HasError() {
-		return
+	if diags.HasError() || format.IsUnknown() {
+		return diags
+	}
+	f := format.ValueString()
+	if ae := ch.catPathPrefix(f, "token_format"); ae != nil {
+		return ae.diags()
 	}
 	for _, v := range []interface{ IsUnknown() bool }{ch.TokenHeader, ch.TokenQuery, ch.TokenCookie, ch.TokenPathPrefix} {
 		if v.IsUnknown() {
-			return
+			return diags
 		}
 	}
-	if _, err := ch.channels().Normalize(); errors.Is(err, issuance.ErrNoChannel) {
-		resp.Diagnostics.Append(everyChannelOff())
+	if _, err := ch.channels(f).Normalize(); errors.Is(err, issuance.ErrNoChannel) {
+		diags.Append(everyChannelOff(f))
 	}
+	return diags
 }
 
 // everyChannelOff is the error of a configuration that switches every
-// token channel off.
-func everyChannelOff() diag.Diagnostic {
+// token channel of the format off.
+func everyChannelOff(format string) diag.Diagnostic {
+	if format == issuance.FormatCAT {
+		return diag.NewAttributeErrorDiagnostic(path.Root("token_header"), "Every token channel is off",
+			"Keep at least one of token_header, token_query and token_cookie (a Common Access Token has no path-prefix channel), "+
+				"or no player can send a key.")
+	}
 	return diag.NewAttributeErrorDiagnostic(path.Root("token_header"), "Every token channel is off",
 		"Keep at least one of token_header, token_query, token_cookie and token_path_prefix, or no player can send a key.")
 }

@@ -57,6 +57,7 @@ resource "securestream_issuer" "i" {
 // makes no write call, and create and destroy make no write call twice
 // that they need once. (BENCHMARKS.md has the figures of this test.)
 func TestAccIssuer_apiCalls(t *testing.T) {
+	t.Parallel() // its own moto and proxy: nothing shared
 	e := newAccEnv(t)
 	if e.endpoint == "" {
 		t.Fatal("this test counts calls through a proxy in front of moto: unset SECURESTREAM_ACC_ENDPOINT=aws")
@@ -124,6 +125,9 @@ func TestAccIssuer_apiCalls(t *testing.T) {
 // was made is in the state (tainted), the next apply finishes the job,
 // and the destroy leaves no object (CheckDestroy lists them).
 func TestAccIssuer_failureAtEachStep(t *testing.T) {
+	// Each case has its own moto, proxy and names: they run in parallel
+	// with each other and with the package's other tests.
+	t.Parallel()
 	common := []string{"iam:CreateRole", "iam:TagRole", "iam:PutRolePolicy", "logs:CreateLogGroup", "logs:PutRetentionPolicy", "kms:CreateGrant", "lambda:CreateFunction"}
 	for apiType, ops := range map[string][]string{
 		"http":         {"apigatewayv2:CreateApi", "apigatewayv2:CreateIntegration", "apigatewayv2:CreateRoute", "apigatewayv2:CreateStage", "lambda:AddPermission"},
@@ -137,7 +141,10 @@ func TestAccIssuer_failureAtEachStep(t *testing.T) {
 			if apiType != "http" && slices.Contains(common, op) {
 				continue // the steps before the API are the same for every api_type
 			}
-			t.Run(apiType+"/"+op, func(t *testing.T) { failAt(t, apiType, op) })
+			t.Run(apiType+"/"+op, func(t *testing.T) {
+				t.Parallel() // before failAt starts its moto, so that waiting cases hold none
+				failAt(t, apiType, op)
+			})
 		}
 	}
 }

@@ -31,6 +31,9 @@ const envPrefix = "SECURESTREAM_"
 var (
 	envKeyring  = envPrefix + "KEYRING"
 	envKMSKeyID = envPrefix + "KMS_KEY_ID"
+	// envTokenFormat is the issuer's token format, which a function
+	// imported by the issuer's name takes as its token_format.
+	envTokenFormat = envPrefix + "TOKEN_FORMAT"
 	// sealedSettings are secrets: write-only arguments the provider
 	// encrypts with KMS before they reach the environment.
 	sealedSettings = []sealedSetting{

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -90,9 +91,29 @@ type channelArgs struct {
 	TokenPathPrefix types.String `tfsdk:"token_path_prefix"`
 }
 
-// channels are the channels as set, not yet normalized.
-func (a channelArgs) channels() issuance.Channels {
+// channels are the channels as set for the token format (issuance.Formats,
+// "" is ss1), each one unset with the format's default, not yet
+// normalized. A CAT has no path-prefix channel (issuance.DefaultCATChannels
+// says why): catPathPrefix refuses token_path_prefix with it.
+func (a channelArgs) channels(format string) issuance.Channels {
+	if format == issuance.FormatCAT {
+		def := issuance.DefaultCATChannels()
+		return issuance.Channels{Header: str(a.TokenHeader, def.Header), Query: str(a.TokenQuery, def.Query), Cookie: str(a.TokenCookie, def.Cookie)}
+	}
 	def := issuance.DefaultChannels()
 	return issuance.Channels{Header: str(a.TokenHeader, def.Header), Query: str(a.TokenQuery, def.Query),
 		Cookie: str(a.TokenCookie, def.Cookie), PathPrefix: str(a.TokenPathPrefix, def.PathPrefix)}
+}
+
+// catPathPrefix is the error of a token_path_prefix set (to anything but
+// "", off) with the CAT format, which formatArg (token_format, format)
+// chooses; nil otherwise.
+func (a channelArgs) catPathPrefix(format, formatArg string) *argError {
+	if format != issuance.FormatCAT || a.TokenPathPrefix.IsNull() || a.TokenPathPrefix.IsUnknown() || a.TokenPathPrefix.ValueString() == "" {
+		return nil
+	}
+	return &argError{"token_path_prefix", "A Common Access Token has no path-prefix channel",
+		fmt.Sprintf("token_path_prefix = %q is set with %s = \"cat\": no CAT validator reads a token from the path, and a CAT (up to 1 KB) "+
+			"is too long for a path segment. Remove token_path_prefix (a CAT travels in token_header, token_query or token_cookie), "+
+			"or set %s = \"ss1\".", a.TokenPathPrefix.ValueString(), formatArg, formatArg)}
 }

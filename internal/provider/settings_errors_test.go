@@ -46,6 +46,16 @@ func TestIssuerSettingsErrorsAll(t *testing.T) {
 		{"default longer than max, and a bad scheme", base("default_ttl", tfString("2h"), "max_ttl", tfString("1h"), "allowed_schemes", tfStrings("ftp")), nil,
 			[]want{{settings("default_ttl"), `settings.default_ttl (2h) is longer than settings.max_ttl (1h)`},
 				{settings("allowed_schemes"), `settings.allowed_schemes: "ftp" is not http or https`}}},
+		// CTA-5007 (issue 24): a CAT has no User-Agent claim; the issuer
+		// refuses to drop the default binding silently, and so does the plan.
+		{"cat binding the User-Agent by default", base("token_format", tfString("cat")), nil,
+			[]want{{settings("token_format"), `settings.token_format = "cat" cannot bind the User-Agent, which settings.bind_user_agent = true (its default) asks for`}}},
+		{"cat binding the User-Agent", base("token_format", tfString("cat"), "bind_user_agent", tftypes.NewValue(tftypes.Bool, true)), nil,
+			[]want{{settings("token_format"), `has no User-Agent claim, so the binding would be silently lost; set settings.bind_user_agent = false, or keep settings.token_format = "ss1"`}}},
+		{"cat without the binding, CAT's channel names", base("token_format", tfString("cat"), "bind_user_agent", tftypes.NewValue(tftypes.Bool, false),
+			"cat_header", tfString("Common-Access-Token"), "cat_query", tfString("cat")), nil, nil},
+		{"a CAT header name the edge cannot use", base("cat_header", tfString("cta_common_access_token")), nil,
+			[]want{{settings("cat_header"), `settings.cat_header`}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var resp resource.ValidateConfigResponse

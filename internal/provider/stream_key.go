@@ -72,9 +72,11 @@ type streamKeyModel struct {
 	Curl         types.String `tfsdk:"curl"`
 }
 
-// Formats of a test key.
+// Formats of a test key: the issuer's (issuance.Formats), and the
+// original deployment's.
 const (
-	formatSS1  = "ss1"
+	formatSS1  = issuance.FormatSS1
+	formatCAT  = issuance.FormatCAT
 	formatSeed = "seed"
 )
 
@@ -107,42 +109,47 @@ func streamKeyAttrs() map[string]attrSpec {
 		"expires_at": {kind: kindTime, desc: "Expiry as an RFC 3339 time, instead of `ttl`; with `not_before` (required with it), which makes the " +
 			"token the same at every read. A time already past mints an expired key, with a warning.",
 			str: []validator.String{stringvalidator.AlsoRequires(path.MatchRoot("not_before"))}},
-		"not_before": {kind: kindTime, desc: "When the key starts working, RFC 3339, after 1970. Default: now, when Terraform reads it. `ss1` only."},
+		"not_before": {kind: kindTime, desc: "When the key starts working, RFC 3339, after 1970. Default: now, when Terraform reads it. `ss1` and `cat` only."},
 		"ip_binding": in("How the key binds `client_ip`: `off`, `exact` or `subnet` (IPv4 /24, IPv6 /64; the issuer's default). Default `subnet`.",
 			stringvalidator.OneOf("off", "exact", "subnet")),
-		"bind_user_agent": {kind: kindBool, desc: "Whether the key binds `user_agent` (the issuer's default). Default true."},
-		"bind_host":       {kind: kindBool, desc: "Whether the key binds the playback URL's host (the issuer's default). Default true."},
+		"bind_user_agent": {kind: kindBool, desc: "Whether the key binds `user_agent` (the issuer's default). Default true; with " +
+			"`format = \"cat\"` false, and true is refused: a Common Access Token has no User-Agent claim."},
+		"bind_host": {kind: kindBool, desc: "Whether the key binds the playback URL's host (the issuer's default). Default true."},
 		"session_id": in("A session id to sign into the key (1 to 64 of `A-Z a-z 0-9 . _ ~ -`). The issuer signs a random one; "+
 			"unset, the test key has none, which makes it the same at every read.", stringvalidator.RegexMatches(regexp.MustCompile(`^[A-Za-z0-9._~-]{1,64}$`), "must be 1 to 64 of A-Z a-z 0-9 . _ ~ -")),
 		"path_pattern": in("What the key covers, as the issuer's `SECURESTREAM_PATH_PATTERN`: `directory` (the manifest's directory and below; default), "+
 			"`exact` (the URL's path only) or `prefix` (everything under `path_prefix`).", stringvalidator.OneOf(issuance.PatternModes...)),
 		"path_prefix": in("With `path_pattern = \"prefix\"`: the prefix the key covers, starting and ending with `/`; the playback URL must be under it.",
 			pathPrefixValidator),
-		"format": in("`ss1` (the current format; default) or `seed` (the original blog post's `stream_key` and `stream_policy` headers, "+
-			"signed with the ring's seed key, which `secret_wo` adds).", stringvalidator.OneOf(formatSS1, formatSeed)),
-		"token_header": in(fmt.Sprintf("Header name the edge function reads, for `headers` and `curl`. Default `%s`.", issuance.DefaultChannels().Header),
-			channelValidator{ch: issuance.ChannelHeader}),
-		"token_query": in(fmt.Sprintf("Query parameter name, for `query_string`. Default `%s`.", issuance.DefaultChannels().Query),
-			channelValidator{ch: issuance.ChannelQuery}),
-		"token_cookie": in(fmt.Sprintf("Cookie name, for `cookie`. Default `%s`.", issuance.DefaultChannels().Cookie),
-			channelValidator{ch: issuance.ChannelCookie}),
-		"token_path_prefix": in(fmt.Sprintf("Path prefix segment, for `url`. Default `%s`.", issuance.DefaultChannels().PathPrefix),
-			channelValidator{ch: issuance.ChannelPathPrefix}),
+		"format": in("`ss1` (the current format; default), `cat` (a CTA-5007 Common Access Token, as the issuer mints with "+
+			"`settings.token_format = \"cat\"` and a `securestream_function` with `token_format = \"cat\"` checks: it covers what the "+
+			"`ss1` key would, binds no User-Agent and has no path-prefix form), or `seed` (the original blog post's `stream_key` and "+
+			"`stream_policy` headers, signed with the ring's seed key, which `secret_wo` adds).", stringvalidator.OneOf(formatSS1, formatCAT, formatSeed)),
+		"token_header": in(fmt.Sprintf("Header name the edge function reads, for `headers` and `curl`. Default `%s`; with `format = \"cat\"` `%s`.",
+			issuance.DefaultChannels().Header, issuance.DefaultCATChannels().Header), channelValidator{ch: issuance.ChannelHeader}),
+		"token_query": in(fmt.Sprintf("Query parameter name, for `query_string`. Default `%s`; with `format = \"cat\"` `%s`.",
+			issuance.DefaultChannels().Query, issuance.DefaultCATChannels().Query), channelValidator{ch: issuance.ChannelQuery}),
+		"token_cookie": in(fmt.Sprintf("Cookie name, for `cookie`. Default `%s`; with `format = \"cat\"` `%s`.",
+			issuance.DefaultChannels().Cookie, issuance.DefaultCATChannels().Cookie), channelValidator{ch: issuance.ChannelCookie}),
+		"token_path_prefix": in(fmt.Sprintf("Path prefix segment, for `url`. Default `%s`. Not with `format = \"cat\"`: a CAT has no path-prefix channel.",
+			issuance.DefaultChannels().PathPrefix), channelValidator{ch: issuance.ChannelPathPrefix}),
 		"cookie_samesite": in("SameSite of `cookie`, as the issuer's `SECURESTREAM_COOKIE_SAMESITE`: `lax` (default), `strict`, or `none` "+
 			"(for a player embedded on another site than the media host's).", stringvalidator.OneOf(issuance.SameSiteModes...)),
 
-		"token":          out(kindString, "The stream key (`ss1`); null with `format = \"seed\"`."),
+		"token":          out(kindString, "The stream key (`ss1`) or the Common Access Token (`cat`), base64url; null with `format = \"seed\"`."),
 		"signing_key_id": {kind: kindString, computed: true, desc: "Id of the ring key that signed it."},
-		"pattern":        {kind: kindString, computed: true, desc: "The path pattern the key covers (`ss1`), or the seed policy's URL."},
+		"pattern":        {kind: kindString, computed: true, desc: "The path pattern the key covers (`ss1`, `cat`), or the seed policy's URL."},
 		"expires":        {kind: kindInt64, computed: true, desc: "Expiry, in Unix seconds."},
 		"headers": out(kindMap, "The request headers the key needs: the token header (or, for `seed`, `stream_key` and `stream_policy`) and, "+
 			"when the key binds it, `user-agent`."),
-		"query_string": out(kindString, "`<token_query>=<token>`, to append to a URL (`ss1`). Only that URL carries it: a player "+
-			"resolving a manifest's relative URIs drops the query, so for a stream use `url` (the path prefix)."),
+		"query_string": out(kindString, "`<token_query>=<token>`, to append to a URL (`ss1`, `cat`). Only that URL carries it: a player "+
+			"resolving a manifest's relative URIs drops the query, so for a stream use `url` (the path prefix; `ss1`), the cookie or the header."),
 		"url": out(kindString, "The playback URL with the token as a path prefix: `https://host/<token_path_prefix>/<token>/path?query` (`ss1`); "+
-			"for `seed`, the playback URL. Either way as a request sends it: scheme and host in lower case, path and query escaped, "+
-			"no fragment; `curl` fetches the same URL, without the token prefix."),
-		"cookie":        out(kindString, "A `Set-Cookie` value carrying the key (`ss1`)."),
+			"for `cat`, which has no path-prefix form, the playback URL with `<token_query>=<token>` after its own query (only that "+
+			"request carries it: for the rest of a stream use `cookie` or `headers`); for `seed`, the playback URL. Each as a request "+
+			"sends it: scheme and host in lower case, path and query escaped, no fragment; `curl` fetches the playback URL, without "+
+			"the token in it."),
+		"cookie":        out(kindString, "A `Set-Cookie` value carrying the key (`ss1`, `cat`)."),
 		"stream_key":    out(kindString, "The seed-format `stream_key` header (`format = \"seed\"`)."),
 		"stream_policy": out(kindString, "The seed-format `stream_policy` header (`format = \"seed\"`)."),
 		"curl": out(kindString, "A `curl` command line (POSIX shell quoting) that fetches the playback URL, as `url` writes it, with the key "+
@@ -350,22 +357,64 @@ func resolveStreamKey(m *streamKeyModel, now time.Time) (*streamKeyArgs, *argErr
 			"The key binds the client's address: set client_ip to the address the test requests come from, or set ip_binding = \"off\" (ss1 only)."}
 	}
 	ua := str(m.UserAgent, "")
-	bindUA := boolOr(m.BindUserAgent, true)
-	if a.format == formatSeed {
+	bindUA := boolOr(m.BindUserAgent, a.format != formatCAT)
+	switch a.format {
+	case formatSeed:
 		bindUA = true // the seed format always signs the User-Agent
+	case formatCAT:
+		if bindUA {
+			return nil, catBindsUserAgent
+		}
 	}
 
 	// The channels of the ready-to-use forms.
-	ch, err := m.channels().Normalize()
+	if ae := m.catPathPrefix(a.format, "format"); ae != nil {
+		return nil, ae
+	}
+	ch, err := m.channels(a.format).Normalize()
 	if err != nil {
 		return nil, channelArgError(err)
 	}
 
 	a.policy = issuance.Policy{PatternMode: mode, IPBinding: binding, BindUserAgent: bindUA, BindHost: boolOr(m.BindHost, true),
 		ActivationDelay: delay, Channels: ch, CookieSameSite: str(m.CookieSameSite, "")}
+	if a.format == formatCAT {
+		a.policy.Format = issuance.FormatCAT
+	}
 	a.subject = issuance.Subject{ClientIP: clientIP, SeedClientIP: clientIP, UserAgent: ua, NotBefore: nbf, TTL: ttl,
 		SessionID: str(m.SessionID, ""), KeyID: str(m.KeyID, "")}
 	return a, nil
+}
+
+// catBindsUserAgent is the error of bind_user_agent = true with format =
+// "cat", refused as the issuer refuses SECURESTREAM_BIND_USER_AGENT=true
+// with cat: a binding asked for and not signed would be lost silently.
+var catBindsUserAgent = &argError{"bind_user_agent", "A Common Access Token cannot bind the User-Agent",
+	"bind_user_agent = true with format = \"cat\": a CAT has no User-Agent claim, so the key would not bind it. Remove " +
+		"bind_user_agent (false is the default with cat), or use format = \"ss1\"."}
+
+// validateStreamKeyFormat refuses what format = "cat" cannot mint
+// (bind_user_agent = true, token_path_prefix) when the configuration is
+// validated, so that the plan fails even while key_ring is not known yet
+// (resolveStreamKey, at the minting, says the same).
+func validateStreamKeyFormat(ctx context.Context, config tfsdk.Config) diag.Diagnostics {
+	var format types.String
+	var bindUA types.Bool
+	var ch channelArgs
+	var diags diag.Diagnostics
+	for p, v := range map[string]any{"format": &format, "bind_user_agent": &bindUA, "token_path_prefix": &ch.TokenPathPrefix} {
+		diags.Append(config.GetAttribute(ctx, path.Root(p), v)...)
+	}
+	if diags.HasError() || format.ValueString() != formatCAT {
+		return diags
+	}
+	if ae := ch.catPathPrefix(formatCAT, "format"); ae != nil {
+		diags.Append(ae.diags()...)
+	}
+	if bindUA.ValueBool() {
+		diags.Append(catBindsUserAgent.diags()...)
+	}
+	return diags
 }
 
 // channelAttrs are the arguments that name the channels.
@@ -387,11 +436,12 @@ func channelArgError(err error) *argError {
 // mintedKey is a minted test key, ready to be written into the model.
 type mintedKey struct {
 	// token, query and cookie are "" for a seed-format key, streamKey and
-	// streamPolicy for an ss1 key.
+	// streamPolicy for an ss1 or cat key.
 	token, query, cookie    string
 	streamKey, streamPolicy string
-	// pathPrefix carries the token in url ("/t/<token>"; "" for seed).
-	pathPrefix            string
+	// pathPrefix carries the token in url ("/t/<token>"; "" for seed);
+	// url, when set, is url itself (a CAT's, with the token in the query).
+	pathPrefix, url       string
 	signingKeyID, pattern string
 	expires               int64
 	// headers are the request headers the key needs; curlHeaders those of
@@ -441,17 +491,22 @@ func mintStreamKey(ring *streamkey.Ring, args *streamKeyArgs, rnd io.Reader) (*m
 			curlHeaders: []string{"stream_key", "stream_policy"}}
 	} else {
 		if signers == 0 {
-			return nil, &argError{"key_ring", "The ring has no ss1 signing key",
+			return nil, &argError{"key_ring", "The ring has no " + args.format + " signing key",
 				"The ring holds only the original deployment's seed key: set format = \"seed\", or pass the key_ring of a securestream_secret that has a current key."}
 		}
 		ik, err := issuance.MintKey(ring, args.policy, args.playback, args.subject, rnd)
 		if err != nil {
 			return nil, &argError{"playback_url", "No key can be signed for this URL", err.Error() + "."}
 		}
-		header := args.policy.Channels.Header
-		k = &mintedKey{token: ik.Token, query: ik.Forms.Query, cookie: ik.Forms.Cookie, pathPrefix: "/" + args.policy.Channels.PathPrefix + "/" + ik.Token,
-			signingKeyID: ik.KeyID, pattern: ik.Pattern, expires: ik.Expires.Unix(),
-			headers: map[string]string{header: ik.Token}, curlHeaders: []string{header}}
+		ch := args.policy.Channels
+		k = &mintedKey{token: ik.Token, query: ik.Forms.Query, cookie: ik.Forms.Cookie, signingKeyID: ik.KeyID, pattern: ik.Pattern,
+			expires: ik.Expires.Unix()}
+		if args.format == formatCAT {
+			k.url = ik.Forms.URL
+		} else {
+			k.pathPrefix = "/" + ch.PathPrefix + "/" + ik.Token
+		}
+		k.headers, k.curlHeaders = map[string]string{ch.Header: ik.Token}, []string{ch.Header}
 	}
 	if ua := args.subject.UserAgent; args.policy.BindUserAgent && ua != "" {
 		k.headers["user-agent"] = ua
@@ -464,7 +519,11 @@ func (m *streamKeyModel) setKey(args *streamKeyArgs, k *mintedKey) diag.Diagnost
 	m.Token, m.QueryString, m.Cookie = optional(k.token), optional(k.query), optional(k.cookie)
 	m.StreamKey, m.StreamPolicy = optional(k.streamKey), optional(k.streamPolicy)
 	// url and curl name the same URL, built once from the checked one.
-	m.URL = types.StringValue(args.playback.URL(k.pathPrefix))
+	if k.url != "" {
+		m.URL = types.StringValue(k.url)
+	} else {
+		m.URL = types.StringValue(args.playback.URL(k.pathPrefix))
+	}
 	m.SigningKeyID, m.Pattern, m.Expires = types.StringValue(k.signingKeyID), types.StringValue(k.pattern), types.Int64Value(k.expires)
 	hv := map[string]attr.Value{}
 	for name, v := range k.headers {

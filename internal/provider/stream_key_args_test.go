@@ -2,16 +2,22 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
+	"github.com/securestream/terraform-provider-securestream/internal/cat"
 	"github.com/securestream/terraform-provider-securestream/internal/issuance"
 	"github.com/securestream/terraform-provider-securestream/internal/keyring"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
@@ -83,6 +89,23 @@ func TestResolveStreamKey(t *testing.T) {
 		}, check: func(a *streamKeyArgs) bool {
 			return a.format == formatSeed && a.policy.BindUserAgent && a.subject.UserAgent == "ua"
 		}},
+		// cat: CAT's channels, no path prefix, no User-Agent binding (by
+		// default; asked for, refused below), the issuer's other defaults.
+		{name: "cat defaults", set: func(m *streamKeyModel) { m.Format, m.UserAgent = types.StringValue(formatCAT), types.StringValue("ua") },
+			check: func(a *streamKeyArgs) bool {
+				return a.format == formatCAT && a.policy.Format == issuance.FormatCAT && !a.policy.BindUserAgent &&
+					a.policy.Channels == issuance.DefaultCATChannels() && a.policy.Channels.PathPrefix == "" && a.policy.BindHost &&
+					a.policy.IPBinding == streamkey.IPSubnet && a.subject.UserAgent == "ua"
+			}},
+		{name: "cat channel names, a start time", set: func(m *streamKeyModel) {
+			m.Format, m.TokenHeader, m.TokenQuery = types.StringValue(formatCAT), types.StringValue("Common-Access-Token"), types.StringValue("cat")
+			m.BindUserAgent, m.NotBefore = types.BoolValue(false), timetypes.NewRFC3339ValueMust("2030-01-01T01:00:00Z")
+		}, check: func(a *streamKeyArgs) bool {
+			return a.policy.Channels == issuance.Channels{Header: "common-access-token", Query: "cat", Cookie: "cta-common-access-token"} &&
+				a.subject.NotBefore.Equal(now.Add(time.Hour).Truncate(time.Second))
+		}},
+		{name: "ss1 keeps its format unset in the policy", set: func(m *streamKeyModel) { m.Format = types.StringValue(formatSS1) },
+			check: func(a *streamKeyArgs) bool { return a.policy.Format == "" && a.policy.BindUserAgent }},
 		{name: "prefix mode", set: func(m *streamKeyModel) {
 			m.PathPattern, m.PathPrefix = types.StringValue(issuance.PatternPrefix), types.StringValue("/a/")
 		}, check: func(a *streamKeyArgs) bool {
@@ -137,6 +160,12 @@ func TestResolveStreamKey(t *testing.T) {
 		}, badAttr: "client_ip", detail: "ip_binding"},
 		{name: "a header name with _", set: func(m *streamKeyModel) { m.TokenHeader = types.StringValue("x_key") },
 			badAttr: "token_header", detail: "header name"},
+		{name: "cat binding the User-Agent", set: func(m *streamKeyModel) {
+			m.Format, m.BindUserAgent = types.StringValue(formatCAT), types.BoolValue(true)
+		}, badAttr: "bind_user_agent", detail: `a CAT has no User-Agent claim, so the key would not bind it. Remove bind_user_agent`},
+		{name: "cat with a path prefix", set: func(m *streamKeyModel) {
+			m.Format, m.TokenPathPrefix = types.StringValue(formatCAT), types.StringValue("t")
+		}, badAttr: "token_path_prefix", detail: `token_path_prefix = "t" is set with format = "cat": no CAT validator reads a token from the path`},
 		{name: "a path prefix with /", set: func(m *streamKeyModel) { m.TokenPathPrefix = types.StringValue("a/b") },
 			badAttr: "token_path_prefix", detail: "path prefix"},
 	} {
@@ -305,6 +334,127 @@ func TestStreamKeyValidators(t *testing.T) {
 		case tc.detail != "" && (len(resp.Diagnostics) != 1 || !strings.Contains(resp.Diagnostics[0].Detail(), tc.detail) ||
 			resp.Diagnostics[0].(diag.DiagnosticWithPath).Path().String() != "x"):
 			t.Errorf("%q: %v; want an error on x with %q", tc.value, resp.Diagnostics, tc.detail)
+		}
+	}
+}
+
+// format = "cat" mints a CAT the Go verifier accepts for the playback URL
+// (and for nothing else the ss1 key would not cover), with CAT's forms:
+// its header, query parameter and cookie, and a url with the token as the
+// query parameter after the URL's own query, since a CAT has no path
+// prefix.
+func TestStreamKeyCATForms(t *testing.T) {
+	now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	m := &streamKeyModel{PlaybackURL: types.StringValue("https://Video.example.com/a/index.m3u8?x=1"), ClientIP: types.StringValue("192.0.2.1"),
+		UserAgent: types.StringValue("Player/1.0"), Format: types.StringValue(formatCAT)}
+	args, ae := resolveStreamKey(m, now)
+	if ae != nil {
+		t.Fatalf("refused: %+v", ae)
+	}
+	ring := testRing(t, true)
+	k, ae := mintStreamKey(ring, args, strings.NewReader(""))
+	if ae != nil {
+		t.Fatalf("not minted: %+v", ae)
+	}
+	if d := m.setKey(args, k); d.HasError() {
+		t.Fatal(d)
+	}
+	tok := m.Token.ValueString()
+	cr, err := cat.RingFromStreamkey(ring)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := &cat.Verifier{Ring: cr}
+	req := cat.Request{Now: now.Add(time.Minute), Scheme: "https", Host: "video.example.com", Method: "GET", ClientIP: "192.0.2.77"}
+	for p, want := range map[string]cat.Reason{"/a/index.m3u8": cat.OK, "/a/720p/seg1.ts": cat.OK, "/b/index.m3u8": cat.Path} {
+		req.Path = p
+		if got := v.Verify(tok, req).Reason; got != want {
+			t.Errorf("%s: %v; want %v", p, got, want)
+		}
+	}
+	// The subnet binding, as the ss1 key's; the host, as bind_host's.
+	for what, r := range map[string]cat.Request{"another subnet": {ClientIP: "198.51.100.1"}, "another host": {Host: "other.example.com"}} {
+		if r.ClientIP == "" {
+			r.ClientIP = req.ClientIP
+		}
+		if r.Host == "" {
+			r.Host = req.Host
+		}
+		r.Now, r.Scheme, r.Method, r.Path = req.Now, req.Scheme, req.Method, "/a/index.m3u8"
+		if got := v.Verify(tok, r); got.OK() {
+			t.Errorf("%s: accepted", what)
+		}
+	}
+	h := issuance.DefaultCATChannels()
+	headers := map[string]string{}
+	if d := m.Headers.ElementsAs(context.Background(), &headers, false); d.HasError() {
+		t.Fatal(d)
+	}
+	for what, c := range map[string]struct{ got, want string }{
+		"signing_key_id": {m.SigningKeyID.ValueString(), "k1"},
+		"pattern":        {m.Pattern.ValueString(), "/a/*"},
+		"query_string":   {m.QueryString.ValueString(), h.Query + "=" + tok},
+		"url":            {m.URL.ValueString(), "https://video.example.com/a/index.m3u8?x=1&" + h.Query + "=" + tok},
+		"cookie":         {m.Cookie.ValueString(), h.Cookie + "=" + tok + "; Path=/; Max-Age=3600; Secure; HttpOnly; SameSite=Lax"},
+		"headers":        {fmt.Sprint(headers), fmt.Sprint(map[string]string{h.Header: tok})}, // no user-agent: a CAT binds none
+		"curl": {m.Curl.ValueString(), "curl --fail --silent --show-error --globoff -H '" + h.Header + ": " + tok +
+			"' -A 'Player/1.0' 'https://video.example.com/a/index.m3u8?x=1'"},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s = %q; want %q", what, c.got, c.want)
+		}
+	}
+	if !m.StreamKey.IsNull() || !m.StreamPolicy.IsNull() {
+		t.Errorf("stream_key %v, stream_policy %v with cat", m.StreamKey, m.StreamPolicy)
+	}
+}
+
+// What format = "cat" cannot mint is refused when the configuration is
+// validated, before key_ring is known, on the argument at fault, by the
+// data source and the ephemeral resource alike.
+func TestStreamKeyValidateConfigCAT(t *testing.T) {
+	ctx := context.Background()
+	var dsr datasource.SchemaResponse
+	NewStreamKeyDataSource().Schema(ctx, datasource.SchemaRequest{}, &dsr)
+	var esr ephemeral.SchemaResponse
+	NewStreamKeyEphemeralResource().Schema(ctx, ephemeral.SchemaRequest{}, &esr)
+	boolean := func(b bool) tftypes.Value { return tftypes.NewValue(tftypes.Bool, b) }
+	for _, tc := range []struct {
+		name string
+		args map[string]tftypes.Value
+		at   []string // the arguments refused
+	}{
+		{"cat", map[string]tftypes.Value{"format": tfString("cat")}, nil},
+		{"cat without the binding", map[string]tftypes.Value{"format": tfString("cat"), "bind_user_agent": boolean(false)}, nil},
+		{"cat binding the User-Agent", map[string]tftypes.Value{"format": tfString("cat"), "bind_user_agent": boolean(true)}, []string{"bind_user_agent"}},
+		{"cat with a path prefix, binding", map[string]tftypes.Value{"format": tfString("cat"), "token_path_prefix": tfString("t"),
+			"bind_user_agent": boolean(true)}, []string{"token_path_prefix", "bind_user_agent"}},
+		{"ss1 with both", map[string]tftypes.Value{"token_path_prefix": tfString("t"), "bind_user_agent": boolean(true)}, nil},
+		{"a format not known yet", map[string]tftypes.Value{"format": tftypes.NewValue(tftypes.String, tftypes.UnknownValue),
+			"bind_user_agent": boolean(true)}, nil},
+	} {
+		for kind, diagsOf := range map[string]func() diag.Diagnostics{
+			"data source": func() diag.Diagnostics {
+				var resp datasource.ValidateConfigResponse
+				cfg := tfsdk.Config{Schema: dsr.Schema, Raw: withNulls(dsr.Schema.Type().TerraformType(ctx).(tftypes.Object), tc.args)}
+				NewStreamKeyDataSource().(datasource.DataSourceWithValidateConfig).ValidateConfig(ctx, datasource.ValidateConfigRequest{Config: cfg}, &resp)
+				return resp.Diagnostics
+			},
+			"ephemeral resource": func() diag.Diagnostics {
+				var resp ephemeral.ValidateConfigResponse
+				cfg := tfsdk.Config{Schema: esr.Schema, Raw: withNulls(esr.Schema.Type().TerraformType(ctx).(tftypes.Object), tc.args)}
+				NewStreamKeyEphemeralResource().(ephemeral.EphemeralResourceWithValidateConfig).ValidateConfig(ctx, ephemeral.ValidateConfigRequest{Config: cfg}, &resp)
+				return resp.Diagnostics
+			},
+		} {
+			d := diagsOf()
+			ok := d.ErrorsCount() == len(tc.at)
+			for _, at := range tc.at {
+				ok = ok && hasErrorAt(d, path.Root(at), `with format = "cat"`)
+			}
+			if !ok {
+				t.Errorf("%s, %s: %s; want errors on %v", tc.name, kind, summaries(d), tc.at)
+			}
 		}
 	}
 }

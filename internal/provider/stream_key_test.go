@@ -1,10 +1,12 @@
 package provider
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -441,7 +443,8 @@ timeouts = { open = "1ns" }`, `"true"`),
 
 // The data source mints exactly what the deployed issuer hands out: the
 // issuer, built from the same ciphertext and run with the same clock,
-// answers the same request with the same key and forms.
+// answers the same request with the same key and forms; in ss1, and in
+// cat (format = "cat", the issuer's SECURESTREAM_TOKEN_FORMAT=cat).
 func TestAccStreamKey_sameAsIssuer(t *testing.T) {
 	e := newAccEnv(t)
 	fn := name("issuer")
@@ -452,19 +455,28 @@ func TestAccStreamKey_sameAsIssuer(t *testing.T) {
 			Config: e.provider() + fmt.Sprintf(streamKeySecret, fn) + `
 ` + streamKeyBlock("data", "k", `activation_delay = securestream_secret.s.activation_delay`,
 				`playback_url = "https://video.example.com/live/a/index.m3u8"`, `client_ip = "2001:db8:1:2::7"`,
+				`user_agent = "Player/2.0"`, `not_before = timeadd(securestream_secret.s.rotated_at, "20m")`, `ttl = "30m"`) + `
+` + streamKeyBlock("data", "cat", `activation_delay = securestream_secret.s.activation_delay`, `format = "cat"`,
+				`playback_url = "https://video.example.com/live/a/index.m3u8"`, `client_ip = "2001:db8:1:2::7"`,
 				`user_agent = "Player/2.0"`, `not_before = timeadd(securestream_secret.s.rotated_at, "20m")`, `ttl = "30m"`),
-			Check: e.testAccCheckMintsAsIssuer(fn),
+			Check: resource.ComposeTestCheckFunc(e.testAccCheckMintsAsIssuer(fn, "data.securestream_stream_key.k", nil),
+				e.testAccCheckMintsAsIssuer(fn, "data.securestream_stream_key.cat",
+					map[string]string{"SECURESTREAM_TOKEN_FORMAT": "cat", "SECURESTREAM_BIND_USER_AGENT": "false"})),
 		}},
 	})
 }
 
 // testAccCheckMintsAsIssuer runs the issuer, built from the secret's
-// ciphertext with the clock at the key's not_before, and checks that it
-// answers the data source's request with the data source's key and forms.
-func (e *accEnv) testAccCheckMintsAsIssuer(fn string) resource.TestCheckFunc {
+// ciphertext (and more settings in env) with the clock at the key's
+// not_before, and checks that it answers the request of the data source
+// addr with that data source's key and forms.
+func (e *accEnv) testAccCheckMintsAsIssuer(fn, addr string, more map[string]string) resource.TestCheckFunc {
 	return func(s *terraform.State) error {
 		sec, _ := attrs(s, "securestream_secret.s")
-		k, _ := attrs(s, "data.securestream_stream_key.k")
+		k, err := attrs(s, addr)
+		if err != nil {
+			return err
+		}
 		env := map[string]string{
 			"AWS_LAMBDA_FUNCTION_NAME":   fn,
 			"SECURESTREAM_KEYRING":       sec["ciphertext"],
@@ -472,6 +484,7 @@ func (e *accEnv) testAccCheckMintsAsIssuer(fn string) resource.TestCheckFunc {
 			"SECURESTREAM_ALLOWED_HOSTS": "video.example.com",
 			"SECURESTREAM_SESSION_IDS":   "false",
 		}
+		maps.Copy(env, more)
 		cfg, err := config.Load(func(k string) string { return env[k] })
 		if err != nil {
 			return err
@@ -500,8 +513,14 @@ func (e *accEnv) testAccCheckMintsAsIssuer(fn string) resource.TestCheckFunc {
 		}
 		for attr, field := range map[string]string{"token": "token", "signing_key_id": "key_id", "query_string": "query", "url": "url", "cookie": "cookie"} {
 			if k[attr] != body[field] {
-				return fmt.Errorf("data source %s = %q; the issuer's %s = %q", attr, k[attr], field, body[field])
+				return fmt.Errorf("%s: data source %s = %q; the issuer's %s = %q", addr, attr, k[attr], field, body[field])
 			}
+		}
+		if h, _ := body["header"].(map[string]any); h == nil || k["headers."+fmt.Sprint(h["name"])] != h["value"] {
+			return fmt.Errorf("%s: headers %v; the issuer's header %v", addr, k, body["header"])
+		}
+		if want := cmp.Or(k["format"], formatSS1); body["format"] != want {
+			return fmt.Errorf("%s: format %s; the issuer's %v", addr, want, body["format"])
 		}
 		if exp, _ := body["expires"].(float64); k["expires"] != strconv.FormatInt(int64(exp), 10) {
 			return fmt.Errorf("expires %s; the issuer's %v", k["expires"], body["expires"])

@@ -10,12 +10,12 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	cfsdk "github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 
 	"github.com/securestream/terraform-provider-securestream/internal/demo"
 	"github.com/securestream/terraform-provider-securestream/internal/keyring"
+	"github.com/securestream/terraform-provider-securestream/internal/local/emulators"
 	"github.com/securestream/terraform-provider-securestream/internal/pause"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
 )
@@ -125,8 +125,7 @@ func liveKeys(ctx context.Context, env *demo.Env, name string) ([]string, time.T
 
 // cloudFront is a client of the local CloudFront's API.
 func cloudFront(env *demo.Env) *cfsdk.Client {
-	return cfsdk.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")},
-		func(o *cfsdk.Options) { o.BaseEndpoint = aws.String(env.Stack.CloudFront.Endpoint) })
+	return cfsdk.NewFromConfig(emulators.SDKConfig(env.Stack.CloudFront.Endpoint))
 }
 
 // waitDeployed waits until the distribution is Deployed: until then, with

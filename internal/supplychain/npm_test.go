@@ -4,7 +4,6 @@
 package supplychain
 
 import (
-	"encoding/json"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -102,7 +101,7 @@ func TestNPMLockfiles(t *testing.T) {
 			Dependencies    map[string]string `json:"dependencies"`
 			DevDependencies map[string]string `json:"devDependencies"`
 		}
-		readJSON(t, m, &pkg)
+		testenv.ReadJSON(t, m, &pkg)
 		lockPath := filepath.Join(filepath.Dir(m), "package-lock.json")
 		if _, err := os.Stat(lockPath); err != nil {
 			t.Errorf("%s has no package-lock.json beside it: run npm install --package-lock-only --ignore-scripts in its directory, and commit it", rel)
@@ -118,7 +117,7 @@ func TestNPMLockfiles(t *testing.T) {
 				DevDependencies map[string]string `json:"devDependencies"`
 			} `json:"packages"`
 		}
-		readJSON(t, lockPath, &lock)
+		testenv.ReadJSON(t, lockPath, &lock)
 		if lock.LockfileVersion < 2 {
 			t.Errorf("%s: lockfileVersion %d; want 2 or later (npm 7+)", lockPath, lock.LockfileVersion)
 		}
@@ -137,16 +136,5 @@ func TestNPMLockfiles(t *testing.T) {
 				t.Errorf("%s: %s has no sha512 integrity hash", lockPath, path)
 			}
 		}
-	}
-}
-
-func readJSON(t *testing.T, path string, v any) {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		t.Fatalf("%s: %v", path, err)
 	}
 }

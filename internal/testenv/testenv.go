@@ -21,6 +21,7 @@
 package testenv
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"os/exec"
@@ -63,6 +64,19 @@ func RepoRoot(t testing.TB) string {
 		t.Fatalf("this test reads the repository's files: %v", err)
 	}
 	return root
+}
+
+// ReadJSON decodes the JSON file at path into v, failing t, with the
+// path, when it cannot.
+func ReadJSON(t testing.TB, path string, v any) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
 }
 
 // Install commands of the tools the tiers use.

@@ -1,5 +1,6 @@
 # Import by the function's name and the issuer function whose
-# SECURESTREAM_KEYRING and SECURESTREAM_KMS_KEY_ID hold the key ring; the
+# SECURESTREAM_KEYRING and SECURESTREAM_KMS_KEY_ID hold the key ring (and
+# whose SECURESTREAM_TOKEN_FORMAT=cat sets token_format = "cat"); the
 # associations are read from the distributions that run the function:
 terraform import securestream_function.edge "video-edge,lambda:video-issuer"
 

@@ -89,6 +89,10 @@ type Config struct {
 	Channels issuance.Channels
 	// CookieSameSite is the cookie form's SameSite: lax, strict or none.
 	CookieSameSite string
+	// TokenFormat is issuance.FormatSS1 or FormatCAT; CATChannels name
+	// the channels of a CAT's forms (no path prefix).
+	TokenFormat string
+	CATChannels issuance.Channels
 
 	SeedCompat bool
 	SessionIDs bool
@@ -104,6 +108,13 @@ type Config struct {
 	// routes: a JWT with that scope, or an IAM identity.
 	AdminScope string
 	AdminIAM   bool
+}
+
+// catChannelVariables name the variable of each channel of a CAT.
+var catChannelVariables = map[issuance.Channel]string{
+	issuance.ChannelHeader: "SECURESTREAM_CAT_HEADER",
+	issuance.ChannelQuery:  "SECURESTREAM_CAT_QUERY",
+	issuance.ChannelCookie: "SECURESTREAM_CAT_COOKIE",
 }
 
 // channelVariables name the variable of each channel.
@@ -166,8 +177,14 @@ func read(getenv func(string) string, strict bool) (*Config, error) {
 			PathPrefix: r.channel(issuance.ChannelPathPrefix),
 		},
 		CookieSameSite: r.oneOf("SECURESTREAM_COOKIE_SAMESITE"),
-		SeedCompat:     r.boolean("SECURESTREAM_SEED_COMPAT"),
-		SessionIDs:     r.boolean("SECURESTREAM_SESSION_IDS"),
+		TokenFormat:    r.oneOf("SECURESTREAM_TOKEN_FORMAT"),
+		CATChannels: issuance.Channels{
+			Header: r.channelIn(catChannelVariables, issuance.ChannelHeader),
+			Query:  r.channelIn(catChannelVariables, issuance.ChannelQuery),
+			Cookie: r.channelIn(catChannelVariables, issuance.ChannelCookie),
+		},
+		SeedCompat: r.boolean("SECURESTREAM_SEED_COMPAT"),
+		SessionIDs: r.boolean("SECURESTREAM_SESSION_IDS"),
 
 		RevocationKVSARN:     r.kvsARN("SECURESTREAM_REVOCATION_KVS_ARN"),
 		RevocationFailClosed: r.boolean("SECURESTREAM_REVOCATION_FAIL_CLOSED"),
@@ -286,6 +303,10 @@ func (c *Config) check(r *reader) {
 			name = "SECURESTREAM_ADMIN_IAM"
 		}
 		add("SECURESTREAM_REVOCATION_KVS_ARN", "%s enables the admin routes, which write revocations: set SECURESTREAM_REVOCATION_KVS_ARN to the store's ARN", name)
+	}
+	if c.TokenFormat == issuance.FormatCAT && c.BindUserAgent && ok("SECURESTREAM_BIND_USER_AGENT") {
+		add("SECURESTREAM_TOKEN_FORMAT", "SECURESTREAM_TOKEN_FORMAT=cat cannot bind the User-Agent, which SECURESTREAM_BIND_USER_AGENT=true (its default) asks for: "+
+			"a Common Access Token has no User-Agent claim, so the binding would be silently lost; set SECURESTREAM_BIND_USER_AGENT=false, or keep SECURESTREAM_TOKEN_FORMAT=ss1")
 	}
 	for _, s := range c.AllowedSchemes {
 		if s != "https" && s != "http" {
@@ -501,7 +522,12 @@ func (r *reader) kvsARN(name string) string {
 // channel reads the name of a channel, as the channel uses it (a header
 // name in lower case).
 func (r *reader) channel(ch issuance.Channel) string {
-	name := channelVariables[ch]
+	return r.channelIn(channelVariables, ch)
+}
+
+// channelIn reads the name of a channel from its variable in vars.
+func (r *reader) channelIn(vars map[issuance.Channel]string, ch issuance.Channel) string {
+	name := vars[ch]
 	v := r.value(name, KindString)
 	n, err := ch.Normalize(v)
 	if err != nil {

@@ -60,12 +60,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/apigateway"
 	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
+	"github.com/securestream/terraform-provider-securestream/internal/local/emulators"
 	"github.com/securestream/terraform-provider-securestream/internal/local/hostcheck"
 )
 
@@ -129,8 +128,8 @@ func New(opts Options) (*Server, error) {
 	if opts.Logf == nil {
 		opts.Logf = func(string, ...any) {}
 	}
-	cfg := aws.Config{Region: opts.Region, BaseEndpoint: aws.String(opts.Endpoint),
-		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")}
+	cfg := emulators.SDKConfig(opts.Endpoint)
+	cfg.Region = opts.Region
 	s := &Server{opts: opts, lambda: lambda.NewFromConfig(cfg), httpAPIs: apigatewayv2.NewFromConfig(cfg),
 		restAPIs: apigateway.NewFromConfig(cfg)}
 	s.runtimes = &runtimes{opts: opts, warm: map[string]*pool{}}

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/apigateway"
 	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -23,6 +22,7 @@ import (
 	"github.com/securestream/terraform-provider-securestream/internal/issuerpkg"
 	"github.com/securestream/terraform-provider-securestream/internal/keyring"
 	"github.com/securestream/terraform-provider-securestream/internal/local/api"
+	"github.com/securestream/terraform-provider-securestream/internal/local/emulators"
 	"github.com/securestream/terraform-provider-securestream/internal/local/localtest"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
 	"github.com/securestream/terraform-provider-securestream/internal/testenv"
@@ -59,7 +59,7 @@ type deployment struct {
 func deploy(t *testing.T, moto string, pkg []byte) deployment {
 	t.Helper()
 	ctx := context.Background()
-	cfg := motoConfig(moto)
+	cfg := emulators.SDKConfig(moto)
 	must := func(err error, what string) {
 		t.Helper()
 		if err != nil {
@@ -123,12 +123,6 @@ func deploy(t *testing.T, moto string, pkg []byte) deployment {
 	_, err = v1.CreateDeployment(ctx, &apigateway.CreateDeploymentInput{RestApiId: restAPI.Id, StageName: aws.String("prod")})
 	must(err, "apigateway CreateDeployment")
 	return d
-}
-
-// motoConfig is the AWS configuration for moto at endpoint, with the test
-// credentials it accepts.
-func motoConfig(endpoint string) aws.Config {
-	return aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(endpoint), Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")}
 }
 
 // issuerPackage is the embedded package for this machine, or, without
@@ -205,7 +199,7 @@ func TestIssuerThroughLocalAPI(t *testing.T) {
 
 	// Code that is not the package is refused, not run in its place.
 	other, _ := issuerpkg.Zip([]byte("#!/bin/sh\necho not the issuer\n"))
-	_, err = lambda.NewFromConfig(motoConfig(moto.Endpoint)).UpdateFunctionCode(context.Background(),
+	_, err = lambda.NewFromConfig(emulators.SDKConfig(moto.Endpoint)).UpdateFunctionCode(context.Background(),
 		&lambda.UpdateFunctionCodeInput{FunctionName: aws.String(functionName), ZipFile: other})
 	if err != nil {
 		t.Fatal(err)

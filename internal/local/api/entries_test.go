@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/securestream/terraform-provider-securestream/internal/local/api"
+	"github.com/securestream/terraform-provider-securestream/internal/local/emulators"
 	"github.com/securestream/terraform-provider-securestream/internal/local/localtest"
 	"github.com/securestream/terraform-provider-securestream/internal/testenv"
 )
@@ -27,7 +28,7 @@ func TestEntries(t *testing.T) {
 	}
 	pkg, _ := issuerPackage(t)
 	d := deploy(t, moto.Endpoint, pkg)
-	lc := lambda.NewFromConfig(motoConfig(moto.Endpoint))
+	lc := lambda.NewFromConfig(emulators.SDKConfig(moto.Endpoint))
 	if _, err := lc.TagResource(ctx, &lambda.TagResourceInput{Resource: aws.String(d.functionA), Tags: map[string]string{api.IssuerTag: functionName}}); err != nil {
 		t.Fatal(err)
 	}

@@ -89,12 +89,35 @@ func stubPackage(t testing.TB) (pkg []byte, path string) {
 	return pkg, path
 }
 
-// localAPI runs a local API over a function whose environment is vars,
-// with the stand-in emulator; starts counts the functions it started.
-func localAPI(t *testing.T, rie string, vars map[string]string) (s *Server, starts *atomic.Int32) {
+// localAPI runs a local API with opts over a function, issuer, whose
+// environment is vars; starts counts the functions it started.
+func localAPI(t *testing.T, opts Options, vars map[string]string) (s *Server, starts *atomic.Int32) {
 	t.Helper()
 	pkg, path := stubPackage(t)
-	return startCounting(t, Options{Endpoint: fakeLambda(t, "issuer", pkg, vars, -1), Package: path, RIE: rie})
+	opts.Endpoint, opts.Package = fakeLambda(t, "issuer", pkg, vars, -1), path
+	return startCounting(t, opts)
+}
+
+// processEnv calls the function issuer on s, under the stand-in emulator
+// (fakeRIE), which answers with the environment it was started with, and
+// returns that environment: a repeated name keeps its last value, as exec
+// does.
+func processEnv(t *testing.T, s *Server) map[string]string {
+	t.Helper()
+	status, body := post(t, s.URL+"/fn/issuer/", "{}", "")
+	if status != http.StatusOK {
+		t.Fatalf("%d %s", status, body)
+	}
+	var environ []string
+	if err := json.Unmarshal([]byte(body), &environ); err != nil {
+		t.Fatalf("the stand-in's answer %s: %v", body, err)
+	}
+	env := map[string]string{}
+	for _, kv := range environ {
+		k, v, _ := strings.Cut(kv, "=")
+		env[k] = v
+	}
+	return env
 }
 
 // A function's environment reaches the process the local API starts only
@@ -105,7 +128,7 @@ func localAPI(t *testing.T, rie string, vars map[string]string) (s *Server, star
 // left out.
 func TestFunctionEnvironmentAllowList(t *testing.T) {
 	rie := fakeRIE(t)
-	s, starts := localAPI(t, rie, map[string]string{
+	s, starts := localAPI(t, Options{RIE: rie}, map[string]string{
 		"SECURESTREAM_AUTH":         "none",
 		"AWS_ENDPOINT_URL":          "http://attacker.example",
 		"AWS_ACCESS_KEY_ID":         "AKIAEVIL",
@@ -117,20 +140,7 @@ func TestFunctionEnvironmentAllowList(t *testing.T) {
 		"NODE_OPTIONS":              "--require /tmp/evil.js",
 		"SECURESTREAM_ALLOWED_HOST": "media.example.com",
 	})
-	status, body := post(t, s.URL+"/fn/issuer/", "{}", "")
-	if status != http.StatusOK {
-		t.Fatalf("%d %s", status, body)
-	}
-	var environ []string
-	if err := json.Unmarshal([]byte(body), &environ); err != nil {
-		t.Fatalf("the stand-in's answer %s: %v", body, err)
-	}
-	// The process sees the last value of a repeated name, as exec does.
-	got := map[string]string{}
-	for _, kv := range environ {
-		k, v, _ := strings.Cut(kv, "=")
-		got[k] = v
-	}
+	got := processEnv(t, s)
 	for k, want := range map[string]string{
 		"SECURESTREAM_AUTH": "none", "SECURESTREAM_ALLOWED_HOST": "media.example.com",
 		"AWS_ENDPOINT_URL": s.opts.Endpoint, "AWS_ACCESS_KEY_ID": "test", "AWS_LAMBDA_FUNCTION_NAME": "issuer",
@@ -160,7 +170,7 @@ func TestFunctionWithLoaderVariableRefused(t *testing.T) {
 	rie := fakeRIE(t)
 	for _, name := range []string{"LD_PRELOAD", "LD_LIBRARY_PATH", "ld_audit"} {
 		t.Run(name, func(t *testing.T) {
-			s, starts := localAPI(t, rie, map[string]string{"SECURESTREAM_AUTH": "none", name: "/tmp/evil.so"})
+			s, starts := localAPI(t, Options{RIE: rie}, map[string]string{"SECURESTREAM_AUTH": "none", name: "/tmp/evil.so"})
 			status, body := post(t, s.URL+"/fn/issuer/", "{}", "")
 			if status != http.StatusBadGateway || !strings.Contains(body, name) || !strings.Contains(body, "remove it") {
 				t.Errorf("%d %s; want 502 naming %s and saying to remove it", status, body, name)
@@ -213,22 +223,8 @@ func TestFunctionGetsKVSEndpoint(t *testing.T) {
 	vars := map[string]string{"SECURESTREAM_AUTH": "none", "AWS_ENDPOINT_URL_CLOUDFRONT_KEYVALUESTORE": "http://attacker.example"}
 	environ := func(kvs string) map[string]string {
 		t.Helper()
-		pkg, path := stubPackage(t)
-		s, _ := startCounting(t, Options{Endpoint: fakeLambda(t, "issuer", pkg, vars, -1), Package: path, RIE: rie, KVSEndpoint: kvs})
-		status, body := post(t, s.URL+"/fn/issuer/", "{}", "")
-		if status != http.StatusOK {
-			t.Fatalf("%d %s", status, body)
-		}
-		var list []string
-		if err := json.Unmarshal([]byte(body), &list); err != nil {
-			t.Fatalf("the stand-in's answer %s: %v", body, err)
-		}
-		got := map[string]string{}
-		for _, kv := range list { // the last value of a name wins, as exec keeps it
-			k, v, _ := strings.Cut(kv, "=")
-			got[k] = v
-		}
-		return got
+		s, _ := localAPI(t, Options{RIE: rie, KVSEndpoint: kvs}, vars)
+		return processEnv(t, s)
 	}
 	const local = "http://127.0.0.1:4580"
 	if got := environ(local)["AWS_ENDPOINT_URL_CLOUDFRONT_KEYVALUESTORE"]; got != local {

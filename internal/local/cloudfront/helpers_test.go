@@ -22,12 +22,18 @@ import (
 
 var ctx = context.Background()
 
+// testAccessKey is the access key id of the credentials the tests' SDK
+// clients sign with (the local CloudFront accepts any).
+const testAccessKey = "AKIDLOCAL"
+
+var testCredentials = credentials.NewStaticCredentialsProvider(testAccessKey, "secret", "")
+
 // sdk returns the unmodified SDK client pointed at s.
 func sdk(s *Server) *cf.Client {
 	return cf.New(cf.Options{
 		BaseEndpoint: aws.String(s.Endpoint),
 		Region:       "us-east-1",
-		Credentials:  credentials.NewStaticCredentialsProvider("AKIDLOCAL", "secret", ""),
+		Credentials:  testCredentials,
 	})
 }
 

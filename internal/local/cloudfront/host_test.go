@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	cf "github.com/aws/aws-sdk-go-v2/service/cloudfront"
 )
 
@@ -65,7 +64,7 @@ func TestForeignHostRefused(t *testing.T) {
 	}
 	// The unmodified SDK, pointed at localhost rather than 127.0.0.1.
 	c := cf.New(cf.Options{BaseEndpoint: aws.String(strings.Replace(st.s.Endpoint, "127.0.0.1", "localhost", 1)), Region: "us-east-1",
-		Credentials: credentials.NewStaticCredentialsProvider("AKIDLOCAL", "secret", "")})
+		Credentials: testCredentials})
 	if _, err := c.ListFunctions(ctx, &cf.ListFunctionsInput{}); err != nil {
 		t.Fatalf("the SDK at localhost: %v", err)
 	}

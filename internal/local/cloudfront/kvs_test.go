@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	cf "github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	kvs "github.com/aws/aws-sdk-go-v2/service/cloudfrontkeyvaluestore"
@@ -41,7 +40,7 @@ func kvsSDK(s *Server) (*kvs.Client, *authRecorder) {
 	rec := &authRecorder{inner: http.DefaultTransport}
 	return kvs.New(kvs.Options{
 		Region:             "us-east-1",
-		Credentials:        credentials.NewStaticCredentialsProvider("AKIDLOCAL", "secret", ""),
+		Credentials:        testCredentials,
 		EndpointResolverV2: KVSEndpointResolver(s.Endpoint),
 		HTTPClient:         &http.Client{Transport: rec, Timeout: 30 * time.Second},
 	}), rec
@@ -224,7 +223,7 @@ func TestKVSDataPlane(t *testing.T) {
 		t.Fatal("the data plane's ETag is the control plane's; they differ at AWS")
 	}
 	for _, a := range rec.seen {
-		if !strings.HasPrefix(a, "AWS4-ECDSA-P256-SHA256 Credential=AKIDLOCAL/") || !strings.Contains(a, "/cloudfront-keyvaluestore/aws4_request") {
+		if !strings.HasPrefix(a, "AWS4-ECDSA-P256-SHA256 Credential="+testAccessKey+"/") || !strings.Contains(a, "/cloudfront-keyvaluestore/aws4_request") {
 			t.Fatalf("the SDK signed with %q; want SigV4A for cloudfront-keyvaluestore", a)
 		}
 	}
@@ -624,7 +623,7 @@ func TestKVSBaseEndpointTrap(t *testing.T) {
 	s := start(t, Config{})
 	arn := *createStore(t, sdk(s), "revocations").KeyValueStore.ARN
 	rec := &hostRecorder{}
-	k := kvs.New(kvs.Options{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDLOCAL", "secret", ""),
+	k := kvs.New(kvs.Options{Region: "us-east-1", Credentials: testCredentials,
 		BaseEndpoint: aws.String(s.Endpoint), HTTPClient: &http.Client{Transport: rec}})
 	_, _ = k.DescribeKeyValueStore(ctx, &kvs.DescribeKeyValueStoreInput{KvsARN: aws.String(arn)})
 	if want := "123456789012." + strings.TrimPrefix(s.Endpoint, "http://"); rec.host != want {

@@ -25,6 +25,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
 	"github.com/securestream/terraform-provider-securestream/internal/local/hostcheck"
 	"github.com/securestream/terraform-provider-securestream/internal/local/proc"
 	"github.com/securestream/terraform-provider-securestream/internal/reporoot"
@@ -145,6 +148,15 @@ func (m *Moto) Output() string { return m.proc.Output() }
 func (m *Moto) Close() error {
 	_ = m.front.Close()
 	return m.proc.Stop(10 * time.Second)
+}
+
+// SDKConfig is the AWS SDK configuration for a local stand-in at
+// endpoint (moto, the local CloudFront, a fault proxy in front of
+// either): us-east-1 and placeholder credentials, which they accept as
+// any other.
+func SDKConfig(endpoint string) aws.Config {
+	return aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(endpoint),
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")}
 }
 
 // MotoCommand is moto_server at bin listening on host:port, with its

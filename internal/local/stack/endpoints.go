@@ -10,10 +10,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	cfsdk "github.com/aws/aws-sdk-go-v2/service/cloudfront"
 
 	"github.com/securestream/terraform-provider-securestream/internal/local/api"
+	"github.com/securestream/terraform-provider-securestream/internal/local/emulators"
 )
 
 // Endpoints is where each part of the running stack answers, as make
@@ -60,8 +60,7 @@ func (s *Stack) Endpoints(ctx context.Context) (Endpoints, error) {
 		}
 		e.Issuers = append(e.Issuers, entries...)
 	}
-	client := cfsdk.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")},
-		func(o *cfsdk.Options) { o.BaseEndpoint = aws.String(s.CloudFront.Endpoint) })
+	client := cfsdk.NewFromConfig(emulators.SDKConfig(s.CloudFront.Endpoint))
 	pages := cfsdk.NewListDistributionsPaginator(client, &cfsdk.ListDistributionsInput{})
 	for pages.HasMorePages() {
 		page, err := pages.NextPage(ctx)

@@ -18,6 +18,7 @@ import (
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 
 	"github.com/securestream/terraform-provider-securestream/internal/local/api"
+	"github.com/securestream/terraform-provider-securestream/internal/local/emulators"
 )
 
 func TestChanges(t *testing.T) {
@@ -113,7 +114,7 @@ func TestWatchEndpoints(t *testing.T) {
 
 	// An issuer's HTTP API, as securestream_issuer makes it: tagged, with
 	// a $default stage.
-	v2 := apigatewayv2.NewFromConfig(awsConfig(s.MotoURL))
+	v2 := apigatewayv2.NewFromConfig(emulators.SDKConfig(s.MotoURL))
 	a, err := v2.CreateApi(ctx, &apigatewayv2.CreateApiInput{Name: aws.String("player-keys"), ProtocolType: "HTTP",
 		Tags: map[string]string{api.IssuerTag: "player-keys"}})
 	if err != nil {

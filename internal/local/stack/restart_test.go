@@ -11,38 +11,36 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	cfsdk "github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
 	"github.com/securestream/terraform-provider-securestream/internal/local/cloudfront"
+	"github.com/securestream/terraform-provider-securestream/internal/local/emulators"
 )
 
-func awsConfig(endpoint string) aws.Config {
-	return aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(endpoint),
-		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")}
-}
-
 func cloudFrontClient(s *Stack) *cfsdk.Client {
-	return cfsdk.NewFromConfig(awsConfig(s.CloudFront.Endpoint))
+	return cfsdk.NewFromConfig(emulators.SDKConfig(s.CloudFront.Endpoint))
 }
 
 // createFunction makes a CloudFront function in the stack's local
-// CloudFront and a KMS key in its moto, as an apply would.
-func createFunction(t *testing.T, s *Stack, name string) {
+// CloudFront and, when the stack runs moto, a KMS key in it, as an apply
+// would. It returns the function as created.
+func createFunction(t *testing.T, s *Stack, name string) *cfsdk.CreateFunctionOutput {
 	t.Helper()
 	ctx := context.Background()
-	if _, err := cloudFrontClient(s).CreateFunction(ctx, &cfsdk.CreateFunctionInput{Name: aws.String(name),
+	fn, err := cloudFrontClient(s).CreateFunction(ctx, &cfsdk.CreateFunctionInput{Name: aws.String(name),
 		FunctionCode:   []byte(`function handler(event) { return event.request; }`),
-		FunctionConfig: &cftypes.FunctionConfig{Comment: aws.String(""), Runtime: cftypes.FunctionRuntimeCloudfrontJs20}}); err != nil {
+		FunctionConfig: &cftypes.FunctionConfig{Comment: aws.String(""), Runtime: cftypes.FunctionRuntimeCloudfrontJs20}})
+	if err != nil {
 		t.Fatal(err)
 	}
 	if s.MotoURL != "" {
-		if _, err := kms.NewFromConfig(awsConfig(s.MotoURL)).CreateKey(ctx, &kms.CreateKeyInput{}); err != nil {
+		if _, err := kms.NewFromConfig(emulators.SDKConfig(s.MotoURL)).CreateKey(ctx, &kms.CreateKeyInput{}); err != nil {
 			t.Fatal(err)
 		}
 	}
+	return fn
 }
 
 // functionNames lists the local CloudFront's functions.
@@ -87,7 +85,7 @@ func TestRestartKeepsMotoAndCloudFrontConsistent(t *testing.T) {
 	if names := functionNames(t, second); len(names) != 0 {
 		t.Errorf("after a restart, the local CloudFront has functions %v while moto_server starts empty; want none", names)
 	}
-	keys, err := kms.NewFromConfig(awsConfig(second.MotoURL)).ListKeys(context.Background(), &kms.ListKeysInput{})
+	keys, err := kms.NewFromConfig(emulators.SDKConfig(second.MotoURL)).ListKeys(context.Background(), &kms.ListKeysInput{})
 	if err != nil || len(keys.Keys) != 0 {
 		t.Fatalf("moto after a restart: %v, %d keys; this test assumes moto starts empty", err, len(keys.Keys))
 	}

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	cfsdk "github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 
@@ -84,14 +83,9 @@ func TestStartFaithfulByDefault(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = s.Close() })
 	ctx := context.Background()
-	c := cfsdk.New(cfsdk.Options{BaseEndpoint: aws.String(s.CloudFront.Endpoint), Region: "us-east-1",
-		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
+	c := cloudFrontClient(s)
 
-	fn, err := c.CreateFunction(ctx, &cfsdk.CreateFunctionInput{Name: aws.String("f"), FunctionCode: []byte("function handler(event) { return event.request; }"),
-		FunctionConfig: &cftypes.FunctionConfig{Comment: aws.String(""), Runtime: cftypes.FunctionRuntimeCloudfrontJs20}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	fn := createFunction(t, s, "f")
 	if _, err := c.PublishFunction(ctx, &cfsdk.PublishFunctionInput{Name: aws.String("f"), IfMatch: fn.ETag}); err != nil {
 		t.Fatal(err)
 	}

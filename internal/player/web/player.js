@@ -1,7 +1,7 @@
 // The browser tests' players (internal/player): each case is a <video>
 // that one player (hls.js, dash.js or Shaka Player) plays from one URL,
-// with the stream key in a header (the player's request hook), in the
-// URL's path prefix or in its query. A case may refresh its key: it asks
+// with the stream key (ss1, or a Common Access Token) in a header (the
+// player's request hook), in the URL's path prefix or in its query. A case may refresh its key: it asks
 // the issuer again before the key expires, and the request hook sends the
 // new key from then on. The Go test calls play() and reads cases[id]
 // back; nothing here knows the expected outcome.
@@ -9,10 +9,11 @@
 
 var cases = {};
 
-// redact hides stream keys (ss1.… tokens) in what the page shows: the
-// screenshot is kept as a test artefact.
+// redact hides stream keys in what the page shows (the screenshot is kept
+// as a test artefact): ss1 keys (ss1.…) anywhere, and Common Access Tokens,
+// which have no mark of their own, after their query parameter (CAT=).
 function redact(s) {
-  return String(s).replace(/ss1\.[\w.-]+/g, 'ss1.…');
+  return String(s).replace(/ss1\.[\w.-]+/g, 'ss1.…').replace(/\b(CAT=)[\w-]+/gi, '$1…');
 }
 
 // versions are the players' own version strings, as they report them.
@@ -64,7 +65,7 @@ function play(id, o) {
   box.className = 'case';
   box.innerHTML = '<h2></h2><div class="src"></div>';
   box.querySelector('h2').textContent = o.label;
-  box.querySelector('.src').textContent = redact(o.src) + (o.header ? '  [' + o.header + ': ss1.…]' : '') +
+  box.querySelector('.src').textContent = redact(o.src) + (o.header ? '  [' + o.header + ': …]' : '') +
     (o.refresh ? '  (key refreshed ' + o.refresh.before + ' s before expiry)' : '');
   status.className = 'status';
   status.textContent = 'loading';

@@ -5,7 +5,9 @@
 // asks for it, the stream fetched through the edge on every channel, the
 // requests the edge must refuse, and a session revoked through the
 // issuer's admin route, refused at the edge once the revocation list has
-// reached it while another session plays on. It prints a table of what was
+// reached it while another session plays on; then the same with Common
+// Access Tokens (CTA-5007) from a second issuer, on a second distribution
+// whose edge function checks CATs. It prints a table of what was
 // expected and what came back, then destroys and stops everything, also
 // when a step fails or on Ctrl-C. It exits 1 when a row differs.
 //
@@ -112,6 +114,10 @@ func howToPlay(ctx context.Context, w io.Writer, env *demo.Env) error {
 	if err != nil {
 		return err
 	}
+	ct, err := env.RequestKey(ctx, demo.KeyRequest{CAT: true})
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(w, `Everything keeps running until Ctrl-C. Keys are bound to the player's User-Agent and address (127.0.0.1's /24).
 
 Play it in a browser: a page that asks the issuer for a key (for the browser's own User-Agent) and plays the
@@ -133,7 +139,13 @@ The edge: %s (distribution %s); the issuer: POST %s with
 Revoke a session (the session_id of its keys; this ffplay key's is %s): POST %srevocations/<session_id>
 with "Authorization: Bearer <JWT>" of a token whose scope includes %s; DELETE lifts it. The edge refuses
 the session (403, x-stream-key-error: revoked) once the revocation list reaches it, within %s here.
+
+Common Access Tokens (CTA-5007): the CAT issuer (POST %s, as above) mints CATs, which the second
+distribution's edge (%s) checks; ffplay sends this one (it expires at %s) in its header on every request:
+
+  ffplay -headers '%s: %s' '%s'
 `, page, k.ExpiresAt().Format(time.TimeOnly), k.UserAgent, k.PrefixURL, dash.UserAgent, dash.PrefixURL, env.EdgeURL, env.DistributionID, env.IssuerURL,
-		demo.PlaybackURL(env.MasterPath), k.SessionID, env.IssuerURL, demo.AdminScope, env.KVSPropagationDelay)
+		demo.PlaybackURL(env.MasterPath), k.SessionID, env.IssuerURL, demo.AdminScope, env.KVSPropagationDelay,
+		env.CATIssuerURL, env.CATEdgeURL, ct.ExpiresAt().Format(time.TimeOnly), ct.Header.Name, ct.Token, env.CATEdgeURL+env.MasterPath)
 	return nil
 }

@@ -18,10 +18,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
 
 	"github.com/securestream/terraform-provider-securestream/internal/local/api"
+	"github.com/securestream/terraform-provider-securestream/internal/local/emulators"
 	"github.com/securestream/terraform-provider-securestream/internal/testenv"
 )
 
@@ -223,8 +223,7 @@ func TestLocalQuietEndpointsAndCleanCtrlCUnderAPipe(t *testing.T) {
 
 	// An issuer appears (as Terraform would make its HTTP API in moto).
 	ctx := context.Background()
-	v2 := apigatewayv2.NewFromConfig(aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(e.Moto),
-		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
+	v2 := apigatewayv2.NewFromConfig(emulators.SDKConfig(e.Moto))
 	a, err := v2.CreateApi(ctx, &apigatewayv2.CreateApiInput{Name: aws.String("player-keys"), ProtocolType: "HTTP",
 		Tags: map[string]string{api.IssuerTag: "player-keys"}})
 	if err != nil {

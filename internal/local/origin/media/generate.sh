@@ -14,19 +14,40 @@
 set -eu
 cd "$(dirname "$0")"
 
+# fresh DIR: an empty DIR for one output.
+fresh() {
+	rm -rf "$1"
+	mkdir -p "$1"
+}
+
+# encode VIDEO SECONDS TONE ARGS...: one ffmpeg run over the test
+# sources, video VIDEO (a lavfi source with its size, 12 fps, 6 s) and a
+# TONE Hz beep of SECONDS, with the encoding every output shares, so that
+# HLS and DASH carry the same: H.264 constrained baseline level 3.0 with
+# a 2 s GOP (24 frames) and no scene-cut keyframes, so that segments cut
+# at 2 s; mono AAC-LC at 16 kb/s; bit-exact muxing. ARGS are the output's
+# own: its maps, video rates and muxer.
+encode() {
+	video=$1 seconds=$2 hz=$3
+	shift 3
+	ffmpeg -nostdin -hide_banner -loglevel error \
+		-f lavfi -i "$video:rate=12:duration=6" \
+		-f lavfi -i "sine=frequency=$hz:beep_factor=4:sample_rate=22050:duration=$seconds" \
+		-map_metadata -1 \
+		-c:v libx264 -profile:v baseline -level:v 3.0 -pix_fmt yuv420p -preset medium -threads 1 \
+		-g 24 -keyint_min 24 -sc_threshold 0 \
+		-c:a aac -profile:a aac_low -ac 1 -b:a 16k \
+		-fflags +bitexact -flags:v +bitexact -flags:a +bitexact \
+		"$@"
+}
+
 # rendition TITLE SOURCE TONE WIDTH HEIGHT VIDEO_KBPS
 rendition() {
 	out="videos/$1/$5p"
-	rm -rf "$out"
-	mkdir -p "$out"
-	ffmpeg -nostdin -hide_banner -loglevel error \
-		-f lavfi -i "$2=size=$4x$5:rate=12:duration=6" \
-		-f lavfi -i "sine=frequency=$3:beep_factor=4:sample_rate=22050:duration=6" \
-		-map 0:v -map 1:a -map_metadata -1 \
-		-c:v libx264 -profile:v baseline -level:v 3.0 -pix_fmt yuv420p -preset medium -threads 1 \
-		-b:v "$6k" -maxrate "$6k" -bufsize "$(($6 * 2))k" -g 24 -keyint_min 24 -sc_threshold 0 \
-		-c:a aac -profile:a aac_low -ac 1 -b:a 16k \
-		-fflags +bitexact -flags:v +bitexact -flags:a +bitexact \
+	fresh "$out"
+	encode "$2=size=$4x$5" 6 "$3" \
+		-map 0:v -map 1:a \
+		-b:v "$6k" -maxrate "$6k" -bufsize "$(($6 * 2))k" \
 		-f hls -hls_time 2 -hls_playlist_type vod -hls_flags independent_segments \
 		-hls_segment_filename "$out/seg%d.ts" "$out/index.m3u8"
 }
@@ -65,18 +86,11 @@ done
 # names.
 dash() {
 	out="videos/$1/dash"
-	rm -rf "$out"
-	mkdir -p "$out"
-	ffmpeg -nostdin -hide_banner -loglevel error \
-		-f lavfi -i "$2=size=320x180:rate=12:duration=6" \
-		-f lavfi -i "sine=frequency=$3:beep_factor=4:sample_rate=22050:duration=5.95" \
+	fresh "$out"
+	encode "$2=size=320x180" 5.95 "$3" \
 		-filter_complex "[0:v]split=2[v180][full];[full]scale=160:90[v90]" \
-		-map "[v180]" -map "[v90]" -map 1:a -map_metadata -1 \
-		-c:v libx264 -profile:v baseline -level:v 3.0 -pix_fmt yuv420p -preset medium -threads 1 \
+		-map "[v180]" -map "[v90]" -map 1:a \
 		-b:v:0 48k -maxrate:v:0 48k -bufsize:v:0 96k -b:v:1 24k -maxrate:v:1 24k -bufsize:v:1 48k \
-		-g 24 -keyint_min 24 -sc_threshold 0 \
-		-c:a aac -profile:a aac_low -ac 1 -b:a 16k \
-		-fflags +bitexact -flags:v +bitexact -flags:a +bitexact \
 		-f dash -seg_duration 2 -use_template 1 -use_timeline 0 -single_file 0 \
 		-adaptation_sets "id=0,streams=v id=1,streams=a" \
 		-init_seg_name 'init-$RepresentationID$.mp4' -media_seg_name 'seg-$RepresentationID$-$Number$.m4s' \
