@@ -40,21 +40,11 @@ func mac0Err(format string, a ...any) error {
 // anyMode decodes headers and payload generically, as strictly as decMode:
 // duplicate keys, indefinite lengths and invalid UTF-8 are refused.
 var anyMode = func() cbor.DecMode {
-	dm, err := cbor.DecOptions{
-		DupMapKey:            cbor.DupMapKeyEnforcedAPF,
-		IndefLength:          cbor.IndefLengthForbidden,
-		MaxNestedLevels:      10,
-		MaxArrayElements:     256,
-		MaxMapPairs:          256,
-		UTF8:                 cbor.UTF8RejectInvalid,
-		DefaultMapType:       reflect.TypeOf(map[any]any(nil)),
-		IntDec:               cbor.IntDecConvertNone,
-		UnrecognizedTagToAny: cbor.UnrecognizedTagContentToAny,
-	}.DecMode()
-	if err != nil {
-		panic("cat: CBOR decoder options: " + err.Error())
-	}
-	return dm
+	o := strictDecoding()
+	o.DefaultMapType = reflect.TypeOf(map[any]any(nil))
+	o.IntDec = cbor.IntDecConvertNone
+	o.UnrecognizedTagToAny = cbor.UnrecognizedTagContentToAny
+	return mustDecMode(o)
 }()
 
 // OpenMac0 checks raw, the CBOR of [61(]17([protected, unprotected,

@@ -42,23 +42,31 @@ const (
 
 var b64 = base64.RawURLEncoding.Strict()
 
-// decMode is the one CBOR decoder: duplicate map keys, indefinite lengths
-// and (by Unmarshal) trailing bytes are refused, and nesting and sizes are
-// bounded well above what a 768-byte token can hold anyway.
-var decMode = func() cbor.DecMode {
-	dm, err := cbor.DecOptions{
+// strictDecoding are the rules of every CBOR decoder here: duplicate map
+// keys, indefinite lengths, invalid UTF-8 and (by Unmarshal) trailing
+// bytes are refused, and nesting and sizes are bounded well above what a
+// 768-byte token can hold anyway.
+func strictDecoding() cbor.DecOptions {
+	return cbor.DecOptions{
 		DupMapKey:        cbor.DupMapKeyEnforcedAPF,
 		IndefLength:      cbor.IndefLengthForbidden,
 		MaxNestedLevels:  10,
 		MaxArrayElements: 256,
 		MaxMapPairs:      256,
 		UTF8:             cbor.UTF8RejectInvalid,
-	}.DecMode()
+	}
+}
+
+func mustDecMode(o cbor.DecOptions) cbor.DecMode {
+	dm, err := o.DecMode()
 	if err != nil {
 		panic("cat: CBOR decoder options: " + err.Error())
 	}
 	return dm
-}()
+}
+
+// decMode is the one decoder of tokens and claims.
+var decMode = mustDecMode(strictDecoding())
 
 // encMode writes RFC 8949 core deterministic encoding, so a claim set has
 // one encoding and a minted token is reproducible.

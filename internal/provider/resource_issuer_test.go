@@ -340,23 +340,25 @@ func TestAccIssuer_http(t *testing.T) {
 	fn := name("issuer")
 	pkgPath, pkg := testPackage(t, "echo one")
 	_, other := testPackage(t, "echo replaced")
-	settings := func(hosts, audiences, extra string) string {
+	settings := func(hosts, audiences, format, extra string) string {
 		return fmt.Sprintf(`  settings = {
     auth            = "authorizer"
     allowed_hosts   = [%s]
     cors_origins    = ["https://app.example.com"]
     bind_user_agent = false
     default_ttl     = "30m"
-  }
+%s  }
   jwt_authorizer = {
     issuer    = "https://idp.example.com/"
     audiences = [%s]
   }
-%s`, hosts, audiences, extra)
+%s`, hosts, format, audiences, extra)
 	}
-	first := issuerConfig(e, fn, pkgPath, settings(`"media.example.com"`, `"video"`, ""))
+	first := issuerConfig(e, fn, pkgPath, settings(`"media.example.com"`, `"video"`, "", ""))
+	// The second also switches the issuer to Common Access Tokens (issue
+	// 24): an in-place update of the environment.
 	second := issuerConfig(e, fn, pkgPath, settings(`"media.example.com", "*.cdn.example.com"`, `"video", "tv"`,
-		"  memory_size = 512\n  log_retention_days = 14\n  reserved_concurrency = 5\n"))
+		"    token_format    = \"cat\"\n", "  memory_size = 512\n  log_retention_days = 14\n  reserved_concurrency = 5\n"))
 	ctx := context.Background()
 	var apiID string
 	resource.ParallelTest(t, resource.TestCase{
@@ -380,7 +382,7 @@ func TestAccIssuer_http(t *testing.T) {
 				Config:           second,
 				ConfigPlanChecks: updatesInPlace("securestream_issuer.i"),
 				Check: resource.ComposeTestCheckFunc(
-					e.checkIssuer(map[string]string{"SECURESTREAM_ALLOWED_HOSTS": "media.example.com,*.cdn.example.com"}, 14, pkg, true),
+					e.checkIssuer(map[string]string{"SECURESTREAM_ALLOWED_HOSTS": "media.example.com,*.cdn.example.com", "SECURESTREAM_TOKEN_FORMAT": "cat"}, 14, pkg, true),
 					e.checkAPIRoutes("video", "tv"),
 					func(*terraform.State) error {
 						out, err := e.clients.Lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(fn)})
