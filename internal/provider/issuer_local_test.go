@@ -29,23 +29,8 @@ import (
 // a player with a valid JWT gets a key the Go verifier accepts, one with
 // a bad JWT gets 401.
 func TestAccIssuer_localAPI(t *testing.T) {
-	testenv.Cross(t) // aws-lambda-rie runs the issuer's bootstrap
-	e := newAccEnv(t)
-	if e.endpoint == "" {
-		t.Fatal("this test runs the applied issuer locally: it needs moto (unset SECURESTREAM_ACC_ENDPOINT=aws)")
-	}
-	arch, pkgPath := localIssuerPackage(t, false)
-	fn := name("issuer")
-	const hsKey = "a-shared-hs256-key-of-the-players-idp-0123"
-	cfg := issuerConfig(e, fn, pkgPath, fmt.Sprintf(`  architecture             = %q
-  jwt_hs256_key_wo         = %q
-  jwt_hs256_key_wo_version = 1
-  settings = {
-    auth          = "jwt"
-    jwt_audience  = "players"
-    allowed_hosts = ["media.example.com"]
-  }
-`, arch, hsKey))
+	e, fn, pkgPath, config := localJWTIssuer(t, false)
+	cfg := config("")
 	var local *api.Server // one warm runtime for both calls
 	call := func(s *terraform.State, jwt string) (int, string, error) {
 		a, err := attrs(s, "securestream_issuer.i")
@@ -120,6 +105,38 @@ func TestAccIssuer_localAPI(t *testing.T) {
 			},
 		}},
 	})
+}
+
+// hsKey is the players' identity provider's HS256 key in the tests that
+// run an applied issuer on the local API.
+const hsKey = "a-shared-hs256-key-of-the-players-idp-0123"
+
+// localJWTIssuer is the opening of the tests that apply an issuer on moto
+// and run it under the local API: the environment, the issuer's package
+// for this machine (fresh: built now, see localIssuerPackage), and the
+// configuration of a secret and an issuer fn (HTTP API) that checks the
+// players' HS256 JWTs (audience "players") for media.example.com, with
+// more settings lines.
+func localJWTIssuer(t *testing.T, fresh bool) (e *accEnv, fn, pkgPath string, config func(settings string) string) {
+	t.Helper()
+	testenv.Cross(t) // aws-lambda-rie runs the issuer's bootstrap
+	e = newAccEnv(t)
+	if e.endpoint == "" {
+		t.Fatal("this test runs the applied issuer locally: it needs moto (unset SECURESTREAM_ACC_ENDPOINT=aws)")
+	}
+	arch, pkgPath := localIssuerPackage(t, fresh)
+	fn = name("issuer")
+	return e, fn, pkgPath, func(settings string) string {
+		return issuerConfig(e, fn, pkgPath, fmt.Sprintf(`  architecture             = %q
+  jwt_hs256_key_wo         = %q
+  jwt_hs256_key_wo_version = 1
+  settings = {
+    auth          = "jwt"
+    jwt_audience  = "players"
+    allowed_hosts = ["media.example.com"]
+%s  }
+`, arch, hsKey, settings))
+	}
 }
 
 // localIssuerPackage is the issuer's package for this machine, which

@@ -20,7 +20,6 @@ import (
 	"github.com/securestream/terraform-provider-securestream/internal/local/api"
 	"github.com/securestream/terraform-provider-securestream/internal/local/cloudfront"
 	"github.com/securestream/terraform-provider-securestream/internal/local/localtest"
-	"github.com/securestream/terraform-provider-securestream/internal/testenv"
 )
 
 // End to end on the local stack: Terraform applies an issuer with a
@@ -30,11 +29,8 @@ import (
 // writes the entry to the store, a player's token without the scope is
 // refused, and the issuer then refuses to continue the revoked session.
 func TestAccIssuer_revocationLocal(t *testing.T) {
-	testenv.Cross(t) // aws-lambda-rie runs the issuer's bootstrap
-	e := newAccEnv(t)
-	if e.endpoint == "" {
-		t.Fatal("this test runs the applied issuer locally: it needs moto (unset SECURESTREAM_ACC_ENDPOINT=aws)")
-	}
+	// The admin routes are newer than a `make issuer` may be: built now.
+	e, _, pkgPath, config := localJWTIssuer(t, true)
 	ctx := context.Background()
 	front := localtest.StartCloudFront(t, cloudfront.Config{})
 	creds := credentials.NewStaticCredentialsProvider("test", "test", "")
@@ -46,20 +42,9 @@ func TestAccIssuer_revocationLocal(t *testing.T) {
 	storeARN := aws.ToString(store.KeyValueStore.ARN)
 	data := kvs.New(kvs.Options{Region: "us-east-1", Credentials: creds, EndpointResolverV2: cloudfront.KVSEndpointResolver(front.Endpoint)})
 
-	arch, pkgPath := localIssuerPackage(t, true) // the admin routes are newer than a `make issuer` may be
-	fn := name("issuer")
-	const hsKey = "a-shared-hs256-key-of-the-players-idp-0123"
-	cfg := issuerConfig(e, fn, pkgPath, fmt.Sprintf(`  architecture             = %q
-  jwt_hs256_key_wo         = %q
-  jwt_hs256_key_wo_version = 1
-  settings = {
-    auth               = "jwt"
-    jwt_audience       = "players"
-    allowed_hosts      = ["media.example.com"]
-    revocation_kvs_arn = %q
+	cfg := config(fmt.Sprintf(`    revocation_kvs_arn = %q
     admin_scope        = "revoke"
-  }
-`, arch, hsKey, storeARN))
+`, storeARN))
 	var local *api.Server
 	call := func(s *terraform.State, method, path, body string, claims map[string]any) (int, string, error) {
 		a, err := attrs(s, "securestream_issuer.i")
