@@ -208,13 +208,7 @@ func (e *Env) playDASH(ctx context.Context, ch string, k *Key) []Row {
 				valid = isInit
 			}
 			// URL resolution is RFC 3986's, for an MPD as for a playlist.
-			seg, err := hls.Resolve(mpd, u)
-			if err != nil {
-				rows = append(rows, Row{Request: u, Channel: ch, Key: "valid", Expected: "200", Got: err.Error()})
-				continue
-			}
-			row, _ := e.get(ctx, seg, ch, k, "valid", nil, "200", valid)
-			rows = append(rows, row)
+			rows = append(rows, e.getRelative(ctx, mpd, u, ch, k, valid))
 		}
 	}
 	return rows
@@ -293,15 +287,20 @@ func (e *Env) play(ctx context.Context, ch string, k *Key) []Row {
 		return rows
 	}
 	for _, s := range hls.URIs(body) {
-		seg, err := hls.Resolve(variant, s)
-		if err != nil {
-			rows = append(rows, Row{Request: s, Channel: ch, Key: "valid", Expected: "200", Got: err.Error()})
-			continue
-		}
-		row, _ := e.get(ctx, seg, ch, k, "valid", nil, "200", isTS)
-		rows = append(rows, row)
+		rows = append(rows, e.getRelative(ctx, variant, s, ch, k, isTS))
 	}
 	return rows
+}
+
+// getRelative fetches uri, relative to the manifest at base, with the
+// valid key k on channel ch, expecting 200 and a body valid says is right.
+func (e *Env) getRelative(ctx context.Context, base, uri, ch string, k *Key, valid func([]byte) string) Row {
+	seg, err := hls.Resolve(base, uri)
+	if err != nil {
+		return Row{Request: uri, Channel: ch, Key: "valid", Expected: "200", Got: err.Error()}
+	}
+	row, _ := e.get(ctx, seg, ch, k, "valid", nil, "200", valid)
+	return row
 }
 
 // fetch is get for a request whose body does not matter.
