@@ -207,13 +207,19 @@ func decodeTime(r cbor.RawMessage, t *time.Time) Reason {
 	return OK
 }
 
-// decodeArray reads a non-empty array, its items left raw.
-func decodeArray(r cbor.RawMessage) ([]cbor.RawMessage, Reason) {
+// decodeEach reads a non-empty array and hands each item, raw, to decode,
+// stopping at the first that is not OK.
+func decodeEach(r cbor.RawMessage, decode func(item cbor.RawMessage) Reason) Reason {
 	var items []cbor.RawMessage
 	if major(r) != majorArray || decMode.Unmarshal(r, &items) != nil || len(items) == 0 {
-		return nil, Malformed
+		return Malformed
 	}
-	return items, OK
+	for _, it := range items {
+		if why := decode(it); why != OK {
+			return why
+		}
+	}
+	return OK
 }
 
 // decodeMap reads a non-empty map with integer keys (duplicates refused by
@@ -257,18 +263,14 @@ func plainKeys(r cbor.RawMessage, n int) bool {
 }
 
 func decodeTexts(r cbor.RawMessage, out *[]string) Reason {
-	items, why := decodeArray(r)
-	if why != OK {
-		return why
-	}
-	for _, it := range items {
+	return decodeEach(r, func(it cbor.RawMessage) Reason {
 		var s string
 		if decodeText(it, &s) != OK {
 			return Malformed
 		}
 		*out = append(*out, s)
-	}
-	return OK
+		return OK
+	})
 }
 
 func decodeAud(r cbor.RawMessage, c *Claims) Reason {
@@ -317,62 +319,66 @@ func decodeCatv(r cbor.RawMessage, _ *Claims) Reason {
 	return OK
 }
 
-// decodeCatnip reads RFC 9164 addresses (tag 52 or 54 around a 4- or
-// 16-byte string) and prefixes (the tag around [length, bytes], where the
-// bytes may stop early, RFC 9164, or be complete, as node-cat writes them;
-// bits past the length are cleared). An AS number (an integer) cannot be
-// checked at the edge: unsupported.
+// decodeCatnip reads catnip: addresses and prefixes (decodeNetwork).
 func decodeCatnip(r cbor.RawMessage, c *Claims) Reason {
-	items, why := decodeArray(r)
-	if why != OK {
+	return decodeEach(r, func(it cbor.RawMessage) Reason {
+		p, why := decodeNetwork(it)
+		if why == OK {
+			c.Networks = append(c.Networks, p)
+		}
 		return why
+	})
+}
+
+// decodeNetwork reads one catnip entry: an RFC 9164 address (tag 52 or 54
+// around a 4- or 16-byte string) or prefix (the tag around [length,
+// bytes], where the bytes may stop early, RFC 9164, or be complete, as
+// node-cat writes them; bits past the length are cleared). An AS number
+// (an integer) cannot be checked at the edge: unsupported.
+func decodeNetwork(it cbor.RawMessage) (netip.Prefix, Reason) {
+	if major(it) == majorUint {
+		return netip.Prefix{}, Unsupported
 	}
-	for _, it := range items {
-		if major(it) == majorUint {
-			return Unsupported
-		}
-		var tag cbor.RawTag
-		if major(it) != majorTag || decMode.Unmarshal(it, &tag) != nil {
-			return Malformed
-		}
-		size := 0
-		switch tag.Number {
-		case tagIPv4:
-			size = 4
-		case tagIPv6:
-			size = 16
-		default:
-			return Malformed
-		}
-		bits := size * 8
-		var addr []byte
-		switch major(tag.Content) {
-		case majorBytes:
-			if decMode.Unmarshal(tag.Content, &addr) != nil || len(addr) != size {
-				return Malformed
-			}
-		case majorArray:
-			var pair []cbor.RawMessage
-			var n int64
-			if decMode.Unmarshal(tag.Content, &pair) != nil || len(pair) != 2 ||
-				decodeUint(pair[0], &n) != OK || n > int64(bits) ||
-				major(pair[1]) != majorBytes || decMode.Unmarshal(pair[1], &addr) != nil || len(addr) > size {
-				return Malformed
-			}
-			bits = int(n)
-		default:
-			return Malformed
-		}
-		full := make([]byte, size)
-		copy(full, addr)
-		a, _ := netip.AddrFromSlice(full) // cannot fail: 4 or 16 bytes
-		p, err := a.Prefix(bits)
-		if err != nil {
-			return Malformed
-		}
-		c.Networks = append(c.Networks, p)
+	var tag cbor.RawTag
+	if major(it) != majorTag || decMode.Unmarshal(it, &tag) != nil {
+		return netip.Prefix{}, Malformed
 	}
-	return OK
+	size := 0
+	switch tag.Number {
+	case tagIPv4:
+		size = 4
+	case tagIPv6:
+		size = 16
+	default:
+		return netip.Prefix{}, Malformed
+	}
+	bits := size * 8
+	var addr []byte
+	switch major(tag.Content) {
+	case majorBytes:
+		if decMode.Unmarshal(tag.Content, &addr) != nil || len(addr) != size {
+			return netip.Prefix{}, Malformed
+		}
+	case majorArray:
+		var pair []cbor.RawMessage
+		var n int64
+		if decMode.Unmarshal(tag.Content, &pair) != nil || len(pair) != 2 ||
+			decodeUint(pair[0], &n) != OK || n > int64(bits) ||
+			major(pair[1]) != majorBytes || decMode.Unmarshal(pair[1], &addr) != nil || len(addr) > size {
+			return netip.Prefix{}, Malformed
+		}
+		bits = int(n)
+	default:
+		return netip.Prefix{}, Malformed
+	}
+	full := make([]byte, size)
+	copy(full, addr)
+	a, _ := netip.AddrFromSlice(full) // cannot fail: 4 or 16 bytes
+	p, err := a.Prefix(bits)
+	if err != nil {
+		return netip.Prefix{}, Malformed
+	}
+	return p, OK
 }
 
 // decodeCatu reads {component: {match type: text}}.
@@ -471,18 +477,14 @@ func decodeCatr(r cbor.RawMessage, c *Claims) Reason {
 }
 
 func decodeCrit(r cbor.RawMessage, c *Claims) Reason {
-	items, why := decodeArray(r)
-	if why != OK {
-		return why
-	}
-	for _, it := range items {
+	return decodeEach(r, func(it cbor.RawMessage) Reason {
 		var k int64
 		if (major(it) != majorUint && major(it) != majorNegInt) || decMode.Unmarshal(it, &k) != nil {
 			return Malformed
 		}
 		c.Critical = append(c.Critical, k)
-	}
-	return OK
+		return OK
+	})
 }
 
 // decodeClaims decodes and checks the claims map of a genuine token. A

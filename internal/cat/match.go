@@ -4,7 +4,6 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
 )
@@ -12,11 +11,7 @@ import (
 // check applies the claims of a genuine token to the request: time, then
 // iss and aud, then catu (scheme, host, path and extension), catm, catnip.
 func (v *Verifier) check(c *Claims, req Request) Reason {
-	now := req.Now
-	if now.IsZero() {
-		now = time.Now()
-	}
-	t := now.Unix()
+	t := streamkey.CheckTime(req.Now)
 	leeway, bound, err := streamkey.TimeLimits(v.MaxLifetime, v.Leeway)
 	switch {
 	case c.Expires.IsZero():

@@ -8,7 +8,6 @@ import (
 	"math/big"
 	"net/netip"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -147,7 +146,7 @@ type nodeVerdict struct {
 // install command, when its npm packages are not installed.
 func runNode(t *testing.T, verify []nodeVerify, mint []nodeMint) ([]nodeVerdict, []string) {
 	t.Helper()
-	node := testenv.Node(t)
+	testenv.Cross(t)
 	dir, err := filepath.Abs(filepath.Join("testdata", "node"))
 	if err != nil {
 		t.Fatal(err)
@@ -168,14 +167,7 @@ func runNode(t *testing.T, verify []nodeVerify, mint []nodeMint) ([]nodeVerdict,
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(node, filepath.Join(dir, "interop.js"))
-	cmd.Stdin = bytes.NewReader(in)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("node interop.js: %v\n%s", err, stderr.String())
-	}
+	out := testenv.RunNode(t, in, filepath.Join(dir, "interop.js"))
 	var answer struct {
 		Verify []nodeVerdict `json:"verify"`
 		Mint   []string      `json:"mint"`

@@ -14,6 +14,7 @@ import (
 
 	"github.com/securestream/terraform-provider-securestream/internal/dash"
 	"github.com/securestream/terraform-provider-securestream/internal/hls"
+	"github.com/securestream/terraform-provider-securestream/internal/issuance"
 	"github.com/securestream/terraform-provider-securestream/internal/local/origin"
 )
 
@@ -97,13 +98,11 @@ func (e *Env) Check(ctx context.Context) ([]Row, error) {
 	// not open it.
 	rows = append(rows, e.fetch(ctx, e.OriginURL+e.OtherMasterPath, "origin", nil, "none (the origin, not the edge)", nil, "200"))
 	rows = append(rows, e.fetch(ctx, e.EdgeURL+e.OtherMasterPath, "header", k, "valid, for another title", nil, "403 path"))
-	tampered, err := Tamper(k.Token)
+	tampered, err := e.tampered(ctx, master, k)
 	if err != nil {
 		return nil, err
 	}
-	tk := *k
-	tk.Header.Value = tampered
-	rows = append(rows, e.fetch(ctx, master, "header", &tk, "tampered (expiry moved an hour later)", nil, "403 bad_mac"))
+	rows = append(rows, tampered)
 	rows = append(rows, e.fetch(ctx, master, "header", k, "valid, from "+sameSubnet+" (same /24)",
 		http.Header{"X-Forwarded-For": {sameSubnet}}, "200"))
 	rows = append(rows, e.fetch(ctx, master, "header", k, "valid, from "+otherAddress,
@@ -182,11 +181,7 @@ func firstVariant(p string) (string, error) {
 // resolving each URI against the MPD's URL as a player does (a relative
 // URI keeps the path prefix and drops the query).
 func (e *Env) playDASH(ctx context.Context, ch string, k *Key) []Row {
-	mpd := e.edgeOf(k) + e.MPDPath
-	if ch == "path prefix" {
-		mpd = k.PrefixURL
-	}
-	row, body := e.get(ctx, mpd, ch, k, "valid", nil, "200", isMPD)
+	mpd, row, body := e.open(ctx, e.MPDPath, ch, k, isMPD)
 	rows := []Row{row}
 	if !row.OK() {
 		return rows
@@ -244,17 +239,32 @@ func (e *Env) refuseDASH(ctx context.Context, k *Key) ([]Row, error) {
 	if err != nil {
 		return nil, err
 	}
-	tampered, err := Tamper(k.Token)
+	tampered, err := e.tampered(ctx, seg, k)
 	if err != nil {
 		return nil, err
 	}
-	tk := *k
-	tk.Header.Value = tampered
 	return []Row{
 		e.fetch(ctx, seg, "none", nil, "none", nil, "403 missing"),
-		e.fetch(ctx, seg, "header", &tk, "tampered (expiry moved an hour later)", nil, "403 bad_mac"),
+		tampered,
 		e.dropped(ctx, initSeg),
 	}, nil
+}
+
+// tampered requests u with k tampered in the header: its expiry moved an
+// hour later (Tamper, or TamperCAT for a CAT), which the edge refuses as
+// bad_mac.
+func (e *Env) tampered(ctx context.Context, u string, k *Key) (Row, error) {
+	tamper, what := Tamper, "tampered (expiry moved an hour later)"
+	if k.Format == issuance.FormatCAT {
+		tamper, what = TamperCAT, "tampered (exp moved an hour later)"
+	}
+	token, err := tamper(k.Token)
+	if err != nil {
+		return Row{}, err
+	}
+	tk := *k
+	tk.Header.Value = token
+	return e.fetch(ctx, u, "header", &tk, what, nil, "403 bad_mac"), nil
 }
 
 // play fetches the master playlist with k on channel ch, on k's edge
@@ -262,11 +272,7 @@ func (e *Env) refuseDASH(ctx context.Context, k *Key) ([]Row, error) {
 // variant playlist and that variant's segments, resolving each URI as a
 // player does (relative to the playlist: the path prefix carries over).
 func (e *Env) play(ctx context.Context, ch string, k *Key) []Row {
-	master := e.edgeOf(k) + e.MasterPath
-	if ch == "path prefix" {
-		master = k.PrefixURL
-	}
-	row, body := e.get(ctx, master, ch, k, "valid", nil, "200", isMaster)
+	master, row, body := e.open(ctx, e.MasterPath, ch, k, isMaster)
 	rows := []Row{row}
 	if !row.OK() {
 		return rows
@@ -290,6 +296,20 @@ func (e *Env) play(ctx context.Context, ch string, k *Key) []Row {
 		rows = append(rows, e.getRelative(ctx, variant, s, ch, k, isTS))
 	}
 	return rows
+}
+
+// open fetches the manifest at p as a player opens it with the valid key
+// k (asked for p) on channel ch: on the path-prefix channel at the
+// issuer's URL on the edge (k.PrefixURL), else at p on k's edge
+// (edgeOf). It returns the URL, against which the manifest's URIs
+// resolve, the row, and the body, which valid has checked.
+func (e *Env) open(ctx context.Context, p, ch string, k *Key, valid func([]byte) string) (string, Row, []byte) {
+	u := e.edgeOf(k) + p
+	if ch == "path prefix" {
+		u = k.PrefixURL
+	}
+	row, body := e.get(ctx, u, ch, k, "valid", nil, "200", valid)
+	return u, row, body
 }
 
 // getRelative fetches uri, relative to the manifest at base, with the

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/securestream/terraform-provider-securestream/internal/demo"
+	"github.com/securestream/terraform-provider-securestream/internal/demo/demotest"
 	"github.com/securestream/terraform-provider-securestream/internal/issuance"
 	"github.com/securestream/terraform-provider-securestream/internal/player"
 	"github.com/securestream/terraform-provider-securestream/internal/testenv"
@@ -79,15 +80,7 @@ func TestFFmpegThroughEdge(t *testing.T) {
 	// (minutes on a cold build cache); each ffmpeg run has its own bound.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	env, err := demo.Start(ctx, demo.Options{Progress: t.Logf})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := env.Close(context.WithoutCancel(ctx)); err != nil {
-			t.Error(err)
-		}
-	}()
+	env := demotest.Start(ctx, t)
 	f := &ffmpegRunner{t: t, exe: exe, dir: artefacts, env: env}
 	paths := map[string]string{"HLS": env.MasterPath, "DASH": env.MPDPath}
 	// One key a token format and media format, from that format's issuer.

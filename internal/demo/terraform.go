@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/securestream/terraform-provider-securestream/internal/local/mirror"
 	"github.com/securestream/terraform-provider-securestream/internal/local/proc"
 )
 
@@ -73,7 +74,7 @@ type terraform struct {
 // linked into a directory of its own under the name Terraform looks for).
 func newTerraform(bin, provider, example, tmp string, out io.Writer) (*terraform, error) {
 	work := filepath.Join(tmp, "work")
-	if err := copyConfig(example, work); err != nil {
+	if err := mirror.CopyConfig(example, work); err != nil {
 		return nil, err
 	}
 	if err := addCATConfig(work); err != nil {
@@ -125,36 +126,6 @@ provider_installation {
   direct {}
 }
 `, providerAddress, dir, openTofuAddress, dir)
-}
-
-// copyConfig copies the *.tf files of src (not its .terraform or state)
-// into dst.
-func copyConfig(src, dst string) error {
-	if err := os.MkdirAll(dst, 0o755); err != nil {
-		return err
-	}
-	entries, err := os.ReadDir(src)
-	if err != nil {
-		return fmt.Errorf("reading the configuration to apply: %w", err)
-	}
-	n := 0
-	for _, en := range entries {
-		if en.IsDir() || !strings.HasSuffix(en.Name(), ".tf") {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join(src, en.Name()))
-		if err != nil {
-			return err
-		}
-		if err := os.WriteFile(filepath.Join(dst, en.Name()), b, 0o600); err != nil { //nolint:gosec // a name ReadDir gave, in dst
-			return err
-		}
-		n++
-	}
-	if n == 0 {
-		return fmt.Errorf("%s holds no .tf file", src)
-	}
-	return nil
 }
 
 // run runs terraform with args. Ctrl-C (ctx cancelled) reaches Terraform

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
@@ -41,14 +40,8 @@ type catVectors struct {
 
 func loadCATVectors(t testing.TB) (catVectors, []byte) {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "cat", "testdata", "vectors.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var v catVectors
-	if err := json.Unmarshal(b, &v); err != nil {
-		t.Fatal(err)
-	}
+	testenv.ReadJSON(t, filepath.Join("..", "cat", "testdata", "vectors.json"), &v)
 	key, err := hex.DecodeString(v.KeyHex)
 	if err != nil {
 		t.Fatal(err)

@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,6 +15,7 @@ import (
 	"github.com/securestream/terraform-provider-securestream/internal/issuance"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey/seed"
+	"github.com/securestream/terraform-provider-securestream/internal/testenv"
 )
 
 // signRaw makes an ss1 token of any claims text, binding neither address
@@ -393,16 +393,10 @@ type badInput struct {
 // Every hostile or broken request gets a 4xx and never makes the function
 // throw (a 503 at the edge) or return something CloudFront refuses (502).
 func TestBadInputs(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join("testdata", "bad_inputs.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var corpus struct {
 		Cases []badInput `json:"cases"`
 	}
-	if err := json.Unmarshal(b, &corpus); err != nil {
-		t.Fatal(err)
-	}
+	testenv.ReadJSON(t, filepath.Join("testdata", "bad_inputs.json"), &corpus)
 	if len(corpus.Cases) < 40 {
 		t.Fatalf("the corpus has %d cases; keep at least 40", len(corpus.Cases))
 	}

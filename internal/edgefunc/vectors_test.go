@@ -2,13 +2,12 @@ package edgefunc
 
 import (
 	"encoding/hex"
-	"encoding/json"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/securestream/terraform-provider-securestream/internal/issuance"
+	"github.com/securestream/terraform-provider-securestream/internal/testenv"
 )
 
 // formatVectors is streamkey's shared vectors of the token format
@@ -41,14 +40,8 @@ type formatVectors struct {
 // that checks them: their keys, lifetime and leeway, tokens in one header.
 func loadFormatVectors(t testing.TB) (Config, formatVectors) {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "streamkey", "testdata", "vectors.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var vf formatVectors
-	if err := json.Unmarshal(b, &vf); err != nil {
-		t.Fatal(err)
-	}
+	testenv.ReadJSON(t, filepath.Join("..", "streamkey", "testdata", "vectors.json"), &vf)
 	cfg := Config{Channels: issuance.Channels{Header: "x-stream-token"}, MaxLifetime: time.Duration(vf.MaxLifetimeSeconds) * time.Second,
 		Leeway: time.Duration(vf.LeewaySeconds) * time.Second}
 	for _, k := range vf.Keys {

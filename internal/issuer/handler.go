@@ -29,6 +29,7 @@ import (
 	"github.com/securestream/terraform-provider-securestream/internal/jwks"
 	"github.com/securestream/terraform-provider-securestream/internal/jwtverify"
 	"github.com/securestream/terraform-provider-securestream/internal/keyring"
+	"github.com/securestream/terraform-provider-securestream/internal/pause"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
 )
 
@@ -55,14 +56,10 @@ type Issuer struct {
 
 // sleep waits d, or less if ctx ends first.
 func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
+	if !pause.For(ctx, d) {
 		return ctx.Err()
 	}
+	return nil
 }
 
 // MaxBodyBytes bounds a request body.

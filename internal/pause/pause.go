@@ -1,5 +1,6 @@
-// Package pause waits a while unless a context ends first: the soak
-// test's pacing and the latency the fault engine adds to a call.
+// Package pause waits a while unless a context ends first: the issuer's
+// backoff, the soak test's pacing and the latency the fault engine adds
+// to a call.
 package pause
 
 import (

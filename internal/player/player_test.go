@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/securestream/terraform-provider-securestream/internal/demo"
+	"github.com/securestream/terraform-provider-securestream/internal/demo/demotest"
 	"github.com/securestream/terraform-provider-securestream/internal/issuance"
 	"github.com/securestream/terraform-provider-securestream/internal/local/emulators"
 	"github.com/securestream/terraform-provider-securestream/internal/local/origin"
@@ -105,19 +106,11 @@ func TestPlayerThroughEdge(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
 	defer cancel()
 	start := time.Now()
-	env, err := demo.Start(ctx, demo.Options{Progress: t.Logf})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := env.Close(context.WithoutCancel(ctx)); err != nil {
-			t.Error(err)
-		}
-	}()
+	env := demotest.Start(ctx, t)
 	t.Logf("demo environment up in %v: edge %s", time.Since(start).Round(time.Second), env.EdgeURL)
 
 	b := startBrowser(t, exe)
-	defer b.close() // before the demo environment stops (deferred earlier)
+	defer b.close() // before the demo environment stops (at t's cleanup)
 	if err := b.open(pg.URL + "/"); err != nil {
 		t.Fatalf("%v\n%s", err, b.journal())
 	}
@@ -494,17 +487,9 @@ func TestPlayerOrigin(t *testing.T) {
 	}
 }
 
-// issued is the issuer's answer, as the page got it.
+// issued is the issuer's answer (demo.Key), as the page got it.
 type issued struct {
-	Format string `json:"format"` // issuance.FormatSS1 or FormatCAT
-	Token  string `json:"token"`
-	Header struct {
-		Name  string `json:"name"`
-		Value string `json:"value"`
-	} `json:"header"`
-	URL     string `json:"url"`
-	Query   string `json:"query"`
-	Expires int64  `json:"expires"`
+	demo.Key
 
 	// edgeURL is URL on the local edge.
 	edgeURL string

@@ -10,13 +10,19 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/apigateway"
+	resttypes "github.com/aws/aws-sdk-go-v2/service/apigateway/types"
 	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
+	apitypes "github.com/aws/aws-sdk-go-v2/service/apigatewayv2/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	logstypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	localcf "github.com/securestream/terraform-provider-securestream/internal/local/cloudfront"
 	"github.com/securestream/terraform-provider-securestream/internal/local/localtest"
@@ -148,57 +154,27 @@ func killedApply(t *testing.T, killAt string) {
 func leftovers(ctx context.Context, e *cfEnv, dist string) []string {
 	var left []string
 	fail := func(what string, err error) {
-		left = append(left, fmt.Sprintf("%s: the listing failed: %v", what, err))
+		left = append(left, listingFailed(what, err))
 	}
-	if out, err := e.clients.IAM.ListRoles(ctx, &iam.ListRolesInput{}); err != nil {
-		fail("IAM roles", err)
-	} else {
-		for _, r := range out.Roles {
-			left = append(left, "IAM role "+aws.ToString(r.Arn))
-		}
-	}
-	if out, err := e.clients.Lambda.ListFunctions(ctx, &lambda.ListFunctionsInput{}); err != nil {
-		fail("Lambda functions", err)
-	} else {
-		for _, f := range out.Functions {
-			left = append(left, "Lambda function "+aws.ToString(f.FunctionName))
-		}
-	}
-	if out, err := e.clients.APIGatewayV2.GetApis(ctx, &apigatewayv2.GetApisInput{}); err != nil {
-		fail("HTTP APIs", err)
-	} else {
-		for _, a := range out.Items {
-			left = append(left, "HTTP API "+aws.ToString(a.ApiId)+" "+aws.ToString(a.Name))
-		}
-	}
-	if out, err := e.clients.APIGateway.GetRestApis(ctx, &apigateway.GetRestApisInput{}); err != nil {
-		fail("REST APIs", err)
-	} else {
-		for _, a := range out.Items {
-			left = append(left, "REST API "+aws.ToString(a.Id)+" "+aws.ToString(a.Name))
-		}
-	}
-	if out, err := e.clients.APIGateway.GetApiKeys(ctx, &apigateway.GetApiKeysInput{}); err != nil {
-		fail("API keys", err)
-	} else {
-		for _, k := range out.Items {
-			left = append(left, "API key "+aws.ToString(k.Id))
-		}
-	}
-	if out, err := e.clients.APIGateway.GetUsagePlans(ctx, &apigateway.GetUsagePlansInput{}); err != nil {
-		fail("usage plans", err)
-	} else {
-		for _, u := range out.Items {
-			left = append(left, "usage plan "+aws.ToString(u.Id))
-		}
-	}
-	if out, err := e.clients.Logs.DescribeLogGroups(ctx, &cloudwatchlogs.DescribeLogGroupsInput{}); err != nil {
-		fail("log groups", err)
-	} else {
-		for _, g := range out.LogGroups {
-			left = append(left, "log group "+aws.ToString(g.LogGroupName))
-		}
-	}
+	roles, err := emptyOnError(e.clients.IAM.ListRoles(ctx, &iam.ListRolesInput{}))
+	addListed(&left, "IAM roles", roles.Roles, err, func(r iamtypes.Role) string { return "IAM role " + aws.ToString(r.Arn) })
+	functions, err := emptyOnError(e.clients.Lambda.ListFunctions(ctx, &lambda.ListFunctionsInput{}))
+	addListed(&left, "Lambda functions", functions.Functions, err,
+		func(f lambdatypes.FunctionConfiguration) string {
+			return "Lambda function " + aws.ToString(f.FunctionName)
+		})
+	httpAPIs, err := emptyOnError(e.clients.APIGatewayV2.GetApis(ctx, &apigatewayv2.GetApisInput{}))
+	addListed(&left, "HTTP APIs", httpAPIs.Items, err,
+		func(a apitypes.Api) string { return "HTTP API " + aws.ToString(a.ApiId) + " " + aws.ToString(a.Name) })
+	restAPIs, err := emptyOnError(e.clients.APIGateway.GetRestApis(ctx, &apigateway.GetRestApisInput{}))
+	addListed(&left, "REST APIs", restAPIs.Items, err,
+		func(a resttypes.RestApi) string { return "REST API " + aws.ToString(a.Id) + " " + aws.ToString(a.Name) })
+	keys, err := emptyOnError(e.clients.APIGateway.GetApiKeys(ctx, &apigateway.GetApiKeysInput{}))
+	addListed(&left, "API keys", keys.Items, err, func(k resttypes.ApiKey) string { return "API key " + aws.ToString(k.Id) })
+	plans, err := emptyOnError(e.clients.APIGateway.GetUsagePlans(ctx, &apigateway.GetUsagePlansInput{}))
+	addListed(&left, "usage plans", plans.Items, err, func(u resttypes.UsagePlan) string { return "usage plan " + aws.ToString(u.Id) })
+	groups, err := emptyOnError(e.clients.Logs.DescribeLogGroups(ctx, &cloudwatchlogs.DescribeLogGroupsInput{}))
+	addListed(&left, "log groups", groups.LogGroups, err, func(g logstypes.LogGroup) string { return "log group " + aws.ToString(g.LogGroupName) })
 	if out, err := e.clients.KMS.ListKeys(ctx, &kms.ListKeysInput{}); err != nil {
 		fail("KMS keys", err)
 	} else {
@@ -221,13 +197,12 @@ func leftovers(ctx context.Context, e *cfEnv, dist string) []string {
 			}
 		}
 	}
-	if out, err := e.client.ListFunctions(ctx, &cloudfront.ListFunctionsInput{}); err != nil {
-		fail("CloudFront functions", err)
-	} else if out.FunctionList != nil {
-		for _, f := range out.FunctionList.Items {
-			left = append(left, "CloudFront function "+aws.ToString(f.Name))
-		}
+	edge, err := emptyOnError(e.client.ListFunctions(ctx, &cloudfront.ListFunctionsInput{}))
+	if edge.FunctionList == nil {
+		edge.FunctionList = &cftypes.FunctionList{}
 	}
+	addListed(&left, "CloudFront functions", edge.FunctionList.Items, err,
+		func(f cftypes.FunctionSummary) string { return "CloudFront function " + aws.ToString(f.Name) })
 	for _, pattern := range []string{"", "/live/*"} {
 		arns, err := e.functionsOn(dist, pattern)
 		if err != nil {
@@ -238,4 +213,30 @@ func leftovers(ctx context.Context, e *cfEnv, dist string) []string {
 		}
 	}
 	return left
+}
+
+// emptyOnError is an AWS call's answer, empty when the call failed, so that a
+// listing's items can be read either way.
+func emptyOnError[O any](out *O, err error) (*O, error) {
+	if out == nil {
+		out = new(O)
+	}
+	return out, err
+}
+
+// addListed adds to left a line (made by line) per item a listing found, or,
+// when the listing failed, that it did: a leftover may hide behind it.
+func addListed[T any](left *[]string, what string, items []T, err error, line func(T) string) {
+	if err != nil {
+		*left = append(*left, listingFailed(what, err))
+		return
+	}
+	for _, it := range items {
+		*left = append(*left, line(it))
+	}
+}
+
+// listingFailed says that the listing of what failed.
+func listingFailed(what string, err error) string {
+	return fmt.Sprintf("%s: the listing failed: %v", what, err)
 }

@@ -45,8 +45,8 @@ func (r *issuerResource) Create(ctx context.Context, req resource.CreateRequest,
 	if !r.load(ctx, &resp.Diagnostics, decode{req.Plan, &plan}) {
 		return
 	}
-	ctx, cancel := withTimeout(ctx, plan.Timeouts.Create, defaultIssuerCreateTimeout, &resp.Diagnostics)
-	defer cancel()
+	ctx, done := operation(ctx, "create", plan.Timeouts.Create, defaultIssuerCreateTimeout, &resp.Diagnostics)
+	defer done()
 	pkg, settings, diags := r.planInputs(ctx, &plan)
 	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
 		return // nothing made yet
@@ -138,8 +138,8 @@ func (r *issuerResource) Read(ctx context.Context, req resource.ReadRequest, res
 	if !r.load(ctx, &resp.Diagnostics, decode{req.State, &m}) {
 		return
 	}
-	ctx, cancel := withTimeout(ctx, m.Timeouts.Read, defaultIssuerReadTimeout, &resp.Diagnostics)
-	defer cancel()
+	ctx, done := operation(ctx, "read", m.Timeouts.Read, defaultIssuerReadTimeout, &resp.Diagnostics)
+	defer done()
 	fn := m.FunctionName.ValueString()
 	out, err := r.clients.Lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(fn)})
 	importing, d := req.Private.GetKey(ctx, importKey)
@@ -410,8 +410,7 @@ func (r *issuerResource) readAPI(ctx context.Context, m *issuerModel) diag.Diagn
 	}
 	if m.APIID.IsNull() && m.APIType.ValueString() != apiTypeREST {
 		api, err := r.findHTTPAPI(ctx, *fn)
-		if err != nil {
-			diags.Append(diagnostics.AWSCall("apigateway:GetApis", err, findHTTPAPIFix))
+		if awsFailed(&diags, err, "apigateway:GetApis", findHTTPAPIFix) {
 			return diags
 		}
 		if api != nil {
@@ -420,8 +419,7 @@ func (r *issuerResource) readAPI(ctx context.Context, m *issuerModel) diag.Diagn
 	}
 	if m.APIID.IsNull() && m.APIType.ValueString() != apiTypeHTTP {
 		id, err := r.findRESTAPI(ctx, *fn)
-		if err != nil {
-			diags.Append(diagnostics.AWSCall("apigateway:GetRestApis", err, findRESTAPIFix))
+		if awsFailed(&diags, err, "apigateway:GetRestApis", findRESTAPIFix) {
 			return diags
 		}
 		if id != nil {
@@ -496,8 +494,8 @@ func (r *issuerResource) Update(ctx context.Context, req resource.UpdateRequest,
 	if !r.load(ctx, &resp.Diagnostics, decode{req.Plan, &plan}, decode{req.State, &state}) {
 		return
 	}
-	ctx, cancel := withTimeout(ctx, plan.Timeouts.Update, defaultIssuerUpdateTimeout, &resp.Diagnostics)
-	defer cancel()
+	ctx, done := operation(ctx, "update", plan.Timeouts.Update, defaultIssuerUpdateTimeout, &resp.Diagnostics)
+	defer done()
 	pkg, settings, diags := r.planInputs(ctx, &plan)
 	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
 		return
@@ -597,8 +595,8 @@ func (r *issuerResource) Delete(ctx context.Context, req resource.DeleteRequest,
 	if !r.load(ctx, &resp.Diagnostics, decode{req.State, &m}) {
 		return
 	}
-	ctx, cancel := withTimeout(ctx, m.Timeouts.Delete, defaultIssuerDeleteTimeout, &resp.Diagnostics)
-	defer cancel()
+	ctx, done := operation(ctx, "delete", m.Timeouts.Delete, defaultIssuerDeleteTimeout, &resp.Diagnostics)
+	defer done()
 	resp.Diagnostics.Append(r.deleteIssuer(ctx, &m)...)
 }
 

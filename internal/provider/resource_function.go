@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -376,9 +375,8 @@ func (r *functionResource) Create(ctx context.Context, req resource.CreateReques
 	if !r.load(ctx, &resp.Diagnostics, decode{req.Plan, &plan}) {
 		return
 	}
-	ctx, cancel := withTimeout(ctx, plan.Timeouts.Create, defaultCreateTimeout, &resp.Diagnostics)
-	defer cancel()
-	defer ranOutOfTime(ctx, "create", &resp.Diagnostics)
+	ctx, done := operation(ctx, "create", plan.Timeouts.Create, defaultCreateTimeout, &resp.Diagnostics)
+	defer done()
 	rc, diags := plan.render(ctx, r.clients)
 	if resp.Diagnostics.Append(diags...); diags.HasError() {
 		return
@@ -481,20 +479,6 @@ func (r *functionResource) finish(ctx context.Context, op string, m *functionMod
 			m.Name.ValueString(), strings.Join(late, ", "), why, inProgress, fix))
 }
 
-// ranOutOfTime names timeouts.<op> in the diagnostics of the calls that
-// ran out of ctx's time, or, when none says so, adds to errors met once
-// ctx's deadline passed which timeout to raise: one diagnostic says it.
-func ranOutOfTime(ctx context.Context, op string, diags *diag.Diagnostics) {
-	if diagnostics.NameTimeout(*diags, op) {
-		return
-	}
-	if diags.HasError() && errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		diags.AddError("The "+op+" ran out of time",
-			fmt.Sprintf("The operation did not finish within timeouts.%s: raise it in the resource's timeouts argument (timeouts = { %s = \"...\" }), then apply again "+
-				"(what was done is in the state; the next apply carries on).", op, op))
-	}
-}
-
 // publish publishes DEVELOPMENT, which holds the code whose hash is sha
 // and associates store, to LIVE, with the current ETag.
 func (r *functionResource) publish(ctx context.Context, name, sha string, store types.String) diag.Diagnostics {
@@ -589,9 +573,8 @@ func (r *functionResource) Read(ctx context.Context, req resource.ReadRequest, r
 	if !r.load(ctx, &resp.Diagnostics, decode{req.State, &state}) {
 		return
 	}
-	ctx, cancel := withTimeout(ctx, state.Timeouts.Read, defaultReadTimeout, &resp.Diagnostics)
-	defer cancel()
-	defer ranOutOfTime(ctx, "read", &resp.Diagnostics)
+	ctx, done := operation(ctx, "read", state.Timeouts.Read, defaultReadTimeout, &resp.Diagnostics)
+	defer done()
 	_, err := r.describeFunction(ctx, state.Name.ValueString())
 	if functionGone(err) {
 		resp.Diagnostics.AddWarning("The CloudFront Function is gone",
@@ -635,9 +618,8 @@ func (r *functionResource) Update(ctx context.Context, req resource.UpdateReques
 	if !r.load(ctx, &resp.Diagnostics, decode{req.Plan, &plan}, decode{req.State, &state}) {
 		return
 	}
-	ctx, cancel := withTimeout(ctx, plan.Timeouts.Update, defaultUpdateTimeout, &resp.Diagnostics)
-	defer cancel()
-	defer ranOutOfTime(ctx, "update", &resp.Diagnostics)
+	ctx, done := operation(ctx, "update", plan.Timeouts.Update, defaultUpdateTimeout, &resp.Diagnostics)
+	defer done()
 	rc, diags := plan.render(ctx, r.clients)
 	if resp.Diagnostics.Append(diags...); diags.HasError() {
 		return
@@ -723,9 +705,8 @@ func (r *functionResource) Delete(ctx context.Context, req resource.DeleteReques
 	if !r.load(ctx, &resp.Diagnostics, decode{req.State, &state}) {
 		return
 	}
-	ctx, cancel := withTimeout(ctx, state.Timeouts.Delete, defaultDeleteTimeout, &resp.Diagnostics)
-	defer cancel()
-	defer ranOutOfTime(ctx, "delete", &resp.Diagnostics)
+	ctx, done := operation(ctx, "delete", state.Timeouts.Delete, defaultDeleteTimeout, &resp.Diagnostics)
+	defer done()
 	// Detach first (one update per distribution), so that the delete
 	// meets FunctionInUse from this resource's own associations only while
 	// the detach reaches the edge, which deleteFunction waits out.

@@ -105,9 +105,8 @@ func (r *revocationListResource) Create(ctx context.Context, req resource.Create
 	if !r.load(ctx, &resp.Diagnostics, decode{req.Plan, &plan}) {
 		return
 	}
-	ctx, cancel := withTimeout(ctx, plan.Timeouts.Create, defaultCreateTimeout, &resp.Diagnostics)
-	defer cancel()
-	defer ranOutOfTime(ctx, "create", &resp.Diagnostics)
+	ctx, done := operation(ctx, "create", plan.Timeouts.Create, defaultCreateTimeout, &resp.Diagnostics)
+	defer done()
 	name := plan.Name.ValueString()
 	out, err := r.clients.CloudFront.CreateKeyValueStore(ctx, &cloudfront.CreateKeyValueStoreInput{Name: aws.String(name), Comment: plan.Comment.ValueStringPointer()})
 	if err != nil {
@@ -144,9 +143,8 @@ func (r *revocationListResource) Read(ctx context.Context, req resource.ReadRequ
 	if !r.load(ctx, &resp.Diagnostics, decode{req.State, &state}) {
 		return
 	}
-	ctx, cancel := withTimeout(ctx, state.Timeouts.Read, defaultReadTimeout, &resp.Diagnostics)
-	defer cancel()
-	defer ranOutOfTime(ctx, "read", &resp.Diagnostics)
+	ctx, done := operation(ctx, "read", state.Timeouts.Read, defaultReadTimeout, &resp.Diagnostics)
+	defer done()
 	name := state.Name.ValueString()
 	out, err := r.describeStore(ctx, name)
 	if storeGone(err) {
@@ -170,9 +168,8 @@ func (r *revocationListResource) Update(ctx context.Context, req resource.Update
 	if !r.load(ctx, &resp.Diagnostics, decode{req.Plan, &plan}, decode{req.State, &state}) {
 		return
 	}
-	ctx, cancel := withTimeout(ctx, plan.Timeouts.Update, defaultUpdateTimeout, &resp.Diagnostics)
-	defer cancel()
-	defer ranOutOfTime(ctx, "update", &resp.Diagnostics)
+	ctx, done := operation(ctx, "update", plan.Timeouts.Update, defaultUpdateTimeout, &resp.Diagnostics)
+	defer done()
 	name := plan.Name.ValueString()
 	// Only the comment can change (a new name replaces the store).
 	var kv *cftypes.KeyValueStore
@@ -204,9 +201,8 @@ func (r *revocationListResource) Delete(ctx context.Context, req resource.Delete
 	if !r.load(ctx, &resp.Diagnostics, decode{req.State, &state}) {
 		return
 	}
-	ctx, cancel := withTimeout(ctx, state.Timeouts.Delete, defaultDeleteTimeout, &resp.Diagnostics)
-	defer cancel()
-	defer ranOutOfTime(ctx, "delete", &resp.Diagnostics)
+	ctx, done := operation(ctx, "delete", state.Timeouts.Delete, defaultDeleteTimeout, &resp.Diagnostics)
+	defer done()
 	resp.Diagnostics.Append(r.deleteStore(ctx, state.Name.ValueString(), state.ARN.ValueString())...)
 }
 

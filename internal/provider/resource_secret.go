@@ -260,8 +260,8 @@ func (r *secretResource) Create(ctx context.Context, req resource.CreateRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel := withTimeout(ctx, plan.Timeouts.Create, defaultCreateTimeout, &resp.Diagnostics)
-	defer cancel()
+	ctx, done := operation(ctx, "create", plan.Timeouts.Create, defaultCreateTimeout, &resp.Diagnostics)
+	defer done()
 	now := r.now().UTC().Truncate(time.Second)
 
 	if plan.KMSKeyID.IsNull() || plan.KMSKeyID.IsUnknown() {
@@ -394,8 +394,8 @@ func (r *secretResource) Read(ctx context.Context, req resource.ReadRequest, res
 	if !r.load(ctx, &resp.Diagnostics, decode{req.State, &state}) {
 		return
 	}
-	ctx, cancel := withTimeout(ctx, state.Timeouts.Read, defaultReadTimeout, &resp.Diagnostics)
-	defer cancel()
+	ctx, done := operation(ctx, "read", state.Timeouts.Read, defaultReadTimeout, &resp.Diagnostics)
+	defer done()
 	keyID := state.ID.ValueString()
 	out, err := r.clients.KMS.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(keyID)})
 	if err == nil && out.KeyMetadata == nil {
@@ -474,8 +474,8 @@ func (r *secretResource) Update(ctx context.Context, req resource.UpdateRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel := withTimeout(ctx, plan.Timeouts.Update, defaultUpdateTimeout, &resp.Diagnostics)
-	defer cancel()
+	ctx, done := operation(ctx, "update", plan.Timeouts.Update, defaultUpdateTimeout, &resp.Diagnostics)
+	defer done()
 	renamed := !plan.FunctionName.Equal(state.FunctionName)
 	legacy := !sealedWithPurpose(ctx, req.Private)
 	// The key's settings first: while the ring is re-encrypted for a new
@@ -579,7 +579,7 @@ func (r *secretResource) Delete(ctx context.Context, req resource.DeleteRequest,
 	if !r.load(ctx, &resp.Diagnostics, decode{req.State, &state}) || !state.ManagesKMSKey.ValueBool() {
 		return
 	}
-	ctx, cancel := withTimeout(ctx, state.Timeouts.Delete, defaultDeleteTimeout, &resp.Diagnostics)
-	defer cancel()
+	ctx, done := operation(ctx, "delete", state.Timeouts.Delete, defaultDeleteTimeout, &resp.Diagnostics)
+	defer done()
 	resp.Diagnostics.Append(r.deleteKey(ctx, &state)...)
 }

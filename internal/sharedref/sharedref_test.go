@@ -3,11 +3,14 @@ package sharedref_test
 import (
 	"bytes"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/securestream/terraform-provider-securestream/internal/reporoot"
 	"github.com/securestream/terraform-provider-securestream/internal/sharedref"
 	"github.com/securestream/terraform-provider-securestream/internal/testenv"
 )
@@ -101,5 +104,48 @@ func TestSeedVectorsCopy(t *testing.T) {
 	}
 	if !bytes.Equal(orig, sharedref.SeedVectorsCopy()) {
 		t.Fatal("internal/sharedref/seed-compat.json differs from shared/vectors/seed-compat.json: copy the shared file over it")
+	}
+}
+
+// readsShared matches a call of this package that reads the shared
+// directory (SeedVectors and SeedVectorsCopy read the embedded copy).
+var readsShared = regexp.MustCompile(`sharedref\.(Dir|Path|SeedCloudFrontFunction|SeedIssuerLambda|SharedSeedVectors)\(`)
+
+// Every test file that reads ../shared also calls testenv.Shared: make
+// test-shared, which CI runs beside ../shared after make test on a clone
+// alone, finds the packages to run by that call, so a test reading the
+// material without it would be compared nowhere.
+func TestSharedReadersCallShared(t *testing.T) {
+	root, err := reporoot.Find()
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := 0
+	err = filepath.WalkDir(filepath.Join(root, "internal"), func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == "node_modules" || d.Name() == "testdata") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(p, "_test.go") {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		files++
+		if readsShared.Match(b) && !strings.Contains(string(b), "testenv.Shared(") {
+			rel, _ := filepath.Rel(root, p)
+			t.Errorf("%s reads the shared material but does not call testenv.Shared: make test-shared would not run it", rel)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if files < 50 {
+		t.Fatalf("read only %d test files under %s/internal: the walk is broken", files, root)
 	}
 }

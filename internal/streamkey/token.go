@@ -170,6 +170,15 @@ const (
 	NoLeeway time.Duration = -1
 )
 
+// CheckTime returns the time a token is checked at, in Unix seconds: now,
+// or the current time when now is zero, as Request.Now (and cat's) says.
+func CheckTime(now time.Time) int64 {
+	if now.IsZero() {
+		now = time.Now()
+	}
+	return now.Unix()
+}
+
 // TimeLimits resolves a time policy, as the Verifier (ss1 and seed format)
 // and the edge function apply it, to whole seconds: the leeway, and the
 // bound on exp - now, which is maxLifetime + leeway. Zero means the
@@ -335,11 +344,7 @@ func diagnose(m *macState, si, check string, rc *rawClaims) Reason {
 
 // check applies the claims, already authenticated, to the request.
 func (v *Verifier) check(rc *rawClaims, req Request) Reason {
-	now := req.Now
-	if now.IsZero() {
-		now = time.Now()
-	}
-	t := now.Unix()
+	t := CheckTime(req.Now)
 	leeway, bound, err := TimeLimits(v.MaxLifetime, v.Leeway)
 	switch {
 	case t >= rc.exp:

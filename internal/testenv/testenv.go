@@ -21,10 +21,12 @@
 package testenv
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 
 	"github.com/securestream/terraform-provider-securestream/internal/local/emulators"
@@ -95,6 +97,22 @@ func Node(t testing.TB) string {
 		t.Fatalf("node is not installed, and this cross-implementation test runs the edge function in it: %s", NodeInstall)
 	}
 	return p
+}
+
+// RunNode runs node with args, feeding it stdin, and returns what it
+// wrote to stdout; it skips or fails t as Node does, and fails t with
+// node's stderr when node fails.
+func RunNode(t testing.TB, stdin []byte, args ...string) []byte {
+	t.Helper()
+	cmd := exec.Command(Node(t), args...)
+	cmd.Stdin = bytes.NewReader(stdin)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("node %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+	return out
 }
 
 // Shared checks that the shared material (the original blog post, the

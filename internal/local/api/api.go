@@ -178,13 +178,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	t, err := s.resolve(r.Context(), r.Method, r.URL.Path)
 	if err != nil {
-		var nf *notFound
-		if errors.As(err, &nf) {
-			fail(w, http.StatusNotFound, "%v", err)
-		} else {
-			fail(w, http.StatusInternalServerError, "reading the API from moto: %v", err)
-		}
-		s.opts.Logf("local API: %s %s: %v", r.Method, r.URL.Path, err)
+		s.refuse(w, r, err, http.StatusInternalServerError, "reading the API from moto: ")
 		return
 	}
 	if t.jwt != nil {
@@ -195,13 +189,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rt, release, err := s.instance(r.Context(), t.function)
 	if err != nil {
-		var throttled errThrottled
-		if errors.As(err, &throttled) {
-			fail(w, http.StatusTooManyRequests, "%v", err)
-		} else {
-			fail(w, http.StatusBadGateway, "%v", err)
-		}
-		s.opts.Logf("local API: %s %s: %v", r.Method, r.URL.Path, err)
+		s.refuse(w, r, err, http.StatusBadGateway, "")
 		return
 	}
 	defer release()
@@ -220,6 +208,23 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.opts.Logf("local API: %s %s -> function %s", r.Method, r.URL.Path, t.function)
+}
+
+// refuse answers err, which stopped r before its function ran, and logs
+// it. A URL that names nothing is a 404 and a throttled function a 429,
+// as API Gateway answers them; any other error is status, its message
+// after doing (what the local API was doing, "" when err says it).
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, err error, status int, doing string) {
+	var nf *notFound
+	var throttled errThrottled
+	switch {
+	case errors.As(err, &nf):
+		status, doing = http.StatusNotFound, ""
+	case errors.As(err, &throttled):
+		status, doing = http.StatusTooManyRequests, ""
+	}
+	fail(w, status, "%s%v", doing, err)
+	s.opts.Logf("local API: %s %s: %v", r.Method, r.URL.Path, err)
 }
 
 // instance returns an instance of the function free for one invocation,

@@ -3,12 +3,14 @@ package api
 import (
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -202,6 +204,41 @@ func TestNotFound(t *testing.T) {
 	}
 	if _, err := New(Options{}); err == nil || !strings.Contains(err.Error(), "moto") {
 		t.Errorf("New without an endpoint: %v", err)
+	}
+}
+
+// A call to moto that fails (here refused) is a 500 that says the local
+// API was reading the API from moto and names the call; it is logged too.
+func TestMotoFails(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Amzn-Errortype", "AccessDeniedException")
+		w.WriteHeader(http.StatusForbidden)
+		_, _ = w.Write([]byte(`{"message":"denied"}`))
+	}))
+	t.Cleanup(srv.Close)
+	var mu sync.Mutex
+	var logged []string
+	s := start(t, Options{Endpoint: srv.URL, Logf: func(format string, args ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		logged = append(logged, fmt.Sprintf(format, args...))
+	}})
+	resp, err := http.Post(s.URL+"/a1b2c3/prod/key", "application/json", strings.NewReader("{}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	_, _ = io.Copy(&b, resp.Body)
+	resp.Body.Close()
+	if want := "local API: reading the API from moto: apigatewayv2 GetApi a1b2c3"; resp.StatusCode != http.StatusInternalServerError || !strings.Contains(b.String(), want) {
+		t.Errorf("%d %s, want 500 with %q", resp.StatusCode, b.String(), want)
+	}
+	// Logged before the client had the answer, which is sent when the
+	// handler returns.
+	mu.Lock()
+	defer mu.Unlock()
+	if want := "local API: POST /a1b2c3/prod/key: apigatewayv2 GetApi a1b2c3"; !strings.Contains(strings.Join(logged, "\n"), want) {
+		t.Errorf("the log has no %q:\n%s", want, strings.Join(logged, "\n"))
 	}
 }
 

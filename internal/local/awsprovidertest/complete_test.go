@@ -30,6 +30,7 @@ import (
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
+	"github.com/securestream/terraform-provider-securestream/internal/demo"
 	"github.com/securestream/terraform-provider-securestream/internal/issuerpkg"
 	"github.com/securestream/terraform-provider-securestream/internal/jwttest"
 	"github.com/securestream/terraform-provider-securestream/internal/local/api"
@@ -124,32 +125,6 @@ func issuerPackages(ctx context.Context, t *testing.T, root string) map[string]s
 		}
 	}
 	return paths
-}
-
-// copyTF copies the *.tf files of src into dst, unchanged.
-func copyTF(t *testing.T, src, dst string) {
-	t.Helper()
-	entries, err := os.ReadDir(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := 0
-	for _, e := range entries {
-		if e.IsDir() || !strings.HasSuffix(e.Name(), ".tf") {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join(src, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dst, e.Name()), b, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		n++
-	}
-	if n == 0 {
-		t.Fatalf("%s holds no .tf file", src)
-	}
 }
 
 // endpointsIsBlock says whether the securestream provider's endpoints
@@ -331,21 +306,11 @@ func edgeGet(t *testing.T, method, u string, header map[string]string) (*http.Re
 	return resp, b
 }
 
-// issuerKey is the issuer's answer (the fields the test uses).
-type issuerKey struct {
-	Token  string `json:"token"`
-	Header struct {
-		Name  string `json:"name"`
-		Value string `json:"value"`
-	} `json:"header"`
-	URL string `json:"url"`
-}
-
 // requestKey asks the issuer behind the HTTP API apiID on the local API
 // for a key to playbackURL, as a player does: a POST with the user's JWT
 // (which the API's JWT authorizer checks; none when jwt is empty) and the
-// player's User-Agent.
-func requestKey(apiURL, apiID, playbackURL, jwt string) (*issuerKey, error) {
+// player's User-Agent. The answer is decoded as the demo's (demo.Key).
+func requestKey(apiURL, apiID, playbackURL, jwt string) (*demo.Key, error) {
 	body, _ := json.Marshal(map[string]string{"playback_url": playbackURL})
 	req, err := http.NewRequest(http.MethodPost, strings.TrimSuffix(apiURL, "/")+"/"+apiID+"/", bytes.NewReader(body))
 	if err != nil {
@@ -366,7 +331,7 @@ func requestKey(apiURL, apiID, playbackURL, jwt string) (*issuerKey, error) {
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("POST %s: %s: %s", req.URL, resp.Status, raw)
 	}
-	k := &issuerKey{}
+	k := &demo.Key{}
 	if err := json.Unmarshal(raw, k); err != nil || k.Token == "" {
 		return nil, fmt.Errorf("POST %s: an answer without a key (%v): %s", req.URL, err, raw)
 	}
@@ -434,7 +399,9 @@ func TestCompleteExample(t *testing.T) {
 		}
 	})
 
-	copyTF(t, filepath.Join(root, "examples", "complete"), f.dir)
+	if err := mirror.CopyConfig(filepath.Join(root, "examples", "complete"), f.dir); err != nil {
+		t.Fatal(err)
+	}
 	f.run([]string{"init", "-input=false", "-no-color"})
 	if err := os.WriteFile(filepath.Join(f.dir, "providers_override.tf"),
 		[]byte(providersOverride(st.MotoURL, st.CloudFront.Endpoint, f.endpointsIsBlock())), 0o600); err != nil {

@@ -223,13 +223,11 @@ func (s *Server) checkAssociations(b types.CacheBehavior, pattern, self string) 
 }
 
 func (s *Server) createDistribution(c *call) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	raw, cfg, err := s.readConfig(c, "")
+	n, err := parseXML(c.r.Body, "DistributionConfig")
 	if err != nil {
 		return err
 	}
-	return s.addDistribution(c, raw, cfg, nil)
+	return s.addDistribution(c, n, nil)
 }
 
 // createDistributionWithTags is CreateDistributionWithTags, the call
@@ -269,18 +267,19 @@ func (s *Server) createDistributionWithTags(c *call) error {
 	if len(tagMap) > maxTags {
 		return errInvalidTagging("a resource can have at most %d tags, not %d", maxTags, len(tagMap))
 	}
+	return s.addDistribution(c, cfgNode, tagMap)
+}
+
+// addDistribution creates a distribution of the DistributionConfig
+// document n, once checked (checkConfigNode), with tags, and answers with
+// it: CreateDistribution and CreateDistributionWithTags alike.
+func (s *Server) addDistribution(c *call, n *node, tags map[string]string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	raw, cfg, err := s.checkConfigNode(cfgNode, "")
+	raw, cfg, err := s.checkConfigNode(n, "")
 	if err != nil {
 		return err
 	}
-	return s.addDistribution(c, raw, cfg, tagMap)
-}
-
-// addDistribution creates a distribution and answers with it. s.mu must
-// be held.
-func (s *Server) addDistribution(c *call, raw *node, cfg *types.DistributionConfig, tags map[string]string) error {
 	for _, d := range s.dists {
 		if deref(d.cfg.CallerReference) == *cfg.CallerReference {
 			return errDistributionAlreadyExists(*cfg.CallerReference, d.ID)

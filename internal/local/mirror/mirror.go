@@ -206,6 +206,37 @@ provider_installation {
 	return b.String()
 }
 
+// CopyConfig copies the *.tf files of the configuration at src (not its
+// .terraform, lock file or state) into dst, creating dst, so that it runs
+// there, with a CLI configuration of its own, leaving src as it was.
+func CopyConfig(src, dst string) error {
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		return err
+	}
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		return fmt.Errorf("reading the configuration to copy: %w", err)
+	}
+	n := 0
+	for _, e := range entries {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".tf") {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(src, e.Name()))
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dst, e.Name()), b, 0o600); err != nil { //nolint:gosec // a name ReadDir gave, in dst
+			return err
+		}
+		n++
+	}
+	if n == 0 {
+		return fmt.Errorf("%s holds no .tf file", src)
+	}
+	return nil
+}
+
 // AWSMirrorVar overrides DefaultAWSMirror: a Terraform filesystem mirror
 // directory holding registry.terraform.io/hashicorp/aws.
 const AWSMirrorVar = "SECURESTREAM_AWS_PROVIDER_MIRROR"

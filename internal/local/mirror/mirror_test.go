@@ -51,6 +51,45 @@ func TestCLIConfig(t *testing.T) {
 	}
 }
 
+// CopyConfig copies the configuration's .tf files alone (not its state,
+// lock file or .terraform, nor a directory whose name ends in .tf), and
+// refuses a directory with none.
+func TestCopyConfig(t *testing.T) {
+	src := t.TempDir()
+	for name, body := range map[string]string{"main.tf": "# main\n", "vars.tf": "# vars\n", "terraform.tfstate": "{}", ".terraform.lock.hcl": "#"} {
+		if err := os.WriteFile(filepath.Join(src, name), []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, dir := range []string{".terraform", "modules.tf"} {
+		if err := os.Mkdir(filepath.Join(src, dir), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dst := filepath.Join(t.TempDir(), "work")
+	if err := CopyConfig(src, dst); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := os.ReadDir(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if strings.Join(names, " ") != "main.tf vars.tf" {
+		t.Errorf("copied %v, want main.tf and vars.tf alone", names)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dst, "vars.tf")); string(b) != "# vars\n" {
+		t.Errorf("vars.tf copied as %q", b)
+	}
+	empty := t.TempDir()
+	if err := CopyConfig(empty, t.TempDir()); err == nil || !strings.Contains(err.Error(), empty+" holds no .tf file") {
+		t.Errorf("CopyConfig of a directory without .tf files: %v; want it refused, naming the directory", err)
+	}
+}
+
 // make mirror's result, as a user meets it: terraform init of a
 // configuration that needs both providers, with no version constraint on
 // securestream (as examples/complete), installs the build from the mirror

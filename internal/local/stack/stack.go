@@ -169,28 +169,28 @@ func apiOptions(opts api.Options, motoURL, cloudFront string) api.Options {
 // Close stops the local API (and the functions it runs), the local
 // CloudFront and moto_server.
 func (s *Stack) Close() error {
-	var errs []error
-	if s.API != nil {
-		errs = append(errs, s.API.Close())
-		s.API = nil
+	// In this order (Go evaluates the arguments left to right).
+	return errors.Join(
+		closeOnce(&s.API),
+		closeOnce(&s.CloudFront),
+		closeOnce(&s.moto),
+		closeOnce(&s.motoLog),
+		closeOnce(&s.stateLock), // after the CloudFront's last save
+	)
+}
+
+// closeOnce closes what *p points to, if anything, and clears *p, so that
+// a second Close closes nothing twice and returns nil.
+func closeOnce[T any, P interface {
+	*T
+	Close() error
+}](p *P) error {
+	if *p == nil {
+		return nil
 	}
-	if s.CloudFront != nil {
-		errs = append(errs, s.CloudFront.Close())
-		s.CloudFront = nil
-	}
-	if s.moto != nil {
-		errs = append(errs, s.moto.Close())
-		s.moto = nil
-	}
-	if s.motoLog != nil {
-		errs = append(errs, s.motoLog.Close())
-		s.motoLog = nil
-	}
-	if s.stateLock != nil { // after the CloudFront's last save
-		errs = append(errs, s.stateLock.Close())
-		s.stateLock = nil
-	}
-	return errors.Join(errs...)
+	err := (*p).Close()
+	*p = nil
+	return err
 }
 
 // ignoreErrors passes writes on and reports them all written: moto_server

@@ -1,13 +1,10 @@
 package seed
 
 import (
-	"bytes"
-	"os/exec"
 	"testing"
 	"time"
 
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
-	"github.com/securestream/terraform-provider-securestream/internal/testenv"
 )
 
 var t0 = time.Unix(1_767_225_600, 0) // 2026-01-01T00:00:00Z
@@ -21,22 +18,6 @@ func baseRequest() streamkey.Request {
 		ClientIP:  "203.0.113.77",
 		UserAgent: "AppleCoreMedia/1.0.0.21A5326a (iPhone; U; CPU OS 17_0 like Mac OS X; en_us)",
 	}
-}
-
-// runNode runs a JavaScript program with node, feeding it stdin, and
-// returns its stdout: a cross-implementation test, which a missing node
-// fails once the tier is on.
-func runNode(t testing.TB, program string, stdin []byte) []byte {
-	t.Helper()
-	cmd := exec.Command(testenv.Node(t), "-e", program)
-	cmd.Stdin = bytes.NewReader(stdin)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("node failed: %v\n%s", err, stderr.String())
-	}
-	return out
 }
 
 // requestPath is the path part of a URL, as CloudFront would put it in

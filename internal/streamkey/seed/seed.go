@@ -205,11 +205,7 @@ func Verify(v *streamkey.Verifier, streamKey, streamPolicy string, req streamkey
 	}
 	res.Expires = exp
 
-	t := req.Now
-	if t.IsZero() {
-		t = time.Now()
-	}
-	now := t.Unix()
+	now := streamkey.CheckTime(req.Now)
 	_, bound, err := streamkey.TimeLimits(v.MaxLifetime, v.Leeway)
 	switch {
 	case now > exp: // the original's rule: valid through the expiry second

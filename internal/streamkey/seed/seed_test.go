@@ -10,6 +10,7 @@ import (
 	"github.com/securestream/terraform-provider-securestream/internal/sharedref"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkeytest"
+	"github.com/securestream/terraform-provider-securestream/internal/testenv"
 )
 
 // Every key the original issuer minted must verify, and minting from the
@@ -228,10 +229,10 @@ func TestJSONStringifyMatchesNode(t *testing.T) {
 		inputs = append(inputs, "c"+string(rune(c)))
 	}
 	in, _ := json.Marshal(inputs) // Go turns invalid UTF-8 into U+FFFD, as the JS side must see it
-	out := runNode(t, `
+	out := testenv.RunNode(t, in, "-e", `
 const lines = JSON.parse(require('fs').readFileSync(0, 'utf8'));
 process.stdout.write(JSON.stringify(lines.map(s => Buffer.from(JSON.stringify(s), 'utf8').toString('base64'))));
-`, in)
+`)
 	var want []string
 	if err := json.Unmarshal(out, &want); err != nil {
 		t.Fatal(err)
@@ -259,10 +260,10 @@ func TestSeedPath(t *testing.T) {
 			t.Errorf("signedPath(%q) = %q, want %q", in, got, want)
 		}
 	}
-	out := runNode(t, `
+	out := testenv.RunNode(t, nil, "-e", `
 for (const p of ["/transcoded-out/high/index.m3u8", "/index.m3u8", "/a/b/", "/x/a/a", "/"]) {
   const m = p.split("/").pop(); console.log(p.replace(m, "*"));
-}`, nil)
+}`)
 	want := strings.Fields(string(out))
 	for i, p := range []string{"/transcoded-out/high/index.m3u8", "/index.m3u8", "/a/b/", "/x/a/a", "/"} {
 		if got := signedPath(p); got != want[i] {

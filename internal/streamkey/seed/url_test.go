@@ -3,6 +3,8 @@ package seed
 import (
 	"encoding/json"
 	"testing"
+
+	"github.com/securestream/terraform-provider-securestream/internal/testenv"
 )
 
 // URLHostPath must give what node's new URL() gives, since the original
@@ -45,10 +47,10 @@ func TestURLHostPathMatchesNode(t *testing.T) {
 		"HTTPS://MEDIA.EXAMPLE.COM/X",
 	}
 	in, _ := json.Marshal(urls)
-	out := runNode(t, `
+	out := testenv.RunNode(t, in, "-e", `
 const urls = JSON.parse(require('fs').readFileSync(0, 'utf8'));
 process.stdout.write(JSON.stringify(urls.map(u => { try { const x = new URL(u); return [x.hostname, x.pathname]; } catch (e) { return null; } })));
-`, in)
+`)
 	var want [][]string
 	if err := json.Unmarshal(out, &want); err != nil {
 		t.Fatal(err)
