@@ -243,11 +243,25 @@ func CheckStatic(path string) error {
 
 // RunRIE runs command under the emulator at path rie, with env added to
 // the environment, until Stop; the local API keeps its functions warm
-// with it.
+// with it. The emulator binds the two ports it is given after they were
+// picked free: meanwhile another process may take one (an outgoing
+// connection's local port is enough), and the emulator exits; it is then
+// started again on others, as StartMoto does.
 func RunRIE(rie string, env []string, command ...string) (*RIE, error) {
+	for attempt := 1; ; attempt++ {
+		r, exited, err := startRIE(rie, env, command)
+		if err == nil || !exited || attempt == 3 {
+			return r, err
+		}
+	}
+}
+
+// startRIE is one attempt of RunRIE; exited says whether a failure was
+// the emulator exiting before it listened.
+func startRIE(rie string, env, command []string) (_ *RIE, exited bool, _ error) {
 	ports, err := proc.FreePorts(2)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	args := append([]string{"--runtime-interface-emulator-address", fmt.Sprintf("127.0.0.1:%d", ports[0]),
 		"--runtime-api-address", fmt.Sprintf("127.0.0.1:%d", ports[1]), "--log-level", "error"}, command...)
@@ -255,13 +269,18 @@ func RunRIE(rie string, env []string, command ...string) (*RIE, error) {
 	cmd.Env = append(os.Environ(), env...)
 	r := &RIE{URL: fmt.Sprintf("http://127.0.0.1:%d/2015-03-31/functions/function/invocations", ports[0])}
 	if r.proc, err = proc.Start("aws-lambda-rie", cmd, proc.Options{}); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if err := r.proc.WaitTCP(context.Background(), fmt.Sprintf("127.0.0.1:%d", ports[0]), 15*time.Second); err != nil {
+		select {
+		case <-r.proc.Exited():
+			exited = true
+		default:
+		}
 		r.Stop()
-		return nil, err
+		return nil, exited, err
 	}
-	return r, nil
+	return r, false, nil
 }
 
 // Call posts an event and returns the function's answer.

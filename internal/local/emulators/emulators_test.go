@@ -2,8 +2,13 @@ package emulators_test
 
 import (
 	"debug/elf"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -98,4 +103,74 @@ func TestMakeToolsBuildsWhereLookRIELooks(t *testing.T) {
 func TestMotoWithoutCORS(t *testing.T) {
 	testenv.Cross(t)
 	localtest.NoCORS(t, localtest.StartMoto(t).Endpoint)
+}
+
+// fakeRIEVar makes the test binary a stand-in for aws-lambda-rie
+// (TestMain): it counts its starts in the file the variable names and
+// exits at once, as the emulator does on a taken port, until the start
+// numbered by fakeRIEListenVar, where it listens where it is told.
+const (
+	fakeRIEVar       = "SECURESTREAM_FAKE_RIE_STARTS"
+	fakeRIEListenVar = "SECURESTREAM_FAKE_RIE_LISTEN_AT"
+)
+
+func TestMain(m *testing.M) {
+	if starts := os.Getenv(fakeRIEVar); starts != "" {
+		fakeRIE(starts)
+	}
+	os.Exit(m.Run())
+}
+
+func fakeRIE(starts string) {
+	b, _ := os.ReadFile(starts)
+	n := len(b) + 1
+	if err := os.WriteFile(starts, append(b, '.'), 0o600); err != nil {
+		os.Exit(2)
+	}
+	if strconv.Itoa(n) != os.Getenv(fakeRIEListenVar) {
+		fmt.Fprintln(os.Stderr, "listen tcp: bind: address already in use")
+		os.Exit(1)
+	}
+	var addr string
+	for i, a := range os.Args {
+		if a == "--runtime-interface-emulator-address" && i+1 < len(os.Args) {
+			addr = os.Args[i+1]
+		}
+	}
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		os.Exit(3)
+	}
+	_ = http.Serve(l, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "{}") }))
+	os.Exit(0)
+}
+
+// An emulator that exits before it listens (its port taken between the
+// pick and its bind) is started again on other ports, twice at most.
+func TestRunRIEStartsAgainWhenItExits(t *testing.T) {
+	for _, tc := range []struct {
+		listenAt   string
+		wantStarts int
+		wantErr    bool
+	}{
+		{listenAt: "1", wantStarts: 1},
+		{listenAt: "3", wantStarts: 3},
+		{listenAt: "4", wantStarts: 3, wantErr: true},
+	} {
+		starts := filepath.Join(t.TempDir(), "starts")
+		r, err := emulators.RunRIE(os.Args[0], []string{fakeRIEVar + "=" + starts, fakeRIEListenVar + "=" + tc.listenAt})
+		if err == nil {
+			out, cerr := r.Call(t.Context(), []byte(`{}`))
+			r.Stop()
+			if cerr != nil || string(out) != "{}" {
+				t.Errorf("listening at start %s: the emulator answered %q, %v", tc.listenAt, out, cerr)
+			}
+		}
+		if (err != nil) != tc.wantErr {
+			t.Errorf("listening at start %s: RunRIE: %v, want an error: %v", tc.listenAt, err, tc.wantErr)
+		}
+		if b, _ := os.ReadFile(starts); len(b) != tc.wantStarts {
+			t.Errorf("listening at start %s: started %d times, want %d", tc.listenAt, len(b), tc.wantStarts)
+		}
+	}
 }
