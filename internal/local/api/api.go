@@ -44,10 +44,27 @@
 // reaches the function with the claims (as strings) and scopes in
 // requestContext.authorizer.jwt.
 //
-// What it does not do: other authorizers (Lambda, IAM, Cognito: such
-// routes run unauthenticated), throttling (but a reserved concurrency of
-// 0 is 429), CORS of API Gateway itself, request validation and mapping
-// templates (only Lambda proxy integrations).
+// A route (HTTP API), method (REST API) or function URL whose
+// authorization type is AWS_IAM takes only requests signed with SigV4
+// (Authorization header or presigned query; service execute-api, lambda
+// for a function URL; X-Amz-Date within 15 minutes) by an access key of
+// Options.Credentials: the local API verifies the signature itself, and
+// passes the function who moto's STS GetCallerIdentity says the key is
+// (requestContext.authorizer.iam for payload 2.0, requestContext.identity
+// for 1.0). A REST method with ApiKeyRequired takes only an x-api-key
+// that is an enabled API key in a usage plan of the API's stage
+// (requestContext.identity.apiKeyId). Refusals are answered in API
+// Gateway's words (403), why in the log, and the function is not invoked.
+//
+// Authorizers it cannot run (Lambda authorizers, REST COGNITO_USER_POOLS)
+// fail closed: every request to such a route is answered 401
+// {"message":"Unauthorized"} and the log says so; use a JWT authorizer
+// with a local identity provider, AWS_IAM or no authorization locally.
+//
+// What it does not do: IAM policies (any accepted key may call any
+// AWS_IAM route), throttling (but a reserved concurrency of 0 is 429),
+// CORS of API Gateway itself, request validation and mapping templates
+// (only Lambda proxy integrations).
 package api
 
 import (
@@ -98,9 +115,27 @@ type Options struct {
 	// reserved concurrency bounds it otherwise. Default
 	// DefaultMaxConcurrency.
 	MaxConcurrency int
+	// Credentials are the access key ids (to their secret access keys)
+	// whose SigV4 signatures AWS_IAM routes accept; default
+	// DefaultCredentials. Who a key is comes from moto's STS.
+	Credentials map[string]string
 	// Logf logs each request and the functions' start and failures;
 	// default: nothing.
 	Logf func(format string, args ...any)
+}
+
+// DefaultCredentials are the credentials AWS_IAM routes accept by
+// default: the local stack's clients' test/test (emulators.SDKConfig)
+// and, when getenv (nil: none) gives both, AWS_ACCESS_KEY_ID and
+// AWS_SECRET_ACCESS_KEY, which the AWS CLI and awscurl sign with.
+func DefaultCredentials(getenv func(string) string) map[string]string {
+	creds := map[string]string{"test": "test"}
+	if getenv != nil {
+		if id, secret := getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY"); id != "" && secret != "" {
+			creds[id] = secret
+		}
+	}
+	return creds
 }
 
 // Server is a local API.
@@ -114,6 +149,7 @@ type Server struct {
 	restAPIs *apigateway.Client
 	runtimes *runtimes
 	keys     *keyCache
+	callers  *callers
 	http     *http.Server
 }
 
@@ -128,12 +164,16 @@ func New(opts Options) (*Server, error) {
 	if opts.Logf == nil {
 		opts.Logf = func(string, ...any) {}
 	}
+	if opts.Credentials == nil {
+		opts.Credentials = DefaultCredentials(nil)
+	}
 	cfg := emulators.SDKConfig(opts.Endpoint)
 	cfg.Region = opts.Region
 	s := &Server{opts: opts, lambda: lambda.NewFromConfig(cfg), httpAPIs: apigatewayv2.NewFromConfig(cfg),
 		restAPIs: apigateway.NewFromConfig(cfg)}
 	s.runtimes = &runtimes{opts: opts, warm: map[string]*pool{}}
 	s.keys = &keyCache{client: &http.Client{Timeout: 10 * time.Second}}
+	s.callers = &callers{endpoint: opts.Endpoint, region: opts.Region}
 	return s, nil
 }
 
@@ -181,11 +221,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, r, err, http.StatusInternalServerError, "reading the API from moto: ")
 		return
 	}
-	if t.jwt != nil {
-		if t.claims, t.scopes, err = t.jwt.authorize(r.Context(), r, s.keys, time.Now()); err != nil {
-			s.writeAuthFailure(w, r, t, err)
-			return
+	if err := s.authorize(r.Context(), r, body, t, time.Now()); err != nil {
+		var refused *errRefused
+		if errors.As(err, &refused) {
+			s.writeRefusal(w, r, t, refused)
+		} else {
+			s.refuse(w, r, err, http.StatusInternalServerError, "authorizing the request: ")
 		}
+		return
 	}
 	rt, release, err := s.instance(r.Context(), t.function)
 	if err != nil {

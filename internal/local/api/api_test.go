@@ -131,6 +131,31 @@ func TestEvents(t *testing.T) {
 		t.Errorf("REST event: %s", b)
 	}
 
+	// What AWS_IAM and an API key pass: identity (1.0), authorizer.iam
+	// (2.0); nothing of them without.
+	caller := &callerIdentity{accessKey: "AKIDEXAMPLE", account: "123456789012", arn: "arn:aws:iam::123456789012:user/backend", userID: "AIDAEXAMPLE"}
+	tg = &target{kind: restAPI, apiID: "abc", stage: "prod", routeKey: "/token", path: "/token", function: "f", payload: "1.0",
+		caller: caller, apiKey: &usedKey{id: "k1", value: "the-key"}}
+	b, _ = event(request("POST", "/abc/prod/token", ""), nil, tg, now)
+	v1 = events.APIGatewayProxyRequest{}
+	if err := json.Unmarshal(b, &v1); err != nil {
+		t.Fatal(err)
+	}
+	if id := v1.RequestContext.Identity; id.AccessKey != "AKIDEXAMPLE" || id.UserArn != caller.arn || id.AccountID != caller.account ||
+		id.Caller != "AIDAEXAMPLE" || id.User != "AIDAEXAMPLE" || id.APIKeyID != "k1" || id.APIKey != "the-key" {
+		t.Errorf("REST event with IAM and an API key: %s", b)
+	}
+	tg = &target{kind: httpAPI, apiID: "abc", stage: "$default", routeKey: "POST /token", path: "/token", function: "f", payload: "2.0", caller: caller}
+	b, _ = event(request("POST", "/abc/token", ""), nil, tg, now)
+	v2 = events.APIGatewayV2HTTPRequest{}
+	if err := json.Unmarshal(b, &v2); err != nil {
+		t.Fatal(err)
+	}
+	if a := v2.RequestContext.Authorizer; a == nil || a.IAM == nil || a.IAM.UserARN != caller.arn || a.IAM.AccessKey != "AKIDEXAMPLE" ||
+		a.IAM.CallerID != "AIDAEXAMPLE" || a.IAM.UserID != "AIDAEXAMPLE" || a.IAM.AccountID != caller.account || a.JWT != nil {
+		t.Errorf("HTTP API event with IAM: %s", b)
+	}
+
 	tg = &target{kind: functionURL, apiID: "urlid", stage: "$default", routeKey: "$default", path: "/", function: "f", payload: "2.0"}
 	b, _ = event(request("GET", "/fn/f/?playback_url=x", ""), nil, tg, now)
 	if err := json.Unmarshal(b, &v2); err != nil || v2.RouteKey != "$default" || v2.RawPath != "/" || v2.RequestContext.HTTP.Method != "GET" {

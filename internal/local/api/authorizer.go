@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -45,17 +44,6 @@ type cachedKeys struct {
 	fetched time.Time
 }
 
-// errUnauthorized is why an authorizer refused a request: API Gateway
-// answers 401 {"message":"Unauthorized"}; the reason goes to the log only.
-type errUnauthorized struct{ reason string }
-
-func (e errUnauthorized) Error() string { return e.reason }
-
-// errForbidden is a valid token without any of the route's scopes: 403.
-type errForbidden struct{ reason string }
-
-func (e errForbidden) Error() string { return e.reason }
-
 // authorize does what API Gateway's JWT authorizer does before it invokes
 // the integration: it takes the token from the identity source (an
 // optional "Bearer " prefix), checks its signature with the issuer's keys
@@ -66,22 +54,22 @@ func (e errForbidden) Error() string { return e.reason }
 func (a *jwtAuthorizer) authorize(ctx context.Context, r *http.Request, keys *keyCache, now time.Time) (map[string]string, []string, error) {
 	token := identity(r, a.source)
 	if token == "" {
-		return nil, nil, errUnauthorized{"no token in " + a.source}
+		return nil, nil, unauthorized(a.by(), "no token in %s", a.source)
 	}
 	if scheme, rest, ok := strings.Cut(token, " "); ok && strings.EqualFold(scheme, "bearer") {
 		token = strings.TrimSpace(rest)
 	}
 	ks, err := keys.get(ctx, a.issuer)
 	if err != nil {
-		return nil, nil, errUnauthorized{fmt.Sprintf("the keys of issuer %s: %v", a.issuer, err)}
+		return nil, nil, unauthorized(a.by(), "the keys of issuer %s: %v", a.issuer, err)
 	}
 	v := jwtverify.Verifier{Keys: ks, Issuer: a.issuer}
 	claims, err := v.Verify(token, now)
 	if err != nil {
-		return nil, nil, errUnauthorized{err.Error()}
+		return nil, nil, unauthorized(a.by(), "%v", err)
 	}
 	if !audienceOK(claims, a.audiences) {
-		return nil, nil, errUnauthorized{"the token's aud (or client_id) is none of the authorizer's audiences"}
+		return nil, nil, unauthorized(a.by(), "the token's aud (or client_id) is none of the authorizer's audiences")
 	}
 	var scopes []string
 	for _, name := range []string{"scope", "scp"} {
@@ -97,7 +85,7 @@ func (a *jwtAuthorizer) authorize(ctx context.Context, r *http.Request, keys *ke
 		}
 	}
 	if len(a.scopes) > 0 && !slices.ContainsFunc(a.scopes, func(s string) bool { return slices.Contains(scopes, s) }) {
-		return nil, nil, errForbidden{fmt.Sprintf("the token has none of the route's authorization scopes (%s)", strings.Join(a.scopes, ", "))}
+		return nil, nil, forbidden(a.by(), "the token has none of the route's authorization scopes (%s)", strings.Join(a.scopes, ", "))
 	}
 	flat := map[string]string{}
 	for k, v := range claims {
@@ -105,6 +93,9 @@ func (a *jwtAuthorizer) authorize(ctx context.Context, r *http.Request, keys *ke
 	}
 	return flat, scopes, nil
 }
+
+// by names the authorizer in the log.
+func (a *jwtAuthorizer) by() string { return "JWT authorizer " + a.id }
 
 // identity is the value of an identity source: $request.header.<name> or
 // $request.querystring.<name>.
@@ -234,18 +225,4 @@ func loopbackHost(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
-}
-
-// writeAuthFailure answers as API Gateway does when its authorizer
-// refuses a request, and logs why.
-func (s *Server) writeAuthFailure(w http.ResponseWriter, r *http.Request, t *target, err error) {
-	status, msg := http.StatusUnauthorized, "Unauthorized"
-	var forbidden errForbidden
-	if errors.As(err, &forbidden) {
-		status, msg = http.StatusForbidden, "Forbidden"
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = fmt.Fprintf(w, "{\"message\":%q}\n", msg)
-	s.opts.Logf("local API: %s %s: JWT authorizer %s refused the request (%d), function %s not invoked: %v", r.Method, r.URL.Path, t.jwt.id, status, t.function, err)
 }

@@ -60,24 +60,18 @@ func deploy(t *testing.T, moto string, pkg []byte) deployment {
 	t.Helper()
 	ctx := context.Background()
 	cfg := emulators.SDKConfig(moto)
-	must := func(err error, what string) {
-		t.Helper()
-		if err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
 	created := time.Now().Add(-time.Hour).UTC().Truncate(time.Second)
 	d := deployment{ring: &keyring.Document{Version: 1, Keys: []keyring.Key{{ID: "k1", Secret: []byte("a-key-for-the-local-api-test-32b!"), Created: created}}}}
 
 	kc := kms.NewFromConfig(cfg)
 	key, err := kc.CreateKey(ctx, &kms.CreateKeyInput{Description: aws.String("securestream local API test")})
-	must(err, "kms CreateKey")
+	must(t, err, "kms CreateKey")
 	sealed, err := keyring.Seal(ctx, keyring.KMS{Client: kc}, aws.ToString(key.KeyMetadata.Arn), functionName, d.ring)
-	must(err, "sealing the ring")
+	must(t, err, "sealing the ring")
 
 	role, err := iam.NewFromConfig(cfg).CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(functionName),
 		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)})
-	must(err, "iam CreateRole")
+	must(t, err, "iam CreateRole")
 
 	lc := lambda.NewFromConfig(cfg)
 	fn, err := lc.CreateFunction(ctx, &lambda.CreateFunctionInput{
@@ -88,40 +82,31 @@ func deploy(t *testing.T, moto string, pkg []byte) deployment {
 			"SECURESTREAM_ALLOWED_HOSTS": "media.example.com", "SECURESTREAM_ALLOWED_PATH_PREFIXES": "/vod/", "SECURESTREAM_ACTIVATION_DELAY": "1m",
 		}},
 	})
-	must(err, "lambda CreateFunction")
+	must(t, err, "lambda CreateFunction")
 	d.functionA = aws.ToString(fn.FunctionArn)
 	_, err = lc.CreateFunctionUrlConfig(ctx, &lambda.CreateFunctionUrlConfigInput{FunctionName: aws.String(functionName), AuthType: lambdatypes.FunctionUrlAuthTypeNone})
-	must(err, "lambda CreateFunctionUrlConfig")
+	must(t, err, "lambda CreateFunctionUrlConfig")
 
 	v2 := apigatewayv2.NewFromConfig(cfg)
-	httpAPI, err := v2.CreateApi(ctx, &apigatewayv2.CreateApiInput{Name: aws.String("securestream"), ProtocolType: "HTTP"})
-	must(err, "apigatewayv2 CreateApi")
-	d.httpAPI = aws.ToString(httpAPI.ApiId)
-	in, err := v2.CreateIntegration(ctx, &apigatewayv2.CreateIntegrationInput{ApiId: httpAPI.ApiId, IntegrationType: "AWS_PROXY",
-		IntegrationUri: fn.FunctionArn, PayloadFormatVersion: aws.String("2.0")})
-	must(err, "apigatewayv2 CreateIntegration")
-	_, err = v2.CreateRoute(ctx, &apigatewayv2.CreateRouteInput{ApiId: httpAPI.ApiId, RouteKey: aws.String("POST /streamkey"),
-		Target: aws.String("integrations/" + aws.ToString(in.IntegrationId))})
-	must(err, "apigatewayv2 CreateRoute")
-	_, err = v2.CreateStage(ctx, &apigatewayv2.CreateStageInput{ApiId: httpAPI.ApiId, StageName: aws.String("$default"), AutoDeploy: aws.Bool(true)})
-	must(err, "apigatewayv2 CreateStage")
+	httpAPI, integration := createHTTPAPI(ctx, t, v2, "securestream", fn.FunctionArn)
+	d.httpAPI = aws.ToString(httpAPI)
+	_, err = v2.CreateRoute(ctx, &apigatewayv2.CreateRouteInput{ApiId: httpAPI, RouteKey: aws.String("POST /streamkey"),
+		Target: aws.String("integrations/" + aws.ToString(integration))})
+	must(t, err, "apigatewayv2 CreateRoute")
 
 	v1 := apigateway.NewFromConfig(cfg)
-	restAPI, err := v1.CreateRestApi(ctx, &apigateway.CreateRestApiInput{Name: aws.String("securestream")})
-	must(err, "apigateway CreateRestApi")
-	d.restAPI = aws.ToString(restAPI.Id)
-	res, err := v1.GetResources(ctx, &apigateway.GetResourcesInput{RestApiId: restAPI.Id})
-	must(err, "apigateway GetResources")
-	resource, err := v1.CreateResource(ctx, &apigateway.CreateResourceInput{RestApiId: restAPI.Id, ParentId: res.Items[0].Id, PathPart: aws.String("streamkey")})
-	must(err, "apigateway CreateResource")
-	_, err = v1.PutMethod(ctx, &apigateway.PutMethodInput{RestApiId: restAPI.Id, ResourceId: resource.Id, HttpMethod: aws.String("POST"), AuthorizationType: aws.String("NONE")})
-	must(err, "apigateway PutMethod")
-	_, err = v1.PutIntegration(ctx, &apigateway.PutIntegrationInput{RestApiId: restAPI.Id, ResourceId: resource.Id, HttpMethod: aws.String("POST"),
+	restAPI, root := createRESTAPI(ctx, t, v1, "securestream")
+	d.restAPI = aws.ToString(restAPI)
+	resource, err := v1.CreateResource(ctx, &apigateway.CreateResourceInput{RestApiId: restAPI, ParentId: root, PathPart: aws.String("streamkey")})
+	must(t, err, "apigateway CreateResource")
+	_, err = v1.PutMethod(ctx, &apigateway.PutMethodInput{RestApiId: restAPI, ResourceId: resource.Id, HttpMethod: aws.String("POST"), AuthorizationType: aws.String("NONE")})
+	must(t, err, "apigateway PutMethod")
+	_, err = v1.PutIntegration(ctx, &apigateway.PutIntegrationInput{RestApiId: restAPI, ResourceId: resource.Id, HttpMethod: aws.String("POST"),
 		Type: "AWS_PROXY", IntegrationHttpMethod: aws.String("POST"),
 		Uri: aws.String("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/" + d.functionA + "/invocations")})
-	must(err, "apigateway PutIntegration")
-	_, err = v1.CreateDeployment(ctx, &apigateway.CreateDeploymentInput{RestApiId: restAPI.Id, StageName: aws.String("prod")})
-	must(err, "apigateway CreateDeployment")
+	must(t, err, "apigateway PutIntegration")
+	_, err = v1.CreateDeployment(ctx, &apigateway.CreateDeploymentInput{RestApiId: restAPI, StageName: aws.String("prod")})
+	must(t, err, "apigateway CreateDeployment")
 	return d
 }
 
@@ -208,4 +193,39 @@ func TestIssuerThroughLocalAPI(t *testing.T) {
 		!strings.Contains(body, "CodeSha256 "+issuerpkg.SourceCodeHash(other)) {
 		t.Errorf("changed code: %d %s", status, body)
 	}
+}
+
+// must fails t, naming what the test was doing, when err is not nil.
+func must(t *testing.T, err error, what string) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// createHTTPAPI creates an HTTP API named name with a Lambda proxy
+// integration (payload 2.0) of the function fn and its $default stage,
+// deployed automatically, as the provider does, and returns the API's and
+// the integration's ids.
+func createHTTPAPI(ctx context.Context, t *testing.T, v2 *apigatewayv2.Client, name string, fn *string) (api, integration *string) {
+	t.Helper()
+	out, err := v2.CreateApi(ctx, &apigatewayv2.CreateApiInput{Name: aws.String(name), ProtocolType: "HTTP"})
+	must(t, err, "apigatewayv2 CreateApi")
+	in, err := v2.CreateIntegration(ctx, &apigatewayv2.CreateIntegrationInput{ApiId: out.ApiId, IntegrationType: "AWS_PROXY",
+		IntegrationUri: fn, PayloadFormatVersion: aws.String("2.0")})
+	must(t, err, "apigatewayv2 CreateIntegration")
+	_, err = v2.CreateStage(ctx, &apigatewayv2.CreateStageInput{ApiId: out.ApiId, StageName: aws.String("$default"), AutoDeploy: aws.Bool(true)})
+	must(t, err, "apigatewayv2 CreateStage")
+	return out.ApiId, in.IntegrationId
+}
+
+// createRESTAPI creates a REST API named name and returns its id and its
+// root resource's.
+func createRESTAPI(ctx context.Context, t *testing.T, v1 *apigateway.Client, name string) (api, root *string) {
+	t.Helper()
+	out, err := v1.CreateRestApi(ctx, &apigateway.CreateRestApiInput{Name: aws.String(name)})
+	must(t, err, "apigateway CreateRestApi")
+	res, err := v1.GetResources(ctx, &apigateway.GetResourcesInput{RestApiId: out.Id})
+	must(t, err, "apigateway GetResources")
+	return out.Id, res.Items[0].Id
 }

@@ -38,11 +38,15 @@ type target struct {
 	params   map[string]string
 	function string
 	payload  string // the payload format version: "2.0" or "1.0"
-	// jwt is the route's JWT authorizer (HTTP APIs), nil without; once it
-	// has let the request through, claims and scopes are what it passes.
-	jwt    *jwtAuthorizer
+	// access is what the route needs before the function runs. Once it
+	// let the request through: claims and scopes are what a JWT
+	// authorizer passes, caller the identity AWS_IAM verified, apiKey the
+	// API key sent.
+	access access
 	claims map[string]string
 	scopes []string
+	caller *callerIdentity
+	apiKey *usedKey
 }
 
 // event builds the event the target's front door sends to the function
@@ -76,6 +80,13 @@ func event(r *http.Request, body []byte, t *target, now time.Time) ([]byte, erro
 		if t.claims != nil { // an HTTP API's JWT authorizer, payload 1.0
 			ev.RequestContext.Authorizer = map[string]any{"claims": t.claims, "scopes": t.scopes}
 		}
+		if c := t.caller; c != nil { // only a request AWS_IAM verified has an accessKey
+			id := &ev.RequestContext.Identity
+			id.AccessKey, id.AccountID, id.Caller, id.User, id.UserArn = c.accessKey, c.account, c.userID, c.userID, c.arn
+		}
+		if k := t.apiKey; k != nil {
+			ev.RequestContext.Identity.APIKey, ev.RequestContext.Identity.APIKeyID = k.value, k.id
+		}
 		for name, vs := range headers(r) {
 			ev.Headers[name], ev.MultiValueHeaders[name] = vs[len(vs)-1], vs
 		}
@@ -105,6 +116,11 @@ func event(r *http.Request, body []byte, t *target, now time.Time) ([]byte, erro
 	if t.claims != nil {
 		ev.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
 			JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: t.claims, Scopes: t.scopes}}
+	}
+	if c := t.caller; c != nil {
+		ev.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
+			IAM: &events.APIGatewayV2HTTPRequestContextAuthorizerIAMDescription{AccessKey: c.accessKey, AccountID: c.account,
+				CallerID: c.userID, UserARN: c.arn, UserID: c.userID}}
 	}
 	for name, vs := range headers(r) {
 		if name == "cookie" { // payload 2.0 moves cookies out of the headers

@@ -6,3 +6,10 @@ var (
 	Post          = post
 	StartCounting = startCounting
 )
+
+// FakeRIE and StubPackage are fakeRIE and stubPackage, for the external
+// tests that run the stand-in emulator over moto.
+var (
+	FakeRIE     = fakeRIE
+	StubPackage = stubPackage
+)

@@ -52,7 +52,9 @@ func (s *Server) resolveFunctionURL(ctx context.Context, rest string) (*target, 
 	if u, err := url.Parse(aws.ToString(cfg.FunctionUrl)); err == nil && u.Host != "" {
 		id, _, _ = strings.Cut(u.Host, ".") // <url id>.lambda-url.<region>.on.aws
 	}
-	return &target{kind: functionURL, apiID: id, stage: "$default", routeKey: "$default", path: path, function: name, payload: "2.0"}, nil
+	t := &target{kind: functionURL, apiID: id, stage: "$default", routeKey: "$default", path: path, function: name, payload: "2.0"}
+	t.access, err = s.routeAccess(ctx, t, string(cfg.AuthType), "", nil, false)
+	return t, err
 }
 
 func (s *Server) resolveHTTPAPI(ctx context.Context, apiID, method, rest string) (*target, error) {
@@ -110,19 +112,8 @@ func (s *Server) resolveHTTPAPI(ctx context.Context, apiID, method, rest string)
 	if t.payload == "" {
 		t.payload = "2.0"
 	}
-	if rt.authType == "JWT" {
-		au, err := s.httpAPIs.GetAuthorizer(ctx, &apigatewayv2.GetAuthorizerInput{ApiId: aws.String(apiID), AuthorizerId: aws.String(rt.authorizer)})
-		if err != nil {
-			return nil, fmt.Errorf("apigatewayv2 GetAuthorizer %s of API %s (route %q): %w", rt.authorizer, apiID, t.routeKey, err)
-		}
-		if au.JwtConfiguration == nil || aws.ToString(au.JwtConfiguration.Issuer) == "" {
-			return nil, fmt.Errorf("HTTP API %s: route %q uses JWT authorizer %s, which has no issuer (jwt_configuration)", apiID, t.routeKey, rt.authorizer)
-		}
-		t.jwt = &jwtAuthorizer{id: rt.authorizer, issuer: aws.ToString(au.JwtConfiguration.Issuer), audiences: au.JwtConfiguration.Audience,
-			source: "$request.header.Authorization", scopes: rt.scopes}
-		if len(au.IdentitySource) > 0 {
-			t.jwt.source = au.IdentitySource[0]
-		}
+	if t.access, err = s.routeAccess(ctx, t, rt.authType, rt.authorizer, rt.scopes, false); err != nil {
+		return nil, err
 	}
 	return t, nil
 }
@@ -140,8 +131,10 @@ func (s *Server) resolveRESTAPI(ctx context.Context, apiID, method, rest string)
 	}
 	var rs []route
 	for _, r := range res.Items {
-		for m := range r.ResourceMethods {
-			rs = append(rs, route{method: m, template: aws.ToString(r.Path), ref: aws.ToString(r.Id)})
+		for m, def := range r.ResourceMethods {
+			rs = append(rs, route{method: m, template: aws.ToString(r.Path), ref: aws.ToString(r.Id),
+				authType: aws.ToString(def.AuthorizationType), authorizer: aws.ToString(def.AuthorizerId), scopes: def.AuthorizationScopes,
+				apiKey: aws.ToBool(def.ApiKeyRequired)})
 		}
 	}
 	rt, params, err := pick(rs, method, path)
@@ -159,7 +152,11 @@ func (s *Server) resolveRESTAPI(ctx context.Context, apiID, method, rest string)
 	if err != nil {
 		return nil, fmt.Errorf("REST API %s, %s %s: %w", apiID, rt.method, rt.template, err)
 	}
-	return &target{kind: restAPI, apiID: apiID, stage: stage, routeKey: rt.template, path: path, params: params, function: name, payload: "1.0"}, nil
+	t := &target{kind: restAPI, apiID: apiID, stage: stage, routeKey: rt.template, path: path, params: params, function: name, payload: "1.0"}
+	if t.access, err = s.routeAccess(ctx, t, rt.authType, rt.authorizer, rt.scopes, rt.apiKey); err != nil {
+		return nil, err
+	}
+	return t, nil
 }
 
 // isNotFound reports whether err is AWS's answer that a thing does not

@@ -47,10 +47,12 @@ type route struct {
 	method   string // an HTTP method or ANY; "" for $default
 	template string
 	ref      string // the integration: an HTTP API integration id, or a REST resource id
-	// HTTP API: the route's authorization type (JWT runs its authorizer),
-	// authorizer id and authorization scopes.
+	// The route's (or REST method's) authorization type, authorizer id,
+	// authorization scopes and, REST only, ApiKeyRequired: routeAccess
+	// reads what they need.
 	authType, authorizer string
 	scopes               []string
+	apiKey               bool
 }
 
 // pick returns the route that serves method and path, as API Gateway

@@ -154,14 +154,19 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	return s, nil
 }
 
-// apiOptions are the local API's options: moto's endpoint, and the
-// local CloudFront's as the cloudfront-keyvaluestore endpoint of the
-// functions it runs (their revocation store's data plane) unless the
-// options name another.
+// apiOptions are the local API's options: moto's endpoint, the local
+// CloudFront's as the cloudfront-keyvaluestore endpoint of the functions
+// it runs (their revocation store's data plane) unless the options name
+// another, and, unless the options name credentials, test/test and this
+// process's AWS_ACCESS_KEY_ID as the keys AWS_IAM routes accept (the AWS
+// CLI and awscurl sign with the environment's).
 func apiOptions(opts api.Options, motoURL, cloudFront string) api.Options {
 	opts.Endpoint = motoURL
 	if opts.KVSEndpoint == "" {
 		opts.KVSEndpoint = cloudFront
+	}
+	if opts.Credentials == nil {
+		opts.Credentials = api.DefaultCredentials(os.Getenv)
 	}
 	return opts
 }
