@@ -73,9 +73,13 @@ var webPlayers = []string{HLSJS, DashJS, Shaka}
 // for; the player fetches no more than refreshBuffer (1 s) ahead, so it
 // asks for the last segment (4-6 s) once it has played 3 s, which is
 // after that. Playing refreshPlayed proves the later keys kept it going.
+// The whole seconds also make a key live as little as refreshTTL - 1:
+// refreshBefore leaves the issuer at least 1.5 s to answer before the
+// current key expires (1.5 left 0.5 s, which a loaded machine overran: a
+// 403 with the old key while the new one was being issued).
 const (
 	refreshTTL    = 3 // seconds
-	refreshBefore = 1.5
+	refreshBefore = 2.5
 	refreshBuffer = 1.0
 	refreshPlayed = 4.5
 )
