@@ -51,6 +51,33 @@ func Package(arch string) ([]byte, error) {
 	return b, nil
 }
 
+// CheckEmbedded reports, as an error, that the package built into this
+// binary for arch is not what the issuer's source at moduleDir builds now
+// (the build is reproducible): internal/issuerpkg/dist is whatever the
+// last `make issuer` wrote, so a test binary compiled after the issuer
+// changed without it would deploy the old issuer. A binary with no
+// package embedded passes (its callers build their own or say how).
+func CheckEmbedded(ctx context.Context, moduleDir, arch string) error {
+	embedded, err := Package(arch)
+	if err != nil {
+		return nil //nolint:nilerr // none embedded: nothing stale
+	}
+	return compareBuilt(arch, embedded, func() ([]byte, error) { return Build(ctx, moduleDir, arch) })
+}
+
+func compareBuilt(arch string, embedded []byte, build func() ([]byte, error)) error {
+	built, err := build()
+	if err != nil {
+		return fmt.Errorf("checking the embedded issuer package against the source: %w", err)
+	}
+	if !bytes.Equal(built, embedded) {
+		return fmt.Errorf("the issuer package for %s built into this binary (internal/issuerpkg/dist, sha256 %s, from the last `make issuer`) "+
+			"is not what the issuer's source builds now (sha256 %s): run `make issuer`, as make test and make build do, then run again",
+			arch, SourceCodeHash(embedded), SourceCodeHash(built))
+	}
+	return nil
+}
+
 // SourceCodeHash is the base64 SHA-256 of a package, as Lambda reports it.
 func SourceCodeHash(pkg []byte) string {
 	sum := sha256.Sum256(pkg)

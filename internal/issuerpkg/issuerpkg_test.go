@@ -76,3 +76,20 @@ func TestPackage(t *testing.T) {
 		t.Error("an unknown architecture was accepted")
 	}
 }
+
+// The embedded packages (make test builds them first) are what the source
+// builds now, and a package that is not is named stale, with the fix.
+func TestCheckEmbedded(t *testing.T) {
+	root, _ := filepath.Abs(filepath.Join("..", ".."))
+	if err := CheckEmbedded(context.Background(), root, "x86_64"); err != nil {
+		t.Error(err)
+	}
+	old := []byte("the package of an older issuer")
+	err := compareBuilt("x86_64", old, func() ([]byte, error) { return []byte("the package the source builds now"), nil })
+	if err == nil || !strings.Contains(err.Error(), "run `make issuer`") || !strings.Contains(err.Error(), SourceCodeHash(old)) {
+		t.Errorf("a stale package: %v", err)
+	}
+	if err := compareBuilt("x86_64", old, func() ([]byte, error) { return old, nil }); err != nil {
+		t.Errorf("a current package: %v", err)
+	}
+}

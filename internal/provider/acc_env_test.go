@@ -10,7 +10,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -19,8 +21,10 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/acctest"
 
 	"github.com/securestream/terraform-provider-securestream/internal/awsclients"
+	"github.com/securestream/terraform-provider-securestream/internal/issuerpkg"
 	"github.com/securestream/terraform-provider-securestream/internal/keyring"
 	"github.com/securestream/terraform-provider-securestream/internal/local/localtest"
+	"github.com/securestream/terraform-provider-securestream/internal/reporoot"
 	"github.com/securestream/terraform-provider-securestream/internal/streamkey"
 )
 
@@ -36,12 +40,28 @@ type accEnv struct {
 	stateDir string
 }
 
+// embeddedIssuerCurrent checks, once a test binary, that the issuer
+// package the provider deploys from itself is what the issuer's source
+// builds now: the tests would otherwise deploy whatever issuer the last
+// `make issuer` built, and fail far from the cause.
+var embeddedIssuerCurrent = sync.OnceValue(func() error {
+	root, err := reporoot.Find()
+	if err != nil {
+		return err
+	}
+	arch := map[string]string{"amd64": "x86_64", "arm64": "arm64"}[runtime.GOARCH]
+	return issuerpkg.CheckEmbedded(context.Background(), root, arch)
+})
+
 // newAccEnv prepares an acceptance test: it skips unless TF_ACC is set,
 // and then fails, naming the install command, when Terraform or moto is
 // missing.
 func newAccEnv(t *testing.T) *accEnv {
 	t.Helper()
 	requireTerraform(t)
+	if err := embeddedIssuerCurrent(); err != nil {
+		t.Fatal(err)
+	}
 	e := &accEnv{stateDir: stateDir}
 	o := awsclients.Options{Region: "us-east-1", MaxRetries: 2, UserAgent: "securestream-acceptance-tests"}
 	switch ep := os.Getenv("SECURESTREAM_ACC_ENDPOINT"); ep {
